@@ -1,0 +1,177 @@
+// Package cli is the idstitch command line. Do runs one command with its own streams so that the
+// whole CLI can be tested in-process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/engine/config"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+	later   bool
+}
+
+var commands = []command{
+	{name: "demo", summary: "generate e-commerce demo data in DuckDB, write a project for it and run it", run: runDemo},
+	{name: "init", summary: "write a commented idstitch.yaml to start from", run: runInit},
+	{name: "validate", summary: "check the project file and its sources in the warehouse", run: runValidate},
+	{name: "compile", summary: "print the SQL of a run for the project's (or another) warehouse", run: runCompile},
+	{name: "run", summary: "stitch identities and publish the output tables", run: runRun},
+	{name: "bench", summary: "measure runs: contraction, label propagation and an in-memory union-find", run: runBench},
+	{name: "serve", summary: "run the schedule and serve the HTTP API", later: true},
+	{name: "lookup", summary: "find the profile of an identifier (TYPE=VALUE)", later: true},
+	{name: "profile", summary: "show one profile by universal id", later: true},
+	{name: "explain", summary: "show the evidence linking two identifiers", later: true},
+	{name: "lookml", summary: "write LookML views for the output tables", later: true},
+	{name: "report", summary: "write an HTML report of the latest runs", later: true},
+}
+
+// usageError is a mistake on the command line; it exits with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// Do runs the command line args and returns the exit status.
+func Do(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	if args[0] == "--version" || args[0] == "version" {
+		fmt.Fprintln(stdout, "idstitch", Version)
+		return exitOK
+	}
+	var cmd *command
+	for i := range commands {
+		if commands[i].name == args[0] {
+			cmd = &commands[i]
+		}
+	}
+	if cmd == nil {
+		fmt.Fprintf(stderr, "idstitch: unknown command %q; run `idstitch --help` for the list\n", args[0])
+		return exitUsage
+	}
+	if cmd.later {
+		if len(args) > 1 && (args[1] == "-h" || args[1] == "--help") {
+			fmt.Fprintf(stdout, "idstitch %s: %s.\nThis command is not built yet.\n", cmd.name, cmd.summary)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "idstitch: `%s` is not built yet in this version; see the README for what works today\n", cmd.name)
+		return exitError
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := cmd.run(ctx, e, args[1:])
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "idstitch: %s\n", sentence(err))
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitError
+}
+
+// Version is set at build time with -ldflags "-X …cli.Version=…".
+var Version = "dev"
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "idstitch links every identifier of one customer into a profile with a universal id, inside your warehouse.")
+	fmt.Fprintln(w, "\nUsage: idstitch <command> [flags]   (idstitch <command> --help for its flags)\n\nCommands:")
+	for _, c := range commands {
+		note := ""
+		if c.later {
+			note = " (not built yet)"
+		}
+		fmt.Fprintf(w, "  %-9s %s%s\n", c.name, c.summary, note)
+	}
+}
+
+// newFlags makes a verb's flag set; -c/--config is common to the verbs that read a project.
+func newFlags(e *env, name, args, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stdout, "Usage: idstitch %s %s\n\n%s\n\nFlags:\n", name, args, about)
+		fs.SetOutput(e.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(e.stderr)
+	}
+	return fs
+}
+
+func configFlag(fs *flag.FlagSet) *string {
+	path := fs.String("config", config.DefaultFile, "project file")
+	fs.StringVar(path, "c", config.DefaultFile, "project file (shorthand)")
+	return path
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{msg: fmt.Sprintf("%s: %v; see `idstitch %s --help`", fs.Name(), err, fs.Name())}
+	}
+	if fs.NArg() > 0 {
+		return usageError{msg: fmt.Sprintf("%s: unexpected argument %q; see `idstitch %s --help`", fs.Name(), fs.Arg(0), fs.Name())}
+	}
+	return nil
+}
+
+// sentence turns an error chain into the one line a user reads, with advice where we have it.
+func sentence(err error) string {
+	// Driver messages can run over several lines; the first says what went wrong.
+	msg, _, _ := strings.Cut(strings.TrimSpace(err.Error()), "\n")
+	switch connectors.KindOf(err) {
+	case connectors.Canceled:
+		return "stopped before finishing (interrupted); the published tables were left as they were"
+	case connectors.MissingObject:
+		msg += "; check the table and column names in the project file (`idstitch validate` checks them against the warehouse)"
+	case connectors.Unreachable:
+		msg += "; check that the warehouse is reachable and not held open by another program"
+	}
+	return msg
+}
+
+func warnLater(e *env, p *config.Project) {
+	later := p.Later()
+	sort.Strings(later)
+	for _, k := range later {
+		fmt.Fprintf(e.stderr, "idstitch: note: %s in %s is read but not applied yet by this version\n", k, p.File)
+	}
+}

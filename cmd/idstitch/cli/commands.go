@@ -1,0 +1,306 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/idstitch/idstitch/connectors/duckdb"
+	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/check"
+	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/runner"
+	"github.com/idstitch/idstitch/engine/warehouse"
+	"github.com/idstitch/idstitch/examples/demogen"
+)
+
+func runInit(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "init", "[-c idstitch.yaml] [--force]", "Writes a commented project file to start from.")
+	path := configFlag(fs)
+	force := fs.Bool("force", false, "overwrite an existing file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if _, err := os.Stat(*path); err == nil && !*force {
+		return fmt.Errorf("%s already exists; edit it, or pass --force to overwrite it", *path)
+	}
+	if err := os.WriteFile(*path, []byte(starterProject), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", *path, err)
+	}
+	fmt.Fprintf(e.stdout, "wrote %s; map your tables under sources, then run `idstitch validate`\n", *path)
+	return nil
+}
+
+const starterProject = `# idstitch project file. Keys: see the README.
+project: acme
+warehouse:
+  type: duckdb            # duckdb (more warehouses are coming)
+  path: acme.duckdb       # the DuckDB file, relative to this file
+output:
+  schema: identity        # every output table goes here
+id_types:                 # order = priority: the first is the most trusted
+  - name: user_id
+  - name: email
+  - name: phone
+  - name: device_id
+  - name: anonymous_id
+sources:
+  - name: events
+    table: main.events    # schema.table in the warehouse
+    timestamp: ts         # event time column (optional)
+    # filter: "event_type <> 'test'"   # optional SQL condition
+    ids:                  # id type: column, SQL expression, or a list of columns
+      anonymous_id: anonymous_id
+      user_id: user_id
+      email: email
+`
+
+func loadProject(path string) (*config.Project, error) {
+	return config.Load(path)
+}
+
+func runValidate(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "validate", "[-c idstitch.yaml] [--offline]", "Checks the project file, then that every source table and column exists in the warehouse.")
+	path := configFlag(fs)
+	offline := fs.Bool("offline", false, "check the file only, without connecting to the warehouse")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	p, err := loadProject(*path)
+	if err != nil {
+		return err
+	}
+	warnLater(e, p)
+	if !*offline {
+		conn, err := warehouse.Open(ctx, p)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		pl, err := plan.New(p, conn.Dialect(), "")
+		if err != nil {
+			return err
+		}
+		if err := check.Sources(ctx, conn, pl); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stdout, "%s is valid: %d id types, %d sources\n", p.File, len(p.IDTypes), len(p.Sources))
+	return nil
+}
+
+func runCompile(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "compile", "[-c idstitch.yaml] [--dialect D] [--rounds N]",
+		"Prints the SQL of a full run as a script the warehouse can run as it is.")
+	path := configFlag(fs)
+	dialect := fs.String("dialect", "", "warehouse to compile for ("+strings.Join(dialects.Names(), ", ")+"); default the project's")
+	rounds := fs.Int("rounds", plan.DefaultScriptRounds, "contraction rounds to unroll in the script")
+	algorithm := fs.String("algorithm", "contraction", "components algorithm: contraction, or labelprop (benchmark baseline)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	p, err := loadProject(*path)
+	if err != nil {
+		return err
+	}
+	name := p.Warehouse.Type
+	if *dialect != "" {
+		name = *dialect
+	}
+	d, err := dialects.Lookup(name)
+	if err != nil {
+		return usageError{msg: "compile --dialect: " + err.Error()}
+	}
+	if *rounds < 1 {
+		return usageError{msg: "compile --rounds must be at least 1"}
+	}
+	pl, err := plan.New(p, d, plan.Algorithm(*algorithm))
+	if err != nil {
+		return usageError{msg: "compile --algorithm: " + err.Error()}
+	}
+	pn, err := pl.Plan()
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(e.stdout, pn.Script(*rounds))
+	return err
+}
+
+func runRun(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "run", "[-c idstitch.yaml] [--full]", "Stitches identities and publishes the output tables atomically.")
+	path := configFlag(fs)
+	fs.Bool("full", false, "rebuild from all data (every run is a full rebuild in this version)")
+	algorithm := fs.String("algorithm", "contraction", "components algorithm: contraction, or labelprop (benchmark baseline only)")
+	quiet := fs.Bool("quiet", false, "print no progress")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	p, err := loadProject(*path)
+	if err != nil {
+		return err
+	}
+	warnLater(e, p)
+	sum, err := stitch(ctx, e, p, plan.Algorithm(*algorithm), *quiet)
+	if err != nil {
+		return err
+	}
+	printSummary(e.stdout, p, sum)
+	return nil
+}
+
+// stitch opens the warehouse, checks the sources and runs the project.
+func stitch(ctx context.Context, e *env, p *config.Project, algorithm plan.Algorithm, quiet bool) (*runner.Summary, error) {
+	conn, err := warehouse.Open(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	pl, err := plan.New(p, conn.Dialect(), algorithm)
+	if err != nil {
+		return nil, usageError{msg: err.Error()}
+	}
+	if err := check.Sources(ctx, conn, pl); err != nil {
+		return nil, err
+	}
+	r := &runner.Runner{Conn: conn, Planner: pl}
+	if !quiet {
+		r.Progress = progressPrinter(e.stderr)
+	}
+	sum, err := r.Run(ctx)
+	if err != nil {
+		var se *runner.StageError
+		if errors.As(err, &se) && se.RunID > 0 {
+			return nil, fmt.Errorf("run %d failed (recorded in %s.runs; the published tables were left as they were): %w", se.RunID, p.Output.Schema, err)
+		}
+		return nil, err
+	}
+	return sum, nil
+}
+
+// progressPrinter shows progress on one updating line on a terminal and as structured log
+// records otherwise (CI, cron, a file).
+func progressPrinter(w io.Writer) func(runner.Event) {
+	if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		return func(ev runner.Event) {
+			switch {
+			case ev.Done:
+				fmt.Fprintf(w, "\r\033[K%-10s done in %s\n", ev.Stage, ev.Elapsed.Round(time.Millisecond))
+			case ev.Round > 0:
+				fmt.Fprintf(w, "\r\033[K%-10s round %d, %s %s", ev.Stage, ev.Round, thousands(ev.Remaining), ev.Unit)
+			default:
+				fmt.Fprintf(w, "\r\033[K%-10s …", ev.Stage)
+			}
+		}
+	}
+	log := slog.New(slog.NewTextHandler(w, nil))
+	return func(ev runner.Event) {
+		switch {
+		case ev.Done:
+			log.Info("stage done", "stage", ev.Stage, "seconds", ev.Elapsed.Seconds())
+		case ev.Round > 0:
+			log.Info("round", "stage", ev.Stage, "round", ev.Round, "remaining", ev.Remaining, "unit", ev.Unit)
+		default:
+			log.Info("stage start", "stage", ev.Stage)
+		}
+	}
+}
+
+func printSummary(w io.Writer, p *config.Project, s *runner.Summary) {
+	r := s.Result
+	fmt.Fprintf(w, "run %d succeeded in %s; tables published in schema %s\n", s.RunID, s.Elapsed.Round(time.Millisecond), p.Output.Schema)
+	var per []string
+	for _, src := range p.Sources {
+		per = append(per, fmt.Sprintf("%s %s", src.Name, thousands(s.RowsBySource[src.Name])))
+	}
+	fmt.Fprintf(w, "  rows read        %s (%s)\n", thousands(r.RowsRead), strings.Join(per, ", "))
+	fmt.Fprintf(w, "  identifiers      %s\n", thousands(r.Nodes))
+	fmt.Fprintf(w, "  links            %s\n", thousands(r.Edges))
+	fmt.Fprintf(w, "  profiles         %s\n", thousands(r.Components))
+	fmt.Fprintf(w, "  largest profile  %s identifiers\n", thousands(r.Largest))
+	fmt.Fprintf(w, "  rounds           %d\n", r.Rounds)
+	var st []string
+	for _, x := range s.Stages {
+		st = append(st, fmt.Sprintf("%s %.2fs", x.Stage, x.Seconds))
+	}
+	fmt.Fprintf(w, "  seconds          %s\n", strings.Join(st, ", "))
+}
+
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func runDemo(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "demo", "[--dir idstitch-demo] [--persons 10000] [--seed 1]",
+		"Generates e-commerce data in a DuckDB file, writes an idstitch.yaml for it, runs it and prints a summary.")
+	dir := fs.String("dir", "idstitch-demo", "directory for the DuckDB file and the project file")
+	persons := fs.Int("persons", 10000, "number of synthetic customers")
+	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same data")
+	quiet := fs.Bool("quiet", false, "print no progress")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *persons < 1 {
+		return usageError{msg: "demo --persons must be at least 1"}
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return fmt.Errorf("create demo directory %s: %w", *dir, err)
+	}
+	dbFile := "demo.duckdb"
+	dbPath := filepath.Join(*dir, dbFile)
+	for _, f := range []string{dbPath, dbPath + ".wal"} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove the previous demo database %s: %w", f, err)
+		}
+	}
+	fmt.Fprintf(e.stdout, "generating %s persons into %s …\n", thousands(int64(*persons)), dbPath)
+	began := time.Now()
+	conn, err := duckdb.Open(ctx, dbPath, false)
+	if err != nil {
+		return err
+	}
+	st, err := demogen.Generate(ctx, conn, demogen.Options{Persons: *persons, Seed: *seed})
+	conn.Close()
+	if err != nil {
+		return fmt.Errorf("generate demo data: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "  %s events, %s orders, %s CRM contacts in %s\n", thousands(st.Events), thousands(st.Orders), thousands(st.Contacts), time.Since(began).Round(time.Millisecond))
+	projectPath := filepath.Join(*dir, config.DefaultFile)
+	if err := os.WriteFile(projectPath, []byte(demogen.Project("demo", dbFile, "main")), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", projectPath, err)
+	}
+	fmt.Fprintf(e.stdout, "wrote %s\n", projectPath)
+	p, err := loadProject(projectPath)
+	if err != nil {
+		return err
+	}
+	sum, err := stitch(ctx, e, p, plan.Contraction, *quiet)
+	if err != nil {
+		return err
+	}
+	printSummary(e.stdout, p, sum)
+	fmt.Fprintf(e.stdout, "\nexplore: duckdb %s \"SELECT * FROM identity.profiles ORDER BY identifiers DESC LIMIT 10\"\n", dbPath)
+	fmt.Fprintf(e.stdout, "again:   cd %s && idstitch run\n", *dir)
+	return nil
+}

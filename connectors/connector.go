@@ -1,0 +1,90 @@
+// Package connectors holds what every warehouse client shares: the Conn interface that the runner
+// talks to and the errors that clients map their drivers' errors onto. One sub-package per
+// warehouse implements it.
+package connectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/idstitch/idstitch/dialects"
+)
+
+// Rows is a result set. *sql.Rows satisfies it.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Columns() ([]string, error)
+	Err() error
+	Close() error
+}
+
+// Conn is an open warehouse.
+type Conn interface {
+	// Dialect is the SQL spelling this warehouse expects.
+	Dialect() dialects.Dialect
+	// Exec runs one statement.
+	Exec(ctx context.Context, query string, args ...any) error
+	// Query runs one statement that returns rows.
+	Query(ctx context.Context, query string, args ...any) (Rows, error)
+	// ExecTx runs statements in one transaction: all of them take effect or none.
+	ExecTx(ctx context.Context, queries []string) error
+	// Load appends rows to an existing table, as fast as the warehouse allows. next is called
+	// until it returns false.
+	Load(ctx context.Context, schema, table string, columns []string, next func(row []any) bool) error
+	// Close releases the warehouse. For an embedded warehouse it also releases the file lock.
+	Close() error
+}
+
+// Kind says what went wrong, independent of the driver.
+type Kind int
+
+const (
+	// Other is any error we do not classify.
+	Other Kind = iota
+	// Unreachable: the warehouse cannot be opened or reached (file locked, server down).
+	Unreachable
+	// MissingObject: a table, view, schema or column does not exist.
+	MissingObject
+	// BadSQL: the statement does not parse or bind (often a user's filter or expression).
+	BadSQL
+	// Canceled: the context ended.
+	Canceled
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Unreachable:
+		return "warehouse unreachable"
+	case MissingObject:
+		return "missing table or column"
+	case BadSQL:
+		return "invalid SQL"
+	case Canceled:
+		return "canceled"
+	}
+	return "warehouse error"
+}
+
+// Error is a driver error mapped to a Kind, keeping the driver's message and the statement.
+type Error struct {
+	Kind      Kind
+	Statement string
+	Err       error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %v", e.Kind, e.Err) }
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf returns the Kind of err, or Other.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return Canceled
+	}
+	return Other
+}

@@ -1,0 +1,133 @@
+// Package duckdb connects to an embedded DuckDB database file.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+
+	duckdbdriver "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/dialects"
+)
+
+// Conn is an open DuckDB database.
+type Conn struct {
+	db        *sql.DB
+	connector *duckdbdriver.Connector
+	path      string
+}
+
+// Open opens (or creates) the database file at path; an empty path is an in-memory database.
+// readOnly opens it without taking the write lock, so several processes can read one file.
+func Open(ctx context.Context, path string, readOnly bool) (*Conn, error) {
+	dsn := path
+	if readOnly {
+		dsn += "?access_mode=read_only"
+	}
+	c, err := duckdbdriver.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, &connectors.Error{Kind: connectors.Unreachable, Err: fmt.Errorf("open DuckDB file %s: %w", path, err)}
+	}
+	db := sql.OpenDB(c)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, &connectors.Error{Kind: connectors.Unreachable, Err: fmt.Errorf("open DuckDB file %s: %w", path, err)}
+	}
+	return &Conn{db: db, connector: c, path: path}, nil
+}
+
+// DB exposes the database for tests and tools that read the outputs directly.
+func (c *Conn) DB() *sql.DB { return c.db }
+
+func (c *Conn) Dialect() dialects.Dialect { return dialects.DuckDB{} }
+
+func (c *Conn) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := c.db.ExecContext(ctx, query, args...)
+	return mapError(err, query)
+}
+
+func (c *Conn) Query(ctx context.Context, query string, args ...any) (connectors.Rows, error) {
+	rows, err := c.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapError(err, query)
+	}
+	return rows, nil
+}
+
+func (c *Conn) ExecTx(ctx context.Context, queries []string) error {
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return mapError(err, "BEGIN")
+	}
+	for _, q := range queries {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			tx.Rollback()
+			return mapError(err, q)
+		}
+	}
+	return mapError(tx.Commit(), "COMMIT")
+}
+
+// Load uses DuckDB's appender, which is an order of magnitude faster than INSERT statements.
+func (c *Conn) Load(ctx context.Context, schema, table string, columns []string, next func(row []any) bool) error {
+	conn, err := c.db.Conn(ctx)
+	if err != nil {
+		return mapError(err, "")
+	}
+	defer conn.Close()
+	return conn.Raw(func(raw any) error {
+		app, err := duckdbdriver.NewAppenderFromConn(raw.(driver.Conn), schema, table)
+		if err != nil {
+			return mapError(err, "append to "+schema+"."+table)
+		}
+		row := make([]any, len(columns))
+		vals := make([]driver.Value, len(columns))
+		n := 0
+		for next(row) {
+			for i, v := range row {
+				vals[i] = v
+			}
+			if err := app.AppendRow(vals...); err != nil {
+				app.Close()
+				return mapError(err, "append to "+schema+"."+table)
+			}
+			n++
+			if n%100000 == 0 && ctx.Err() != nil {
+				app.Close()
+				return ctx.Err()
+			}
+		}
+		return mapError(app.Close(), "append to "+schema+"."+table)
+	})
+}
+
+func (c *Conn) Close() error { return c.db.Close() }
+
+// mapError classifies a DuckDB error by its error type, never by its text.
+func mapError(err error, query string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &connectors.Error{Kind: connectors.Canceled, Statement: query, Err: err}
+	}
+	kind := connectors.Other
+	var de *duckdbdriver.Error
+	if errors.As(err, &de) {
+		switch de.Type {
+		case duckdbdriver.ErrorTypeCatalog:
+			kind = connectors.MissingObject
+		case duckdbdriver.ErrorTypeParser, duckdbdriver.ErrorTypeBinder, duckdbdriver.ErrorTypeSyntax:
+			kind = connectors.BadSQL
+		case duckdbdriver.ErrorTypeIO, duckdbdriver.ErrorTypeConnection:
+			kind = connectors.Unreachable
+		case duckdbdriver.ErrorTypeInterrupt:
+			kind = connectors.Canceled
+		}
+	}
+	return &connectors.Error{Kind: kind, Statement: query, Err: err}
+}

@@ -1,0 +1,125 @@
+// Package dialects describes how each warehouse spells the SQL that the planner needs. A dialect
+// only produces strings; connectors run them. The planner receives a Dialect value and never asks
+// which warehouse it is talking to: where warehouses really differ it asks Supports(capability).
+package dialects
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// ErrUnsupported marks a statement that a warehouse cannot run. It is returned at plan time so
+// that no SQL is ever sent that is known to fail.
+var ErrUnsupported = errors.New("not supported by this warehouse")
+
+// Capability is a feature that not every warehouse has.
+type Capability int
+
+const (
+	// TransactionalDDL: DROP/ALTER … RENAME can run inside one transaction, so publishing is a
+	// set of renames committed together.
+	TransactionalDDL Capability = iota
+	// FilterClause: aggregates accept FILTER (WHERE …).
+	FilterClause
+	// CaseInsensitiveNames: quoted names still match tables and columns whatever their case.
+	CaseInsensitiveNames
+)
+
+// Type is a column type the planner needs, spelled per warehouse by Dialect.Type.
+type Type int
+
+const (
+	Text Type = iota
+	Int64
+	Float64
+	Timestamp
+	Bool
+)
+
+// Dialect spells SQL for one warehouse.
+type Dialect interface {
+	// Name is the warehouse type as written in the project file (duckdb, postgres, …).
+	Name() string
+	// Supports reports whether the warehouse has a capability.
+	Supports(Capability) bool
+
+	// QuoteIdent quotes one identifier (a schema, table or column name) so that it is taken as
+	// written, whatever its case or characters.
+	QuoteIdent(name string) string
+	// DefaultSchema is the schema an unqualified table name resolves to.
+	DefaultSchema() string
+	// Table renders a table name; schema may be empty.
+	Table(schema, name string) string
+	// String renders a string literal, escaped.
+	String(s string) string
+	// Type spells a column type.
+	Type(Type) string
+	// Cast renders CAST(expr AS type).
+	Cast(expr string, t Type) string
+
+	// Hash64 is a 64-bit signed integer hash of the given expressions together. It gives node
+	// ids and the per-round priorities of the contraction.
+	Hash64(exprs ...string) string
+	// MD5Hex is the 32-character lower-case hex MD5 of a text expression; it renders universal ids,
+	// which must not change between versions of a warehouse.
+	MD5Hex(expr string) string
+	// Concat joins text expressions.
+	Concat(exprs ...string) string
+	// MinBy is the value of `value` on the row where `key` is smallest within a group.
+	MinBy(value, key string) string
+	// StringAggDistinct joins the distinct values of expr in a group, sorted, with sep.
+	StringAggDistinct(expr, sep string) string
+	// Now is the current timestamp of the statement.
+	Now() string
+
+	// CreateSchema creates a schema if it does not exist.
+	CreateSchema(schema string) string
+	// CreateTableAs creates (or replaces) a table from a query. Scratch tables are made
+	// transient or temporary where the warehouse allows it.
+	CreateTableAs(table, query string, scratch bool) string
+	// DropTable drops a table if it exists.
+	DropTable(table string) string
+	// RenameTable renames a table within its schema.
+	RenameTable(table, newName string) string
+	// Begin and Commit delimit a transaction, for warehouses that have TransactionalDDL.
+	Begin() string
+	Commit() string
+
+	// ColumnsQuery lists the columns of a table: one row per column, the column name first. It
+	// returns the query and its bind arguments.
+	ColumnsQuery(schema, table string) (string, []any)
+	// Placeholder is the bind parameter marker for the n-th argument (1-based).
+	Placeholder(n int) string
+}
+
+var registry = map[string]Dialect{}
+
+func register(d Dialect) { registry[d.Name()] = d }
+
+// Lookup returns the dialect for a warehouse type. It is the one place where a warehouse name
+// becomes a Dialect.
+func Lookup(name string) (Dialect, error) {
+	d, ok := registry[strings.ToLower(name)]
+	if !ok {
+		return nil, fmt.Errorf("unknown warehouse type %q (known: %s)", name, strings.Join(Names(), ", "))
+	}
+	return d, nil
+}
+
+// Names lists the known warehouse types, sorted.
+func Names() []string {
+	var names []string
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// quoteWith doubles the quote character inside name and wraps it.
+func quoteWith(name string, q byte) string {
+	s := string(q)
+	return s + strings.ReplaceAll(name, s, s+s) + s
+}

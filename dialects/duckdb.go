@@ -1,0 +1,94 @@
+package dialects
+
+import (
+	"fmt"
+	"strings"
+)
+
+func init() { register(DuckDB{}) }
+
+// DuckDB is the embedded default warehouse.
+type DuckDB struct{}
+
+func (DuckDB) Name() string { return "duckdb" }
+
+func (DuckDB) Supports(c Capability) bool {
+	switch c {
+	case TransactionalDDL, FilterClause, CaseInsensitiveNames:
+		return true
+	}
+	return false
+}
+
+func (DuckDB) DefaultSchema() string { return "main" }
+
+func (DuckDB) QuoteIdent(name string) string { return quoteWith(name, '"') }
+
+func (d DuckDB) Table(schema, name string) string {
+	if schema == "" {
+		return d.QuoteIdent(name)
+	}
+	return d.QuoteIdent(schema) + "." + d.QuoteIdent(name)
+}
+
+func (DuckDB) String(s string) string { return quoteWith(s, '\'') }
+
+func (DuckDB) Type(t Type) string {
+	switch t {
+	case Int64:
+		return "BIGINT"
+	case Float64:
+		return "DOUBLE"
+	case Timestamp:
+		return "TIMESTAMP"
+	case Bool:
+		return "BOOLEAN"
+	}
+	return "VARCHAR"
+}
+
+func (d DuckDB) Cast(expr string, t Type) string {
+	return fmt.Sprintf("CAST(%s AS %s)", expr, d.Type(t))
+}
+
+// Hash64 shifts DuckDB's unsigned 64-bit hash into the signed range so that it fits a BIGINT
+// without losing a bit.
+func (DuckDB) Hash64(exprs ...string) string {
+	return fmt.Sprintf("CAST(CAST(hash(%s) AS HUGEINT) - 9223372036854775808 AS BIGINT)", strings.Join(exprs, ", "))
+}
+
+func (DuckDB) MD5Hex(expr string) string { return fmt.Sprintf("md5(%s)", expr) }
+
+func (DuckDB) Concat(exprs ...string) string { return "(" + strings.Join(exprs, " || ") + ")" }
+
+func (DuckDB) MinBy(value, key string) string { return fmt.Sprintf("arg_min(%s, %s)", value, key) }
+
+func (DuckDB) StringAggDistinct(expr, sep string) string {
+	return fmt.Sprintf("string_agg(DISTINCT %s, %s ORDER BY %s)", expr, quoteWith(sep, '\''), expr)
+}
+
+func (DuckDB) Now() string { return "current_timestamp" }
+
+func (d DuckDB) CreateSchema(schema string) string {
+	return "CREATE SCHEMA IF NOT EXISTS " + d.QuoteIdent(schema)
+}
+
+func (DuckDB) CreateTableAs(table, query string, scratch bool) string {
+	return "CREATE OR REPLACE TABLE " + table + " AS\n" + query
+}
+
+func (DuckDB) DropTable(table string) string { return "DROP TABLE IF EXISTS " + table }
+
+func (d DuckDB) RenameTable(table, newName string) string {
+	return "ALTER TABLE " + table + " RENAME TO " + d.QuoteIdent(newName)
+}
+
+func (DuckDB) Begin() string  { return "BEGIN TRANSACTION" }
+func (DuckDB) Commit() string { return "COMMIT" }
+
+func (DuckDB) ColumnsQuery(schema, table string) (string, []any) {
+	return "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+		[]any{schema, table}
+}
+
+func (DuckDB) Placeholder(int) string { return "?" }

@@ -1,0 +1,110 @@
+// Package check compares a project file with the warehouse: every source table exists, every
+// mapped column exists, and every user-written expression and filter runs.
+package check
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/plan"
+)
+
+// Sources checks every source of the project against the warehouse and returns the first
+// problem as one sentence naming the file, the key and the table.
+func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error {
+	p := pl.Project
+	d := conn.Dialect()
+	for i, s := range p.Sources {
+		key := fmt.Sprintf("sources[%d]", i)
+		schema := s.Schema()
+		if schema == "" {
+			schema = d.DefaultSchema()
+		}
+		cols, err := columns(ctx, conn, schema, s.TableName())
+		if err != nil {
+			return fmt.Errorf("%s: %s.table: cannot list the columns of %s: %w", p.File, key, s.Table, err)
+		}
+		if len(cols) == 0 {
+			return fmt.Errorf("%s: %s.table: table %s does not exist in the warehouse; create it or fix the name", p.File, key, s.Table)
+		}
+		has := func(name string) bool {
+			for _, c := range cols {
+				if c == name || (d.Supports(dialects.CaseInsensitiveNames) && strings.EqualFold(c, name)) {
+					return true
+				}
+			}
+			return false
+		}
+		missing := func(k, col string) error {
+			return fmt.Errorf("%s: %s.%s: column %q does not exist in table %s (its columns: %s)", p.File, key, k, col, s.Table, strings.Join(cols, ", "))
+		}
+		if s.Timestamp != "" && !has(s.Timestamp) {
+			return missing("timestamp", s.Timestamp)
+		}
+		for _, m := range s.IDs {
+			for _, c := range m.Columns {
+				if config.IsColumn(c) {
+					if !has(c) {
+						return missing("ids."+m.Type, c)
+					}
+					continue
+				}
+				if err := try(ctx, conn, "SELECT "+c+" FROM "+pl.SourceTable(s)); err != nil {
+					return fmt.Errorf("%s: %s.ids.%s: the expression %q does not run on %s: %s", p.File, key, m.Type, c, s.Table, err)
+				}
+			}
+		}
+		if s.Filter != "" {
+			if err := try(ctx, conn, "SELECT 1 FROM "+pl.SourceTable(s)+" WHERE ("+s.Filter+")"); err != nil {
+				return fmt.Errorf("%s: %s.filter: the filter %q does not run on %s: %s", p.File, key, s.Filter, s.Table, err)
+			}
+		}
+	}
+	return nil
+}
+
+func columns(ctx context.Context, conn connectors.Conn, schema, table string) ([]string, error) {
+	q, args := conn.Dialect().ColumnsQuery(schema, table)
+	rows, err := conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	return cols, rows.Err()
+}
+
+// try runs a query that reads no rows, to see whether it binds.
+func try(ctx context.Context, conn connectors.Conn, query string) error {
+	rows, err := conn.Query(ctx, query+" LIMIT 0")
+	if err != nil {
+		return firstLine(err)
+	}
+	rows.Close()
+	return nil
+}
+
+// firstLine keeps the driver's first line: enough to see what is wrong without a stack of text.
+func firstLine(err error) error {
+	var ce *connectors.Error
+	msg := err.Error()
+	if e, ok := err.(*connectors.Error); ok {
+		ce = e
+		msg = ce.Err.Error()
+	}
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	return fmt.Errorf("%s", msg)
+}

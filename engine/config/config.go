@@ -1,0 +1,530 @@
+// Package config loads and checks the project file, idstitch.yaml. Every mistake a user can make
+// in it comes back as one sentence that names the file, the line where it can be found, the key
+// and what to do.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/idstitch/idstitch/dialects"
+)
+
+// DefaultFile is the project file looked for in the current directory.
+const DefaultFile = "idstitch.yaml"
+
+// Project is a parsed and checked project file.
+type Project struct {
+	Project   string     `yaml:"project"`
+	Warehouse Warehouse  `yaml:"warehouse"`
+	Output    Output     `yaml:"output"`
+	IDTypes   []IDType   `yaml:"id_types"`
+	Sources   []Source   `yaml:"sources"`
+	Policy    Policy     `yaml:"policy"`
+	Traits    []Trait    `yaml:"traits"`
+	Audiences []Audience `yaml:"audiences"`
+	Schedule  Schedule   `yaml:"schedule"`
+
+	// File is the path the project was read from; Dir is its directory, against which relative
+	// paths in the file are resolved.
+	File string `yaml:"-"`
+	Dir  string `yaml:"-"`
+}
+
+// Warehouse says where the data lives. Secrets never appear here: only the name of the
+// environment variable that holds them.
+type Warehouse struct {
+	Type   string `yaml:"type"`
+	Path   string `yaml:"path"`
+	DSNEnv string `yaml:"dsn_env"`
+}
+
+// Output says where the published tables go.
+type Output struct {
+	Schema string `yaml:"schema"`
+	// WorkSchema holds intermediate tables between runs; default <schema>_work.
+	WorkSchema string `yaml:"work_schema"`
+	// IDSalt is mixed into every universal id; default the project name. Changing it changes
+	// every universal id.
+	IDSalt string `yaml:"id_salt"`
+}
+
+// IDType is one kind of identifier. Its position in id_types is its priority.
+type IDType struct {
+	Name         string   `yaml:"name"`
+	Limit        *int     `yaml:"limit"`
+	Normalize    []string `yaml:"normalize"`
+	Pattern      string   `yaml:"pattern"`
+	Block        []string `yaml:"block"`
+	BlockPattern string   `yaml:"block_pattern"`
+	MaxDegree    *int     `yaml:"max_degree"`
+	Anonymous    bool     `yaml:"anonymous"`
+}
+
+// Guarded reports whether any over-merge protection is configured for the type.
+func (t IDType) Guarded() bool {
+	return t.Limit != nil || len(t.Normalize) > 0 || t.Pattern != "" || len(t.Block) > 0 ||
+		t.BlockPattern != "" || t.MaxDegree != nil
+}
+
+// Source is a warehouse table or view whose rows carry identifiers.
+type Source struct {
+	Name      string    `yaml:"name"`
+	Table     string    `yaml:"table"`
+	Timestamp string    `yaml:"timestamp"`
+	Filter    string    `yaml:"filter"`
+	IDs       IDColumns `yaml:"ids"`
+}
+
+// Schema and TableName split Table ("schema.table" or "table").
+func (s Source) Schema() string {
+	if i := strings.LastIndexByte(s.Table, '.'); i >= 0 {
+		return s.Table[:i]
+	}
+	return ""
+}
+
+func (s Source) TableName() string {
+	return s.Table[strings.LastIndexByte(s.Table, '.')+1:]
+}
+
+// IDColumn maps one id type to the columns (or SQL expressions) of a source that hold it.
+type IDColumn struct {
+	Type    string
+	Columns []string
+	Line    int
+}
+
+// IDColumns keeps the mapping in file order, which a Go map would lose.
+type IDColumns []IDColumn
+
+func (c *IDColumns) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ids must map id types to columns", n.Line)}}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		col := IDColumn{Type: k.Value, Line: k.Line}
+		switch v.Kind {
+		case yaml.ScalarNode:
+			col.Columns = []string{v.Value}
+		case yaml.SequenceNode:
+			for _, item := range v.Content {
+				if item.Kind != yaml.ScalarNode {
+					return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ids.%s must be a column or a list of columns", item.Line, k.Value)}}
+				}
+				col.Columns = append(col.Columns, item.Value)
+			}
+		default:
+			return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ids.%s must be a column or a list of columns", v.Line, k.Value)}}
+		}
+		*c = append(*c, col)
+	}
+	return nil
+}
+
+// Policy holds project-wide identity policies.
+type Policy struct {
+	Anonymous string `yaml:"anonymous"`
+}
+
+// Trait is a profile column computed by the warehouse.
+type Trait struct {
+	Name   string `yaml:"name"`
+	Source string `yaml:"source"`
+	Agg    string `yaml:"agg"`
+	Expr   string `yaml:"expr"`
+	Filter string `yaml:"filter"`
+	Window string `yaml:"window"`
+}
+
+// Audience is a named condition over profile columns.
+type Audience struct {
+	Name  string `yaml:"name"`
+	Where string `yaml:"where"`
+}
+
+// Schedule says when `idstitch serve` runs the project.
+type Schedule struct {
+	Cron     string `yaml:"cron"`
+	Timezone string `yaml:"timezone"`
+}
+
+// Error is a mistake in the project file.
+type Error struct {
+	File string
+	Line int
+	Key  string
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc += ":" + strconv.Itoa(e.Line)
+	}
+	if e.Key != "" {
+		return fmt.Sprintf("%s: %s: %s", loc, e.Key, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", loc, e.Msg)
+}
+
+// ErrNotFound is returned when there is no project file.
+var ErrNotFound = errors.New("project file not found")
+
+// Load reads and checks a project file.
+func Load(path string) (*Project, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s does not exist; run `idstitch init` to write one, or pass -c FILE", ErrNotFound, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read project file %s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var unknownField = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
+
+// sectionOf names, for error messages, where a config struct sits in the file.
+var sectionOf = map[string]string{
+	"Project": "top level", "Warehouse": "warehouse", "Output": "output", "IDType": "an id_types entry",
+	"Source": "a sources entry", "Policy": "policy", "Trait": "a traits entry", "Audience": "an audiences entry",
+	"Schedule": "schedule",
+}
+
+// Parse checks the project file's text; path is used in messages and to resolve relative paths.
+func Parse(path string, data []byte) (*Project, error) {
+	name := filepath.Base(path)
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(name, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, &Error{File: name, Msg: "the file is empty; run `idstitch init` for a commented starting point"}
+	}
+	var p Project
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&p); err != nil {
+		return nil, yamlError(name, err)
+	}
+	p.File = path
+	p.Dir = filepath.Dir(path)
+	c := checker{file: name, root: root.Content[0]}
+	c.check(&p)
+	if c.err != nil {
+		return nil, c.err
+	}
+	return &p, nil
+}
+
+// yamlError turns the first of the YAML library's messages into one sentence of ours.
+func yamlError(file string, err error) error {
+	msg := err.Error()
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	line := 0
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	if m := unknownField.FindStringSubmatch(msg); m != nil {
+		return &Error{File: file, Line: line, Key: m[1], Msg: fmt.Sprintf("unknown key in %s; check its spelling against the documented keys", sectionOf[m[2]])}
+	}
+	if strings.HasPrefix(msg, "cannot unmarshal") {
+		msg = "wrong kind of value (" + msg + ")"
+	}
+	return &Error{File: file, Line: line, Msg: msg}
+}
+
+var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+var columnPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*$`)
+
+// IsColumn reports whether a mapped value is a plain column name rather than a SQL expression.
+func IsColumn(s string) bool { return columnPattern.MatchString(s) }
+
+// Normalizers that a type may list under normalize.
+var Normalizers = []string{"trim", "lower", "upper", "digits", "e164"}
+
+var aggs = []string{"count", "sum", "min", "max", "avg", "count_distinct", "first", "latest"}
+
+type checker struct {
+	file string
+	root *yaml.Node
+	err  error
+}
+
+// fail records the first error only: one clear sentence beats a list.
+func (c *checker) fail(line int, key, format string, args ...any) {
+	if c.err == nil {
+		c.err = &Error{File: c.file, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)}
+	}
+}
+
+// line finds the line of a key path such as ("sources", 1, "table"); 0 when absent.
+func (c *checker) line(path ...any) int {
+	n := c.root
+	line := n.Line
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			if n.Kind != yaml.MappingNode {
+				return line
+			}
+			found := false
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == k {
+					line = n.Content[i].Line
+					n = n.Content[i+1]
+					found = true
+					break
+				}
+			}
+			if !found {
+				return line
+			}
+		case int:
+			if n.Kind != yaml.SequenceNode || k >= len(n.Content) {
+				return line
+			}
+			n = n.Content[k]
+			line = n.Line
+		}
+	}
+	return line
+}
+
+func (c *checker) check(p *Project) {
+	if p.Project == "" {
+		c.fail(1, "project", "missing; name the project, e.g. `project: acme`")
+	} else if !namePattern.MatchString(p.Project) {
+		c.fail(c.line("project"), "project", "%q must be lower case letters, digits and underscores, starting with a letter", p.Project)
+	}
+	c.checkWarehouse(p)
+	c.checkOutput(p)
+	types := c.checkIDTypes(p)
+	sources := c.checkSources(p, types)
+	c.checkTraits(p, sources)
+	switch p.Policy.Anonymous {
+	case "", "link", "isolate":
+	default:
+		c.fail(c.line("policy", "anonymous"), "policy.anonymous", "%q is not a policy; use link or isolate", p.Policy.Anonymous)
+	}
+}
+
+func (c *checker) checkWarehouse(p *Project) {
+	w := &p.Warehouse
+	if w.Type == "" {
+		w.Type = "duckdb"
+	}
+	if _, err := dialects.Lookup(w.Type); err != nil {
+		c.fail(c.line("warehouse", "type"), "warehouse.type", "%q is not a supported warehouse; use one of %s", w.Type, strings.Join(dialects.Names(), ", "))
+		return
+	}
+	if w.Type == "duckdb" {
+		if w.Path == "" {
+			c.fail(c.line("warehouse"), "warehouse.path", "missing; name the DuckDB file, e.g. `path: %s.duckdb`", p.Project)
+		}
+	} else if w.DSNEnv == "" {
+		c.fail(c.line("warehouse"), "warehouse.dsn_env", "missing; name the environment variable that holds the connection string (secrets never go in the project file)")
+	}
+}
+
+func (c *checker) checkOutput(p *Project) {
+	o := &p.Output
+	if o.Schema == "" {
+		o.Schema = "identity"
+	}
+	if !namePattern.MatchString(o.Schema) {
+		c.fail(c.line("output", "schema"), "output.schema", "%q must be lower case letters, digits and underscores", o.Schema)
+	}
+	if o.WorkSchema == "" {
+		o.WorkSchema = o.Schema + "_work"
+	}
+	if !namePattern.MatchString(o.WorkSchema) || o.WorkSchema == o.Schema {
+		c.fail(c.line("output", "work_schema"), "output.work_schema", "%q must be lower case letters, digits and underscores, and differ from output.schema", o.WorkSchema)
+	}
+	if o.IDSalt == "" {
+		o.IDSalt = p.Project
+	}
+}
+
+func (c *checker) checkIDTypes(p *Project) map[string]bool {
+	seen := map[string]bool{}
+	if len(p.IDTypes) == 0 {
+		c.fail(c.line("id_types"), "id_types", "no id types declared; list at least one, e.g. `- name: email`")
+	}
+	for i, t := range p.IDTypes {
+		key := fmt.Sprintf("id_types[%d]", i)
+		switch {
+		case t.Name == "":
+			c.fail(c.line("id_types", i), key+".name", "missing; every id type needs a name")
+		case !namePattern.MatchString(t.Name):
+			c.fail(c.line("id_types", i, "name"), key+".name", "%q must be lower case letters, digits and underscores, starting with a letter", t.Name)
+		case seen[t.Name]:
+			c.fail(c.line("id_types", i, "name"), key+".name", "id type %q is declared twice; keep one entry", t.Name)
+		}
+		seen[t.Name] = true
+		if t.Limit != nil && *t.Limit < 1 {
+			c.fail(c.line("id_types", i, "limit"), key+".limit", "must be at least 1 (1 means unique per profile); remove it for no limit")
+		}
+		if t.MaxDegree != nil && *t.MaxDegree < 1 {
+			c.fail(c.line("id_types", i, "max_degree"), key+".max_degree", "must be at least 1; remove it to turn the hub guard off")
+		}
+		for j, n := range t.Normalize {
+			if !contains(Normalizers, n) {
+				c.fail(c.line("id_types", i, "normalize", j), key+".normalize", "%q is not a normalizer; use %s", n, strings.Join(Normalizers, ", "))
+			}
+		}
+		for _, k := range []struct{ key, re string }{{"pattern", t.Pattern}, {"block_pattern", t.BlockPattern}} {
+			if k.re == "" {
+				continue
+			}
+			if _, err := regexp.Compile(k.re); err != nil {
+				c.fail(c.line("id_types", i, k.key), key+"."+k.key, "%q is not a valid regular expression (%s)", k.re, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			}
+		}
+	}
+	return seen
+}
+
+func (c *checker) checkSources(p *Project, types map[string]bool) map[string]bool {
+	seen := map[string]bool{}
+	if len(p.Sources) == 0 {
+		c.fail(c.line("sources"), "sources", "no sources declared; list the tables that hold identifiers")
+	}
+	for i, s := range p.Sources {
+		key := fmt.Sprintf("sources[%d]", i)
+		switch {
+		case s.Name == "":
+			c.fail(c.line("sources", i), key+".name", "missing; every source needs a name")
+		case !namePattern.MatchString(s.Name):
+			c.fail(c.line("sources", i, "name"), key+".name", "%q must be lower case letters, digits and underscores, starting with a letter", s.Name)
+		case seen[s.Name]:
+			c.fail(c.line("sources", i, "name"), key+".name", "source %q is declared twice; give each source its own name", s.Name)
+		}
+		seen[s.Name] = true
+		if s.Table == "" {
+			c.fail(c.line("sources", i), key+".table", "missing; give the warehouse table as schema.table")
+		} else {
+			for _, part := range strings.Split(s.Table, ".") {
+				if part == "" || strings.ContainsAny(part, "\"`;' \t") {
+					c.fail(c.line("sources", i, "table"), key+".table", "%q is not a table name; write schema.table", s.Table)
+					break
+				}
+			}
+		}
+		if s.Timestamp != "" && !IsColumn(s.Timestamp) {
+			c.fail(c.line("sources", i, "timestamp"), key+".timestamp", "%q must be a column name", s.Timestamp)
+		}
+		if len(s.IDs) == 0 {
+			c.fail(c.line("sources", i, "ids"), key+".ids", "no identifiers mapped; map at least one id type to a column")
+		}
+		mapped := map[string]bool{}
+		for _, col := range s.IDs {
+			if !types[col.Type] {
+				c.fail(col.Line, key+".ids."+col.Type, "id type %q is not declared under id_types; declare it there or fix the name", col.Type)
+			}
+			if mapped[col.Type] {
+				c.fail(col.Line, key+".ids."+col.Type, "mapped twice; list several columns of one type as [a, b]")
+			}
+			mapped[col.Type] = true
+			for _, expr := range col.Columns {
+				if strings.TrimSpace(expr) == "" {
+					c.fail(col.Line, key+".ids."+col.Type, "empty column; name a column or write a SQL expression")
+				}
+			}
+		}
+	}
+	return seen
+}
+
+func (c *checker) checkTraits(p *Project, sources map[string]bool) {
+	names := map[string]bool{}
+	for i, t := range p.Traits {
+		key := fmt.Sprintf("traits[%d]", i)
+		if !namePattern.MatchString(t.Name) || names[t.Name] {
+			c.fail(c.line("traits", i, "name"), key+".name", "%q must be a unique lower-case name", t.Name)
+		}
+		names[t.Name] = true
+		if !sources[t.Source] {
+			c.fail(c.line("traits", i, "source"), key+".source", "%q is not a declared source", t.Source)
+		}
+		if !contains(aggs, t.Agg) {
+			c.fail(c.line("traits", i, "agg"), key+".agg", "%q is not an aggregation; use %s", t.Agg, strings.Join(aggs, ", "))
+		}
+	}
+	for i, a := range p.Audiences {
+		key := fmt.Sprintf("audiences[%d]", i)
+		if !namePattern.MatchString(a.Name) {
+			c.fail(c.line("audiences", i, "name"), key+".name", "%q must be a lower-case name", a.Name)
+		}
+		if strings.TrimSpace(a.Where) == "" {
+			c.fail(c.line("audiences", i), key+".where", "missing; write a SQL condition over profile columns")
+		}
+	}
+}
+
+// TypeRank is the priority of an id type: 0 is the highest.
+func (p *Project) TypeRank(name string) int {
+	for i, t := range p.IDTypes {
+		if t.Name == name {
+			return i
+		}
+	}
+	return len(p.IDTypes)
+}
+
+// Later lists configured keys whose behaviour is not built yet, so that commands can say so
+// instead of silently ignoring them.
+func (p *Project) Later() []string {
+	var keys []string
+	for _, t := range p.IDTypes {
+		if t.Guarded() || t.Anonymous {
+			keys = append(keys, "id_types."+t.Name+" guards (normalize, pattern, block, max_degree, limit, anonymous)")
+		}
+	}
+	if p.Policy.Anonymous != "" {
+		keys = append(keys, "policy.anonymous")
+	}
+	if len(p.Traits) > 0 {
+		keys = append(keys, "traits")
+	}
+	if len(p.Audiences) > 0 {
+		keys = append(keys, "audiences")
+	}
+	if p.Schedule.Cron != "" {
+		keys = append(keys, "schedule")
+	}
+	return keys
+}
+
+// DuckDBPath is the warehouse file resolved against the project file's directory.
+func (p *Project) DuckDBPath() string {
+	if filepath.IsAbs(p.Warehouse.Path) || p.Dir == "" {
+		return p.Warehouse.Path
+	}
+	return filepath.Join(p.Dir, p.Warehouse.Path)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,403 @@
+// Package plan turns a project and a dialect into the SQL of a run: named stages of statements,
+// with the contraction rounds as a loop whose length the runner discovers. Planning does no I/O,
+// so a plan can be printed and golden-tested for every warehouse without one.
+package plan
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"text/template"
+
+	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/config"
+	idsql "github.com/idstitch/idstitch/sql"
+)
+
+// Output tables, published under the project's output schema.
+const (
+	IDGraph  = "id_graph"
+	Profiles = "profiles"
+	IDEdges  = "id_edges"
+	Runs     = "runs"
+)
+
+// Published lists the tables swapped in together at publish time.
+var Published = []string{IDGraph, Profiles, IDEdges}
+
+// nextSuffix marks a table built for publishing but not yet swapped in.
+const nextSuffix = "__next"
+
+// Algorithm chooses how connected components are computed.
+type Algorithm string
+
+const (
+	// Contraction is randomised contraction: O(log n) rounds on any graph.
+	Contraction Algorithm = "contraction"
+	// LabelPropagation needs as many rounds as the graph's diameter. It is kept only as a
+	// baseline for benchmarks.
+	LabelPropagation Algorithm = "labelprop"
+)
+
+// Statement is one SQL statement. When Check is set, the statement is a query returning a single
+// count that must be zero, and Check is the sentence to fail with otherwise.
+type Statement struct {
+	Note  string
+	SQL   string
+	Check string
+}
+
+// Stage is a named step of a run.
+type Stage struct {
+	Name       string
+	Note       string
+	Statements []Statement
+	// Atomic stages run in one transaction.
+	Atomic bool
+	// Loop, when set, runs after Statements.
+	Loop *Loop
+}
+
+// Loop is a stage part that repeats until a count reaches zero.
+type Loop struct {
+	// Round returns the statements of round i, counting from 1.
+	Round func(i int) []Statement
+	// Remaining returns the count query run after round i; the loop ends when it returns 0.
+	Remaining func(i int) string
+	// RemainingUnit names what Remaining counts, for progress.
+	RemainingUnit string
+	// Start returns the count before round 1.
+	Start string
+	// Monotone: the count may never grow from one round to the next.
+	Monotone bool
+	// MaxRounds bounds the loop given the starting count; past it the run fails.
+	MaxRounds func(start int64) int
+	// Finish returns the statements that run once the loop has taken `rounds` rounds.
+	Finish func(rounds int) []Statement
+}
+
+// Plan is the SQL of one full run.
+type Plan struct {
+	Project   string
+	Dialect   dialects.Dialect
+	Algorithm Algorithm
+	Stages    []Stage
+	// SourceRows returns, per source name, the query counting the rows read.
+	SourceRows map[string]string
+	// Stats returns nodes, edges, components and the largest component's size.
+	Stats string
+}
+
+// Planner builds plans for one project and dialect.
+type Planner struct {
+	Project   *config.Project
+	Dialect   dialects.Dialect
+	Algorithm Algorithm
+	funcs     template.FuncMap
+}
+
+// New returns a planner. algorithm may be empty (contraction).
+func New(p *config.Project, d dialects.Dialect, algorithm Algorithm) (*Planner, error) {
+	switch algorithm {
+	case "":
+		algorithm = Contraction
+	case Contraction, LabelPropagation:
+	default:
+		return nil, fmt.Errorf("unknown algorithm %q; use contraction or labelprop", algorithm)
+	}
+	pl := &Planner{Project: p, Dialect: d, Algorithm: algorithm}
+	pl.funcs = pl.templateFuncs()
+	return pl, nil
+}
+
+func (pl *Planner) templateFuncs() template.FuncMap {
+	d := pl.Dialect
+	o := pl.Project.Output
+	types := map[string]dialects.Type{"text": dialects.Text, "int64": dialects.Int64, "float64": dialects.Float64, "timestamp": dialects.Timestamp, "bool": dialects.Bool}
+	return template.FuncMap{
+		"q":    d.QuoteIdent,
+		"str":  d.String,
+		"work": func(name string) string { return d.Table(o.WorkSchema, name) },
+		"out":  func(name string) string { return d.Table(o.Schema, name) },
+		"next": func(name string) string { return d.Table(o.Schema, name+nextSuffix) },
+		"hash64": func(exprs ...any) string {
+			parts := make([]string, len(exprs))
+			for i, e := range exprs {
+				parts[i] = fmt.Sprint(e)
+			}
+			return d.Hash64(parts...)
+		},
+		"md5":         d.MD5Hex,
+		"concat":      func(exprs ...string) string { return d.Concat(exprs...) },
+		"minby":       d.MinBy,
+		"aggdistinct": d.StringAggDistinct,
+		"cast":        func(expr, t string) string { return d.Cast(expr, types[t]) },
+		"typ":         func(t string) string { return d.Type(types[t]) },
+	}
+}
+
+func (pl *Planner) render(name string, data any) string {
+	s, err := idsql.Render(pl.Dialect.Name(), name, pl.funcs, data)
+	if err != nil {
+		// Templates are compiled into the binary; a failure here is a bug, not a user error.
+		panic(err)
+	}
+	return s
+}
+
+func (pl *Planner) work(name string) string {
+	return pl.Dialect.Table(pl.Project.Output.WorkSchema, name)
+}
+
+func (pl *Planner) out(name string) string {
+	return pl.Dialect.Table(pl.Project.Output.Schema, name)
+}
+
+func (pl *Planner) create(table, name string, data any, note string) Statement {
+	return Statement{Note: note, SQL: pl.Dialect.CreateTableAs(table, pl.render(name, data), true)}
+}
+
+// slot is one column of one source that holds one id type.
+type slot struct {
+	N      int
+	Type   string
+	Rank   int
+	Expr   string
+	Table  string // the source's extract table in the work schema
+	Source string
+	First  string // the COALESCE of the source's node ids: the row's first identifier
+}
+
+// slots orders a source's id columns by type priority, then column order, so that a row's first
+// identifier (the centre of its star of links) is its highest-priority one.
+func (pl *Planner) slots(s config.Source) []slot {
+	var out []slot
+	for _, t := range pl.Project.IDTypes {
+		for _, col := range s.IDs {
+			if col.Type != t.Name {
+				continue
+			}
+			for _, c := range col.Columns {
+				expr := c
+				if config.IsColumn(c) {
+					expr = pl.Dialect.QuoteIdent(c)
+				} else {
+					expr = "(" + c + ")"
+				}
+				out = append(out, slot{N: len(out) + 1, Type: t.Name, Rank: pl.Project.TypeRank(t.Name), Expr: expr, Table: "src_" + s.Name, Source: s.Name})
+			}
+		}
+	}
+	var ns []string
+	for _, sl := range out {
+		ns = append(ns, fmt.Sprintf("n%d", sl.N))
+	}
+	first := "COALESCE(" + strings.Join(ns, ", ") + ")"
+	if len(ns) == 1 {
+		first = ns[0]
+	}
+	for i := range out {
+		out[i].First = first
+	}
+	return out
+}
+
+// SourceTable renders a source's table name.
+func (pl *Planner) SourceTable(s config.Source) string {
+	return pl.Dialect.Table(s.Schema(), s.TableName())
+}
+
+// Plan builds the full-run plan.
+func (pl *Planner) Plan() (*Plan, error) {
+	p := pl.Project
+	d := pl.Dialect
+	plan := &Plan{Project: p.Project, Dialect: d, Algorithm: pl.Algorithm, SourceRows: map[string]string{}}
+
+	setup := Stage{Name: "setup", Note: "schemas and the run history table"}
+	setup.Statements = append(setup.Statements,
+		Statement{SQL: d.CreateSchema(p.Output.Schema)},
+		Statement{SQL: d.CreateSchema(p.Output.WorkSchema)},
+		Statement{SQL: pl.render("runs_create", nil)},
+	)
+	plan.Stages = append(plan.Stages, setup)
+
+	extract := Stage{Name: "extract", Note: "per source: the mapped identifier columns of each row, with their node ids"}
+	var allSlots, links []slot
+	for _, s := range p.Sources {
+		slots := pl.slots(s)
+		ts := ""
+		if s.Timestamp != "" {
+			ts = d.QuoteIdent(s.Timestamp)
+		}
+		data := map[string]any{"Slots": slots, "TS": ts, "Table": pl.SourceTable(s), "Filter": s.Filter}
+		extract.Statements = append(extract.Statements, pl.create(pl.work("src_"+s.Name), "extract", data, "source "+s.Name+" ("+s.Table+")"))
+		plan.SourceRows[s.Name] = "SELECT COUNT(*) FROM " + pl.work("src_"+s.Name)
+		allSlots = append(allSlots, slots...)
+		if len(slots) > 1 {
+			links = append(links, slots...)
+		}
+	}
+	plan.Stages = append(plan.Stages, extract)
+
+	var types []string
+	for _, t := range p.IDTypes {
+		types = append(types, t.Name)
+	}
+	plan.Stages = append(plan.Stages, Stage{Name: "nodes", Note: "distinct (id_type, value) with a 64-bit node id", Statements: []Statement{
+		pl.create(pl.work("nodes"), "nodes", map[string]any{"Slots": allSlots}, ""),
+		{Note: "two distinct identifiers must never share a node id", SQL: pl.render("node_collisions", nil),
+			Check: "two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)"},
+	}})
+	plan.Stages = append(plan.Stages, Stage{Name: "edges", Note: "identifiers on one row are linked as a star from the row's first identifier", Statements: []Statement{
+		pl.create(pl.work("edges"), "edges", map[string]any{"Links": links}, ""),
+	}})
+
+	plan.Stages = append(plan.Stages, pl.components())
+
+	plan.Stages = append(plan.Stages, Stage{Name: "ids", Note: "one universal id per component, from its anchor identifier", Statements: []Statement{
+		pl.create(pl.work("assign"), "assign", nil, "every identifier with its component"),
+		pl.create(pl.work("anchors"), "anchors", map[string]any{"Salt": p.Output.IDSalt}, "anchor: earliest first_seen, then type priority, then value"),
+	}})
+	next := func(name string) string { return d.Table(p.Output.Schema, name+nextSuffix) }
+	plan.Stages = append(plan.Stages, Stage{Name: "outputs", Note: "output tables, built beside the published ones", Statements: []Statement{
+		pl.create(next(IDGraph), "id_graph", nil, ""),
+		pl.create(next(Profiles), "profiles", map[string]any{"Types": types}, ""),
+		pl.create(next(IDEdges), "id_edges", nil, ""),
+	}})
+	plan.Stats = pl.render("stats", nil)
+
+	publish := Stage{Name: "publish", Note: "swap the new tables in, all together", Atomic: true}
+	for _, t := range Published {
+		publish.Statements = append(publish.Statements,
+			Statement{SQL: d.DropTable(pl.out(t))},
+			Statement{SQL: d.RenameTable(next(t), t)},
+		)
+	}
+	plan.Stages = append(plan.Stages, publish)
+	return plan, nil
+}
+
+// components plans the connected-components stage for the chosen algorithm.
+func (pl *Planner) components() Stage {
+	if pl.Algorithm == LabelPropagation {
+		return pl.labelPropagation()
+	}
+	mapName := func(i int) string { return fmt.Sprintf("cc_map_%d", i) }
+	edgesName := func(i int) string { return fmt.Sprintf("cc_edges_%d", i) }
+	repName := func(i int) string { return fmt.Sprintf("cc_rep_%d", i) }
+	st := Stage{Name: "components", Note: "connected components by randomised contraction"}
+	st.Statements = []Statement{pl.create(pl.work(edgesName(0)), "cc_start", nil, "round 0: the graph's edges")}
+	st.Loop = &Loop{
+		RemainingUnit: "edges left",
+		Start:         "SELECT COUNT(*) FROM " + pl.work(edgesName(0)),
+		Monotone:      true,
+		// Contraction removes a constant fraction of the nodes per round in expectation; a run
+		// past this many rounds means something is wrong, not that the graph is hard.
+		MaxRounds: func(n int64) int { return 4*int(math.Ceil(math.Log2(float64(n+2)))) + 20 },
+		Round: func(i int) []Statement {
+			return []Statement{
+				pl.create(pl.work(mapName(i)), "cc_map", map[string]any{"Edges": edgesName(i - 1), "Salt": i},
+					fmt.Sprintf("round %d: every node picks the neighbour (or itself) with the smallest hash", i)),
+				pl.create(pl.work(edgesName(i)), "cc_edges", map[string]any{"Edges": edgesName(i - 1), "Map": mapName(i)},
+					fmt.Sprintf("round %d: rewrite edges onto representatives; drop self-loops", i)),
+				{SQL: pl.Dialect.DropTable(pl.work(edgesName(i - 1)))},
+			}
+		},
+		Remaining: func(i int) string { return "SELECT COUNT(*) FROM " + pl.work(edgesName(i)) },
+		Finish: func(k int) []Statement {
+			if k == 0 {
+				return []Statement{
+					pl.create(pl.work("labels"), "cc_none", map[string]any{"Edges": edgesName(0)}, "no links: every identifier is its own component"),
+					{SQL: pl.Dialect.DropTable(pl.work(edgesName(0)))},
+				}
+			}
+			out := []Statement{pl.create(pl.work(repName(k)), "cc_seed", map[string]any{"Map": mapName(k)}, fmt.Sprintf("compose the %d round maps, last to first", k))}
+			for i := k - 1; i >= 1; i-- {
+				out = append(out,
+					pl.create(pl.work(repName(i)), "cc_compose", map[string]any{"Map": mapName(i), "Later": repName(i + 1)}, ""),
+					Statement{SQL: pl.Dialect.DropTable(pl.work(repName(i + 1)))},
+				)
+			}
+			out = append(out, pl.create(pl.work("labels"), "cc_labels", map[string]any{"Rep": repName(1)}, "label: the smallest node id of the component, whatever the random choices"))
+			out = append(out, Statement{SQL: pl.Dialect.DropTable(pl.work(repName(1)))}, Statement{SQL: pl.Dialect.DropTable(pl.work(edgesName(k)))})
+			for i := 1; i <= k; i++ {
+				out = append(out, Statement{SQL: pl.Dialect.DropTable(pl.work(mapName(i)))})
+			}
+			return out
+		},
+	}
+	return st
+}
+
+// labelPropagation plans the baseline: every node takes the smallest label among itself and its
+// neighbours until nothing changes.
+func (pl *Planner) labelPropagation() Stage {
+	lp := func(i int) string { return fmt.Sprintf("lp_%d", i) }
+	st := Stage{Name: "components", Note: "connected components by label propagation (benchmark baseline)"}
+	st.Statements = []Statement{pl.create(pl.work(lp(0)), "lp_start", nil, "every node starts with its own label")}
+	st.Loop = &Loop{
+		RemainingUnit: "labels changed",
+		Start:         "SELECT COUNT(*) FROM " + pl.work(lp(0)),
+		// Label propagation needs diameter rounds; the cap only stops runaway baselines.
+		MaxRounds: func(n int64) int { return int(n) + 1 },
+		Round: func(i int) []Statement {
+			s := []Statement{pl.create(pl.work(lp(i)), "lp_round", map[string]any{"Prev": lp(i - 1)}, fmt.Sprintf("round %d", i))}
+			if i >= 2 {
+				s = append(s, Statement{SQL: pl.Dialect.DropTable(pl.work(lp(i - 2)))})
+			}
+			return s
+		},
+		Remaining: func(i int) string {
+			return pl.render("lp_changed", map[string]any{"Cur": lp(i), "Prev": lp(i - 1)})
+		},
+		Finish: func(k int) []Statement {
+			out := []Statement{pl.create(pl.work("labels"), "lp_labels", map[string]any{"Cur": lp(k)}, "")}
+			for i := max(0, k-1); i <= k; i++ {
+				out = append(out, Statement{SQL: pl.Dialect.DropTable(pl.work(lp(i)))})
+			}
+			return out
+		},
+	}
+	return st
+}
+
+// RunStart records a run as running.
+func (pl *Planner) RunStart(runID int64, mode string) Statement {
+	d := pl.Dialect
+	return Statement{SQL: fmt.Sprintf("INSERT INTO %s (run_id, project, started_at, status, mode, algorithm) VALUES (%d, %s, %s, 'running', %s, %s)",
+		pl.out(Runs), runID, d.String(pl.Project.Project), d.Now(), d.String(mode), d.String(string(pl.Algorithm)))}
+}
+
+// RunID is the query that gives the next run id.
+func (pl *Planner) RunID() string {
+	return "SELECT COALESCE(MAX(run_id), 0) + 1 FROM " + pl.out(Runs)
+}
+
+// Result is what a run measured, for the runs table.
+type Result struct {
+	RowsRead, Nodes, Edges, Components, Largest int64
+	Rounds                                      int
+	StageSeconds                                string
+}
+
+// RunSucceeded marks a run as done; it belongs in the publish transaction so that the run row
+// and the tables change together.
+func (pl *Planner) RunSucceeded(runID int64, r Result) Statement {
+	return Statement{SQL: fmt.Sprintf("UPDATE %s SET status = 'success', finished_at = %s, rows_read = %d, nodes = %d, edges = %d, components = %d, largest_component = %d, rounds = %d, stage_seconds = %s WHERE run_id = %d",
+		pl.out(Runs), pl.Dialect.Now(), r.RowsRead, r.Nodes, r.Edges, r.Components, r.Largest, r.Rounds, pl.Dialect.String(r.StageSeconds), runID)}
+}
+
+// RunFailed records a failed run with its error.
+func (pl *Planner) RunFailed(runID int64, r Result, msg string) Statement {
+	return Statement{SQL: fmt.Sprintf("UPDATE %s SET status = 'failed', finished_at = %s, rounds = %d, stage_seconds = %s, error = %s WHERE run_id = %d",
+		pl.out(Runs), pl.Dialect.Now(), r.Rounds, pl.Dialect.String(r.StageSeconds), pl.Dialect.String(msg), runID)}
+}
+
+// Cleanup drops the tables a failed run may have left beside the published ones.
+func (pl *Planner) Cleanup() []Statement {
+	var out []Statement
+	for _, t := range Published {
+		out = append(out, Statement{SQL: pl.Dialect.DropTable(pl.Dialect.Table(pl.Project.Output.Schema, t+nextSuffix))})
+	}
+	return out
+}

@@ -1,0 +1,56 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+)
+
+// DefaultScriptRounds is how many contraction rounds Script unrolls unless told otherwise.
+// Contraction finishes a one-million-node chain in about 20 rounds; rounds past the end of the
+// graph run on empty tables and cost nothing.
+const DefaultScriptRounds = 32
+
+// Script renders the plan as one SQL script that the warehouse can run as it is: statements end
+// with ';', stage names and notes are comments. A loop is unrolled to `rounds` rounds and
+// followed by a check that it really finished within them; the runner instead stops as soon as
+// the loop is done.
+func (p *Plan) Script(rounds int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "-- idstitch plan: project %s, warehouse %s, components by %s\n", p.Project, p.Dialect.Name(), p.Algorithm)
+	fmt.Fprintf(&b, "-- The runner also records each run in the runs table; that bookkeeping is not part of this script.\n")
+	for _, st := range p.Stages {
+		fmt.Fprintf(&b, "\n-- ===== stage %s: %s\n", st.Name, st.Note)
+		if st.Atomic {
+			fmt.Fprintf(&b, "%s;\n", p.Dialect.Begin())
+		}
+		writeStatements(&b, st.Statements)
+		if l := st.Loop; l != nil {
+			fmt.Fprintf(&b, "\n-- rounds 1 to %d; the runner stops when the count below reaches 0 (%s)\n", rounds, l.RemainingUnit)
+			for i := 1; i <= rounds; i++ {
+				writeStatements(&b, l.Round(i))
+			}
+			writeStatements(&b, []Statement{{
+				Note:  fmt.Sprintf("%d rounds must have been enough", rounds),
+				SQL:   l.Remaining(rounds),
+				Check: "the loop did not finish in the unrolled rounds; compile with more --rounds",
+			}})
+			writeStatements(&b, l.Finish(rounds))
+		}
+		if st.Atomic {
+			fmt.Fprintf(&b, "%s;\n", p.Dialect.Commit())
+		}
+	}
+	return b.String()
+}
+
+func writeStatements(b *strings.Builder, stmts []Statement) {
+	for _, s := range stmts {
+		if s.Note != "" {
+			fmt.Fprintf(b, "-- %s\n", s.Note)
+		}
+		if s.Check != "" {
+			fmt.Fprintf(b, "-- check: this count must be 0, else: %s\n", s.Check)
+		}
+		fmt.Fprintf(b, "%s;\n", s.SQL)
+	}
+}

@@ -1,0 +1,281 @@
+// Package runner executes a plan against a warehouse: it runs the stages in order, drives the
+// contraction loop, checks what the plan says must hold, records the run in the runs table and
+// publishes the outputs atomically. A failed run leaves the published tables as they were.
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/engine/plan"
+)
+
+// Event reports progress. Round is 0 for stage events.
+type Event struct {
+	Stage     string
+	Round     int
+	Remaining int64
+	Unit      string
+	// Done is set when the stage has finished, with its duration.
+	Done    bool
+	Elapsed time.Duration
+}
+
+// Runner runs plans on one warehouse.
+type Runner struct {
+	Conn     connectors.Conn
+	Planner  *plan.Planner
+	Progress func(Event)
+}
+
+// StageTime is how long one stage took.
+type StageTime struct {
+	Stage   string
+	Seconds float64
+}
+
+// Summary is what a successful run measured.
+type Summary struct {
+	RunID        int64
+	Result       plan.Result
+	Stages       []StageTime
+	RowsBySource map[string]int64
+	Elapsed      time.Duration
+}
+
+// StageError is a failure inside a stage.
+type StageError struct {
+	Stage string
+	Note  string
+	RunID int64
+	Err   error
+}
+
+func (e *StageError) Error() string {
+	if e.Note != "" {
+		return fmt.Sprintf("stage %s, %s: %v", e.Stage, e.Note, e.Err)
+	}
+	return fmt.Sprintf("stage %s: %v", e.Stage, e.Err)
+}
+
+func (e *StageError) Unwrap() error { return e.Err }
+
+// ErrCheck marks a failed plan check (a hash collision, a loop that did not converge).
+var ErrCheck = errors.New("check failed")
+
+func (r *Runner) progress(e Event) {
+	if r.Progress != nil {
+		r.Progress(e)
+	}
+}
+
+// Run executes a full run.
+func (r *Runner) Run(ctx context.Context) (*Summary, error) {
+	start := time.Now()
+	p, err := r.Planner.Plan()
+	if err != nil {
+		return nil, err
+	}
+	sum := &Summary{RowsBySource: map[string]int64{}}
+	setup := p.Stages[0]
+	for _, s := range setup.Statements {
+		if err := r.Conn.Exec(ctx, s.SQL); err != nil {
+			return nil, &StageError{Stage: setup.Name, Err: err}
+		}
+	}
+	runID, err := r.count(ctx, r.Planner.RunID())
+	if err != nil {
+		return nil, &StageError{Stage: setup.Name, Err: err}
+	}
+	sum.RunID = runID
+	if err := r.Conn.Exec(ctx, r.Planner.RunStart(runID, "full").SQL); err != nil {
+		return nil, &StageError{Stage: setup.Name, Err: err}
+	}
+
+	runErr := r.stages(ctx, p, sum)
+	sum.Elapsed = time.Since(start)
+	if runErr != nil {
+		r.recordFailure(sum, runErr)
+		return nil, runErr
+	}
+	return sum, nil
+}
+
+func (r *Runner) stages(ctx context.Context, p *plan.Plan, sum *Summary) error {
+	for _, st := range p.Stages[1:] {
+		began := time.Now()
+		r.progress(Event{Stage: st.Name})
+		var err error
+		if st.Atomic {
+			err = r.publish(ctx, st, sum)
+		} else {
+			err = r.stage(ctx, st, sum)
+		}
+		if err != nil {
+			var se *StageError
+			if !errors.As(err, &se) {
+				err = &StageError{Stage: st.Name, Err: err}
+			}
+			err.(*StageError).RunID = sum.RunID
+			return err
+		}
+		took := time.Since(began)
+		sum.Stages = append(sum.Stages, StageTime{Stage: st.Name, Seconds: took.Seconds()})
+		r.progress(Event{Stage: st.Name, Done: true, Elapsed: took})
+		if st.Name == "outputs" {
+			if err := r.measure(ctx, p, sum); err != nil {
+				return &StageError{Stage: st.Name, Note: "measuring the result", RunID: sum.RunID, Err: err}
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Runner) stage(ctx context.Context, st plan.Stage, sum *Summary) error {
+	if err := r.statements(ctx, st.Name, st.Statements); err != nil {
+		return err
+	}
+	if st.Loop == nil {
+		return nil
+	}
+	l := st.Loop
+	prev, err := r.count(ctx, l.Start)
+	if err != nil {
+		return &StageError{Stage: st.Name, Err: err}
+	}
+	limit := l.MaxRounds(prev)
+	rounds := 0
+	for remaining := prev; remaining > 0; {
+		rounds++
+		if rounds > limit {
+			return &StageError{Stage: st.Name, Err: fmt.Errorf("%w: still %d %s after %d rounds, the most this graph may take", ErrCheck, remaining, l.RemainingUnit, limit)}
+		}
+		if err := r.statements(ctx, st.Name, l.Round(rounds)); err != nil {
+			return err
+		}
+		if remaining, err = r.count(ctx, l.Remaining(rounds)); err != nil {
+			return &StageError{Stage: st.Name, Note: fmt.Sprintf("round %d", rounds), Err: err}
+		}
+		if l.Monotone && remaining > prev {
+			return &StageError{Stage: st.Name, Err: fmt.Errorf("%w: round %d grew the edge table from %d to %d edges", ErrCheck, rounds, prev, remaining)}
+		}
+		prev = remaining
+		r.progress(Event{Stage: st.Name, Round: rounds, Remaining: remaining, Unit: l.RemainingUnit})
+	}
+	sum.Result.Rounds = rounds
+	return r.statements(ctx, st.Name, l.Finish(rounds))
+}
+
+func (r *Runner) statements(ctx context.Context, stage string, stmts []plan.Statement) error {
+	for _, s := range stmts {
+		if err := ctx.Err(); err != nil {
+			return &StageError{Stage: stage, Note: s.Note, Err: &connectors.Error{Kind: connectors.Canceled, Err: err}}
+		}
+		if s.Check != "" {
+			n, err := r.count(ctx, s.SQL)
+			if err != nil {
+				return &StageError{Stage: stage, Note: s.Note, Err: err}
+			}
+			if n != 0 {
+				return &StageError{Stage: stage, Err: fmt.Errorf("%w: %s (%d found)", ErrCheck, s.Check, n)}
+			}
+			continue
+		}
+		if err := r.Conn.Exec(ctx, s.SQL); err != nil {
+			return &StageError{Stage: stage, Note: s.Note, Err: err}
+		}
+	}
+	return nil
+}
+
+func (r *Runner) measure(ctx context.Context, p *plan.Plan, sum *Summary) error {
+	names := make([]string, 0, len(p.SourceRows))
+	for n := range p.SourceRows {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		c, err := r.count(ctx, p.SourceRows[n])
+		if err != nil {
+			return err
+		}
+		sum.RowsBySource[n] = c
+		sum.Result.RowsRead += c
+	}
+	rows, err := r.Conn.Query(ctx, p.Stats)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return fmt.Errorf("statistics query returned no row")
+	}
+	res := &sum.Result
+	if err := rows.Scan(&res.Nodes, &res.Edges, &res.Components, &res.Largest); err != nil {
+		return err
+	}
+	return rows.Err()
+}
+
+func (r *Runner) publish(ctx context.Context, st plan.Stage, sum *Summary) error {
+	began := time.Now()
+	sum.Result.StageSeconds = stageJSON(append(sum.Stages, StageTime{Stage: st.Name, Seconds: time.Since(began).Seconds()}))
+	var qs []string
+	for _, s := range st.Statements {
+		qs = append(qs, s.SQL)
+	}
+	qs = append(qs, r.Planner.RunSucceeded(sum.RunID, sum.Result).SQL)
+	if err := ctx.Err(); err != nil {
+		return &StageError{Stage: st.Name, Err: &connectors.Error{Kind: connectors.Canceled, Err: err}}
+	}
+	if err := r.Conn.ExecTx(ctx, qs); err != nil {
+		return &StageError{Stage: st.Name, Err: err}
+	}
+	return nil
+}
+
+// recordFailure marks the run failed and removes half-built output tables. It uses a fresh
+// context: the run's own may be the reason it failed.
+func (r *Runner) recordFailure(sum *Summary, runErr error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, s := range r.Planner.Cleanup() {
+		_ = r.Conn.Exec(ctx, s.SQL)
+	}
+	sum.Result.StageSeconds = stageJSON(sum.Stages)
+	msg := runErr.Error()
+	if len(msg) > 2000 {
+		msg = msg[:2000]
+	}
+	_ = r.Conn.Exec(ctx, r.Planner.RunFailed(sum.RunID, sum.Result, msg).SQL)
+}
+
+func (r *Runner) count(ctx context.Context, query string) (int64, error) {
+	rows, err := r.Conn.Query(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int64
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+	}
+	return n, rows.Err()
+}
+
+func stageJSON(st []StageTime) string {
+	var parts []string
+	for _, s := range st {
+		b, _ := json.Marshal(s.Stage)
+		parts = append(parts, fmt.Sprintf("%s: %.3f", b, s.Seconds))
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}

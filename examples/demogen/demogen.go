@@ -1,0 +1,359 @@
+// Package demogen generates realistic synthetic e-commerce data for the demo, the tests and the
+// benchmarks: web and app sessions with anonymous and device ids, logins with user ids, newsletter
+// sign-ups, orders with email and phone, CRM contacts and cart abandons — with the noise real data
+// has (junk emails, null-ish strings, shared devices). The same seed gives the same data.
+package demogen
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"time"
+
+	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/dialects"
+)
+
+// Options shapes the data.
+type Options struct {
+	Persons int
+	Seed    uint64
+	// Schema receives the tables; empty means the warehouse's default schema.
+	Schema string
+	// Clean leaves out all noise: the same people and events, without junk values or shared
+	// devices. It gives the ideal partition to measure a noisy run against.
+	Clean bool
+	// Start is the first event time; events span the following year.
+	Start time.Time
+}
+
+// Stats counts what was written.
+type Stats struct {
+	Persons, Events, Orders, Contacts int64
+}
+
+// Tables are the source tables the generator writes, with their columns.
+var Tables = []struct {
+	Name    string
+	Columns []Column
+}{
+	{"events", []Column{{"event_id", dialects.Int64}, {"ts", dialects.Timestamp}, {"event_type", dialects.Text}, {"anonymous_id", dialects.Text}, {"device_id", dialects.Text}, {"user_id", dialects.Text}, {"email", dialects.Text}, {"revenue", dialects.Float64}, {"person", dialects.Int64}}},
+	{"orders", []Column{{"order_id", dialects.Int64}, {"ts", dialects.Timestamp}, {"user_id", dialects.Text}, {"email", dialects.Text}, {"billing_email", dialects.Text}, {"phone", dialects.Text}, {"revenue", dialects.Float64}, {"person", dialects.Int64}}},
+	{"crm_contacts", []Column{{"contact_id", dialects.Int64}, {"updated_at", dialects.Timestamp}, {"user_id", dialects.Text}, {"email", dialects.Text}, {"phone", dialects.Text}, {"person", dialects.Int64}}},
+}
+
+// Column is a generated column.
+type Column struct {
+	Name string
+	Type dialects.Type
+}
+
+var junkEmails = []string{"test@test.com", "a@a.com", "noreply@example.com", "none@none.com"}
+var nullish = []string{"null", "undefined", "0", "none", "N/A", ""}
+var domains = []string{"gmail.com", "yahoo.com", "outlook.com", "icloud.com", "proton.me", "acme.io"}
+
+type person struct {
+	id      int64
+	userID  string
+	emails  []string
+	phone   string
+	devices []string
+	anons   [][]string // per device
+}
+
+// Generate creates the tables (replacing them) and fills them.
+func Generate(ctx context.Context, conn connectors.Conn, o Options) (Stats, error) {
+	d := conn.Dialect()
+	if o.Schema == "" {
+		o.Schema = d.DefaultSchema()
+	}
+	if o.Start.IsZero() {
+		o.Start = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if err := conn.Exec(ctx, d.CreateSchema(o.Schema)); err != nil {
+		return Stats{}, err
+	}
+	for _, t := range Tables {
+		cols := ""
+		for i, c := range t.Columns {
+			if i > 0 {
+				cols += ", "
+			}
+			cols += d.QuoteIdent(c.Name) + " " + d.Type(c.Type)
+		}
+		if err := conn.Exec(ctx, d.DropTable(d.Table(o.Schema, t.Name))); err != nil {
+			return Stats{}, err
+		}
+		if err := conn.Exec(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", d.Table(o.Schema, t.Name), cols)); err != nil {
+			return Stats{}, err
+		}
+	}
+	g := &gen{o: o, people: rand.New(rand.NewPCG(o.Seed, 1)), noise: rand.New(rand.NewPCG(o.Seed, 2))}
+	g.build()
+	var st Stats
+	st.Persons = int64(o.Persons)
+	for ti, t := range Tables {
+		// Rows are generated while they are loaded, so a million persons never sit in memory.
+		next, stop := iter.Pull(g.rows(ti))
+		var n int64
+		err := conn.Load(ctx, o.Schema, t.Name, names(t.Columns), func(row []any) bool {
+			r, ok := next()
+			if ok {
+				copy(row, r)
+				n++
+			}
+			return ok
+		})
+		stop()
+		if err != nil {
+			return st, fmt.Errorf("load %s: %w", t.Name, err)
+		}
+		switch t.Name {
+		case "events":
+			st.Events = n
+		case "orders":
+			st.Orders = n
+		case "crm_contacts":
+			st.Contacts = n
+		}
+	}
+	return st, nil
+}
+
+func names(cols []Column) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.Name
+	}
+	return out
+}
+
+type gen struct {
+	o      Options
+	people *rand.Rand // decides the people and their events
+	noise  *rand.Rand // decides the noise only, so Clean changes nothing else
+	ps     []person
+	shared []string // devices shared by several people (family tablets)
+}
+
+func (g *gen) hex(n int) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = digits[g.people.IntN(16)]
+	}
+	return string(b)
+}
+
+func (g *gen) build() {
+	r := g.people
+	g.ps = make([]person, g.o.Persons)
+	for i := range g.ps {
+		p := &g.ps[i]
+		p.id = int64(i + 1)
+		if r.Float64() < 0.7 {
+			p.userID = fmt.Sprintf("u%08d", i+1)
+		}
+		ne := 1
+		if r.Float64() < 0.2 {
+			ne = 2
+		}
+		for j := 0; j < ne; j++ {
+			p.emails = append(p.emails, fmt.Sprintf("person%d.%d@%s", i+1, j, domains[r.IntN(len(domains))]))
+		}
+		if r.Float64() < 0.5 {
+			p.phone = fmt.Sprintf("+1555%07d", i+1)
+		}
+		nd := 1 + r.IntN(3)
+		for j := 0; j < nd; j++ {
+			p.devices = append(p.devices, "d-"+g.hex(16))
+			na := 1 + r.IntN(2)
+			var anons []string
+			for k := 0; k < na; k++ {
+				anons = append(anons, "a-"+g.hex(20))
+			}
+			p.anons = append(p.anons, anons)
+		}
+	}
+	nShared := g.o.Persons / 500
+	for i := 0; i < nShared; i++ {
+		g.shared = append(g.shared, "d-shared-"+g.hex(12))
+	}
+}
+
+func (g *gen) ts() time.Time {
+	return g.o.Start.Add(time.Duration(g.people.Int64N(int64(365 * 24 * time.Hour))))
+}
+
+// maybeNull replaces a value with a null-ish string now and then.
+func (g *gen) maybeNull(v any, p float64) any {
+	if g.o.Clean || g.noise.Float64() >= p {
+		return v
+	}
+	return nullish[g.noise.IntN(len(nullish))]
+}
+
+func orNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// rows returns the rows of table ti. Every table draws from its own position of the same
+// generators, so the data is the same on every call with the same options.
+func (g *gen) rows(ti int) iter.Seq[[]any] {
+	return func(yield func([]any) bool) {
+		stopped := false
+		emit := func(row []any) {
+			if !stopped && !yield(row) {
+				stopped = true
+			}
+		}
+		switch Tables[ti].Name {
+		case "events":
+			g.events(emit)
+		case "orders":
+			g.orders(emit)
+		default:
+			g.contacts(emit)
+		}
+	}
+}
+
+func (g *gen) events(emit func([]any)) {
+	r := g.people
+	id := int64(0)
+	add := func(p *person, typ string, anon, device, user, email any, revenue any) {
+		id++
+		emit([]any{id, g.ts(), typ, anon, device, user, email, revenue, p.id})
+	}
+	for i := range g.ps {
+		p := &g.ps[i]
+		for di, dev := range p.devices {
+			device := dev
+			if !g.o.Clean && len(g.shared) > 0 && g.noise.Float64() < 0.01 {
+				// A family tablet: this person's sessions on it carry a device id that others use too.
+				device = g.shared[g.noise.IntN(len(g.shared))]
+			}
+			for _, anon := range p.anons[di] {
+				views := 1 + r.IntN(3)
+				for k := 0; k < views; k++ {
+					var user any
+					if p.userID != "" && r.Float64() < 0.3 {
+						user = p.userID
+					}
+					add(p, "page_view", anon, device, g.maybeNull(user, 0.02), nil, nil)
+				}
+				if p.userID != "" && r.Float64() < 0.6 {
+					add(p, "login", anon, device, p.userID, p.emails[0], nil)
+				}
+				if r.Float64() < 0.15 {
+					var user any
+					if p.userID != "" {
+						user = p.userID
+					}
+					add(p, "cart_abandoned", anon, device, user, nil, nil)
+				}
+			}
+		}
+		if r.Float64() < 0.3 {
+			email := p.emails[len(p.emails)-1]
+			if !g.o.Clean && g.noise.Float64() < 0.02 {
+				email = junkEmails[g.noise.IntN(len(junkEmails))]
+			}
+			add(p, "newsletter_signup", p.anons[0][0], nil, nil, email, nil)
+		}
+	}
+}
+
+func (g *gen) orders(emit func([]any)) {
+	r := g.people
+	id := int64(0)
+	for i := range g.ps {
+		p := &g.ps[i]
+		if r.Float64() >= 0.4 {
+			continue
+		}
+		n := 1 + r.IntN(4)
+		for k := 0; k < n; k++ {
+			id++
+			email := p.emails[0]
+			billing := email
+			if len(p.emails) > 1 && r.Float64() < 0.5 {
+				billing = p.emails[1]
+			}
+			if !g.o.Clean && g.noise.Float64() < 0.01 {
+				email = junkEmails[g.noise.IntN(len(junkEmails))]
+			}
+			var user any
+			if p.userID != "" {
+				user = p.userID
+			}
+			revenue := float64(500+r.IntN(30000)) / 100
+			emit([]any{id, g.ts(), g.maybeNull(user, 0.01), email, billing, orNil(p.phone), revenue, p.id})
+		}
+	}
+}
+
+func (g *gen) contacts(emit func([]any)) {
+	r := g.people
+	id := int64(0)
+	for i := range g.ps {
+		p := &g.ps[i]
+		if p.phone == "" && p.userID == "" || r.Float64() >= 0.5 {
+			continue
+		}
+		id++
+		phone := any(orNil(p.phone))
+		if !g.o.Clean && phone != nil && g.noise.Float64() < 0.005 {
+			phone = "+15550000000" // a call-centre number entered for customers who gave none
+		}
+		emit([]any{id, g.ts(), orNil(p.userID), p.emails[0], g.maybeNull(phone, 0.01), p.id})
+	}
+}
+
+// Project returns an idstitch.yaml for the generated tables.
+func Project(name, dbPath, schema string) string {
+	if schema == "" {
+		schema = "main"
+	}
+	return fmt.Sprintf(`# idstitch project written by `+"`idstitch demo`"+`. Edit it and run `+"`idstitch run`"+` again.
+project: %s
+warehouse:
+  type: duckdb
+  path: %s
+output:
+  schema: identity
+id_types:            # order = priority: the first is the most trusted
+  - name: user_id
+  - name: email
+  - name: phone
+  - name: device_id
+  - name: anonymous_id
+sources:
+  - name: events
+    table: %s.events
+    timestamp: ts
+    ids:
+      anonymous_id: anonymous_id
+      device_id: device_id
+      user_id: user_id
+      email: email
+  - name: orders
+    table: %s.orders
+    timestamp: ts
+    ids:
+      user_id: user_id
+      email: [email, billing_email]
+      phone: phone
+  - name: crm_contacts
+    table: %s.crm_contacts
+    timestamp: updated_at
+    ids:
+      user_id: user_id
+      email: email
+      phone: phone
+`, name, dbPath, schema, schema, schema)
+}

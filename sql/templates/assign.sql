@@ -1,0 +1,4 @@
+SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
+  COALESCE(l.component, n.node_id) AS component
+FROM {{work "nodes"}} n
+LEFT JOIN {{work "labels"}} l ON n.node_id = l.node_id

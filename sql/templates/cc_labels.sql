@@ -1,0 +1,2 @@
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM {{work .Rep}}

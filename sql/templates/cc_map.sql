@@ -1,0 +1,8 @@
+SELECT v, {{minby "u" (hash64 "u" .Salt)}} AS rep
+FROM (
+  SELECT a AS v, b AS u FROM {{work .Edges}}
+  UNION ALL SELECT b AS v, a AS u FROM {{work .Edges}}
+  UNION ALL SELECT a AS v, a AS u FROM {{work .Edges}}
+  UNION ALL SELECT b AS v, b AS u FROM {{work .Edges}}
+) n
+GROUP BY v

@@ -1,0 +1,1 @@
+SELECT a AS node_id, a AS component FROM {{work .Edges}}

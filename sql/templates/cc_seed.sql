@@ -1,0 +1,1 @@
+SELECT v, rep FROM {{work .Map}}

@@ -1,0 +1,12 @@
+SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, COUNT(*) AS row_count,
+  MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, {{aggdistinct "source" ","}} AS sources
+FROM (
+{{- range $i, $s := .Links}}
+  {{if $i}}UNION ALL {{end}}SELECT {{.First}} AS a, n{{.N}} AS b, ts, {{str .Source}} AS source
+  FROM {{work .Table}} WHERE n{{.N}} IS NOT NULL AND n{{.N}} <> {{.First}}
+{{- else}}
+  SELECT {{cast "NULL" "int64"}} AS a, {{cast "NULL" "int64"}} AS b, {{cast "NULL" "timestamp"}} AS ts, {{cast "NULL" "text"}} AS source
+  WHERE 1 = 0
+{{- end}}
+) e
+GROUP BY LEAST(a, b), GREATEST(a, b)

@@ -1,0 +1,1 @@
+SELECT v AS node_id, label AS component FROM {{work .Cur}}
