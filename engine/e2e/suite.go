@@ -33,6 +33,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("FailedRunKeepsOutputs", func(t *testing.T) { testFailedRunKeepsOutputs(t, open) })
 	t.Run("ReaderDuringPublish", func(t *testing.T) { testReaderDuringPublish(t, open) })
 	t.Run("LabelPropagationAgrees", func(t *testing.T) { testLabelPropagation(t, open) })
+	t.Run("CompiledScriptRuns", func(t *testing.T) { testCompiledScript(t, open) })
 }
 
 // Row is one source row: a timestamp and its identifier values by column.

@@ -233,8 +233,9 @@ func (pl *Planner) Plan() (*Plan, error) {
 		extract.Statements = append(extract.Statements, pl.create(pl.work("src_"+s.Name), "extract", data, "source "+s.Name+" ("+s.Table+")"))
 		plan.SourceRows[s.Name] = "SELECT COUNT(*) FROM " + pl.work("src_"+s.Name)
 		allSlots = append(allSlots, slots...)
+		// The first slot is never linked *to*: when it holds a value, it is the row's first.
 		if len(slots) > 1 {
-			links = append(links, slots...)
+			links = append(links, slots[1:]...)
 		}
 	}
 	plan.Stages = append(plan.Stages, extract)

@@ -1,0 +1,100 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+const valid = `project: acme
+warehouse:
+  type: duckdb
+  path: acme.duckdb
+id_types:
+  - name: user_id
+  - name: email
+sources:
+  - name: events
+    table: main.events
+    timestamp: ts
+    ids:
+      user_id: user_id
+      email: [email, billing_email]
+`
+
+func TestValidProject(t *testing.T) {
+	p, err := Parse("idstitch.yaml", []byte(valid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Output.Schema != "identity" || p.Output.WorkSchema != "identity_work" || p.Output.IDSalt != "acme" {
+		t.Fatalf("defaults: %+v", p.Output)
+	}
+	ids := p.Sources[0].IDs
+	if len(ids) != 2 || ids[0].Type != "user_id" || strings.Join(ids[1].Columns, ",") != "email,billing_email" {
+		t.Fatalf("ids mapping lost its order or columns: %+v", ids)
+	}
+	if p.Sources[0].Schema() != "main" || p.Sources[0].TableName() != "events" {
+		t.Fatalf("table split: %q %q", p.Sources[0].Schema(), p.Sources[0].TableName())
+	}
+}
+
+// Each broken file must give one sentence naming the file, the line and the key.
+func TestConfigErrors(t *testing.T) {
+	cases := []struct {
+		name, from, to, want string
+	}{
+		{"unknown top-level key", "project: acme\n", "project: acme\nprojcet: x\n",
+			"idstitch.yaml:2: projcet: unknown key in top level; check its spelling against the documented keys"},
+		{"unknown source key", "    timestamp: ts\n", "    timestamp: ts\n    tabel: x\n",
+			"idstitch.yaml:12: tabel: unknown key in a sources entry; check its spelling against the documented keys"},
+		{"bad regular expression", "  - name: email\n", "  - name: email\n    pattern: '^[a-z'\n",
+			"idstitch.yaml:8: id_types[1].pattern: \"^[a-z\" is not a valid regular expression (missing closing ]: `[a-z`)"},
+		{"duplicate id type", "  - name: email\n", "  - name: email\n  - name: user_id\n",
+			"idstitch.yaml:8: id_types[2].name: id type \"user_id\" is declared twice; keep one entry"},
+		{"undeclared id type", "      user_id: user_id\n", "      user_id: user_id\n      phone: phone\n",
+			"idstitch.yaml:14: sources[0].ids.phone: id type \"phone\" is not declared under id_types; declare it there or fix the name"},
+		{"missing table", "    table: main.events\n", "",
+			"idstitch.yaml:9: sources[0].table: missing; give the warehouse table as schema.table"},
+		{"unknown warehouse", "  type: duckdb\n", "  type: oracle\n",
+			"idstitch.yaml:3: warehouse.type: \"oracle\" is not a supported warehouse; use one of duckdb"},
+		{"limit below one", "  - name: user_id\n", "  - name: user_id\n    limit: 0\n",
+			"idstitch.yaml:7: id_types[0].limit: must be at least 1 (1 means unique per profile); remove it for no limit"},
+		{"unknown normalizer", "  - name: email\n", "  - name: email\n    normalize: [trim, lowercase]\n",
+			"idstitch.yaml:8: id_types[1].normalize: \"lowercase\" is not a normalizer; use trim, lower, upper, digits, e164"},
+		{"duplicate source", "sources:\n", "sources:\n  - name: events\n    table: a.b\n    ids: {email: e}\n",
+			"idstitch.yaml:12: sources[1].name: source \"events\" is declared twice; give each source its own name"},
+		{"bad yaml", "  path: acme.duckdb\n", "  path: acme.duckdb: x\n",
+			"idstitch.yaml:4: mapping values are not allowed in this context"},
+		{"wrong kind of value", "    timestamp: ts\n", "    timestamp: [ts]\n",
+			"idstitch.yaml:11: wrong kind of value (cannot unmarshal !!seq into string)"},
+		{"table with quote", "    table: main.events\n", "    table: main.ev\"ents\n",
+			"idstitch.yaml:10: sources[0].table: \"main.ev\\\"ents\" is not a table name; write schema.table"},
+		{"no duckdb path", "  path: acme.duckdb\n", "",
+			"idstitch.yaml:2: warehouse.path: missing; name the DuckDB file, e.g. `path: acme.duckdb`"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !strings.Contains(valid, c.from) {
+				t.Fatalf("test case edits text that is not in the valid file: %q", c.from)
+			}
+			text := strings.Replace(valid, c.from, c.to, 1)
+			_, err := Parse("dir/idstitch.yaml", []byte(text))
+			if err == nil {
+				t.Fatalf("no error for:\n%s", text)
+			}
+			if err.Error() != c.want {
+				t.Fatalf("got  %s\nwant %s", err, c.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error is more than one line: %q", err)
+			}
+		})
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	_, err := Load(t.TempDir() + "/idstitch.yaml")
+	if err == nil || !strings.Contains(err.Error(), "run `idstitch init`") {
+		t.Fatalf("got %v", err)
+	}
+}
