@@ -52,6 +52,8 @@ type Dialect interface {
 	DefaultSchema() string
 	// Table renders a table name; schema may be empty.
 	Table(schema, name string) string
+	// WorkTable renders the name of an intermediate table in the work schema.
+	WorkTable(workSchema, name string) string
 	// String renders a string literal, escaped.
 	String(s string) string
 	// Type spells a column type.
@@ -69,13 +71,16 @@ type Dialect interface {
 	Concat(exprs ...string) string
 	// MinBy is the value of `value` on the row where `key` is smallest within a group.
 	MinBy(value, key string) string
-	// StringAggDistinct joins the distinct values of expr in a group, sorted, with sep.
-	StringAggDistinct(expr, sep string) string
+	// StringAgg joins the values of expr in a group, sorted, with sep.
+	StringAgg(expr, sep string) string
 	// Now is the current timestamp of the statement.
 	Now() string
 
 	// CreateSchema creates a schema if it does not exist.
 	CreateSchema(schema string) string
+	// CreateWorkSchema makes the place for a run's intermediate tables, which nobody else reads
+	// and which need not outlive the process on an embedded warehouse.
+	CreateWorkSchema(schema string) string
 	// CreateTableAs creates (or replaces) a table from a query. Scratch tables are made
 	// transient or temporary where the warehouse allows it.
 	CreateTableAs(table, query string, scratch bool) string

@@ -24,9 +24,11 @@ type Conn struct {
 // Open opens (or creates) the database file at path; an empty path is an in-memory database.
 // readOnly opens it without taking the write lock, so several processes can read one file.
 func Open(ctx context.Context, path string, readOnly bool) (*Conn, error) {
-	dsn := path
+	// Insertion order means nothing to our tables; not keeping it lets DuckDB write
+	// CREATE TABLE … AS in parallel.
+	dsn := path + "?preserve_insertion_order=false"
 	if readOnly {
-		dsn += "?access_mode=read_only"
+		dsn += "&access_mode=read_only"
 	}
 	c, err := duckdbdriver.NewConnector(dsn, nil)
 	if err != nil {

@@ -117,7 +117,7 @@ func (pl *Planner) templateFuncs() template.FuncMap {
 	return template.FuncMap{
 		"q":    d.QuoteIdent,
 		"str":  d.String,
-		"work": func(name string) string { return d.Table(o.WorkSchema, name) },
+		"work": func(name string) string { return d.WorkTable(o.WorkSchema, name) },
 		"out":  func(name string) string { return d.Table(o.Schema, name) },
 		"next": func(name string) string { return d.Table(o.Schema, name+nextSuffix) },
 		"hash64": func(exprs ...any) string {
@@ -130,7 +130,7 @@ func (pl *Planner) templateFuncs() template.FuncMap {
 		"md5":         d.MD5Hex,
 		"concat":      func(exprs ...string) string { return d.Concat(exprs...) },
 		"minby":       d.MinBy,
-		"aggdistinct": d.StringAggDistinct,
+		"stringagg":   d.StringAgg,
 		"cast":        func(expr, t string) string { return d.Cast(expr, types[t]) },
 		"typ":         func(t string) string { return d.Type(types[t]) },
 	}
@@ -146,7 +146,7 @@ func (pl *Planner) render(name string, data any) string {
 }
 
 func (pl *Planner) work(name string) string {
-	return pl.Dialect.Table(pl.Project.Output.WorkSchema, name)
+	return pl.Dialect.WorkTable(pl.Project.Output.WorkSchema, name)
 }
 
 func (pl *Planner) out(name string) string {
@@ -216,7 +216,7 @@ func (pl *Planner) Plan() (*Plan, error) {
 	setup := Stage{Name: "setup", Note: "schemas and the run history table"}
 	setup.Statements = append(setup.Statements,
 		Statement{SQL: d.CreateSchema(p.Output.Schema)},
-		Statement{SQL: d.CreateSchema(p.Output.WorkSchema)},
+		Statement{SQL: d.CreateWorkSchema(p.Output.WorkSchema)},
 		Statement{SQL: pl.render("runs_create", nil)},
 	)
 	plan.Stages = append(plan.Stages, setup)

@@ -32,6 +32,8 @@ type Runner struct {
 	Conn     connectors.Conn
 	Planner  *plan.Planner
 	Progress func(Event)
+	// Trace, when set, is told of every statement with its duration.
+	Trace func(stage, sql string, took time.Duration)
 }
 
 // StageTime is how long one stage took.
@@ -187,8 +189,12 @@ func (r *Runner) statements(ctx context.Context, stage string, stmts []plan.Stat
 			}
 			continue
 		}
+		began := time.Now()
 		if err := r.Conn.Exec(ctx, s.SQL); err != nil {
 			return &StageError{Stage: stage, Note: s.Note, Err: err}
+		}
+		if r.Trace != nil {
+			r.Trace(stage, s.SQL, time.Since(began))
 		}
 	}
 	return nil

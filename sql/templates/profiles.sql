@@ -1,20 +1,25 @@
 WITH ranked AS (
-  SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at,
-    ROW_NUMBER() OVER (PARTITION BY universal_id, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
-  FROM {{next "id_graph"}}
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+  FROM {{work "assign"}}
 ), per_type AS (
-  SELECT universal_id, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
     MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
   FROM ranked
-  GROUP BY universal_id, id_type
-)
-SELECT universal_id,
-  MIN(first_seen_at) AS first_seen_at,
-  MAX(last_seen_at) AS last_seen_at,
-  SUM(n) AS identifiers
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    {{cast "SUM(n)" "int64"}} AS identifiers
 {{- range .Types}},
-  COALESCE(SUM(CASE WHEN id_type = {{str .}} THEN n END), 0) AS {{q (print . "_count")}},
-  MAX(CASE WHEN id_type = {{str .}} THEN latest END) AS {{q (print "latest_" .)}}
+    {{cast (print "COALESCE(SUM(CASE WHEN id_type = " (str .) " THEN n END), 0)") "int64"}} AS {{q (print . "_count")}},
+    MAX(CASE WHEN id_type = {{str .}} THEN latest END) AS {{q (print "latest_" .)}}
 {{- end}}
-FROM per_type
-GROUP BY universal_id
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers
+{{- range .Types}}, p.{{q (print . "_count")}}, p.{{q (print "latest_" .)}}{{end}}
+FROM per_profile p
+JOIN {{work "anchors"}} a ON p.component = a.component

@@ -1,8 +1,266 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/idstitch/idstitch/connectors/duckdb"
+	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/unionfind"
+	"github.com/idstitch/idstitch/engine/warehouse"
+	"github.com/idstitch/idstitch/examples/demogen"
 )
 
-func runBench(ctx context.Context, e *env, args []string) error { return fmt.Errorf("bench: later") }
+// A benchmark runs every measurement in a child process of its own, so that wall time and peak
+// memory (the child's maximum resident set, DuckDB included) belong to that measurement alone.
+
+type measurement struct {
+	Dataset    string
+	Algorithm  string
+	Seconds    float64
+	PeakMiB    float64
+	Rounds     int
+	Components int64
+	Stages     string
+	Note       string
+}
+
+func runBench(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "bench", "[--persons 100000,1000000] [--chain 1000000] [--dir bench-data]",
+		"Generates the benchmark data, then times full runs by randomised contraction, by label propagation\n"+
+			"(baseline) and by an in-memory union-find in Go on the same data, each in its own process.")
+	persons := fs.String("persons", "100000", "comma-separated demo sizes in persons (0 for none)")
+	chain := fs.Int("chain", 1000000, "length of the chain graph (0 for none)")
+	dir := fs.String("dir", "bench-data", "directory for the generated DuckDB files")
+	algorithms := fs.String("algorithms", "contraction,unionfind,labelprop", "what to measure")
+	lpTimeout := fs.Duration("labelprop-timeout", 10*time.Minute, "stop a label-propagation run after this long")
+	out := fs.String("out", "", "also append the results as a Markdown table to this file")
+	unionfindOnly := fs.String("unionfind-only", "", "internal: measure the union-find on this project file and print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *unionfindOnly != "" {
+		return unionfindChild(ctx, e, *unionfindOnly)
+	}
+	var sizes []int
+	for _, s := range strings.Split(*persons, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 0 {
+			return usageError{msg: fmt.Sprintf("bench --persons: %q is not a number of persons", s)}
+		}
+		if n > 0 {
+			sizes = append(sizes, n)
+		}
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return err
+	}
+	var results []measurement
+	run := func(name, project string) error {
+		for _, algo := range strings.Split(*algorithms, ",") {
+			m, err := measure(ctx, project, strings.TrimSpace(algo), *lpTimeout)
+			if err != nil {
+				return fmt.Errorf("bench %s, %s: %w", name, algo, err)
+			}
+			m.Dataset = name
+			results = append(results, m)
+			fmt.Fprintf(e.stdout, "%-22s %-12s %9.2f s  %8.0f MiB  rounds %-4d profiles %s %s\n", name, m.Algorithm, m.Seconds, m.PeakMiB, m.Rounds, thousands(m.Components), m.Note)
+		}
+		return nil
+	}
+	if *chain > 0 {
+		project, err := chainData(ctx, *dir, *chain)
+		if err != nil {
+			return err
+		}
+		if err := run(fmt.Sprintf("chain %s nodes", thousands(int64(*chain))), project); err != nil {
+			return err
+		}
+	}
+	for _, n := range sizes {
+		project, err := demoData(ctx, e, *dir, n)
+		if err != nil {
+			return err
+		}
+		if err := run(fmt.Sprintf("demo %s persons", thousands(int64(n))), project); err != nil {
+			return err
+		}
+	}
+	table := markdown(results)
+	fmt.Fprint(e.stdout, "\n"+table)
+	if *out != "" {
+		f, err := os.OpenFile(*out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.WriteString(f, table)
+		return err
+	}
+	return nil
+}
+
+func markdown(ms []measurement) string {
+	var b strings.Builder
+	b.WriteString("| data | algorithm | wall s | peak MiB | rounds | profiles | seconds per stage / note |\n|---|---|---:|---:|---:|---:|---|\n")
+	for _, m := range ms {
+		detail := m.Stages
+		if m.Note != "" {
+			detail = strings.TrimSpace(detail + " " + m.Note)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.2f | %.0f | %d | %s | %s |\n", m.Dataset, m.Algorithm, m.Seconds, m.PeakMiB, m.Rounds, thousands(m.Components), detail)
+	}
+	return b.String()
+}
+
+// measure runs one algorithm on one project in a child process.
+func measure(ctx context.Context, project, algorithm string, lpTimeout time.Duration) (measurement, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return measurement{}, err
+	}
+	m := measurement{Algorithm: algorithm}
+	var args []string
+	switch algorithm {
+	case "contraction", "labelprop":
+		args = []string{"run", "-c", project, "--quiet", "--algorithm", algorithm}
+	case "unionfind":
+		args = []string{"bench", "--unionfind-only", project}
+	default:
+		return m, usageError{msg: fmt.Sprintf("bench --algorithms: %q is not one of contraction, unionfind, labelprop", algorithm)}
+	}
+	cctx := ctx
+	if algorithm == "labelprop" {
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithTimeout(ctx, lpTimeout)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(cctx, exe, args...)
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	// Interrupt rather than kill, so that a stopped run is recorded as failed and cleans up.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	began := time.Now()
+	err = cmd.Run()
+	m.Seconds = time.Since(began).Seconds()
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			m.PeakMiB = float64(ru.Maxrss) / 1024
+		}
+	}
+	if err != nil {
+		if errors.Is(cctx.Err(), context.DeadlineExceeded) {
+			m.Note = fmt.Sprintf("stopped after %s without finishing", lpTimeout)
+			return m, nil
+		}
+		return m, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	if algorithm == "unionfind" {
+		var r struct {
+			Groups              int64
+			ReadSeconds, Seconds float64
+		}
+		if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+			return m, fmt.Errorf("union-find child printed %q: %w", stdout.String(), err)
+		}
+		m.Components = r.Groups
+		m.Stages = fmt.Sprintf("read rows %.2f, union %.2f", r.ReadSeconds, r.Seconds-r.ReadSeconds)
+		return m, nil
+	}
+	return m, lastRun(project, &m)
+}
+
+// lastRun reads the measured run's record from the runs table.
+func lastRun(project string, m *measurement) error {
+	p, err := config.Load(project)
+	if err != nil {
+		return err
+	}
+	conn, err := duckdb.Open(context.Background(), p.DuckDBPath(), true)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.DB().QueryRow(fmt.Sprintf("SELECT rounds, components, stage_seconds FROM %q.runs ORDER BY run_id DESC LIMIT 1", p.Output.Schema)).Scan(&m.Rounds, &m.Components, &m.Stages)
+}
+
+// childEnv marks a child process of bench, for tests that run the CLI from the test binary.
+const childEnv = "IDSTITCH_BENCH_CHILD"
+
+func unionfindChild(ctx context.Context, e *env, project string) error {
+	p, err := config.Load(project)
+	if err != nil {
+		return err
+	}
+	conn, err := warehouse.Open(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	began := time.Now()
+	uf, err := unionfind.FromSources(ctx, conn, p)
+	if err != nil {
+		return err
+	}
+	read := time.Since(began).Seconds()
+	groups := uf.Count()
+	return json.NewEncoder(e.stdout).Encode(map[string]any{"Groups": groups, "ReadSeconds": read, "Seconds": time.Since(began).Seconds()})
+}
+
+func chainData(ctx context.Context, dir string, n int) (string, error) {
+	sub := filepath.Join(dir, fmt.Sprintf("chain-%d", n))
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		return "", err
+	}
+	db := filepath.Join(sub, "chain.duckdb")
+	os.Remove(db)
+	os.Remove(db + ".wal")
+	conn, err := duckdb.Open(ctx, db, false)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	// Row i links node i to node i+1: a path whose diameter is the whole graph.
+	if err := conn.Exec(ctx, fmt.Sprintf("CREATE TABLE chain AS SELECT TIMESTAMP '2025-01-01' + to_seconds(i) AS ts, 'n' || i AS a, 'n' || (i + 1) AS b FROM range(%d) t(i)", n-1)); err != nil {
+		return "", err
+	}
+	project := filepath.Join(sub, config.DefaultFile)
+	text := "project: chain\nwarehouse:\n  type: duckdb\n  path: chain.duckdb\nid_types:\n  - name: node\nsources:\n  - name: chain\n    table: main.chain\n    timestamp: ts\n    ids:\n      node: [a, b]\n"
+	return project, os.WriteFile(project, []byte(text), 0o644)
+}
+
+func demoData(ctx context.Context, e *env, dir string, persons int) (string, error) {
+	sub := filepath.Join(dir, fmt.Sprintf("demo-%d", persons))
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		return "", err
+	}
+	db := filepath.Join(sub, "demo.duckdb")
+	os.Remove(db)
+	os.Remove(db + ".wal")
+	conn, err := duckdb.Open(ctx, db, false)
+	if err != nil {
+		return "", err
+	}
+	began := time.Now()
+	st, err := demogen.Generate(ctx, conn, demogen.Options{Persons: persons, Seed: 1})
+	conn.Close()
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(e.stdout, "generated %s persons: %s rows in %.1f s\n", thousands(int64(persons)), thousands(st.Events+st.Orders+st.Contacts), time.Since(began).Seconds())
+	project := filepath.Join(sub, config.DefaultFile)
+	return project, os.WriteFile(project, []byte(demogen.Project("demo", "demo.duckdb", "main")), 0o644)
+}

@@ -141,6 +141,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.Bool("full", false, "rebuild from all data (every run is a full rebuild in this version)")
 	algorithm := fs.String("algorithm", "contraction", "components algorithm: contraction, or labelprop (benchmark baseline only)")
 	quiet := fs.Bool("quiet", false, "print no progress")
+	verbose := fs.Bool("verbose", false, "log every statement with its duration")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	warnLater(e, p)
-	sum, err := stitch(ctx, e, p, plan.Algorithm(*algorithm), *quiet)
+	sum, err := stitch(ctx, e, p, plan.Algorithm(*algorithm), *quiet, *verbose)
 	if err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 }
 
 // stitch opens the warehouse, checks the sources and runs the project.
-func stitch(ctx context.Context, e *env, p *config.Project, algorithm plan.Algorithm, quiet bool) (*runner.Summary, error) {
+func stitch(ctx context.Context, e *env, p *config.Project, algorithm plan.Algorithm, quiet, verbose bool) (*runner.Summary, error) {
 	conn, err := warehouse.Open(ctx, p)
 	if err != nil {
 		return nil, err
@@ -174,6 +175,13 @@ func stitch(ctx context.Context, e *env, p *config.Project, algorithm plan.Algor
 	r := &runner.Runner{Conn: conn, Planner: pl}
 	if !quiet {
 		r.Progress = progressPrinter(e.stderr)
+	}
+	if verbose {
+		log := slog.New(slog.NewTextHandler(e.stderr, nil))
+		r.Trace = func(stage, sql string, took time.Duration) {
+			first, _, _ := strings.Cut(sql, "\n")
+			log.Info("statement", "stage", stage, "seconds", took.Seconds(), "sql", first)
+		}
 	}
 	sum, err := r.Run(ctx)
 	if err != nil {
@@ -295,7 +303,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sum, err := stitch(ctx, e, p, plan.Contraction, *quiet)
+	sum, err := stitch(ctx, e, p, plan.Contraction, *quiet, false)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,7 @@
 
 -- ===== stage setup: schemas and the run history table
 CREATE SCHEMA IF NOT EXISTS "identity";
-CREATE SCHEMA IF NOT EXISTS "identity_work";
+ATTACH IF NOT EXISTS ':memory:' AS "identity_work";
 CREATE TABLE IF NOT EXISTS "identity"."runs" (
   run_id BIGINT,
   project VARCHAR,
@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS "identity"."runs" (
 
 -- ===== stage extract: per source: the mapped identifier columns of each row, with their node ids
 -- source events (main.events)
-CREATE OR REPLACE TABLE "identity_work"."src_events" AS
+CREATE OR REPLACE TABLE "identity_work".main."src_events" AS
 SELECT
   ts,
   v1,
@@ -45,7 +45,7 @@ FROM (
   FROM "main"."events"
 ) s;
 -- source orders (main.orders)
-CREATE OR REPLACE TABLE "identity_work"."src_orders" AS
+CREATE OR REPLACE TABLE "identity_work".main."src_orders" AS
 SELECT
   ts,
   v1,
@@ -66,7 +66,7 @@ FROM (
   FROM "main"."orders"
 ) s;
 -- source crm_contacts (main.crm_contacts)
-CREATE OR REPLACE TABLE "identity_work"."src_crm_contacts" AS
+CREATE OR REPLACE TABLE "identity_work".main."src_crm_contacts" AS
 SELECT
   ts,
   v1,
@@ -85,209 +85,214 @@ FROM (
 ) s;
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
-CREATE OR REPLACE TABLE "identity_work"."nodes" AS
+CREATE OR REPLACE TABLE "identity_work".main."nodes" AS
 SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
   SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "identity_work"."src_events" WHERE n1 IS NOT NULL
+  FROM "identity_work".main."src_events" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "identity_work"."src_events" WHERE n2 IS NOT NULL
+  FROM "identity_work".main."src_events" WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'device_id' AS id_type, v3 AS id_value, 3 AS type_rank, ts
-  FROM "identity_work"."src_events" WHERE n3 IS NOT NULL
+  FROM "identity_work".main."src_events" WHERE n3 IS NOT NULL
   UNION ALL SELECT n4 AS node_id, 'anonymous_id' AS id_type, v4 AS id_value, 4 AS type_rank, ts
-  FROM "identity_work"."src_events" WHERE n4 IS NOT NULL
+  FROM "identity_work".main."src_events" WHERE n4 IS NOT NULL
   UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "identity_work"."src_orders" WHERE n1 IS NOT NULL
+  FROM "identity_work".main."src_orders" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "identity_work"."src_orders" WHERE n2 IS NOT NULL
+  FROM "identity_work".main."src_orders" WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'email' AS id_type, v3 AS id_value, 1 AS type_rank, ts
-  FROM "identity_work"."src_orders" WHERE n3 IS NOT NULL
+  FROM "identity_work".main."src_orders" WHERE n3 IS NOT NULL
   UNION ALL SELECT n4 AS node_id, 'phone' AS id_type, v4 AS id_value, 2 AS type_rank, ts
-  FROM "identity_work"."src_orders" WHERE n4 IS NOT NULL
+  FROM "identity_work".main."src_orders" WHERE n4 IS NOT NULL
   UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "identity_work"."src_crm_contacts" WHERE n1 IS NOT NULL
+  FROM "identity_work".main."src_crm_contacts" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "identity_work"."src_crm_contacts" WHERE n2 IS NOT NULL
+  FROM "identity_work".main."src_crm_contacts" WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'phone' AS id_type, v3 AS id_value, 2 AS type_rank, ts
-  FROM "identity_work"."src_crm_contacts" WHERE n3 IS NOT NULL
+  FROM "identity_work".main."src_crm_contacts" WHERE n3 IS NOT NULL
 ) i
 GROUP BY node_id, id_type, id_value, type_rank;
 -- two distinct identifiers must never share a node id
 -- check: this count must be 0, else: two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)
 SELECT COUNT(*) FROM (
-  SELECT node_id FROM "identity_work"."nodes" GROUP BY node_id HAVING COUNT(*) > 1
+  SELECT node_id FROM "identity_work".main."nodes" GROUP BY node_id HAVING COUNT(*) > 1
 ) c;
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
-CREATE OR REPLACE TABLE "identity_work"."edges" AS
-SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, COUNT(*) AS row_count,
-  MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, string_agg(DISTINCT source, ',' ORDER BY source) AS sources
+CREATE OR REPLACE TABLE "identity_work".main."edges" AS
+SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  array_to_string(list_sort(list(source)), ',') AS sources
 FROM (
-  SELECT COALESCE(n1, n2, n3, n4) AS a, n2 AS b, ts, 'events' AS source
-  FROM "identity_work"."src_events" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4)
-  UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n3 AS b, ts, 'events' AS source
-  FROM "identity_work"."src_events" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4)
-  UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n4 AS b, ts, 'events' AS source
-  FROM "identity_work"."src_events" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4)
-  UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n2 AS b, ts, 'orders' AS source
-  FROM "identity_work"."src_orders" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4)
-  UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n3 AS b, ts, 'orders' AS source
-  FROM "identity_work"."src_orders" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4)
-  UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n4 AS b, ts, 'orders' AS source
-  FROM "identity_work"."src_orders" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4)
-  UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 'crm_contacts' AS source
-  FROM "identity_work"."src_crm_contacts" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3)
-  UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 'crm_contacts' AS source
-  FROM "identity_work"."src_crm_contacts" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3)
-) e
-GROUP BY LEAST(a, b), GREATEST(a, b);
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT COALESCE(n1, n2, n3, n4) AS a, n2 AS b, ts, 'events' AS source
+    FROM "identity_work".main."src_events" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n3 AS b, ts, 'events' AS source
+    FROM "identity_work".main."src_events" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n4 AS b, ts, 'events' AS source
+    FROM "identity_work".main."src_events" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n2 AS b, ts, 'orders' AS source
+    FROM "identity_work".main."src_orders" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n3 AS b, ts, 'orders' AS source
+    FROM "identity_work".main."src_orders" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n4 AS b, ts, 'orders' AS source
+    FROM "identity_work".main."src_orders" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4)
+    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 'crm_contacts' AS source
+    FROM "identity_work".main."src_crm_contacts" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3)
+    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 'crm_contacts' AS source
+    FROM "identity_work".main."src_crm_contacts" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+) per_source
+GROUP BY a, b;
 
 -- ===== stage components: connected components by randomised contraction
 -- round 0: the graph's edges
-CREATE OR REPLACE TABLE "identity_work"."cc_edges_0" AS
-SELECT a, b FROM "identity_work"."edges";
+CREATE OR REPLACE TABLE "identity_work".main."cc_edges_0" AS
+SELECT a, b FROM "identity_work".main."edges";
 
 -- rounds 1 to 3; the runner stops when the count below reaches 0 (edges left)
 -- round 1: every node picks the neighbour (or itself) with the smallest hash
-CREATE OR REPLACE TABLE "identity_work"."cc_map_1" AS
+CREATE OR REPLACE TABLE "identity_work".main."cc_map_1" AS
 SELECT v, arg_min(u, CAST(CAST(hash(u, 1) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
 FROM (
-  SELECT a AS v, b AS u FROM "identity_work"."cc_edges_0"
-  UNION ALL SELECT b AS v, a AS u FROM "identity_work"."cc_edges_0"
-  UNION ALL SELECT a AS v, a AS u FROM "identity_work"."cc_edges_0"
-  UNION ALL SELECT b AS v, b AS u FROM "identity_work"."cc_edges_0"
+  SELECT a AS v, b AS u FROM "identity_work".main."cc_edges_0"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."cc_edges_0"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."cc_edges_0"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."cc_edges_0"
 ) n
 GROUP BY v;
 -- round 1: rewrite edges onto representatives; drop self-loops
-CREATE OR REPLACE TABLE "identity_work"."cc_edges_1" AS
+CREATE OR REPLACE TABLE "identity_work".main."cc_edges_1" AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
-FROM "identity_work"."cc_edges_0" e
-JOIN "identity_work"."cc_map_1" ma ON e.a = ma.v
-JOIN "identity_work"."cc_map_1" mb ON e.b = mb.v
+FROM "identity_work".main."cc_edges_0" e
+JOIN "identity_work".main."cc_map_1" ma ON e.a = ma.v
+JOIN "identity_work".main."cc_map_1" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS "identity_work"."cc_edges_0";
+DROP TABLE IF EXISTS "identity_work".main."cc_edges_0";
 -- round 2: every node picks the neighbour (or itself) with the smallest hash
-CREATE OR REPLACE TABLE "identity_work"."cc_map_2" AS
+CREATE OR REPLACE TABLE "identity_work".main."cc_map_2" AS
 SELECT v, arg_min(u, CAST(CAST(hash(u, 2) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
 FROM (
-  SELECT a AS v, b AS u FROM "identity_work"."cc_edges_1"
-  UNION ALL SELECT b AS v, a AS u FROM "identity_work"."cc_edges_1"
-  UNION ALL SELECT a AS v, a AS u FROM "identity_work"."cc_edges_1"
-  UNION ALL SELECT b AS v, b AS u FROM "identity_work"."cc_edges_1"
+  SELECT a AS v, b AS u FROM "identity_work".main."cc_edges_1"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."cc_edges_1"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."cc_edges_1"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."cc_edges_1"
 ) n
 GROUP BY v;
 -- round 2: rewrite edges onto representatives; drop self-loops
-CREATE OR REPLACE TABLE "identity_work"."cc_edges_2" AS
+CREATE OR REPLACE TABLE "identity_work".main."cc_edges_2" AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
-FROM "identity_work"."cc_edges_1" e
-JOIN "identity_work"."cc_map_2" ma ON e.a = ma.v
-JOIN "identity_work"."cc_map_2" mb ON e.b = mb.v
+FROM "identity_work".main."cc_edges_1" e
+JOIN "identity_work".main."cc_map_2" ma ON e.a = ma.v
+JOIN "identity_work".main."cc_map_2" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS "identity_work"."cc_edges_1";
+DROP TABLE IF EXISTS "identity_work".main."cc_edges_1";
 -- round 3: every node picks the neighbour (or itself) with the smallest hash
-CREATE OR REPLACE TABLE "identity_work"."cc_map_3" AS
+CREATE OR REPLACE TABLE "identity_work".main."cc_map_3" AS
 SELECT v, arg_min(u, CAST(CAST(hash(u, 3) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
 FROM (
-  SELECT a AS v, b AS u FROM "identity_work"."cc_edges_2"
-  UNION ALL SELECT b AS v, a AS u FROM "identity_work"."cc_edges_2"
-  UNION ALL SELECT a AS v, a AS u FROM "identity_work"."cc_edges_2"
-  UNION ALL SELECT b AS v, b AS u FROM "identity_work"."cc_edges_2"
+  SELECT a AS v, b AS u FROM "identity_work".main."cc_edges_2"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."cc_edges_2"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."cc_edges_2"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."cc_edges_2"
 ) n
 GROUP BY v;
 -- round 3: rewrite edges onto representatives; drop self-loops
-CREATE OR REPLACE TABLE "identity_work"."cc_edges_3" AS
+CREATE OR REPLACE TABLE "identity_work".main."cc_edges_3" AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
-FROM "identity_work"."cc_edges_2" e
-JOIN "identity_work"."cc_map_3" ma ON e.a = ma.v
-JOIN "identity_work"."cc_map_3" mb ON e.b = mb.v
+FROM "identity_work".main."cc_edges_2" e
+JOIN "identity_work".main."cc_map_3" ma ON e.a = ma.v
+JOIN "identity_work".main."cc_map_3" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS "identity_work"."cc_edges_2";
+DROP TABLE IF EXISTS "identity_work".main."cc_edges_2";
 -- 3 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "identity_work"."cc_edges_3";
+SELECT COUNT(*) FROM "identity_work".main."cc_edges_3";
 -- compose the 3 round maps, last to first
-CREATE OR REPLACE TABLE "identity_work"."cc_rep_3" AS
-SELECT v, rep FROM "identity_work"."cc_map_3";
-CREATE OR REPLACE TABLE "identity_work"."cc_rep_2" AS
+CREATE OR REPLACE TABLE "identity_work".main."cc_rep_3" AS
+SELECT v, rep FROM "identity_work".main."cc_map_3";
+CREATE OR REPLACE TABLE "identity_work".main."cc_rep_2" AS
 SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM "identity_work"."cc_map_2" m
-LEFT JOIN "identity_work"."cc_rep_3" r ON m.rep = r.v;
-DROP TABLE IF EXISTS "identity_work"."cc_rep_3";
-CREATE OR REPLACE TABLE "identity_work"."cc_rep_1" AS
+FROM "identity_work".main."cc_map_2" m
+LEFT JOIN "identity_work".main."cc_rep_3" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "identity_work".main."cc_rep_3";
+CREATE OR REPLACE TABLE "identity_work".main."cc_rep_1" AS
 SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM "identity_work"."cc_map_1" m
-LEFT JOIN "identity_work"."cc_rep_2" r ON m.rep = r.v;
-DROP TABLE IF EXISTS "identity_work"."cc_rep_2";
+FROM "identity_work".main."cc_map_1" m
+LEFT JOIN "identity_work".main."cc_rep_2" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "identity_work".main."cc_rep_2";
 -- label: the smallest node id of the component, whatever the random choices
-CREATE OR REPLACE TABLE "identity_work"."labels" AS
+CREATE OR REPLACE TABLE "identity_work".main."labels" AS
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
-FROM "identity_work"."cc_rep_1";
-DROP TABLE IF EXISTS "identity_work"."cc_rep_1";
-DROP TABLE IF EXISTS "identity_work"."cc_edges_3";
-DROP TABLE IF EXISTS "identity_work"."cc_map_1";
-DROP TABLE IF EXISTS "identity_work"."cc_map_2";
-DROP TABLE IF EXISTS "identity_work"."cc_map_3";
+FROM "identity_work".main."cc_rep_1";
+DROP TABLE IF EXISTS "identity_work".main."cc_rep_1";
+DROP TABLE IF EXISTS "identity_work".main."cc_edges_3";
+DROP TABLE IF EXISTS "identity_work".main."cc_map_1";
+DROP TABLE IF EXISTS "identity_work".main."cc_map_2";
+DROP TABLE IF EXISTS "identity_work".main."cc_map_3";
 
 -- ===== stage ids: one universal id per component, from its anchor identifier
 -- every identifier with its component
-CREATE OR REPLACE TABLE "identity_work"."assign" AS
+CREATE OR REPLACE TABLE "identity_work".main."assign" AS
 SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
   COALESCE(l.component, n.node_id) AS component
-FROM "identity_work"."nodes" n
-LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id;
+FROM "identity_work".main."nodes" n
+LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
 -- anchor: earliest first_seen, then type priority, then value
-CREATE OR REPLACE TABLE "identity_work"."anchors" AS
-SELECT component, id_type AS anchor_type, id_value AS anchor_value,
-  md5(('demo' || '|' || id_type || '|' || id_value)) AS universal_id
+CREATE OR REPLACE TABLE "identity_work".main."anchors" AS
+SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,
+  md5(('demo' || '|' || anchor.id_type || '|' || anchor.id_value)) AS universal_id
 FROM (
-  SELECT component, id_type, id_value,
-    ROW_NUMBER() OVER (PARTITION BY component ORDER BY first_seen_at ASC NULLS LAST, type_rank, id_value) AS pos
-  FROM "identity_work"."assign"
-) a
-WHERE pos = 1;
+  SELECT component,
+    arg_min({id_type: id_type, id_value: id_value}, (COALESCE(first_seen_at, TIMESTAMP '9999-12-31'), type_rank, id_value)) AS anchor
+  FROM "identity_work".main."assign"
+  GROUP BY component
+) a;
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
 SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
-FROM "identity_work"."assign" n
-JOIN "identity_work"."anchors" a ON n.component = a.component;
+FROM "identity_work".main."assign" n
+JOIN "identity_work".main."anchors" a ON n.component = a.component;
 CREATE OR REPLACE TABLE "identity"."profiles__next" AS
-WITH ranked AS (
-  SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at,
-    ROW_NUMBER() OVER (PARTITION BY universal_id, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
-  FROM "identity"."id_graph__next"
-), per_type AS (
-  SELECT universal_id, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+WITH per_type AS (
+  SELECT component, id_type, COUNT(*) AS n,
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) AS latest,
     MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
-  FROM ranked
-  GROUP BY universal_id, id_type
+  FROM "identity_work".main."assign"
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS BIGINT) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'user_id' THEN n END), 0) AS BIGINT) AS "user_id_count",
+    MAX(CASE WHEN id_type = 'user_id' THEN latest END) AS "latest_user_id",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'email' THEN n END), 0) AS BIGINT) AS "email_count",
+    MAX(CASE WHEN id_type = 'email' THEN latest END) AS "latest_email",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'phone' THEN n END), 0) AS BIGINT) AS "phone_count",
+    MAX(CASE WHEN id_type = 'phone' THEN latest END) AS "latest_phone",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'device_id' THEN n END), 0) AS BIGINT) AS "device_id_count",
+    MAX(CASE WHEN id_type = 'device_id' THEN latest END) AS "latest_device_id",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'anonymous_id' THEN n END), 0) AS BIGINT) AS "anonymous_id_count",
+    MAX(CASE WHEN id_type = 'anonymous_id' THEN latest END) AS "latest_anonymous_id"
+  FROM per_type
+  GROUP BY component
 )
-SELECT universal_id,
-  MIN(first_seen_at) AS first_seen_at,
-  MAX(last_seen_at) AS last_seen_at,
-  SUM(n) AS identifiers,
-  COALESCE(SUM(CASE WHEN id_type = 'user_id' THEN n END), 0) AS "user_id_count",
-  MAX(CASE WHEN id_type = 'user_id' THEN latest END) AS "latest_user_id",
-  COALESCE(SUM(CASE WHEN id_type = 'email' THEN n END), 0) AS "email_count",
-  MAX(CASE WHEN id_type = 'email' THEN latest END) AS "latest_email",
-  COALESCE(SUM(CASE WHEN id_type = 'phone' THEN n END), 0) AS "phone_count",
-  MAX(CASE WHEN id_type = 'phone' THEN latest END) AS "latest_phone",
-  COALESCE(SUM(CASE WHEN id_type = 'device_id' THEN n END), 0) AS "device_id_count",
-  MAX(CASE WHEN id_type = 'device_id' THEN latest END) AS "latest_device_id",
-  COALESCE(SUM(CASE WHEN id_type = 'anonymous_id' THEN n END), 0) AS "anonymous_id_count",
-  MAX(CASE WHEN id_type = 'anonymous_id' THEN latest END) AS "latest_anonymous_id"
-FROM per_type
-GROUP BY universal_id;
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email", p."phone_count", p."latest_phone", p."device_id_count", p."latest_device_id", p."anonymous_id_count", p."latest_anonymous_id"
+FROM per_profile p
+JOIN "identity_work".main."anchors" a ON p.component = a.component;
 CREATE OR REPLACE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
   na.id_type AS id_type_a, na.id_value AS id_value_a,
   nb.id_type AS id_type_b, nb.id_value AS id_value_b,
   e.row_count, e.first_seen_at, e.last_seen_at, e.sources
-FROM "identity_work"."edges" e
-JOIN "identity_work"."assign" na ON e.a = na.node_id
-JOIN "identity_work"."assign" nb ON e.b = nb.node_id
-JOIN "identity_work"."anchors" ga ON na.component = ga.component;
+FROM "identity_work".main."edges" e
+JOIN "identity_work".main."assign" na ON e.a = na.node_id
+JOIN "identity_work".main."assign" nb ON e.b = nb.node_id
+JOIN "identity_work".main."anchors" ga ON na.component = ga.component;
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;

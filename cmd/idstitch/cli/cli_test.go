@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/idstitch/idstitch/connectors/duckdb"
+)
+
+func do(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Do(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestHelpOnEveryVerb(t *testing.T) {
+	for _, c := range commands {
+		code, out, _ := do(t, c.name, "--help")
+		if code != 0 || !strings.Contains(out, c.name) {
+			t.Errorf("%s --help: exit %d, output %q", c.name, code, out)
+		}
+	}
+	if code, out, _ := do(t, "--help"); code != 0 || !strings.Contains(out, "compile") {
+		t.Errorf("--help: exit %d, output %q", code, out)
+	}
+}
+
+func TestVerbsNotBuiltSaySo(t *testing.T) {
+	for _, c := range commands {
+		if !c.later {
+			continue
+		}
+		code, _, errs := do(t, c.name)
+		if code == 0 || !strings.Contains(errs, "not built yet") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("%s: exit %d, stderr %q", c.name, code, errs)
+		}
+	}
+	if code, _, errs := do(t, "stich"); code != exitUsage || !strings.Contains(errs, `unknown command "stich"`) {
+		t.Errorf("unknown verb: exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestDemoThenRun is the README's first command at a small size, then the verbs a user runs next.
+func TestDemoThenRun(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := do(t, "demo", "--dir", dir, "--persons", "300", "--quiet")
+	if code != 0 {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"rows read", "identifiers", "links", "profiles", "largest profile", "rounds", "seconds"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo summary lacks %q:\n%s", want, out)
+		}
+	}
+	project := filepath.Join(dir, "idstitch.yaml")
+	if code, out, errs := do(t, "validate", "-c", project); code != 0 || !strings.Contains(out, "is valid") {
+		t.Fatalf("validate: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = do(t, "compile", "-c", project, "--rounds", "2")
+	if code != 0 || !strings.Contains(out, "-- ===== stage publish") || !strings.HasSuffix(strings.TrimSpace(out), ";") {
+		t.Fatalf("compile: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := do(t, "compile", "-c", project, "--dialect", "oracle"); code != exitUsage || !strings.Contains(errs, `unknown warehouse type "oracle"`) {
+		t.Fatalf("compile --dialect oracle: exit %d, %q", code, errs)
+	}
+	if code, out, errs := do(t, "run", "-c", project, "--quiet"); code != 0 || !strings.Contains(out, "run 2 succeeded") {
+		t.Fatalf("second run: exit %d\n%s%s", code, out, errs)
+	}
+
+	// Both runs are recorded.
+	conn, err := duckdb.Open(context.Background(), filepath.Join(dir, "demo.duckdb"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs, profiles int
+	if err := conn.DB().QueryRow("SELECT COUNT(*) FROM identity.runs WHERE status = 'success'").Scan(&runs); err != nil || runs != 2 {
+		t.Fatalf("runs recorded: %d (%v)", runs, err)
+	}
+	if err := conn.DB().QueryRow("SELECT COUNT(*) FROM identity.profiles").Scan(&profiles); err != nil || profiles == 0 {
+		t.Fatalf("profiles: %d (%v)", profiles, err)
+	}
+	conn.Close()
+
+	// A source table that does not exist: one sentence naming the file, the key and the table.
+	data, _ := os.ReadFile(project)
+	broken := strings.Replace(string(data), "table: main.orders", "table: main.ordrs", 1)
+	if err := os.WriteFile(project, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"validate", "run"} {
+		code, _, errs = do(t, verb, "-c", project, "--quiet")
+		want := "sources[1].table: table main.ordrs does not exist in the warehouse; create it or fix the name"
+		if verb == "validate" {
+			code, _, errs = do(t, verb, "-c", project)
+		}
+		if code != exitError || !strings.Contains(errs, want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Fatalf("%s with a missing table: exit %d, stderr %q", verb, code, errs)
+		}
+	}
+	// A missing column.
+	broken = strings.Replace(string(data), "phone: phone\n  - name: crm", "phone: phone_number\n  - name: crm", 1)
+	os.WriteFile(project, []byte(broken), 0o644)
+	code, _, errs = do(t, "validate", "-c", project)
+	if code != exitError || !strings.Contains(errs, `sources[1].ids.phone: column "phone_number" does not exist in table main.orders`) {
+		t.Fatalf("validate with a missing column: exit %d, stderr %q", code, errs)
+	}
+}
+
+func TestInitWritesAValidFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idstitch.yaml")
+	if code, _, errs := do(t, "init", "-c", path); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	if code, _, errs := do(t, "validate", "-c", path, "--offline"); code != 0 {
+		t.Fatalf("the file init writes does not validate: %s", errs)
+	}
+	if code, _, errs := do(t, "init", "-c", path); code == 0 || !strings.Contains(errs, "already exists") {
+		t.Fatalf("init over an existing file: exit %d, %q", code, errs)
+	}
+}
+
+func TestMissingProjectFile(t *testing.T) {
+	code, _, errs := do(t, "run", "-c", filepath.Join(t.TempDir(), "nope.yaml"))
+	if code != exitError || !strings.Contains(errs, "does not exist; run `idstitch init`") {
+		t.Fatalf("exit %d, %q", code, errs)
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -1000: "-1,000"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %s, want %s", n, got, want)
+		}
+	}
+}
+
+// TestBenchSmall runs the benchmark at a toy size: every algorithm must agree on the number of
+// profiles.
+func TestBenchSmall(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := do(t, "bench", "--dir", dir, "--persons", "500", "--chain", "2000")
+	if code != 0 {
+		t.Fatalf("bench: exit %d\n%s\n%s", code, out, errs)
+	}
+	profiles := map[string]map[string]bool{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Split(line, "|")
+		if len(f) < 8 || !strings.Contains(f[1], " ") || strings.Contains(f[1], "---") || strings.TrimSpace(f[1]) == "data" {
+			continue
+		}
+		data := strings.TrimSpace(f[1])
+		if profiles[data] == nil {
+			profiles[data] = map[string]bool{}
+		}
+		profiles[data][strings.TrimSpace(f[6])] = true
+	}
+	if len(profiles) != 2 {
+		t.Fatalf("expected two datasets in the table:\n%s", out)
+	}
+	for data, counts := range profiles {
+		if len(counts) != 1 {
+			t.Errorf("%s: algorithms disagree on the number of profiles: %v\n%s", data, counts, out)
+		}
+	}
+	if !strings.Contains(out, "| chain 2,000 nodes | contraction |") || !strings.Contains(out, "| 1 |") {
+		t.Errorf("chain row missing or not one profile:\n%s", out)
+	}
+}
