@@ -168,9 +168,9 @@ func (r *Runner) stage(ctx context.Context, st plan.Stage, sum *Summary) error {
 			return &StageError{Stage: st.Name, Err: fmt.Errorf("%w: round %d grew the edge table from %d to %d edges", ErrCheck, rounds, prev, remaining)}
 		}
 		prev = remaining
+		sum.Result.Rounds = rounds
 		r.progress(Event{Stage: st.Name, Round: rounds, Remaining: remaining, Unit: l.RemainingUnit})
 	}
-	sum.Result.Rounds = rounds
 	return r.statements(ctx, st.Name, l.Finish(rounds))
 }
 

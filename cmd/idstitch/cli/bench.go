@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -163,7 +164,13 @@ func measure(ctx context.Context, project, algorithm string, lpTimeout time.Dura
 	}
 	if err != nil {
 		if errors.Is(cctx.Err(), context.DeadlineExceeded) {
-			m.Note = fmt.Sprintf("stopped after %s without finishing", lpTimeout)
+			// The interrupted run is recorded as failed, with the rounds it had done.
+			if err := lastRun(project, &m); err != nil {
+				return m, err
+			}
+			m.Stages = ""
+			m.Components = 0
+			m.Note = fmt.Sprintf("stopped after %s without finishing (%d rounds done)", lpTimeout, m.Rounds)
 			return m, nil
 		}
 		return m, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
@@ -177,7 +184,7 @@ func measure(ctx context.Context, project, algorithm string, lpTimeout time.Dura
 			return m, fmt.Errorf("union-find child printed %q: %w", stdout.String(), err)
 		}
 		m.Components = r.Groups
-		m.Stages = fmt.Sprintf("read rows %.2f, union %.2f", r.ReadSeconds, r.Seconds-r.ReadSeconds)
+		m.Stages = fmt.Sprintf("reading the rows and linking them in Go: %.2f s", r.Seconds)
 		return m, nil
 	}
 	return m, lastRun(project, &m)
@@ -194,7 +201,10 @@ func lastRun(project string, m *measurement) error {
 		return err
 	}
 	defer conn.Close()
-	return conn.DB().QueryRow(fmt.Sprintf("SELECT rounds, components, stage_seconds FROM %q.runs ORDER BY run_id DESC LIMIT 1", p.Output.Schema)).Scan(&m.Rounds, &m.Components, &m.Stages)
+	var components sql.NullInt64
+	err = conn.DB().QueryRow(fmt.Sprintf("SELECT rounds, components, stage_seconds FROM %q.runs ORDER BY run_id DESC LIMIT 1", p.Output.Schema)).Scan(&m.Rounds, &components, &m.Stages)
+	m.Components = components.Int64
+	return err
 }
 
 // childEnv marks a child process of bench, for tests that run the CLI from the test binary.
