@@ -127,12 +127,12 @@ func (pl *Planner) templateFuncs() template.FuncMap {
 			}
 			return d.Hash64(parts...)
 		},
-		"md5":         d.MD5Hex,
-		"concat":      func(exprs ...string) string { return d.Concat(exprs...) },
-		"minby":       d.MinBy,
-		"stringagg":   d.StringAgg,
-		"cast":        func(expr, t string) string { return d.Cast(expr, types[t]) },
-		"typ":         func(t string) string { return d.Type(types[t]) },
+		"md5":       d.MD5Hex,
+		"concat":    func(exprs ...string) string { return d.Concat(exprs...) },
+		"minby":     d.MinBy,
+		"stringagg": d.StringAgg,
+		"cast":      func(expr, t string) string { return d.Cast(expr, types[t]) },
+		"typ":       func(t string) string { return d.Type(types[t]) },
 	}
 }
 

@@ -177,7 +177,7 @@ func measure(ctx context.Context, project, algorithm string, lpTimeout time.Dura
 	}
 	if algorithm == "unionfind" {
 		var r struct {
-			Groups              int64
+			Groups               int64
 			ReadSeconds, Seconds float64
 		}
 		if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
