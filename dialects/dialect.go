@@ -73,6 +73,11 @@ type Dialect interface {
 	MinBy(value, key string) string
 	// StringAgg joins the values of expr in a group, sorted, with sep.
 	StringAgg(expr, sep string) string
+	// RegexpMatches is true when the text expression contains a match of the pattern (a
+	// literal, already escaped).
+	RegexpMatches(expr, pattern string) string
+	// RegexpReplace replaces every match of the pattern.
+	RegexpReplace(expr, pattern, replacement string) string
 	// Now is the current timestamp of the statement.
 	Now() string
 
@@ -91,6 +96,10 @@ type Dialect interface {
 	// Begin and Commit delimit a transaction, for warehouses that have TransactionalDDL.
 	Begin() string
 	Commit() string
+
+	// AddColumn adds a column to an existing table unless it is there already, so that tables
+	// written by an older version gain the columns a newer one records.
+	AddColumn(table, column string, t Type) string
 
 	// ColumnsQuery lists the columns of a table: one row per column, the column name first. It
 	// returns the query and its bind arguments.

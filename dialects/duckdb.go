@@ -75,6 +75,18 @@ func (DuckDB) StringAgg(expr, sep string) string {
 	return fmt.Sprintf("array_to_string(list_sort(list(%s)), %s)", expr, quoteWith(sep, '\''))
 }
 
+func (DuckDB) RegexpMatches(expr, pattern string) string {
+	return fmt.Sprintf("regexp_matches(%s, %s)", expr, pattern)
+}
+
+func (DuckDB) RegexpReplace(expr, pattern, replacement string) string {
+	return fmt.Sprintf("regexp_replace(%s, %s, %s, 'g')", expr, pattern, replacement)
+}
+
+func (d DuckDB) AddColumn(table, column string, t Type) string {
+	return fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", table, d.QuoteIdent(column), d.Type(t))
+}
+
 func (DuckDB) Now() string { return "current_timestamp" }
 
 func (d DuckDB) CreateSchema(schema string) string {

@@ -59,20 +59,46 @@ type Output struct {
 
 // IDType is one kind of identifier. Its position in id_types is its priority.
 type IDType struct {
-	Name         string   `yaml:"name"`
-	Limit        *int     `yaml:"limit"`
-	Normalize    []string `yaml:"normalize"`
-	Pattern      string   `yaml:"pattern"`
+	Name string `yaml:"name"`
+	// Limit is the most values of this type one profile may hold; nil means no limit.
+	Limit *int `yaml:"limit"`
+	// Normalize lists the normalizers applied, in order, before anything else.
+	Normalize []Normalizer `yaml:"normalize"`
+	// CountryCode is the calling code (digits) that e164 gives numbers written without one.
+	CountryCode string `yaml:"country_code"`
+	// Pattern is a regular expression a value must match, else it is quarantined as invalid.
+	Pattern string `yaml:"pattern"`
+	// Block and BlockPattern name values that are never identifiers of this type.
 	Block        []string `yaml:"block"`
 	BlockPattern string   `yaml:"block_pattern"`
-	MaxDegree    *int     `yaml:"max_degree"`
-	Anonymous    bool     `yaml:"anonymous"`
+	// MaxDegree quarantines an identifier that co-occurs with more distinct identifiers.
+	MaxDegree *int `yaml:"max_degree"`
+	// Anonymous types (cookies, anonymous ids) are what policy.anonymous acts on.
+	Anonymous bool `yaml:"anonymous"`
 }
 
-// Guarded reports whether any over-merge protection is configured for the type.
-func (t IDType) Guarded() bool {
-	return t.Limit != nil || len(t.Normalize) > 0 || t.Pattern != "" || len(t.Block) > 0 ||
-		t.BlockPattern != "" || t.MaxDegree != nil
+// Normalizer is one normalization step: a named one (trim, lower, …) or a SQL expression over
+// `value`, written as {expr: "…"}.
+type Normalizer struct {
+	Name string
+	Expr string
+	Line int
+}
+
+func (n *Normalizer) UnmarshalYAML(node *yaml.Node) error {
+	n.Line = node.Line
+	switch node.Kind {
+	case yaml.ScalarNode:
+		n.Name = node.Value
+		return nil
+	case yaml.MappingNode:
+		if len(node.Content) == 2 && node.Content[0].Value == "expr" && node.Content[1].Kind == yaml.ScalarNode {
+			n.Name = "expr"
+			n.Expr = node.Content[1].Value
+			return nil
+		}
+	}
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: a normalizer is a name (trim, lower, upper, digits, e164) or {expr: \"SQL over value\"}", node.Line)}}
 }
 
 // Source is a warehouse table or view whose rows carry identifiers.
@@ -133,7 +159,32 @@ func (c *IDColumns) UnmarshalYAML(n *yaml.Node) error {
 
 // Policy holds project-wide identity policies.
 type Policy struct {
+	// Anonymous is link (default: anonymous identifiers join the known profile they touch) or
+	// isolate (an anonymous identifier touching more than one known profile joins none).
 	Anonymous string `yaml:"anonymous"`
+	// LimitTies is nearest (default: an identifier equally near several anchors joins the best by
+	// evidence) or isolate (it joins none and is quarantined as a limit conflict).
+	LimitTies string `yaml:"limit_ties"`
+	// Block lists values that are never identifiers of any type, compared case-insensitively.
+	Block []string `yaml:"block"`
+}
+
+// DefaultBlock is the null-ish list that init and demo write into new project files.
+var DefaultBlock = []string{"", "null", "none", "undefined", "nan", "n/a", "0", "-1", "unknown", "anonymous",
+	"00000000-0000-0000-0000-000000000000"}
+
+// Isolate reports whether anonymous identifiers touching several known profiles are isolated.
+func (p *Project) Isolate() bool { return p.Policy.Anonymous == "isolate" }
+
+// AnonymousTypes lists the names of anonymous id types.
+func (p *Project) AnonymousTypes() []string {
+	var out []string
+	for _, t := range p.IDTypes {
+		if t.Anonymous {
+			out = append(out, t.Name)
+		}
+	}
+	return out
 }
 
 // Trait is a profile column computed by the warehouse.
@@ -250,6 +301,7 @@ func yamlError(file string, err error) error {
 	return &Error{File: file, Line: line, Msg: msg}
 }
 
+var digitsOnly = regexp.MustCompile(`^[0-9]{1,4}$`)
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 var columnPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*$`)
 
@@ -323,6 +375,11 @@ func (c *checker) check(p *Project) {
 	default:
 		c.fail(c.line("policy", "anonymous"), "policy.anonymous", "%q is not a policy; use link or isolate", p.Policy.Anonymous)
 	}
+	switch p.Policy.LimitTies {
+	case "", "nearest", "isolate":
+	default:
+		c.fail(c.line("policy", "limit_ties"), "policy.limit_ties", "%q is not a policy; use nearest or isolate", p.Policy.LimitTies)
+	}
 }
 
 func (c *checker) checkWarehouse(p *Project) {
@@ -384,10 +441,23 @@ func (c *checker) checkIDTypes(p *Project) map[string]bool {
 		if t.MaxDegree != nil && *t.MaxDegree < 1 {
 			c.fail(c.line("id_types", i, "max_degree"), key+".max_degree", "must be at least 1; remove it to turn the hub guard off")
 		}
-		for j, n := range t.Normalize {
-			if !contains(Normalizers, n) {
-				c.fail(c.line("id_types", i, "normalize", j), key+".normalize", "%q is not a normalizer; use %s", n, strings.Join(Normalizers, ", "))
+		for _, n := range t.Normalize {
+			switch {
+			case n.Name == "expr":
+				if strings.TrimSpace(n.Expr) == "" || !strings.Contains(n.Expr, "value") {
+					c.fail(n.Line, key+".normalize", "expr %q must be a SQL expression over value, e.g. {expr: \"replace(value, '.', '')\"}", n.Expr)
+				}
+			case !contains(Normalizers, n.Name):
+				c.fail(n.Line, key+".normalize", "%q is not a normalizer; use %s, or {expr: \"SQL over value\"}", n.Name, strings.Join(Normalizers, ", "))
+			case n.Name == "e164" && t.CountryCode == "":
+				c.fail(n.Line, key+".country_code", "missing; e164 needs the calling code to give numbers written without one, e.g. `country_code: \"1\"`")
 			}
+		}
+		if t.CountryCode != "" && !digitsOnly.MatchString(t.CountryCode) {
+			c.fail(c.line("id_types", i, "country_code"), key+".country_code", "%q must be the calling code in digits, e.g. \"44\"", t.CountryCode)
+		}
+		if t.Anonymous && t.Limit != nil && p.Policy.Anonymous == "isolate" {
+			c.fail(c.line("id_types", i, "limit"), key+".limit", "limits on anonymous types are not enforced with policy.anonymous: isolate; remove the limit or use link")
 		}
 		for _, k := range []struct{ key, re string }{{"pattern", t.Pattern}, {"block_pattern", t.BlockPattern}} {
 			if k.re == "" {
@@ -492,14 +562,6 @@ func (p *Project) TypeRank(name string) int {
 // instead of silently ignoring them.
 func (p *Project) Later() []string {
 	var keys []string
-	for _, t := range p.IDTypes {
-		if t.Guarded() || t.Anonymous {
-			keys = append(keys, "id_types."+t.Name+" guards (normalize, pattern, block, max_degree, limit, anonymous)")
-		}
-	}
-	if p.Policy.Anonymous != "" {
-		keys = append(keys, "policy.anonymous")
-	}
 	if len(p.Traits) > 0 {
 		keys = append(keys, "traits")
 	}

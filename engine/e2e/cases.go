@@ -382,7 +382,7 @@ func testCompiledScript(t *testing.T, open Factory) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	script, err := pl.Plan()
+	script, err := pl.Plan(0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,8 @@ func Run(t *testing.T, open Factory) {
 	t.Run("ReaderDuringPublish", func(t *testing.T) { testReaderDuringPublish(t, open) })
 	t.Run("LabelPropagationAgrees", func(t *testing.T) { testLabelPropagation(t, open) })
 	t.Run("CompiledScriptRuns", func(t *testing.T) { testCompiledScript(t, open) })
+	t.Run("Guards", func(t *testing.T) { testGuards(t, open) })
+	t.Run("GuardProperties", func(t *testing.T) { testGuardProperties(t, open) })
 }
 
 // Row is one source row: a timestamp and its identifier values by column.

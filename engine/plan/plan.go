@@ -16,14 +16,22 @@ import (
 
 // Output tables, published under the project's output schema.
 const (
-	IDGraph  = "id_graph"
-	Profiles = "profiles"
-	IDEdges  = "id_edges"
-	Runs     = "runs"
+	IDGraph      = "id_graph"
+	Profiles     = "profiles"
+	IDEdges      = "id_edges"
+	IDQuarantine = "id_quarantine"
+	Runs         = "runs"
 )
 
 // Published lists the tables swapped in together at publish time.
-var Published = []string{IDGraph, Profiles, IDEdges}
+var Published = []string{IDGraph, Profiles, IDEdges, IDQuarantine}
+
+// runsAdded are the columns of runs added after its first version; setup adds them to a runs
+// table written by an older version.
+var runsAdded = []struct {
+	name string
+	typ  dialects.Type
+}{{"quarantined", dialects.Text}}
 
 // nextSuffix marks a table built for publishing but not yet swapped in.
 const nextSuffix = "__next"
@@ -56,6 +64,8 @@ type Stage struct {
 	Atomic bool
 	// Loop, when set, runs after Statements.
 	Loop *Loop
+	// After runs once the loop has finished.
+	After []Statement
 }
 
 // Loop is a stage part that repeats until a count reaches zero.
@@ -86,6 +96,8 @@ type Plan struct {
 	SourceRows map[string]string
 	// Stats returns nodes, edges, components and the largest component's size.
 	Stats string
+	// QuarantineCounts returns (reason, count) rows for the quarantine being published.
+	QuarantineCounts string
 }
 
 // Planner builds plans for one project and dialect.
@@ -159,13 +171,16 @@ func (pl *Planner) create(table, name string, data any, note string) Statement {
 
 // slot is one column of one source that holds one id type.
 type slot struct {
-	N      int
-	Type   string
-	Rank   int
-	Expr   string
-	Table  string // the source's extract table in the work schema
-	Source string
-	First  string // the COALESCE of the source's node ids: the row's first identifier
+	N          int
+	Type       string
+	Rank       int
+	Expr       string
+	Normalized string  // the normalizers applied to the raw value r<N>
+	Checks     []check // conditions over v<N> that quarantine a value
+	MaxDegree  int
+	Table      string // the source's extract table in the work schema
+	Source     string
+	First      string // the COALESCE of the source's node ids: the row's first identifier
 }
 
 // slots orders a source's id columns by type priority, then column order, so that a row's first
@@ -184,7 +199,13 @@ func (pl *Planner) slots(s config.Source) []slot {
 				} else {
 					expr = "(" + c + ")"
 				}
-				out = append(out, slot{N: len(out) + 1, Type: t.Name, Rank: pl.Project.TypeRank(t.Name), Expr: expr, Table: "src_" + s.Name, Source: s.Name})
+				n := len(out) + 1
+				sl := slot{N: n, Type: t.Name, Rank: pl.Project.TypeRank(t.Name), Expr: expr, Table: "src_" + s.Name, Source: s.Name,
+					Normalized: pl.normalize(t, fmt.Sprintf("r%d", n)), Checks: pl.checks(t, fmt.Sprintf("v%d", n))}
+				if t.MaxDegree != nil {
+					sl.MaxDegree = *t.MaxDegree
+				}
+				out = append(out, sl)
 			}
 		}
 	}
@@ -207,8 +228,15 @@ func (pl *Planner) SourceTable(s config.Source) string {
 	return pl.Dialect.Table(s.Schema(), s.TableName())
 }
 
-// Plan builds the full-run plan.
-func (pl *Planner) Plan() (*Plan, error) {
+// pair is an ordered pair of slots of one source, for counting an identifier's partners.
+type pair struct {
+	I, J, MaxDegree int
+	Table           string
+}
+
+// Plan builds the full-run plan. runID is written into the rows the run publishes (0 in a
+// compiled script).
+func (pl *Planner) Plan(runID int64) (*Plan, error) {
 	p := pl.Project
 	d := pl.Dialect
 	plan := &Plan{Project: p.Project, Dialect: d, Algorithm: pl.Algorithm, SourceRows: map[string]string{}}
@@ -219,12 +247,18 @@ func (pl *Planner) Plan() (*Plan, error) {
 		Statement{SQL: d.CreateWorkSchema(p.Output.WorkSchema)},
 		Statement{SQL: pl.render("runs_create", nil)},
 	)
+	for _, col := range runsAdded {
+		setup.Statements = append(setup.Statements, Statement{SQL: d.AddColumn(pl.out(Runs), col.name, col.typ)})
+	}
 	plan.Stages = append(plan.Stages, setup)
 
-	extract := Stage{Name: "extract", Note: "per source: the mapped identifier columns of each row, with their node ids"}
-	var allSlots, links []slot
+	extract := Stage{Name: "extract", Note: "per source: each row's identifiers, normalized and checked, with their node ids"}
+	var allSlots, checked, links []slot
+	var pairs []pair
+	bySource := map[string][]slot{}
 	for _, s := range p.Sources {
 		slots := pl.slots(s)
+		bySource[s.Name] = slots
 		ts := ""
 		if s.Timestamp != "" {
 			ts = d.QuoteIdent(s.Timestamp)
@@ -233,9 +267,17 @@ func (pl *Planner) Plan() (*Plan, error) {
 		extract.Statements = append(extract.Statements, pl.create(pl.work("src_"+s.Name), "extract", data, "source "+s.Name+" ("+s.Table+")"))
 		plan.SourceRows[s.Name] = "SELECT COUNT(*) FROM " + pl.work("src_"+s.Name)
 		allSlots = append(allSlots, slots...)
-		// The first slot is never linked *to*: when it holds a value, it is the row's first.
-		if len(slots) > 1 {
-			links = append(links, slots[1:]...)
+		for _, sl := range slots {
+			if len(sl.Checks) > 0 {
+				checked = append(checked, sl)
+			}
+			if sl.MaxDegree > 0 {
+				for _, other := range slots {
+					if other.N != sl.N {
+						pairs = append(pairs, pair{I: sl.N, J: other.N, MaxDegree: sl.MaxDegree, Table: sl.Table})
+					}
+				}
+			}
 		}
 	}
 	plan.Stages = append(plan.Stages, extract)
@@ -244,19 +286,95 @@ func (pl *Planner) Plan() (*Plan, error) {
 	for _, t := range p.IDTypes {
 		types = append(types, t.Name)
 	}
-	plan.Stages = append(plan.Stages, Stage{Name: "nodes", Note: "distinct (id_type, value) with a 64-bit node id", Statements: []Statement{
+	nodes := Stage{Name: "nodes", Note: "distinct (id_type, value) with a 64-bit node id", Statements: []Statement{
 		pl.create(pl.work("nodes"), "nodes", map[string]any{"Slots": allSlots}, ""),
 		{Note: "two distinct identifiers must never share a node id", SQL: pl.render("node_collisions", nil),
 			Check: "two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)"},
-	}})
+	}}
+	plan.Stages = append(plan.Stages, nodes)
+
+	// Guards that act on single values and on an identifier's partners come before the links,
+	// so that a quarantined identifier never links anything.
+	var quarantine []string
+	guards := Stage{Name: "guards", Note: "values that are invalid or blocked, and hubs, are kept out of the graph"}
+	if len(checked) > 0 {
+		guards.Statements = append(guards.Statements, pl.create(pl.work("quarantine_values"), "quarantine_values", map[string]any{"Slots": checked}, "invalid and blocked values"))
+		quarantine = append(quarantine, "SELECT id_type, id_value, reason, evidence FROM "+pl.work("quarantine_values"))
+	}
+	hubs := len(pairs) > 0
+	if hubs {
+		guards.Statements = append(guards.Statements, pl.create(pl.work("hubs"), "hubs", map[string]any{"Pairs": pairs}, "hubs: identifiers seen with more distinct identifiers than their type's max_degree"))
+		quarantine = append(quarantine, pl.render("quarantine_nodes", map[string]any{"Table": "hubs", "Reason": ReasonHub, "Evidence": "degree"}))
+		for _, s := range p.Sources {
+			slots := bySource[s.Name]
+			if len(slots) > 1 {
+				guards.Statements = append(guards.Statements, pl.create(pl.work("kept_"+s.Name), "kept", map[string]any{"Slots": slots, "Table": "src_" + s.Name}, "source "+s.Name+" without its hubs"))
+			}
+		}
+	}
+	if len(guards.Statements) > 0 {
+		plan.Stages = append(plan.Stages, guards)
+	}
+
+	for _, s := range p.Sources {
+		slots := bySource[s.Name]
+		// The first slot is never linked *to*: when it holds a value, it is the row's first.
+		for _, sl := range slots[1:] {
+			if hubs {
+				sl.Table = "kept_" + s.Name
+			}
+			links = append(links, sl)
+		}
+	}
 	plan.Stages = append(plan.Stages, Stage{Name: "edges", Note: "identifiers on one row are linked as a star from the row's first identifier", Statements: []Statement{
 		pl.create(pl.work("edges"), "edges", map[string]any{"Links": links}, ""),
 	}})
 
-	plan.Stages = append(plan.Stages, pl.components())
+	// Components: of the whole graph, or with policy isolate of the known identifiers only.
+	anon := p.AnonymousTypes()
+	isolate := p.Isolate() && len(anon) > 0
+	start := map[string]any{"Types": []string(nil), "Not": false}
+	if isolate {
+		start = map[string]any{"Types": anon, "Not": true}
+	}
+	plan.Stages = append(plan.Stages, pl.components("components", "cc", pl.render("graph_start", start), "labels"))
 
-	plan.Stages = append(plan.Stages, Stage{Name: "ids", Note: "one universal id per component, from its anchor identifier", Statements: []Statement{
-		pl.create(pl.work("assign"), "assign", nil, "every identifier with its component"),
+	groups := ""
+	var limited []config.IDType
+	for _, t := range p.IDTypes {
+		if t.Limit != nil && !(isolate && t.Anonymous) {
+			limited = append(limited, t)
+		}
+	}
+	if len(limited) > 0 || isolate {
+		groups = "groups_0"
+		last := &plan.Stages[len(plan.Stages)-1]
+		last.After = append(last.After, pl.create(pl.work(groups), "groups", map[string]any{"Labels": "labels", "Hubs": hubs, "Types": start["Types"], "Not": start["Not"]}, "the partition that the limits and policies below refine"))
+	}
+	for i, t := range limited {
+		next := fmt.Sprintf("groups_%d", i+1)
+		plan.Stages = append(plan.Stages, pl.limit(t, groups, next))
+		if p.Policy.LimitTies == "isolate" {
+			quarantine = append(quarantine, pl.render("quarantine_nodes", map[string]any{"Table": "conflicts_" + t.Name, "Reason": ReasonLimitConflict, "Evidence": "anchors"}))
+		}
+		groups = next
+	}
+	if isolate {
+		st := pl.components("anonymous", "ac", pl.render("graph_start", map[string]any{"Types": anon, "Not": false}), "anon_labels")
+		st.Note = "policy isolate: clusters of anonymous identifiers join the one known profile they touch, or none"
+		st.After = append(st.After,
+			pl.create(pl.work("anon_clusters"), "anon_clusters", map[string]any{"Labels": "anon_labels", "Types": anon, "Hubs": hubs}, "clusters of linked anonymous identifiers"),
+			pl.create(pl.work("anon_touch"), "anon_touch", map[string]any{"Groups": groups}, "the known profiles each cluster touches"),
+			pl.create(pl.work("anon_isolated"), "anon_isolated", nil, "clusters touching more than one known profile join none"),
+			pl.create(pl.work("groups_final"), "anon_groups", map[string]any{"Groups": groups}, ""),
+		)
+		quarantine = append(quarantine, pl.render("quarantine_nodes", map[string]any{"Table": "anon_isolated", "Reason": ReasonAnonymous, "Evidence": "profiles"}))
+		plan.Stages = append(plan.Stages, st)
+		groups = "groups_final"
+	}
+
+	plan.Stages = append(plan.Stages, Stage{Name: "ids", Note: "one universal id per profile, from its anchor identifier", Statements: []Statement{
+		pl.create(pl.work("assign"), "assign", map[string]any{"Groups": groups, "Hubs": hubs}, "every identifier in the graph with its profile"),
 		pl.create(pl.work("anchors"), "anchors", map[string]any{"Salt": p.Output.IDSalt}, "anchor: earliest first_seen, then type priority, then value"),
 	}})
 	next := func(name string) string { return d.Table(p.Output.Schema, name+nextSuffix) }
@@ -264,8 +382,10 @@ func (pl *Planner) Plan() (*Plan, error) {
 		pl.create(next(IDGraph), "id_graph", nil, ""),
 		pl.create(next(Profiles), "profiles", map[string]any{"Types": types}, ""),
 		pl.create(next(IDEdges), "id_edges", nil, ""),
+		pl.create(next(IDQuarantine), "id_quarantine", map[string]any{"Parts": quarantine, "RunID": runID}, "what was kept out of the graph, and why"),
 	}})
 	plan.Stats = pl.render("stats", nil)
+	plan.QuarantineCounts = pl.render("quarantine_counts", nil)
 
 	publish := Stage{Name: "publish", Note: "swap the new tables in, all together", Atomic: true}
 	for _, t := range Published {
@@ -278,16 +398,17 @@ func (pl *Planner) Plan() (*Plan, error) {
 	return plan, nil
 }
 
-// components plans the connected-components stage for the chosen algorithm.
-func (pl *Planner) components() Stage {
+// components plans connected components of the edges a start query selects, written to the
+// labels table as (node_id, component). Tables of the rounds are named with prefix.
+func (pl *Planner) components(name, prefix, start, labels string) Stage {
 	if pl.Algorithm == LabelPropagation {
-		return pl.labelPropagation()
+		return pl.labelPropagation(name, prefix, start, labels)
 	}
-	mapName := func(i int) string { return fmt.Sprintf("cc_map_%d", i) }
-	edgesName := func(i int) string { return fmt.Sprintf("cc_edges_%d", i) }
-	repName := func(i int) string { return fmt.Sprintf("cc_rep_%d", i) }
-	st := Stage{Name: "components", Note: "connected components by randomised contraction"}
-	st.Statements = []Statement{pl.create(pl.work(edgesName(0)), "cc_start", nil, "round 0: the graph's edges")}
+	mapName := func(i int) string { return fmt.Sprintf("%s_map_%d", prefix, i) }
+	edgesName := func(i int) string { return fmt.Sprintf("%s_edges_%d", prefix, i) }
+	repName := func(i int) string { return fmt.Sprintf("%s_rep_%d", prefix, i) }
+	st := Stage{Name: name, Note: "connected components by randomised contraction"}
+	st.Statements = []Statement{{Note: "round 0: the graph's edges", SQL: pl.Dialect.CreateTableAs(pl.work(edgesName(0)), start, true)}}
 	st.Loop = &Loop{
 		RemainingUnit: "edges left",
 		Start:         "SELECT COUNT(*) FROM " + pl.work(edgesName(0)),
@@ -308,7 +429,7 @@ func (pl *Planner) components() Stage {
 		Finish: func(k int) []Statement {
 			if k == 0 {
 				return []Statement{
-					pl.create(pl.work("labels"), "cc_none", map[string]any{"Edges": edgesName(0)}, "no links: every identifier is its own component"),
+					pl.create(pl.work(labels), "cc_none", map[string]any{"Edges": edgesName(0)}, "no links: every identifier is its own component"),
 					{SQL: pl.Dialect.DropTable(pl.work(edgesName(0)))},
 				}
 			}
@@ -319,7 +440,7 @@ func (pl *Planner) components() Stage {
 					Statement{SQL: pl.Dialect.DropTable(pl.work(repName(i + 1)))},
 				)
 			}
-			out = append(out, pl.create(pl.work("labels"), "cc_labels", map[string]any{"Rep": repName(1)}, "label: the smallest node id of the component, whatever the random choices"))
+			out = append(out, pl.create(pl.work(labels), "cc_labels", map[string]any{"Rep": repName(1)}, "label: the smallest node id of the component, whatever the random choices"))
 			out = append(out, Statement{SQL: pl.Dialect.DropTable(pl.work(repName(1)))}, Statement{SQL: pl.Dialect.DropTable(pl.work(edgesName(k)))})
 			for i := 1; i <= k; i++ {
 				out = append(out, Statement{SQL: pl.Dialect.DropTable(pl.work(mapName(i)))})
@@ -330,19 +451,65 @@ func (pl *Planner) components() Stage {
 	return st
 }
 
+// limit plans the split of the groups that hold more than t.Limit identifiers of type t: its
+// identifiers there become anchors, and every other identifier joins the nearest anchor by
+// breadth-first search inside its group, one ring per round.
+func (pl *Planner) limit(t config.IDType, groups, next string) Stage {
+	viol := "lim_violating"
+	front := func(i int) string { return fmt.Sprintf("lim_front_%d", i) }
+	seen := func(i int) string { return fmt.Sprintf("lim_seen_%d", i) }
+	isolate := pl.Project.Policy.LimitTies == "isolate"
+	st := Stage{Name: "limit_" + t.Name, Note: fmt.Sprintf("at most %d %s per profile: split the profiles that hold more", *t.Limit, t.Name)}
+	st.Statements = []Statement{
+		pl.create(pl.work(viol), "lim_violating", map[string]any{"Groups": groups, "Type": t.Name, "Limit": *t.Limit}, "profiles over the limit"),
+		pl.create(pl.work("lim_edges"), "lim_edges", map[string]any{"Groups": groups, "Violating": viol}, "their links, both ways"),
+		pl.create(pl.work(seen(0)), "lim_seed", map[string]any{"Groups": groups, "Type": t.Name, "Violating": viol}, "their identifiers of this type are the anchors"),
+		{SQL: pl.Dialect.CreateTableAs(pl.work(front(0)), "SELECT node, anchor, anchors FROM "+pl.work(seen(0)), true)},
+	}
+	st.Loop = &Loop{
+		RemainingUnit: "identifiers reached",
+		Start:         "SELECT COUNT(*) FROM " + pl.work(front(0)),
+		// Every round reaches at least one identifier or ends the loop.
+		MaxRounds: func(int64) int { return math.MaxInt32 },
+		Round: func(i int) []Statement {
+			return []Statement{
+				pl.create(pl.work(front(i)), "lim_front", map[string]any{"Front": front(i - 1), "Seen": seen(i - 1), "Isolate": isolate},
+					fmt.Sprintf("ring %d: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)", i)),
+				pl.create(pl.work(seen(i)), "lim_seen", map[string]any{"Seen": seen(i - 1), "Front": front(i)}, ""),
+				{SQL: pl.Dialect.DropTable(pl.work(front(i - 1)))},
+				{SQL: pl.Dialect.DropTable(pl.work(seen(i - 1)))},
+			}
+		},
+		Remaining: func(i int) string { return "SELECT COUNT(*) FROM " + pl.work(front(i)) },
+		Finish: func(k int) []Statement {
+			out := []Statement{
+				pl.create(pl.work(next), "lim_groups", map[string]any{"Groups": groups, "Seen": seen(k), "Violating": viol}, "the refined partition; identifiers no anchor reached stay together"),
+			}
+			if isolate {
+				out = append(out, pl.create(pl.work("conflicts_"+t.Name), "lim_conflicts", map[string]any{"Seen": seen(k)}, "identifiers equally near several anchors (policy.limit_ties: isolate)"))
+			}
+			return append(out, Statement{SQL: pl.Dialect.DropTable(pl.work(front(k)))}, Statement{SQL: pl.Dialect.DropTable(pl.work(seen(k)))})
+		},
+	}
+	return st
+}
+
 // labelPropagation plans the baseline: every node takes the smallest label among itself and its
 // neighbours until nothing changes.
-func (pl *Planner) labelPropagation() Stage {
-	lp := func(i int) string { return fmt.Sprintf("lp_%d", i) }
-	st := Stage{Name: "components", Note: "connected components by label propagation (benchmark baseline)"}
-	st.Statements = []Statement{pl.create(pl.work(lp(0)), "lp_start", nil, "every node starts with its own label")}
+func (pl *Planner) labelPropagation(name, prefix, start, labels string) Stage {
+	lp := func(i int) string { return fmt.Sprintf("%s_lp_%d", prefix, i) }
+	st := Stage{Name: name, Note: "connected components by label propagation (benchmark baseline)"}
+	st.Statements = []Statement{
+		{Note: "the graph's edges", SQL: pl.Dialect.CreateTableAs(pl.work(prefix+"_lp_edges"), start, true)},
+		pl.create(pl.work(lp(0)), "lp_start", map[string]any{"Edges": prefix + "_lp_edges"}, "every node starts with its own label"),
+	}
 	st.Loop = &Loop{
 		RemainingUnit: "labels changed",
 		Start:         "SELECT COUNT(*) FROM " + pl.work(lp(0)),
 		// Label propagation needs diameter rounds; the cap only stops runaway baselines.
 		MaxRounds: func(n int64) int { return int(n) + 1 },
 		Round: func(i int) []Statement {
-			s := []Statement{pl.create(pl.work(lp(i)), "lp_round", map[string]any{"Prev": lp(i - 1)}, fmt.Sprintf("round %d", i))}
+			s := []Statement{pl.create(pl.work(lp(i)), "lp_round", map[string]any{"Prev": lp(i - 1), "Edges": prefix + "_lp_edges"}, fmt.Sprintf("round %d", i))}
 			if i >= 2 {
 				s = append(s, Statement{SQL: pl.Dialect.DropTable(pl.work(lp(i - 2)))})
 			}
@@ -352,7 +519,7 @@ func (pl *Planner) labelPropagation() Stage {
 			return pl.render("lp_changed", map[string]any{"Cur": lp(i), "Prev": lp(i - 1)})
 		},
 		Finish: func(k int) []Statement {
-			out := []Statement{pl.create(pl.work("labels"), "lp_labels", map[string]any{"Cur": lp(k)}, "")}
+			out := []Statement{pl.create(pl.work(labels), "lp_labels", map[string]any{"Cur": lp(k)}, ""), {SQL: pl.Dialect.DropTable(pl.work(prefix + "_lp_edges"))}}
 			for i := max(0, k-1); i <= k; i++ {
 				out = append(out, Statement{SQL: pl.Dialect.DropTable(pl.work(lp(i)))})
 			}
@@ -379,13 +546,24 @@ type Result struct {
 	RowsRead, Nodes, Edges, Components, Largest int64
 	Rounds                                      int
 	StageSeconds                                string
+	// Quarantined counts identifiers kept out of the graph, by reason.
+	Quarantined map[string]int64
+}
+
+// QuarantinedJSON renders the counts per reason, every reason present, for the runs table.
+func (r Result) QuarantinedJSON() string {
+	var parts []string
+	for _, reason := range Reasons {
+		parts = append(parts, fmt.Sprintf("%q: %d", reason, r.Quarantined[reason]))
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 // RunSucceeded marks a run as done; it belongs in the publish transaction so that the run row
 // and the tables change together.
 func (pl *Planner) RunSucceeded(runID int64, r Result) Statement {
-	return Statement{SQL: fmt.Sprintf("UPDATE %s SET status = 'success', finished_at = %s, rows_read = %d, nodes = %d, edges = %d, components = %d, largest_component = %d, rounds = %d, stage_seconds = %s WHERE run_id = %d",
-		pl.out(Runs), pl.Dialect.Now(), r.RowsRead, r.Nodes, r.Edges, r.Components, r.Largest, r.Rounds, pl.Dialect.String(r.StageSeconds), runID)}
+	return Statement{SQL: fmt.Sprintf("UPDATE %s SET status = 'success', finished_at = %s, rows_read = %d, nodes = %d, edges = %d, components = %d, largest_component = %d, rounds = %d, stage_seconds = %s, quarantined = %s WHERE run_id = %d",
+		pl.out(Runs), pl.Dialect.Now(), r.RowsRead, r.Nodes, r.Edges, r.Components, r.Largest, r.Rounds, pl.Dialect.String(r.StageSeconds), pl.Dialect.String(r.QuarantinedJSON()), runID)}
 }
 
 // RunFailed records a failed run with its error.

@@ -35,7 +35,7 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				plan, err := pl.Plan()
+				plan, err := pl.Plan(0)
 				if err != nil {
 					t.Fatal(err)
 				}

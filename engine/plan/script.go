@@ -17,7 +17,7 @@ const DefaultScriptRounds = 32
 func (p *Plan) Script(rounds int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- idstitch plan: project %s, warehouse %s, components by %s\n", p.Project, p.Dialect.Name(), p.Algorithm)
-	fmt.Fprintf(&b, "-- The runner also records each run in the runs table; that bookkeeping is not part of this script.\n")
+	fmt.Fprintf(&b, "-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.\n")
 	for _, st := range p.Stages {
 		fmt.Fprintf(&b, "\n-- ===== stage %s: %s\n", st.Name, st.Note)
 		if st.Atomic {
@@ -36,6 +36,7 @@ func (p *Plan) Script(rounds int) string {
 			}})
 			writeStatements(&b, l.Finish(rounds))
 		}
+		writeStatements(&b, st.After)
 		if st.Atomic {
 			fmt.Fprintf(&b, "%s;\n", p.Dialect.Commit())
 		}

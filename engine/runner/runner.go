@@ -80,7 +80,8 @@ func (r *Runner) progress(e Event) {
 // Run executes a full run.
 func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	start := time.Now()
-	p, err := r.Planner.Plan()
+	// Setup statements do not depend on the run id, which setup's runs table gives.
+	p, err := r.Planner.Plan(0)
 	if err != nil {
 		return nil, err
 	}
@@ -96,6 +97,9 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return nil, &StageError{Stage: setup.Name, Err: err}
 	}
 	sum.RunID = runID
+	if p, err = r.Planner.Plan(runID); err != nil {
+		return nil, err
+	}
 	if err := r.Conn.Exec(ctx, r.Planner.RunStart(runID, "full").SQL); err != nil {
 		return nil, &StageError{Stage: setup.Name, Err: err}
 	}
@@ -144,7 +148,7 @@ func (r *Runner) stage(ctx context.Context, st plan.Stage, sum *Summary) error {
 		return err
 	}
 	if st.Loop == nil {
-		return nil
+		return r.statements(ctx, st.Name, st.After)
 	}
 	l := st.Loop
 	prev, err := r.count(ctx, l.Start)
@@ -171,7 +175,10 @@ func (r *Runner) stage(ctx context.Context, st plan.Stage, sum *Summary) error {
 		sum.Result.Rounds = rounds
 		r.progress(Event{Stage: st.Name, Round: rounds, Remaining: remaining, Unit: l.RemainingUnit})
 	}
-	return r.statements(ctx, st.Name, l.Finish(rounds))
+	if err := r.statements(ctx, st.Name, l.Finish(rounds)); err != nil {
+		return err
+	}
+	return r.statements(ctx, st.Name, st.After)
 }
 
 func (r *Runner) statements(ctx context.Context, stage string, stmts []plan.Statement) error {
@@ -225,6 +232,23 @@ func (r *Runner) measure(ctx context.Context, p *plan.Plan, sum *Summary) error 
 	res := &sum.Result
 	if err := rows.Scan(&res.Nodes, &res.Edges, &res.Components, &res.Largest); err != nil {
 		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	rows, err = r.Conn.Query(ctx, p.QuarantineCounts)
+	if err != nil {
+		return err
+	}
+	res.Quarantined = map[string]int64{}
+	for rows.Next() {
+		var reason string
+		var n int64
+		if err := rows.Scan(&reason, &n); err != nil {
+			return err
+		}
+		res.Quarantined[reason] = n
 	}
 	return rows.Err()
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/config"
 )
 
 // Options shapes the data.
@@ -314,10 +315,44 @@ func (g *gen) contacts(emit func([]any)) {
 	}
 }
 
-// Project returns an idstitch.yaml for the generated tables.
-func Project(name, dbPath, schema string) string {
+// Project returns an idstitch.yaml for the generated tables. With guards it carries the
+// recommended over-merge protection for this data; without, every value is taken as it is (what
+// the comparison with a plain union-find needs).
+func Project(name, dbPath, schema string, guards bool) string {
 	if schema == "" {
 		schema = "main"
+	}
+	types := `id_types:            # order = priority: the first is the most trusted
+  - name: user_id
+  - name: email
+  - name: phone
+  - name: device_id
+  - name: anonymous_id
+`
+	policy := ""
+	if guards {
+		policy = "policy:\n  anonymous: link   # pre-login history joins the known profile; isolate keeps shared devices apart\n" +
+			"  block:            # values that are never identifiers, of any type (case-insensitive)\n"
+		for _, v := range config.DefaultBlock {
+			policy += fmt.Sprintf("    - %q\n", v)
+		}
+		types = `id_types:            # order = priority: the first is the most trusted
+  - name: user_id
+    limit: 1           # one user_id per profile: profiles holding two are split
+  - name: email
+    normalize: [trim, lower]
+    pattern: '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+    block: ['test@test.com']
+    max_degree: 30     # an email seen with more distinct identifiers is junk
+  - name: phone
+    normalize: [e164]
+    country_code: "1"
+    max_degree: 10     # call-centre numbers
+  - name: device_id
+    max_degree: 10     # shared family tablets
+  - name: anonymous_id
+    anonymous: true
+`
 	}
 	return fmt.Sprintf(`# idstitch project written by `+"`idstitch demo`"+`. Edit it and run `+"`idstitch run`"+` again.
 project: %s
@@ -326,13 +361,7 @@ warehouse:
   path: %s
 output:
   schema: identity
-id_types:            # order = priority: the first is the most trusted
-  - name: user_id
-  - name: email
-  - name: phone
-  - name: device_id
-  - name: anonymous_id
-sources:
+%s%ssources:
   - name: events
     table: %s.events
     timestamp: ts
@@ -355,5 +384,5 @@ sources:
       user_id: user_id
       email: email
       phone: phone
-`, name, dbPath, schema, schema, schema)
+`, name, dbPath, policy, types, schema, schema, schema)
 }

@@ -2,16 +2,36 @@ SELECT
   ts
 {{- range .Slots}},
   v{{.N}},
-  CASE WHEN v{{.N}} IS NULL THEN NULL ELSE {{hash64 (str .Type) (print "v" .N)}} END AS n{{.N}}
+  q{{.N}},
+  CASE WHEN v{{.N}} IS NULL OR q{{.N}} IS NOT NULL THEN NULL ELSE {{hash64 (str .Type) (print "v" .N)}} END AS n{{.N}}
 {{- end}}
 FROM (
   SELECT
-    {{if .TS}}{{cast .TS "timestamp"}}{{else}}{{cast "NULL" "timestamp"}}{{end}} AS ts
+    ts
 {{- range .Slots}},
-    NULLIF({{cast .Expr "text"}}, '') AS v{{.N}}
+    v{{.N}},
+{{- if .Checks}}
+    CASE WHEN v{{.N}} IS NULL THEN NULL{{range .Checks}} WHEN {{.Cond}} THEN {{str .Reason}}{{end}} END AS q{{.N}}
+{{- else}}
+    {{cast "NULL" "text"}} AS q{{.N}}
 {{- end}}
-  FROM {{.Table}}
+{{- end}}
+  FROM (
+    SELECT
+      ts
+{{- range .Slots}},
+      NULLIF({{.Normalized}}, '') AS v{{.N}}
+{{- end}}
+    FROM (
+      SELECT
+        {{if .TS}}{{cast .TS "timestamp"}}{{else}}{{cast "NULL" "timestamp"}}{{end}} AS ts
+{{- range .Slots}},
+        NULLIF({{cast .Expr "text"}}, '') AS r{{.N}}
+{{- end}}
+      FROM {{.Table}}
 {{- if .Filter}}
-  WHERE ({{.Filter}})
+      WHERE ({{.Filter}})
 {{- end}}
+    ) r
+  ) v
 ) s

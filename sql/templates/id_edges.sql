@@ -6,3 +6,4 @@ FROM {{work "edges"}} e
 JOIN {{work "assign"}} na ON e.a = na.node_id
 JOIN {{work "assign"}} nb ON e.b = nb.node_id
 JOIN {{work "anchors"}} ga ON na.component = ga.component
+WHERE na.component = nb.component

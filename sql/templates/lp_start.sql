@@ -1,4 +1,4 @@
 SELECT v, v AS label FROM (
-  SELECT a AS v FROM {{work "edges"}}
-  UNION SELECT b AS v FROM {{work "edges"}}
+  SELECT a AS v FROM {{work .Edges}}
+  UNION SELECT b AS v FROM {{work .Edges}}
 ) n

@@ -13,5 +13,6 @@ CREATE TABLE IF NOT EXISTS {{out "runs"}} (
   largest_component {{typ "int64"}},
   rounds {{typ "int64"}},
   stage_seconds {{typ "text"}},
-  error {{typ "text"}}
+  error {{typ "text"}},
+  quarantined {{typ "text"}}
 )

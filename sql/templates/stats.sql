@@ -1,5 +1,5 @@
 SELECT
-  (SELECT COUNT(*) FROM {{work "nodes"}}) AS nodes,
+  (SELECT COUNT(*) FROM {{work "assign"}}) AS nodes,
   (SELECT COUNT(*) FROM {{work "edges"}}) AS edges,
   COUNT(*) AS components,
   COALESCE(MAX(size), 0) AS largest

@@ -40,19 +40,29 @@ func runInit(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-const starterProject = `# idstitch project file. Keys: see the README.
+var starterProject = `# idstitch project file. Keys: see docs/project-file.md.
 project: acme
 warehouse:
   type: duckdb            # duckdb (more warehouses are coming)
   path: acme.duckdb       # the DuckDB file, relative to this file
 output:
   schema: identity        # every output table goes here
-id_types:                 # order = priority: the first is the most trusted
+policy:
+  anonymous: link         # link: pre-login history joins the known profile; isolate: shared devices stay apart
+  block:                  # values that are never identifiers, of any type (case-insensitive)
+` + blockList() + `id_types:                 # order = priority: the first is the most trusted
   - name: user_id
+    limit: 1              # at most one per profile
   - name: email
+    normalize: [trim, lower]
+    pattern: '^[^@\s]+@[^@\s]+$'
+    # max_degree: 50      # quarantine an email seen with more distinct identifiers
   - name: phone
+    # normalize: [e164]
+    # country_code: "1"
   - name: device_id
   - name: anonymous_id
+    anonymous: true
 sources:
   - name: events
     table: main.events    # schema.table in the warehouse
@@ -63,6 +73,14 @@ sources:
       user_id: user_id
       email: email
 `
+
+func blockList() string {
+	var b strings.Builder
+	for _, v := range config.DefaultBlock {
+		fmt.Fprintf(&b, "    - %q\n", v)
+	}
+	return b.String()
+}
 
 func loadProject(path string) (*config.Project, error) {
 	return config.Load(path)
@@ -127,7 +145,7 @@ func runCompile(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{msg: "compile --algorithm: " + err.Error()}
 	}
-	pn, err := pl.Plan()
+	pn, err := pl.Plan(0)
 	if err != nil {
 		return err
 	}
@@ -234,6 +252,18 @@ func printSummary(w io.Writer, p *config.Project, s *runner.Summary) {
 	fmt.Fprintf(w, "  links            %s\n", thousands(r.Edges))
 	fmt.Fprintf(w, "  profiles         %s\n", thousands(r.Components))
 	fmt.Fprintf(w, "  largest profile  %s identifiers\n", thousands(r.Largest))
+	var q []string
+	var total int64
+	for _, reason := range plan.Reasons {
+		if n := r.Quarantined[reason]; n > 0 {
+			q = append(q, fmt.Sprintf("%s %s", reason, thousands(n)))
+			total += n
+		}
+	}
+	if total == 0 {
+		q = append(q, "none")
+	}
+	fmt.Fprintf(w, "  quarantined      %s (%s)\n", thousands(total), strings.Join(q, ", "))
 	fmt.Fprintf(w, "  rounds           %d\n", r.Rounds)
 	var st []string
 	for _, x := range s.Stages {
@@ -295,7 +325,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "  %s events, %s orders, %s CRM contacts in %s\n", thousands(st.Events), thousands(st.Orders), thousands(st.Contacts), time.Since(began).Round(time.Millisecond))
 	projectPath := filepath.Join(*dir, config.DefaultFile)
-	if err := os.WriteFile(projectPath, []byte(demogen.Project("demo", dbFile, "main")), 0o644); err != nil {
+	if err := os.WriteFile(projectPath, []byte(demogen.Project("demo", dbFile, "main", true)), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", projectPath, err)
 	}
 	fmt.Fprintf(e.stdout, "wrote %s\n", projectPath)

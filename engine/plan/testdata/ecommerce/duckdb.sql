@@ -1,5 +1,5 @@
 -- idstitch plan: project demo, warehouse duckdb, components by contraction
--- The runner also records each run in the runs table; that bookkeeping is not part of this script.
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
 
 -- ===== stage setup: schemas and the run history table
 CREATE SCHEMA IF NOT EXISTS "identity";
@@ -19,69 +19,139 @@ CREATE TABLE IF NOT EXISTS "identity"."runs" (
   largest_component BIGINT,
   rounds BIGINT,
   stage_seconds VARCHAR,
-  error VARCHAR
+  error VARCHAR,
+  quarantined VARCHAR
 );
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "quarantined" VARCHAR;
 
--- ===== stage extract: per source: the mapped identifier columns of each row, with their node ids
+-- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (main.events)
 CREATE OR REPLACE TABLE "identity_work".main."src_events" AS
 SELECT
   ts,
   v1,
-  CASE WHEN v1 IS NULL THEN NULL ELSE CAST(CAST(hash('user_id', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('user_id', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1,
   v2,
-  CASE WHEN v2 IS NULL THEN NULL ELSE CAST(CAST(hash('email', v2) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v2) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n2,
   v3,
-  CASE WHEN v3 IS NULL THEN NULL ELSE CAST(CAST(hash('device_id', v3) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('device_id', v3) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n3,
   v4,
-  CASE WHEN v4 IS NULL THEN NULL ELSE CAST(CAST(hash('anonymous_id', v4) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n4
+  q4,
+  CASE WHEN v4 IS NULL OR q4 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('anonymous_id', v4) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n4
 FROM (
   SELECT
-    CAST("ts" AS TIMESTAMP) AS ts,
-    NULLIF(CAST("user_id" AS VARCHAR), '') AS v1,
-    NULLIF(CAST("email" AS VARCHAR), '') AS v2,
-    NULLIF(CAST("device_id" AS VARCHAR), '') AS v3,
-    NULLIF(CAST("anonymous_id" AS VARCHAR), '') AS v4
-  FROM "main"."events"
+    ts,
+    v1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q1,
+    v2,
+    CASE WHEN v2 IS NULL THEN NULL WHEN LOWER(v2) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' WHEN v2 IN ('test@test.com') THEN 'blocked' WHEN NOT regexp_matches(v2, '^[^@\s]+@[^@\s]+\.[^@\s]+$') THEN 'invalid' END AS q2,
+    v3,
+    CASE WHEN v3 IS NULL THEN NULL WHEN LOWER(v3) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q3,
+    v4,
+    CASE WHEN v4 IS NULL THEN NULL WHEN LOWER(v4) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q4
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(LOWER(TRIM(r2)), '') AS v2,
+      NULLIF(r3, '') AS v3,
+      NULLIF(r4, '') AS v4
+    FROM (
+      SELECT
+        CAST("ts" AS TIMESTAMP) AS ts,
+        NULLIF(CAST("user_id" AS VARCHAR), '') AS r1,
+        NULLIF(CAST("email" AS VARCHAR), '') AS r2,
+        NULLIF(CAST("device_id" AS VARCHAR), '') AS r3,
+        NULLIF(CAST("anonymous_id" AS VARCHAR), '') AS r4
+      FROM "main"."events"
+    ) r
+  ) v
 ) s;
 -- source orders (main.orders)
 CREATE OR REPLACE TABLE "identity_work".main."src_orders" AS
 SELECT
   ts,
   v1,
-  CASE WHEN v1 IS NULL THEN NULL ELSE CAST(CAST(hash('user_id', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('user_id', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1,
   v2,
-  CASE WHEN v2 IS NULL THEN NULL ELSE CAST(CAST(hash('email', v2) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v2) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n2,
   v3,
-  CASE WHEN v3 IS NULL THEN NULL ELSE CAST(CAST(hash('email', v3) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v3) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n3,
   v4,
-  CASE WHEN v4 IS NULL THEN NULL ELSE CAST(CAST(hash('phone', v4) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n4
+  q4,
+  CASE WHEN v4 IS NULL OR q4 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('phone', v4) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n4
 FROM (
   SELECT
-    CAST("ts" AS TIMESTAMP) AS ts,
-    NULLIF(CAST("user_id" AS VARCHAR), '') AS v1,
-    NULLIF(CAST("email" AS VARCHAR), '') AS v2,
-    NULLIF(CAST("billing_email" AS VARCHAR), '') AS v3,
-    NULLIF(CAST("phone" AS VARCHAR), '') AS v4
-  FROM "main"."orders"
+    ts,
+    v1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q1,
+    v2,
+    CASE WHEN v2 IS NULL THEN NULL WHEN LOWER(v2) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' WHEN v2 IN ('test@test.com') THEN 'blocked' WHEN NOT regexp_matches(v2, '^[^@\s]+@[^@\s]+\.[^@\s]+$') THEN 'invalid' END AS q2,
+    v3,
+    CASE WHEN v3 IS NULL THEN NULL WHEN LOWER(v3) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' WHEN v3 IN ('test@test.com') THEN 'blocked' WHEN NOT regexp_matches(v3, '^[^@\s]+@[^@\s]+\.[^@\s]+$') THEN 'invalid' END AS q3,
+    v4,
+    CASE WHEN v4 IS NULL THEN NULL WHEN LOWER(v4) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q4
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(LOWER(TRIM(r2)), '') AS v2,
+      NULLIF(LOWER(TRIM(r3)), '') AS v3,
+      NULLIF(CASE WHEN regexp_replace(r4, '[^0-9]', '', 'g') = '' THEN NULL WHEN TRIM(r4) LIKE '+%' THEN ('+' || regexp_replace(r4, '[^0-9]', '', 'g')) WHEN regexp_replace(r4, '[^0-9]', '', 'g') LIKE '00%' THEN ('+' || SUBSTR(regexp_replace(r4, '[^0-9]', '', 'g'), 3)) WHEN regexp_replace(r4, '[^0-9]', '', 'g') LIKE '1%' AND LENGTH(regexp_replace(r4, '[^0-9]', '', 'g')) >= 11 THEN ('+' || regexp_replace(r4, '[^0-9]', '', 'g')) ELSE ('+1' || LTRIM(regexp_replace(r4, '[^0-9]', '', 'g'), '0')) END, '') AS v4
+    FROM (
+      SELECT
+        CAST("ts" AS TIMESTAMP) AS ts,
+        NULLIF(CAST("user_id" AS VARCHAR), '') AS r1,
+        NULLIF(CAST("email" AS VARCHAR), '') AS r2,
+        NULLIF(CAST("billing_email" AS VARCHAR), '') AS r3,
+        NULLIF(CAST("phone" AS VARCHAR), '') AS r4
+      FROM "main"."orders"
+    ) r
+  ) v
 ) s;
 -- source crm_contacts (main.crm_contacts)
 CREATE OR REPLACE TABLE "identity_work".main."src_crm_contacts" AS
 SELECT
   ts,
   v1,
-  CASE WHEN v1 IS NULL THEN NULL ELSE CAST(CAST(hash('user_id', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('user_id', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1,
   v2,
-  CASE WHEN v2 IS NULL THEN NULL ELSE CAST(CAST(hash('email', v2) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v2) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n2,
   v3,
-  CASE WHEN v3 IS NULL THEN NULL ELSE CAST(CAST(hash('phone', v3) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n3
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('phone', v3) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n3
 FROM (
   SELECT
-    CAST("updated_at" AS TIMESTAMP) AS ts,
-    NULLIF(CAST("user_id" AS VARCHAR), '') AS v1,
-    NULLIF(CAST("email" AS VARCHAR), '') AS v2,
-    NULLIF(CAST("phone" AS VARCHAR), '') AS v3
-  FROM "main"."crm_contacts"
+    ts,
+    v1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q1,
+    v2,
+    CASE WHEN v2 IS NULL THEN NULL WHEN LOWER(v2) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' WHEN v2 IN ('test@test.com') THEN 'blocked' WHEN NOT regexp_matches(v2, '^[^@\s]+@[^@\s]+\.[^@\s]+$') THEN 'invalid' END AS q2,
+    v3,
+    CASE WHEN v3 IS NULL THEN NULL WHEN LOWER(v3) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q3
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(LOWER(TRIM(r2)), '') AS v2,
+      NULLIF(CASE WHEN regexp_replace(r3, '[^0-9]', '', 'g') = '' THEN NULL WHEN TRIM(r3) LIKE '+%' THEN ('+' || regexp_replace(r3, '[^0-9]', '', 'g')) WHEN regexp_replace(r3, '[^0-9]', '', 'g') LIKE '00%' THEN ('+' || SUBSTR(regexp_replace(r3, '[^0-9]', '', 'g'), 3)) WHEN regexp_replace(r3, '[^0-9]', '', 'g') LIKE '1%' AND LENGTH(regexp_replace(r3, '[^0-9]', '', 'g')) >= 11 THEN ('+' || regexp_replace(r3, '[^0-9]', '', 'g')) ELSE ('+1' || LTRIM(regexp_replace(r3, '[^0-9]', '', 'g'), '0')) END, '') AS v3
+    FROM (
+      SELECT
+        CAST("updated_at" AS TIMESTAMP) AS ts,
+        NULLIF(CAST("user_id" AS VARCHAR), '') AS r1,
+        NULLIF(CAST("email" AS VARCHAR), '') AS r2,
+        NULLIF(CAST("phone" AS VARCHAR), '') AS r3
+      FROM "main"."crm_contacts"
+    ) r
+  ) v
 ) s;
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
@@ -119,6 +189,107 @@ SELECT COUNT(*) FROM (
   SELECT node_id FROM "identity_work".main."nodes" GROUP BY node_id HAVING COUNT(*) > 1
 ) c;
 
+-- ===== stage guards: values that are invalid or blocked, and hubs, are kept out of the graph
+-- invalid and blocked values
+CREATE OR REPLACE TABLE "identity_work".main."quarantine_values" AS
+SELECT id_type, id_value, reason, COUNT(*) AS evidence
+FROM (
+  SELECT 'user_id' AS id_type, v1 AS id_value, q1 AS reason
+  FROM "identity_work".main."src_events" WHERE q1 IS NOT NULL
+  UNION ALL SELECT 'email' AS id_type, v2 AS id_value, q2 AS reason
+  FROM "identity_work".main."src_events" WHERE q2 IS NOT NULL
+  UNION ALL SELECT 'device_id' AS id_type, v3 AS id_value, q3 AS reason
+  FROM "identity_work".main."src_events" WHERE q3 IS NOT NULL
+  UNION ALL SELECT 'anonymous_id' AS id_type, v4 AS id_value, q4 AS reason
+  FROM "identity_work".main."src_events" WHERE q4 IS NOT NULL
+  UNION ALL SELECT 'user_id' AS id_type, v1 AS id_value, q1 AS reason
+  FROM "identity_work".main."src_orders" WHERE q1 IS NOT NULL
+  UNION ALL SELECT 'email' AS id_type, v2 AS id_value, q2 AS reason
+  FROM "identity_work".main."src_orders" WHERE q2 IS NOT NULL
+  UNION ALL SELECT 'email' AS id_type, v3 AS id_value, q3 AS reason
+  FROM "identity_work".main."src_orders" WHERE q3 IS NOT NULL
+  UNION ALL SELECT 'phone' AS id_type, v4 AS id_value, q4 AS reason
+  FROM "identity_work".main."src_orders" WHERE q4 IS NOT NULL
+  UNION ALL SELECT 'user_id' AS id_type, v1 AS id_value, q1 AS reason
+  FROM "identity_work".main."src_crm_contacts" WHERE q1 IS NOT NULL
+  UNION ALL SELECT 'email' AS id_type, v2 AS id_value, q2 AS reason
+  FROM "identity_work".main."src_crm_contacts" WHERE q2 IS NOT NULL
+  UNION ALL SELECT 'phone' AS id_type, v3 AS id_value, q3 AS reason
+  FROM "identity_work".main."src_crm_contacts" WHERE q3 IS NOT NULL
+) q
+GROUP BY id_type, id_value, reason;
+-- hubs: identifiers seen with more distinct identifiers than their type's max_degree
+CREATE OR REPLACE TABLE "identity_work".main."hubs" AS
+SELECT node_id, degree
+FROM (
+  SELECT node AS node_id, max_degree, COUNT(DISTINCT other) AS degree
+  FROM (
+    SELECT n2 AS node, n1 AS other, 30 AS max_degree
+    FROM "identity_work".main."src_events" WHERE n2 IS NOT NULL AND n1 IS NOT NULL AND n2 <> n1
+    UNION ALL SELECT n2 AS node, n3 AS other, 30 AS max_degree
+    FROM "identity_work".main."src_events" WHERE n2 IS NOT NULL AND n3 IS NOT NULL AND n2 <> n3
+    UNION ALL SELECT n2 AS node, n4 AS other, 30 AS max_degree
+    FROM "identity_work".main."src_events" WHERE n2 IS NOT NULL AND n4 IS NOT NULL AND n2 <> n4
+    UNION ALL SELECT n3 AS node, n1 AS other, 10 AS max_degree
+    FROM "identity_work".main."src_events" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
+    UNION ALL SELECT n3 AS node, n2 AS other, 10 AS max_degree
+    FROM "identity_work".main."src_events" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
+    UNION ALL SELECT n3 AS node, n4 AS other, 10 AS max_degree
+    FROM "identity_work".main."src_events" WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
+    UNION ALL SELECT n2 AS node, n1 AS other, 30 AS max_degree
+    FROM "identity_work".main."src_orders" WHERE n2 IS NOT NULL AND n1 IS NOT NULL AND n2 <> n1
+    UNION ALL SELECT n2 AS node, n3 AS other, 30 AS max_degree
+    FROM "identity_work".main."src_orders" WHERE n2 IS NOT NULL AND n3 IS NOT NULL AND n2 <> n3
+    UNION ALL SELECT n2 AS node, n4 AS other, 30 AS max_degree
+    FROM "identity_work".main."src_orders" WHERE n2 IS NOT NULL AND n4 IS NOT NULL AND n2 <> n4
+    UNION ALL SELECT n3 AS node, n1 AS other, 30 AS max_degree
+    FROM "identity_work".main."src_orders" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
+    UNION ALL SELECT n3 AS node, n2 AS other, 30 AS max_degree
+    FROM "identity_work".main."src_orders" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
+    UNION ALL SELECT n3 AS node, n4 AS other, 30 AS max_degree
+    FROM "identity_work".main."src_orders" WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
+    UNION ALL SELECT n4 AS node, n1 AS other, 10 AS max_degree
+    FROM "identity_work".main."src_orders" WHERE n4 IS NOT NULL AND n1 IS NOT NULL AND n4 <> n1
+    UNION ALL SELECT n4 AS node, n2 AS other, 10 AS max_degree
+    FROM "identity_work".main."src_orders" WHERE n4 IS NOT NULL AND n2 IS NOT NULL AND n4 <> n2
+    UNION ALL SELECT n4 AS node, n3 AS other, 10 AS max_degree
+    FROM "identity_work".main."src_orders" WHERE n4 IS NOT NULL AND n3 IS NOT NULL AND n4 <> n3
+    UNION ALL SELECT n2 AS node, n1 AS other, 30 AS max_degree
+    FROM "identity_work".main."src_crm_contacts" WHERE n2 IS NOT NULL AND n1 IS NOT NULL AND n2 <> n1
+    UNION ALL SELECT n2 AS node, n3 AS other, 30 AS max_degree
+    FROM "identity_work".main."src_crm_contacts" WHERE n2 IS NOT NULL AND n3 IS NOT NULL AND n2 <> n3
+    UNION ALL SELECT n3 AS node, n1 AS other, 10 AS max_degree
+    FROM "identity_work".main."src_crm_contacts" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
+    UNION ALL SELECT n3 AS node, n2 AS other, 10 AS max_degree
+    FROM "identity_work".main."src_crm_contacts" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
+  ) p
+  GROUP BY node, max_degree
+) d
+WHERE degree > max_degree;
+-- source events without its hubs
+CREATE OR REPLACE TABLE "identity_work".main."kept_events" AS
+SELECT ts,
+  CASE WHEN n1 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n1 END AS n1,
+  CASE WHEN n2 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n2 END AS n2,
+  CASE WHEN n3 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n3 END AS n3,
+  CASE WHEN n4 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n4 END AS n4
+FROM "identity_work".main."src_events";
+-- source orders without its hubs
+CREATE OR REPLACE TABLE "identity_work".main."kept_orders" AS
+SELECT ts,
+  CASE WHEN n1 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n1 END AS n1,
+  CASE WHEN n2 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n2 END AS n2,
+  CASE WHEN n3 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n3 END AS n3,
+  CASE WHEN n4 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n4 END AS n4
+FROM "identity_work".main."src_orders";
+-- source crm_contacts without its hubs
+CREATE OR REPLACE TABLE "identity_work".main."kept_crm_contacts" AS
+SELECT ts,
+  CASE WHEN n1 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n1 END AS n1,
+  CASE WHEN n2 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n2 END AS n2,
+  CASE WHEN n3 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n3 END AS n3
+FROM "identity_work".main."src_crm_contacts";
+
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 CREATE OR REPLACE TABLE "identity_work".main."edges" AS
 SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
@@ -127,21 +298,21 @@ FROM (
   SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
   FROM (
     SELECT COALESCE(n1, n2, n3, n4) AS a, n2 AS b, ts, 'events' AS source
-    FROM "identity_work".main."src_events" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4)
+    FROM "identity_work".main."kept_events" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4)
     UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n3 AS b, ts, 'events' AS source
-    FROM "identity_work".main."src_events" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4)
+    FROM "identity_work".main."kept_events" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4)
     UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n4 AS b, ts, 'events' AS source
-    FROM "identity_work".main."src_events" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4)
+    FROM "identity_work".main."kept_events" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4)
     UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n2 AS b, ts, 'orders' AS source
-    FROM "identity_work".main."src_orders" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4)
+    FROM "identity_work".main."kept_orders" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4)
     UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n3 AS b, ts, 'orders' AS source
-    FROM "identity_work".main."src_orders" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4)
+    FROM "identity_work".main."kept_orders" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4)
     UNION ALL SELECT COALESCE(n1, n2, n3, n4) AS a, n4 AS b, ts, 'orders' AS source
-    FROM "identity_work".main."src_orders" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4)
+    FROM "identity_work".main."kept_orders" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4)
     UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 'crm_contacts' AS source
-    FROM "identity_work".main."src_crm_contacts" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3)
+    FROM "identity_work".main."kept_crm_contacts" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3)
     UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 'crm_contacts' AS source
-    FROM "identity_work".main."src_crm_contacts" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3)
+    FROM "identity_work".main."kept_crm_contacts" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3)
   ) e
   GROUP BY LEAST(a, b), GREATEST(a, b), source
 ) per_source
@@ -150,7 +321,7 @@ GROUP BY a, b;
 -- ===== stage components: connected components by randomised contraction
 -- round 0: the graph's edges
 CREATE OR REPLACE TABLE "identity_work".main."cc_edges_0" AS
-SELECT a, b FROM "identity_work".main."edges";
+SELECT e.a, e.b FROM "identity_work".main."edges" e;
 
 -- rounds 1 to 3; the runner stops when the count below reaches 0 (edges left)
 -- round 1: every node picks the neighbour (or itself) with the smallest hash
@@ -232,14 +403,154 @@ DROP TABLE IF EXISTS "identity_work".main."cc_edges_3";
 DROP TABLE IF EXISTS "identity_work".main."cc_map_1";
 DROP TABLE IF EXISTS "identity_work".main."cc_map_2";
 DROP TABLE IF EXISTS "identity_work".main."cc_map_3";
+-- the partition that the limits and policies below refine
+CREATE OR REPLACE TABLE "identity_work".main."groups_0" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
+FROM "identity_work".main."nodes" n
+LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id
+WHERE 1 = 1
+  AND n.node_id NOT IN (SELECT node_id FROM "identity_work".main."hubs");
 
--- ===== stage ids: one universal id per component, from its anchor identifier
--- every identifier with its component
+-- ===== stage limit_user_id: at most 1 user_id per profile: split the profiles that hold more
+-- profiles over the limit
+CREATE OR REPLACE TABLE "identity_work".main."lim_violating" AS
+SELECT g.grp
+FROM "identity_work".main."groups_0" g
+JOIN "identity_work".main."nodes" n ON g.node_id = n.node_id
+WHERE n.id_type = 'user_id'
+GROUP BY g.grp
+HAVING COUNT(*) > 1;
+-- their links, both ways
+CREATE OR REPLACE TABLE "identity_work".main."lim_edges" AS
+SELECT u, v, row_count, last_seen_at
+FROM (
+  SELECT e.a AS u, e.b AS v, e.row_count, e.last_seen_at, ga.grp AS gu, gb.grp AS gv
+  FROM "identity_work".main."edges" e
+  JOIN "identity_work".main."groups_0" ga ON e.a = ga.node_id
+  JOIN "identity_work".main."groups_0" gb ON e.b = gb.node_id
+  UNION ALL
+  SELECT e.b AS u, e.a AS v, e.row_count, e.last_seen_at, gb.grp AS gu, ga.grp AS gv
+  FROM "identity_work".main."edges" e
+  JOIN "identity_work".main."groups_0" ga ON e.a = ga.node_id
+  JOIN "identity_work".main."groups_0" gb ON e.b = gb.node_id
+) d
+WHERE gu = gv AND gu IN (SELECT grp FROM "identity_work".main."lim_violating");
+-- their identifiers of this type are the anchors
+CREATE OR REPLACE TABLE "identity_work".main."lim_seen_0" AS
+SELECT g.node_id AS node, g.node_id AS anchor, 0 AS anchors
+FROM "identity_work".main."groups_0" g
+JOIN "identity_work".main."nodes" n ON g.node_id = n.node_id
+WHERE n.id_type = 'user_id' AND g.grp IN (SELECT grp FROM "identity_work".main."lim_violating");
+CREATE OR REPLACE TABLE "identity_work".main."lim_front_0" AS
+SELECT node, anchor, anchors FROM "identity_work".main."lim_seen_0";
+
+-- rounds 1 to 3; the runner stops when the count below reaches 0 (identifiers reached)
+-- ring 1: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TABLE "identity_work".main."lim_front_1" AS
+SELECT node,
+  anchor AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "identity_work".main."lim_edges" e
+    JOIN "identity_work".main."lim_front_0" f ON e.u = f.node
+    JOIN "identity_work".main."nodes" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "identity_work".main."lim_seen_0")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TABLE "identity_work".main."lim_seen_1" AS
+SELECT node, anchor, anchors FROM "identity_work".main."lim_seen_0"
+UNION ALL
+SELECT node, anchor, anchors FROM "identity_work".main."lim_front_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_0";
+-- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TABLE "identity_work".main."lim_front_2" AS
+SELECT node,
+  anchor AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "identity_work".main."lim_edges" e
+    JOIN "identity_work".main."lim_front_1" f ON e.u = f.node
+    JOIN "identity_work".main."nodes" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "identity_work".main."lim_seen_1")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TABLE "identity_work".main."lim_seen_2" AS
+SELECT node, anchor, anchors FROM "identity_work".main."lim_seen_1"
+UNION ALL
+SELECT node, anchor, anchors FROM "identity_work".main."lim_front_2";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_1";
+-- ring 3: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TABLE "identity_work".main."lim_front_3" AS
+SELECT node,
+  anchor AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "identity_work".main."lim_edges" e
+    JOIN "identity_work".main."lim_front_2" f ON e.u = f.node
+    JOIN "identity_work".main."nodes" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "identity_work".main."lim_seen_2")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TABLE "identity_work".main."lim_seen_3" AS
+SELECT node, anchor, anchors FROM "identity_work".main."lim_seen_2"
+UNION ALL
+SELECT node, anchor, anchors FROM "identity_work".main."lim_front_3";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_2";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_2";
+-- 3 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work".main."lim_front_3";
+-- the refined partition; identifiers no anchor reached stay together
+CREATE OR REPLACE TABLE "identity_work".main."groups_1" AS
+SELECT node_id,
+  CASE
+    WHEN violating = 0 THEN grp
+    WHEN anchor IS NOT NULL THEN anchor
+    ELSE MIN(CASE WHEN anchor IS NULL THEN node_id END) OVER (PARTITION BY grp)
+  END AS grp
+FROM (
+  SELECT g.node_id, g.grp, s.anchor,
+    CASE WHEN g.grp IN (SELECT grp FROM "identity_work".main."lim_violating") THEN 1 ELSE 0 END AS violating
+  FROM "identity_work".main."groups_0" g
+  LEFT JOIN "identity_work".main."lim_seen_3" s ON g.node_id = s.node
+  WHERE s.node IS NULL OR s.anchor IS NOT NULL
+) x;
+DROP TABLE IF EXISTS "identity_work".main."lim_front_3";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_3";
+
+-- ===== stage ids: one universal id per profile, from its anchor identifier
+-- every identifier in the graph with its profile
 CREATE OR REPLACE TABLE "identity_work".main."assign" AS
 SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
-  COALESCE(l.component, n.node_id) AS component
+  g.grp AS component
 FROM "identity_work".main."nodes" n
-LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
+JOIN "identity_work".main."groups_1" g ON n.node_id = g.node_id;
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TABLE "identity_work".main."anchors" AS
 SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,
@@ -292,7 +603,16 @@ SELECT ga.universal_id,
 FROM "identity_work".main."edges" e
 JOIN "identity_work".main."assign" na ON e.a = na.node_id
 JOIN "identity_work".main."assign" nb ON e.b = nb.node_id
-JOIN "identity_work".main."anchors" ga ON na.component = ga.component;
+JOIN "identity_work".main."anchors" ga ON na.component = ga.component
+WHERE na.component = nb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
+SELECT id_type, id_value, reason, evidence, 0 AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "identity_work".main."quarantine_values"
+  UNION ALL SELECT n.id_type, n.id_value, 'hub' AS reason, CAST(q.degree AS BIGINT) AS evidence
+FROM "identity_work".main."hubs" q JOIN "identity_work".main."nodes" n ON q.node_id = n.node_id
+) q;
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
@@ -302,4 +622,6 @@ DROP TABLE IF EXISTS "identity"."profiles";
 ALTER TABLE "identity"."profiles__next" RENAME TO "profiles";
 DROP TABLE IF EXISTS "identity"."id_edges";
 ALTER TABLE "identity"."id_edges__next" RENAME TO "id_edges";
+DROP TABLE IF EXISTS "identity"."id_quarantine";
+ALTER TABLE "identity"."id_quarantine__next" RENAME TO "id_quarantine";
 COMMIT;

@@ -1,5 +1,5 @@
 -- idstitch plan: project expressions, warehouse duckdb, components by contraction
--- The runner also records each run in the runs table; that bookkeeping is not part of this script.
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
 
 -- ===== stage setup: schemas and the run history table
 CREATE SCHEMA IF NOT EXISTS "customer_360";
@@ -19,46 +19,88 @@ CREATE TABLE IF NOT EXISTS "customer_360"."runs" (
   largest_component BIGINT,
   rounds BIGINT,
   stage_seconds VARCHAR,
-  error VARCHAR
+  error VARCHAR,
+  quarantined VARCHAR
 );
+ALTER TABLE "customer_360"."runs" ADD COLUMN IF NOT EXISTS "quarantined" VARCHAR;
 
--- ===== stage extract: per source: the mapped identifier columns of each row, with their node ids
+-- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source web (raw.web_events)
 CREATE OR REPLACE TABLE "customer_360_work".main."src_web" AS
 SELECT
   ts,
   v1,
-  CASE WHEN v1 IS NULL THEN NULL ELSE CAST(CAST(hash('user_id', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('user_id', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1,
   v2,
-  CASE WHEN v2 IS NULL THEN NULL ELSE CAST(CAST(hash('email', v2) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v2) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n2,
   v3,
-  CASE WHEN v3 IS NULL THEN NULL ELSE CAST(CAST(hash('email', v3) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v3) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n3,
   v4,
-  CASE WHEN v4 IS NULL THEN NULL ELSE CAST(CAST(hash('email', v4) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n4,
+  q4,
+  CASE WHEN v4 IS NULL OR q4 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v4) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n4,
   v5,
-  CASE WHEN v5 IS NULL THEN NULL ELSE CAST(CAST(hash('anonymous_id', v5) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n5
+  q5,
+  CASE WHEN v5 IS NULL OR q5 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('anonymous_id', v5) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n5
 FROM (
   SELECT
-    CAST("EventTime" AS TIMESTAMP) AS ts,
-    NULLIF(CAST((lower(user_ref)) AS VARCHAR), '') AS v1,
-    NULLIF(CAST("email" AS VARCHAR), '') AS v2,
-    NULLIF(CAST("billing_email" AS VARCHAR), '') AS v3,
-    NULLIF(CAST((properties->>'email') AS VARCHAR), '') AS v4,
-    NULLIF(CAST("anonymousId" AS VARCHAR), '') AS v5
-  FROM "raw"."web_events"
-  WHERE (event_type <> 'test')
+    ts,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1,
+    v2,
+    CAST(NULL AS VARCHAR) AS q2,
+    v3,
+    CAST(NULL AS VARCHAR) AS q3,
+    v4,
+    CAST(NULL AS VARCHAR) AS q4,
+    v5,
+    CAST(NULL AS VARCHAR) AS q5
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(r2, '') AS v2,
+      NULLIF(r3, '') AS v3,
+      NULLIF(r4, '') AS v4,
+      NULLIF(r5, '') AS v5
+    FROM (
+      SELECT
+        CAST("EventTime" AS TIMESTAMP) AS ts,
+        NULLIF(CAST((lower(user_ref)) AS VARCHAR), '') AS r1,
+        NULLIF(CAST("email" AS VARCHAR), '') AS r2,
+        NULLIF(CAST("billing_email" AS VARCHAR), '') AS r3,
+        NULLIF(CAST((properties->>'email') AS VARCHAR), '') AS r4,
+        NULLIF(CAST("anonymousId" AS VARCHAR), '') AS r5
+      FROM "raw"."web_events"
+      WHERE (event_type <> 'test')
+    ) r
+  ) v
 ) s;
 -- source crm (crm.Contacts)
 CREATE OR REPLACE TABLE "customer_360_work".main."src_crm" AS
 SELECT
   ts,
   v1,
-  CASE WHEN v1 IS NULL THEN NULL ELSE CAST(CAST(hash('email', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1
 FROM (
   SELECT
-    CAST("updated_at" AS TIMESTAMP) AS ts,
-    NULLIF(CAST("email" AS VARCHAR), '') AS v1
-  FROM "crm"."Contacts"
+    ts,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1
+    FROM (
+      SELECT
+        CAST("updated_at" AS TIMESTAMP) AS ts,
+        NULLIF(CAST("email" AS VARCHAR), '') AS r1
+      FROM "crm"."Contacts"
+    ) r
+  ) v
 ) s;
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
@@ -109,7 +151,7 @@ GROUP BY a, b;
 -- ===== stage components: connected components by randomised contraction
 -- round 0: the graph's edges
 CREATE OR REPLACE TABLE "customer_360_work".main."cc_edges_0" AS
-SELECT a, b FROM "customer_360_work".main."edges";
+SELECT e.a, e.b FROM "customer_360_work".main."edges" e;
 
 -- rounds 1 to 3; the runner stops when the count below reaches 0 (edges left)
 -- round 1: every node picks the neighbour (or itself) with the smallest hash
@@ -192,8 +234,8 @@ DROP TABLE IF EXISTS "customer_360_work".main."cc_map_1";
 DROP TABLE IF EXISTS "customer_360_work".main."cc_map_2";
 DROP TABLE IF EXISTS "customer_360_work".main."cc_map_3";
 
--- ===== stage ids: one universal id per component, from its anchor identifier
--- every identifier with its component
+-- ===== stage ids: one universal id per profile, from its anchor identifier
+-- every identifier in the graph with its profile
 CREATE OR REPLACE TABLE "customer_360_work".main."assign" AS
 SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
   COALESCE(l.component, n.node_id) AS component
@@ -247,7 +289,15 @@ SELECT ga.universal_id,
 FROM "customer_360_work".main."edges" e
 JOIN "customer_360_work".main."assign" na ON e.a = na.node_id
 JOIN "customer_360_work".main."assign" nb ON e.b = nb.node_id
-JOIN "customer_360_work".main."anchors" ga ON na.component = ga.component;
+JOIN "customer_360_work".main."anchors" ga ON na.component = ga.component
+WHERE na.component = nb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "customer_360"."id_quarantine__next" AS
+SELECT id_type, id_value, reason, evidence, 0 AS run_id
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence
+  WHERE 1 = 0
+) q;
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
@@ -257,4 +307,6 @@ DROP TABLE IF EXISTS "customer_360"."profiles";
 ALTER TABLE "customer_360"."profiles__next" RENAME TO "profiles";
 DROP TABLE IF EXISTS "customer_360"."id_edges";
 ALTER TABLE "customer_360"."id_edges__next" RENAME TO "id_edges";
+DROP TABLE IF EXISTS "customer_360"."id_quarantine";
+ALTER TABLE "customer_360"."id_quarantine__next" RENAME TO "id_quarantine";
 COMMIT;

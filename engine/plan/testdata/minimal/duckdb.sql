@@ -1,5 +1,5 @@
 -- idstitch plan: project minimal, warehouse duckdb, components by contraction
--- The runner also records each run in the runs table; that bookkeeping is not part of this script.
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
 
 -- ===== stage setup: schemas and the run history table
 CREATE SCHEMA IF NOT EXISTS "identity";
@@ -19,21 +19,35 @@ CREATE TABLE IF NOT EXISTS "identity"."runs" (
   largest_component BIGINT,
   rounds BIGINT,
   stage_seconds VARCHAR,
-  error VARCHAR
+  error VARCHAR,
+  quarantined VARCHAR
 );
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "quarantined" VARCHAR;
 
--- ===== stage extract: per source: the mapped identifier columns of each row, with their node ids
+-- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source signups (signups)
 CREATE OR REPLACE TABLE "identity_work".main."src_signups" AS
 SELECT
   ts,
   v1,
-  CASE WHEN v1 IS NULL THEN NULL ELSE CAST(CAST(hash('email', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1
 FROM (
   SELECT
-    CAST(NULL AS TIMESTAMP) AS ts,
-    NULLIF(CAST("email" AS VARCHAR), '') AS v1
-  FROM "signups"
+    ts,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1
+    FROM (
+      SELECT
+        CAST(NULL AS TIMESTAMP) AS ts,
+        NULLIF(CAST("email" AS VARCHAR), '') AS r1
+      FROM "signups"
+    ) r
+  ) v
 ) s;
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
@@ -68,7 +82,7 @@ GROUP BY a, b;
 -- ===== stage components: connected components by randomised contraction
 -- round 0: the graph's edges
 CREATE OR REPLACE TABLE "identity_work".main."cc_edges_0" AS
-SELECT a, b FROM "identity_work".main."edges";
+SELECT e.a, e.b FROM "identity_work".main."edges" e;
 
 -- rounds 1 to 3; the runner stops when the count below reaches 0 (edges left)
 -- round 1: every node picks the neighbour (or itself) with the smallest hash
@@ -151,8 +165,8 @@ DROP TABLE IF EXISTS "identity_work".main."cc_map_1";
 DROP TABLE IF EXISTS "identity_work".main."cc_map_2";
 DROP TABLE IF EXISTS "identity_work".main."cc_map_3";
 
--- ===== stage ids: one universal id per component, from its anchor identifier
--- every identifier with its component
+-- ===== stage ids: one universal id per profile, from its anchor identifier
+-- every identifier in the graph with its profile
 CREATE OR REPLACE TABLE "identity_work".main."assign" AS
 SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
   COALESCE(l.component, n.node_id) AS component
@@ -202,7 +216,15 @@ SELECT ga.universal_id,
 FROM "identity_work".main."edges" e
 JOIN "identity_work".main."assign" na ON e.a = na.node_id
 JOIN "identity_work".main."assign" nb ON e.b = nb.node_id
-JOIN "identity_work".main."anchors" ga ON na.component = ga.component;
+JOIN "identity_work".main."anchors" ga ON na.component = ga.component
+WHERE na.component = nb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
+SELECT id_type, id_value, reason, evidence, 0 AS run_id
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence
+  WHERE 1 = 0
+) q;
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
@@ -212,4 +234,6 @@ DROP TABLE IF EXISTS "identity"."profiles";
 ALTER TABLE "identity"."profiles__next" RENAME TO "profiles";
 DROP TABLE IF EXISTS "identity"."id_edges";
 ALTER TABLE "identity"."id_edges__next" RENAME TO "id_edges";
+DROP TABLE IF EXISTS "identity"."id_quarantine";
+ALTER TABLE "identity"."id_quarantine__next" RENAME TO "id_quarantine";
 COMMIT;

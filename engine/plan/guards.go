@@ -1,0 +1,145 @@
+package plan
+
+import (
+	"strings"
+
+	"github.com/idstitch/idstitch/engine/config"
+)
+
+// Quarantine reasons, as published in id_quarantine.reason.
+const (
+	ReasonInvalid       = "invalid"
+	ReasonBlocked       = "blocked"
+	ReasonHub           = "hub"
+	ReasonLimitConflict = "limit_conflict"
+	ReasonAnonymous     = "anonymous_isolated"
+)
+
+// Reasons lists every quarantine reason, in the order summaries show them.
+var Reasons = []string{ReasonInvalid, ReasonBlocked, ReasonHub, ReasonLimitConflict, ReasonAnonymous}
+
+// normalize returns the SQL that applies a type's normalizers, in order, to a text expression.
+func (pl *Planner) normalize(t config.IDType, raw string) string {
+	e := raw
+	for _, n := range t.Normalize {
+		switch n.Name {
+		case "trim":
+			e = "TRIM(" + e + ")"
+		case "lower":
+			e = "LOWER(" + e + ")"
+		case "upper":
+			e = "UPPER(" + e + ")"
+		case "digits":
+			e = pl.digits(e)
+		case "e164":
+			e = pl.e164(e, t.CountryCode)
+		case "expr":
+			e = substituteValue(n.Expr, "("+e+")")
+		}
+	}
+	return e
+}
+
+func (pl *Planner) digits(e string) string {
+	return pl.Dialect.RegexpReplace(e, pl.Dialect.String("[^0-9]"), pl.Dialect.String(""))
+}
+
+// e164 writes a phone number as + and digits. A number written with + or 00 keeps its country;
+// one that already starts with the country code and is long enough to hold a national number
+// (11 digits or more) is taken as international; any other gets the country code, without the
+// national trunk prefix 0. Data that needs more than this rule can use {expr: …}.
+func (pl *Planner) e164(e, cc string) string {
+	d := pl.Dialect
+	dg := pl.digits(e)
+	plus := d.String("+")
+	return "CASE WHEN " + dg + " = '' THEN NULL" +
+		" WHEN TRIM(" + e + ") LIKE '+%' THEN " + d.Concat(plus, dg) +
+		" WHEN " + dg + " LIKE '00%' THEN " + d.Concat(plus, "SUBSTR("+dg+", 3)") +
+		" WHEN " + dg + " LIKE " + d.String(cc+"%") + " AND LENGTH(" + dg + ") >= 11 THEN " + d.Concat(plus, dg) +
+		" ELSE " + d.Concat(d.String("+"+cc), "LTRIM("+dg+", '0')") + " END"
+}
+
+// substituteValue puts expr wherever the word value appears in a user's SQL expression, outside
+// string literals and quoted names.
+func substituteValue(sql, expr string) string {
+	var b strings.Builder
+	for i := 0; i < len(sql); {
+		c := sql[i]
+		switch {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for j < len(sql) {
+				if sql[j] == c {
+					if j+1 < len(sql) && sql[j+1] == c {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			end := min(j+1, len(sql))
+			b.WriteString(sql[i:end])
+			i = end
+		case isWord(c):
+			j := i
+			for j < len(sql) && isWord(sql[j]) {
+				j++
+			}
+			if strings.EqualFold(sql[i:j], "value") {
+				b.WriteString(expr)
+			} else {
+				b.WriteString(sql[i:j])
+			}
+			i = j
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
+func isWord(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// check is one reason a value is not an identifier.
+type check struct {
+	Cond   string
+	Reason string
+}
+
+// checks lists, in order, the conditions that quarantine a normalized value v of type t.
+func (pl *Planner) checks(t config.IDType, v string) []check {
+	d := pl.Dialect
+	var out []check
+	if list := pl.Project.Policy.Block; len(list) > 0 {
+		var lits []string
+		seen := map[string]bool{}
+		for _, s := range list {
+			s = strings.ToLower(s)
+			if s != "" && !seen[s] {
+				seen[s] = true
+				lits = append(lits, d.String(s))
+			}
+		}
+		if len(lits) > 0 {
+			out = append(out, check{Cond: "LOWER(" + v + ") IN (" + strings.Join(lits, ", ") + ")", Reason: ReasonBlocked})
+		}
+	}
+	if len(t.Block) > 0 {
+		lits := make([]string, len(t.Block))
+		for i, s := range t.Block {
+			lits[i] = d.String(s)
+		}
+		out = append(out, check{Cond: v + " IN (" + strings.Join(lits, ", ") + ")", Reason: ReasonBlocked})
+	}
+	if t.BlockPattern != "" {
+		out = append(out, check{Cond: d.RegexpMatches(v, d.String(t.BlockPattern)), Reason: ReasonBlocked})
+	}
+	if t.Pattern != "" {
+		out = append(out, check{Cond: "NOT " + d.RegexpMatches(v, d.String(t.Pattern)), Reason: ReasonInvalid})
+	}
+	return out
+}

@@ -1,0 +1,8 @@
+SELECT c.cluster, COUNT(DISTINCT g.grp) AS profiles, MIN(g.grp) AS grp
+FROM (
+  SELECT a AS x, b AS y FROM {{work "edges"}}
+  UNION ALL SELECT b AS x, a AS y FROM {{work "edges"}}
+) e
+JOIN {{work "anon_clusters"}} c ON e.x = c.node_id
+JOIN {{work .Groups}} g ON e.y = g.node_id
+GROUP BY c.cluster

@@ -1,0 +1,9 @@
+SELECT id_type, id_value, reason, evidence, {{.RunID}} AS run_id
+FROM (
+{{- range $i, $p := .Parts}}
+  {{if $i}}UNION ALL {{end}}{{$p}}
+{{- else}}
+  SELECT {{cast "NULL" "text"}} AS id_type, {{cast "NULL" "text"}} AS id_value, {{cast "NULL" "text"}} AS reason, {{cast "NULL" "int64"}} AS evidence
+  WHERE 1 = 0
+{{- end}}
+) q

@@ -1,0 +1,3 @@
+SELECT node, anchor, anchors FROM {{work .Seen}}
+UNION ALL
+SELECT node, anchor, anchors FROM {{work .Front}}

@@ -1,0 +1,6 @@
+SELECT g.grp
+FROM {{work .Groups}} g
+JOIN {{work "nodes"}} n ON g.node_id = n.node_id
+WHERE n.id_type = {{str .Type}}
+GROUP BY g.grp
+HAVING COUNT(*) > {{.Limit}}

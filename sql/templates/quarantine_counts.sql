@@ -1,0 +1,1 @@
+SELECT reason, COUNT(*) FROM {{next "id_quarantine"}} GROUP BY reason

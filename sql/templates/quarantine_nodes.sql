@@ -1,0 +1,2 @@
+SELECT n.id_type, n.id_value, {{str .Reason}} AS reason, {{cast (print "q." .Evidence) "int64"}} AS evidence
+FROM {{work .Table}} q JOIN {{work "nodes"}} n ON q.node_id = n.node_id
