@@ -47,6 +47,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	algorithms := fs.String("algorithms", "contraction,unionfind,labelprop", "what to measure")
 	lpTimeout := fs.Duration("labelprop-timeout", 10*time.Minute, "stop a label-propagation run after this long")
 	out := fs.String("out", "", "also append the results as a Markdown table to this file")
+	qualityFlag := fs.Bool("quality", false, "measure stitching quality instead: noisy data with and without guards against the same people without noise")
 	unionfindOnly := fs.String("unionfind-only", "", "internal: measure the union-find on this project file and print JSON")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -66,6 +67,13 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
+	}
+	if *qualityFlag {
+		qs, err := runQuality(ctx, e, *dir, sizes)
+		if err != nil {
+			return err
+		}
+		return report(e, *out, qualityMarkdown(qs))
 	}
 	var results []measurement
 	run := func(name, project string) error {
@@ -98,18 +106,22 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	table := markdown(results)
+	return report(e, *out, markdown(results))
+}
+
+// report prints a result table and appends it to the file named by --out, if any.
+func report(e *env, out, table string) error {
 	fmt.Fprint(e.stdout, "\n"+table)
-	if *out != "" {
-		f, err := os.OpenFile(*out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.WriteString(f, table)
+	if out == "" {
+		return nil
+	}
+	f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
 		return err
 	}
-	return nil
+	defer f.Close()
+	_, err = io.WriteString(f, table)
+	return err
 }
 
 func markdown(ms []measurement) string {
