@@ -376,6 +376,7 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 	plan.Stages = append(plan.Stages, Stage{Name: "ids", Note: "one universal id per profile, from its anchor identifier", Statements: []Statement{
 		pl.create(pl.work("assign"), "assign", map[string]any{"Groups": groups, "Hubs": hubs}, "every identifier in the graph with its profile"),
 		pl.create(pl.work("anchors"), "anchors", map[string]any{"Salt": p.Output.IDSalt}, "anchor: earliest first_seen, then type priority, then value"),
+		pl.create(pl.work("graph"), "graph", nil, "every identifier with its universal id"),
 	}})
 	next := func(name string) string { return d.Table(p.Output.Schema, name+nextSuffix) }
 	plan.Stages = append(plan.Stages, Stage{Name: "outputs", Note: "output tables, built beside the published ones", Statements: []Statement{

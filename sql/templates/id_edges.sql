@@ -1,9 +1,8 @@
 SELECT ga.universal_id,
-  na.id_type AS id_type_a, na.id_value AS id_value_a,
-  nb.id_type AS id_type_b, nb.id_value AS id_value_b,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
   e.row_count, e.first_seen_at, e.last_seen_at, e.sources
 FROM {{work "edges"}} e
-JOIN {{work "assign"}} na ON e.a = na.node_id
-JOIN {{work "assign"}} nb ON e.b = nb.node_id
-JOIN {{work "anchors"}} ga ON na.component = ga.component
-WHERE na.component = nb.component
+JOIN {{work "graph"}} ga ON e.a = ga.node_id
+JOIN {{work "graph"}} gb ON e.b = gb.node_id
+WHERE ga.component = gb.component

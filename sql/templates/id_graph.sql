@@ -1,3 +1,2 @@
-SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
-FROM {{work "assign"}} n
-JOIN {{work "anchors"}} a ON n.component = a.component
+SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM {{work "graph"}}

@@ -3,12 +3,16 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/idstitch/idstitch/connectors/duckdb"
+	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/unionfind"
+	"github.com/idstitch/idstitch/examples/demogen"
 )
 
 func do(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -169,5 +173,98 @@ func TestBenchSmall(t *testing.T) {
 	}
 	if !strings.Contains(out, "| chain 2,000 nodes | contraction |") || !strings.Contains(out, "| 1 |") {
 		t.Errorf("chain row missing or not one profile:\n%s", out)
+	}
+}
+
+// TestBenchQuality runs the quality benchmark at a toy size: the recommended guards must keep
+// the noise from gluing customers together, as raw components do.
+func TestBenchQuality(t *testing.T) {
+	code, out, errs := do(t, "bench", "--quality", "--dir", t.TempDir(), "--persons", "2000")
+	if code != 0 {
+		t.Fatalf("bench --quality: exit %d\n%s\n%s", code, out, errs)
+	}
+	precision := map[string]float64{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Split(line, "|")
+		if len(f) > 4 && strings.TrimSpace(f[1]) == "2,000" {
+			var p float64
+			fmt.Sscan(strings.TrimSpace(f[3]), &p)
+			precision[strings.TrimSpace(f[2])] = p
+		}
+	}
+	raw, guarded := precision["raw components"], precision["recommended guards"]
+	if guarded < 0.97 || guarded <= raw {
+		t.Fatalf("precision: raw %.4f, guarded %.4f; want guarded ≥ 0.97 and above raw\n%s", raw, guarded, out)
+	}
+}
+
+// TestRunMatchesUnionFind is the acceptance check of `idstitch run -c FILE`: on the demo's tables
+// with raw values and no guards, id_graph holds exactly the partition of an in-memory union-find
+// over the same rows.
+func TestRunMatchesUnionFind(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "demo.duckdb")
+	ctx := context.Background()
+	conn, err := duckdb.Open(ctx, db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demogen.Generate(ctx, conn, demogen.Options{Persons: 3000, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	project := filepath.Join(dir, "idstitch.yaml")
+	if err := os.WriteFile(project, []byte(demogen.Project("raw", "demo.duckdb", "main", false)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := do(t, "run", "-c", project, "--quiet"); code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errs)
+	}
+	p, err := config.Load(project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err = duckdb.Open(ctx, db, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	uf, err := unionfind.FromSources(ctx, conn, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := uf.Groups()
+	rows, err := conn.DB().Query("SELECT id_type, id_value, universal_id FROM identity.id_graph")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	uidOf := map[unionfind.ID]string{} // union-find group → universal id
+	groupOf := map[string]unionfind.ID{}
+	n := 0
+	for rows.Next() {
+		var id unionfind.ID
+		var uid string
+		if err := rows.Scan(&id.Type, &id.Value, &uid); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		g, ok := groups[id]
+		if !ok {
+			t.Fatalf("id_graph holds %v, which no row holds", id)
+		}
+		if prev, ok := uidOf[g]; ok && prev != uid {
+			t.Fatalf("%v: linked identifiers have universal ids %s and %s", id, prev, uid)
+		}
+		if prev, ok := groupOf[uid]; ok && prev != g {
+			t.Fatalf("universal id %s covers two union-find groups (%v and %v)", uid, prev, g)
+		}
+		uidOf[g], groupOf[uid] = uid, g
+	}
+	if n != len(groups) {
+		t.Fatalf("id_graph has %d identifiers, the rows %d", n, len(groups))
+	}
+	if len(uidOf) != uf.Count() {
+		t.Fatalf("%d profiles, union-find %d groups", len(uidOf), uf.Count())
 	}
 }

@@ -251,46 +251,42 @@ FROM (
   FROM "customer_360_work".main."assign"
   GROUP BY component
 ) a;
+-- every identifier with its universal id
+CREATE OR REPLACE TABLE "customer_360_work".main."graph" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+FROM "customer_360_work".main."assign" n
+JOIN "customer_360_work".main."anchors" a ON n.component = a.component;
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "customer_360"."id_graph__next" AS
-SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
-FROM "customer_360_work".main."assign" n
-JOIN "customer_360_work".main."anchors" a ON n.component = a.component;
+SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "customer_360_work".main."graph";
 CREATE OR REPLACE TABLE "customer_360"."profiles__next" AS
-WITH per_type AS (
-  SELECT component, id_type, COUNT(*) AS n,
-    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) AS latest,
-    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
-  FROM "customer_360_work".main."assign"
-  GROUP BY component, id_type
-), per_profile AS (
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email", p."anonymous_id_count", p."latest_anonymous_id"
+FROM (
   SELECT component,
     MIN(first_seen_at) AS first_seen_at,
     MAX(last_seen_at) AS last_seen_at,
-    CAST(SUM(n) AS BIGINT) AS identifiers,
-    CAST(COALESCE(SUM(CASE WHEN id_type = 'user_id' THEN n END), 0) AS BIGINT) AS "user_id_count",
-    MAX(CASE WHEN id_type = 'user_id' THEN latest END) AS "latest_user_id",
-    CAST(COALESCE(SUM(CASE WHEN id_type = 'email' THEN n END), 0) AS BIGINT) AS "email_count",
-    MAX(CASE WHEN id_type = 'email' THEN latest END) AS "latest_email",
-    CAST(COALESCE(SUM(CASE WHEN id_type = 'anonymous_id' THEN n END), 0) AS BIGINT) AS "anonymous_id_count",
-    MAX(CASE WHEN id_type = 'anonymous_id' THEN latest END) AS "latest_anonymous_id"
-  FROM per_type
+    COUNT(*) AS identifiers,
+    COUNT(*) FILTER (WHERE id_type = 'user_id') AS "user_id_count",
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) FILTER (WHERE id_type = 'user_id') AS "latest_user_id",
+    COUNT(*) FILTER (WHERE id_type = 'email') AS "email_count",
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) FILTER (WHERE id_type = 'email') AS "latest_email",
+    COUNT(*) FILTER (WHERE id_type = 'anonymous_id') AS "anonymous_id_count",
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) FILTER (WHERE id_type = 'anonymous_id') AS "latest_anonymous_id"
+  FROM "customer_360_work".main."assign"
   GROUP BY component
-)
-SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email", p."anonymous_id_count", p."latest_anonymous_id"
-FROM per_profile p
+) p
 JOIN "customer_360_work".main."anchors" a ON p.component = a.component;
 CREATE OR REPLACE TABLE "customer_360"."id_edges__next" AS
 SELECT ga.universal_id,
-  na.id_type AS id_type_a, na.id_value AS id_value_a,
-  nb.id_type AS id_type_b, nb.id_value AS id_value_b,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
   e.row_count, e.first_seen_at, e.last_seen_at, e.sources
 FROM "customer_360_work".main."edges" e
-JOIN "customer_360_work".main."assign" na ON e.a = na.node_id
-JOIN "customer_360_work".main."assign" nb ON e.b = nb.node_id
-JOIN "customer_360_work".main."anchors" ga ON na.component = ga.component
-WHERE na.component = nb.component;
+JOIN "customer_360_work".main."graph" ga ON e.a = ga.node_id
+JOIN "customer_360_work".main."graph" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "customer_360"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, 0 AS run_id
