@@ -61,16 +61,22 @@ type Dialect interface {
 	// Cast renders CAST(expr AS type).
 	Cast(expr string, t Type) string
 
-	// Hash64 is a 64-bit signed integer hash of the given expressions together. It gives node
-	// ids and the per-round priorities of the contraction.
+	// Hash64 is a 64-bit signed integer hash of text expressions together; it gives node ids.
 	Hash64(exprs ...string) string
+	// Priority is round's 64-bit hash of a BIGINT node id: the contraction's fresh random order
+	// of the nodes for that round.
+	Priority(node string, round int) string
 	// MD5Hex is the 32-character lower-case hex MD5 of a text expression; it renders universal ids,
 	// which must not change between versions of a warehouse.
 	MD5Hex(expr string) string
 	// Concat joins text expressions.
 	Concat(exprs ...string) string
-	// MinBy is the value of `value` on the row where `key` is smallest within a group.
+	// MinBy is the value of `value` on the row where `key` is smallest within a group; both
+	// are BIGINT.
 	MinBy(value, key string) string
+	// Bytewise makes an ORDER BY on a text expression compare bytes, not the locale's collation,
+	// so that ties between values break the same way on every warehouse.
+	Bytewise(expr string) string
 	// StringAgg joins the values of expr in a group, sorted, with sep.
 	StringAgg(expr, sep string) string
 	// RegexpMatches is true when the text expression contains a match of the pattern (a

@@ -63,6 +63,13 @@ func (DuckDB) Hash64(exprs ...string) string {
 	return fmt.Sprintf("CAST(CAST(hash(%s) AS HUGEINT) - 9223372036854775808 AS BIGINT)", strings.Join(exprs, ", "))
 }
 
+func (d DuckDB) Priority(node string, round int) string {
+	return d.Hash64(node, fmt.Sprint(round))
+}
+
+// Bytewise: DuckDB's default collation already compares bytes.
+func (DuckDB) Bytewise(expr string) string { return expr }
+
 func (DuckDB) MD5Hex(expr string) string { return fmt.Sprintf("md5(%s)", expr) }
 
 func (DuckDB) Concat(exprs ...string) string { return "(" + strings.Join(exprs, " || ") + ")" }

@@ -63,6 +63,10 @@ func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error 
 				return fmt.Errorf("%s: %s.filter: the filter %q does not run on %s: %s", p.File, key, s.Filter, s.Table, err)
 			}
 		}
+		// What is left to go wrong is a normalizer's expression of one of the mapped id types.
+		if err := try(ctx, conn, "SELECT * FROM ("+pl.ExtractQuery(s)+") x"); err != nil {
+			return fmt.Errorf("%s: %s: the SQL built from the normalize entries of its id types does not run on %s (check each {expr: …}): %s", p.File, key, s.Table, err)
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -114,7 +115,16 @@ func Stitch(t testing.TB, conn connectors.Conn, p *config.Project, algorithm pla
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := (&runner.Runner{Conn: conn, Planner: pl}).Run(context.Background())
+	r := &runner.Runner{Conn: conn, Planner: pl}
+	if os.Getenv("IDSTITCH_TEST_TRACE") != "" {
+		// Logs the statements that take long, to find what makes a warehouse slow.
+		r.Trace = func(stage, sql string, took time.Duration) {
+			if took > 200*time.Millisecond {
+				t.Logf("%.2fs %s: %.300s", took.Seconds(), stage, sql)
+			}
+		}
+	}
+	sum, err := r.Run(context.Background())
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}

@@ -139,6 +139,8 @@ func (pl *Planner) templateFuncs() template.FuncMap {
 			}
 			return d.Hash64(parts...)
 		},
+		"priority":  d.Priority,
+		"bytewise":  d.Bytewise,
 		"md5":       d.MD5Hex,
 		"concat":    func(exprs ...string) string { return d.Concat(exprs...) },
 		"minby":     d.MinBy,
@@ -165,8 +167,14 @@ func (pl *Planner) out(name string) string {
 	return pl.Dialect.Table(pl.Project.Output.Schema, name)
 }
 
+// create makes a scratch table in the work schema from a template.
 func (pl *Planner) create(table, name string, data any, note string) Statement {
 	return Statement{Note: note, SQL: pl.Dialect.CreateTableAs(table, pl.render(name, data), true)}
+}
+
+// createOutput makes a table that will be published: it must be as durable as any table.
+func (pl *Planner) createOutput(table, name string, data any, note string) Statement {
+	return Statement{Note: note, SQL: pl.Dialect.CreateTableAs(table, pl.render(name, data), false)}
 }
 
 // slot is one column of one source that holds one id type.
@@ -223,6 +231,16 @@ func (pl *Planner) slots(s config.Source) []slot {
 	return out
 }
 
+// ExtractQuery is the SELECT that extract runs for a source: its identifiers normalized and
+// checked. Validation runs it with LIMIT 0 to find a broken user expression before a run.
+func (pl *Planner) ExtractQuery(s config.Source) string {
+	ts := ""
+	if s.Timestamp != "" {
+		ts = pl.Dialect.QuoteIdent(s.Timestamp)
+	}
+	return pl.render("extract", map[string]any{"Slots": pl.slots(s), "TS": ts, "Table": pl.SourceTable(s), "Filter": s.Filter})
+}
+
 // SourceTable renders a source's table name.
 func (pl *Planner) SourceTable(s config.Source) string {
 	return pl.Dialect.Table(s.Schema(), s.TableName())
@@ -259,12 +277,8 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 	for _, s := range p.Sources {
 		slots := pl.slots(s)
 		bySource[s.Name] = slots
-		ts := ""
-		if s.Timestamp != "" {
-			ts = d.QuoteIdent(s.Timestamp)
-		}
-		data := map[string]any{"Slots": slots, "TS": ts, "Table": pl.SourceTable(s), "Filter": s.Filter}
-		extract.Statements = append(extract.Statements, pl.create(pl.work("src_"+s.Name), "extract", data, "source "+s.Name+" ("+s.Table+")"))
+		extract.Statements = append(extract.Statements, Statement{Note: "source " + s.Name + " (" + s.Table + ")",
+			SQL: d.CreateTableAs(pl.work("src_"+s.Name), pl.ExtractQuery(s), true)})
 		plan.SourceRows[s.Name] = "SELECT COUNT(*) FROM " + pl.work("src_"+s.Name)
 		allSlots = append(allSlots, slots...)
 		for _, sl := range slots {
@@ -380,10 +394,10 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 	}})
 	next := func(name string) string { return d.Table(p.Output.Schema, name+nextSuffix) }
 	plan.Stages = append(plan.Stages, Stage{Name: "outputs", Note: "output tables, built beside the published ones", Statements: []Statement{
-		pl.create(next(IDGraph), "id_graph", nil, ""),
-		pl.create(next(Profiles), "profiles", map[string]any{"Types": types}, ""),
-		pl.create(next(IDEdges), "id_edges", nil, ""),
-		pl.create(next(IDQuarantine), "id_quarantine", map[string]any{"Parts": quarantine, "RunID": runID}, "what was kept out of the graph, and why"),
+		pl.createOutput(next(IDGraph), "id_graph", nil, ""),
+		pl.createOutput(next(Profiles), "profiles", map[string]any{"Types": types}, ""),
+		pl.createOutput(next(IDEdges), "id_edges", nil, ""),
+		pl.createOutput(next(IDQuarantine), "id_quarantine", map[string]any{"Parts": quarantine, "RunID": runID}, "what was kept out of the graph, and why"),
 	}})
 	plan.Stats = pl.render("stats", nil)
 	plan.QuarantineCounts = pl.render("quarantine_counts", nil)

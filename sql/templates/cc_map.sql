@@ -1,4 +1,4 @@
-SELECT v, {{minby "u" (hash64 "u" .Salt)}} AS rep
+SELECT v, {{minby "u" (priority "u" .Salt)}} AS rep
 FROM (
   SELECT a AS v, b AS u FROM {{work .Edges}}
   UNION ALL SELECT b AS v, a AS u FROM {{work .Edges}}

@@ -1,4 +1,4 @@
-SELECT id_type, id_value, reason, evidence, {{.RunID}} AS run_id
+SELECT id_type, id_value, reason, evidence, {{cast (print .RunID) "int64"}} AS run_id
 FROM (
 {{- range $i, $p := .Parts}}
   {{if $i}}UNION ALL {{end}}{{$p}}

@@ -4,7 +4,7 @@ SELECT node,
 FROM (
   SELECT node, anchor,
     COUNT(*) OVER (PARTITION BY node) AS anchors,
-    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, {{bytewise "anchor_value"}}) AS pos
   FROM (
     SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
       SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at

@@ -1,6 +1,6 @@
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
-    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, {{bytewise "id_value"}} DESC) AS pos
   FROM {{work "assign"}}
 ), per_type AS (
   SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,

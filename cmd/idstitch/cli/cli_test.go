@@ -268,3 +268,23 @@ func TestRunMatchesUnionFind(t *testing.T) {
 		t.Fatalf("%d profiles, union-find %d groups", len(uidOf), uf.Count())
 	}
 }
+
+func TestBrokenNormalizerExpression(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	conn, err := duckdb.Open(ctx, filepath.Join(dir, "demo.duckdb"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demogen.Generate(ctx, conn, demogen.Options{Persons: 50, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	text := strings.Replace(demogen.Project("demo", "demo.duckdb", "main", true), "normalize: [trim, lower]", `normalize: [{expr: "lowr(value)"}]`, 1)
+	project := filepath.Join(dir, "idstitch.yaml")
+	os.WriteFile(project, []byte(text), 0o644)
+	code, _, errs := do(t, "validate", "-c", project)
+	if code != exitError || !strings.Contains(errs, "sources[0]: the SQL built from the normalize entries of its id types does not run on main.events") || !strings.Contains(errs, "lowr") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+}

@@ -603,7 +603,7 @@ JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
-SELECT id_type, id_value, reason, evidence, 0 AS run_id
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
 FROM (
   SELECT id_type, id_value, reason, evidence FROM "identity_work".main."quarantine_values"
   UNION ALL SELECT n.id_type, n.id_value, 'hub' AS reason, CAST(q.degree AS BIGINT) AS evidence

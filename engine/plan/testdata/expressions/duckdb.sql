@@ -289,7 +289,7 @@ JOIN "customer_360_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "customer_360"."id_quarantine__next" AS
-SELECT id_type, id_value, reason, evidence, 0 AS run_id
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
 FROM (
   SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence
   WHERE 1 = 0
