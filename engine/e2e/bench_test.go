@@ -49,7 +49,7 @@ func BenchmarkDemo(b *testing.B) {
 			if _, err := demogen.Generate(context.Background(), conn, demogen.Options{Persons: persons, Seed: 1}); err != nil {
 				b.Fatal(err)
 			}
-			p := mustParse(b, demogen.Project("demo", "unused.duckdb", "main", true))
+			p := mustParse(b, demogen.Project(demogen.ProjectOptions{Name: "demo", Warehouse: "duckdb", Path: "unused.duckdb", Guards: true}))
 			b.ResetTimer()
 			var identifiers int64
 			for i := 0; i < b.N; i++ {

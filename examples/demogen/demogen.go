@@ -315,12 +315,28 @@ func (g *gen) contacts(emit func([]any)) {
 	}
 }
 
-// Project returns an idstitch.yaml for the generated tables. With guards it carries the
-// recommended over-merge protection for this data; without, every value is taken as it is (what
-// the comparison with a plain union-find needs).
-func Project(name, dbPath, schema string, guards bool) string {
+// ProjectOptions shapes the project file written for generated data.
+type ProjectOptions struct {
+	Name string
+	// Warehouse is duckdb (with Path, the DuckDB file) or postgres (with DSNEnv, the name of the
+	// environment variable holding the connection string).
+	Warehouse, Path, DSNEnv string
+	// Schema holds the generated tables.
+	Schema string
+	// Guards adds the recommended over-merge protection for this data; without, every value is
+	// taken as it is (what the comparison with a plain union-find needs).
+	Guards bool
+}
+
+// Project returns an idstitch.yaml for the generated tables.
+func Project(o ProjectOptions) string {
+	name, schema, guards := o.Name, o.Schema, o.Guards
 	if schema == "" {
 		schema = "main"
+	}
+	warehouse := "  type: duckdb\n  path: " + o.Path + "\n"
+	if o.Warehouse == "postgres" {
+		warehouse = "  type: postgres\n  dsn_env: " + o.DSNEnv + "   # the connection string comes from this environment variable\n"
 	}
 	types := `id_types:            # order = priority: the first is the most trusted
   - name: user_id
@@ -357,9 +373,7 @@ func Project(name, dbPath, schema string, guards bool) string {
 	return fmt.Sprintf(`# idstitch project written by `+"`idstitch demo`"+`. Edit it and run `+"`idstitch run`"+` again.
 project: %s
 warehouse:
-  type: duckdb
-  path: %s
-output:
+%soutput:
   schema: identity
 %s%ssources:
   - name: events
@@ -384,5 +398,5 @@ output:
       user_id: user_id
       email: email
       phone: phone
-`, name, dbPath, policy, types, schema, schema, schema)
+`, name, warehouse, policy, types, schema, schema, schema)
 }

@@ -284,5 +284,5 @@ func demoData(ctx context.Context, e *env, dir string, persons int) (string, err
 	}
 	fmt.Fprintf(e.stdout, "generated %s persons: %s rows in %.1f s\n", thousands(int64(persons)), thousands(st.Events+st.Orders+st.Contacts), time.Since(began).Seconds())
 	project := filepath.Join(sub, config.DefaultFile)
-	return project, os.WriteFile(project, []byte(demogen.Project("demo", "demo.duckdb", "main", false)), 0o644)
+	return project, os.WriteFile(project, []byte(demogen.Project(demogen.ProjectOptions{Name: "demo", Warehouse: "duckdb", Path: "demo.duckdb"})), 0o644)
 }

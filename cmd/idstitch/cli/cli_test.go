@@ -214,7 +214,7 @@ func TestRunMatchesUnionFind(t *testing.T) {
 	}
 	conn.Close()
 	project := filepath.Join(dir, "idstitch.yaml")
-	if err := os.WriteFile(project, []byte(demogen.Project("raw", "demo.duckdb", "main", false)), 0o644); err != nil {
+	if err := os.WriteFile(project, []byte(demogen.Project(demogen.ProjectOptions{Name: "raw", Warehouse: "duckdb", Path: "demo.duckdb"})), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if code, out, errs := do(t, "run", "-c", project, "--quiet"); code != 0 {
@@ -280,7 +280,7 @@ func TestBrokenNormalizerExpression(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn.Close()
-	text := strings.Replace(demogen.Project("demo", "demo.duckdb", "main", true), "normalize: [trim, lower]", `normalize: [{expr: "lowr(value)"}]`, 1)
+	text := strings.Replace(demogen.Project(demogen.ProjectOptions{Name: "demo", Warehouse: "duckdb", Path: "demo.duckdb", Guards: true}), "normalize: [trim, lower]", `normalize: [{expr: "lowr(value)"}]`, 1)
 	project := filepath.Join(dir, "idstitch.yaml")
 	os.WriteFile(project, []byte(text), 0o644)
 	code, _, errs := do(t, "validate", "-c", project)

@@ -13,7 +13,9 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/connectors/duckdb"
+	"github.com/idstitch/idstitch/connectors/postgres"
 	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/check"
 	"github.com/idstitch/idstitch/engine/config"
@@ -290,11 +292,15 @@ func thousands(n int64) string {
 }
 
 func runDemo(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "demo", "[--dir idstitch-demo] [--persons 10000] [--seed 1]",
-		"Generates e-commerce data in a DuckDB file, writes an idstitch.yaml for it, runs it and prints a summary.")
-	dir := fs.String("dir", "idstitch-demo", "directory for the DuckDB file and the project file")
+	fs := newFlags(e, "demo", "[--dir idstitch-demo] [--persons 10000] [--seed 1] [--warehouse duckdb|postgres]",
+		"Generates e-commerce data in a warehouse, writes an idstitch.yaml for it, runs it and prints a summary.\n"+
+			"With --warehouse postgres the data goes to the schema idstitch_demo of the database that the\n"+
+			"environment variable named by --dsn-env points at, and the outputs to the schema identity.")
+	dir := fs.String("dir", "idstitch-demo", "directory for the project file (and the DuckDB file)")
 	persons := fs.Int("persons", 10000, "number of synthetic customers")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same data")
+	wh := fs.String("warehouse", "duckdb", "duckdb or postgres")
+	dsnEnv := fs.String("dsn-env", "PG_DSN", "with --warehouse postgres: the environment variable holding the connection string")
 	quiet := fs.Bool("quiet", false, "print no progress")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -305,27 +311,47 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return fmt.Errorf("create demo directory %s: %w", *dir, err)
 	}
-	dbFile := "demo.duckdb"
-	dbPath := filepath.Join(*dir, dbFile)
-	for _, f := range []string{dbPath, dbPath + ".wal"} {
-		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("remove the previous demo database %s: %w", f, err)
+	opts := demogen.ProjectOptions{Name: "demo", Warehouse: *wh, Guards: true}
+	var conn connectors.Conn
+	var where string
+	switch *wh {
+	case "duckdb":
+		opts.Path, opts.Schema = "demo.duckdb", "main"
+		dbPath := filepath.Join(*dir, opts.Path)
+		for _, f := range []string{dbPath, dbPath + ".wal"} {
+			if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("remove the previous demo database %s: %w", f, err)
+			}
 		}
+		c, err := duckdb.Open(ctx, dbPath, false)
+		if err != nil {
+			return err
+		}
+		conn, where = c, dbPath
+	case "postgres":
+		opts.DSNEnv, opts.Schema = *dsnEnv, "idstitch_demo"
+		dsn := os.Getenv(*dsnEnv)
+		if dsn == "" {
+			return usageError{msg: fmt.Sprintf("demo --warehouse postgres: the environment variable %s is not set; export it with the connection string, e.g. %s=postgres://user@127.0.0.1:5432/db", *dsnEnv, *dsnEnv)}
+		}
+		c, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return fmt.Errorf("demo: cannot connect to the Postgres server given by $%s: %w", *dsnEnv, err)
+		}
+		conn, where = c, "Postgres schema "+opts.Schema
+	default:
+		return usageError{msg: fmt.Sprintf("demo --warehouse: %q is not duckdb or postgres", *wh)}
 	}
-	fmt.Fprintf(e.stdout, "generating %s persons into %s …\n", thousands(int64(*persons)), dbPath)
+	fmt.Fprintf(e.stdout, "generating %s persons into %s …\n", thousands(int64(*persons)), where)
 	began := time.Now()
-	conn, err := duckdb.Open(ctx, dbPath, false)
-	if err != nil {
-		return err
-	}
-	st, err := demogen.Generate(ctx, conn, demogen.Options{Persons: *persons, Seed: *seed})
+	st, err := demogen.Generate(ctx, conn, demogen.Options{Persons: *persons, Seed: *seed, Schema: opts.Schema})
 	conn.Close()
 	if err != nil {
 		return fmt.Errorf("generate demo data: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "  %s events, %s orders, %s CRM contacts in %s\n", thousands(st.Events), thousands(st.Orders), thousands(st.Contacts), time.Since(began).Round(time.Millisecond))
 	projectPath := filepath.Join(*dir, config.DefaultFile)
-	if err := os.WriteFile(projectPath, []byte(demogen.Project("demo", dbFile, "main", true)), 0o644); err != nil {
+	if err := os.WriteFile(projectPath, []byte(demogen.Project(opts)), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", projectPath, err)
 	}
 	fmt.Fprintf(e.stdout, "wrote %s\n", projectPath)
@@ -338,7 +364,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	printSummary(e.stdout, p, sum)
-	fmt.Fprintf(e.stdout, "\nexplore: duckdb %s \"SELECT * FROM identity.profiles ORDER BY identifiers DESC LIMIT 10\"\n", dbPath)
+	if *wh == "duckdb" {
+		fmt.Fprintf(e.stdout, "\nexplore: duckdb %s \"SELECT * FROM identity.profiles ORDER BY identifiers DESC LIMIT 10\"\n", where)
+	} else {
+		fmt.Fprintf(e.stdout, "\nexplore: psql \"$%s\" -c \"SELECT * FROM identity.profiles ORDER BY identifiers DESC LIMIT 10\"\n", *dsnEnv)
+	}
 	fmt.Fprintf(e.stdout, "again:   cd %s && idstitch run\n", *dir)
 	return nil
 }

@@ -86,7 +86,7 @@ func qualityData(ctx context.Context, e *env, dir string, persons int, clean boo
 
 // qualityRun stitches one database into one output schema, raw or with the recommended guards.
 func qualityRun(ctx context.Context, e *env, db, schema string, guards bool) (quality, error) {
-	text := demogen.Project("quality", filepath.Base(db), "main", guards)
+	text := demogen.Project(demogen.ProjectOptions{Name: "quality", Warehouse: "duckdb", Path: filepath.Base(db), Guards: guards})
 	text = strings.Replace(text, "  schema: identity\n", "  schema: "+schema+"\n", 1)
 	project := filepath.Join(filepath.Dir(db), schema+".yaml")
 	if err := os.WriteFile(project, []byte(text), 0o644); err != nil {
