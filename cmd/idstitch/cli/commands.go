@@ -45,7 +45,7 @@ func runInit(ctx context.Context, e *env, args []string) error {
 var starterProject = `# idstitch project file. Keys: see docs/project-file.md.
 project: acme
 warehouse:
-  type: duckdb            # duckdb (more warehouses are coming)
+  type: duckdb            # duckdb or postgres (with dsn_env: NAME of the variable holding the connection string)
   path: acme.duckdb       # the DuckDB file, relative to this file
 output:
   schema: identity        # every output table goes here
