@@ -189,8 +189,8 @@ func measure(ctx context.Context, project, algorithm string, lpTimeout time.Dura
 	}
 	if algorithm == "unionfind" {
 		var r struct {
-			Groups               int64
-			ReadSeconds, Seconds float64
+			Groups  int64
+			Seconds float64
 		}
 		if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
 			return m, fmt.Errorf("union-find child printed %q: %w", stdout.String(), err)
@@ -237,24 +237,32 @@ func unionfindChild(ctx context.Context, e *env, project string) error {
 	if err != nil {
 		return err
 	}
-	read := time.Since(began).Seconds()
-	groups := uf.Count()
-	return json.NewEncoder(e.stdout).Encode(map[string]any{"Groups": groups, "ReadSeconds": read, "Seconds": time.Since(began).Seconds()})
+	return json.NewEncoder(e.stdout).Encode(map[string]any{"Groups": uf.Count(), "Seconds": time.Since(began).Seconds()})
+}
+
+// freshDuckDB creates dir/sub and an empty DuckDB file name in it, replacing an older one.
+func freshDuckDB(ctx context.Context, dir, sub, name string) (*duckdb.Conn, string, error) {
+	folder := filepath.Join(dir, sub)
+	if err := os.MkdirAll(folder, 0o755); err != nil {
+		return nil, "", err
+	}
+	db := filepath.Join(folder, name)
+	for _, f := range []string{db, db + ".wal"} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, "", err
+		}
+	}
+	conn, err := duckdb.Open(ctx, db, false)
+	return conn, db, err
 }
 
 func chainData(ctx context.Context, dir string, n int) (string, error) {
-	sub := filepath.Join(dir, fmt.Sprintf("chain-%d", n))
-	if err := os.MkdirAll(sub, 0o755); err != nil {
-		return "", err
-	}
-	db := filepath.Join(sub, "chain.duckdb")
-	os.Remove(db)
-	os.Remove(db + ".wal")
-	conn, err := duckdb.Open(ctx, db, false)
+	conn, db, err := freshDuckDB(ctx, dir, fmt.Sprintf("chain-%d", n), "chain.duckdb")
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close()
+	sub := filepath.Dir(db)
 	// Row i links node i to node i+1: a path whose diameter is the whole graph.
 	if err := conn.Exec(ctx, fmt.Sprintf("CREATE TABLE chain AS SELECT TIMESTAMP '2025-01-01' + to_seconds(i) AS ts, 'n' || i AS a, 'n' || (i + 1) AS b FROM range(%d) t(i)", n-1)); err != nil {
 		return "", err
@@ -265,17 +273,11 @@ func chainData(ctx context.Context, dir string, n int) (string, error) {
 }
 
 func demoData(ctx context.Context, e *env, dir string, persons int) (string, error) {
-	sub := filepath.Join(dir, fmt.Sprintf("demo-%d", persons))
-	if err := os.MkdirAll(sub, 0o755); err != nil {
-		return "", err
-	}
-	db := filepath.Join(sub, "demo.duckdb")
-	os.Remove(db)
-	os.Remove(db + ".wal")
-	conn, err := duckdb.Open(ctx, db, false)
+	conn, db, err := freshDuckDB(ctx, dir, fmt.Sprintf("demo-%d", persons), "demo.duckdb")
 	if err != nil {
 		return "", err
 	}
+	sub := filepath.Dir(db)
 	began := time.Now()
 	st, err := demogen.Generate(ctx, conn, demogen.Options{Persons: persons, Seed: 1})
 	conn.Close()

@@ -68,14 +68,7 @@ func qualityData(ctx context.Context, e *env, dir string, persons int, clean boo
 	if clean {
 		name = fmt.Sprintf("quality-%d-clean", persons)
 	}
-	sub := filepath.Join(dir, name)
-	if err := os.MkdirAll(sub, 0o755); err != nil {
-		return "", err
-	}
-	db := filepath.Join(sub, "demo.duckdb")
-	os.Remove(db)
-	os.Remove(db + ".wal")
-	conn, err := duckdb.Open(ctx, db, false)
+	conn, db, err := freshDuckDB(ctx, dir, name, "demo.duckdb")
 	if err != nil {
 		return "", err
 	}
