@@ -97,6 +97,9 @@ type Dialect interface {
 	CreateTableAs(table, query string, scratch bool) string
 	// DropTable drops a table if it exists.
 	DropTable(table string) string
+	// CreateIndex creates an index on a published table unless it exists. Indexes make point
+	// lookups fast; they are made after publishing because DuckDB cannot rename an indexed table.
+	CreateIndex(name, table string, columns ...string) string
 	// RenameTable renames a table within its schema.
 	RenameTable(table, newName string) string
 	// Begin and Commit delimit a transaction, for warehouses that have TransactionalDDL.

@@ -111,6 +111,14 @@ func (DuckDB) CreateTableAs(table, query string, scratch bool) string {
 	return "CREATE OR REPLACE TABLE " + table + " AS\n" + query
 }
 
+func (d DuckDB) CreateIndex(name, table string, columns ...string) string {
+	quoted := make([]string, len(columns))
+	for i, c := range columns {
+		quoted[i] = d.QuoteIdent(c)
+	}
+	return fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", d.QuoteIdent(name), table, strings.Join(quoted, ", "))
+}
+
 func (DuckDB) DropTable(table string) string { return "DROP TABLE IF EXISTS " + table }
 
 func (d DuckDB) RenameTable(table, newName string) string {

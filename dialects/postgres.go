@@ -110,6 +110,14 @@ func (p Postgres) CreateTableAs(table, query string, scratch bool) string {
 	return p.DropTable(table) + ";\nCREATE " + kind + " " + table + " AS\n" + query + ";\nANALYZE " + table
 }
 
+func (d Postgres) CreateIndex(name, table string, columns ...string) string {
+	quoted := make([]string, len(columns))
+	for i, c := range columns {
+		quoted[i] = d.QuoteIdent(c)
+	}
+	return fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", d.QuoteIdent(name), table, strings.Join(quoted, ", "))
+}
+
 func (Postgres) DropTable(table string) string { return "DROP TABLE IF EXISTS " + table }
 
 func (p Postgres) RenameTable(table, newName string) string {

@@ -105,7 +105,10 @@ type Planner struct {
 	Project   *config.Project
 	Dialect   dialects.Dialect
 	Algorithm Algorithm
-	funcs     template.FuncMap
+	// LookupIndexes adds a stage after publishing that indexes the outputs for point lookups
+	// (the HTTP API); it costs a few seconds per million identifiers.
+	LookupIndexes bool
+	funcs         template.FuncMap
 }
 
 // New returns a planner. algorithm may be empty (contraction).
@@ -140,6 +143,7 @@ func (pl *Planner) templateFuncs() template.FuncMap {
 			return d.Hash64(parts...)
 		},
 		"priority":  d.Priority,
+		"ph":        d.Placeholder,
 		"bytewise":  d.Bytewise,
 		"md5":       d.MD5Hex,
 		"concat":    func(exprs ...string) string { return d.Concat(exprs...) },
@@ -240,6 +244,39 @@ func (pl *Planner) ExtractQuery(s config.Source) string {
 	}
 	return pl.render("extract", map[string]any{"Slots": pl.slots(s), "TS": ts, "Table": pl.SourceTable(s), "Filter": s.Filter})
 }
+
+// NormalizeQuery returns a query that normalizes and checks one value of an id type, given as
+// bind parameter 1, the way a run does: it returns the normalized value (NULL when empty) and
+// the reason it would be quarantined (NULL when it would not). ok is false for an unknown type.
+func (pl *Planner) NormalizeQuery(idType string) (query string, ok bool) {
+	for _, t := range pl.Project.IDTypes {
+		if t.Name != idType {
+			continue
+		}
+		reason := pl.Dialect.Cast("NULL", dialects.Text)
+		if checks := pl.checks(t, "v"); len(checks) > 0 {
+			reason = "CASE WHEN v IS NULL THEN NULL"
+			for _, c := range checks {
+				reason += " WHEN " + c.Cond + " THEN " + pl.Dialect.String(c.Reason)
+			}
+			reason += " END"
+		}
+		return fmt.Sprintf("SELECT v, %s FROM (SELECT NULLIF(%s, '') AS v FROM (SELECT %s AS r) r) n",
+			reason, pl.normalize(t, "r"), pl.Dialect.Cast(pl.Dialect.Placeholder(1), dialects.Text)), true
+	}
+	return "", false
+}
+
+// Lease statements: a row per project in the output schema that at most one process holds at a
+// time, so that two servers never run one project at once. Times are bound as parameters (1: the
+// new expiry, 2: now) so that every warehouse compares them the same way.
+func (pl *Planner) Lease(holder string) (create, seed, take, release string) {
+	data := map[string]any{"Project": pl.Project.Project, "Holder": holder}
+	return pl.render("lease_create", nil), pl.render("lease_seed", data), pl.render("lease_take", data), pl.render("lease_release", data)
+}
+
+// OutputTable renders the name of a published table.
+func (pl *Planner) OutputTable(name string) string { return pl.out(name) }
 
 // SourceTable renders a source's table name.
 func (pl *Planner) SourceTable(s config.Source) string {
@@ -410,6 +447,14 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 		)
 	}
 	plan.Stages = append(plan.Stages, publish)
+	if pl.LookupIndexes {
+		plan.Stages = append(plan.Stages, Stage{Name: "indexes", Note: "indexes for lookups by identifier and by universal id", Statements: []Statement{
+			{SQL: d.CreateIndex(IDGraph+"_by_identifier", pl.out(IDGraph), "id_type", "id_value")},
+			{SQL: d.CreateIndex(IDGraph+"_by_universal_id", pl.out(IDGraph), "universal_id")},
+			{SQL: d.CreateIndex(Profiles+"_by_universal_id", pl.out(Profiles), "universal_id")},
+			{SQL: d.CreateIndex(IDQuarantine+"_by_identifier", pl.out(IDQuarantine), "id_type", "id_value")},
+		}})
+	}
 	return plan, nil
 }
 

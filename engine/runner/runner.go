@@ -49,6 +49,9 @@ type Summary struct {
 	Stages       []StageTime
 	RowsBySource map[string]int64
 	Elapsed      time.Duration
+	// Warnings are failures after publishing (an index that could not be built): the run
+	// succeeded and its tables are published.
+	Warnings []string
 }
 
 // StageError is a failure inside a stage.
@@ -114,14 +117,20 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 }
 
 func (r *Runner) stages(ctx context.Context, p *plan.Plan, sum *Summary) error {
+	published := false
 	for _, st := range p.Stages[1:] {
 		began := time.Now()
 		r.progress(Event{Stage: st.Name})
 		var err error
 		if st.Atomic {
 			err = r.publish(ctx, st, sum)
+			published = err == nil
 		} else {
 			err = r.stage(ctx, st, sum)
+		}
+		if err != nil && published {
+			sum.Warnings = append(sum.Warnings, (&StageError{Stage: st.Name, Err: err}).Error())
+			continue
 		}
 		if err != nil {
 			var se *StageError

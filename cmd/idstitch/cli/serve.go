@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/lookup"
+	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/server"
+	"github.com/idstitch/idstitch/engine/warehouse"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", "[-c idstitch.yaml] [--addr 127.0.0.1:8080] [--token-env IDSTITCH_TOKEN]",
+		"Runs the project on schedule.cron and serves the HTTP API: /healthz, /metrics, /v1/runs,\n"+
+			"/v1/lookup?type=T&value=V and /v1/profiles/{universal_id}. SIGINT/SIGTERM stop it: no new runs,\n"+
+			"the current one finishes within --grace, then is cancelled.")
+	path := configFlag(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "address of the HTTP API; beyond loopback a token is required")
+	tokenEnv := fs.String("token-env", "IDSTITCH_TOKEN", "environment variable holding the API's bearer token")
+	grace := fs.Duration("grace", 30*time.Second, "how long a stopping server lets the current run finish")
+	retries := fs.Int("retries", 3, "retries of a run that failed on a transient warehouse error")
+	noSchedule := fs.Bool("no-schedule", false, "serve the API only; runs start with POST /v1/runs")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	p, err := loadProject(*path)
+	if err != nil {
+		return err
+	}
+	warnLater(e, p)
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	if p.Schedule.Cron == "" && !*noSchedule {
+		log.Info("the project file has no schedule.cron: runs start only with POST /v1/runs")
+	}
+	s, err := server.New(server.Options{Project: p, Addr: *addr, Token: os.Getenv(*tokenEnv), Grace: *grace,
+		Retries: *retries, NoSchedule: *noSchedule, Log: log})
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx)
+}
+
+func runLookup(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "lookup", "[-c idstitch.yaml] TYPE=VALUE",
+		"Prints, as JSON, the profile holding an identifier: the value is normalized as a run normalizes it.")
+	path := configFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || !strings.Contains(fs.Arg(0), "=") {
+		return usageError{msg: "lookup takes one identifier as TYPE=VALUE, e.g. idstitch lookup email=ann@example.com"}
+	}
+	idType, value, _ := strings.Cut(fs.Arg(0), "=")
+	return readOutputs(ctx, e, *path, func(svc lookup.Service, conn connectors.Conn) (any, error) {
+		return svc.Lookup(ctx, conn, idType, value)
+	})
+}
+
+func runProfile(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "profile", "[-c idstitch.yaml] UNIVERSAL_ID", "Prints one profile, its identifiers and columns, as JSON.")
+	path := configFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{msg: "profile takes one universal id"}
+	}
+	return readOutputs(ctx, e, *path, func(svc lookup.Service, conn connectors.Conn) (any, error) {
+		return svc.Profile(ctx, conn, fs.Arg(0))
+	})
+}
+
+// readOutputs opens the project's outputs for reading (a DuckDB file read-only, so it works
+// beside a running server) and prints what fn finds as JSON.
+func readOutputs(ctx context.Context, e *env, path string, fn func(lookup.Service, connectors.Conn) (any, error)) error {
+	p, err := loadProject(path)
+	if err != nil {
+		return err
+	}
+	d, err := dialects.Lookup(p.Warehouse.Type)
+	if err != nil {
+		return err
+	}
+	pl, err := plan.New(p, d, "")
+	if err != nil {
+		return err
+	}
+	wh := warehouse.NewShared(p)
+	defer wh.Close()
+	var out any
+	err = wh.Read(ctx, func(conn connectors.Conn) error {
+		var err error
+		out, err = fn(lookup.Service{Planner: pl}, conn)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("print: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,192 @@
+// Package lookup answers point questions from the published tables: which profile holds this
+// identifier, and what a profile holds. The HTTP API and the lookup and profile commands share it,
+// so they print the same JSON.
+package lookup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/engine/plan"
+)
+
+// ErrNotFound: the identifier or universal id is not in the published tables.
+var ErrNotFound = errors.New("not found")
+
+// ErrNotPublished: no run has published the output tables yet.
+var ErrNotPublished = errors.New("no run has published the output tables yet; run `idstitch run` first")
+
+// NotFound explains a missed lookup; it wraps ErrNotFound.
+type NotFound struct {
+	What string
+	// Reason and Evidence are set when the identifier is quarantined (or would be).
+	Reason   string
+	Evidence int64
+}
+
+func (e *NotFound) Error() string {
+	if e.Reason != "" {
+		return fmt.Sprintf("%s is quarantined (%s)", e.What, e.Reason)
+	}
+	return e.What + " is not in any profile"
+}
+
+func (e *NotFound) Unwrap() error { return ErrNotFound }
+
+// BadRequest is a lookup that cannot be answered as asked.
+type BadRequest struct{ Msg string }
+
+func (e *BadRequest) Error() string { return e.Msg }
+
+// Identifier is one identifier of a profile.
+type Identifier struct {
+	Type        string     `json:"type"`
+	Value       string     `json:"value"`
+	FirstSeenAt *time.Time `json:"first_seen_at"`
+	LastSeenAt  *time.Time `json:"last_seen_at"`
+}
+
+// Profile is one customer: its universal id, its identifiers and its profile columns.
+type Profile struct {
+	UniversalID string         `json:"universal_id"`
+	Identifiers []Identifier   `json:"identifiers"`
+	Columns     map[string]any `json:"profile"`
+}
+
+// Result of a lookup by identifier: the identifier as the pipeline normalized it, and its profile.
+type Result struct {
+	Type       string `json:"type"`
+	Value      string `json:"value"`
+	Normalized string `json:"normalized_value"`
+	*Profile
+}
+
+// Service looks things up in one project's outputs.
+type Service struct {
+	Planner *plan.Planner
+}
+
+// Lookup finds the profile of an identifier, normalizing the value as a run does.
+func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value string) (*Result, error) {
+	q, ok := s.Planner.NormalizeQuery(idType)
+	if !ok {
+		var types []string
+		for _, t := range s.Planner.Project.IDTypes {
+			types = append(types, t.Name)
+		}
+		return nil, &BadRequest{Msg: fmt.Sprintf("%q is not an id type of this project (its types: %v)", idType, types)}
+	}
+	var normalized, reason *string
+	if err := scanOne(ctx, conn, q, []any{value}, &normalized, &reason); err != nil {
+		return nil, err
+	}
+	what := fmt.Sprintf("%s %q", idType, value)
+	if normalized == nil {
+		return nil, &BadRequest{Msg: what + " is empty once normalized, so it is not an identifier"}
+	}
+	if reason != nil {
+		return nil, &NotFound{What: what, Reason: *reason}
+	}
+	d := s.Planner.Dialect
+	var uid *string
+	err := scanOne(ctx, conn, fmt.Sprintf("SELECT universal_id FROM %s WHERE id_type = %s AND id_value = %s",
+		s.Planner.OutputTable(plan.IDGraph), d.Placeholder(1), d.Placeholder(2)), []any{idType, *normalized}, &uid)
+	if errors.Is(err, ErrNotFound) {
+		var r string
+		var evidence int64
+		qerr := scanOne(ctx, conn, fmt.Sprintf("SELECT reason, evidence FROM %s WHERE id_type = %s AND id_value = %s",
+			s.Planner.OutputTable(plan.IDQuarantine), d.Placeholder(1), d.Placeholder(2)), []any{idType, *normalized}, &r, &evidence)
+		if qerr == nil {
+			return nil, &NotFound{What: what, Reason: r, Evidence: evidence}
+		}
+		return nil, &NotFound{What: what}
+	}
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.Profile(ctx, conn, *uid)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Type: idType, Value: value, Normalized: *normalized, Profile: p}, nil
+}
+
+// Profile returns a profile by universal id.
+func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string) (*Profile, error) {
+	d := s.Planner.Dialect
+	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT * FROM %s WHERE universal_id = %s", s.Planner.OutputTable(plan.Profiles), d.Placeholder(1)), uid)
+	if err != nil {
+		return nil, published(err)
+	}
+	cols, err := rows.Columns()
+	if err != nil {
+		rows.Close()
+		return nil, err
+	}
+	if !rows.Next() {
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, &NotFound{What: "universal id " + uid}
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		rows.Close()
+		return nil, err
+	}
+	rows.Close()
+	p := &Profile{UniversalID: uid, Columns: map[string]any{}}
+	for i, c := range cols {
+		if c != "universal_id" {
+			p.Columns[c] = vals[i]
+		}
+	}
+	rows, err = conn.Query(ctx, fmt.Sprintf("SELECT id_type, id_value, first_seen_at, last_seen_at FROM %s WHERE universal_id = %s ORDER BY id_type, id_value",
+		s.Planner.OutputTable(plan.IDGraph), d.Placeholder(1)), uid)
+	if err != nil {
+		return nil, published(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id Identifier
+		if err := rows.Scan(&id.Type, &id.Value, &id.FirstSeenAt, &id.LastSeenAt); err != nil {
+			return nil, err
+		}
+		p.Identifiers = append(p.Identifiers, id)
+	}
+	return p, rows.Err()
+}
+
+func scanOne(ctx context.Context, conn connectors.Conn, q string, args []any, dest ...any) error {
+	rows, err := conn.Query(ctx, q, args...)
+	if err != nil {
+		return published(err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return ErrNotFound
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Err()
+}
+
+// published turns a missing output table into ErrNotPublished.
+func published(err error) error {
+	if connectors.KindOf(err) == connectors.MissingObject {
+		return fmt.Errorf("%w (%v)", ErrNotPublished, err)
+	}
+	return err
+}

@@ -1,0 +1,215 @@
+package server
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/engine/lookup"
+	"github.com/idstitch/idstitch/engine/plan"
+)
+
+// Handler is the HTTP API.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /v1/runs", s.listRuns)
+	mux.HandleFunc("POST /v1/runs", s.startRun)
+	mux.HandleFunc("GET /v1/lookup", s.lookup)
+	mux.HandleFunc("GET /v1/profiles/{id}", s.profile)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	return s.instrument(s.authorize(mux))
+}
+
+// authorize requires the bearer token, when there is one, everywhere but /healthz.
+func (s *Server) authorize(next http.Handler) http.Handler {
+	if s.o.Token == "" {
+		return next
+	}
+	want := []byte("Bearer " + s.o.Token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="idstitch"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		route := r.URL.Path
+		if strings.HasPrefix(route, "/v1/profiles/") {
+			route = "/v1/profiles/{id}"
+		}
+		s.metrics.lookups.WithLabelValues(route, strconv.Itoa(rec.code)).Inc()
+	})
+}
+
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
+	idType, value := r.URL.Query().Get("type"), r.URL.Query().Get("value")
+	if idType == "" || !r.URL.Query().Has("value") {
+		writeError(w, http.StatusBadRequest, "give the identifier as ?type=TYPE&value=VALUE")
+		return
+	}
+	var res *lookup.Result
+	err := s.wh.Read(r.Context(), func(conn connectors.Conn) error {
+		var err error
+		res, err = s.service().Lookup(r.Context(), conn, idType, value)
+		return err
+	})
+	if err != nil {
+		writeLookupError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
+	var p *lookup.Profile
+	err := s.wh.Read(r.Context(), func(conn connectors.Conn) error {
+		var err error
+		p, err = s.service().Profile(r.Context(), conn, r.PathValue("id"))
+		return err
+	})
+	if err != nil {
+		writeLookupError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func writeLookupError(w http.ResponseWriter, err error) {
+	var nf *lookup.NotFound
+	var bad *lookup.BadRequest
+	switch {
+	case errors.As(err, &nf):
+		body := map[string]any{"error": nf.Error()}
+		if nf.Reason != "" {
+			body["quarantine_reason"] = nf.Reason
+			body["evidence"] = nf.Evidence
+		}
+		writeJSON(w, http.StatusNotFound, body)
+	case errors.As(err, &bad):
+		writeError(w, http.StatusBadRequest, bad.Error())
+	case errors.Is(err, lookup.ErrNotPublished), connectors.KindOf(err) == connectors.Unreachable:
+		writeError(w, http.StatusServiceUnavailable, firstLine(err.Error()))
+	default:
+		writeError(w, http.StatusInternalServerError, firstLine(err.Error()))
+	}
+}
+
+// Run is one row of the runs table, as the API shows it.
+type Run struct {
+	RunID        int64           `json:"run_id"`
+	StartedAt    *time.Time      `json:"started_at"`
+	FinishedAt   *time.Time      `json:"finished_at"`
+	Status       string          `json:"status"`
+	Mode         *string         `json:"mode"`
+	RowsRead     *int64          `json:"rows_read"`
+	Nodes        *int64          `json:"identifiers"`
+	Components   *int64          `json:"profiles"`
+	Rounds       *int64          `json:"rounds"`
+	StageSeconds json.RawMessage `json:"stage_seconds,omitempty"`
+	Quarantined  json.RawMessage `json:"quarantined,omitempty"`
+	Error        *string         `json:"error"`
+}
+
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
+	var runs []Run
+	err := s.wh.Read(r.Context(), func(conn connectors.Conn) error {
+		rows, err := conn.Query(r.Context(), fmt.Sprintf(
+			"SELECT run_id, started_at, finished_at, status, mode, rows_read, nodes, components, rounds, stage_seconds, quarantined, error FROM %s ORDER BY run_id DESC LIMIT 50",
+			s.planner.OutputTable(plan.Runs)))
+		if err != nil {
+			if connectors.KindOf(err) == connectors.MissingObject {
+				return lookup.ErrNotPublished
+			}
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var run Run
+			var stages, quarantined *string
+			if err := rows.Scan(&run.RunID, &run.StartedAt, &run.FinishedAt, &run.Status, &run.Mode, &run.RowsRead, &run.Nodes,
+				&run.Components, &run.Rounds, &stages, &quarantined, &run.Error); err != nil {
+				return err
+			}
+			if stages != nil {
+				run.StageSeconds = json.RawMessage(*stages)
+			}
+			if quarantined != nil {
+				run.Quarantined = json.RawMessage(*quarantined)
+			}
+			runs = append(runs, run)
+		}
+		return rows.Err()
+	})
+	if errors.Is(err, lookup.ErrNotPublished) {
+		writeJSON(w, http.StatusOK, []Run{})
+		return
+	}
+	if err != nil {
+		writeLookupError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, runs)
+}
+
+// startRun starts a run now, in the background.
+func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
+	if !s.runMu.TryLock() {
+		writeError(w, http.StatusConflict, ErrBusy.Error())
+		return
+	}
+	s.runMu.Unlock()
+	go func() {
+		if err := s.RunNow(); err != nil && !errors.Is(err, ErrBusy) {
+			s.o.Log.Error("run started through the API failed", "error", err)
+		}
+	}()
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "started"})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

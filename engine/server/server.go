@@ -1,0 +1,313 @@
+// Package server is `idstitch serve`: it runs the project on its cron schedule — never two runs
+// of one project at a time, in this process or across hosts — retries transient warehouse errors,
+// and serves the HTTP API (health, metrics, runs, lookups, profiles).
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/check"
+	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/lookup"
+	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/runner"
+	"github.com/idstitch/idstitch/engine/warehouse"
+)
+
+// Options configure a server.
+type Options struct {
+	Project *config.Project
+	// Addr is where the API listens (default 127.0.0.1:8080).
+	Addr string
+	// Token, when set, is required as "Authorization: Bearer <token>" on every endpoint but
+	// /healthz. New refuses an address beyond loopback without one.
+	Token string
+	// Grace is how long a stopping server lets the current run finish before cancelling it.
+	Grace time.Duration
+	// Retries is how many times a run that failed on a transient warehouse error is tried again,
+	// waiting Backoff, then twice as long each time, at most MaxBackoff.
+	Retries             int
+	Backoff, MaxBackoff time.Duration
+	// LeaseTTL is how long a run's lease lasts unless renewed; it is renewed every third of it.
+	LeaseTTL time.Duration
+	// NoSchedule serves the API and POST /v1/runs only.
+	NoSchedule bool
+	Log        *slog.Logger
+}
+
+// ErrBusy: a run of this project is already going on in this process.
+var ErrBusy = errors.New("a run of this project is already in progress")
+
+// ErrLeaseHeld: another process holds the project's run lease.
+var ErrLeaseHeld = errors.New("another process holds this project's run lease")
+
+// Server runs a project on a schedule and answers the API.
+type Server struct {
+	o       Options
+	wh      *warehouse.Shared
+	planner *plan.Planner
+	holder  string
+	metrics *metrics
+	runMu   sync.Mutex
+	// runCtx is cancelled when a stopping server's grace period is over.
+	runCtx    context.Context
+	cancelRun context.CancelFunc
+	running   sync.WaitGroup
+	http      *http.Server
+	listener  net.Listener
+}
+
+// New checks the options and listens on the address.
+func New(o Options) (*Server, error) {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:8080"
+	}
+	if o.Grace == 0 {
+		o.Grace = 30 * time.Second
+	}
+	if o.Backoff == 0 {
+		o.Backoff = time.Second
+	}
+	if o.MaxBackoff == 0 {
+		o.MaxBackoff = time.Minute
+	}
+	if o.LeaseTTL == 0 {
+		o.LeaseTTL = time.Minute
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	loopback, err := isLoopback(o.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if !loopback && o.Token == "" {
+		return nil, fmt.Errorf("--addr %s listens beyond this machine: set a bearer token in the environment variable named by --token-env, or listen on 127.0.0.1", o.Addr)
+	}
+	// The dialect is known from the project alone; connecting waits for the first use.
+	d, err := dialects.Lookup(o.Project.Warehouse.Type)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := plan.New(o.Project, d, plan.Contraction)
+	if err != nil {
+		return nil, err
+	}
+	pl.LookupIndexes = true
+	host, _ := os.Hostname()
+	suffix := make([]byte, 4)
+	rand.Read(suffix)
+	s := &Server{o: o, wh: warehouse.NewShared(o.Project), planner: pl, metrics: newMetrics(),
+		holder: fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(suffix))}
+	s.runCtx, s.cancelRun = context.WithCancel(context.Background())
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", o.Addr, err)
+	}
+	s.listener = ln
+	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	return s, nil
+}
+
+// Addr is the address the API listens on.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+func isLoopback(addr string) (bool, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, fmt.Errorf("--addr %q is not host:port: %w", addr, err)
+	}
+	if host == "localhost" {
+		return true, nil
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback(), nil
+}
+
+// Serve runs the schedule and the API until ctx ends, then stops taking runs, lets the current
+// one finish within the grace period, cancels it if it must, and returns.
+func (s *Server) Serve(ctx context.Context) error {
+	var sched *cron.Cron
+	if !s.o.NoSchedule && s.o.Project.Schedule.Cron != "" {
+		var err error
+		if sched, err = s.schedule(); err != nil {
+			return err
+		}
+		sched.Start()
+		s.o.Log.Info("schedule started", "cron", s.o.Project.Schedule.Cron, "timezone", s.o.Project.Schedule.Timezone)
+	}
+	errs := make(chan error, 1)
+	go func() { errs <- s.http.Serve(s.listener) }()
+	s.o.Log.Info("serving", "addr", s.Addr(), "auth", s.o.Token != "")
+	select {
+	case <-ctx.Done():
+	case err := <-errs:
+		return err
+	}
+	s.o.Log.Info("stopping: no new runs; waiting for the current one", "grace", s.o.Grace)
+	if sched != nil {
+		sched.Stop()
+	}
+	done := make(chan struct{})
+	go func() { s.running.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(s.o.Grace):
+		s.o.Log.Warn("grace period over: cancelling the current run")
+		s.cancelRun()
+		<-done
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.http.Shutdown(shutdown)
+	s.wh.Close()
+	return err
+}
+
+func (s *Server) schedule() (*cron.Cron, error) {
+	loc := time.UTC
+	if tz := s.o.Project.Schedule.Timezone; tz != "" {
+		var err error
+		if loc, err = time.LoadLocation(tz); err != nil {
+			return nil, fmt.Errorf("%s: schedule.timezone: %q is not a time zone name (e.g. UTC, Europe/Berlin)", s.o.Project.File, tz)
+		}
+	}
+	c := cron.New(cron.WithLocation(loc))
+	_, err := c.AddFunc(s.o.Project.Schedule.Cron, func() {
+		if err := s.RunNow(); err != nil && !errors.Is(err, ErrBusy) {
+			s.o.Log.Error("scheduled run failed", "error", err)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: schedule.cron: %q is not a schedule (%v); use five fields like \"0 */2 * * *\" or @every 15m, @hourly", s.o.Project.File, s.o.Project.Schedule.Cron, err)
+	}
+	return c, nil
+}
+
+// RunNow runs the project unless a run is already going on in this process, which it reports
+// as ErrBusy. It retries transient warehouse errors.
+func (s *Server) RunNow() error {
+	if !s.runMu.TryLock() {
+		s.metrics.runs.WithLabelValues("skipped").Inc()
+		return ErrBusy
+	}
+	defer s.runMu.Unlock()
+	s.running.Add(1)
+	defer s.running.Done()
+	backoff := s.o.Backoff
+	for attempt := 0; ; attempt++ {
+		sum, err := s.runOnce(s.runCtx)
+		switch {
+		case err == nil:
+			s.metrics.success(sum)
+			s.metrics.lastSuccess.SetToCurrentTime()
+			s.o.Log.Info("run succeeded", "run_id", sum.RunID, "seconds", sum.Elapsed.Seconds(), "profiles", sum.Result.Components)
+			return nil
+		case errors.Is(err, ErrLeaseHeld):
+			s.metrics.runs.WithLabelValues("skipped").Inc()
+			s.o.Log.Info("run skipped", "reason", err)
+			return err
+		}
+		s.metrics.runs.WithLabelValues("failed").Inc()
+		transient := connectors.KindOf(err) == connectors.Unreachable
+		if !transient || attempt >= s.o.Retries || s.runCtx.Err() != nil {
+			s.o.Log.Error("run failed", "error", err, "attempts", attempt+1)
+			return err
+		}
+		s.o.Log.Warn("run failed on a transient warehouse error; retrying", "error", err, "in", backoff)
+		select {
+		case <-time.After(backoff):
+		case <-s.runCtx.Done():
+			return err
+		}
+		backoff = min(2*backoff, s.o.MaxBackoff)
+	}
+}
+
+func (s *Server) runOnce(ctx context.Context) (*runner.Summary, error) {
+	var sum *runner.Summary
+	err := s.wh.Write(ctx, func(conn connectors.Conn) error {
+		release, err := s.takeLease(ctx, conn)
+		if err != nil {
+			return err
+		}
+		defer release()
+		if err := check.Sources(ctx, conn, s.planner); err != nil {
+			return err
+		}
+		sum, err = (&runner.Runner{Conn: conn, Planner: s.planner}).Run(ctx)
+		return err
+	})
+	return sum, err
+}
+
+// takeLease takes the project's run lease and renews it until release is called.
+func (s *Server) takeLease(ctx context.Context, conn connectors.Conn) (release func(), err error) {
+	create, seed, take, rel := s.planner.Lease(s.holder)
+	for _, q := range []string{conn.Dialect().CreateSchema(s.o.Project.Output.Schema), create, seed} {
+		if err := conn.Exec(ctx, q); err != nil {
+			return nil, err
+		}
+	}
+	renew := func() (bool, error) {
+		now := time.Now().UTC()
+		rows, err := conn.Query(ctx, take, now.Add(s.o.LeaseTTL), now)
+		if err != nil {
+			return false, err
+		}
+		defer rows.Close()
+		got := rows.Next()
+		return got, rows.Err()
+	}
+	ok, err := renew()
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrLeaseHeld
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(s.o.LeaseTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if ok, err := renew(); err != nil || !ok {
+					s.o.Log.Warn("could not renew the run lease", "error", err, "held", ok)
+				}
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		wg.Wait()
+		// A fresh context: the run's may be why we are releasing.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := conn.Exec(ctx, rel); err != nil {
+			s.o.Log.Warn("could not release the run lease; it expires by itself", "error", err)
+		}
+	}, nil
+}
+
+func (s *Server) service() lookup.Service { return lookup.Service{Planner: s.planner} }

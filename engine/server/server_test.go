@@ -1,0 +1,383 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/idstitch/idstitch/connectors/duckdb"
+	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/examples/demogen"
+)
+
+// demoProject writes demo data and a project with guards into dir; extra is appended to the file.
+func demoProject(t *testing.T, dir string, persons int, extra string) *config.Project {
+	t.Helper()
+	conn, err := duckdb.Open(context.Background(), filepath.Join(dir, "demo.duckdb"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demogen.Generate(context.Background(), conn, demogen.Options{Persons: persons, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	path := filepath.Join(dir, "idstitch.yaml")
+	text := demogen.Project(demogen.ProjectOptions{Name: "demo", Warehouse: "duckdb", Path: "demo.duckdb", Guards: true}) + extra
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func start(t *testing.T, o Options) (*Server, string) {
+	t.Helper()
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return s, "http://" + s.Addr()
+}
+
+func get(t *testing.T, url, token string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	json.Unmarshal(body, &m)
+	if m == nil {
+		m = map[string]any{"raw": string(body)}
+	}
+	return resp.StatusCode, m
+}
+
+func TestAPI(t *testing.T) {
+	dir := t.TempDir()
+	p := demoProject(t, dir, 400, "")
+	s, base := start(t, Options{Project: p, NoSchedule: true})
+
+	// Before any run, lookups say so.
+	if code, body := get(t, base+"/v1/lookup?type=email&value=x@y.com", ""); code != http.StatusServiceUnavailable {
+		t.Fatalf("lookup before a run: %d %v", code, body)
+	}
+	resp, err := http.Post(base+"/v1/runs", "", nil)
+	if err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /v1/runs: %v %v", resp, err)
+	}
+	waitForRuns(t, base, "", 1)
+
+	code, body := get(t, base+"/healthz", "")
+	if code != 200 || body["status"] != "ok" {
+		t.Fatalf("healthz: %d %v", code, body)
+	}
+	// Any identifier works, normalized as the pipeline normalizes it.
+	email := sampleEmail(t, p)
+	code, body = get(t, base+"/v1/lookup?type=email&value="+url.QueryEscape(" "+strings.ToUpper(email)), "")
+	if code != 200 || body["normalized_value"] != email {
+		t.Fatalf("lookup: %d %v", code, body)
+	}
+	uid := body["universal_id"].(string)
+	ids := body["identifiers"].([]any)
+	if len(ids) < 2 {
+		t.Fatalf("%s's profile has %d identifiers: %v", email, len(ids), body)
+	}
+	code, prof := get(t, base+"/v1/profiles/"+uid, "")
+	if code != 200 || prof["universal_id"] != uid || len(prof["identifiers"].([]any)) != len(ids) || prof["profile"].(map[string]any)["email_count"] == nil {
+		t.Fatalf("profile: %d %v", code, prof)
+	}
+	for _, c := range []struct {
+		url  string
+		code int
+		has  string
+	}{
+		{"/v1/lookup?type=email&value=nobody@nowhere.com", 404, "is not in any profile"},
+		{"/v1/lookup?type=user_id&value=null", 404, "quarantined"},
+		{"/v1/lookup?type=shoe_size&value=42", 400, "not an id type"},
+		{"/v1/lookup?type=email", 400, "type=TYPE&value=VALUE"},
+		{"/v1/lookup?type=email&value=%20", 400, "empty"},
+		{"/v1/profiles/0000", 404, "not in any profile"},
+		{"/v2/nothing", 404, "no such endpoint"},
+	} {
+		code, body := get(t, base+c.url, "")
+		if code != c.code || !strings.Contains(fmt.Sprint(body["error"]), c.has) {
+			t.Errorf("%s: %d %v; want %d and %q", c.url, code, body, c.code, c.has)
+		}
+	}
+	code, body = get(t, base+"/v1/lookup?type=user_id&value=null", "")
+	if body["quarantine_reason"] != "blocked" {
+		t.Errorf("a blocked value's lookup: %v", body)
+	}
+	resp, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`idstitch_runs_total{status="success"} 1`, "idstitch_profiles ", `idstitch_quarantined{reason="hub"}`, "idstitch_last_success_timestamp_seconds", "idstitch_run_duration_seconds_bucket"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// A second run while one is going is refused, in-process.
+	s.runMu.Lock()
+	if err := s.RunNow(); !errors.Is(err, ErrBusy) {
+		t.Errorf("RunNow during a run: %v, want ErrBusy", err)
+	}
+	resp, _ = http.Post(base+"/v1/runs", "", nil)
+	if resp.StatusCode != http.StatusConflict {
+		t.Errorf("POST /v1/runs during a run: %d, want 409", resp.StatusCode)
+	}
+	s.runMu.Unlock()
+}
+
+// sampleEmail is a customer's email from the orders table, where it sits beside a user id.
+func sampleEmail(t *testing.T, p *config.Project) string {
+	t.Helper()
+	conn, err := duckdb.Open(context.Background(), p.DuckDBPath(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var email string
+	if err := conn.DB().QueryRow("SELECT min(email) FROM orders WHERE email LIKE 'person%' AND user_id LIKE 'u%'").Scan(&email); err != nil {
+		t.Fatal(err)
+	}
+	return email
+}
+
+// waitForRuns waits until /v1/runs lists n successful runs.
+func waitForRuns(t *testing.T, base, token string, n int) []map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequest(http.MethodGet, base+"/v1/runs", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			var runs []map[string]any
+			json.NewDecoder(resp.Body).Decode(&runs)
+			resp.Body.Close()
+			ok := 0
+			for _, r := range runs {
+				if r["status"] == "success" {
+					ok++
+				}
+			}
+			if ok >= n {
+				return runs
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("fewer than %d successful runs after 60 s", n)
+	return nil
+}
+
+func TestTokenRequiredBeyondLoopback(t *testing.T) {
+	p := demoProject(t, t.TempDir(), 50, "")
+	if _, err := New(Options{Project: p, Addr: "0.0.0.0:0"}); err == nil || !strings.Contains(err.Error(), "bearer token") {
+		t.Fatalf("listening on 0.0.0.0 without a token: %v", err)
+	}
+	_, base := start(t, Options{Project: p, Addr: "0.0.0.0:0", Token: "s3cret", NoSchedule: true})
+	base = strings.Replace(base, "0.0.0.0", "127.0.0.1", 1)
+	if code, _ := get(t, base+"/v1/runs", ""); code != http.StatusUnauthorized {
+		t.Errorf("no token: %d, want 401", code)
+	}
+	if code, _ := get(t, base+"/v1/runs", "wrong"); code != http.StatusUnauthorized {
+		t.Errorf("wrong token: %d, want 401", code)
+	}
+	if code, _ := get(t, base+"/v1/runs", "s3cret"); code != http.StatusOK {
+		t.Errorf("right token: %d, want 200", code)
+	}
+	if code, _ := get(t, base+"/healthz", ""); code != http.StatusOK {
+		t.Errorf("healthz needs no token: %d", code)
+	}
+}
+
+// TestSchedule: a short @every schedule runs several times, and runs never overlap.
+func TestSchedule(t *testing.T) {
+	p := demoProject(t, t.TempDir(), 300, "schedule:\n  cron: \"@every 1s\"\n  timezone: UTC\n")
+	_, base := start(t, Options{Project: p})
+	runs := waitForRuns(t, base, "", 3)
+	for i := 0; i+1 < len(runs); i++ {
+		later, earlier := runs[i], runs[i+1]
+		if later["started_at"].(string) < fmt.Sprint(earlier["finished_at"]) {
+			t.Fatalf("run %v started before run %v finished", later["run_id"], earlier["run_id"])
+		}
+	}
+}
+
+// TestLease: a lease held by another process stops a run; an expired one is taken over.
+func TestLease(t *testing.T) {
+	p := demoProject(t, t.TempDir(), 100, "")
+	s, _ := start(t, Options{Project: p, NoSchedule: true})
+	if err := s.RunNow(); err != nil {
+		t.Fatal(err)
+	}
+	setLease := func(expires time.Time) {
+		conn, err := duckdb.Open(context.Background(), p.DuckDBPath(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := conn.DB().Exec("UPDATE identity.run_lease SET holder = 'other-host:1:x', expires_at = ?", expires.UTC()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.wh.Close()
+	setLease(time.Now().Add(time.Hour))
+	if err := s.RunNow(); !errors.Is(err, ErrLeaseHeld) {
+		t.Fatalf("run with the lease held elsewhere: %v, want ErrLeaseHeld", err)
+	}
+	s.wh.Close()
+	setLease(time.Now().Add(-time.Second))
+	if err := s.RunNow(); err != nil {
+		t.Fatalf("run after the other lease expired: %v", err)
+	}
+}
+
+// TestTransientErrorRetried: the warehouse's directory is missing on the first attempt (a volume
+// not mounted yet); the retry finds it.
+func TestTransientErrorRetried(t *testing.T) {
+	dir := t.TempDir()
+	ready := filepath.Join(dir, "ready")
+	os.Mkdir(ready, 0o755)
+	p := demoProject(t, ready, 100, "")
+	mount := filepath.Join(dir, "mnt")
+	p.Warehouse.Path = filepath.Join(mount, "demo.duckdb")
+	s, _ := start(t, Options{Project: p, NoSchedule: true, Backoff: 300 * time.Millisecond})
+	s.o.Retries = 3
+	var attempts atomic.Int64
+	var once sync.Once
+	done := make(chan error, 1)
+	go func() { done <- s.RunNow() }()
+	for {
+		if failed := counter(t, s, `idstitch_runs_total{status="failed"}`); failed >= 1 {
+			once.Do(func() {
+				attempts.Store(int64(failed))
+				if err := os.Rename(ready, mount); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run after the retry: %v", err)
+			}
+			if attempts.Load() < 1 {
+				t.Fatal("the first attempt did not fail")
+			}
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func counter(t *testing.T, s *Server, name string) float64 {
+	t.Helper()
+	mfs, err := s.metrics.registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			label := ""
+			for _, l := range m.GetLabel() {
+				label = fmt.Sprintf("{%s=%q}", l.GetName(), l.GetValue())
+			}
+			if mf.GetName()+label == name && m.GetCounter() != nil {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}
+
+// TestLookupsDuringPublish: lookups keep answering, never with an error, while runs publish.
+func TestLookupsDuringPublish(t *testing.T) {
+	p := demoProject(t, t.TempDir(), 2000, "")
+	s, base := start(t, Options{Project: p, NoSchedule: true})
+	if err := s.RunNow(); err != nil {
+		t.Fatal(err)
+	}
+	url := base + "/v1/lookup?type=email&value=" + sampleEmail(t, p)
+	var stop atomic.Bool
+	var n atomic.Int64
+	errs := make(chan string, 1)
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				resp, err := http.Get(url)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					select {
+					case errs <- fmt.Sprintf("%d %s", resp.StatusCode, body):
+					default:
+					}
+					return
+				}
+				n.Add(1)
+			}
+		}()
+	}
+	for i := 0; i < 3; i++ {
+		if err := s.RunNow(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	select {
+	case e := <-errs:
+		t.Fatalf("a lookup during publishing failed: %s", e)
+	default:
+	}
+	t.Logf("%d lookups answered during 3 runs", n.Load())
+}
