@@ -133,4 +133,5 @@ func (DuckDB) ColumnsQuery(schema, table string) (string, []any) {
 		[]any{schema, table}
 }
 
-func (DuckDB) Placeholder(int) string { return "?" }
+// Placeholder is numbered, so that one parameter can stand in several places of a statement.
+func (DuckDB) Placeholder(n int) string { return fmt.Sprintf("$%d", n) }

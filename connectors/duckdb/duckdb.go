@@ -30,6 +30,17 @@ func Open(ctx context.Context, path string, readOnly bool) (*Conn, error) {
 	if readOnly {
 		dsn += "&access_mode=read_only"
 	}
+	return open(ctx, path, dsn)
+}
+
+// OpenForLookups opens the file read-only for many small concurrent queries: one thread per
+// query, so that concurrent lookups run side by side instead of each one spreading over every
+// core and waiting for the others.
+func OpenForLookups(ctx context.Context, path string) (*Conn, error) {
+	return open(ctx, path, path+"?access_mode=read_only&threads=1")
+}
+
+func open(ctx context.Context, path, dsn string) (*Conn, error) {
 	c, err := duckdbdriver.NewConnector(dsn, nil)
 	if err != nil {
 		return nil, &connectors.Error{Kind: connectors.Unreachable, Err: fmt.Errorf("open DuckDB file %s: %w", path, err)}

@@ -216,6 +216,9 @@ func (s *Server) RunNow() error {
 			s.metrics.success(sum)
 			s.metrics.lastSuccess.SetToCurrentTime()
 			s.o.Log.Info("run succeeded", "run_id", sum.RunID, "seconds", sum.Elapsed.Seconds(), "profiles", sum.Result.Components)
+			for _, w := range sum.Warnings {
+				s.o.Log.Warn("after publishing", "warning", w)
+			}
 			return nil
 		case errors.Is(err, ErrLeaseHeld):
 			s.metrics.runs.WithLabelValues("skipped").Inc()

@@ -48,7 +48,7 @@ func (s *Shared) connect(ctx context.Context) error {
 	var err error
 	if s.embedded() {
 		var c *duckdb.Conn
-		if c, err = duckdb.Open(ctx, s.project.DuckDBPath(), true); err == nil {
+		if c, err = duckdb.OpenForLookups(ctx, s.project.DuckDBPath()); err == nil {
 			s.conn = c
 		}
 	} else {

@@ -48,12 +48,20 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	lpTimeout := fs.Duration("labelprop-timeout", 10*time.Minute, "stop a label-propagation run after this long")
 	out := fs.String("out", "", "also append the results as a Markdown table to this file")
 	qualityFlag := fs.Bool("quality", false, "measure stitching quality instead: noisy data with and without guards against the same people without noise")
+	lookupURL := fs.String("lookup", "", "load-test a running server instead: its base URL, e.g. http://127.0.0.1:8080 (with -c for the identifiers to ask for)")
+	project := configFlag(fs)
+	clients := fs.Int("clients", 16, "with --lookup: concurrent clients")
+	duration := fs.Duration("duration", 20*time.Second, "with --lookup: how long to send requests")
+	tokenEnv := fs.String("token-env", "IDSTITCH_TOKEN", "with --lookup: environment variable holding the API's bearer token")
 	unionfindOnly := fs.String("unionfind-only", "", "internal: measure the union-find on this project file and print JSON")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *unionfindOnly != "" {
 		return unionfindChild(ctx, e, *unionfindOnly)
+	}
+	if *lookupURL != "" {
+		return loadTest(ctx, e, *lookupURL, *project, *clients, *duration, *tokenEnv)
 	}
 	var sizes []int
 	for _, s := range strings.Split(*persons, ",") {

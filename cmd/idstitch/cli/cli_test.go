@@ -3,14 +3,23 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/idstitch/idstitch/connectors/duckdb"
 	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/server"
 	"github.com/idstitch/idstitch/engine/unionfind"
 	"github.com/idstitch/idstitch/examples/demogen"
 )
@@ -286,5 +295,143 @@ func TestBrokenNormalizerExpression(t *testing.T) {
 	code, _, errs := do(t, "validate", "-c", project)
 	if code != exitError || !strings.Contains(errs, "sources[0]: the SQL built from the normalize entries of its id types does not run on main.events") || !strings.Contains(errs, "lowr") {
 		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestServeStopsCleanly starts `idstitch serve` as a real process, starts a run through the API
+// and sends SIGTERM while it runs: with a long grace period the run finishes and is recorded as a
+// success; with a short one it is cancelled, recorded as failed, and the tables published before
+// stay as they were. Either way the process exits 0.
+func TestServeStopsCleanly(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errs := do(t, "demo", "--dir", dir, "--persons", "30000", "--quiet"); code != 0 {
+		t.Fatalf("demo: %s%s", out, errs)
+	}
+	project := filepath.Join(dir, "idstitch.yaml")
+	for _, c := range []struct {
+		grace, status string
+	}{{"60s", "success"}, {"1ms", "failed"}} {
+		t.Run("grace "+c.grace, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().String()
+			ln.Close()
+			exe, _ := os.Executable()
+			cmd := exec.Command(exe, "serve", "-c", project, "--addr", addr, "--no-schedule", "--grace", c.grace)
+			cmd.Env = append(os.Environ(), childEnv+"=1")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			base := "http://" + addr
+			var resp *http.Response
+			for i := 0; i < 100; i++ {
+				if resp, err = http.Post(base+"/v1/runs", "", nil); err == nil {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if err != nil || resp.StatusCode != http.StatusAccepted {
+				cmd.Process.Kill()
+				t.Fatalf("POST /v1/runs: %v %v\n%s", resp, err, stderr.String())
+			}
+			// Wait until the run is recorded as running, then stop the server.
+			for i := 0; ; i++ {
+				resp, err := http.Get(base + "/v1/runs")
+				if err == nil {
+					body, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if strings.Contains(string(body), `"status": "running"`) {
+						break
+					}
+				}
+				if i > 400 {
+					cmd.Process.Kill()
+					t.Fatalf("the run never showed as running\n%s", stderr.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("serve exited with %v after SIGTERM\n%s", err, stderr.String())
+			}
+			conn, err := duckdb.Open(context.Background(), filepath.Join(dir, "demo.duckdb"), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			var status string
+			var profiles int
+			if err := conn.DB().QueryRow("SELECT status FROM identity.runs ORDER BY run_id DESC LIMIT 1").Scan(&status); err != nil {
+				t.Fatal(err)
+			}
+			if status != c.status {
+				t.Fatalf("the run stopped by SIGTERM is recorded as %q, want %q\n%s", status, c.status, stderr.String())
+			}
+			if err := conn.DB().QueryRow("SELECT COUNT(*) FROM identity.profiles").Scan(&profiles); err != nil || profiles == 0 {
+				t.Fatalf("published profiles after the stop: %d, %v", profiles, err)
+			}
+		})
+	}
+}
+
+func TestLookupAndProfileCommands(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errs := do(t, "demo", "--dir", dir, "--persons", "200", "--quiet"); code != 0 {
+		t.Fatalf("demo: %s%s", out, errs)
+	}
+	project := filepath.Join(dir, "idstitch.yaml")
+	code, out, errs := do(t, "lookup", "-c", project, "user_id=u00000002")
+	if code != 0 {
+		t.Fatalf("lookup: %d %s", code, errs)
+	}
+	var res struct {
+		UniversalID string `json:"universal_id"`
+		Identifiers []struct{ Type, Value string }
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.UniversalID == "" || len(res.Identifiers) < 2 {
+		t.Fatalf("lookup output: %v\n%s", err, out)
+	}
+	code, out, errs = do(t, "profile", "-c", project, res.UniversalID)
+	if code != 0 || !strings.Contains(out, `"universal_id": "`+res.UniversalID+`"`) || !strings.Contains(out, `"user_id_count": 1`) {
+		t.Fatalf("profile: %d %s\n%s", code, errs, out)
+	}
+	if code, _, errs := do(t, "lookup", "-c", project, "user_id=nobody"); code != exitError || !strings.Contains(errs, `user_id "nobody" is not in any profile`) {
+		t.Fatalf("lookup of an unknown id: %d %q", code, errs)
+	}
+	if code, _, errs := do(t, "lookup", "-c", project, "nobody"); code != exitUsage || !strings.Contains(errs, "TYPE=VALUE") {
+		t.Fatalf("lookup without TYPE=: %d %q", code, errs)
+	}
+}
+
+// TestLookupLoadTest runs the lookup load test against a server at a toy size.
+func TestLookupLoadTest(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errs := do(t, "demo", "--dir", dir, "--persons", "300", "--quiet"); code != 0 {
+		t.Fatalf("demo: %s%s", out, errs)
+	}
+	p, err := config.Load(filepath.Join(dir, "idstitch.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := server.New(server.Options{Project: p, Addr: "127.0.0.1:0", NoSchedule: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	if err := s.RunNow(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := do(t, "bench", "-c", filepath.Join(dir, "idstitch.yaml"), "--lookup", "http://"+s.Addr(), "--clients", "4", "--duration", "500ms")
+	if code != 0 || !strings.Contains(out, "requests/s") || !strings.Contains(out, "; 0 not 200") {
+		t.Fatalf("bench --lookup: %d\n%s%s", code, out, errs)
 	}
 }

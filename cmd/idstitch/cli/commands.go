@@ -272,6 +272,9 @@ func printSummary(w io.Writer, p *config.Project, s *runner.Summary) {
 		st = append(st, fmt.Sprintf("%s %.2fs", x.Stage, x.Seconds))
 	}
 	fmt.Fprintf(w, "  seconds          %s\n", strings.Join(st, ", "))
+	for _, warning := range s.Warnings {
+		fmt.Fprintf(w, "  warning          %s\n", warning)
+	}
 }
 
 func thousands(n int64) string {
