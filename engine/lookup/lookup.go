@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,10 +73,12 @@ type Service struct {
 	Planner *plan.Planner
 }
 
-// Lookup finds the profile of an identifier, normalizing the value as a run does. A hit costs
-// two indexed queries; a miss two more, to say why.
+// Lookup finds the profile of an identifier, normalizing the value as a run does: one query
+// normalizes the value (it reads no table), one finds the identifier by value, one reads the
+// profile. The value is bound as a plain parameter: compared with an expression of a
+// parameter, DuckDB cannot use the index and evaluates it on every row.
 func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value string) (*Result, error) {
-	norm, ok := s.Planner.NormalizeExpr(idType)
+	q, ok := s.Planner.NormalizeQuery(idType)
 	if !ok {
 		var types []string
 		for _, t := range s.Planner.Project.IDTypes {
@@ -83,104 +86,94 @@ func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value
 		}
 		return nil, &BadRequest{Msg: fmt.Sprintf("%q is not an id type of this project (its types: %v)", idType, types)}
 	}
-	// The filter compares id_value with an expression of a constant, which an index on id_value
-	// answers; the type is picked here among the few identifiers of other types with that value.
-	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT id_type, id_value, universal_id FROM %s WHERE id_value = %s",
-		s.Planner.OutputTable(plan.IDGraph), norm), value)
-	if err != nil {
-		return nil, published(err)
-	}
-	var normalized, uid string
-	for rows.Next() {
-		var t, v, u string
-		if err := rows.Scan(&t, &v, &u); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if t == idType {
-			normalized, uid = v, u
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	var normalized, reason *string
+	if err := scanOne(ctx, conn, q, []any{value}, &normalized, &reason); err != nil {
 		return nil, err
 	}
-	if uid == "" {
-		return nil, s.miss(ctx, conn, idType, value)
+	what := fmt.Sprintf("%s %q", idType, value)
+	if normalized == nil {
+		return nil, &BadRequest{Msg: what + " is empty once normalized, so it is not an identifier"}
+	}
+	if reason != nil {
+		return nil, &NotFound{What: what, Reason: *reason}
+	}
+	uid, err := s.byValue(ctx, conn, plan.IDGraph, "universal_id", idType, *normalized)
+	if errors.Is(err, ErrNotFound) {
+		r, qerr := s.byValue(ctx, conn, plan.IDQuarantine, "reason || '|' || CAST(evidence AS "+s.Planner.Dialect.Type(dialects.Text)+")", idType, *normalized)
+		if qerr == nil {
+			reason, ev, _ := strings.Cut(r, "|")
+			evidence, _ := strconv.ParseInt(ev, 10, 64)
+			return nil, &NotFound{What: what, Reason: reason, Evidence: evidence}
+		}
+		return nil, &NotFound{What: what}
+	}
+	if err != nil {
+		return nil, err
 	}
 	p, err := s.Profile(ctx, conn, uid)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Type: idType, Value: value, Normalized: normalized, Profile: p}, nil
+	return &Result{Type: idType, Value: value, Normalized: *normalized, Profile: p}, nil
 }
 
-// miss explains why an identifier is in no profile: empty once normalized, quarantined (or
-// would be), or unknown.
-func (s Service) miss(ctx context.Context, conn connectors.Conn, idType, value string) error {
-	what := fmt.Sprintf("%s %q", idType, value)
-	q, _ := s.Planner.NormalizeQuery(idType)
-	var normalized, reason *string
-	if err := scanOne(ctx, conn, q, []any{value}, &normalized, &reason); err != nil {
-		return err
-	}
-	if normalized == nil {
-		return &BadRequest{Msg: what + " is empty once normalized, so it is not an identifier"}
-	}
-	if reason != nil {
-		return &NotFound{What: what, Reason: *reason}
-	}
-	r, err := s.byValue(ctx, conn, plan.IDQuarantine, "reason || '|' || CAST(evidence AS "+s.Planner.Dialect.Type(dialects.Text)+")", idType, *normalized)
-	if err == nil {
-		reason, ev, _ := strings.Cut(r, "|")
-		evidence, _ := strconv.ParseInt(ev, 10, 64)
-		return &NotFound{What: what, Reason: reason, Evidence: evidence}
-	}
-	return &NotFound{What: what}
-}
-
-// Profile returns a profile by universal id: its columns and identifiers in one indexed query.
+// Profile returns a profile by universal id: its columns, then its identifiers. Each query
+// filters one indexed column with a plain parameter, which DuckDB answers from the index.
 func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string) (*Profile, error) {
 	d := s.Planner.Dialect
-	// The universal id is given for both tables so that each is read through its index.
-	rows, err := conn.Query(ctx, fmt.Sprintf(`SELECT g.id_type AS "id_type  ", g.id_value AS "id_value  ", g.first_seen_at AS "first_seen_at  ", g.last_seen_at AS "last_seen_at  ", p.*
-FROM %s p JOIN %s g ON g.universal_id = p.universal_id
-WHERE p.universal_id = %s AND g.universal_id = %s
-ORDER BY 1, 2`, s.Planner.OutputTable(plan.Profiles), s.Planner.OutputTable(plan.IDGraph), d.Placeholder(1), d.Placeholder(2)), uid, uid)
+	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT * FROM %s WHERE universal_id = %s", s.Planner.OutputTable(plan.Profiles), d.Placeholder(1)), uid)
+	if err != nil {
+		return nil, published(err)
+	}
+	cols, err := rows.Columns()
+	if err != nil {
+		rows.Close()
+		return nil, err
+	}
+	if !rows.Next() {
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, &NotFound{What: "universal id " + uid}
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		rows.Close()
+		return nil, err
+	}
+	rows.Close()
+	p := &Profile{UniversalID: uid, Columns: map[string]any{}}
+	for i, c := range cols {
+		if c != "universal_id" {
+			p.Columns[c] = vals[i]
+		}
+	}
+	rows, err = conn.Query(ctx, fmt.Sprintf("SELECT id_type, id_value, first_seen_at, last_seen_at FROM %s WHERE universal_id = %s",
+		s.Planner.OutputTable(plan.IDGraph), d.Placeholder(1)), uid)
 	if err != nil {
 		return nil, published(err)
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	p := &Profile{UniversalID: uid, Columns: map[string]any{}}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
 	for rows.Next() {
 		var id Identifier
-		ptrs[0], ptrs[1], ptrs[2], ptrs[3] = &id.Type, &id.Value, &id.FirstSeenAt, &id.LastSeenAt
-		for i := 4; i < len(cols); i++ {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		if err := rows.Scan(&id.Type, &id.Value, &id.FirstSeenAt, &id.LastSeenAt); err != nil {
 			return nil, err
 		}
 		p.Identifiers = append(p.Identifiers, id)
-		for i := 4; i < len(cols); i++ {
-			if cols[i] != "universal_id" {
-				p.Columns[cols[i]] = vals[i]
-			}
+	}
+	// Sorted here rather than in SQL, which keeps the query a plain indexed filter.
+	slices.SortFunc(p.Identifiers, func(a, b Identifier) int {
+		if c := strings.Compare(a.Type, b.Type); c != 0 {
+			return c
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(p.Identifiers) == 0 {
-		return nil, &NotFound{What: "universal id " + uid}
-	}
-	return p, nil
+		return strings.Compare(a.Value, b.Value)
+	})
+	return p, rows.Err()
 }
 
 // byValue returns column expr of the row of table with this type and value.

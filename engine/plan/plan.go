@@ -275,17 +275,6 @@ func (pl *Planner) Lease(holder string) (create, seed, take, release string) {
 	return pl.render("lease_create", nil), pl.render("lease_seed", data), pl.render("lease_take", data), pl.render("lease_release", data)
 }
 
-// NormalizeExpr returns the SQL that normalizes bind parameter 1 as a run normalizes values of
-// the id type; ok is false for an unknown type.
-func (pl *Planner) NormalizeExpr(idType string) (expr string, ok bool) {
-	for _, t := range pl.Project.IDTypes {
-		if t.Name == idType {
-			return "NULLIF(" + pl.normalize(t, pl.Dialect.Cast(pl.Dialect.Placeholder(1), dialects.Text)) + ", '')", true
-		}
-	}
-	return "", false
-}
-
 // OutputTable renders the name of a published table.
 func (pl *Planner) OutputTable(name string) string { return pl.out(name) }
 
