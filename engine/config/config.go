@@ -568,9 +568,6 @@ func (p *Project) Later() []string {
 	if len(p.Audiences) > 0 {
 		keys = append(keys, "audiences")
 	}
-	if p.Schedule.Cron != "" {
-		keys = append(keys, "schedule")
-	}
 	return keys
 }
 
