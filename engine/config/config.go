@@ -12,7 +12,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/idstitch/idstitch/dialects"
@@ -374,6 +376,16 @@ func (c *checker) check(p *Project) {
 	case "", "link", "isolate":
 	default:
 		c.fail(c.line("policy", "anonymous"), "policy.anonymous", "%q is not a policy; use link or isolate", p.Policy.Anonymous)
+	}
+	if p.Schedule.Cron != "" {
+		if _, err := cron.ParseStandard(p.Schedule.Cron); err != nil {
+			c.fail(c.line("schedule", "cron"), "schedule.cron", "%q is not a schedule (%v); use five fields like \"0 */2 * * *\" or @every 15m, @hourly", p.Schedule.Cron, err)
+		}
+	}
+	if p.Schedule.Timezone != "" {
+		if _, err := time.LoadLocation(p.Schedule.Timezone); err != nil {
+			c.fail(c.line("schedule", "timezone"), "schedule.timezone", "%q is not a time zone name; use an IANA name such as UTC or Europe/Berlin", p.Schedule.Timezone)
+		}
 	}
 	switch p.Policy.LimitTies {
 	case "", "nearest", "isolate":
