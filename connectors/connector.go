@@ -51,6 +51,9 @@ const (
 	BadSQL
 	// Canceled: the context ended.
 	Canceled
+	// Conflict: a concurrent transaction got in the way (a duplicate catalog entry from two
+	// CREATE … IF NOT EXISTS at once, a serialization failure); trying again succeeds.
+	Conflict
 )
 
 func (k Kind) String() string {
@@ -63,6 +66,8 @@ func (k Kind) String() string {
 		return "invalid SQL"
 	case Canceled:
 		return "canceled"
+	case Conflict:
+		return "conflict with a concurrent transaction"
 	}
 	return "warehouse error"
 }

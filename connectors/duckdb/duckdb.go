@@ -140,6 +140,8 @@ func mapError(err error, query string) error {
 			kind = connectors.Unreachable
 		case duckdbdriver.ErrorTypeInterrupt:
 			kind = connectors.Canceled
+		case duckdbdriver.ErrorTypeTransaction:
+			kind = connectors.Conflict
 		}
 	}
 	return &connectors.Error{Kind: kind, Statement: query, Err: err}

@@ -136,6 +136,8 @@ func mapError(err error, query string) error {
 			kind = connectors.BadSQL
 		case "57014": // query_canceled
 			kind = connectors.Canceled
+		case "23505", "40001", "40P01": // unique violation (of the catalog, by concurrent DDL), serialization failure, deadlock
+			kind = connectors.Conflict
 		case "57P01", "57P02", "57P03", "53300", "28P01", "28000", "3D000": // shutdown, too many connections, auth, no database
 			kind = connectors.Unreachable
 		}

@@ -262,7 +262,14 @@ func (s *Server) runOnce(ctx context.Context) (*runner.Summary, error) {
 func (s *Server) takeLease(ctx context.Context, conn connectors.Conn) (release func(), err error) {
 	create, seed, take, rel := s.planner.Lease(s.holder)
 	for _, q := range []string{conn.Dialect().CreateSchema(s.o.Project.Output.Schema), create, seed} {
-		if err := conn.Exec(ctx, q); err != nil {
+		// Two servers starting together may create the schema or table at the same moment;
+		// Postgres then fails one of the two IF NOT EXISTS statements, which succeeds when tried again.
+		err := conn.Exec(ctx, q)
+		for attempt := 0; err != nil && connectors.KindOf(err) == connectors.Conflict && attempt < 5; attempt++ {
+			time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
+			err = conn.Exec(ctx, q)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
