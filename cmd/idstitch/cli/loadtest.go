@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/idstitch/idstitch/connectors"
-	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/warehouse"
 )
@@ -21,15 +20,7 @@ import (
 // loadTest sends lookups of real identifiers to a running server from several clients at once and
 // reports throughput and latency.
 func loadTest(ctx context.Context, e *env, base, project string, clients int, duration time.Duration, tokenEnv string) error {
-	p, err := loadProject(project)
-	if err != nil {
-		return err
-	}
-	d, err := dialects.Lookup(p.Warehouse.Type)
-	if err != nil {
-		return err
-	}
-	pl, err := plan.New(p, d, "")
+	p, pl, err := projectPlanner(project)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/lookup"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/server"
@@ -81,15 +82,7 @@ func runProfile(ctx context.Context, e *env, args []string) error {
 // readOutputs opens the project's outputs for reading (a DuckDB file read-only, so it works
 // beside a running server) and prints what fn finds as JSON.
 func readOutputs(ctx context.Context, e *env, path string, fn func(lookup.Service, connectors.Conn) (any, error)) error {
-	p, err := loadProject(path)
-	if err != nil {
-		return err
-	}
-	d, err := dialects.Lookup(p.Warehouse.Type)
-	if err != nil {
-		return err
-	}
-	pl, err := plan.New(p, d, "")
+	p, pl, err := projectPlanner(path)
 	if err != nil {
 		return err
 	}
@@ -110,4 +103,18 @@ func readOutputs(ctx context.Context, e *env, path string, fn func(lookup.Servic
 		return fmt.Errorf("print: %w", err)
 	}
 	return nil
+}
+
+// projectPlanner loads a project and plans for its own warehouse, without connecting.
+func projectPlanner(path string) (*config.Project, *plan.Planner, error) {
+	p, err := loadProject(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := dialects.Lookup(p.Warehouse.Type)
+	if err != nil {
+		return nil, nil, err
+	}
+	pl, err := plan.New(p, d, "")
+	return p, pl, err
 }
