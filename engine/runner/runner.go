@@ -135,9 +135,10 @@ func (r *Runner) stages(ctx context.Context, p *plan.Plan, sum *Summary) error {
 		if err != nil {
 			var se *StageError
 			if !errors.As(err, &se) {
-				err = &StageError{Stage: st.Name, Err: err}
+				se = &StageError{Stage: st.Name, Err: err}
+				err = se
 			}
-			err.(*StageError).RunID = sum.RunID
+			se.RunID = sum.RunID
 			return err
 		}
 		took := time.Since(began)
