@@ -7,6 +7,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 
@@ -19,7 +21,15 @@ type Conn struct {
 	db        *sql.DB
 	connector *duckdbdriver.Connector
 	path      string
+	// stmts caches prepared statements of queries with parameters: lookups repeat a few
+	// queries with new values, and preparing costs more than running them (regular expressions
+	// in a normalizer are compiled at prepare time, for one).
+	stmts  sync.Map // query → *sql.Stmt
+	nstmts atomic.Int64
 }
+
+// maxStatements bounds the cache; queries beyond it are prepared each time.
+const maxStatements = 256
 
 // Open opens (or creates) the database file at path; an empty path is an in-memory database.
 // readOnly opens it without taking the write lock, so several processes can read one file.
@@ -46,6 +56,9 @@ func open(ctx context.Context, path, dsn string) (*Conn, error) {
 		return nil, &connectors.Error{Kind: connectors.Unreachable, Err: fmt.Errorf("open DuckDB file %s: %w", path, err)}
 	}
 	db := sql.OpenDB(c)
+	// database/sql keeps two idle connections by default; concurrent lookups would then open and
+	// close DuckDB connections, and prepare their statements again, on every query.
+	db.SetMaxIdleConns(64)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, &connectors.Error{Kind: connectors.Unreachable, Err: fmt.Errorf("open DuckDB file %s: %w", path, err)}
@@ -64,11 +77,41 @@ func (c *Conn) Exec(ctx context.Context, query string, args ...any) error {
 }
 
 func (c *Conn) Query(ctx context.Context, query string, args ...any) (connectors.Rows, error) {
-	rows, err := c.db.QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	var err error
+	if stmt := c.prepared(ctx, query, len(args) > 0); stmt != nil {
+		rows, err = stmt.QueryContext(ctx, args...)
+	} else {
+		rows, err = c.db.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, mapError(err, query)
 	}
 	return rows, nil
+}
+
+// prepared returns the cached statement of a parameterized query, preparing it the first time;
+// nil when the query has no parameters or the cache is full.
+func (c *Conn) prepared(ctx context.Context, query string, parameterized bool) *sql.Stmt {
+	if !parameterized {
+		return nil
+	}
+	if s, ok := c.stmts.Load(query); ok {
+		return s.(*sql.Stmt)
+	}
+	if c.nstmts.Load() >= maxStatements {
+		return nil
+	}
+	stmt, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // QueryContext will report the error
+	}
+	if s, loaded := c.stmts.LoadOrStore(query, stmt); loaded {
+		stmt.Close()
+		return s.(*sql.Stmt)
+	}
+	c.nstmts.Add(1)
+	return stmt
 }
 
 func (c *Conn) ExecTx(ctx context.Context, queries []string) error {
@@ -118,7 +161,13 @@ func (c *Conn) Load(ctx context.Context, schema, table string, columns []string,
 	})
 }
 
-func (c *Conn) Close() error { return c.db.Close() }
+func (c *Conn) Close() error {
+	c.stmts.Range(func(_, s any) bool {
+		s.(*sql.Stmt).Close()
+		return true
+	})
+	return c.db.Close()
+}
 
 // mapError classifies a DuckDB error by its error type, never by its text.
 func mapError(err error, query string) error {

@@ -344,7 +344,7 @@ func TestServeStopsCleanly(t *testing.T) {
 				if err == nil {
 					body, _ := io.ReadAll(resp.Body)
 					resp.Body.Close()
-					if strings.Contains(string(body), `"status": "running"`) {
+					if strings.Contains(string(body), `"status":"running"`) {
 						break
 					}
 				}
