@@ -102,6 +102,10 @@ type Dialect interface {
 	CreateIndex(name, table string, columns ...string) string
 	// RenameTable renames a table within its schema.
 	RenameTable(table, newName string) string
+	// Publish returns the statements that make the table next the published table final
+	// (named finalName in its schema). With TransactionalDDL they run in one transaction with
+	// the other tables'; otherwise each table is swapped in atomically on its own.
+	Publish(next, final, finalName string) []string
 	// Begin and Commit delimit a transaction, for warehouses that have TransactionalDDL.
 	Begin() string
 	Commit() string

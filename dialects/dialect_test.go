@@ -26,3 +26,28 @@ func TestLookup(t *testing.T) {
 		t.Error("Lookup(oracle) succeeded")
 	}
 }
+
+func TestSnowflakeFoldsPlainNames(t *testing.T) {
+	d := Snowflake{}
+	for in, want := range map[string]string{"events": `"EVENTS"`, "id_graph": `"ID_GRAPH"`, "Events": `"Events"`, `we"ird`: `"we""ird"`} {
+		if got := d.QuoteIdent(in); got != want {
+			t.Errorf("QuoteIdent(%q) = %s, want %s", in, got, want)
+		}
+	}
+	if got := d.String(`^a\s'b`); got != `'^a\\s''b'` {
+		t.Errorf("String = %s", got)
+	}
+}
+
+func TestBigQueryQuoting(t *testing.T) {
+	d := BigQuery{}
+	if got := d.Table("my-project.raw", "events"); got != "`my-project.raw`.`events`" {
+		t.Errorf("Table = %s", got)
+	}
+	if got := d.QuoteIdent("a`b"); got != "`a\\`b`" {
+		t.Errorf("QuoteIdent = %s", got)
+	}
+	if got := d.String(`^a\s'b`); got != `'^a\\s\'b'` {
+		t.Errorf("String = %s", got)
+	}
+}

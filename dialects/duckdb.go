@@ -125,6 +125,12 @@ func (d DuckDB) RenameTable(table, newName string) string {
 	return "ALTER TABLE " + table + " RENAME TO " + d.QuoteIdent(newName)
 }
 
+// Publish drops the old table and renames the new one into place, inside the publish
+// transaction.
+func (d DuckDB) Publish(next, final, finalName string) []string {
+	return []string{d.DropTable(final), d.RenameTable(next, finalName)}
+}
+
 func (DuckDB) Begin() string  { return "BEGIN TRANSACTION" }
 func (DuckDB) Commit() string { return "COMMIT" }
 

@@ -124,6 +124,12 @@ func (p Postgres) RenameTable(table, newName string) string {
 	return "ALTER TABLE " + table + " RENAME TO " + p.QuoteIdent(newName)
 }
 
+// Publish drops the old table and renames the new one into place, inside the publish
+// transaction.
+func (d Postgres) Publish(next, final, finalName string) []string {
+	return []string{d.DropTable(final), d.RenameTable(next, finalName)}
+}
+
 func (Postgres) Begin() string  { return "BEGIN" }
 func (Postgres) Commit() string { return "COMMIT" }
 

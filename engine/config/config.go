@@ -407,7 +407,7 @@ func (c *checker) checkWarehouse(p *Project) {
 		if w.Path == "" {
 			c.fail(c.line("warehouse"), "warehouse.path", "missing; name the DuckDB file, e.g. `path: %s.duckdb`", p.Project)
 		}
-	} else if w.DSNEnv == "" {
+	} else if w.Type == "postgres" && w.DSNEnv == "" {
 		c.fail(c.line("warehouse"), "warehouse.dsn_env", "missing; name the environment variable that holds the connection string (secrets never go in the project file)")
 	}
 }

@@ -56,7 +56,7 @@ func TestConfigErrors(t *testing.T) {
 		{"missing table", "    table: main.events\n", "",
 			"idstitch.yaml:9: sources[0].table: missing; give the warehouse table as schema.table"},
 		{"unknown warehouse", "  type: duckdb\n", "  type: oracle\n",
-			"idstitch.yaml:3: warehouse.type: \"oracle\" is not a supported warehouse; use one of duckdb, postgres"},
+			"idstitch.yaml:3: warehouse.type: \"oracle\" is not a supported warehouse; use one of bigquery, duckdb, postgres, snowflake"},
 		{"limit below one", "  - name: user_id\n", "  - name: user_id\n    limit: 0\n",
 			"idstitch.yaml:7: id_types[0].limit: must be at least 1 (1 means unique per profile); remove it for no limit"},
 		{"unknown normalizer", "  - name: email\n", "  - name: email\n    normalize: [trim, lowercase]\n",

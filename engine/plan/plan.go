@@ -62,6 +62,8 @@ type Stage struct {
 	Statements []Statement
 	// Atomic stages run in one transaction.
 	Atomic bool
+	// Publish marks the stage that swaps the outputs in; the run is recorded as a success with it.
+	Publish bool
 	// Loop, when set, runs after Statements.
 	Loop *Loop
 	// After runs once the loop has finished.
@@ -439,22 +441,29 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 	plan.Stats = pl.render("stats", nil)
 	plan.QuarantineCounts = pl.render("quarantine_counts", nil)
 
-	publish := Stage{Name: "publish", Note: "swap the new tables in, all together", Atomic: true}
+	publish := Stage{Name: "publish", Note: "swap the new tables in, all together", Publish: true, Atomic: d.Supports(dialects.TransactionalDDL)}
+	if !publish.Atomic {
+		publish.Note = "swap the new tables in, each atomically (this warehouse has no transactions over DDL)"
+	}
 	for _, t := range Published {
-		publish.Statements = append(publish.Statements,
-			Statement{SQL: d.DropTable(pl.out(t))},
-			Statement{SQL: d.RenameTable(next(t), t)},
-		)
+		for _, q := range d.Publish(next(t), pl.out(t), t) {
+			publish.Statements = append(publish.Statements, Statement{SQL: q})
+		}
 	}
 	plan.Stages = append(plan.Stages, publish)
 	if pl.LookupIndexes {
-		plan.Stages = append(plan.Stages, Stage{Name: "indexes", Note: "indexes for lookups by identifier and by universal id", Statements: []Statement{
-			// One column each: DuckDB uses an index only for a filter on a single indexed column.
-			{SQL: d.CreateIndex(IDGraph+"_by_value", pl.out(IDGraph), "id_value")},
-			{SQL: d.CreateIndex(IDGraph+"_by_universal_id", pl.out(IDGraph), "universal_id")},
-			{SQL: d.CreateIndex(Profiles+"_by_universal_id", pl.out(Profiles), "universal_id")},
-			{SQL: d.CreateIndex(IDQuarantine+"_by_value", pl.out(IDQuarantine), "id_value")},
-		}})
+		st := Stage{Name: "indexes", Note: "indexes for lookups by identifier and by universal id"}
+		// One column each: DuckDB uses an index only for a filter on a single indexed column.
+		for _, ix := range [][3]string{{IDGraph + "_by_value", IDGraph, "id_value"}, {IDGraph + "_by_universal_id", IDGraph, "universal_id"},
+			{Profiles + "_by_universal_id", Profiles, "universal_id"}, {IDQuarantine + "_by_value", IDQuarantine, "id_value"}} {
+			// Warehouses without indexes return no statement.
+			if q := d.CreateIndex(ix[0], pl.out(ix[1]), ix[2]); q != "" {
+				st.Statements = append(st.Statements, Statement{SQL: q})
+			}
+		}
+		if len(st.Statements) > 0 {
+			plan.Stages = append(plan.Stages, st)
+		}
 	}
 	return plan, nil
 }

@@ -55,3 +55,33 @@ func writeStatements(b *strings.Builder, stmts []Statement) {
 		fmt.Fprintf(b, "%s;\n", s.SQL)
 	}
 }
+
+// Statements lists every statement of the plan in order, as Script prints them (loops unrolled
+// to rounds, checks included, BEGIN and COMMIT around atomic stages). Tests hand them one by one to
+// a warehouse's parser.
+func (p *Plan) Statements(rounds int) []string {
+	var out []string
+	add := func(stmts []Statement) {
+		for _, s := range stmts {
+			out = append(out, s.SQL)
+		}
+	}
+	for _, st := range p.Stages {
+		if st.Atomic {
+			out = append(out, p.Dialect.Begin())
+		}
+		add(st.Statements)
+		if l := st.Loop; l != nil {
+			for i := 1; i <= rounds; i++ {
+				add(l.Round(i))
+			}
+			out = append(out, l.Remaining(rounds))
+			add(l.Finish(rounds))
+		}
+		add(st.After)
+		if st.Atomic {
+			out = append(out, p.Dialect.Commit())
+		}
+	}
+	return out
+}

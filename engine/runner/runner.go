@@ -122,7 +122,7 @@ func (r *Runner) stages(ctx context.Context, p *plan.Plan, sum *Summary) error {
 		began := time.Now()
 		r.progress(Event{Stage: st.Name})
 		var err error
-		if st.Atomic {
+		if st.Publish {
 			err = r.publish(ctx, st, sum)
 			published = err == nil
 		} else {
@@ -274,8 +274,18 @@ func (r *Runner) publish(ctx context.Context, st plan.Stage, sum *Summary) error
 	if err := ctx.Err(); err != nil {
 		return &StageError{Stage: st.Name, Err: &connectors.Error{Kind: connectors.Canceled, Err: err}}
 	}
-	if err := r.Conn.ExecTx(ctx, qs); err != nil {
-		return &StageError{Stage: st.Name, Err: err}
+	if st.Atomic {
+		if err := r.Conn.ExecTx(ctx, qs); err != nil {
+			return &StageError{Stage: st.Name, Err: err}
+		}
+		return nil
+	}
+	// Without transactions over DDL each statement swaps one table atomically; the run is
+	// recorded as a success once all are in place.
+	for _, q := range qs {
+		if err := r.Conn.Exec(ctx, q); err != nil {
+			return &StageError{Stage: st.Name, Err: err}
+		}
 	}
 	return nil
 }

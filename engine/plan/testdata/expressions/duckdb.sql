@@ -71,7 +71,7 @@ FROM (
         NULLIF(CAST((lower(user_ref)) AS VARCHAR), '') AS r1,
         NULLIF(CAST("email" AS VARCHAR), '') AS r2,
         NULLIF(CAST("billing_email" AS VARCHAR), '') AS r3,
-        NULLIF(CAST((properties->>'email') AS VARCHAR), '') AS r4,
+        NULLIF(CAST((coalesce(alt_email, '')) AS VARCHAR), '') AS r4,
         NULLIF(CAST("anonymousId" AS VARCHAR), '') AS r5
       FROM "raw"."web_events"
       WHERE (event_type <> 'test')

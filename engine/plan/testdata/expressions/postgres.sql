@@ -72,7 +72,7 @@ FROM (
         NULLIF(CAST((lower(user_ref)) AS TEXT), '') AS r1,
         NULLIF(CAST("email" AS TEXT), '') AS r2,
         NULLIF(CAST("billing_email" AS TEXT), '') AS r3,
-        NULLIF(CAST((properties->>'email') AS TEXT), '') AS r4,
+        NULLIF(CAST((coalesce(alt_email, '')) AS TEXT), '') AS r4,
         NULLIF(CAST("anonymousId" AS TEXT), '') AS r5
       FROM "raw"."web_events"
       WHERE (event_type <> 'test')

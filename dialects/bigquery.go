@@ -1,0 +1,136 @@
+package dialects
+
+import (
+	"fmt"
+	"strings"
+)
+
+func init() { register(BigQuery{}) }
+
+// BigQuery is Google BigQuery (GoogleSQL). A schema is a dataset, optionally written
+// project.dataset; names are quoted with backticks.
+type BigQuery struct{}
+
+func (BigQuery) Name() string { return "bigquery" }
+
+func (BigQuery) Supports(c Capability) bool { return false }
+
+func (BigQuery) DefaultSchema() string { return "" }
+
+func (BigQuery) QuoteIdent(name string) string {
+	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(name) + "`"
+}
+
+func (b BigQuery) Table(schema, name string) string {
+	if schema == "" {
+		return b.QuoteIdent(name)
+	}
+	return b.QuoteIdent(schema) + "." + b.QuoteIdent(name)
+}
+
+func (b BigQuery) WorkTable(workSchema, name string) string { return b.Table(workSchema, name) }
+
+// String escapes backslashes too: GoogleSQL reads escape sequences in string literals.
+func (BigQuery) String(v string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`).Replace(v) + "'"
+}
+
+func (BigQuery) Type(t Type) string {
+	switch t {
+	case Int64:
+		return "INT64"
+	case Float64:
+		return "FLOAT64"
+	case Timestamp:
+		return "TIMESTAMP"
+	case Bool:
+		return "BOOL"
+	}
+	return "STRING"
+}
+
+func (b BigQuery) Cast(expr string, t Type) string {
+	return fmt.Sprintf("CAST(%s AS %s)", expr, b.Type(t))
+}
+
+// Hash64 is FARM_FINGERPRINT of the parts joined with a unit separator.
+func (BigQuery) Hash64(exprs ...string) string {
+	parts := make([]string, len(exprs))
+	for i, e := range exprs {
+		parts[i] = "CAST(" + e + " AS STRING)"
+	}
+	return fmt.Sprintf("FARM_FINGERPRINT(ARRAY_TO_STRING([%s], '\\x1f'))", strings.Join(parts, ", "))
+}
+
+func (BigQuery) Priority(node string, round int) string {
+	return fmt.Sprintf("FARM_FINGERPRINT(CONCAT(CAST(%s AS STRING), ':%d'))", node, round)
+}
+
+func (BigQuery) MinBy(value, key string) string {
+	return fmt.Sprintf("ANY_VALUE(%s HAVING MIN %s)", value, key)
+}
+
+// Bytewise: GoogleSQL compares strings by bytes unless a collation is set.
+func (BigQuery) Bytewise(expr string) string { return expr }
+
+func (BigQuery) MD5Hex(expr string) string { return fmt.Sprintf("TO_HEX(MD5(%s))", expr) }
+
+func (BigQuery) Concat(exprs ...string) string { return "CONCAT(" + strings.Join(exprs, ", ") + ")" }
+
+func (BigQuery) StringAgg(expr, sep string) string {
+	return fmt.Sprintf("STRING_AGG(%s, %s ORDER BY %s)", expr, BigQuery{}.String(sep), expr)
+}
+
+func (BigQuery) RegexpMatches(expr, pattern string) string {
+	return fmt.Sprintf("REGEXP_CONTAINS(%s, %s)", expr, pattern)
+}
+
+func (BigQuery) RegexpReplace(expr, pattern, replacement string) string {
+	return fmt.Sprintf("REGEXP_REPLACE(%s, %s, %s)", expr, pattern, replacement)
+}
+
+func (BigQuery) Now() string { return "CURRENT_TIMESTAMP()" }
+
+func (b BigQuery) CreateSchema(schema string) string {
+	return "CREATE SCHEMA IF NOT EXISTS " + b.QuoteIdent(schema)
+}
+
+func (b BigQuery) CreateWorkSchema(schema string) string { return b.CreateSchema(schema) }
+
+// CreateTableAs replaces the table. Scratch tables expire after a day, so that a run that dies
+// leaves nothing to pay for.
+func (BigQuery) CreateTableAs(table, query string, scratch bool) string {
+	opts := ""
+	if scratch {
+		opts = "\nOPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY))"
+	}
+	return "CREATE OR REPLACE TABLE " + table + opts + " AS\n" + query
+}
+
+func (BigQuery) CreateIndex(name, table string, columns ...string) string { return "" }
+
+func (BigQuery) DropTable(table string) string { return "DROP TABLE IF EXISTS " + table }
+
+func (b BigQuery) RenameTable(table, newName string) string {
+	return "ALTER TABLE " + table + " RENAME TO " + b.QuoteIdent(newName)
+}
+
+// Publish replaces the published table with the new one in one statement; BigQuery does not
+// allow DDL inside a transaction, so each table is replaced on its own.
+func (b BigQuery) Publish(next, final, finalName string) []string {
+	return []string{"CREATE OR REPLACE TABLE " + final + " AS SELECT * FROM " + next, b.DropTable(next)}
+}
+
+func (BigQuery) Begin() string  { return "BEGIN TRANSACTION" }
+func (BigQuery) Commit() string { return "COMMIT TRANSACTION" }
+
+func (b BigQuery) AddColumn(table, column string, t Type) string {
+	return fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", table, b.QuoteIdent(column), b.Type(t))
+}
+
+func (b BigQuery) ColumnsQuery(schema, table string) (string, []any) {
+	return "SELECT column_name FROM " + b.QuoteIdent(schema) + ".INFORMATION_SCHEMA.COLUMNS WHERE table_name = @p1 ORDER BY ordinal_position",
+		[]any{table}
+}
+
+func (BigQuery) Placeholder(n int) string { return fmt.Sprintf("@p%d", n) }

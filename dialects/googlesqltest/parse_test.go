@@ -1,0 +1,104 @@
+package googlesqltest
+
+import (
+	"path/filepath"
+	"testing"
+
+	googlesql "github.com/goccy/go-googlesql"
+
+	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/plan"
+)
+
+// TestBigQueryPlansParse compiles every golden project for BigQuery, with every algorithm, and
+// parses each statement with GoogleSQL, the parser BigQuery itself uses.
+func TestBigQueryPlansParse(t *testing.T) {
+	if err := googlesql.Init(); err != nil {
+		t.Fatal(err)
+	}
+	lang, err := googlesql.NewLanguageOptionsMaximumFeatures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("../../engine/plan/testdata/*/idstitch.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no projects to compile: %v", err)
+	}
+	parsed := 0
+	for _, file := range files {
+		p, err := config.Load(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, algorithm := range []plan.Algorithm{plan.Contraction, plan.LabelPropagation} {
+			pl, err := plan.New(p, dialects.BigQuery{}, algorithm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pl.LookupIndexes = true
+			pn, err := pl.Plan(7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, stmt := range pn.Statements(2) {
+				opts, err := googlesql.NewParserOptions()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := opts.SetLanguageOptions(lang); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := googlesql.ParseStatement(stmt, opts); err != nil {
+					t.Errorf("%s (%s): GoogleSQL does not parse:\n%s\n%v", filepath.Base(filepath.Dir(file)), algorithm, stmt, err)
+				}
+				parsed++
+			}
+			// The statements the runner adds around a plan parse too.
+			for _, stmt := range []string{pl.RunID(), pl.RunStart(7, "full").SQL, pl.RunSucceeded(7, plan.Result{}).SQL, pl.RunFailed(7, plan.Result{}, "it's \\\\ broken").SQL} {
+				opts, _ := googlesql.NewParserOptions()
+				if _, err := googlesql.ParseStatement(stmt, opts); err != nil {
+					t.Errorf("runner statement does not parse:\n%s\n%v", stmt, err)
+				}
+				parsed++
+			}
+		}
+	}
+	if parsed < 100 {
+		t.Fatalf("only %d statements parsed", parsed)
+	}
+	t.Logf("%d BigQuery statements parsed", parsed)
+}
+
+// TestParserRejects keeps the test above honest: the parser must refuse what BigQuery refuses,
+// such as DuckDB's double-quoted names with a DuckDB-only CREATE form.
+func TestParserRejects(t *testing.T) {
+	if err := googlesql.Init(); err != nil {
+		t.Fatal(err)
+	}
+	opts, _ := googlesql.NewParserOptions()
+	for _, bad := range []string{"SELEC 1", "SELECT a FROM t GROUP BY", `SELECT arg_min(u, h) FROM t; SELECT 2`} {
+		if _, err := googlesql.ParseStatement(bad, opts); err == nil {
+			t.Errorf("GoogleSQL accepted %q", bad)
+		}
+	}
+	duck, _ := plan.New(mustProject(t), dialects.DuckDB{}, "")
+	pn, _ := duck.Plan(1)
+	rejected := 0
+	for _, stmt := range pn.Statements(1) {
+		if _, err := googlesql.ParseStatement(stmt, opts); err != nil {
+			rejected++
+		}
+	}
+	if rejected == 0 {
+		t.Error("GoogleSQL accepted every statement of a DuckDB plan")
+	}
+}
+
+func mustProject(t *testing.T) *config.Project {
+	p, err := config.Load("../../engine/plan/testdata/guards/idstitch.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,147 @@
+package dialects
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+func init() { register(Snowflake{}) }
+
+// Snowflake folds unquoted names to upper case. A name from the project file written the usual
+// way (lower case, letters, digits, _) is quoted in upper case, so that it names the same object as
+// the unquoted name would; any other name is quoted as written.
+type Snowflake struct{}
+
+func (Snowflake) Name() string { return "snowflake" }
+
+func (Snowflake) Supports(c Capability) bool {
+	return c == CaseInsensitiveNames
+}
+
+func (Snowflake) DefaultSchema() string { return "PUBLIC" }
+
+var plainName = regexp.MustCompile(`^[a-z_][a-z0-9_$]*$`)
+
+func (Snowflake) QuoteIdent(name string) string {
+	if plainName.MatchString(name) {
+		name = strings.ToUpper(name)
+	}
+	return quoteWith(name, '"')
+}
+
+func (s Snowflake) Table(schema, name string) string {
+	if schema == "" {
+		return s.QuoteIdent(name)
+	}
+	return s.QuoteIdent(schema) + "." + s.QuoteIdent(name)
+}
+
+func (s Snowflake) WorkTable(workSchema, name string) string { return s.Table(workSchema, name) }
+
+// String escapes backslashes too: Snowflake reads escape sequences in string literals, so a
+// regular expression such as '\s' would otherwise lose its backslash.
+func (Snowflake) String(v string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(v) + "'"
+}
+
+func (Snowflake) Type(t Type) string {
+	switch t {
+	case Int64:
+		return "BIGINT"
+	case Float64:
+		return "DOUBLE"
+	case Timestamp:
+		return "TIMESTAMP_NTZ"
+	case Bool:
+		return "BOOLEAN"
+	}
+	return "VARCHAR"
+}
+
+func (s Snowflake) Cast(expr string, t Type) string {
+	return fmt.Sprintf("CAST(%s AS %s)", expr, s.Type(t))
+}
+
+// Hash64 is Snowflake's HASH: a signed 64-bit hash of any number of arguments.
+func (Snowflake) Hash64(exprs ...string) string {
+	return fmt.Sprintf("HASH(%s)", strings.Join(exprs, ", "))
+}
+
+func (Snowflake) Priority(node string, round int) string {
+	return fmt.Sprintf("HASH(%s, %d)", node, round)
+}
+
+func (Snowflake) MinBy(value, key string) string { return fmt.Sprintf("MIN_BY(%s, %s)", value, key) }
+
+// Bytewise: Snowflake compares strings by bytes unless an account or column sets a collation.
+func (Snowflake) Bytewise(expr string) string { return expr }
+
+func (Snowflake) MD5Hex(expr string) string { return fmt.Sprintf("MD5(%s)", expr) }
+
+func (Snowflake) Concat(exprs ...string) string { return "(" + strings.Join(exprs, " || ") + ")" }
+
+func (Snowflake) StringAgg(expr, sep string) string {
+	return fmt.Sprintf("LISTAGG(%s, %s) WITHIN GROUP (ORDER BY %s)", expr, quoteWith(sep, '\''), expr)
+}
+
+// RegexpMatches searches: REGEXP_LIKE would have to match the whole value.
+func (Snowflake) RegexpMatches(expr, pattern string) string {
+	return fmt.Sprintf("(REGEXP_INSTR(%s, %s) > 0)", expr, pattern)
+}
+
+func (Snowflake) RegexpReplace(expr, pattern, replacement string) string {
+	return fmt.Sprintf("REGEXP_REPLACE(%s, %s, %s)", expr, pattern, replacement)
+}
+
+func (Snowflake) Now() string { return "SYSDATE()" }
+
+func (s Snowflake) CreateSchema(schema string) string {
+	return "CREATE SCHEMA IF NOT EXISTS " + s.QuoteIdent(schema)
+}
+
+// CreateWorkSchema makes the work schema TRANSIENT: no Fail-safe storage is paid for tables a
+// run rebuilds anyway.
+func (s Snowflake) CreateWorkSchema(schema string) string {
+	return "CREATE TRANSIENT SCHEMA IF NOT EXISTS " + s.QuoteIdent(schema)
+}
+
+func (Snowflake) CreateTableAs(table, query string, scratch bool) string {
+	kind := "TABLE"
+	if scratch {
+		kind = "TRANSIENT TABLE"
+	}
+	return "CREATE OR REPLACE " + kind + " " + table + " AS\n" + query
+}
+
+func (Snowflake) CreateIndex(name, table string, columns ...string) string { return "" }
+
+func (Snowflake) DropTable(table string) string { return "DROP TABLE IF EXISTS " + table }
+
+func (s Snowflake) RenameTable(table, newName string) string {
+	return "ALTER TABLE " + table + " RENAME TO " + s.QuoteIdent(newName)
+}
+
+// Publish swaps the new table with the published one in one metadata operation; Snowflake
+// commits DDL at once, so each table is swapped on its own.
+func (s Snowflake) Publish(next, final, finalName string) []string {
+	return []string{
+		"CREATE TABLE IF NOT EXISTS " + final + " LIKE " + next,
+		"ALTER TABLE " + final + " SWAP WITH " + next,
+		s.DropTable(next),
+	}
+}
+
+func (Snowflake) Begin() string  { return "BEGIN" }
+func (Snowflake) Commit() string { return "COMMIT" }
+
+func (s Snowflake) AddColumn(table, column string, t Type) string {
+	return fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", table, s.QuoteIdent(column), s.Type(t))
+}
+
+func (Snowflake) ColumnsQuery(schema, table string) (string, []any) {
+	return "SELECT column_name FROM information_schema.columns WHERE UPPER(table_schema) = UPPER(?) AND UPPER(table_name) = UPPER(?) ORDER BY ordinal_position",
+		[]any{schema, table}
+}
+
+func (Snowflake) Placeholder(n int) string { return fmt.Sprintf(":%d", n) }

@@ -1,0 +1,320 @@
+-- idstitch plan: project expressions, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage setup: schemas and the run history table
+CREATE SCHEMA IF NOT EXISTS "CUSTOMER_360";
+CREATE TRANSIENT SCHEMA IF NOT EXISTS "CUSTOMER_360_WORK";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."RUNS" (
+  run_id BIGINT,
+  project VARCHAR,
+  started_at TIMESTAMP_NTZ,
+  finished_at TIMESTAMP_NTZ,
+  status VARCHAR,
+  mode VARCHAR,
+  algorithm VARCHAR,
+  rows_read BIGINT,
+  nodes BIGINT,
+  edges BIGINT,
+  components BIGINT,
+  largest_component BIGINT,
+  rounds BIGINT,
+  stage_seconds VARCHAR,
+  error VARCHAR,
+  quarantined VARCHAR
+);
+ALTER TABLE "CUSTOMER_360"."RUNS" ADD COLUMN IF NOT EXISTS "QUARANTINED" VARCHAR;
+
+-- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
+-- source web (raw.web_events)
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."SRC_WEB" AS
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE HASH('user_id', v1) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE HASH('email', v2) END AS n2,
+  v3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE HASH('email', v3) END AS n3,
+  v4,
+  q4,
+  CASE WHEN v4 IS NULL OR q4 IS NOT NULL THEN NULL ELSE HASH('email', v4) END AS n4,
+  v5,
+  q5,
+  CASE WHEN v5 IS NULL OR q5 IS NOT NULL THEN NULL ELSE HASH('anonymous_id', v5) END AS n5
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1,
+    v2,
+    CAST(NULL AS VARCHAR) AS q2,
+    v3,
+    CAST(NULL AS VARCHAR) AS q3,
+    v4,
+    CAST(NULL AS VARCHAR) AS q4,
+    v5,
+    CAST(NULL AS VARCHAR) AS q5
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(r2, '') AS v2,
+      NULLIF(r3, '') AS v3,
+      NULLIF(r4, '') AS v4,
+      NULLIF(r5, '') AS v5
+    FROM (
+      SELECT
+        CAST("EventTime" AS TIMESTAMP_NTZ) AS ts,
+        NULLIF(CAST((lower(user_ref)) AS VARCHAR), '') AS r1,
+        NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r2,
+        NULLIF(CAST("BILLING_EMAIL" AS VARCHAR), '') AS r3,
+        NULLIF(CAST((coalesce(alt_email, '')) AS VARCHAR), '') AS r4,
+        NULLIF(CAST("anonymousId" AS VARCHAR), '') AS r5
+      FROM "RAW"."WEB_EVENTS"
+      WHERE (event_type <> 'test')
+    ) r
+  ) v
+) s;
+-- source crm (crm.Contacts)
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."SRC_CRM" AS
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE HASH('email', v1) END AS n1
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1
+    FROM (
+      SELECT
+        CAST("UPDATED_AT" AS TIMESTAMP_NTZ) AS ts,
+        NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r1
+      FROM "CRM"."Contacts"
+    ) r
+  ) v
+) s;
+
+-- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."NODES" AS
+SELECT node_id, id_type, id_value, type_rank,
+  MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
+FROM (
+  SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
+  FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
+  FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n3 AS node_id, 'email' AS id_type, v3 AS id_value, 1 AS type_rank, ts
+  FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n3 IS NOT NULL
+  UNION ALL SELECT n4 AS node_id, 'email' AS id_type, v4 AS id_value, 1 AS type_rank, ts
+  FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n4 IS NOT NULL
+  UNION ALL SELECT n5 AS node_id, 'anonymous_id' AS id_type, v5 AS id_value, 2 AS type_rank, ts
+  FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n5 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value, 1 AS type_rank, ts
+  FROM "CUSTOMER_360_WORK"."SRC_CRM" WHERE n1 IS NOT NULL
+) i
+GROUP BY node_id, id_type, id_value, type_rank;
+-- two distinct identifiers must never share a node id
+-- check: this count must be 0, else: two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)
+SELECT COUNT(*) FROM (
+  SELECT node_id FROM "CUSTOMER_360_WORK"."NODES" GROUP BY node_id HAVING COUNT(*) > 1
+) c;
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."EDGES" AS
+SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  LISTAGG(source, ',') WITHIN GROUP (ORDER BY source) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n2 AS b, ts, 'web' AS source
+    FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n3 AS b, ts, 'web' AS source
+    FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n4 AS b, ts, 'web' AS source
+    FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n5 AS b, ts, 'web' AS source
+    FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n5 IS NOT NULL AND n5 <> COALESCE(n1, n2, n3, n4, n5)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+) per_source
+GROUP BY a, b;
+
+-- ===== stage components: connected components by randomised contraction
+-- round 0: the graph's edges
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."CC_EDGES_0" AS
+SELECT e.a, e.b FROM "CUSTOMER_360_WORK"."EDGES" e;
+
+-- rounds 1 to 3; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."CC_MAP_1" AS
+SELECT v, MIN_BY(u, HASH(u, 1)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "CUSTOMER_360_WORK"."CC_EDGES_0"
+  UNION ALL SELECT b AS v, a AS u FROM "CUSTOMER_360_WORK"."CC_EDGES_0"
+  UNION ALL SELECT a AS v, a AS u FROM "CUSTOMER_360_WORK"."CC_EDGES_0"
+  UNION ALL SELECT b AS v, b AS u FROM "CUSTOMER_360_WORK"."CC_EDGES_0"
+) n
+GROUP BY v;
+-- round 1: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."CC_EDGES_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "CUSTOMER_360_WORK"."CC_EDGES_0" e
+JOIN "CUSTOMER_360_WORK"."CC_MAP_1" ma ON e.a = ma.v
+JOIN "CUSTOMER_360_WORK"."CC_MAP_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "CUSTOMER_360_WORK"."CC_EDGES_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."CC_MAP_2" AS
+SELECT v, MIN_BY(u, HASH(u, 2)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "CUSTOMER_360_WORK"."CC_EDGES_1"
+  UNION ALL SELECT b AS v, a AS u FROM "CUSTOMER_360_WORK"."CC_EDGES_1"
+  UNION ALL SELECT a AS v, a AS u FROM "CUSTOMER_360_WORK"."CC_EDGES_1"
+  UNION ALL SELECT b AS v, b AS u FROM "CUSTOMER_360_WORK"."CC_EDGES_1"
+) n
+GROUP BY v;
+-- round 2: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."CC_EDGES_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "CUSTOMER_360_WORK"."CC_EDGES_1" e
+JOIN "CUSTOMER_360_WORK"."CC_MAP_2" ma ON e.a = ma.v
+JOIN "CUSTOMER_360_WORK"."CC_MAP_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "CUSTOMER_360_WORK"."CC_EDGES_1";
+-- round 3: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."CC_MAP_3" AS
+SELECT v, MIN_BY(u, HASH(u, 3)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "CUSTOMER_360_WORK"."CC_EDGES_2"
+  UNION ALL SELECT b AS v, a AS u FROM "CUSTOMER_360_WORK"."CC_EDGES_2"
+  UNION ALL SELECT a AS v, a AS u FROM "CUSTOMER_360_WORK"."CC_EDGES_2"
+  UNION ALL SELECT b AS v, b AS u FROM "CUSTOMER_360_WORK"."CC_EDGES_2"
+) n
+GROUP BY v;
+-- round 3: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."CC_EDGES_3" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "CUSTOMER_360_WORK"."CC_EDGES_2" e
+JOIN "CUSTOMER_360_WORK"."CC_MAP_3" ma ON e.a = ma.v
+JOIN "CUSTOMER_360_WORK"."CC_MAP_3" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "CUSTOMER_360_WORK"."CC_EDGES_2";
+-- 3 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "CUSTOMER_360_WORK"."CC_EDGES_3";
+-- compose the 3 round maps, last to first
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."CC_REP_3" AS
+SELECT v, rep FROM "CUSTOMER_360_WORK"."CC_MAP_3";
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."CC_REP_2" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "CUSTOMER_360_WORK"."CC_MAP_2" m
+LEFT JOIN "CUSTOMER_360_WORK"."CC_REP_3" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "CUSTOMER_360_WORK"."CC_REP_3";
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."CC_REP_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "CUSTOMER_360_WORK"."CC_MAP_1" m
+LEFT JOIN "CUSTOMER_360_WORK"."CC_REP_2" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "CUSTOMER_360_WORK"."CC_REP_2";
+-- label: the smallest node id of the component, whatever the random choices
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."LABELS" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "CUSTOMER_360_WORK"."CC_REP_1";
+DROP TABLE IF EXISTS "CUSTOMER_360_WORK"."CC_REP_1";
+DROP TABLE IF EXISTS "CUSTOMER_360_WORK"."CC_EDGES_3";
+DROP TABLE IF EXISTS "CUSTOMER_360_WORK"."CC_MAP_1";
+DROP TABLE IF EXISTS "CUSTOMER_360_WORK"."CC_MAP_2";
+DROP TABLE IF EXISTS "CUSTOMER_360_WORK"."CC_MAP_3";
+
+-- ===== stage ids: one universal id per profile, from its anchor identifier
+-- every identifier in the graph with its profile
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."ASSIGN" AS
+SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
+  COALESCE(l.component, n.node_id) AS component
+FROM "CUSTOMER_360_WORK"."NODES" n
+LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON n.node_id = l.node_id;
+-- anchor: earliest first_seen, then type priority, then value
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."ANCHORS" AS
+SELECT component, id_type AS anchor_type, id_value AS anchor_value,
+  MD5(('salt''with quote' || '|' || id_type || '|' || id_value)) AS universal_id
+FROM (
+  SELECT component, id_type, id_value,
+    ROW_NUMBER() OVER (PARTITION BY component ORDER BY first_seen_at ASC NULLS LAST, type_rank, id_value) AS pos
+  FROM "CUSTOMER_360_WORK"."ASSIGN"
+) a
+WHERE pos = 1;
+-- every identifier with its universal id
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."GRAPH" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+FROM "CUSTOMER_360_WORK"."ASSIGN" n
+JOIN "CUSTOMER_360_WORK"."ANCHORS" a ON n.component = a.component;
+
+-- ===== stage outputs: output tables, built beside the published ones
+CREATE OR REPLACE TABLE "CUSTOMER_360"."ID_GRAPH__NEXT" AS
+SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "CUSTOMER_360_WORK"."GRAPH";
+CREATE OR REPLACE TABLE "CUSTOMER_360"."PROFILES__NEXT" AS
+WITH ranked AS (
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+  FROM "CUSTOMER_360_WORK"."ASSIGN"
+), per_type AS (
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM ranked
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS BIGINT) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'user_id' THEN n END), 0) AS BIGINT) AS "USER_ID_COUNT",
+    MAX(CASE WHEN id_type = 'user_id' THEN latest END) AS "LATEST_USER_ID",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'email' THEN n END), 0) AS BIGINT) AS "EMAIL_COUNT",
+    MAX(CASE WHEN id_type = 'email' THEN latest END) AS "LATEST_EMAIL",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'anonymous_id' THEN n END), 0) AS BIGINT) AS "ANONYMOUS_ID_COUNT",
+    MAX(CASE WHEN id_type = 'anonymous_id' THEN latest END) AS "LATEST_ANONYMOUS_ID"
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."USER_ID_COUNT", p."LATEST_USER_ID", p."EMAIL_COUNT", p."LATEST_EMAIL", p."ANONYMOUS_ID_COUNT", p."LATEST_ANONYMOUS_ID"
+FROM per_profile p
+JOIN "CUSTOMER_360_WORK"."ANCHORS" a ON p.component = a.component;
+CREATE OR REPLACE TABLE "CUSTOMER_360"."ID_EDGES__NEXT" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "CUSTOMER_360_WORK"."EDGES" e
+JOIN "CUSTOMER_360_WORK"."GRAPH" ga ON e.a = ga.node_id
+JOIN "CUSTOMER_360_WORK"."GRAPH" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "CUSTOMER_360"."ID_QUARANTINE__NEXT" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence
+  WHERE 1 = 0
+) q;
+
+-- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."ID_GRAPH" LIKE "CUSTOMER_360"."ID_GRAPH__NEXT";
+ALTER TABLE "CUSTOMER_360"."ID_GRAPH" SWAP WITH "CUSTOMER_360"."ID_GRAPH__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360"."ID_GRAPH__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."PROFILES" LIKE "CUSTOMER_360"."PROFILES__NEXT";
+ALTER TABLE "CUSTOMER_360"."PROFILES" SWAP WITH "CUSTOMER_360"."PROFILES__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360"."PROFILES__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."ID_EDGES" LIKE "CUSTOMER_360"."ID_EDGES__NEXT";
+ALTER TABLE "CUSTOMER_360"."ID_EDGES" SWAP WITH "CUSTOMER_360"."ID_EDGES__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360"."ID_EDGES__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."ID_QUARANTINE" LIKE "CUSTOMER_360"."ID_QUARANTINE__NEXT";
+ALTER TABLE "CUSTOMER_360"."ID_QUARANTINE" SWAP WITH "CUSTOMER_360"."ID_QUARANTINE__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360"."ID_QUARANTINE__NEXT";

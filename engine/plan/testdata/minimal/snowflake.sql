@@ -1,0 +1,247 @@
+-- idstitch plan: project minimal, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage setup: schemas and the run history table
+CREATE SCHEMA IF NOT EXISTS "IDENTITY";
+CREATE TRANSIENT SCHEMA IF NOT EXISTS "IDENTITY_WORK";
+CREATE TABLE IF NOT EXISTS "IDENTITY"."RUNS" (
+  run_id BIGINT,
+  project VARCHAR,
+  started_at TIMESTAMP_NTZ,
+  finished_at TIMESTAMP_NTZ,
+  status VARCHAR,
+  mode VARCHAR,
+  algorithm VARCHAR,
+  rows_read BIGINT,
+  nodes BIGINT,
+  edges BIGINT,
+  components BIGINT,
+  largest_component BIGINT,
+  rounds BIGINT,
+  stage_seconds VARCHAR,
+  error VARCHAR,
+  quarantined VARCHAR
+);
+ALTER TABLE "IDENTITY"."RUNS" ADD COLUMN IF NOT EXISTS "QUARANTINED" VARCHAR;
+
+-- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
+-- source signups (signups)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SRC_SIGNUPS" AS
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE HASH('email', v1) END AS n1
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1
+    FROM (
+      SELECT
+        CAST(NULL AS TIMESTAMP_NTZ) AS ts,
+        NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r1
+      FROM "SIGNUPS"
+    ) r
+  ) v
+) s;
+
+-- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."NODES" AS
+SELECT node_id, id_type, id_value, type_rank,
+  MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
+FROM (
+  SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value, 0 AS type_rank, ts
+  FROM "IDENTITY_WORK"."SRC_SIGNUPS" WHERE n1 IS NOT NULL
+) i
+GROUP BY node_id, id_type, id_value, type_rank;
+-- two distinct identifiers must never share a node id
+-- check: this count must be 0, else: two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)
+SELECT COUNT(*) FROM (
+  SELECT node_id FROM "IDENTITY_WORK"."NODES" GROUP BY node_id HAVING COUNT(*) > 1
+) c;
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES" AS
+SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  LISTAGG(source, ',') WITHIN GROUP (ORDER BY source) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS TIMESTAMP_NTZ) AS ts, CAST(NULL AS VARCHAR) AS source
+    WHERE 1 = 0
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+) per_source
+GROUP BY a, b;
+
+-- ===== stage components: connected components by randomised contraction
+-- round 0: the graph's edges
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_EDGES_0" AS
+SELECT e.a, e.b FROM "IDENTITY_WORK"."EDGES" e;
+
+-- rounds 1 to 3; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_MAP_1" AS
+SELECT v, MIN_BY(u, HASH(u, 1)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_0"
+  UNION ALL SELECT b AS v, a AS u FROM "IDENTITY_WORK"."CC_EDGES_0"
+  UNION ALL SELECT a AS v, a AS u FROM "IDENTITY_WORK"."CC_EDGES_0"
+  UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_0"
+) n
+GROUP BY v;
+-- round 1: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_EDGES_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "IDENTITY_WORK"."CC_EDGES_0" e
+JOIN "IDENTITY_WORK"."CC_MAP_1" ma ON e.a = ma.v
+JOIN "IDENTITY_WORK"."CC_MAP_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_MAP_2" AS
+SELECT v, MIN_BY(u, HASH(u, 2)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_1"
+  UNION ALL SELECT b AS v, a AS u FROM "IDENTITY_WORK"."CC_EDGES_1"
+  UNION ALL SELECT a AS v, a AS u FROM "IDENTITY_WORK"."CC_EDGES_1"
+  UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_1"
+) n
+GROUP BY v;
+-- round 2: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_EDGES_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "IDENTITY_WORK"."CC_EDGES_1" e
+JOIN "IDENTITY_WORK"."CC_MAP_2" ma ON e.a = ma.v
+JOIN "IDENTITY_WORK"."CC_MAP_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_1";
+-- round 3: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_MAP_3" AS
+SELECT v, MIN_BY(u, HASH(u, 3)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_2"
+  UNION ALL SELECT b AS v, a AS u FROM "IDENTITY_WORK"."CC_EDGES_2"
+  UNION ALL SELECT a AS v, a AS u FROM "IDENTITY_WORK"."CC_EDGES_2"
+  UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_2"
+) n
+GROUP BY v;
+-- round 3: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_EDGES_3" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "IDENTITY_WORK"."CC_EDGES_2" e
+JOIN "IDENTITY_WORK"."CC_MAP_3" ma ON e.a = ma.v
+JOIN "IDENTITY_WORK"."CC_MAP_3" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_2";
+-- 3 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "IDENTITY_WORK"."CC_EDGES_3";
+-- compose the 3 round maps, last to first
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_REP_3" AS
+SELECT v, rep FROM "IDENTITY_WORK"."CC_MAP_3";
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_REP_2" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "IDENTITY_WORK"."CC_MAP_2" m
+LEFT JOIN "IDENTITY_WORK"."CC_REP_3" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_REP_3";
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_REP_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "IDENTITY_WORK"."CC_MAP_1" m
+LEFT JOIN "IDENTITY_WORK"."CC_REP_2" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_REP_2";
+-- label: the smallest node id of the component, whatever the random choices
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LABELS" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "IDENTITY_WORK"."CC_REP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_REP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_3";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_2";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_3";
+
+-- ===== stage ids: one universal id per profile, from its anchor identifier
+-- every identifier in the graph with its profile
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ASSIGN" AS
+SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
+  COALESCE(l.component, n.node_id) AS component
+FROM "IDENTITY_WORK"."NODES" n
+LEFT JOIN "IDENTITY_WORK"."LABELS" l ON n.node_id = l.node_id;
+-- anchor: earliest first_seen, then type priority, then value
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ANCHORS" AS
+SELECT component, id_type AS anchor_type, id_value AS anchor_value,
+  MD5(('minimal' || '|' || id_type || '|' || id_value)) AS universal_id
+FROM (
+  SELECT component, id_type, id_value,
+    ROW_NUMBER() OVER (PARTITION BY component ORDER BY first_seen_at ASC NULLS LAST, type_rank, id_value) AS pos
+  FROM "IDENTITY_WORK"."ASSIGN"
+) a
+WHERE pos = 1;
+-- every identifier with its universal id
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+FROM "IDENTITY_WORK"."ASSIGN" n
+JOIN "IDENTITY_WORK"."ANCHORS" a ON n.component = a.component;
+
+-- ===== stage outputs: output tables, built beside the published ones
+CREATE OR REPLACE TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
+SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "IDENTITY_WORK"."GRAPH";
+CREATE OR REPLACE TABLE "IDENTITY"."PROFILES__NEXT" AS
+WITH ranked AS (
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+  FROM "IDENTITY_WORK"."ASSIGN"
+), per_type AS (
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM ranked
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS BIGINT) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'email' THEN n END), 0) AS BIGINT) AS "EMAIL_COUNT",
+    MAX(CASE WHEN id_type = 'email' THEN latest END) AS "LATEST_EMAIL"
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."EMAIL_COUNT", p."LATEST_EMAIL"
+FROM per_profile p
+JOIN "IDENTITY_WORK"."ANCHORS" a ON p.component = a.component;
+CREATE OR REPLACE TABLE "IDENTITY"."ID_EDGES__NEXT" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "IDENTITY_WORK"."EDGES" e
+JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
+JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence
+  WHERE 1 = 0
+) q;
+
+-- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
+CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_GRAPH" LIKE "IDENTITY"."ID_GRAPH__NEXT";
+ALTER TABLE "IDENTITY"."ID_GRAPH" SWAP WITH "IDENTITY"."ID_GRAPH__NEXT";
+DROP TABLE IF EXISTS "IDENTITY"."ID_GRAPH__NEXT";
+CREATE TABLE IF NOT EXISTS "IDENTITY"."PROFILES" LIKE "IDENTITY"."PROFILES__NEXT";
+ALTER TABLE "IDENTITY"."PROFILES" SWAP WITH "IDENTITY"."PROFILES__NEXT";
+DROP TABLE IF EXISTS "IDENTITY"."PROFILES__NEXT";
+CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_EDGES" LIKE "IDENTITY"."ID_EDGES__NEXT";
+ALTER TABLE "IDENTITY"."ID_EDGES" SWAP WITH "IDENTITY"."ID_EDGES__NEXT";
+DROP TABLE IF EXISTS "IDENTITY"."ID_EDGES__NEXT";
+CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_QUARANTINE" LIKE "IDENTITY"."ID_QUARANTINE__NEXT";
+ALTER TABLE "IDENTITY"."ID_QUARANTINE" SWAP WITH "IDENTITY"."ID_QUARANTINE__NEXT";
+DROP TABLE IF EXISTS "IDENTITY"."ID_QUARANTINE__NEXT";
