@@ -47,6 +47,15 @@ type Warehouse struct {
 	Type   string `yaml:"type"`
 	Path   string `yaml:"path"`
 	DSNEnv string `yaml:"dsn_env"`
+	// Snowflake: the account and user, the virtual warehouse, role and database, and the names of
+	// the environment variables holding a password or a PEM private key (key-pair auth).
+	Account          string `yaml:"account"`
+	User             string `yaml:"user"`
+	VirtualWarehouse string `yaml:"virtual_warehouse"`
+	Role             string `yaml:"role"`
+	Database         string `yaml:"database"`
+	PasswordEnv      string `yaml:"password_env"`
+	PrivateKeyEnv    string `yaml:"private_key_env"`
 }
 
 // Output says where the published tables go.
@@ -409,6 +418,15 @@ func (c *checker) checkWarehouse(p *Project) {
 		}
 	} else if w.Type == "postgres" && w.DSNEnv == "" {
 		c.fail(c.line("warehouse"), "warehouse.dsn_env", "missing; name the environment variable that holds the connection string (secrets never go in the project file)")
+	} else if w.Type == "snowflake" {
+		for _, k := range []struct{ key, v string }{{"account", w.Account}, {"user", w.User}, {"database", w.Database}} {
+			if k.v == "" {
+				c.fail(c.line("warehouse"), "warehouse."+k.key, "missing; Snowflake needs account, user and database")
+			}
+		}
+		if w.PasswordEnv == "" && w.PrivateKeyEnv == "" {
+			c.fail(c.line("warehouse"), "warehouse.password_env", "missing; name the environment variable holding the password, or use private_key_env for key-pair authentication")
+		}
 	}
 }
 

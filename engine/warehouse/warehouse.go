@@ -4,18 +4,24 @@ package warehouse
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/connectors/duckdb"
 	"github.com/idstitch/idstitch/connectors/postgres"
+	"github.com/idstitch/idstitch/connectors/snowflake"
 	"github.com/idstitch/idstitch/engine/config"
 )
 
 // Open connects to the project's warehouse.
 func Open(ctx context.Context, p *config.Project) (connectors.Conn, error) {
-	switch p.Warehouse.Type {
+	w := p.Warehouse
+	switch w.Type {
 	case "duckdb":
 		c, err := duckdb.Open(ctx, p.DuckDBPath(), false)
 		if err != nil {
@@ -32,6 +38,43 @@ func Open(ctx context.Context, p *config.Project) (connectors.Conn, error) {
 			return nil, fmt.Errorf("cannot connect to the Postgres server given by $%s (warehouse.dsn_env in %s); check that it is running and the connection string is right (%w)", p.Warehouse.DSNEnv, p.File, err)
 		}
 		return c, nil
+	case "snowflake":
+		cfg := snowflake.Config{Account: w.Account, User: w.User, Warehouse: w.VirtualWarehouse, Role: w.Role, Database: w.Database,
+			Schema: p.Output.Schema, QueryTag: "idstitch:" + p.Project}
+		if w.PrivateKeyEnv != "" {
+			key, err := privateKey(os.Getenv(w.PrivateKeyEnv))
+			if err != nil {
+				return nil, fmt.Errorf("the environment variable %s named by warehouse.private_key_env in %s: %v", w.PrivateKeyEnv, p.File, err)
+			}
+			cfg.PrivateKey = key
+		} else if cfg.Password = os.Getenv(w.PasswordEnv); cfg.Password == "" {
+			return nil, fmt.Errorf("the environment variable %s named by warehouse.password_env in %s is not set; export it with the Snowflake password", w.PasswordEnv, p.File)
+		}
+		c, err := snowflake.Open(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("cannot connect to Snowflake account %s as %s (warehouse in %s); check the account, user and credentials (%w)", w.Account, w.User, p.File, err)
+		}
+		return c, nil
 	}
-	return nil, fmt.Errorf("warehouse.type %q in %s: connecting to it is not built yet; use duckdb or postgres, or `idstitch compile --dialect %s` to see the SQL", p.Warehouse.Type, p.File, p.Warehouse.Type)
+	return nil, fmt.Errorf("warehouse.type %q in %s: connecting to it is not built yet; use duckdb, postgres or snowflake, or `idstitch compile --dialect %s` to see the SQL", p.Warehouse.Type, p.File, p.Warehouse.Type)
+}
+
+// privateKey parses a PEM-encoded PKCS#8 RSA key, the form Snowflake's key-pair authentication uses.
+func privateKey(text string) (*rsa.PrivateKey, error) {
+	if text == "" {
+		return nil, errors.New("it is not set; export it with the PEM private key")
+	}
+	block, _ := pem.Decode([]byte(text))
+	if block == nil {
+		return nil, errors.New("it does not hold a PEM block")
+	}
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("it does not hold a PKCS#8 private key: %v", err)
+	}
+	rsaKey, ok := key.(*rsa.PrivateKey)
+	if !ok {
+		return nil, errors.New("the key is not an RSA key")
+	}
+	return rsaKey, nil
 }

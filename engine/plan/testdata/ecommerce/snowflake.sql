@@ -7,8 +7,8 @@ CREATE TRANSIENT SCHEMA IF NOT EXISTS "IDENTITY_WORK";
 CREATE TABLE IF NOT EXISTS "IDENTITY"."RUNS" (
   run_id BIGINT,
   project VARCHAR,
-  started_at TIMESTAMP_NTZ,
-  finished_at TIMESTAMP_NTZ,
+  started_at TIMESTAMP,
+  finished_at TIMESTAMP,
   status VARCHAR,
   mode VARCHAR,
   algorithm VARCHAR,
@@ -61,7 +61,7 @@ FROM (
       NULLIF(r4, '') AS v4
     FROM (
       SELECT
-        CAST("TS" AS TIMESTAMP_NTZ) AS ts,
+        CAST("TS" AS TIMESTAMP) AS ts,
         NULLIF(CAST("USER_ID" AS VARCHAR), '') AS r1,
         NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r2,
         NULLIF(CAST("DEVICE_ID" AS VARCHAR), '') AS r3,
@@ -106,7 +106,7 @@ FROM (
       NULLIF(CASE WHEN REGEXP_REPLACE(r4, '[^0-9]', '') = '' THEN NULL WHEN TRIM(r4) LIKE '+%' THEN ('+' || REGEXP_REPLACE(r4, '[^0-9]', '')) WHEN REGEXP_REPLACE(r4, '[^0-9]', '') LIKE '00%' THEN ('+' || SUBSTR(REGEXP_REPLACE(r4, '[^0-9]', ''), 3)) WHEN REGEXP_REPLACE(r4, '[^0-9]', '') LIKE '1%' AND LENGTH(REGEXP_REPLACE(r4, '[^0-9]', '')) >= 11 THEN ('+' || REGEXP_REPLACE(r4, '[^0-9]', '')) ELSE ('+1' || LTRIM(REGEXP_REPLACE(r4, '[^0-9]', ''), '0')) END, '') AS v4
     FROM (
       SELECT
-        CAST("TS" AS TIMESTAMP_NTZ) AS ts,
+        CAST("TS" AS TIMESTAMP) AS ts,
         NULLIF(CAST("USER_ID" AS VARCHAR), '') AS r1,
         NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r2,
         NULLIF(CAST("BILLING_EMAIL" AS VARCHAR), '') AS r3,
@@ -145,7 +145,7 @@ FROM (
       NULLIF(CASE WHEN REGEXP_REPLACE(r3, '[^0-9]', '') = '' THEN NULL WHEN TRIM(r3) LIKE '+%' THEN ('+' || REGEXP_REPLACE(r3, '[^0-9]', '')) WHEN REGEXP_REPLACE(r3, '[^0-9]', '') LIKE '00%' THEN ('+' || SUBSTR(REGEXP_REPLACE(r3, '[^0-9]', ''), 3)) WHEN REGEXP_REPLACE(r3, '[^0-9]', '') LIKE '1%' AND LENGTH(REGEXP_REPLACE(r3, '[^0-9]', '')) >= 11 THEN ('+' || REGEXP_REPLACE(r3, '[^0-9]', '')) ELSE ('+1' || LTRIM(REGEXP_REPLACE(r3, '[^0-9]', ''), '0')) END, '') AS v3
     FROM (
       SELECT
-        CAST("UPDATED_AT" AS TIMESTAMP_NTZ) AS ts,
+        CAST("UPDATED_AT" AS TIMESTAMP) AS ts,
         NULLIF(CAST("USER_ID" AS VARCHAR), '') AS r1,
         NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r2,
         NULLIF(CAST("PHONE" AS VARCHAR), '') AS r3

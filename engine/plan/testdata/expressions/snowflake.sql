@@ -7,8 +7,8 @@ CREATE TRANSIENT SCHEMA IF NOT EXISTS "CUSTOMER_360_WORK";
 CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."RUNS" (
   run_id BIGINT,
   project VARCHAR,
-  started_at TIMESTAMP_NTZ,
-  finished_at TIMESTAMP_NTZ,
+  started_at TIMESTAMP,
+  finished_at TIMESTAMP,
   status VARCHAR,
   mode VARCHAR,
   algorithm VARCHAR,
@@ -67,7 +67,7 @@ FROM (
       NULLIF(r5, '') AS v5
     FROM (
       SELECT
-        CAST("EventTime" AS TIMESTAMP_NTZ) AS ts,
+        CAST("EventTime" AS TIMESTAMP) AS ts,
         NULLIF(CAST((lower(user_ref)) AS VARCHAR), '') AS r1,
         NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r2,
         NULLIF(CAST("BILLING_EMAIL" AS VARCHAR), '') AS r3,
@@ -96,7 +96,7 @@ FROM (
       NULLIF(r1, '') AS v1
     FROM (
       SELECT
-        CAST("UPDATED_AT" AS TIMESTAMP_NTZ) AS ts,
+        CAST("UPDATED_AT" AS TIMESTAMP) AS ts,
         NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r1
       FROM "CRM"."Contacts"
     ) r

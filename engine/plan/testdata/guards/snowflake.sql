@@ -7,8 +7,8 @@ CREATE TRANSIENT SCHEMA IF NOT EXISTS "IDENTITY_WORK";
 CREATE TABLE IF NOT EXISTS "IDENTITY"."RUNS" (
   run_id BIGINT,
   project VARCHAR,
-  started_at TIMESTAMP_NTZ,
-  finished_at TIMESTAMP_NTZ,
+  started_at TIMESTAMP,
+  finished_at TIMESTAMP,
   status VARCHAR,
   mode VARCHAR,
   algorithm VARCHAR,
@@ -61,7 +61,7 @@ FROM (
       NULLIF(r4, '') AS v4
     FROM (
       SELECT
-        CAST("TS" AS TIMESTAMP_NTZ) AS ts,
+        CAST("TS" AS TIMESTAMP) AS ts,
         NULLIF(CAST("USER_ID" AS VARCHAR), '') AS r1,
         NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r2,
         NULLIF(CAST("DEVICE_ID" AS VARCHAR), '') AS r3,
@@ -106,7 +106,7 @@ FROM (
       NULLIF(ltrim((REGEXP_REPLACE(r4, '[^0-9]', '')), '0'), '') AS v4
     FROM (
       SELECT
-        CAST("TS" AS TIMESTAMP_NTZ) AS ts,
+        CAST("TS" AS TIMESTAMP) AS ts,
         NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r1,
         NULLIF(CAST("BILLING_EMAIL" AS VARCHAR), '') AS r2,
         NULLIF(CAST("PHONE" AS VARCHAR), '') AS r3,

@@ -7,8 +7,8 @@ CREATE TRANSIENT SCHEMA IF NOT EXISTS "IDENTITY_WORK";
 CREATE TABLE IF NOT EXISTS "IDENTITY"."RUNS" (
   run_id BIGINT,
   project VARCHAR,
-  started_at TIMESTAMP_NTZ,
-  finished_at TIMESTAMP_NTZ,
+  started_at TIMESTAMP,
+  finished_at TIMESTAMP,
   status VARCHAR,
   mode VARCHAR,
   algorithm VARCHAR,
@@ -43,7 +43,7 @@ FROM (
       NULLIF(r1, '') AS v1
     FROM (
       SELECT
-        CAST(NULL AS TIMESTAMP_NTZ) AS ts,
+        CAST(NULL AS TIMESTAMP) AS ts,
         NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r1
       FROM "SIGNUPS"
     ) r
@@ -72,7 +72,7 @@ SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_se
 FROM (
   SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
   FROM (
-    SELECT CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS TIMESTAMP_NTZ) AS ts, CAST(NULL AS VARCHAR) AS source
+    SELECT CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS TIMESTAMP) AS ts, CAST(NULL AS VARCHAR) AS source
     WHERE 1 = 0
   ) e
   GROUP BY LEAST(a, b), GREATEST(a, b), source
