@@ -56,6 +56,14 @@ type Warehouse struct {
 	Database         string `yaml:"database"`
 	PasswordEnv      string `yaml:"password_env"`
 	PrivateKeyEnv    string `yaml:"private_key_env"`
+	// BigQuery: the project and location of the jobs, the environment variable holding the path
+	// of a service-account key file (default: Application Default Credentials), a cap on the
+	// bytes any query may bill, and labels set on every job.
+	ProjectID          string            `yaml:"project"`
+	Location           string            `yaml:"location"`
+	CredentialsEnv     string            `yaml:"credentials_env"`
+	MaximumBytesBilled int64             `yaml:"maximum_bytes_billed"`
+	Labels             map[string]string `yaml:"labels"`
 }
 
 // Output says where the published tables go.
@@ -427,6 +435,8 @@ func (c *checker) checkWarehouse(p *Project) {
 		if w.PasswordEnv == "" && w.PrivateKeyEnv == "" {
 			c.fail(c.line("warehouse"), "warehouse.password_env", "missing; name the environment variable holding the password, or use private_key_env for key-pair authentication")
 		}
+	} else if w.Type == "bigquery" && w.ProjectID == "" {
+		c.fail(c.line("warehouse"), "warehouse.project", "missing; name the Google Cloud project that runs the jobs")
 	}
 }
 

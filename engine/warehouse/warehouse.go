@@ -12,6 +12,7 @@ import (
 	"os"
 
 	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/connectors/bigquery"
 	"github.com/idstitch/idstitch/connectors/duckdb"
 	"github.com/idstitch/idstitch/connectors/postgres"
 	"github.com/idstitch/idstitch/connectors/snowflake"
@@ -55,8 +56,24 @@ func Open(ctx context.Context, p *config.Project) (connectors.Conn, error) {
 			return nil, fmt.Errorf("cannot connect to Snowflake account %s as %s (warehouse in %s); check the account, user and credentials (%w)", w.Account, w.User, p.File, err)
 		}
 		return c, nil
+	case "bigquery":
+		cfg := bigquery.Config{Project: w.ProjectID, Location: w.Location, MaxBytesBilled: w.MaximumBytesBilled,
+			Labels: map[string]string{"tool": "idstitch", "project": p.Project}}
+		for k, v := range w.Labels {
+			cfg.Labels[k] = v
+		}
+		if w.CredentialsEnv != "" {
+			if cfg.CredentialsFile = os.Getenv(w.CredentialsEnv); cfg.CredentialsFile == "" {
+				return nil, fmt.Errorf("the environment variable %s named by warehouse.credentials_env in %s is not set; export it with the path of the service-account key file", w.CredentialsEnv, p.File)
+			}
+		}
+		c, err := bigquery.Open(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("cannot create a BigQuery client for project %s (warehouse in %s); check the credentials (%w)", w.ProjectID, p.File, err)
+		}
+		return c, nil
 	}
-	return nil, fmt.Errorf("warehouse.type %q in %s: connecting to it is not built yet; use duckdb, postgres or snowflake, or `idstitch compile --dialect %s` to see the SQL", p.Warehouse.Type, p.File, p.Warehouse.Type)
+	return nil, fmt.Errorf("warehouse.type %q in %s: this warehouse type has no connector; use duckdb, postgres, snowflake or bigquery", p.Warehouse.Type, p.File)
 }
 
 // privateKey parses a PEM-encoded PKCS#8 RSA key, the form Snowflake's key-pair authentication uses.

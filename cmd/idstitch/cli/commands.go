@@ -125,12 +125,16 @@ func runCompile(ctx context.Context, e *env, args []string) error {
 	dialect := fs.String("dialect", "", "warehouse to compile for ("+strings.Join(dialects.Names(), ", ")+"); default the project's")
 	rounds := fs.Int("rounds", plan.DefaultScriptRounds, "contraction rounds to unroll in the script")
 	algorithm := fs.String("algorithm", "contraction", "components algorithm: contraction, or labelprop (benchmark baseline)")
+	dryRun := fs.Bool("dry-run", false, "BigQuery: ask the project's warehouse what each statement would scan, without running it")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	p, err := loadProject(*path)
 	if err != nil {
 		return err
+	}
+	if *dryRun {
+		return dryRunPlan(ctx, e, p, *rounds)
 	}
 	name := p.Warehouse.Type
 	if *dialect != "" {
@@ -153,6 +157,47 @@ func runCompile(ctx context.Context, e *env, args []string) error {
 	}
 	_, err = io.WriteString(e.stdout, pn.Script(*rounds))
 	return err
+}
+
+// dryRunner is a warehouse that can price a statement without running it (BigQuery).
+type dryRunner interface {
+	DryRun(ctx context.Context, query string) (int64, error)
+}
+
+// dryRunPlan prints the plan with, before each statement, the bytes the warehouse says it would
+// scan. Statements that read tables the run itself creates cannot be priced before those exist;
+// they say so.
+func dryRunPlan(ctx context.Context, e *env, p *config.Project, rounds int) error {
+	conn, err := warehouse.Open(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	dr, ok := conn.(dryRunner)
+	if !ok {
+		return usageError{msg: fmt.Sprintf("compile --dry-run: %s cannot price statements without running them; dry runs are a BigQuery feature", p.Warehouse.Type)}
+	}
+	pl, err := plan.New(p, conn.Dialect(), "")
+	if err != nil {
+		return err
+	}
+	pn, err := pl.Plan(0)
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, stmt := range pn.Statements(rounds) {
+		if n, err := dr.DryRun(ctx, stmt); err != nil {
+			first, _, _ := strings.Cut(err.Error(), "\n")
+			fmt.Fprintf(e.stdout, "-- cannot price before the run creates its inputs: %s\n", first)
+		} else {
+			total += n
+			fmt.Fprintf(e.stdout, "-- would scan %s bytes\n", thousands(n))
+		}
+		fmt.Fprintf(e.stdout, "%s;\n", stmt)
+	}
+	fmt.Fprintf(e.stdout, "-- priced statements would scan %s bytes in all\n", thousands(total))
+	return nil
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {
