@@ -47,7 +47,7 @@ var commands = []command{
 	{name: "serve", summary: "run the schedule and serve the HTTP API (lookups, profiles, runs, metrics)", run: runServe},
 	{name: "lookup", summary: "print the profile of an identifier (TYPE=VALUE) as JSON", run: runLookup},
 	{name: "profile", summary: "print one profile by universal id as JSON", run: runProfile},
-	{name: "explain", summary: "show the evidence linking two identifiers", later: true},
+	{name: "explain", summary: "print the shortest chain of evidence linking two identifiers, or why there is none", run: runExplain},
 	{name: "lookml", summary: "write LookML views for the output tables", later: true},
 	{name: "report", summary: "write an HTML report of the latest runs", later: true},
 }

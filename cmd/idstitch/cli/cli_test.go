@@ -435,3 +435,77 @@ func TestLookupLoadTest(t *testing.T) {
 		t.Fatalf("bench --lookup: %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestExplain checks the chain `explain` prints against id_edges: it starts and ends at the two
+// identifiers, each link follows the last, and each is a published link of the profile.
+func TestExplain(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errs := do(t, "demo", "--dir", dir, "--persons", "500", "--quiet"); code != 0 {
+		t.Fatalf("demo: %s%s", out, errs)
+	}
+	conn, err := duckdb.Open(context.Background(), filepath.Join(dir, "demo.duckdb"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edges := map[string]bool{}
+	rows, err := conn.DB().Query("SELECT id_type_a || ':' || id_value_a, id_type_b || ':' || id_value_b FROM identity.id_edges")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var a, b string
+		rows.Scan(&a, &b)
+		edges[a+" "+b], edges[b+" "+a] = true, true
+	}
+	rows.Close()
+	// Two identifiers of one large profile that are not linked directly, and one of another profile.
+	var uid, other string
+	conn.DB().QueryRow("SELECT universal_id FROM identity.profiles ORDER BY identifiers DESC, universal_id LIMIT 1").Scan(&uid)
+	conn.DB().QueryRow("SELECT universal_id FROM identity.profiles WHERE universal_id <> ? AND identifiers > 1 ORDER BY universal_id LIMIT 1", uid).Scan(&other)
+	var ids []string
+	rows, _ = conn.DB().Query("SELECT id_type || '=' || id_value FROM identity.id_graph WHERE universal_id = ? ORDER BY id_type, id_value", uid)
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		ids = append(ids, s)
+	}
+	rows.Close()
+	var foreign string
+	conn.DB().QueryRow("SELECT id_type || '=' || id_value FROM identity.id_graph WHERE universal_id = ? LIMIT 1", other).Scan(&foreign)
+	conn.Close()
+	key := func(s string) string { return strings.Replace(s, "=", ":", 1) }
+	var a, b string
+	for _, x := range ids {
+		for _, y := range ids {
+			if x != y && !edges[key(x)+" "+key(y)] {
+				a, b = x, y
+			}
+		}
+	}
+	if a == "" {
+		t.Fatalf("profile %s (%d identifiers) has no pair without a direct link", uid, len(ids))
+	}
+	code, out, errs := do(t, "explain", "-c", filepath.Join(dir, "idstitch.yaml"), a, b)
+	if code != 0 {
+		t.Fatalf("explain: %d %s", code, errs)
+	}
+	var ex struct {
+		Linked bool
+		Chain  []struct{ From, To string }
+	}
+	if err := json.Unmarshal([]byte(out), &ex); err != nil || !ex.Linked || len(ex.Chain) < 2 {
+		t.Fatalf("explain %s %s: %v\n%s", a, b, err, out)
+	}
+	if ex.Chain[0].From != key(a) || ex.Chain[len(ex.Chain)-1].To != key(b) {
+		t.Fatalf("chain does not run from %s to %s:\n%s", a, b, out)
+	}
+	for i, l := range ex.Chain {
+		if !edges[l.From+" "+l.To] || (i > 0 && ex.Chain[i-1].To != l.From) {
+			t.Fatalf("link %d (%s - %s) is not a published link following the last:\n%s", i, l.From, l.To, out)
+		}
+	}
+	code, out, _ = do(t, "explain", "-c", filepath.Join(dir, "idstitch.yaml"), a, foreign)
+	if code != 0 || !strings.Contains(out, "different profiles") {
+		t.Fatalf("explain across profiles: %d\n%s", code, out)
+	}
+}

@@ -118,3 +118,20 @@ func projectPlanner(path string) (*config.Project, *plan.Planner, error) {
 	pl, err := plan.New(p, d, "")
 	return p, pl, err
 }
+
+func runExplain(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "explain", "[-c idstitch.yaml] TYPE=VALUE TYPE=VALUE",
+		"Prints, as JSON, the shortest chain of evidence linking two identifiers (each link with its sources,\nrow count and first/last seen), or why they are not linked.")
+	path := configFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 || !strings.Contains(fs.Arg(0), "=") || !strings.Contains(fs.Arg(1), "=") {
+		return usageError{msg: "explain takes two identifiers as TYPE=VALUE TYPE=VALUE, e.g. idstitch explain email=ann@example.com user_id=u1"}
+	}
+	ta, va, _ := strings.Cut(fs.Arg(0), "=")
+	tb, vb, _ := strings.Cut(fs.Arg(1), "=")
+	return readOutputs(ctx, e, *path, func(svc lookup.Service, conn connectors.Conn) (any, error) {
+		return svc.Explain(ctx, conn, ta, va, tb, vb)
+	})
+}
