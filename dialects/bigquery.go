@@ -73,6 +73,18 @@ func (BigQuery) MinBy(value, key string) string {
 // Bytewise: GoogleSQL compares strings by bytes unless a collation is set.
 func (BigQuery) Bytewise(expr string) string { return expr }
 
+func (BigQuery) FirstBy(value, order, cond string, last bool) string {
+	dir := ""
+	if last {
+		dir = " DESC"
+	}
+	return fmt.Sprintf("ARRAY_AGG(IF(%s, %s, NULL) IGNORE NULLS ORDER BY %s%s LIMIT 1)[SAFE_OFFSET(0)]", cond, value, order, dir)
+}
+
+func (BigQuery) DaysAgo(n int) string {
+	return fmt.Sprintf("TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL %d DAY)", n)
+}
+
 func (BigQuery) MD5Hex(expr string) string { return fmt.Sprintf("TO_HEX(MD5(%s))", expr) }
 
 func (BigQuery) Concat(exprs ...string) string { return "CONCAT(" + strings.Join(exprs, ", ") + ")" }

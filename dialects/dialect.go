@@ -74,6 +74,11 @@ type Dialect interface {
 	// MinBy is the value of `value` on the row where `key` is smallest within a group; both
 	// are BIGINT.
 	MinBy(value, key string) string
+	// FirstBy is the aggregate value of `value` on the row with the smallest `order` (the largest
+	// with last) among the rows of a group where cond holds.
+	FirstBy(value, order, cond string, last bool) string
+	// DaysAgo is the timestamp n days before the statement runs, comparable with TIMESTAMP columns.
+	DaysAgo(n int) string
 	// Bytewise makes an ORDER BY on a text expression compare bytes, not the locale's collation,
 	// so that ties between values break the same way on every warehouse.
 	Bytewise(expr string) string

@@ -70,6 +70,18 @@ func (d DuckDB) Priority(node string, round int) string {
 // Bytewise: DuckDB's default collation already compares bytes.
 func (DuckDB) Bytewise(expr string) string { return expr }
 
+func (DuckDB) FirstBy(value, order, cond string, last bool) string {
+	f := "arg_min"
+	if last {
+		f = "arg_max"
+	}
+	return fmt.Sprintf("%s(%s, %s) FILTER (WHERE %s)", f, value, order, cond)
+}
+
+func (DuckDB) DaysAgo(n int) string {
+	return fmt.Sprintf("(CAST(current_timestamp AS TIMESTAMP) - INTERVAL '%d days')", n)
+}
+
 func (DuckDB) MD5Hex(expr string) string { return fmt.Sprintf("md5(%s)", expr) }
 
 func (DuckDB) Concat(exprs ...string) string { return "(" + strings.Join(exprs, " || ") + ")" }

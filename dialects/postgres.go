@@ -73,6 +73,16 @@ func (Postgres) MinBy(value, key string) string {
 
 func (Postgres) Bytewise(expr string) string { return expr + ` COLLATE "C"` }
 
+func (Postgres) FirstBy(value, order, cond string, last bool) string {
+	dir := ""
+	if last {
+		dir = " DESC"
+	}
+	return fmt.Sprintf("(ARRAY_AGG(%s ORDER BY %s%s) FILTER (WHERE %s))[1]", value, order, dir, cond)
+}
+
+func (Postgres) DaysAgo(n int) string { return fmt.Sprintf("(LOCALTIMESTAMP - INTERVAL '%d days')", n) }
+
 func (Postgres) MD5Hex(expr string) string { return fmt.Sprintf("md5(%s)", expr) }
 
 func (Postgres) Concat(exprs ...string) string { return "(" + strings.Join(exprs, " || ") + ")" }

@@ -79,6 +79,17 @@ func (Snowflake) MinBy(value, key string) string { return fmt.Sprintf("MIN_BY(%s
 // Bytewise: Snowflake compares strings by bytes unless an account or column sets a collation.
 func (Snowflake) Bytewise(expr string) string { return expr }
 
+// FirstBy relies on MIN_BY/MAX_BY skipping rows whose key is NULL.
+func (Snowflake) FirstBy(value, order, cond string, last bool) string {
+	f := "MIN_BY"
+	if last {
+		f = "MAX_BY"
+	}
+	return fmt.Sprintf("%s(%s, IFF(%s, %s, NULL))", f, value, cond, order)
+}
+
+func (Snowflake) DaysAgo(n int) string { return fmt.Sprintf("DATEADD(day, -%d, SYSDATE())", n) }
+
 func (Snowflake) MD5Hex(expr string) string { return fmt.Sprintf("MD5(%s)", expr) }
 
 func (Snowflake) Concat(exprs ...string) string { return "(" + strings.Join(exprs, " || ") + ")" }

@@ -206,14 +206,17 @@ func (p *Project) AnonymousTypes() []string {
 	return out
 }
 
-// Trait is a profile column computed by the warehouse.
+// Trait is a profile column computed by the warehouse from one source's rows.
 type Trait struct {
 	Name   string `yaml:"name"`
 	Source string `yaml:"source"`
 	Agg    string `yaml:"agg"`
 	Expr   string `yaml:"expr"`
 	Filter string `yaml:"filter"`
+	// Window keeps rows of the last N days before the run, written as "90d".
 	Window string `yaml:"window"`
+	// WindowDays is Window in days; 0 is no window.
+	WindowDays int `yaml:"-"`
 }
 
 // Audience is a named condition over profile columns.
@@ -319,6 +322,11 @@ func yamlError(file string, err error) error {
 	}
 	return &Error{File: file, Line: line, Msg: msg}
 }
+
+var windowPattern = regexp.MustCompile(`^([1-9][0-9]{0,4})d$`)
+
+// reserved are the profile columns every project has.
+var reserved = map[string]bool{"universal_id": true, "first_seen_at": true, "last_seen_at": true, "identifiers": true}
 
 var digitsOnly = regexp.MustCompile(`^[0-9]{1,4}$`)
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
@@ -576,16 +584,44 @@ func (c *checker) checkTraits(p *Project, sources map[string]bool) {
 		if !contains(aggs, t.Agg) {
 			c.fail(c.line("traits", i, "agg"), key+".agg", "%q is not an aggregation; use %s", t.Agg, strings.Join(aggs, ", "))
 		}
+		if t.Agg != "count" && strings.TrimSpace(t.Expr) == "" {
+			c.fail(c.line("traits", i), key+".expr", "missing; %s needs a column or SQL expression to aggregate", t.Agg)
+		}
+		if reserved[t.Name] || strings.HasSuffix(t.Name, "_count") || strings.HasPrefix(t.Name, "latest_") {
+			c.fail(c.line("traits", i, "name"), key+".name", "%q is taken by a profile column; choose another name", t.Name)
+		}
+		src := p.source(t.Source)
+		if (t.Agg == "first" || t.Agg == "latest" || t.Window != "") && src != nil && src.Timestamp == "" {
+			c.fail(c.line("traits", i), key, "%s needs source %q to have a timestamp column", map[bool]string{true: "a window", false: t.Agg}[t.Window != ""], t.Source)
+		}
+		if t.Window != "" {
+			m := windowPattern.FindStringSubmatch(t.Window)
+			if m == nil {
+				c.fail(c.line("traits", i, "window"), key+".window", "%q is not a window; write days like 90d", t.Window)
+			} else {
+				p.Traits[i].WindowDays, _ = strconv.Atoi(m[1])
+			}
+		}
 	}
 	for i, a := range p.Audiences {
 		key := fmt.Sprintf("audiences[%d]", i)
-		if !namePattern.MatchString(a.Name) {
-			c.fail(c.line("audiences", i, "name"), key+".name", "%q must be a lower-case name", a.Name)
+		if !namePattern.MatchString(a.Name) || names[a.Name] || reserved[a.Name] {
+			c.fail(c.line("audiences", i, "name"), key+".name", "%q must be a lower-case name that no trait, other audience or profile column has", a.Name)
 		}
+		names[a.Name] = true
 		if strings.TrimSpace(a.Where) == "" {
 			c.fail(c.line("audiences", i), key+".where", "missing; write a SQL condition over profile columns")
 		}
 	}
+}
+
+func (p *Project) source(name string) *Source {
+	for i := range p.Sources {
+		if p.Sources[i].Name == name {
+			return &p.Sources[i]
+		}
+	}
+	return nil
 }
 
 // TypeRank is the priority of an id type: 0 is the highest.
@@ -602,12 +638,6 @@ func (p *Project) TypeRank(name string) int {
 // instead of silently ignoring them.
 func (p *Project) Later() []string {
 	var keys []string
-	if len(p.Traits) > 0 {
-		keys = append(keys, "traits")
-	}
-	if len(p.Audiences) > 0 {
-		keys = append(keys, "audiences")
-	}
 	return keys
 }
 

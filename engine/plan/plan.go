@@ -19,12 +19,14 @@ const (
 	IDGraph      = "id_graph"
 	Profiles     = "profiles"
 	IDEdges      = "id_edges"
-	IDQuarantine = "id_quarantine"
-	Runs         = "runs"
+	IDQuarantine    = "id_quarantine"
+	AudienceMembers = "audience_members"
+	AudienceHistory = "audience_history"
+	Runs            = "runs"
 )
 
 // Published lists the tables swapped in together at publish time.
-var Published = []string{IDGraph, Profiles, IDEdges, IDQuarantine}
+var Published = []string{IDGraph, Profiles, IDEdges, IDQuarantine, AudienceMembers}
 
 // runsAdded are the columns of runs added after its first version; setup adds them to a runs
 // table written by an older version.
@@ -145,6 +147,7 @@ func (pl *Planner) templateFuncs() template.FuncMap {
 			return d.Hash64(parts...)
 		},
 		"priority":  d.Priority,
+		"now":       d.Now,
 		"ph":        d.Placeholder,
 		"bytewise":  d.Bytewise,
 		"md5":       d.MD5Hex,
@@ -244,7 +247,59 @@ func (pl *Planner) ExtractQuery(s config.Source) string {
 	if s.Timestamp != "" {
 		ts = pl.Dialect.QuoteIdent(s.Timestamp)
 	}
-	return pl.render("extract", map[string]any{"Slots": pl.slots(s), "TS": ts, "Table": pl.SourceTable(s), "Filter": s.Filter})
+	return pl.render("extract", map[string]any{"Slots": pl.slots(s), "Traits": pl.traitInputs(s), "TS": ts, "Table": pl.SourceTable(s), "Filter": s.Filter})
+}
+
+// traitInput is one trait's value and flag, computed per row of its source at extraction.
+type traitInput struct {
+	N           int
+	Name        string
+	Value, Flag string // SQL over the source's columns
+	Agg         string // the aggregate over the source's rows, per profile
+	Zero        bool   // a profile without rows has 0, not NULL
+}
+
+// traitInputs lists the traits computed from a source. Each row carries t<N>, the value to
+// aggregate, and f<N>, 1 when the row counts for the trait (its filter holds, within its window).
+func (pl *Planner) traitInputs(s config.Source) []traitInput {
+	d := pl.Dialect
+	var out []traitInput
+	for _, t := range pl.Project.Traits {
+		if t.Source != s.Name {
+			continue
+		}
+		in := traitInput{N: len(out) + 1, Name: t.Name, Value: d.Cast("NULL", dialects.Int64)}
+		if t.Expr != "" {
+			in.Value = "(" + t.Expr + ")"
+			if config.IsColumn(t.Expr) {
+				in.Value = d.QuoteIdent(t.Expr)
+			}
+		}
+		var conds []string
+		if t.Filter != "" {
+			conds = append(conds, "("+t.Filter+")")
+		}
+		if t.WindowDays > 0 {
+			conds = append(conds, d.Cast(d.QuoteIdent(s.Timestamp), dialects.Timestamp)+" >= "+d.DaysAgo(t.WindowDays))
+		}
+		in.Flag = "1"
+		if len(conds) > 0 {
+			in.Flag = "CASE WHEN " + strings.Join(conds, " AND ") + " THEN 1 ELSE 0 END"
+		}
+		v, f := fmt.Sprintf("t%d", in.N), fmt.Sprintf("f%d = 1", in.N)
+		switch t.Agg {
+		case "count":
+			in.Agg, in.Zero = "COUNT(CASE WHEN "+f+" THEN 1 END)", true
+		case "count_distinct":
+			in.Agg, in.Zero = "COUNT(DISTINCT CASE WHEN "+f+" THEN "+v+" END)", true
+		case "first", "latest":
+			in.Agg = d.FirstBy(v, "ts", f, t.Agg == "latest")
+		default:
+			in.Agg = strings.ToUpper(t.Agg) + "(CASE WHEN " + f + " THEN " + v + " END)"
+		}
+		out = append(out, in)
+	}
+	return out
 }
 
 // NormalizeQuery returns a query that normalizes and checks one value of an id type, given as
@@ -307,6 +362,10 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 	for _, col := range runsAdded {
 		setup.Statements = append(setup.Statements, Statement{SQL: d.AddColumn(pl.out(Runs), col.name, col.typ)})
 	}
+	setup.Statements = append(setup.Statements,
+		Statement{SQL: pl.render("audience_tables", nil), Note: "the published members, read for when each entered"},
+		Statement{SQL: pl.render("audience_history_create", nil), Note: "every entry into and exit from an audience, across runs"},
+	)
 	plan.Stages = append(plan.Stages, setup)
 
 	extract := Stage{Name: "extract", Note: "per source: each row's identifiers, normalized and checked, with their node ids"}
@@ -431,13 +490,51 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 		pl.create(pl.work("anchors"), "anchors", map[string]any{"Salt": p.Output.IDSalt}, "anchor: earliest first_seen, then type priority, then value"),
 		pl.create(pl.work("graph"), "graph", nil, "every identifier with its universal id"),
 	}})
+	// Traits: each row of a source belongs to the profile of its first identifier in the graph.
+	type traitCol struct {
+		traitInput
+		Table string
+	}
+	type join struct{ Table, Alias string }
+	var traitCols []traitCol
+	var joins []join
+	traits := Stage{Name: "traits", Note: "profile columns computed from the sources' rows"}
+	for i, s := range p.Sources {
+		ins := pl.traitInputs(s)
+		if len(ins) == 0 {
+			continue
+		}
+		rows, aggs := "trait_rows_"+s.Name, "traits_"+s.Name
+		traits.Statements = append(traits.Statements,
+			pl.create(pl.work(rows), "trait_rows", map[string]any{"Src": "src_" + s.Name, "Slots": bySource[s.Name], "Traits": ins}, "rows of "+s.Name+" with their profile"),
+			pl.create(pl.work(aggs), "trait_aggs", map[string]any{"Rows": rows, "Traits": ins}, ""))
+		alias := fmt.Sprintf("t%d", i+1)
+		joins = append(joins, join{Table: aggs, Alias: alias})
+		for _, in := range ins {
+			traitCols = append(traitCols, traitCol{traitInput: in, Table: alias})
+		}
+	}
+	if len(traits.Statements) > 0 {
+		plan.Stages = append(plan.Stages, traits)
+	}
+
 	next := func(name string) string { return d.Table(p.Output.Schema, name+nextSuffix) }
-	plan.Stages = append(plan.Stages, Stage{Name: "outputs", Note: "output tables, built beside the published ones", Statements: []Statement{
+	outputs := Stage{Name: "outputs", Note: "output tables, built beside the published ones", Statements: []Statement{
 		pl.createOutput(next(IDGraph), "id_graph", nil, ""),
-		pl.createOutput(next(Profiles), "profiles", map[string]any{"Types": types}, ""),
+	}}
+	if len(traitCols) > 0 || len(p.Audiences) > 0 {
+		outputs.Statements = append(outputs.Statements,
+			pl.create(pl.work("profiles_base"), "profiles", map[string]any{"Types": types}, ""),
+			pl.createOutput(next(Profiles), "profiles_final", map[string]any{"Traits": traitCols, "Joins": joins, "Audiences": p.Audiences}, "profiles with their traits and audience flags"))
+	} else {
+		outputs.Statements = append(outputs.Statements, pl.createOutput(next(Profiles), "profiles", map[string]any{"Types": types}, ""))
+	}
+	outputs.Statements = append(outputs.Statements,
 		pl.createOutput(next(IDEdges), "id_edges", nil, ""),
 		pl.createOutput(next(IDQuarantine), "id_quarantine", map[string]any{"Parts": quarantine, "RunID": runID}, "what was kept out of the graph, and why"),
-	}})
+		pl.createOutput(next(AudienceMembers), "audience_members", map[string]any{"Audiences": p.Audiences}, "audience members; those already in keep the time they entered"),
+	)
+	plan.Stages = append(plan.Stages, outputs)
 	plan.Stats = pl.render("stats", nil)
 	plan.QuarantineCounts = pl.render("quarantine_counts", nil)
 
@@ -445,6 +542,11 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 	if !publish.Atomic {
 		publish.Note = "swap the new tables in, each atomically (this warehouse has no transactions over DDL)"
 	}
+	// The history compares the new members with the open entries, before the swap.
+	publish.Statements = append(publish.Statements,
+		Statement{SQL: pl.render("audience_exits", nil)},
+		Statement{SQL: pl.render("audience_entries", map[string]any{"RunID": runID})},
+	)
 	for _, t := range Published {
 		for _, q := range d.Publish(next(t), pl.out(t), t) {
 			publish.Statements = append(publish.Statements, Statement{SQL: q})

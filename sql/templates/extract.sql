@@ -1,5 +1,9 @@
 SELECT
   ts
+{{- range .Traits}},
+  t{{.N}},
+  f{{.N}}
+{{- end}}
 {{- range .Slots}},
   v{{.N}},
   q{{.N}},
@@ -8,6 +12,10 @@ SELECT
 FROM (
   SELECT
     ts
+{{- range .Traits}},
+    t{{.N}},
+    f{{.N}}
+{{- end}}
 {{- range .Slots}},
     v{{.N}},
 {{- if .Checks}}
@@ -19,12 +27,20 @@ FROM (
   FROM (
     SELECT
       ts
+{{- range .Traits}},
+      t{{.N}},
+      f{{.N}}
+{{- end}}
 {{- range .Slots}},
       NULLIF({{.Normalized}}, '') AS v{{.N}}
 {{- end}}
     FROM (
       SELECT
         {{if .TS}}{{cast .TS "timestamp"}}{{else}}{{cast "NULL" "timestamp"}}{{end}} AS ts
+{{- range .Traits}},
+        {{.Value}} AS t{{.N}},
+        {{.Flag}} AS f{{.N}}
+{{- end}}
 {{- range .Slots}},
         NULLIF({{cast .Expr "text"}}, '') AS r{{.N}}
 {{- end}}

@@ -23,6 +23,20 @@ CREATE TABLE IF NOT EXISTS `customer_360`.`runs` (
   quarantined STRING
 );
 ALTER TABLE `customer_360`.`runs` ADD COLUMN IF NOT EXISTS `quarantined` STRING;
+-- the published members, read for when each entered
+CREATE TABLE IF NOT EXISTS `customer_360`.`audience_members` (
+  audience STRING,
+  universal_id STRING,
+  entered_at TIMESTAMP
+);
+-- every entry into and exit from an audience, across runs
+CREATE TABLE IF NOT EXISTS `customer_360`.`audience_history` (
+  audience STRING,
+  universal_id STRING,
+  entered_at TIMESTAMP,
+  exited_at TIMESTAMP,
+  run_id INT64
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source web (raw.web_events)
@@ -322,8 +336,29 @@ FROM (
   SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence
   WHERE 1 = 0
 ) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE `customer_360`.`audience_members__next` AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS STRING) AS audience, CAST(NULL AS STRING) AS universal_id FROM `customer_360`.`profiles__next` WHERE 1 = 0
+) m
+LEFT JOIN `customer_360`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
+UPDATE `customer_360`.`audience_history`
+SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM `customer_360`.`audience_members__next` n
+    WHERE n.audience = `customer_360`.`audience_history`.audience AND n.universal_id = `customer_360`.`audience_history`.universal_id
+  );
+INSERT INTO `customer_360`.`audience_history` (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS INT64)
+FROM `customer_360`.`audience_members__next` n
+WHERE NOT EXISTS (
+  SELECT 1 FROM `customer_360`.`audience_history` h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
 CREATE OR REPLACE TABLE `customer_360`.`id_graph` AS SELECT * FROM `customer_360`.`id_graph__next`;
 DROP TABLE IF EXISTS `customer_360`.`id_graph__next`;
 CREATE OR REPLACE TABLE `customer_360`.`profiles` AS SELECT * FROM `customer_360`.`profiles__next`;
@@ -332,3 +367,5 @@ CREATE OR REPLACE TABLE `customer_360`.`id_edges` AS SELECT * FROM `customer_360
 DROP TABLE IF EXISTS `customer_360`.`id_edges__next`;
 CREATE OR REPLACE TABLE `customer_360`.`id_quarantine` AS SELECT * FROM `customer_360`.`id_quarantine__next`;
 DROP TABLE IF EXISTS `customer_360`.`id_quarantine__next`;
+CREATE OR REPLACE TABLE `customer_360`.`audience_members` AS SELECT * FROM `customer_360`.`audience_members__next`;
+DROP TABLE IF EXISTS `customer_360`.`audience_members__next`;

@@ -23,6 +23,20 @@ CREATE TABLE IF NOT EXISTS "customer_360"."runs" (
   quarantined VARCHAR
 );
 ALTER TABLE "customer_360"."runs" ADD COLUMN IF NOT EXISTS "quarantined" VARCHAR;
+-- the published members, read for when each entered
+CREATE TABLE IF NOT EXISTS "customer_360"."audience_members" (
+  audience VARCHAR,
+  universal_id VARCHAR,
+  entered_at TIMESTAMP
+);
+-- every entry into and exit from an audience, across runs
+CREATE TABLE IF NOT EXISTS "customer_360"."audience_history" (
+  audience VARCHAR,
+  universal_id VARCHAR,
+  entered_at TIMESTAMP,
+  exited_at TIMESTAMP,
+  run_id BIGINT
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source web (raw.web_events)
@@ -294,9 +308,30 @@ FROM (
   SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence
   WHERE 1 = 0
 ) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE "customer_360"."audience_members__next" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(current_timestamp AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "customer_360"."profiles__next" WHERE 1 = 0
+) m
+LEFT JOIN "customer_360"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
+UPDATE "customer_360"."audience_history"
+SET exited_at = CAST(current_timestamp AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "customer_360"."audience_members__next" n
+    WHERE n.audience = "customer_360"."audience_history".audience AND n.universal_id = "customer_360"."audience_history".universal_id
+  );
+INSERT INTO "customer_360"."audience_history" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "customer_360"."audience_members__next" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "customer_360"."audience_history" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
 DROP TABLE IF EXISTS "customer_360"."id_graph";
 ALTER TABLE "customer_360"."id_graph__next" RENAME TO "id_graph";
 DROP TABLE IF EXISTS "customer_360"."profiles";
@@ -305,4 +340,6 @@ DROP TABLE IF EXISTS "customer_360"."id_edges";
 ALTER TABLE "customer_360"."id_edges__next" RENAME TO "id_edges";
 DROP TABLE IF EXISTS "customer_360"."id_quarantine";
 ALTER TABLE "customer_360"."id_quarantine__next" RENAME TO "id_quarantine";
+DROP TABLE IF EXISTS "customer_360"."audience_members";
+ALTER TABLE "customer_360"."audience_members__next" RENAME TO "audience_members";
 COMMIT;

@@ -23,6 +23,20 @@ CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."RUNS" (
   quarantined VARCHAR
 );
 ALTER TABLE "CUSTOMER_360"."RUNS" ADD COLUMN IF NOT EXISTS "QUARANTINED" VARCHAR;
+-- the published members, read for when each entered
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."AUDIENCE_MEMBERS" (
+  audience VARCHAR,
+  universal_id VARCHAR,
+  entered_at TIMESTAMP
+);
+-- every entry into and exit from an audience, across runs
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."AUDIENCE_HISTORY" (
+  audience VARCHAR,
+  universal_id VARCHAR,
+  entered_at TIMESTAMP,
+  exited_at TIMESTAMP,
+  run_id BIGINT
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source web (raw.web_events)
@@ -304,8 +318,29 @@ FROM (
   SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence
   WHERE 1 = 0
 ) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(SYSDATE() AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "CUSTOMER_360"."PROFILES__NEXT" WHERE 1 = 0
+) m
+LEFT JOIN "CUSTOMER_360"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
+UPDATE "CUSTOMER_360"."AUDIENCE_HISTORY"
+SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT" n
+    WHERE n.audience = "CUSTOMER_360"."AUDIENCE_HISTORY".audience AND n.universal_id = "CUSTOMER_360"."AUDIENCE_HISTORY".universal_id
+  );
+INSERT INTO "CUSTOMER_360"."AUDIENCE_HISTORY" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "CUSTOMER_360"."AUDIENCE_HISTORY" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
 CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."ID_GRAPH" LIKE "CUSTOMER_360"."ID_GRAPH__NEXT";
 ALTER TABLE "CUSTOMER_360"."ID_GRAPH" SWAP WITH "CUSTOMER_360"."ID_GRAPH__NEXT";
 DROP TABLE IF EXISTS "CUSTOMER_360"."ID_GRAPH__NEXT";
@@ -318,3 +353,6 @@ DROP TABLE IF EXISTS "CUSTOMER_360"."ID_EDGES__NEXT";
 CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."ID_QUARANTINE" LIKE "CUSTOMER_360"."ID_QUARANTINE__NEXT";
 ALTER TABLE "CUSTOMER_360"."ID_QUARANTINE" SWAP WITH "CUSTOMER_360"."ID_QUARANTINE__NEXT";
 DROP TABLE IF EXISTS "CUSTOMER_360"."ID_QUARANTINE__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."AUDIENCE_MEMBERS" LIKE "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT";
+ALTER TABLE "CUSTOMER_360"."AUDIENCE_MEMBERS" SWAP WITH "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT";

@@ -23,6 +23,20 @@ CREATE TABLE IF NOT EXISTS `identity`.`runs` (
   quarantined STRING
 );
 ALTER TABLE `identity`.`runs` ADD COLUMN IF NOT EXISTS `quarantined` STRING;
+-- the published members, read for when each entered
+CREATE TABLE IF NOT EXISTS `identity`.`audience_members` (
+  audience STRING,
+  universal_id STRING,
+  entered_at TIMESTAMP
+);
+-- every entry into and exit from an audience, across runs
+CREATE TABLE IF NOT EXISTS `identity`.`audience_history` (
+  audience STRING,
+  universal_id STRING,
+  entered_at TIMESTAMP,
+  exited_at TIMESTAMP,
+  run_id INT64
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (main.events)
@@ -866,8 +880,29 @@ FROM `identity_work`.`conflicts_email` q JOIN `identity_work`.`nodes` n ON q.nod
   UNION ALL SELECT n.id_type, n.id_value, 'anonymous_isolated' AS reason, CAST(q.profiles AS INT64) AS evidence
 FROM `identity_work`.`anon_isolated` q JOIN `identity_work`.`nodes` n ON q.node_id = n.node_id
 ) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE `identity`.`audience_members__next` AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS STRING) AS audience, CAST(NULL AS STRING) AS universal_id FROM `identity`.`profiles__next` WHERE 1 = 0
+) m
+LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
+UPDATE `identity`.`audience_history`
+SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM `identity`.`audience_members__next` n
+    WHERE n.audience = `identity`.`audience_history`.audience AND n.universal_id = `identity`.`audience_history`.universal_id
+  );
+INSERT INTO `identity`.`audience_history` (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS INT64)
+FROM `identity`.`audience_members__next` n
+WHERE NOT EXISTS (
+  SELECT 1 FROM `identity`.`audience_history` h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
 CREATE OR REPLACE TABLE `identity`.`id_graph` AS SELECT * FROM `identity`.`id_graph__next`;
 DROP TABLE IF EXISTS `identity`.`id_graph__next`;
 CREATE OR REPLACE TABLE `identity`.`profiles` AS SELECT * FROM `identity`.`profiles__next`;
@@ -876,3 +911,5 @@ CREATE OR REPLACE TABLE `identity`.`id_edges` AS SELECT * FROM `identity`.`id_ed
 DROP TABLE IF EXISTS `identity`.`id_edges__next`;
 CREATE OR REPLACE TABLE `identity`.`id_quarantine` AS SELECT * FROM `identity`.`id_quarantine__next`;
 DROP TABLE IF EXISTS `identity`.`id_quarantine__next`;
+CREATE OR REPLACE TABLE `identity`.`audience_members` AS SELECT * FROM `identity`.`audience_members__next`;
+DROP TABLE IF EXISTS `identity`.`audience_members__next`;

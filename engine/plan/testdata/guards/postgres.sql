@@ -23,6 +23,20 @@ CREATE TABLE IF NOT EXISTS "identity"."runs" (
   quarantined TEXT
 );
 ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "quarantined" TEXT;
+-- the published members, read for when each entered
+CREATE TABLE IF NOT EXISTS "identity"."audience_members" (
+  audience TEXT,
+  universal_id TEXT,
+  entered_at TIMESTAMP
+);
+-- every entry into and exit from an audience, across runs
+CREATE TABLE IF NOT EXISTS "identity"."audience_history" (
+  audience TEXT,
+  universal_id TEXT,
+  entered_at TIMESTAMP,
+  exited_at TIMESTAMP,
+  run_id BIGINT
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (main.events)
@@ -936,9 +950,32 @@ FROM "identity_work"."conflicts_email" q JOIN "identity_work"."nodes" n ON q.nod
 FROM "identity_work"."anon_isolated" q JOIN "identity_work"."nodes" n ON q.node_id = n.node_id
 ) q;
 ANALYZE "identity"."id_quarantine__next";
+-- audience members; those already in keep the time they entered
+DROP TABLE IF EXISTS "identity"."audience_members__next";
+CREATE TABLE "identity"."audience_members__next" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(LOCALTIMESTAMP AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS TEXT) AS audience, CAST(NULL AS TEXT) AS universal_id FROM "identity"."profiles__next" WHERE 1 = 0
+) m
+LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
+ANALYZE "identity"."audience_members__next";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN;
+UPDATE "identity"."audience_history"
+SET exited_at = CAST(LOCALTIMESTAMP AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "identity"."audience_members__next" n
+    WHERE n.audience = "identity"."audience_history".audience AND n.universal_id = "identity"."audience_history".universal_id
+  );
+INSERT INTO "identity"."audience_history" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "identity"."audience_members__next" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "identity"."audience_history" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
 DROP TABLE IF EXISTS "identity"."id_graph";
 ALTER TABLE "identity"."id_graph__next" RENAME TO "id_graph";
 DROP TABLE IF EXISTS "identity"."profiles";
@@ -947,4 +984,6 @@ DROP TABLE IF EXISTS "identity"."id_edges";
 ALTER TABLE "identity"."id_edges__next" RENAME TO "id_edges";
 DROP TABLE IF EXISTS "identity"."id_quarantine";
 ALTER TABLE "identity"."id_quarantine__next" RENAME TO "id_quarantine";
+DROP TABLE IF EXISTS "identity"."audience_members";
+ALTER TABLE "identity"."audience_members__next" RENAME TO "audience_members";
 COMMIT;

@@ -23,6 +23,20 @@ CREATE TABLE IF NOT EXISTS "IDENTITY"."RUNS" (
   quarantined VARCHAR
 );
 ALTER TABLE "IDENTITY"."RUNS" ADD COLUMN IF NOT EXISTS "QUARANTINED" VARCHAR;
+-- the published members, read for when each entered
+CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_MEMBERS" (
+  audience VARCHAR,
+  universal_id VARCHAR,
+  entered_at TIMESTAMP
+);
+-- every entry into and exit from an audience, across runs
+CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_HISTORY" (
+  audience VARCHAR,
+  universal_id VARCHAR,
+  entered_at TIMESTAMP,
+  exited_at TIMESTAMP,
+  run_id BIGINT
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (main.events)
@@ -804,8 +818,29 @@ FROM "IDENTITY_WORK"."CONFLICTS_EMAIL" q JOIN "IDENTITY_WORK"."NODES" n ON q.nod
   UNION ALL SELECT n.id_type, n.id_value, 'anonymous_isolated' AS reason, CAST(q.profiles AS BIGINT) AS evidence
 FROM "IDENTITY_WORK"."ANON_ISOLATED" q JOIN "IDENTITY_WORK"."NODES" n ON q.node_id = n.node_id
 ) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(SYSDATE() AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY"."PROFILES__NEXT" WHERE 1 = 0
+) m
+LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
+UPDATE "IDENTITY"."AUDIENCE_HISTORY"
+SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "IDENTITY"."AUDIENCE_MEMBERS__NEXT" n
+    WHERE n.audience = "IDENTITY"."AUDIENCE_HISTORY".audience AND n.universal_id = "IDENTITY"."AUDIENCE_HISTORY".universal_id
+  );
+INSERT INTO "IDENTITY"."AUDIENCE_HISTORY" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "IDENTITY"."AUDIENCE_MEMBERS__NEXT" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "IDENTITY"."AUDIENCE_HISTORY" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
 CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_GRAPH" LIKE "IDENTITY"."ID_GRAPH__NEXT";
 ALTER TABLE "IDENTITY"."ID_GRAPH" SWAP WITH "IDENTITY"."ID_GRAPH__NEXT";
 DROP TABLE IF EXISTS "IDENTITY"."ID_GRAPH__NEXT";
@@ -818,3 +853,6 @@ DROP TABLE IF EXISTS "IDENTITY"."ID_EDGES__NEXT";
 CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_QUARANTINE" LIKE "IDENTITY"."ID_QUARANTINE__NEXT";
 ALTER TABLE "IDENTITY"."ID_QUARANTINE" SWAP WITH "IDENTITY"."ID_QUARANTINE__NEXT";
 DROP TABLE IF EXISTS "IDENTITY"."ID_QUARANTINE__NEXT";
+CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_MEMBERS" LIKE "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
+ALTER TABLE "IDENTITY"."AUDIENCE_MEMBERS" SWAP WITH "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
+DROP TABLE IF EXISTS "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
