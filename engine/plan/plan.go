@@ -16,9 +16,9 @@ import (
 
 // Output tables, published under the project's output schema.
 const (
-	IDGraph      = "id_graph"
-	Profiles     = "profiles"
-	IDEdges      = "id_edges"
+	IDGraph         = "id_graph"
+	Profiles        = "profiles"
+	IDEdges         = "id_edges"
 	IDQuarantine    = "id_quarantine"
 	AudienceMembers = "audience_members"
 	AudienceHistory = "audience_history"

@@ -34,14 +34,16 @@ audiences:
 `, days)
 }
 
-func windowDays() int { return int(time.Since(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)).Hours() / 24) }
+func windowDays() int {
+	return int(time.Since(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)).Hours() / 24)
+}
 
 type traitValues struct {
 	revenue, biggest, smallest, last float64
-	orders, kinds, abandons       int64
-	lastTS, firstTS               time.Time
-	first                         string
-	kindSet                       map[string]bool
+	orders, kinds, abandons          int64
+	lastTS, firstTS                  time.Time
+	first                            string
+	kindSet                          map[string]bool
 }
 
 // TestTraitsAndAudiences computes every trait in Go over the raw rows — each row belongs to the
