@@ -634,13 +634,6 @@ func (p *Project) TypeRank(name string) int {
 	return len(p.IDTypes)
 }
 
-// Later lists configured keys whose behaviour is not built yet, so that commands can say so
-// instead of silently ignoring them.
-func (p *Project) Later() []string {
-	var keys []string
-	return keys
-}
-
 // DuckDBPath is the warehouse file resolved against the project file's directory.
 func (p *Project) DuckDBPath() string {
 	if filepath.IsAbs(p.Warehouse.Path) || p.Dir == "" {

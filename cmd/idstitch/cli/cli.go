@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -166,12 +165,4 @@ func sentence(err error) string {
 		msg += "; check that the warehouse is reachable and not held open by another program"
 	}
 	return msg
-}
-
-func warnLater(e *env, p *config.Project) {
-	later := p.Later()
-	sort.Strings(later)
-	for _, k := range later {
-		fmt.Fprintf(e.stderr, "idstitch: note: %s in %s is read but not applied yet by this version\n", k, p.File)
-	}
 }

@@ -99,7 +99,6 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	warnLater(e, p)
 	if !*offline {
 		conn, err := warehouse.Open(ctx, p)
 		if err != nil {
@@ -214,7 +213,6 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	warnLater(e, p)
 	sum, err := stitch(ctx, e, p, plan.Algorithm(*algorithm), *quiet, *verbose)
 	if err != nil {
 		return err
