@@ -326,7 +326,34 @@ type ProjectOptions struct {
 	// Guards adds the recommended over-merge protection for this data; without, every value is
 	// taken as it is (what the comparison with a plain union-find needs).
 	Guards bool
+	// Traits adds the classic traits and audiences: lifetime revenue, orders and recent cart
+	// abandons; loyal customers and frequent cart abandoners.
+	Traits bool
 }
+
+const demoTraits = `traits:
+  - name: lifetime_revenue
+    source: orders
+    agg: sum
+    expr: revenue
+  - name: orders
+    source: orders
+    agg: count
+  - name: last_order_at
+    source: orders
+    agg: max
+    expr: ts
+  - name: cart_abandons_90d
+    source: events
+    agg: count
+    filter: "event_type = 'cart_abandoned'"
+    window: 90d
+audiences:
+  - name: loyal_customers
+    where: "lifetime_revenue > 300 and orders >= 3"
+  - name: frequent_cart_abandoners
+    where: "cart_abandons_90d >= 2"
+`
 
 // Project returns an idstitch.yaml for the generated tables.
 func Project(o ProjectOptions) string {
@@ -398,5 +425,5 @@ warehouse:
       user_id: user_id
       email: email
       phone: phone
-`, name, warehouse, policy, types, schema, schema, schema)
+`+map[bool]string{true: demoTraits}[o.Traits], name, warehouse, policy, types, schema, schema, schema)
 }

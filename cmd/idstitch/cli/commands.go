@@ -357,7 +357,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return fmt.Errorf("create demo directory %s: %w", *dir, err)
 	}
-	opts := demogen.ProjectOptions{Name: "demo", Warehouse: *wh, Guards: true}
+	opts := demogen.ProjectOptions{Name: "demo", Warehouse: *wh, Guards: true, Traits: true}
 	var conn connectors.Conn
 	var where string
 	switch *wh {
@@ -390,7 +390,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "generating %s persons into %s …\n", thousands(int64(*persons)), where)
 	began := time.Now()
-	st, err := demogen.Generate(ctx, conn, demogen.Options{Persons: *persons, Seed: *seed, Schema: opts.Schema})
+	// The events end today, so that windows such as "the last 90 days" find some.
+	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(-1, 0, 0)
+	st, err := demogen.Generate(ctx, conn, demogen.Options{Persons: *persons, Seed: *seed, Schema: opts.Schema, Start: start})
 	conn.Close()
 	if err != nil {
 		return fmt.Errorf("generate demo data: %w", err)
@@ -411,7 +413,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	printSummary(e.stdout, p, sum)
 	if *wh == "duckdb" {
-		fmt.Fprintf(e.stdout, "\nexplore: duckdb %s \"SELECT * FROM identity.profiles ORDER BY identifiers DESC LIMIT 10\"\n", where)
+		fmt.Fprintf(e.stdout, "\nexplore: duckdb %s \"SELECT audience, COUNT(*) FROM identity.audience_members GROUP BY audience\"\n", where)
 	} else {
 		fmt.Fprintf(e.stdout, "\nexplore: psql \"$%s\" -c \"SELECT * FROM identity.profiles ORDER BY identifiers DESC LIMIT 10\"\n", *dsnEnv)
 	}

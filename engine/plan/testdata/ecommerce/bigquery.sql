@@ -44,6 +44,8 @@ CREATE OR REPLACE TABLE `identity_work`.`src_events`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT
   ts,
+  t1,
+  f1,
   v1,
   q1,
   CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('user_id' AS STRING), CAST(v1 AS STRING)], '\x1f')) END AS n1,
@@ -59,6 +61,8 @@ SELECT
 FROM (
   SELECT
     ts,
+    t1,
+    f1,
     v1,
     CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q1,
     v2,
@@ -70,6 +74,8 @@ FROM (
   FROM (
     SELECT
       ts,
+      t1,
+      f1,
       NULLIF(r1, '') AS v1,
       NULLIF(LOWER(TRIM(r2)), '') AS v2,
       NULLIF(r3, '') AS v3,
@@ -77,6 +83,8 @@ FROM (
     FROM (
       SELECT
         CAST(`ts` AS TIMESTAMP) AS ts,
+        CAST(NULL AS INT64) AS t1,
+        CASE WHEN (event_type = 'cart_abandoned') AND CAST(`ts` AS TIMESTAMP) >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 90 DAY) THEN 1 ELSE 0 END AS f1,
         NULLIF(CAST(`user_id` AS STRING), '') AS r1,
         NULLIF(CAST(`email` AS STRING), '') AS r2,
         NULLIF(CAST(`device_id` AS STRING), '') AS r3,
@@ -90,6 +98,12 @@ CREATE OR REPLACE TABLE `identity_work`.`src_orders`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT
   ts,
+  t1,
+  f1,
+  t2,
+  f2,
+  t3,
+  f3,
   v1,
   q1,
   CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('user_id' AS STRING), CAST(v1 AS STRING)], '\x1f')) END AS n1,
@@ -105,6 +119,12 @@ SELECT
 FROM (
   SELECT
     ts,
+    t1,
+    f1,
+    t2,
+    f2,
+    t3,
+    f3,
     v1,
     CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q1,
     v2,
@@ -116,6 +136,12 @@ FROM (
   FROM (
     SELECT
       ts,
+      t1,
+      f1,
+      t2,
+      f2,
+      t3,
+      f3,
       NULLIF(r1, '') AS v1,
       NULLIF(LOWER(TRIM(r2)), '') AS v2,
       NULLIF(LOWER(TRIM(r3)), '') AS v3,
@@ -123,6 +149,12 @@ FROM (
     FROM (
       SELECT
         CAST(`ts` AS TIMESTAMP) AS ts,
+        `revenue` AS t1,
+        1 AS f1,
+        CAST(NULL AS INT64) AS t2,
+        1 AS f2,
+        `ts` AS t3,
+        1 AS f3,
         NULLIF(CAST(`user_id` AS STRING), '') AS r1,
         NULLIF(CAST(`email` AS STRING), '') AS r2,
         NULLIF(CAST(`billing_email` AS STRING), '') AS r3,
@@ -617,11 +649,48 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM `identity_work`.`assign` n
 JOIN `identity_work`.`anchors` a ON n.component = a.component;
 
+-- ===== stage traits: profile columns computed from the sources' rows
+-- rows of events with their profile
+CREATE OR REPLACE TABLE `identity_work`.`trait_rows_events`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS STRING)) AS universal_id, s.ts, s.t1, s.f1
+FROM `identity_work`.`src_events` s
+LEFT JOIN `identity_work`.`graph` g1 ON s.n1 = g1.node_id
+LEFT JOIN `identity_work`.`graph` g2 ON s.n2 = g2.node_id
+LEFT JOIN `identity_work`.`graph` g3 ON s.n3 = g3.node_id
+LEFT JOIN `identity_work`.`graph` g4 ON s.n4 = g4.node_id;
+CREATE OR REPLACE TABLE `identity_work`.`traits_events`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT universal_id,
+  COUNT(CASE WHEN f1 = 1 THEN 1 END) AS `cart_abandons_90d`
+FROM `identity_work`.`trait_rows_events`
+WHERE universal_id IS NOT NULL
+GROUP BY universal_id;
+-- rows of orders with their profile
+CREATE OR REPLACE TABLE `identity_work`.`trait_rows_orders`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS STRING)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
+FROM `identity_work`.`src_orders` s
+LEFT JOIN `identity_work`.`graph` g1 ON s.n1 = g1.node_id
+LEFT JOIN `identity_work`.`graph` g2 ON s.n2 = g2.node_id
+LEFT JOIN `identity_work`.`graph` g3 ON s.n3 = g3.node_id
+LEFT JOIN `identity_work`.`graph` g4 ON s.n4 = g4.node_id;
+CREATE OR REPLACE TABLE `identity_work`.`traits_orders`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT universal_id,
+  SUM(CASE WHEN f1 = 1 THEN t1 END) AS `lifetime_revenue`,
+  COUNT(CASE WHEN f2 = 1 THEN 1 END) AS `orders`,
+  MAX(CASE WHEN f3 = 1 THEN t3 END) AS `last_order_at`
+FROM `identity_work`.`trait_rows_orders`
+WHERE universal_id IS NOT NULL
+GROUP BY universal_id;
+
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE `identity`.`id_graph__next` AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM `identity_work`.`graph`;
-CREATE OR REPLACE TABLE `identity`.`profiles__next` AS
+CREATE OR REPLACE TABLE `identity_work`.`profiles_base`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
     ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
@@ -652,6 +721,21 @@ WITH ranked AS (
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p.`user_id_count`, p.`latest_user_id`, p.`email_count`, p.`latest_email`, p.`phone_count`, p.`latest_phone`, p.`device_id_count`, p.`latest_device_id`, p.`anonymous_id_count`, p.`latest_anonymous_id`
 FROM per_profile p
 JOIN `identity_work`.`anchors` a ON p.component = a.component;
+-- profiles with their traits and audience flags
+CREATE OR REPLACE TABLE `identity`.`profiles__next` AS
+SELECT p.*,
+  CASE WHEN (lifetime_revenue > 300 and orders >= 3) THEN TRUE ELSE FALSE END AS `loyal_customers`,
+  CASE WHEN (cart_abandons_90d >= 2) THEN TRUE ELSE FALSE END AS `frequent_cart_abandoners`
+FROM (
+  SELECT b.*,
+    COALESCE(t1.`cart_abandons_90d`, 0) AS `cart_abandons_90d`,
+    t2.`lifetime_revenue` AS `lifetime_revenue`,
+    COALESCE(t2.`orders`, 0) AS `orders`,
+    t2.`last_order_at` AS `last_order_at`
+  FROM `identity_work`.`profiles_base` b
+  LEFT JOIN `identity_work`.`traits_events` t1 ON b.universal_id = t1.universal_id
+  LEFT JOIN `identity_work`.`traits_orders` t2 ON b.universal_id = t2.universal_id
+) p;
 CREATE OR REPLACE TABLE `identity`.`id_edges__next` AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -673,7 +757,8 @@ FROM `identity_work`.`hubs` q JOIN `identity_work`.`nodes` n ON q.node_id = n.no
 CREATE OR REPLACE TABLE `identity`.`audience_members__next` AS
 SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)) AS entered_at
 FROM (
-  SELECT CAST(NULL AS STRING) AS audience, CAST(NULL AS STRING) AS universal_id FROM `identity`.`profiles__next` WHERE 1 = 0
+  SELECT 'loyal_customers' AS audience, universal_id FROM `identity`.`profiles__next` WHERE `loyal_customers`
+  UNION ALL SELECT 'frequent_cart_abandoners' AS audience, universal_id FROM `identity`.`profiles__next` WHERE `frequent_cart_abandoners`
 ) m
 LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 

@@ -43,6 +43,8 @@ CREATE TABLE IF NOT EXISTS "identity"."audience_history" (
 CREATE OR REPLACE TABLE "identity_work".main."src_events" AS
 SELECT
   ts,
+  t1,
+  f1,
   v1,
   q1,
   CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('user_id', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1,
@@ -58,6 +60,8 @@ SELECT
 FROM (
   SELECT
     ts,
+    t1,
+    f1,
     v1,
     CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q1,
     v2,
@@ -69,6 +73,8 @@ FROM (
   FROM (
     SELECT
       ts,
+      t1,
+      f1,
       NULLIF(r1, '') AS v1,
       NULLIF(LOWER(TRIM(r2)), '') AS v2,
       NULLIF(r3, '') AS v3,
@@ -76,6 +82,8 @@ FROM (
     FROM (
       SELECT
         CAST("ts" AS TIMESTAMP) AS ts,
+        CAST(NULL AS BIGINT) AS t1,
+        CASE WHEN (event_type = 'cart_abandoned') AND CAST("ts" AS TIMESTAMP) >= (CAST(current_timestamp AS TIMESTAMP) - INTERVAL '90 days') THEN 1 ELSE 0 END AS f1,
         NULLIF(CAST("user_id" AS VARCHAR), '') AS r1,
         NULLIF(CAST("email" AS VARCHAR), '') AS r2,
         NULLIF(CAST("device_id" AS VARCHAR), '') AS r3,
@@ -88,6 +96,12 @@ FROM (
 CREATE OR REPLACE TABLE "identity_work".main."src_orders" AS
 SELECT
   ts,
+  t1,
+  f1,
+  t2,
+  f2,
+  t3,
+  f3,
   v1,
   q1,
   CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('user_id', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1,
@@ -103,6 +117,12 @@ SELECT
 FROM (
   SELECT
     ts,
+    t1,
+    f1,
+    t2,
+    f2,
+    t3,
+    f3,
     v1,
     CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q1,
     v2,
@@ -114,6 +134,12 @@ FROM (
   FROM (
     SELECT
       ts,
+      t1,
+      f1,
+      t2,
+      f2,
+      t3,
+      f3,
       NULLIF(r1, '') AS v1,
       NULLIF(LOWER(TRIM(r2)), '') AS v2,
       NULLIF(LOWER(TRIM(r3)), '') AS v3,
@@ -121,6 +147,12 @@ FROM (
     FROM (
       SELECT
         CAST("ts" AS TIMESTAMP) AS ts,
+        "revenue" AS t1,
+        1 AS f1,
+        CAST(NULL AS BIGINT) AS t2,
+        1 AS f2,
+        "ts" AS t3,
+        1 AS f3,
         NULLIF(CAST("user_id" AS VARCHAR), '') AS r1,
         NULLIF(CAST("email" AS VARCHAR), '') AS r2,
         NULLIF(CAST("billing_email" AS VARCHAR), '') AS r3,
@@ -581,11 +613,43 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "identity_work".main."assign" n
 JOIN "identity_work".main."anchors" a ON n.component = a.component;
 
+-- ===== stage traits: profile columns computed from the sources' rows
+-- rows of events with their profile
+CREATE OR REPLACE TABLE "identity_work".main."trait_rows_events" AS
+SELECT COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1
+FROM "identity_work".main."src_events" s
+LEFT JOIN "identity_work".main."graph" g1 ON s.n1 = g1.node_id
+LEFT JOIN "identity_work".main."graph" g2 ON s.n2 = g2.node_id
+LEFT JOIN "identity_work".main."graph" g3 ON s.n3 = g3.node_id
+LEFT JOIN "identity_work".main."graph" g4 ON s.n4 = g4.node_id;
+CREATE OR REPLACE TABLE "identity_work".main."traits_events" AS
+SELECT universal_id,
+  COUNT(CASE WHEN f1 = 1 THEN 1 END) AS "cart_abandons_90d"
+FROM "identity_work".main."trait_rows_events"
+WHERE universal_id IS NOT NULL
+GROUP BY universal_id;
+-- rows of orders with their profile
+CREATE OR REPLACE TABLE "identity_work".main."trait_rows_orders" AS
+SELECT COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
+FROM "identity_work".main."src_orders" s
+LEFT JOIN "identity_work".main."graph" g1 ON s.n1 = g1.node_id
+LEFT JOIN "identity_work".main."graph" g2 ON s.n2 = g2.node_id
+LEFT JOIN "identity_work".main."graph" g3 ON s.n3 = g3.node_id
+LEFT JOIN "identity_work".main."graph" g4 ON s.n4 = g4.node_id;
+CREATE OR REPLACE TABLE "identity_work".main."traits_orders" AS
+SELECT universal_id,
+  SUM(CASE WHEN f1 = 1 THEN t1 END) AS "lifetime_revenue",
+  COUNT(CASE WHEN f2 = 1 THEN 1 END) AS "orders",
+  MAX(CASE WHEN f3 = 1 THEN t3 END) AS "last_order_at"
+FROM "identity_work".main."trait_rows_orders"
+WHERE universal_id IS NOT NULL
+GROUP BY universal_id;
+
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "identity_work".main."graph";
-CREATE OR REPLACE TABLE "identity"."profiles__next" AS
+CREATE OR REPLACE TABLE "identity_work".main."profiles_base" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email", p."phone_count", p."latest_phone", p."device_id_count", p."latest_device_id", p."anonymous_id_count", p."latest_anonymous_id"
 FROM (
   SELECT component,
@@ -606,6 +670,21 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+-- profiles with their traits and audience flags
+CREATE OR REPLACE TABLE "identity"."profiles__next" AS
+SELECT p.*,
+  CASE WHEN (lifetime_revenue > 300 and orders >= 3) THEN TRUE ELSE FALSE END AS "loyal_customers",
+  CASE WHEN (cart_abandons_90d >= 2) THEN TRUE ELSE FALSE END AS "frequent_cart_abandoners"
+FROM (
+  SELECT b.*,
+    COALESCE(t1."cart_abandons_90d", 0) AS "cart_abandons_90d",
+    t2."lifetime_revenue" AS "lifetime_revenue",
+    COALESCE(t2."orders", 0) AS "orders",
+    t2."last_order_at" AS "last_order_at"
+  FROM "identity_work".main."profiles_base" b
+  LEFT JOIN "identity_work".main."traits_events" t1 ON b.universal_id = t1.universal_id
+  LEFT JOIN "identity_work".main."traits_orders" t2 ON b.universal_id = t2.universal_id
+) p;
 CREATE OR REPLACE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -627,7 +706,8 @@ FROM "identity_work".main."hubs" q JOIN "identity_work".main."nodes" n ON q.node
 CREATE OR REPLACE TABLE "identity"."audience_members__next" AS
 SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(current_timestamp AS TIMESTAMP)) AS entered_at
 FROM (
-  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "identity"."profiles__next" WHERE 1 = 0
+  SELECT 'loyal_customers' AS audience, universal_id FROM "identity"."profiles__next" WHERE "loyal_customers"
+  UNION ALL SELECT 'frequent_cart_abandoners' AS audience, universal_id FROM "identity"."profiles__next" WHERE "frequent_cart_abandoners"
 ) m
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 

@@ -44,6 +44,8 @@ DROP TABLE IF EXISTS "identity_work"."src_events";
 CREATE UNLOGGED TABLE "identity_work"."src_events" AS
 SELECT
   ts,
+  t1,
+  f1,
   v1,
   q1,
   CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'user_id', v1), 0) END AS n1,
@@ -59,6 +61,8 @@ SELECT
 FROM (
   SELECT
     ts,
+    t1,
+    f1,
     v1,
     CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q1,
     v2,
@@ -70,6 +74,8 @@ FROM (
   FROM (
     SELECT
       ts,
+      t1,
+      f1,
       NULLIF(r1, '') AS v1,
       NULLIF(LOWER(TRIM(r2)), '') AS v2,
       NULLIF(r3, '') AS v3,
@@ -77,6 +83,8 @@ FROM (
     FROM (
       SELECT
         CAST("ts" AS TIMESTAMP) AS ts,
+        CAST(NULL AS BIGINT) AS t1,
+        CASE WHEN (event_type = 'cart_abandoned') AND CAST("ts" AS TIMESTAMP) >= (LOCALTIMESTAMP - INTERVAL '90 days') THEN 1 ELSE 0 END AS f1,
         NULLIF(CAST("user_id" AS TEXT), '') AS r1,
         NULLIF(CAST("email" AS TEXT), '') AS r2,
         NULLIF(CAST("device_id" AS TEXT), '') AS r3,
@@ -91,6 +99,12 @@ DROP TABLE IF EXISTS "identity_work"."src_orders";
 CREATE UNLOGGED TABLE "identity_work"."src_orders" AS
 SELECT
   ts,
+  t1,
+  f1,
+  t2,
+  f2,
+  t3,
+  f3,
   v1,
   q1,
   CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'user_id', v1), 0) END AS n1,
@@ -106,6 +120,12 @@ SELECT
 FROM (
   SELECT
     ts,
+    t1,
+    f1,
+    t2,
+    f2,
+    t3,
+    f3,
     v1,
     CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q1,
     v2,
@@ -117,6 +137,12 @@ FROM (
   FROM (
     SELECT
       ts,
+      t1,
+      f1,
+      t2,
+      f2,
+      t3,
+      f3,
       NULLIF(r1, '') AS v1,
       NULLIF(LOWER(TRIM(r2)), '') AS v2,
       NULLIF(LOWER(TRIM(r3)), '') AS v3,
@@ -124,6 +150,12 @@ FROM (
     FROM (
       SELECT
         CAST("ts" AS TIMESTAMP) AS ts,
+        "revenue" AS t1,
+        1 AS f1,
+        CAST(NULL AS BIGINT) AS t2,
+        1 AS f2,
+        "ts" AS t3,
+        1 AS f3,
         NULLIF(CAST("user_id" AS TEXT), '') AS r1,
         NULLIF(CAST("email" AS TEXT), '') AS r2,
         NULLIF(CAST("billing_email" AS TEXT), '') AS r3,
@@ -653,14 +685,54 @@ FROM "identity_work"."assign" n
 JOIN "identity_work"."anchors" a ON n.component = a.component;
 ANALYZE "identity_work"."graph";
 
+-- ===== stage traits: profile columns computed from the sources' rows
+-- rows of events with their profile
+DROP TABLE IF EXISTS "identity_work"."trait_rows_events";
+CREATE UNLOGGED TABLE "identity_work"."trait_rows_events" AS
+SELECT COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS TEXT)) AS universal_id, s.ts, s.t1, s.f1
+FROM "identity_work"."src_events" s
+LEFT JOIN "identity_work"."graph" g1 ON s.n1 = g1.node_id
+LEFT JOIN "identity_work"."graph" g2 ON s.n2 = g2.node_id
+LEFT JOIN "identity_work"."graph" g3 ON s.n3 = g3.node_id
+LEFT JOIN "identity_work"."graph" g4 ON s.n4 = g4.node_id;
+ANALYZE "identity_work"."trait_rows_events";
+DROP TABLE IF EXISTS "identity_work"."traits_events";
+CREATE UNLOGGED TABLE "identity_work"."traits_events" AS
+SELECT universal_id,
+  COUNT(CASE WHEN f1 = 1 THEN 1 END) AS "cart_abandons_90d"
+FROM "identity_work"."trait_rows_events"
+WHERE universal_id IS NOT NULL
+GROUP BY universal_id;
+ANALYZE "identity_work"."traits_events";
+-- rows of orders with their profile
+DROP TABLE IF EXISTS "identity_work"."trait_rows_orders";
+CREATE UNLOGGED TABLE "identity_work"."trait_rows_orders" AS
+SELECT COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS TEXT)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
+FROM "identity_work"."src_orders" s
+LEFT JOIN "identity_work"."graph" g1 ON s.n1 = g1.node_id
+LEFT JOIN "identity_work"."graph" g2 ON s.n2 = g2.node_id
+LEFT JOIN "identity_work"."graph" g3 ON s.n3 = g3.node_id
+LEFT JOIN "identity_work"."graph" g4 ON s.n4 = g4.node_id;
+ANALYZE "identity_work"."trait_rows_orders";
+DROP TABLE IF EXISTS "identity_work"."traits_orders";
+CREATE UNLOGGED TABLE "identity_work"."traits_orders" AS
+SELECT universal_id,
+  SUM(CASE WHEN f1 = 1 THEN t1 END) AS "lifetime_revenue",
+  COUNT(CASE WHEN f2 = 1 THEN 1 END) AS "orders",
+  MAX(CASE WHEN f3 = 1 THEN t3 END) AS "last_order_at"
+FROM "identity_work"."trait_rows_orders"
+WHERE universal_id IS NOT NULL
+GROUP BY universal_id;
+ANALYZE "identity_work"."traits_orders";
+
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "identity"."id_graph__next";
 CREATE TABLE "identity"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "identity_work"."graph";
 ANALYZE "identity"."id_graph__next";
-DROP TABLE IF EXISTS "identity"."profiles__next";
-CREATE TABLE "identity"."profiles__next" AS
+DROP TABLE IF EXISTS "identity_work"."profiles_base";
+CREATE UNLOGGED TABLE "identity_work"."profiles_base" AS
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
     ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value COLLATE "C" DESC) AS pos
@@ -691,6 +763,23 @@ WITH ranked AS (
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email", p."phone_count", p."latest_phone", p."device_id_count", p."latest_device_id", p."anonymous_id_count", p."latest_anonymous_id"
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
+ANALYZE "identity_work"."profiles_base";
+-- profiles with their traits and audience flags
+DROP TABLE IF EXISTS "identity"."profiles__next";
+CREATE TABLE "identity"."profiles__next" AS
+SELECT p.*,
+  CASE WHEN (lifetime_revenue > 300 and orders >= 3) THEN TRUE ELSE FALSE END AS "loyal_customers",
+  CASE WHEN (cart_abandons_90d >= 2) THEN TRUE ELSE FALSE END AS "frequent_cart_abandoners"
+FROM (
+  SELECT b.*,
+    COALESCE(t1."cart_abandons_90d", 0) AS "cart_abandons_90d",
+    t2."lifetime_revenue" AS "lifetime_revenue",
+    COALESCE(t2."orders", 0) AS "orders",
+    t2."last_order_at" AS "last_order_at"
+  FROM "identity_work"."profiles_base" b
+  LEFT JOIN "identity_work"."traits_events" t1 ON b.universal_id = t1.universal_id
+  LEFT JOIN "identity_work"."traits_orders" t2 ON b.universal_id = t2.universal_id
+) p;
 ANALYZE "identity"."profiles__next";
 DROP TABLE IF EXISTS "identity"."id_edges__next";
 CREATE TABLE "identity"."id_edges__next" AS
@@ -718,7 +807,8 @@ DROP TABLE IF EXISTS "identity"."audience_members__next";
 CREATE TABLE "identity"."audience_members__next" AS
 SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(LOCALTIMESTAMP AS TIMESTAMP)) AS entered_at
 FROM (
-  SELECT CAST(NULL AS TEXT) AS audience, CAST(NULL AS TEXT) AS universal_id FROM "identity"."profiles__next" WHERE 1 = 0
+  SELECT 'loyal_customers' AS audience, universal_id FROM "identity"."profiles__next" WHERE "loyal_customers"
+  UNION ALL SELECT 'frequent_cart_abandoners' AS audience, universal_id FROM "identity"."profiles__next" WHERE "frequent_cart_abandoners"
 ) m
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 ANALYZE "identity"."audience_members__next";

@@ -43,6 +43,8 @@ CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_HISTORY" (
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SRC_EVENTS" AS
 SELECT
   ts,
+  t1,
+  f1,
   v1,
   q1,
   CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE HASH('user_id', v1) END AS n1,
@@ -58,6 +60,8 @@ SELECT
 FROM (
   SELECT
     ts,
+    t1,
+    f1,
     v1,
     CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q1,
     v2,
@@ -69,6 +73,8 @@ FROM (
   FROM (
     SELECT
       ts,
+      t1,
+      f1,
       NULLIF(r1, '') AS v1,
       NULLIF(LOWER(TRIM(r2)), '') AS v2,
       NULLIF(r3, '') AS v3,
@@ -76,6 +82,8 @@ FROM (
     FROM (
       SELECT
         CAST("TS" AS TIMESTAMP) AS ts,
+        CAST(NULL AS BIGINT) AS t1,
+        CASE WHEN (event_type = 'cart_abandoned') AND CAST("TS" AS TIMESTAMP) >= DATEADD(day, -90, SYSDATE()) THEN 1 ELSE 0 END AS f1,
         NULLIF(CAST("USER_ID" AS VARCHAR), '') AS r1,
         NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r2,
         NULLIF(CAST("DEVICE_ID" AS VARCHAR), '') AS r3,
@@ -88,6 +96,12 @@ FROM (
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SRC_ORDERS" AS
 SELECT
   ts,
+  t1,
+  f1,
+  t2,
+  f2,
+  t3,
+  f3,
   v1,
   q1,
   CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE HASH('user_id', v1) END AS n1,
@@ -103,6 +117,12 @@ SELECT
 FROM (
   SELECT
     ts,
+    t1,
+    f1,
+    t2,
+    f2,
+    t3,
+    f3,
     v1,
     CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'none', 'undefined', 'nan', 'n/a', '0', '-1', 'unknown', 'anonymous', '00000000-0000-0000-0000-000000000000') THEN 'blocked' END AS q1,
     v2,
@@ -114,6 +134,12 @@ FROM (
   FROM (
     SELECT
       ts,
+      t1,
+      f1,
+      t2,
+      f2,
+      t3,
+      f3,
       NULLIF(r1, '') AS v1,
       NULLIF(LOWER(TRIM(r2)), '') AS v2,
       NULLIF(LOWER(TRIM(r3)), '') AS v3,
@@ -121,6 +147,12 @@ FROM (
     FROM (
       SELECT
         CAST("TS" AS TIMESTAMP) AS ts,
+        "REVENUE" AS t1,
+        1 AS f1,
+        CAST(NULL AS BIGINT) AS t2,
+        1 AS f2,
+        "TS" AS t3,
+        1 AS f3,
         NULLIF(CAST("USER_ID" AS VARCHAR), '') AS r1,
         NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r2,
         NULLIF(CAST("BILLING_EMAIL" AS VARCHAR), '') AS r3,
@@ -581,11 +613,43 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "IDENTITY_WORK"."ASSIGN" n
 JOIN "IDENTITY_WORK"."ANCHORS" a ON n.component = a.component;
 
+-- ===== stage traits: profile columns computed from the sources' rows
+-- rows of events with their profile
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TRAIT_ROWS_EVENTS" AS
+SELECT COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1
+FROM "IDENTITY_WORK"."SRC_EVENTS" s
+LEFT JOIN "IDENTITY_WORK"."GRAPH" g1 ON s.n1 = g1.node_id
+LEFT JOIN "IDENTITY_WORK"."GRAPH" g2 ON s.n2 = g2.node_id
+LEFT JOIN "IDENTITY_WORK"."GRAPH" g3 ON s.n3 = g3.node_id
+LEFT JOIN "IDENTITY_WORK"."GRAPH" g4 ON s.n4 = g4.node_id;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TRAITS_EVENTS" AS
+SELECT universal_id,
+  COUNT(CASE WHEN f1 = 1 THEN 1 END) AS "CART_ABANDONS_90D"
+FROM "IDENTITY_WORK"."TRAIT_ROWS_EVENTS"
+WHERE universal_id IS NOT NULL
+GROUP BY universal_id;
+-- rows of orders with their profile
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TRAIT_ROWS_ORDERS" AS
+SELECT COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
+FROM "IDENTITY_WORK"."SRC_ORDERS" s
+LEFT JOIN "IDENTITY_WORK"."GRAPH" g1 ON s.n1 = g1.node_id
+LEFT JOIN "IDENTITY_WORK"."GRAPH" g2 ON s.n2 = g2.node_id
+LEFT JOIN "IDENTITY_WORK"."GRAPH" g3 ON s.n3 = g3.node_id
+LEFT JOIN "IDENTITY_WORK"."GRAPH" g4 ON s.n4 = g4.node_id;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TRAITS_ORDERS" AS
+SELECT universal_id,
+  SUM(CASE WHEN f1 = 1 THEN t1 END) AS "LIFETIME_REVENUE",
+  COUNT(CASE WHEN f2 = 1 THEN 1 END) AS "ORDERS",
+  MAX(CASE WHEN f3 = 1 THEN t3 END) AS "LAST_ORDER_AT"
+FROM "IDENTITY_WORK"."TRAIT_ROWS_ORDERS"
+WHERE universal_id IS NOT NULL
+GROUP BY universal_id;
+
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "IDENTITY_WORK"."GRAPH";
-CREATE OR REPLACE TABLE "IDENTITY"."PROFILES__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."PROFILES_BASE" AS
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
     ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
@@ -616,6 +680,21 @@ WITH ranked AS (
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."USER_ID_COUNT", p."LATEST_USER_ID", p."EMAIL_COUNT", p."LATEST_EMAIL", p."PHONE_COUNT", p."LATEST_PHONE", p."DEVICE_ID_COUNT", p."LATEST_DEVICE_ID", p."ANONYMOUS_ID_COUNT", p."LATEST_ANONYMOUS_ID"
 FROM per_profile p
 JOIN "IDENTITY_WORK"."ANCHORS" a ON p.component = a.component;
+-- profiles with their traits and audience flags
+CREATE OR REPLACE TABLE "IDENTITY"."PROFILES__NEXT" AS
+SELECT p.*,
+  CASE WHEN (lifetime_revenue > 300 and orders >= 3) THEN TRUE ELSE FALSE END AS "LOYAL_CUSTOMERS",
+  CASE WHEN (cart_abandons_90d >= 2) THEN TRUE ELSE FALSE END AS "FREQUENT_CART_ABANDONERS"
+FROM (
+  SELECT b.*,
+    COALESCE(t1."CART_ABANDONS_90D", 0) AS "CART_ABANDONS_90D",
+    t2."LIFETIME_REVENUE" AS "LIFETIME_REVENUE",
+    COALESCE(t2."ORDERS", 0) AS "ORDERS",
+    t2."LAST_ORDER_AT" AS "LAST_ORDER_AT"
+  FROM "IDENTITY_WORK"."PROFILES_BASE" b
+  LEFT JOIN "IDENTITY_WORK"."TRAITS_EVENTS" t1 ON b.universal_id = t1.universal_id
+  LEFT JOIN "IDENTITY_WORK"."TRAITS_ORDERS" t2 ON b.universal_id = t2.universal_id
+) p;
 CREATE OR REPLACE TABLE "IDENTITY"."ID_EDGES__NEXT" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -637,7 +716,8 @@ FROM "IDENTITY_WORK"."HUBS" q JOIN "IDENTITY_WORK"."NODES" n ON q.node_id = n.no
 CREATE OR REPLACE TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
 SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(SYSDATE() AS TIMESTAMP)) AS entered_at
 FROM (
-  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY"."PROFILES__NEXT" WHERE 1 = 0
+  SELECT 'loyal_customers' AS audience, universal_id FROM "IDENTITY"."PROFILES__NEXT" WHERE "LOYAL_CUSTOMERS"
+  UNION ALL SELECT 'frequent_cart_abandoners' AS audience, universal_id FROM "IDENTITY"."PROFILES__NEXT" WHERE "FREQUENT_CART_ABANDONERS"
 ) m
 LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 
