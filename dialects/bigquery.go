@@ -121,6 +121,12 @@ func (BigQuery) CreateTableAs(table, query string, scratch bool) string {
 
 func (BigQuery) CreateIndex(name, table string, columns ...string) string { return "" }
 
+func (BigQuery) CreateView(view, query string) string {
+	return "CREATE OR REPLACE VIEW " + view + " AS\n" + query
+}
+
+func (BigQuery) DropView(view string) string { return "DROP VIEW IF EXISTS " + view }
+
 func (BigQuery) DropTable(table string) string { return "DROP TABLE IF EXISTS " + table }
 
 func (b BigQuery) RenameTable(table, newName string) string {

@@ -100,6 +100,9 @@ type Dialect interface {
 	// CreateTableAs creates (or replaces) a table from a query. Scratch tables are made
 	// transient or temporary where the warehouse allows it.
 	CreateTableAs(table, query string, scratch bool) string
+	// CreateView creates or replaces a view; DropView drops one if it exists.
+	CreateView(view, query string) string
+	DropView(view string) string
 	// DropTable drops a table if it exists.
 	DropTable(table string) string
 	// CreateIndex creates an index on a published table unless it exists. Indexes make point

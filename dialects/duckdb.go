@@ -131,6 +131,12 @@ func (d DuckDB) CreateIndex(name, table string, columns ...string) string {
 	return fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", d.QuoteIdent(name), table, strings.Join(quoted, ", "))
 }
 
+func (DuckDB) CreateView(view, query string) string {
+	return "CREATE OR REPLACE VIEW " + view + " AS\n" + query
+}
+
+func (DuckDB) DropView(view string) string { return "DROP VIEW IF EXISTS " + view }
+
 func (DuckDB) DropTable(table string) string { return "DROP TABLE IF EXISTS " + table }
 
 func (d DuckDB) RenameTable(table, newName string) string {

@@ -128,6 +128,12 @@ func (d Postgres) CreateIndex(name, table string, columns ...string) string {
 	return fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", d.QuoteIdent(name), table, strings.Join(quoted, ", "))
 }
 
+func (Postgres) CreateView(view, query string) string {
+	return "CREATE OR REPLACE VIEW " + view + " AS\n" + query
+}
+
+func (Postgres) DropView(view string) string { return "DROP VIEW IF EXISTS " + view }
+
 func (Postgres) DropTable(table string) string { return "DROP TABLE IF EXISTS " + table }
 
 func (p Postgres) RenameTable(table, newName string) string {

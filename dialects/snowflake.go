@@ -129,6 +129,12 @@ func (Snowflake) CreateTableAs(table, query string, scratch bool) string {
 
 func (Snowflake) CreateIndex(name, table string, columns ...string) string { return "" }
 
+func (Snowflake) CreateView(view, query string) string {
+	return "CREATE OR REPLACE VIEW " + view + " AS\n" + query
+}
+
+func (Snowflake) DropView(view string) string { return "DROP VIEW IF EXISTS " + view }
+
 func (Snowflake) DropTable(table string) string { return "DROP TABLE IF EXISTS " + table }
 
 func (s Snowflake) RenameTable(table, newName string) string {

@@ -335,6 +335,26 @@ func (pl *Planner) Lease(holder string) (create, seed, take, release string) {
 // OutputTable renders the name of a published table.
 func (pl *Planner) OutputTable(name string) string { return pl.out(name) }
 
+// stitchedView is the query of a source's stitched view: every row of the source, with the
+// universal id of its first identifier in id_graph, each value normalized as a run normalizes it.
+func (pl *Planner) stitchedView(s config.Source) string {
+	type viewSlot struct {
+		N           int
+		Type, Value string
+	}
+	var slots []viewSlot
+	for _, sl := range pl.slots(s) {
+		expr := sl.Expr
+		if config.IsColumn(strings.Trim(expr, "\"`")) && !strings.HasPrefix(expr, "(") {
+			expr = "s." + expr // a plain column: qualified, as id_graph has columns too
+		}
+		raw := "NULLIF(" + pl.Dialect.Cast(expr, dialects.Text) + ", '')"
+		t := pl.Project.IDTypes[sl.Rank]
+		slots = append(slots, viewSlot{N: sl.N, Type: sl.Type, Value: "NULLIF(" + pl.normalize(t, raw) + ", '')"})
+	}
+	return pl.render("stitched_view", map[string]any{"Table": pl.SourceTable(s), "Slots": slots})
+}
+
 // SourceTable renders a source's table name.
 func (pl *Planner) SourceTable(s config.Source) string {
 	return pl.Dialect.Table(s.Schema(), s.TableName())
@@ -542,6 +562,14 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 	if !publish.Atomic {
 		publish.Note = "swap the new tables in, each atomically (this warehouse has no transactions over DDL)"
 	}
+	// Stitched views read id_graph: they are dropped before it is swapped (Postgres refuses to
+	// drop a table a view depends on) and made again right after, in the same transaction.
+	var views []Statement
+	for _, s := range p.Sources {
+		view := pl.out(s.Name + "_stitched")
+		publish.Statements = append(publish.Statements, Statement{SQL: d.DropView(view)})
+		views = append(views, Statement{Note: "source " + s.Name + " with the universal id of each row", SQL: d.CreateView(view, pl.stitchedView(s))})
+	}
 	// The history compares the new members with the open entries, before the swap.
 	publish.Statements = append(publish.Statements,
 		Statement{SQL: pl.render("audience_exits", nil)},
@@ -552,6 +580,7 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 			publish.Statements = append(publish.Statements, Statement{SQL: q})
 		}
 	}
+	publish.Statements = append(publish.Statements, views...)
 	plan.Stages = append(plan.Stages, publish)
 	if pl.LookupIndexes {
 		st := Stage{Name: "indexes", Note: "indexes for lookups by identifier and by universal id"}

@@ -177,13 +177,16 @@ func checkTraits(t *testing.T, path string) map[string]time.Time {
 		v.revenue += revenue
 	}
 	rows.Close()
-	rows, _ = db.Query("SELECT ts, event_type, user_id, email, device_id, anonymous_id FROM events")
+	rows, _ = db.Query("SELECT event_id, ts, event_type, user_id, email, device_id, anonymous_id FROM events")
+	eventOwner := map[int64]string{}
 	for rows.Next() {
+		var id int64
 		var ts time.Time
 		var kind string
 		var user, email, device, anon sql.NullString
-		rows.Scan(&ts, &kind, &user, &email, &device, &anon)
+		rows.Scan(&id, &ts, &kind, &user, &email, &device, &anon)
 		u := owner([2]sql.NullString{ns("user_id"), user}, [2]sql.NullString{ns("email"), email}, [2]sql.NullString{ns("device_id"), device}, [2]sql.NullString{ns("anonymous_id"), anon})
+		eventOwner[id] = u
 		if u == "" {
 			continue
 		}
@@ -198,6 +201,26 @@ func checkTraits(t *testing.T, path string) map[string]time.Time {
 		}
 	}
 	rows.Close()
+
+	// The stitched view gives each event the same profile.
+	rows, err = db.Query("SELECT event_id, universal_id FROM identity.events_stitched")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for rows.Next() {
+		var id int64
+		var u sql.NullString
+		rows.Scan(&id, &u)
+		if u.String != eventOwner[id] {
+			t.Fatalf("events_stitched gives event %d profile %q, its first identifier is in %q", id, u.String, eventOwner[id])
+		}
+		seen++
+	}
+	rows.Close()
+	if seen != len(eventOwner) {
+		t.Fatalf("events_stitched has %d rows, events %d", seen, len(eventOwner))
+	}
 
 	rows, err = db.Query(`SELECT universal_id, lifetime_revenue, orders, biggest_order, smallest_order, average_order, last_order_revenue,
 		first_event, event_kinds, cart_abandons_recent, loyal_customers, cart_abandoners FROM identity.profiles`)

@@ -713,6 +713,9 @@ LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND p
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
+DROP VIEW IF EXISTS "identity"."events_stitched";
+DROP VIEW IF EXISTS "identity"."orders_stitched";
+DROP VIEW IF EXISTS "identity"."crm_contacts_stitched";
 UPDATE "identity"."audience_history"
 SET exited_at = CAST(current_timestamp AS TIMESTAMP)
 WHERE exited_at IS NULL
@@ -737,4 +740,27 @@ DROP TABLE IF EXISTS "identity"."id_quarantine";
 ALTER TABLE "identity"."id_quarantine__next" RENAME TO "id_quarantine";
 DROP TABLE IF EXISTS "identity"."audience_members";
 ALTER TABLE "identity"."audience_members__next" RENAME TO "audience_members";
+-- source events with the universal id of each row
+CREATE OR REPLACE VIEW "identity"."events_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "main"."events" s
+LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."user_id" AS VARCHAR), ''), '')
+LEFT JOIN "identity"."id_graph" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s."email" AS VARCHAR), ''))), '')
+LEFT JOIN "identity"."id_graph" g3 ON g3.id_type = 'device_id' AND g3.id_value = NULLIF(NULLIF(CAST(s."device_id" AS VARCHAR), ''), '')
+LEFT JOIN "identity"."id_graph" g4 ON g4.id_type = 'anonymous_id' AND g4.id_value = NULLIF(NULLIF(CAST(s."anonymous_id" AS VARCHAR), ''), '');
+-- source orders with the universal id of each row
+CREATE OR REPLACE VIEW "identity"."orders_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "main"."orders" s
+LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."user_id" AS VARCHAR), ''), '')
+LEFT JOIN "identity"."id_graph" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s."email" AS VARCHAR), ''))), '')
+LEFT JOIN "identity"."id_graph" g3 ON g3.id_type = 'email' AND g3.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s."billing_email" AS VARCHAR), ''))), '')
+LEFT JOIN "identity"."id_graph" g4 ON g4.id_type = 'phone' AND g4.id_value = NULLIF(CASE WHEN regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g') = '' THEN NULL WHEN TRIM(NULLIF(CAST(s."phone" AS VARCHAR), '')) LIKE '+%' THEN ('+' || regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g')) WHEN regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g') LIKE '00%' THEN ('+' || SUBSTR(regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g'), 3)) WHEN regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g') LIKE '1%' AND LENGTH(regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g')) >= 11 THEN ('+' || regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g')) ELSE ('+1' || LTRIM(regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g'), '0')) END, '');
+-- source crm_contacts with the universal id of each row
+CREATE OR REPLACE VIEW "identity"."crm_contacts_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "main"."crm_contacts" s
+LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."user_id" AS VARCHAR), ''), '')
+LEFT JOIN "identity"."id_graph" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s."email" AS VARCHAR), ''))), '')
+LEFT JOIN "identity"."id_graph" g3 ON g3.id_type = 'phone' AND g3.id_value = NULLIF(CASE WHEN regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g') = '' THEN NULL WHEN TRIM(NULLIF(CAST(s."phone" AS VARCHAR), '')) LIKE '+%' THEN ('+' || regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g')) WHEN regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g') LIKE '00%' THEN ('+' || SUBSTR(regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g'), 3)) WHEN regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g') LIKE '1%' AND LENGTH(regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g')) >= 11 THEN ('+' || regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g')) ELSE ('+1' || LTRIM(regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g'), '0')) END, '');
 COMMIT;

@@ -722,6 +722,9 @@ FROM (
 LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
+DROP VIEW IF EXISTS "IDENTITY"."EVENTS_STITCHED";
+DROP VIEW IF EXISTS "IDENTITY"."ORDERS_STITCHED";
+DROP VIEW IF EXISTS "IDENTITY"."CRM_CONTACTS_STITCHED";
 UPDATE "IDENTITY"."AUDIENCE_HISTORY"
 SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
 WHERE exited_at IS NULL
@@ -751,3 +754,26 @@ DROP TABLE IF EXISTS "IDENTITY"."ID_QUARANTINE__NEXT";
 CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_MEMBERS" LIKE "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
 ALTER TABLE "IDENTITY"."AUDIENCE_MEMBERS" SWAP WITH "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
 DROP TABLE IF EXISTS "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
+-- source events with the universal id of each row
+CREATE OR REPLACE VIEW "IDENTITY"."EVENTS_STITCHED" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "MAIN"."EVENTS" s
+LEFT JOIN "IDENTITY"."ID_GRAPH" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."USER_ID" AS VARCHAR), ''), '')
+LEFT JOIN "IDENTITY"."ID_GRAPH" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s."EMAIL" AS VARCHAR), ''))), '')
+LEFT JOIN "IDENTITY"."ID_GRAPH" g3 ON g3.id_type = 'device_id' AND g3.id_value = NULLIF(NULLIF(CAST(s."DEVICE_ID" AS VARCHAR), ''), '')
+LEFT JOIN "IDENTITY"."ID_GRAPH" g4 ON g4.id_type = 'anonymous_id' AND g4.id_value = NULLIF(NULLIF(CAST(s."ANONYMOUS_ID" AS VARCHAR), ''), '');
+-- source orders with the universal id of each row
+CREATE OR REPLACE VIEW "IDENTITY"."ORDERS_STITCHED" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "MAIN"."ORDERS" s
+LEFT JOIN "IDENTITY"."ID_GRAPH" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."USER_ID" AS VARCHAR), ''), '')
+LEFT JOIN "IDENTITY"."ID_GRAPH" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s."EMAIL" AS VARCHAR), ''))), '')
+LEFT JOIN "IDENTITY"."ID_GRAPH" g3 ON g3.id_type = 'email' AND g3.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s."BILLING_EMAIL" AS VARCHAR), ''))), '')
+LEFT JOIN "IDENTITY"."ID_GRAPH" g4 ON g4.id_type = 'phone' AND g4.id_value = NULLIF(CASE WHEN REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '') = '' THEN NULL WHEN TRIM(NULLIF(CAST(s."PHONE" AS VARCHAR), '')) LIKE '+%' THEN ('+' || REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '')) WHEN REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '') LIKE '00%' THEN ('+' || SUBSTR(REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', ''), 3)) WHEN REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '') LIKE '1%' AND LENGTH(REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '')) >= 11 THEN ('+' || REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '')) ELSE ('+1' || LTRIM(REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', ''), '0')) END, '');
+-- source crm_contacts with the universal id of each row
+CREATE OR REPLACE VIEW "IDENTITY"."CRM_CONTACTS_STITCHED" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "MAIN"."CRM_CONTACTS" s
+LEFT JOIN "IDENTITY"."ID_GRAPH" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."USER_ID" AS VARCHAR), ''), '')
+LEFT JOIN "IDENTITY"."ID_GRAPH" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s."EMAIL" AS VARCHAR), ''))), '')
+LEFT JOIN "IDENTITY"."ID_GRAPH" g3 ON g3.id_type = 'phone' AND g3.id_value = NULLIF(CASE WHEN REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '') = '' THEN NULL WHEN TRIM(NULLIF(CAST(s."PHONE" AS VARCHAR), '')) LIKE '+%' THEN ('+' || REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '')) WHEN REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '') LIKE '00%' THEN ('+' || SUBSTR(REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', ''), 3)) WHEN REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '') LIKE '1%' AND LENGTH(REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '')) >= 11 THEN ('+' || REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '')) ELSE ('+1' || LTRIM(REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', ''), '0')) END, '');

@@ -345,6 +345,8 @@ FROM (
 LEFT JOIN `customer_360`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
+DROP VIEW IF EXISTS `customer_360`.`web_stitched`;
+DROP VIEW IF EXISTS `customer_360`.`crm_stitched`;
 UPDATE `customer_360`.`audience_history`
 SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
 WHERE exited_at IS NULL
@@ -369,3 +371,17 @@ CREATE OR REPLACE TABLE `customer_360`.`id_quarantine` AS SELECT * FROM `custome
 DROP TABLE IF EXISTS `customer_360`.`id_quarantine__next`;
 CREATE OR REPLACE TABLE `customer_360`.`audience_members` AS SELECT * FROM `customer_360`.`audience_members__next`;
 DROP TABLE IF EXISTS `customer_360`.`audience_members__next`;
+-- source web with the universal id of each row
+CREATE OR REPLACE VIEW `customer_360`.`web_stitched` AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, g5.universal_id, CAST(NULL AS STRING)) AS universal_id
+FROM `raw`.`web_events` s
+LEFT JOIN `customer_360`.`id_graph` g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST((lower(user_ref)) AS STRING), ''), '')
+LEFT JOIN `customer_360`.`id_graph` g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(NULLIF(CAST(s.`email` AS STRING), ''), '')
+LEFT JOIN `customer_360`.`id_graph` g3 ON g3.id_type = 'email' AND g3.id_value = NULLIF(NULLIF(CAST(s.`billing_email` AS STRING), ''), '')
+LEFT JOIN `customer_360`.`id_graph` g4 ON g4.id_type = 'email' AND g4.id_value = NULLIF(NULLIF(CAST((coalesce(alt_email, '')) AS STRING), ''), '')
+LEFT JOIN `customer_360`.`id_graph` g5 ON g5.id_type = 'anonymous_id' AND g5.id_value = NULLIF(NULLIF(CAST(s.`anonymousId` AS STRING), ''), '');
+-- source crm with the universal id of each row
+CREATE OR REPLACE VIEW `customer_360`.`crm_stitched` AS
+SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS STRING)) AS universal_id
+FROM `crm`.`Contacts` s
+LEFT JOIN `customer_360`.`id_graph` g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s.`email` AS STRING), ''), '');

@@ -318,6 +318,8 @@ LEFT JOIN "customer_360"."audience_members" prev ON prev.audience = m.audience A
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
+DROP VIEW IF EXISTS "customer_360"."web_stitched";
+DROP VIEW IF EXISTS "customer_360"."crm_stitched";
 UPDATE "customer_360"."audience_history"
 SET exited_at = CAST(current_timestamp AS TIMESTAMP)
 WHERE exited_at IS NULL
@@ -342,4 +344,18 @@ DROP TABLE IF EXISTS "customer_360"."id_quarantine";
 ALTER TABLE "customer_360"."id_quarantine__next" RENAME TO "id_quarantine";
 DROP TABLE IF EXISTS "customer_360"."audience_members";
 ALTER TABLE "customer_360"."audience_members__next" RENAME TO "audience_members";
+-- source web with the universal id of each row
+CREATE OR REPLACE VIEW "customer_360"."web_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, g5.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "raw"."web_events" s
+LEFT JOIN "customer_360"."id_graph" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST((lower(user_ref)) AS VARCHAR), ''), '')
+LEFT JOIN "customer_360"."id_graph" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(NULLIF(CAST(s."email" AS VARCHAR), ''), '')
+LEFT JOIN "customer_360"."id_graph" g3 ON g3.id_type = 'email' AND g3.id_value = NULLIF(NULLIF(CAST(s."billing_email" AS VARCHAR), ''), '')
+LEFT JOIN "customer_360"."id_graph" g4 ON g4.id_type = 'email' AND g4.id_value = NULLIF(NULLIF(CAST((coalesce(alt_email, '')) AS VARCHAR), ''), '')
+LEFT JOIN "customer_360"."id_graph" g5 ON g5.id_type = 'anonymous_id' AND g5.id_value = NULLIF(NULLIF(CAST(s."anonymousId" AS VARCHAR), ''), '');
+-- source crm with the universal id of each row
+CREATE OR REPLACE VIEW "customer_360"."crm_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "crm"."Contacts" s
+LEFT JOIN "customer_360"."id_graph" g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s."email" AS VARCHAR), ''), '');
 COMMIT;

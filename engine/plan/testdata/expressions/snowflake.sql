@@ -327,6 +327,8 @@ FROM (
 LEFT JOIN "CUSTOMER_360"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
+DROP VIEW IF EXISTS "CUSTOMER_360"."WEB_STITCHED";
+DROP VIEW IF EXISTS "CUSTOMER_360"."CRM_STITCHED";
 UPDATE "CUSTOMER_360"."AUDIENCE_HISTORY"
 SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
 WHERE exited_at IS NULL
@@ -356,3 +358,17 @@ DROP TABLE IF EXISTS "CUSTOMER_360"."ID_QUARANTINE__NEXT";
 CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."AUDIENCE_MEMBERS" LIKE "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT";
 ALTER TABLE "CUSTOMER_360"."AUDIENCE_MEMBERS" SWAP WITH "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT";
 DROP TABLE IF EXISTS "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT";
+-- source web with the universal id of each row
+CREATE OR REPLACE VIEW "CUSTOMER_360"."WEB_STITCHED" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, g5.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "RAW"."WEB_EVENTS" s
+LEFT JOIN "CUSTOMER_360"."ID_GRAPH" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST((lower(user_ref)) AS VARCHAR), ''), '')
+LEFT JOIN "CUSTOMER_360"."ID_GRAPH" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(NULLIF(CAST(s."EMAIL" AS VARCHAR), ''), '')
+LEFT JOIN "CUSTOMER_360"."ID_GRAPH" g3 ON g3.id_type = 'email' AND g3.id_value = NULLIF(NULLIF(CAST(s."BILLING_EMAIL" AS VARCHAR), ''), '')
+LEFT JOIN "CUSTOMER_360"."ID_GRAPH" g4 ON g4.id_type = 'email' AND g4.id_value = NULLIF(NULLIF(CAST((coalesce(alt_email, '')) AS VARCHAR), ''), '')
+LEFT JOIN "CUSTOMER_360"."ID_GRAPH" g5 ON g5.id_type = 'anonymous_id' AND g5.id_value = NULLIF(NULLIF(CAST(s."anonymousId" AS VARCHAR), ''), '');
+-- source crm with the universal id of each row
+CREATE OR REPLACE VIEW "CUSTOMER_360"."CRM_STITCHED" AS
+SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "CRM"."Contacts" s
+LEFT JOIN "CUSTOMER_360"."ID_GRAPH" g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s."EMAIL" AS VARCHAR), ''), '');

@@ -889,6 +889,8 @@ FROM (
 LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
+DROP VIEW IF EXISTS `identity`.`events_stitched`;
+DROP VIEW IF EXISTS `identity`.`orders_stitched`;
 UPDATE `identity`.`audience_history`
 SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
 WHERE exited_at IS NULL
@@ -913,3 +915,19 @@ CREATE OR REPLACE TABLE `identity`.`id_quarantine` AS SELECT * FROM `identity`.`
 DROP TABLE IF EXISTS `identity`.`id_quarantine__next`;
 CREATE OR REPLACE TABLE `identity`.`audience_members` AS SELECT * FROM `identity`.`audience_members__next`;
 DROP TABLE IF EXISTS `identity`.`audience_members__next`;
+-- source events with the universal id of each row
+CREATE OR REPLACE VIEW `identity`.`events_stitched` AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS STRING)) AS universal_id
+FROM `main`.`events` s
+LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s.`user_id` AS STRING), ''), '')
+LEFT JOIN `identity`.`id_graph` g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s.`email` AS STRING), ''))), '')
+LEFT JOIN `identity`.`id_graph` g3 ON g3.id_type = 'device_id' AND g3.id_value = NULLIF(NULLIF(CAST(s.`device_id` AS STRING), ''), '')
+LEFT JOIN `identity`.`id_graph` g4 ON g4.id_type = 'anonymous_id' AND g4.id_value = NULLIF(NULLIF(CAST(s.`anonymous_id` AS STRING), ''), '');
+-- source orders with the universal id of each row
+CREATE OR REPLACE VIEW `identity`.`orders_stitched` AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS STRING)) AS universal_id
+FROM `main`.`orders` s
+LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s.`email` AS STRING), ''))), '')
+LEFT JOIN `identity`.`id_graph` g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s.`billing_email` AS STRING), ''))), '')
+LEFT JOIN `identity`.`id_graph` g3 ON g3.id_type = 'phone' AND g3.id_value = NULLIF(CASE WHEN REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', '') = '' THEN NULL WHEN TRIM(NULLIF(CAST(s.`phone` AS STRING), '')) LIKE '+%' THEN CONCAT('+', REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', '')) WHEN REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', '') LIKE '00%' THEN CONCAT('+', SUBSTR(REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', ''), 3)) WHEN REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', '') LIKE '1%' AND LENGTH(REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', '')) >= 11 THEN CONCAT('+', REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', '')) ELSE CONCAT('+1', LTRIM(REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', ''), '0')) END, '')
+LEFT JOIN `identity`.`id_graph` g4 ON g4.id_type = 'loyalty' AND g4.id_value = NULLIF(ltrim((REGEXP_REPLACE(NULLIF(CAST(s.`card` AS STRING), ''), '[^0-9]', '')), '0'), '');

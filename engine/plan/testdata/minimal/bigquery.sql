@@ -271,6 +271,7 @@ FROM (
 LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
+DROP VIEW IF EXISTS `identity`.`signups_stitched`;
 UPDATE `identity`.`audience_history`
 SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
 WHERE exited_at IS NULL
@@ -295,3 +296,8 @@ CREATE OR REPLACE TABLE `identity`.`id_quarantine` AS SELECT * FROM `identity`.`
 DROP TABLE IF EXISTS `identity`.`id_quarantine__next`;
 CREATE OR REPLACE TABLE `identity`.`audience_members` AS SELECT * FROM `identity`.`audience_members__next`;
 DROP TABLE IF EXISTS `identity`.`audience_members__next`;
+-- source signups with the universal id of each row
+CREATE OR REPLACE VIEW `identity`.`signups_stitched` AS
+SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS STRING)) AS universal_id
+FROM `signups` s
+LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s.`email` AS STRING), ''), '');

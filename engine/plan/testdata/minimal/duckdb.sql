@@ -245,6 +245,7 @@ LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND p
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
+DROP VIEW IF EXISTS "identity"."signups_stitched";
 UPDATE "identity"."audience_history"
 SET exited_at = CAST(current_timestamp AS TIMESTAMP)
 WHERE exited_at IS NULL
@@ -269,4 +270,9 @@ DROP TABLE IF EXISTS "identity"."id_quarantine";
 ALTER TABLE "identity"."id_quarantine__next" RENAME TO "id_quarantine";
 DROP TABLE IF EXISTS "identity"."audience_members";
 ALTER TABLE "identity"."audience_members__next" RENAME TO "audience_members";
+-- source signups with the universal id of each row
+CREATE OR REPLACE VIEW "identity"."signups_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "signups" s
+LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s."email" AS VARCHAR), ''), '');
 COMMIT;

@@ -299,6 +299,7 @@ ANALYZE "identity"."audience_members__next";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN;
+DROP VIEW IF EXISTS "identity"."signups_stitched";
 UPDATE "identity"."audience_history"
 SET exited_at = CAST(LOCALTIMESTAMP AS TIMESTAMP)
 WHERE exited_at IS NULL
@@ -323,4 +324,9 @@ DROP TABLE IF EXISTS "identity"."id_quarantine";
 ALTER TABLE "identity"."id_quarantine__next" RENAME TO "id_quarantine";
 DROP TABLE IF EXISTS "identity"."audience_members";
 ALTER TABLE "identity"."audience_members__next" RENAME TO "audience_members";
+-- source signups with the universal id of each row
+CREATE OR REPLACE VIEW "identity"."signups_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS TEXT)) AS universal_id
+FROM "signups" s
+LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s."email" AS TEXT), ''), '');
 COMMIT;

@@ -419,6 +419,8 @@ FROM (
 LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
+DROP VIEW IF EXISTS `identity`.`events_stitched`;
+DROP VIEW IF EXISTS `identity`.`orders_stitched`;
 UPDATE `identity`.`audience_history`
 SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
 WHERE exited_at IS NULL
@@ -443,3 +445,14 @@ CREATE OR REPLACE TABLE `identity`.`id_quarantine` AS SELECT * FROM `identity`.`
 DROP TABLE IF EXISTS `identity`.`id_quarantine__next`;
 CREATE OR REPLACE TABLE `identity`.`audience_members` AS SELECT * FROM `identity`.`audience_members__next`;
 DROP TABLE IF EXISTS `identity`.`audience_members__next`;
+-- source events with the universal id of each row
+CREATE OR REPLACE VIEW `identity`.`events_stitched` AS
+SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS STRING)) AS universal_id
+FROM `raw`.`events` s
+LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s.`user_id` AS STRING), ''), '');
+-- source orders with the universal id of each row
+CREATE OR REPLACE VIEW `identity`.`orders_stitched` AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS STRING)) AS universal_id
+FROM `raw`.`orders` s
+LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s.`user_id` AS STRING), ''), '')
+LEFT JOIN `identity`.`id_graph` g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(NULLIF(CAST(s.`email` AS STRING), ''), '');

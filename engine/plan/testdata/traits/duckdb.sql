@@ -387,6 +387,8 @@ LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND p
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
+DROP VIEW IF EXISTS "identity"."events_stitched";
+DROP VIEW IF EXISTS "identity"."orders_stitched";
 UPDATE "identity"."audience_history"
 SET exited_at = CAST(current_timestamp AS TIMESTAMP)
 WHERE exited_at IS NULL
@@ -411,4 +413,15 @@ DROP TABLE IF EXISTS "identity"."id_quarantine";
 ALTER TABLE "identity"."id_quarantine__next" RENAME TO "id_quarantine";
 DROP TABLE IF EXISTS "identity"."audience_members";
 ALTER TABLE "identity"."audience_members__next" RENAME TO "audience_members";
+-- source events with the universal id of each row
+CREATE OR REPLACE VIEW "identity"."events_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "raw"."events" s
+LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."user_id" AS VARCHAR), ''), '');
+-- source orders with the universal id of each row
+CREATE OR REPLACE VIEW "identity"."orders_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "raw"."orders" s
+LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."user_id" AS VARCHAR), ''), '')
+LEFT JOIN "identity"."id_graph" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(NULLIF(CAST(s."email" AS VARCHAR), ''), '');
 COMMIT;

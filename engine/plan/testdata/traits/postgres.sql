@@ -453,6 +453,8 @@ ANALYZE "identity"."audience_members__next";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN;
+DROP VIEW IF EXISTS "identity"."events_stitched";
+DROP VIEW IF EXISTS "identity"."orders_stitched";
 UPDATE "identity"."audience_history"
 SET exited_at = CAST(LOCALTIMESTAMP AS TIMESTAMP)
 WHERE exited_at IS NULL
@@ -477,4 +479,15 @@ DROP TABLE IF EXISTS "identity"."id_quarantine";
 ALTER TABLE "identity"."id_quarantine__next" RENAME TO "id_quarantine";
 DROP TABLE IF EXISTS "identity"."audience_members";
 ALTER TABLE "identity"."audience_members__next" RENAME TO "audience_members";
+-- source events with the universal id of each row
+CREATE OR REPLACE VIEW "identity"."events_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS TEXT)) AS universal_id
+FROM "raw"."events" s
+LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."user_id" AS TEXT), ''), '');
+-- source orders with the universal id of each row
+CREATE OR REPLACE VIEW "identity"."orders_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS TEXT)) AS universal_id
+FROM "raw"."orders" s
+LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."user_id" AS TEXT), ''), '')
+LEFT JOIN "identity"."id_graph" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(NULLIF(CAST(s."email" AS TEXT), ''), '');
 COMMIT;

@@ -396,6 +396,8 @@ FROM (
 LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
+DROP VIEW IF EXISTS "IDENTITY"."EVENTS_STITCHED";
+DROP VIEW IF EXISTS "IDENTITY"."ORDERS_STITCHED";
 UPDATE "IDENTITY"."AUDIENCE_HISTORY"
 SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
 WHERE exited_at IS NULL
@@ -425,3 +427,14 @@ DROP TABLE IF EXISTS "IDENTITY"."ID_QUARANTINE__NEXT";
 CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_MEMBERS" LIKE "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
 ALTER TABLE "IDENTITY"."AUDIENCE_MEMBERS" SWAP WITH "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
 DROP TABLE IF EXISTS "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
+-- source events with the universal id of each row
+CREATE OR REPLACE VIEW "IDENTITY"."EVENTS_STITCHED" AS
+SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "RAW"."EVENTS" s
+LEFT JOIN "IDENTITY"."ID_GRAPH" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."USER_ID" AS VARCHAR), ''), '');
+-- source orders with the universal id of each row
+CREATE OR REPLACE VIEW "IDENTITY"."ORDERS_STITCHED" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "RAW"."ORDERS" s
+LEFT JOIN "IDENTITY"."ID_GRAPH" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."USER_ID" AS VARCHAR), ''), '')
+LEFT JOIN "IDENTITY"."ID_GRAPH" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(NULLIF(CAST(s."EMAIL" AS VARCHAR), ''), '');
