@@ -47,7 +47,7 @@ var commands = []command{
 	{name: "lookup", summary: "print the profile of an identifier (TYPE=VALUE) as JSON", run: runLookup},
 	{name: "profile", summary: "print one profile by universal id as JSON", run: runProfile},
 	{name: "explain", summary: "print the shortest chain of evidence linking two identifiers, or why there is none", run: runExplain},
-	{name: "lookml", summary: "write LookML views for the output tables", later: true},
+	{name: "lookml", summary: "write LookML views and an explore for the output tables", run: runLookML},
 	{name: "report", summary: "write an HTML report of the latest runs", later: true},
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/lookml"
 	"github.com/idstitch/idstitch/engine/lookup"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/server"
@@ -133,4 +134,24 @@ func runExplain(ctx context.Context, e *env, args []string) error {
 	return readOutputs(ctx, e, *path, func(svc lookup.Service, conn connectors.Conn) (any, error) {
 		return svc.Explain(ctx, conn, ta, va, tb, vb)
 	})
+}
+
+func runLookML(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "lookml", "[-c idstitch.yaml] [--dir lookml]",
+		"Writes LookML views for profiles, id_graph, audience_members and each <source>_stitched view,\nand a model with an explore joining them on universal_id.")
+	path := configFlag(fs)
+	dir := fs.String("dir", "lookml", "directory to write the LookML files into")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	p, err := loadProject(*path)
+	if err != nil {
+		return err
+	}
+	names, err := lookml.Write(p, *dir)
+	if err != nil {
+		return fmt.Errorf("write LookML into %s: %w", *dir, err)
+	}
+	fmt.Fprintf(e.stdout, "wrote %d LookML files into %s: %s\n", len(names), *dir, strings.Join(names, ", "))
+	return nil
 }
