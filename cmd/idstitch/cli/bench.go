@@ -81,7 +81,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		return report(e, *out, qualityMarkdown(qs))
+		return printTable(e, *out, qualityMarkdown(qs))
 	}
 	var results []measurement
 	run := func(name, project string) error {
@@ -114,11 +114,11 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	return report(e, *out, markdown(results))
+	return printTable(e, *out, markdown(results))
 }
 
 // report prints a result table and appends it to the file named by --out, if any.
-func report(e *env, out, table string) error {
+func printTable(e *env, out, table string) error {
 	fmt.Fprint(e.stdout, "\n"+table)
 	if out == "" {
 		return nil

@@ -48,7 +48,7 @@ var commands = []command{
 	{name: "profile", summary: "print one profile by universal id as JSON", run: runProfile},
 	{name: "explain", summary: "print the shortest chain of evidence linking two identifiers, or why there is none", run: runExplain},
 	{name: "lookml", summary: "write LookML views and an explore for the output tables", run: runLookML},
-	{name: "report", summary: "write an HTML report of the latest runs", later: true},
+	{name: "report", summary: "write a self-contained HTML report of the graph and the runs", run: runReport},
 }
 
 // usageError is a mistake on the command line; it exits with status 2.

@@ -14,6 +14,7 @@ import (
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/lookml"
 	"github.com/idstitch/idstitch/engine/lookup"
+	"github.com/idstitch/idstitch/engine/report"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/server"
 	"github.com/idstitch/idstitch/engine/warehouse"
@@ -153,5 +154,45 @@ func runLookML(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("write LookML into %s: %w", *dir, err)
 	}
 	fmt.Fprintf(e.stdout, "wrote %d LookML files into %s: %s\n", len(names), *dir, strings.Join(names, ", "))
+	return nil
+}
+
+func runReport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "report", "[-c idstitch.yaml] [--out idstitch-report.html]",
+		"Writes a self-contained HTML page: profile sizes, identifiers per type, largest profiles,\nquarantined values by reason, run history with stage timings.")
+	path := configFlag(fs)
+	out := fs.String("out", "idstitch-report.html", "file to write")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	p, pl, err := projectPlanner(*path)
+	if err != nil {
+		return err
+	}
+	wh := warehouse.NewShared(p)
+	defer wh.Close()
+	var data *report.Data
+	if err := wh.Read(ctx, func(conn connectors.Conn) error {
+		var err error
+		data, err = report.Collect(ctx, conn, pl)
+		return err
+	}); err != nil {
+		if connectors.KindOf(err) == connectors.MissingObject {
+			return fmt.Errorf("no run has published the output tables in schema %s yet; run `idstitch run` first", p.Output.Schema)
+		}
+		return err
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	if err := report.Render(f, data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s\n", *out)
 	return nil
 }

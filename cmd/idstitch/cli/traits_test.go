@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -284,4 +286,46 @@ func checkTraits(t *testing.T, path string) map[string]time.Time {
 		t.Fatalf("audience_members has %d rows, the conditions give %d", len(got), len(members))
 	}
 	return got
+}
+
+// TestReportRendersInChromium renders the report in headless Chromium and checks that the charts
+// are drawn: the page's DOM, after Chromium has laid it out, holds the SVG bars.
+func TestReportRendersInChromium(t *testing.T) {
+	chromium := os.Getenv("IDSTITCH_CHROMIUM")
+	if chromium == "" {
+		chromium, _ = exec.LookPath("chromium")
+	}
+	if chromium == "" {
+		if os.Getenv("IDSTITCH_REQUIRE_CHROMIUM") == "1" {
+			t.Fatal("chromium is not installed, and IDSTITCH_REQUIRE_CHROMIUM=1 requires this test")
+		}
+		t.Skip("no chromium: install Debian's chromium package to run this test")
+	}
+	dir := t.TempDir()
+	if code, out, errs := do(t, "demo", "--dir", dir, "--persons", "400", "--quiet"); code != 0 {
+		t.Fatalf("demo: %s%s", out, errs)
+	}
+	page := filepath.Join(dir, "report.html")
+	if code, out, errs := do(t, "report", "-c", filepath.Join(dir, "idstitch.yaml"), "--out", page); code != 0 {
+		t.Fatalf("report: %s%s", out, errs)
+	}
+	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+filepath.Join(dir, "chromium"), "--dump-dom", "file://"+page)
+	dom, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	html := string(dom)
+	if got := strings.Count(html, "<svg"); got < 6 {
+		t.Fatalf("the rendered page has %d SVG charts, want 6", got)
+	}
+	if got := strings.Count(html, "<rect"); got < 10 {
+		t.Fatalf("the rendered page has %d bars", got)
+	}
+	for _, want := range []string{"idstitch report: demo", "Largest profiles", "Quarantined identifiers by reason", "Runs: seconds per stage"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the rendered page lacks %q", want)
+		}
+	}
 }
