@@ -314,9 +314,11 @@ func thousands(v float64) string {
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"bars":     BarChart,
-	"stages":   StageChart,
-	"profiles": func(rs []Run) template.HTML { return LineChart(rs, func(r Run) float64 { return float64(r.Profiles) }, 720, 200) },
+	"bars":   BarChart,
+	"stages": StageChart,
+	"profiles": func(rs []Run) template.HTML {
+		return LineChart(rs, func(r Run) float64 { return float64(r.Profiles) }, 720, 200)
+	},
 	"quarantine": func(rs []Run) template.HTML {
 		return LineChart(rs, func(r Run) float64 { return float64(r.Quarantine) }, 720, 200)
 	},

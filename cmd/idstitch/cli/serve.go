@@ -14,8 +14,8 @@ import (
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/lookml"
 	"github.com/idstitch/idstitch/engine/lookup"
-	"github.com/idstitch/idstitch/engine/report"
 	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/report"
 	"github.com/idstitch/idstitch/engine/server"
 	"github.com/idstitch/idstitch/engine/warehouse"
 )
