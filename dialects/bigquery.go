@@ -146,6 +146,10 @@ func (b BigQuery) AddColumn(table, column string, t Type) string {
 	return fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", table, b.QuoteIdent(column), b.Type(t))
 }
 
+func (b BigQuery) ViewsQuery(schema string) (string, []any) {
+	return "SELECT table_name FROM " + b.QuoteIdent(schema) + ".INFORMATION_SCHEMA.VIEWS", nil
+}
+
 func (b BigQuery) ColumnsQuery(schema, table string) (string, []any) {
 	return "SELECT column_name FROM " + b.QuoteIdent(schema) + ".INFORMATION_SCHEMA.COLUMNS WHERE table_name = @p1 ORDER BY ordinal_position",
 		[]any{table}

@@ -122,6 +122,8 @@ type Dialect interface {
 	// written by an older version gain the columns a newer one records.
 	AddColumn(table, column string, t Type) string
 
+	// ViewsQuery lists the names of the views in a schema, with its bind arguments.
+	ViewsQuery(schema string) (string, []any)
 	// ColumnsQuery lists the columns of a table: one row per column, the column name first. It
 	// returns the query and its bind arguments.
 	ColumnsQuery(schema, table string) (string, []any)

@@ -152,6 +152,10 @@ func (d DuckDB) Publish(next, final, finalName string) []string {
 func (DuckDB) Begin() string  { return "BEGIN TRANSACTION" }
 func (DuckDB) Commit() string { return "COMMIT" }
 
+func (DuckDB) ViewsQuery(schema string) (string, []any) {
+	return "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'VIEW'", []any{schema}
+}
+
 func (DuckDB) ColumnsQuery(schema, table string) (string, []any) {
 	return "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
 		[]any{schema, table}

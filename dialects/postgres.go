@@ -153,6 +153,10 @@ func (p Postgres) AddColumn(table, column string, t Type) string {
 	return fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", table, p.QuoteIdent(column), p.Type(t))
 }
 
+func (Postgres) ViewsQuery(schema string) (string, []any) {
+	return "SELECT table_name FROM information_schema.views WHERE table_schema = $1", []any{schema}
+}
+
 func (Postgres) ColumnsQuery(schema, table string) (string, []any) {
 	return "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
 		[]any{schema, table}

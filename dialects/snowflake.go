@@ -158,6 +158,10 @@ func (s Snowflake) AddColumn(table, column string, t Type) string {
 	return fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", table, s.QuoteIdent(column), s.Type(t))
 }
 
+func (Snowflake) ViewsQuery(schema string) (string, []any) {
+	return "SELECT table_name FROM information_schema.views WHERE UPPER(table_schema) = UPPER(?)", []any{schema}
+}
+
 func (Snowflake) ColumnsQuery(schema, table string) (string, []any) {
 	return "SELECT column_name FROM information_schema.columns WHERE UPPER(table_schema) = UPPER(?) AND UPPER(table_name) = UPPER(?) ORDER BY ordinal_position",
 		[]any{schema, table}

@@ -332,6 +332,23 @@ func (pl *Planner) Lease(holder string) (create, seed, take, release string) {
 	return pl.render("lease_create", nil), pl.render("lease_seed", data), pl.render("lease_take", data), pl.render("lease_release", data)
 }
 
+// StaleViews returns the statements dropping stitched views of sources the project no longer
+// has, given the names of the views in the output schema: they read id_graph, and a warehouse
+// that binds views to tables (Postgres) would refuse to replace it under them.
+func (pl *Planner) StaleViews(views []string) []Statement {
+	current := map[string]bool{}
+	for _, s := range pl.Project.Sources {
+		current[strings.ToLower(s.Name+"_stitched")] = true
+	}
+	var out []Statement
+	for _, v := range views {
+		if strings.HasSuffix(strings.ToLower(v), "_stitched") && !current[strings.ToLower(v)] {
+			out = append(out, Statement{SQL: pl.Dialect.DropView(pl.Dialect.Table(pl.Project.Output.Schema, v))})
+		}
+	}
+	return out
+}
+
 // OutputTable renders the name of a published table.
 func (pl *Planner) OutputTable(name string) string { return pl.out(name) }
 

@@ -267,6 +267,25 @@ func (r *Runner) publish(ctx context.Context, st plan.Stage, sum *Summary) error
 	began := time.Now()
 	sum.Result.StageSeconds = stageJSON(append(sum.Stages, StageTime{Stage: st.Name, Seconds: time.Since(began).Seconds()}))
 	var qs []string
+	// Stitched views left by sources the project no longer has go first.
+	q, args := r.Conn.Dialect().ViewsQuery(r.Planner.Project.Output.Schema)
+	rows, err := r.Conn.Query(ctx, q, args...)
+	if err != nil {
+		return &StageError{Stage: st.Name, Note: "listing the views of the output schema", Err: err}
+	}
+	var views []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return &StageError{Stage: st.Name, Err: err}
+		}
+		views = append(views, v)
+	}
+	rows.Close()
+	for _, s := range r.Planner.StaleViews(views) {
+		qs = append(qs, s.SQL)
+	}
 	for _, s := range st.Statements {
 		qs = append(qs, s.SQL)
 	}

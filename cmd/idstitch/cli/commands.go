@@ -388,6 +388,13 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	default:
 		return usageError{msg: fmt.Sprintf("demo --warehouse: %q is not duckdb or postgres", *wh)}
 	}
+	// The stitched views of an earlier demo depend on the tables about to be replaced.
+	for _, t := range demogen.Tables {
+		if err := conn.Exec(ctx, conn.Dialect().DropView(conn.Dialect().Table("identity", t.Name+"_stitched"))); err != nil {
+			conn.Close()
+			return fmt.Errorf("demo: drop the view identity.%s_stitched of an earlier demo: %w", t.Name, err)
+		}
+	}
 	fmt.Fprintf(e.stdout, "generating %s persons into %s …\n", thousands(int64(*persons)), where)
 	began := time.Now()
 	// The events end today, so that windows such as "the last 90 days" find some.
