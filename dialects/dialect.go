@@ -4,15 +4,10 @@
 package dialects
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 )
-
-// ErrUnsupported marks a statement that a warehouse cannot run. It is returned at plan time so
-// that no SQL is ever sent that is known to fail.
-var ErrUnsupported = errors.New("not supported by this warehouse")
 
 // Capability is a feature that not every warehouse has.
 type Capability int
@@ -21,8 +16,6 @@ const (
 	// TransactionalDDL: DROP/ALTER … RENAME can run inside one transaction, so publishing is a
 	// set of renames committed together.
 	TransactionalDDL Capability = iota
-	// FilterClause: aggregates accept FILTER (WHERE …).
-	FilterClause
 	// CaseInsensitiveNames: quoted names still match tables and columns whatever their case.
 	CaseInsensitiveNames
 )

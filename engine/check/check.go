@@ -4,6 +4,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -101,10 +102,9 @@ func try(ctx context.Context, conn connectors.Conn, query string) error {
 
 // firstLine keeps the driver's first line: enough to see what is wrong without a stack of text.
 func firstLine(err error) error {
-	var ce *connectors.Error
 	msg := err.Error()
-	if e, ok := err.(*connectors.Error); ok {
-		ce = e
+	var ce *connectors.Error
+	if errors.As(err, &ce) {
 		msg = ce.Err.Error()
 	}
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {

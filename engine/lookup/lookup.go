@@ -8,12 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/idstitch/idstitch/connectors"
-	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/plan"
 )
 
@@ -97,12 +95,12 @@ func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value
 	if reason != nil {
 		return nil, &NotFound{What: what, Reason: *reason}
 	}
-	uid, err := s.byValue(ctx, conn, plan.IDGraph, "universal_id", idType, *normalized)
+	var uid string
+	err := s.byValue(ctx, conn, plan.IDGraph, "universal_id", idType, *normalized, &uid)
 	if errors.Is(err, ErrNotFound) {
-		r, qerr := s.byValue(ctx, conn, plan.IDQuarantine, "reason || '|' || CAST(evidence AS "+s.Planner.Dialect.Type(dialects.Text)+")", idType, *normalized)
-		if qerr == nil {
-			reason, ev, _ := strings.Cut(r, "|")
-			evidence, _ := strconv.ParseInt(ev, 10, 64)
+		var reason string
+		var evidence int64
+		if s.byValue(ctx, conn, plan.IDQuarantine, "reason, evidence", idType, *normalized, &reason, &evidence) == nil {
 			return nil, &NotFound{What: what, Reason: reason, Evidence: evidence}
 		}
 		return nil, &NotFound{What: what}
@@ -176,27 +174,29 @@ func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string) 
 	return p, rows.Err()
 }
 
-// byValue returns column expr of the row of table with this type and value.
-func (s Service) byValue(ctx context.Context, conn connectors.Conn, table, expr, idType, value string) (string, error) {
+// byValue reads columns of the row of table holding this identifier into dest. It filters on
+// the value alone, which an index on id_value answers, and picks the type here among the few
+// identifiers of other types that share the value.
+func (s Service) byValue(ctx context.Context, conn connectors.Conn, table, columns, idType, value string, dest ...any) error {
 	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT id_type, %s FROM %s WHERE id_value = %s",
-		expr, s.Planner.OutputTable(table), s.Planner.Dialect.Placeholder(1)), value)
+		columns, s.Planner.OutputTable(table), s.Planner.Dialect.Placeholder(1)), value)
 	if err != nil {
-		return "", published(err)
+		return published(err)
 	}
 	defer rows.Close()
+	var t string
 	for rows.Next() {
-		var t, v string
-		if err := rows.Scan(&t, &v); err != nil {
-			return "", err
+		if err := rows.Scan(append([]any{&t}, dest...)...); err != nil {
+			return err
 		}
 		if t == idType {
-			return v, nil
+			return nil
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return "", err
+		return err
 	}
-	return "", ErrNotFound
+	return ErrNotFound
 }
 
 func scanOne(ctx context.Context, conn connectors.Conn, q string, args []any, dest ...any) error {
