@@ -383,13 +383,10 @@ type pair struct {
 	Table           string
 }
 
-// Plan builds the full-run plan. runID is written into the rows the run publishes (0 in a
-// compiled script).
-func (pl *Planner) Plan(runID int64) (*Plan, error) {
-	p := pl.Project
-	d := pl.Dialect
-	plan := &Plan{Project: p.Project, Dialect: d, Algorithm: pl.Algorithm, SourceRows: map[string]string{}}
-
+// Setup is the first stage of every plan: the schemas and the tables that outlive runs. It does
+// not depend on the run id, which the runs table it creates gives.
+func (pl *Planner) Setup() Stage {
+	d, p := pl.Dialect, pl.Project
 	setup := Stage{Name: "setup", Note: "schemas and the run history table"}
 	setup.Statements = append(setup.Statements,
 		Statement{SQL: d.CreateSchema(p.Output.Schema)},
@@ -403,7 +400,17 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 		Statement{SQL: pl.render("audience_tables", nil), Note: "the published members, read for when each entered"},
 		Statement{SQL: pl.render("audience_history_create", nil), Note: "every entry into and exit from an audience, across runs"},
 	)
-	plan.Stages = append(plan.Stages, setup)
+	return setup
+}
+
+// Plan builds the full-run plan. runID is written into the rows the run publishes (0 in a
+// compiled script).
+func (pl *Planner) Plan(runID int64) (*Plan, error) {
+	p := pl.Project
+	d := pl.Dialect
+	plan := &Plan{Project: p.Project, Dialect: d, Algorithm: pl.Algorithm, SourceRows: map[string]string{}}
+
+	plan.Stages = append(plan.Stages, pl.Setup())
 
 	extract := Stage{Name: "extract", Note: "per source: each row's identifiers, normalized and checked, with their node ids"}
 	var allSlots, checked, links []slot

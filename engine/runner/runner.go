@@ -83,13 +83,8 @@ func (r *Runner) progress(e Event) {
 // Run executes a full run.
 func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	start := time.Now()
-	// Setup statements do not depend on the run id, which setup's runs table gives.
-	p, err := r.Planner.Plan(0)
-	if err != nil {
-		return nil, err
-	}
 	sum := &Summary{RowsBySource: map[string]int64{}}
-	setup := p.Stages[0]
+	setup := r.Planner.Setup()
 	for _, s := range setup.Statements {
 		if err := r.Conn.Exec(ctx, s.SQL); err != nil {
 			return nil, &StageError{Stage: setup.Name, Err: err}
@@ -100,7 +95,8 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return nil, &StageError{Stage: setup.Name, Err: err}
 	}
 	sum.RunID = runID
-	if p, err = r.Planner.Plan(runID); err != nil {
+	p, err := r.Planner.Plan(runID)
+	if err != nil {
 		return nil, err
 	}
 	if err := r.Conn.Exec(ctx, r.Planner.RunStart(runID, "full").SQL); err != nil {
