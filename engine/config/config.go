@@ -34,6 +34,8 @@ type Project struct {
 	Traits    []Trait    `yaml:"traits"`
 	Audiences []Audience `yaml:"audiences"`
 	Schedule  Schedule   `yaml:"schedule"`
+	// Incremental tunes incremental runs.
+	Incremental Incremental `yaml:"incremental"`
 
 	// File is the path the project was read from; Dir is its directory, against which relative
 	// paths in the file are resolved.
@@ -74,6 +76,18 @@ type Output struct {
 	// IDSalt is mixed into every universal id; default the project name. Changing it changes
 	// every universal id.
 	IDSalt string `yaml:"id_salt"`
+	// StateSchema holds what incremental runs build on (the rows read so far, hubs, each
+	// identifier's region); default <schema>_state. It must survive between runs.
+	StateSchema string `yaml:"state_schema"`
+}
+
+// Incremental says how incremental runs read new rows.
+type Incremental struct {
+	// Lookback is how far before a source's watermark (its latest timestamp read) each run reads
+	// again, to catch rows that arrive late; default 3d.
+	Lookback string `yaml:"lookback"`
+	// LookbackDuration is Lookback parsed.
+	LookbackDuration time.Duration `yaml:"-"`
 }
 
 // IDType is one kind of identifier. Its position in id_types is its priority.
@@ -465,7 +479,25 @@ func (c *checker) checkOutput(p *Project) {
 	if o.IDSalt == "" {
 		o.IDSalt = p.Project
 	}
+	if o.StateSchema == "" {
+		o.StateSchema = o.Schema + "_state"
+	}
+	if !namePattern.MatchString(o.StateSchema) || o.StateSchema == o.Schema || o.StateSchema == o.WorkSchema {
+		c.fail(c.line("output", "state_schema"), "output.state_schema", "%q must be lower case letters, digits and underscores, and differ from output.schema and output.work_schema", o.StateSchema)
+	}
+	in := &p.Incremental
+	if in.Lookback == "" {
+		in.Lookback = "3d"
+	}
+	if m := lookbackPattern.FindStringSubmatch(in.Lookback); m == nil {
+		c.fail(c.line("incremental", "lookback"), "incremental.lookback", "%q is not a duration; write days, hours or minutes like 3d, 12h or 30m", in.Lookback)
+	} else {
+		n, _ := strconv.Atoi(m[1])
+		in.LookbackDuration = time.Duration(n) * map[string]time.Duration{"d": 24 * time.Hour, "h": time.Hour, "m": time.Minute}[m[2]]
+	}
 }
+
+var lookbackPattern = regexp.MustCompile(`^([0-9]{1,6})(d|h|m)$`)
 
 func (c *checker) checkIDTypes(p *Project) map[string]bool {
 	seen := map[string]bool{}

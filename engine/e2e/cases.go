@@ -164,7 +164,9 @@ func testRandomGraphs(t *testing.T, open Factory) {
 		Stitch(t, conn, p, plan.Contraction)
 		first := Published(t, conn, p.Output.Schema)
 		CheckPartition(t, Oracle(tables), first, randomTypes, p.Output.IDSalt)
-		Stitch(t, conn, p, plan.Contraction)
+		if sum := StitchIncremental(t, conn, p); sum.Mode != plan.ModeIncremental || len(sum.Changes) != 0 {
+			rt.Fatalf("a second run over the same data was %s (%s) and changed %v; want incremental and no change", sum.Mode, sum.Reason, sum.Changes)
+		}
 		second := Published(t, conn, p.Output.Schema)
 		for id, uid := range first {
 			if second[id] != uid {

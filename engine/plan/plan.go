@@ -33,7 +33,7 @@ var Published = []string{IDGraph, Profiles, IDEdges, IDQuarantine, AudienceMembe
 var runsAdded = []struct {
 	name string
 	typ  dialects.Type
-}{{"quarantined", dialects.Text}}
+}{{"quarantined", dialects.Text}, {"rows_by_source", dialects.Text}, {"watermarks", dialects.Text}, {"components_changed", dialects.Int64}}
 
 // nextSuffix marks a table built for publishing but not yet swapped in.
 const nextSuffix = "__next"
@@ -102,6 +102,10 @@ type Plan struct {
 	Stats string
 	// QuarantineCounts returns (reason, count) rows for the quarantine being published.
 	QuarantineCounts string
+	// ComponentsChanged counts the profiles the run writes: all of them in a full run.
+	ComponentsChanged string
+	// Mode is full or incremental.
+	Mode string
 }
 
 // Planner builds plans for one project and dialect.
@@ -399,29 +403,69 @@ func (pl *Planner) Setup() Stage {
 	setup.Statements = append(setup.Statements,
 		Statement{SQL: pl.render("audience_tables", nil), Note: "the published members, read for when each entered"},
 		Statement{SQL: pl.render("audience_history_create", nil), Note: "every entry into and exit from an audience, across runs"},
+		Statement{SQL: pl.render("id_graph_create", nil), Note: "an empty mapping before the first run, so that every run can compare with the last"},
+		Statement{SQL: pl.render("id_changes_create", nil), Note: "every change of universal ids, across runs"},
+		Statement{SQL: d.CreateSchema(p.Output.StateSchema)},
+		Statement{SQL: pl.render("state_create", map[string]any{"Table": pl.state(stateMeta), "Columns": stateColumns[stateMeta]}), Note: "what the stored state was built from"},
 	)
 	return setup
 }
 
-// Plan builds the full-run plan. runID is written into the rows the run publishes (0 in a
+// Plan builds the plan of a full run. runID is written into the rows the run publishes (0 in a
 // compiled script).
-func (pl *Planner) Plan(runID int64) (*Plan, error) {
+func (pl *Planner) Plan(runID int64) (*Plan, error) { return pl.build(runID, nil) }
+
+// PlanIncremental builds the plan of an incremental run on top of the state the last run left.
+// It reads each source from its watermark less the lookback, finds the rows that are new or
+// changed, and recomputes only the regions (components before limits and policies) those rows
+// touch, together with every region that a hub decision they change affects. The rest of the
+// published tables stays as it is.
+func (pl *Planner) PlanIncremental(runID int64, prior Prior) (*Plan, error) {
+	return pl.build(runID, &prior)
+}
+
+func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 	p := pl.Project
 	d := pl.Dialect
-	plan := &Plan{Project: p.Project, Dialect: d, Algorithm: pl.Algorithm, SourceRows: map[string]string{}}
+	inc := prior != nil
+	plan := &Plan{Project: p.Project, Dialect: d, Algorithm: pl.Algorithm, SourceRows: map[string]string{}, Mode: ModeFull}
+	if inc {
+		plan.Mode = ModeIncremental
+	}
 
 	plan.Stages = append(plan.Stages, pl.Setup())
 
 	extract := Stage{Name: "extract", Note: "per source: each row's identifiers, normalized and checked, with their node ids"}
+	if inc {
+		extract.Note = "per source: the rows from the watermark less the lookback, and which of them are new or changed"
+	}
 	var allSlots, checked, links []slot
 	var pairs []pair
 	bySource := map[string][]slot{}
+	windows := map[string]string{}
 	for _, s := range p.Sources {
 		slots := pl.slots(s)
 		bySource[s.Name] = slots
-		extract.Statements = append(extract.Statements, Statement{Note: "source " + s.Name + " (" + s.Table + ")",
-			SQL: d.CreateTableAs(pl.work("src_"+s.Name), pl.ExtractQuery(s), true)})
-		plan.SourceRows[s.Name] = "SELECT COUNT(*) FROM " + pl.work("src_"+s.Name)
+		if inc {
+			w := pl.window(s, prior)
+			windows[s.Name] = w
+			stored := pl.state(stateRows + s.Name)
+			sw := w
+			if sw == "" {
+				sw = "1 = 1"
+			}
+			extract.Statements = append(extract.Statements,
+				Statement{Note: "source " + s.Name + " (" + s.Table + "): the rows read again", SQL: d.CreateTableAs(pl.work("win_"+s.Name), pl.hashedExtract(s, w), true)},
+				pl.create(pl.work("changed_"+s.Name), "inc_changed", map[string]any{"New": "win_" + s.Name, "Stored": stored, "Window": sw}, "rows whose count differs from the stored ones"),
+				Statement{SQL: d.CreateTableAs(pl.work("ins_"+s.Name), "SELECT * FROM "+pl.work("win_"+s.Name)+" WHERE row_hash IN (SELECT row_hash FROM "+pl.work("changed_"+s.Name)+")", true)},
+				Statement{SQL: d.CreateTableAs(pl.work("del_"+s.Name), "SELECT * FROM "+stored+" WHERE "+sw+" AND row_hash IN (SELECT row_hash FROM "+pl.work("changed_"+s.Name)+")", true)},
+			)
+			plan.SourceRows[s.Name] = "SELECT COUNT(*) FROM " + pl.work("win_"+s.Name)
+		} else {
+			extract.Statements = append(extract.Statements, Statement{Note: "source " + s.Name + " (" + s.Table + ")",
+				SQL: d.CreateTableAs(pl.work("src_"+s.Name), pl.hashedExtract(s, ""), true)})
+			plan.SourceRows[s.Name] = "SELECT COUNT(*) FROM " + pl.work("src_"+s.Name)
+		}
 		allSlots = append(allSlots, slots...)
 		for _, sl := range slots {
 			if len(sl.Checks) > 0 {
@@ -437,6 +481,10 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 		}
 	}
 	plan.Stages = append(plan.Stages, extract)
+	hubs := len(pairs) > 0
+	if inc {
+		plan.Stages = append(plan.Stages, pl.region(bySource, pairs, windows))
+	}
 
 	var types []string
 	for _, t := range p.IDTypes {
@@ -453,14 +501,25 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 	// so that a quarantined identifier never links anything.
 	var quarantine []string
 	guards := Stage{Name: "guards", Note: "values that are invalid or blocked, and hubs, are kept out of the graph"}
-	if len(checked) > 0 {
+	switch {
+	case inc:
+		// The region stage has counted the invalid and blocked values and found the hubs over
+		// all rows; structural quarantine outside the recomputed regions stays as published.
+		quarantine = append(quarantine,
+			"SELECT id_type, id_value, reason, evidence FROM "+pl.work("qvalues_new"),
+			pl.render("quarantine_kept", map[string]any{"Reasons": []string{ReasonLimitConflict, ReasonAnonymous}}))
+		if hubs {
+			quarantine = append(quarantine, "SELECT id_type, id_value, "+d.String(ReasonHub)+" AS reason, degree AS evidence FROM "+pl.work("hubs_named"))
+		}
+	case len(checked) > 0:
 		guards.Statements = append(guards.Statements, pl.create(pl.work("quarantine_values"), "quarantine_values", map[string]any{"Slots": checked}, "invalid and blocked values"))
 		quarantine = append(quarantine, "SELECT id_type, id_value, reason, evidence FROM "+pl.work("quarantine_values"))
 	}
-	hubs := len(pairs) > 0
 	if hubs {
-		guards.Statements = append(guards.Statements, pl.create(pl.work("hubs"), "hubs", map[string]any{"Pairs": pairs}, "hubs: identifiers seen with more distinct identifiers than their type's max_degree"))
-		quarantine = append(quarantine, pl.render("quarantine_nodes", map[string]any{"Table": "hubs", "Reason": ReasonHub, "Evidence": "degree"}))
+		if !inc {
+			guards.Statements = append(guards.Statements, pl.create(pl.work("hubs"), "hubs", map[string]any{"Pairs": pairs}, "hubs: identifiers seen with more distinct identifiers than their type's max_degree"))
+			quarantine = append(quarantine, pl.render("quarantine_nodes", map[string]any{"Table": "hubs", "Reason": ReasonHub, "Evidence": "degree"}))
+		}
 		for _, s := range p.Sources {
 			slots := bySource[s.Name]
 			if len(slots) > 1 {
@@ -529,10 +588,21 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 		groups = "groups_final"
 	}
 
+	// A region is a component of all links: what a later incremental run recomputes as a whole.
+	// Without policy isolate the components above are the regions.
+	regionLabels := "labels"
+	if isolate {
+		st := pl.components("regions", "rc", pl.render("graph_start", map[string]any{"Types": []string(nil)}), "region_labels")
+		st.Note = "regions: components of all links, the unit that incremental runs recompute"
+		plan.Stages = append(plan.Stages, st)
+		regionLabels = "region_labels"
+	}
+
 	plan.Stages = append(plan.Stages, Stage{Name: "ids", Note: "one universal id per profile, from its anchor identifier", Statements: []Statement{
 		pl.create(pl.work("assign"), "assign", map[string]any{"Groups": groups, "Hubs": hubs}, "every identifier in the graph with its profile"),
 		pl.create(pl.work("anchors"), "anchors", map[string]any{"Salt": p.Output.IDSalt}, "anchor: earliest first_seen, then type priority, then value"),
 		pl.create(pl.work("graph"), "graph", nil, "every identifier with its universal id"),
+		pl.create(pl.work("regions_new"), "regions", map[string]any{"Labels": regionLabels, "Hubs": hubs}, "every identifier's region, quarantined ones too"),
 	}})
 	// Traits: each row of a source belongs to the profile of its first identifier in the graph.
 	type traitCol struct {
@@ -563,48 +633,114 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) {
 	}
 
 	next := func(name string) string { return d.Table(p.Output.Schema, name+nextSuffix) }
-	outputs := Stage{Name: "outputs", Note: "output tables, built beside the published ones", Statements: []Statement{
-		pl.createOutput(next(IDGraph), "id_graph", nil, ""),
-	}}
+	outputs := Stage{Name: "outputs", Note: "output tables, built beside the published ones"}
+	if inc {
+		outputs.Note = "the recomputed regions' rows of the output tables, and what changed"
+		var touchedIn []slot
+		for _, s := range p.Sources {
+			for _, sl := range bySource[s.Name] {
+				sl.Table = "touched"
+				touchedIn = append(touchedIn, sl)
+			}
+		}
+		outputs.Statements = append(outputs.Statements,
+			Statement{Note: "every identifier whose published rows are replaced", SQL: d.CreateTableAs(pl.work("redo"),
+				"SELECT node_id, id_type, id_value FROM "+pl.work("nodes")+" UNION SELECT node_id, id_type, id_value FROM "+pl.work("touched"), true)},
+			Statement{Note: "their published universal ids", SQL: d.CreateTableAs(pl.work("old_map"),
+				"SELECT node_id, universal_id FROM "+pl.out(IDGraph)+" WHERE node_id IN (SELECT node_id FROM "+pl.work("redo")+")", true)},
+			Statement{SQL: d.CreateTableAs(pl.work("redo_ids"),
+				"SELECT universal_id FROM "+pl.work("old_map")+" UNION SELECT universal_id FROM "+pl.work("graph"), true)},
+		)
+	} else {
+		outputs.Statements = append(outputs.Statements,
+			pl.createOutput(next(IDGraph), "id_graph", nil, ""),
+			Statement{Note: "the published universal ids", SQL: d.CreateTableAs(pl.work("old_map"), "SELECT node_id, universal_id FROM "+pl.out(IDGraph), true)})
+	}
+	outputs.Statements = append(outputs.Statements, pl.create(pl.work("changes"), "changes", nil, "universal ids that are new, merged, split or quarantined since the last run"))
+	profilesTable := next(Profiles)
+	edgesTable := next(IDEdges)
+	mk := pl.createOutput
+	if inc {
+		profilesTable, edgesTable, mk = pl.work("profiles_region"), pl.work("edges_region"), pl.create
+	}
 	if len(traitCols) > 0 || len(p.Audiences) > 0 {
 		outputs.Statements = append(outputs.Statements,
 			pl.create(pl.work("profiles_base"), "profiles", map[string]any{"Types": types}, ""),
-			pl.createOutput(next(Profiles), "profiles_final", map[string]any{"Traits": traitCols, "Joins": joins, "Audiences": p.Audiences}, "profiles with their traits and audience flags"))
+			mk(profilesTable, "profiles_final", map[string]any{"Traits": traitCols, "Joins": joins, "Audiences": p.Audiences}, "profiles with their traits and audience flags"))
 	} else {
-		outputs.Statements = append(outputs.Statements, pl.createOutput(next(Profiles), "profiles", map[string]any{"Types": types}, ""))
+		outputs.Statements = append(outputs.Statements, mk(profilesTable, "profiles", map[string]any{"Types": types}, ""))
+	}
+	keep := ""
+	if inc {
+		keep = "redo_ids"
 	}
 	outputs.Statements = append(outputs.Statements,
-		pl.createOutput(next(IDEdges), "id_edges", nil, ""),
+		mk(edgesTable, "id_edges", nil, ""),
 		pl.createOutput(next(IDQuarantine), "id_quarantine", map[string]any{"Parts": quarantine, "RunID": runID}, "what was kept out of the graph, and why"),
-		pl.createOutput(next(AudienceMembers), "audience_members", map[string]any{"Audiences": p.Audiences}, "audience members; those already in keep the time they entered"),
+		pl.createOutput(next(AudienceMembers), "audience_members", map[string]any{"Audiences": p.Audiences, "Profiles": profilesTable, "Keep": keep}, "audience members; those already in keep the time they entered"),
 	)
+	if !inc {
+		// The state a later incremental run builds on, swapped in with the outputs.
+		for _, s := range p.Sources {
+			outputs.Statements = append(outputs.Statements, Statement{Note: "the rows of " + s.Name + " read so far",
+				SQL: d.CreateTableAs(pl.stateNext(stateRows+s.Name), "SELECT * FROM "+pl.work("src_"+s.Name), false)})
+		}
+		hubsQ, qvQ := pl.empty(stateHubs), pl.empty(stateQValues)
+		if hubs {
+			hubsQ = "SELECT h.node_id, h.degree, n.id_type, n.id_value FROM " + pl.work("hubs") + " h JOIN " + pl.work("nodes") + " n ON h.node_id = n.node_id"
+		}
+		if len(checked) > 0 {
+			qvQ = "SELECT id_type, id_value, reason, evidence FROM " + pl.work("quarantine_values")
+		}
+		outputs.Statements = append(outputs.Statements,
+			Statement{SQL: d.CreateTableAs(pl.stateNext(stateHubs), hubsQ, false)},
+			Statement{SQL: d.CreateTableAs(pl.stateNext(stateQValues), qvQ, false)},
+			Statement{SQL: d.CreateTableAs(pl.stateNext(stateRegions), "SELECT node_id, region FROM "+pl.work("regions_new"), false)},
+		)
+	}
 	plan.Stages = append(plan.Stages, outputs)
 	plan.Stats = pl.render("stats", nil)
+	if inc {
+		plan.Stats = pl.render("stats_incremental", nil)
+	}
 	plan.QuarantineCounts = pl.render("quarantine_counts", nil)
+	plan.ComponentsChanged = "SELECT COUNT(DISTINCT universal_id) FROM " + pl.work("graph")
 
 	publish := Stage{Name: "publish", Note: "swap the new tables in, all together", Publish: true, Atomic: d.Supports(dialects.TransactionalDDL)}
 	if !publish.Atomic {
 		publish.Note = "swap the new tables in, each atomically (this warehouse has no transactions over DDL)"
 	}
-	// Stitched views read id_graph: they are dropped before it is swapped (Postgres refuses to
-	// drop a table a view depends on) and made again right after, in the same transaction.
-	var views []Statement
-	for _, s := range p.Sources {
-		view := pl.out(s.Name + "_stitched")
-		publish.Statements = append(publish.Statements, Statement{SQL: d.DropView(view)})
-		views = append(views, Statement{Note: "source " + s.Name + " with the universal id of each row", SQL: d.CreateView(view, pl.stitchedView(s))})
-	}
-	// The history compares the new members with the open entries, before the swap.
-	publish.Statements = append(publish.Statements,
-		Statement{SQL: pl.render("audience_exits", nil)},
-		Statement{SQL: pl.render("audience_entries", map[string]any{"RunID": runID})},
-	)
-	for _, t := range Published {
-		for _, q := range d.Publish(next(t), pl.out(t), t) {
-			publish.Statements = append(publish.Statements, Statement{SQL: q})
+	if inc {
+		publish.Note = "replace the recomputed regions' rows and update the state, all together"
+		publish.Statements = append(publish.Statements, pl.incrementalPublish(bySource, windows, hubs, runID)...)
+	} else {
+		// Stitched views read id_graph: they are dropped before it is swapped (Postgres refuses
+		// to drop a table a view depends on) and made again right after, in the same transaction.
+		var views []Statement
+		for _, s := range p.Sources {
+			view := pl.out(s.Name + "_stitched")
+			publish.Statements = append(publish.Statements, Statement{SQL: d.DropView(view)})
+			views = append(views, Statement{Note: "source " + s.Name + " with the universal id of each row", SQL: d.CreateView(view, pl.stitchedView(s))})
 		}
+		// The history compares the new members with the open entries, before the swap.
+		publish.Statements = append(publish.Statements,
+			Statement{SQL: pl.render("audience_exits", nil)},
+			Statement{SQL: pl.render("audience_entries", map[string]any{"RunID": runID})},
+		)
+		for _, t := range Published {
+			for _, q := range d.Publish(next(t), pl.out(t), t) {
+				publish.Statements = append(publish.Statements, Statement{SQL: q})
+			}
+		}
+		publish.Statements = append(publish.Statements, views...)
+		for _, t := range pl.stateTables() {
+			for _, q := range d.Publish(pl.stateNext(t), pl.state(t), t) {
+				publish.Statements = append(publish.Statements, Statement{SQL: q})
+			}
+		}
+		publish.Statements = append(publish.Statements, pl.metaStatements()...)
+		publish.Statements = append(publish.Statements, pl.idChangesInsert(runID))
 	}
-	publish.Statements = append(publish.Statements, views...)
 	plan.Stages = append(plan.Stages, publish)
 	if pl.LookupIndexes {
 		st := Stage{Name: "indexes", Note: "indexes for lookups by identifier and by universal id"}
@@ -773,6 +909,11 @@ type Result struct {
 	StageSeconds                                string
 	// Quarantined counts identifiers kept out of the graph, by reason.
 	Quarantined map[string]int64
+	// RowsBySource and Watermarks are JSON objects keyed by source: the rows read, and the
+	// watermark the run read from (null: the whole source).
+	RowsBySource, Watermarks string
+	// ComponentsChanged counts the profiles the run wrote.
+	ComponentsChanged int64
 }
 
 // QuarantinedJSON renders the counts per reason, every reason present, for the runs table.
@@ -787,8 +928,19 @@ func (r Result) QuarantinedJSON() string {
 // RunSucceeded marks a run as done; it belongs in the publish transaction so that the run row
 // and the tables change together.
 func (pl *Planner) RunSucceeded(runID int64, r Result) Statement {
-	return Statement{SQL: fmt.Sprintf("UPDATE %s SET status = 'success', finished_at = %s, rows_read = %d, nodes = %d, edges = %d, components = %d, largest_component = %d, rounds = %d, stage_seconds = %s, quarantined = %s WHERE run_id = %d",
-		pl.out(Runs), pl.Dialect.Now(), r.RowsRead, r.Nodes, r.Edges, r.Components, r.Largest, r.Rounds, pl.Dialect.String(r.StageSeconds), pl.Dialect.String(r.QuarantinedJSON()), runID)}
+	return pl.runDone(runID, "success", r)
+}
+
+// RunDryRun marks a dry run as done: it computed a result and published nothing.
+func (pl *Planner) RunDryRun(runID int64, r Result) Statement {
+	return pl.runDone(runID, "dry_run", r)
+}
+
+func (pl *Planner) runDone(runID int64, status string, r Result) Statement {
+	d := pl.Dialect
+	return Statement{SQL: fmt.Sprintf("UPDATE %s SET status = %s, finished_at = %s, rows_read = %d, nodes = %d, edges = %d, components = %d, largest_component = %d, rounds = %d, stage_seconds = %s, quarantined = %s, rows_by_source = %s, watermarks = %s, components_changed = %d WHERE run_id = %d",
+		pl.out(Runs), d.String(status), d.Now(), r.RowsRead, r.Nodes, r.Edges, r.Components, r.Largest, r.Rounds, d.String(r.StageSeconds), d.String(r.QuarantinedJSON()),
+		d.String(r.RowsBySource), d.String(r.Watermarks), r.ComponentsChanged, runID)}
 }
 
 // RunFailed records a failed run with its error.
@@ -802,6 +954,9 @@ func (pl *Planner) Cleanup() []Statement {
 	var out []Statement
 	for _, t := range Published {
 		out = append(out, Statement{SQL: pl.Dialect.DropTable(pl.Dialect.Table(pl.Project.Output.Schema, t+nextSuffix))})
+	}
+	for _, t := range pl.stateTables() {
+		out = append(out, Statement{SQL: pl.Dialect.DropTable(pl.stateNext(t))})
 	}
 	return out
 }

@@ -34,6 +34,10 @@ type Runner struct {
 	Progress func(Event)
 	// Trace, when set, is told of every statement with its duration.
 	Trace func(stage, sql string, took time.Duration)
+	// Full forces a full rebuild where an incremental run would do.
+	Full bool
+	// DryRun computes the new result and what would change, and publishes nothing.
+	DryRun bool
 }
 
 // StageTime is how long one stage took.
@@ -52,6 +56,19 @@ type Summary struct {
 	// Warnings are failures after publishing (an index that could not be built): the run
 	// succeeded and its tables are published.
 	Warnings []string
+	// Mode is full or incremental; Reason says why a run is full.
+	Mode, Reason string
+	// Watermarks has, per source read from a watermark, that watermark.
+	Watermarks map[string]time.Time
+	// Changes counts the changes of universal ids by kind (new, merge, split, quarantine).
+	Changes map[string]Change
+	// DryRun is set when nothing was published.
+	DryRun bool
+}
+
+// Change counts one kind of change: rows of id_changes and the identifiers they moved.
+type Change struct {
+	Rows, Identifiers int64
 }
 
 // StageError is a failure inside a stage.
@@ -95,11 +112,12 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return nil, &StageError{Stage: setup.Name, Err: err}
 	}
 	sum.RunID = runID
-	p, err := r.Planner.Plan(runID)
+	sum.DryRun = r.DryRun
+	p, err := r.plan(ctx, runID, sum)
 	if err != nil {
-		return nil, err
+		return nil, &StageError{Stage: setup.Name, Note: "reading the state of the last run", Err: err}
 	}
-	if err := r.Conn.Exec(ctx, r.Planner.RunStart(runID, "full").SQL); err != nil {
+	if err := r.Conn.Exec(ctx, r.Planner.RunStart(runID, p.Mode).SQL); err != nil {
 		return nil, &StageError{Stage: setup.Name, Err: err}
 	}
 
@@ -118,6 +136,9 @@ func (r *Runner) stages(ctx context.Context, p *plan.Plan, sum *Summary) error {
 		began := time.Now()
 		r.progress(Event{Stage: st.Name})
 		var err error
+		if st.Publish && r.DryRun {
+			return r.finishDry(ctx, sum)
+		}
 		if st.Publish {
 			err = r.publish(ctx, st, sum)
 			published = err == nil
@@ -227,6 +248,20 @@ func (r *Runner) measure(ctx context.Context, p *plan.Plan, sum *Summary) error 
 		sum.RowsBySource[n] = c
 		sum.Result.RowsRead += c
 	}
+	var parts []string
+	for _, n := range names {
+		b, _ := json.Marshal(n)
+		parts = append(parts, fmt.Sprintf("%s: %d", b, sum.RowsBySource[n]))
+	}
+	sum.Result.RowsBySource = "{" + strings.Join(parts, ", ") + "}"
+	changed, err := r.count(ctx, p.ComponentsChanged)
+	if err != nil {
+		return err
+	}
+	sum.Result.ComponentsChanged = changed
+	if err := r.changes(ctx, sum); err != nil {
+		return err
+	}
 	rows, err := r.Conn.Query(ctx, p.Stats)
 	if err != nil {
 		return err
@@ -289,6 +324,9 @@ func (r *Runner) publish(ctx context.Context, st plan.Stage, sum *Summary) error
 	if err := ctx.Err(); err != nil {
 		return &StageError{Stage: st.Name, Err: &connectors.Error{Kind: connectors.Canceled, Err: err}}
 	}
+	if err := ctx.Err(); err != nil {
+		return &StageError{Stage: st.Name, Err: &connectors.Error{Kind: connectors.Canceled, Err: err}}
+	}
 	if st.Atomic {
 		if err := r.Conn.ExecTx(ctx, qs); err != nil {
 			return &StageError{Stage: st.Name, Err: err}
@@ -343,4 +381,103 @@ func stageJSON(st []StageTime) string {
 		parts = append(parts, fmt.Sprintf("%s: %.3f", b, s.Seconds))
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// plan chooses the run's mode and plans it: incremental when the state of a previous run exists
+// and was built from the same project file, full otherwise or when asked.
+func (r *Runner) plan(ctx context.Context, runID int64, sum *Summary) (*plan.Plan, error) {
+	pl := r.Planner
+	full := func(reason string) (*plan.Plan, error) {
+		sum.Mode, sum.Reason = plan.ModeFull, reason
+		sum.Result.Watermarks = "{}"
+		return pl.Plan(runID)
+	}
+	if r.Full {
+		return full("asked for with --full")
+	}
+	stored := map[string]string{}
+	rows, err := r.Conn.Query(ctx, pl.MetaQuery())
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		stored[k] = v
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(stored) == 0 {
+		return full("no earlier run has left state to build on")
+	}
+	if changed := plan.Changed(stored, pl.Fingerprints()); len(changed) > 0 {
+		return full(strings.Join(changed, ", ") + " changed in the project file since the last run")
+	}
+	prior := plan.Prior{Watermarks: map[string]time.Time{}}
+	var marks []string
+	for _, s := range pl.Project.Sources {
+		q := pl.WatermarkQuery(s)
+		if q == "" {
+			continue
+		}
+		rows, err := r.Conn.Query(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		var wm *time.Time
+		if rows.Next() {
+			if err := rows.Scan(&wm); err != nil {
+				rows.Close()
+				return nil, err
+			}
+		}
+		rows.Close()
+		if wm != nil {
+			prior.Watermarks[s.Name] = *wm
+			b, _ := json.Marshal(s.Name)
+			marks = append(marks, fmt.Sprintf("%s: %q", b, wm.UTC().Format(time.RFC3339Nano)))
+		}
+	}
+	sum.Mode, sum.Watermarks = plan.ModeIncremental, prior.Watermarks
+	sum.Result.Watermarks = "{" + strings.Join(marks, ", ") + "}"
+	return pl.PlanIncremental(runID, prior)
+}
+
+// changes reads what the run changes, by kind.
+func (r *Runner) changes(ctx context.Context, sum *Summary) error {
+	rows, err := r.Conn.Query(ctx, r.Planner.ChangesQuery())
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	sum.Changes = map[string]Change{}
+	for rows.Next() {
+		var kind string
+		var c Change
+		if err := rows.Scan(&kind, &c.Rows, &c.Identifiers); err != nil {
+			return err
+		}
+		sum.Changes[kind] = c
+	}
+	return rows.Err()
+}
+
+// finishDry ends a dry run before publishing: the run is recorded as a dry run, and the tables
+// it built stay in the work schema for inspection.
+func (r *Runner) finishDry(ctx context.Context, sum *Summary) error {
+	sum.Result.StageSeconds = stageJSON(sum.Stages)
+	for _, t := range r.Planner.Cleanup() {
+		if err := r.Conn.Exec(ctx, t.SQL); err != nil {
+			return &StageError{Stage: "publish", Note: "dropping the tables a dry run built for publishing", Err: err}
+		}
+	}
+	if err := r.Conn.Exec(ctx, r.Planner.RunDryRun(sum.RunID, sum.Result).SQL); err != nil {
+		return &StageError{Stage: "publish", Err: err}
+	}
+	return nil
 }

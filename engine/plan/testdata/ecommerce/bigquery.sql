@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS `identity`.`runs` (
   quarantined STRING
 );
 ALTER TABLE `identity`.`runs` ADD COLUMN IF NOT EXISTS `quarantined` STRING;
+ALTER TABLE `identity`.`runs` ADD COLUMN IF NOT EXISTS `rows_by_source` STRING;
+ALTER TABLE `identity`.`runs` ADD COLUMN IF NOT EXISTS `watermarks` STRING;
+ALTER TABLE `identity`.`runs` ADD COLUMN IF NOT EXISTS `components_changed` INT64;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS `identity`.`audience_members` (
   audience STRING,
@@ -37,11 +40,38 @@ CREATE TABLE IF NOT EXISTS `identity`.`audience_history` (
   exited_at TIMESTAMP,
   run_id INT64
 );
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS `identity`.`id_graph` (
+  universal_id STRING,
+  id_type STRING,
+  id_value STRING,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count INT64,
+  node_id INT64
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS `identity`.`id_changes` (
+  run_id INT64,
+  changed_at TIMESTAMP,
+  kind STRING,
+  old_universal_id STRING,
+  new_universal_id STRING,
+  identifiers INT64
+);
+CREATE SCHEMA IF NOT EXISTS `identity_state`;
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS `identity_state`.`meta` (
+  section STRING,
+  fingerprint STRING
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (main.events)
 CREATE OR REPLACE TABLE `identity_work`.`src_events`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v4 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q4 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
+FROM (
 SELECT
   ts,
   t1,
@@ -92,10 +122,13 @@ FROM (
       FROM `main`.`events`
     ) r
   ) v
-) s;
+) s
+) e;
 -- source orders (main.orders)
 CREATE OR REPLACE TABLE `identity_work`.`src_orders`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v4 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q4 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
+FROM (
 SELECT
   ts,
   t1,
@@ -162,10 +195,13 @@ FROM (
       FROM `main`.`orders`
     ) r
   ) v
-) s;
+) s
+) e;
 -- source crm_contacts (main.crm_contacts)
 CREATE OR REPLACE TABLE `identity_work`.`src_crm_contacts`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q3 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -201,7 +237,8 @@ FROM (
       FROM `main`.`crm_contacts`
     ) r
   ) v
-) s;
+) s
+) e;
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 CREATE OR REPLACE TABLE `identity_work`.`nodes`
@@ -648,6 +685,12 @@ OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DA
 SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
 FROM `identity_work`.`assign` n
 JOIN `identity_work`.`anchors` a ON n.component = a.component;
+-- every identifier's region
+CREATE OR REPLACE TABLE `identity_work`.`regions_new`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
+FROM `identity_work`.`assign` a
+LEFT JOIN `identity_work`.`labels` l ON a.node_id = l.node_id;
 
 -- ===== stage traits: profile columns computed from the sources' rows
 -- rows of events with their profile
@@ -689,6 +732,32 @@ GROUP BY universal_id;
 CREATE OR REPLACE TABLE `identity`.`id_graph__next` AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM `identity_work`.`graph`;
+-- the published universal ids
+CREATE OR REPLACE TABLE `identity_work`.`old_map`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT node_id, universal_id FROM `identity`.`id_graph`;
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TABLE `identity_work`.`changes`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM `identity_work`.`graph`) THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM `identity_work`.`old_map` o
+    FULL OUTER JOIN `identity_work`.`graph` n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM `identity_work`.`old_map`));
 CREATE OR REPLACE TABLE `identity_work`.`profiles_base`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 WITH ranked AS (
@@ -761,6 +830,21 @@ FROM (
   UNION ALL SELECT 'frequent_cart_abandoners' AS audience, universal_id FROM `identity`.`profiles__next` WHERE `frequent_cart_abandoners`
 ) m
 LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
+-- the rows of events read so far
+CREATE OR REPLACE TABLE `identity_state`.`rows_events__next` AS
+SELECT * FROM `identity_work`.`src_events`;
+-- the rows of orders read so far
+CREATE OR REPLACE TABLE `identity_state`.`rows_orders__next` AS
+SELECT * FROM `identity_work`.`src_orders`;
+-- the rows of crm_contacts read so far
+CREATE OR REPLACE TABLE `identity_state`.`rows_crm_contacts__next` AS
+SELECT * FROM `identity_work`.`src_crm_contacts`;
+CREATE OR REPLACE TABLE `identity_state`.`hubs__next` AS
+SELECT h.node_id, h.degree, n.id_type, n.id_value FROM `identity_work`.`hubs` h JOIN `identity_work`.`nodes` n ON h.node_id = n.node_id;
+CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
+SELECT id_type, id_value, reason, evidence FROM `identity_work`.`quarantine_values`;
+CREATE OR REPLACE TABLE `identity_state`.`regions__next` AS
+SELECT node_id, region FROM `identity_work`.`regions_new`;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS `identity`.`events_stitched`;
@@ -813,3 +897,18 @@ FROM `main`.`crm_contacts` s
 LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s.`user_id` AS STRING), ''), '')
 LEFT JOIN `identity`.`id_graph` g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s.`email` AS STRING), ''))), '')
 LEFT JOIN `identity`.`id_graph` g3 ON g3.id_type = 'phone' AND g3.id_value = NULLIF(CASE WHEN REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', '') = '' THEN NULL WHEN TRIM(NULLIF(CAST(s.`phone` AS STRING), '')) LIKE '+%' THEN CONCAT('+', REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', '')) WHEN REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', '') LIKE '00%' THEN CONCAT('+', SUBSTR(REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', ''), 3)) WHEN REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', '') LIKE '1%' AND LENGTH(REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', '')) >= 11 THEN CONCAT('+', REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', '')) ELSE CONCAT('+1', LTRIM(REGEXP_REPLACE(NULLIF(CAST(s.`phone` AS STRING), ''), '[^0-9]', ''), '0')) END, '');
+CREATE OR REPLACE TABLE `identity_state`.`rows_events` AS SELECT * FROM `identity_state`.`rows_events__next`;
+DROP TABLE IF EXISTS `identity_state`.`rows_events__next`;
+CREATE OR REPLACE TABLE `identity_state`.`rows_orders` AS SELECT * FROM `identity_state`.`rows_orders__next`;
+DROP TABLE IF EXISTS `identity_state`.`rows_orders__next`;
+CREATE OR REPLACE TABLE `identity_state`.`rows_crm_contacts` AS SELECT * FROM `identity_state`.`rows_crm_contacts__next`;
+DROP TABLE IF EXISTS `identity_state`.`rows_crm_contacts__next`;
+CREATE OR REPLACE TABLE `identity_state`.`hubs` AS SELECT * FROM `identity_state`.`hubs__next`;
+DROP TABLE IF EXISTS `identity_state`.`hubs__next`;
+CREATE OR REPLACE TABLE `identity_state`.`qvalues` AS SELECT * FROM `identity_state`.`qvalues__next`;
+DROP TABLE IF EXISTS `identity_state`.`qvalues__next`;
+CREATE OR REPLACE TABLE `identity_state`.`regions` AS SELECT * FROM `identity_state`.`regions__next`;
+DROP TABLE IF EXISTS `identity_state`.`regions__next`;
+DELETE FROM `identity_state`.`meta`;
+INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('audiences', '0abdf2d453a3606d'), ('format', '391552c099c101b1'), ('id_salt', '99e5095aacce94d0'), ('id_types', '8d9286d753177185'), ('policy', '61ab2d80578d61b3'), ('sources', '584bcfa6368755a8'), ('traits', '18b74501ad26436d');
+INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;

@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS `customer_360`.`runs` (
   quarantined STRING
 );
 ALTER TABLE `customer_360`.`runs` ADD COLUMN IF NOT EXISTS `quarantined` STRING;
+ALTER TABLE `customer_360`.`runs` ADD COLUMN IF NOT EXISTS `rows_by_source` STRING;
+ALTER TABLE `customer_360`.`runs` ADD COLUMN IF NOT EXISTS `watermarks` STRING;
+ALTER TABLE `customer_360`.`runs` ADD COLUMN IF NOT EXISTS `components_changed` INT64;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS `customer_360`.`audience_members` (
   audience STRING,
@@ -37,11 +40,38 @@ CREATE TABLE IF NOT EXISTS `customer_360`.`audience_history` (
   exited_at TIMESTAMP,
   run_id INT64
 );
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS `customer_360`.`id_graph` (
+  universal_id STRING,
+  id_type STRING,
+  id_value STRING,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count INT64,
+  node_id INT64
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS `customer_360`.`id_changes` (
+  run_id INT64,
+  changed_at TIMESTAMP,
+  kind STRING,
+  old_universal_id STRING,
+  new_universal_id STRING,
+  identifiers INT64
+);
+CREATE SCHEMA IF NOT EXISTS `customer_360_state`;
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS `customer_360_state`.`meta` (
+  section STRING,
+  fingerprint STRING
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source web (raw.web_events)
 CREATE OR REPLACE TABLE `customer_360_work`.`src_web`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v4 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q4 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v5 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q5 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -92,10 +122,13 @@ FROM (
       WHERE (event_type <> 'test')
     ) r
   ) v
-) s;
+) s
+) e;
 -- source crm (crm.Contacts)
 CREATE OR REPLACE TABLE `customer_360_work`.`src_crm`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -117,7 +150,8 @@ FROM (
       FROM `crm`.`Contacts`
     ) r
   ) v
-) s;
+) s
+) e;
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 CREATE OR REPLACE TABLE `customer_360_work`.`nodes`
@@ -288,11 +322,43 @@ OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DA
 SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
 FROM `customer_360_work`.`assign` n
 JOIN `customer_360_work`.`anchors` a ON n.component = a.component;
+-- every identifier's region
+CREATE OR REPLACE TABLE `customer_360_work`.`regions_new`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
+FROM `customer_360_work`.`assign` a
+LEFT JOIN `customer_360_work`.`labels` l ON a.node_id = l.node_id;
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE `customer_360`.`id_graph__next` AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM `customer_360_work`.`graph`;
+-- the published universal ids
+CREATE OR REPLACE TABLE `customer_360_work`.`old_map`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT node_id, universal_id FROM `customer_360`.`id_graph`;
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TABLE `customer_360_work`.`changes`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM `customer_360_work`.`graph`) THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM `customer_360_work`.`old_map` o
+    FULL OUTER JOIN `customer_360_work`.`graph` n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM `customer_360_work`.`old_map`));
 CREATE OR REPLACE TABLE `customer_360`.`profiles__next` AS
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
@@ -343,6 +409,18 @@ FROM (
   SELECT CAST(NULL AS STRING) AS audience, CAST(NULL AS STRING) AS universal_id FROM `customer_360`.`profiles__next` WHERE 1 = 0
 ) m
 LEFT JOIN `customer_360`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
+-- the rows of web read so far
+CREATE OR REPLACE TABLE `customer_360_state`.`rows_web__next` AS
+SELECT * FROM `customer_360_work`.`src_web`;
+-- the rows of crm read so far
+CREATE OR REPLACE TABLE `customer_360_state`.`rows_crm__next` AS
+SELECT * FROM `customer_360_work`.`src_crm`;
+CREATE OR REPLACE TABLE `customer_360_state`.`hubs__next` AS
+SELECT CAST(NULL AS INT64) AS node_id, CAST(NULL AS INT64) AS degree, CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value WHERE 1 = 0;
+CREATE OR REPLACE TABLE `customer_360_state`.`qvalues__next` AS
+SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence WHERE 1 = 0;
+CREATE OR REPLACE TABLE `customer_360_state`.`regions__next` AS
+SELECT node_id, region FROM `customer_360_work`.`regions_new`;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS `customer_360`.`web_stitched`;
@@ -385,3 +463,16 @@ CREATE OR REPLACE VIEW `customer_360`.`crm_stitched` AS
 SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS STRING)) AS universal_id
 FROM `crm`.`Contacts` s
 LEFT JOIN `customer_360`.`id_graph` g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s.`email` AS STRING), ''), '');
+CREATE OR REPLACE TABLE `customer_360_state`.`rows_web` AS SELECT * FROM `customer_360_state`.`rows_web__next`;
+DROP TABLE IF EXISTS `customer_360_state`.`rows_web__next`;
+CREATE OR REPLACE TABLE `customer_360_state`.`rows_crm` AS SELECT * FROM `customer_360_state`.`rows_crm__next`;
+DROP TABLE IF EXISTS `customer_360_state`.`rows_crm__next`;
+CREATE OR REPLACE TABLE `customer_360_state`.`hubs` AS SELECT * FROM `customer_360_state`.`hubs__next`;
+DROP TABLE IF EXISTS `customer_360_state`.`hubs__next`;
+CREATE OR REPLACE TABLE `customer_360_state`.`qvalues` AS SELECT * FROM `customer_360_state`.`qvalues__next`;
+DROP TABLE IF EXISTS `customer_360_state`.`qvalues__next`;
+CREATE OR REPLACE TABLE `customer_360_state`.`regions` AS SELECT * FROM `customer_360_state`.`regions__next`;
+DROP TABLE IF EXISTS `customer_360_state`.`regions__next`;
+DELETE FROM `customer_360_state`.`meta`;
+INSERT INTO `customer_360_state`.`meta` (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', '031bef7d6f59aca8'), ('id_types', '530719fe44aee46c'), ('policy', '74c2811abf747846'), ('sources', '778af2c05d06ce23'), ('traits', '74234e98afe7498f');
+INSERT INTO `customer_360`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `customer_360_work`.`changes`;

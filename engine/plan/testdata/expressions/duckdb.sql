@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS "customer_360"."runs" (
   quarantined VARCHAR
 );
 ALTER TABLE "customer_360"."runs" ADD COLUMN IF NOT EXISTS "quarantined" VARCHAR;
+ALTER TABLE "customer_360"."runs" ADD COLUMN IF NOT EXISTS "rows_by_source" VARCHAR;
+ALTER TABLE "customer_360"."runs" ADD COLUMN IF NOT EXISTS "watermarks" VARCHAR;
+ALTER TABLE "customer_360"."runs" ADD COLUMN IF NOT EXISTS "components_changed" BIGINT;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS "customer_360"."audience_members" (
   audience VARCHAR,
@@ -37,10 +40,37 @@ CREATE TABLE IF NOT EXISTS "customer_360"."audience_history" (
   exited_at TIMESTAMP,
   run_id BIGINT
 );
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS "customer_360"."id_graph" (
+  universal_id VARCHAR,
+  id_type VARCHAR,
+  id_value VARCHAR,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count BIGINT,
+  node_id BIGINT
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS "customer_360"."id_changes" (
+  run_id BIGINT,
+  changed_at TIMESTAMP,
+  kind VARCHAR,
+  old_universal_id VARCHAR,
+  new_universal_id VARCHAR,
+  identifiers BIGINT
+);
+CREATE SCHEMA IF NOT EXISTS "customer_360_state";
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS "customer_360_state"."meta" (
+  section VARCHAR,
+  fingerprint VARCHAR
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source web (raw.web_events)
 CREATE OR REPLACE TABLE "customer_360_work".main."src_web" AS
+SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅'), COALESCE(CAST(v5 AS VARCHAR), '∅'), COALESCE(CAST(q5 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -91,9 +121,12 @@ FROM (
       WHERE (event_type <> 'test')
     ) r
   ) v
-) s;
+) s
+) e;
 -- source crm (crm.Contacts)
 CREATE OR REPLACE TABLE "customer_360_work".main."src_crm" AS
+SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -115,7 +148,8 @@ FROM (
       FROM "crm"."Contacts"
     ) r
   ) v
-) s;
+) s
+) e;
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 CREATE OR REPLACE TABLE "customer_360_work".main."nodes" AS
@@ -270,11 +304,40 @@ CREATE OR REPLACE TABLE "customer_360_work".main."graph" AS
 SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
 FROM "customer_360_work".main."assign" n
 JOIN "customer_360_work".main."anchors" a ON n.component = a.component;
+-- every identifier's region
+CREATE OR REPLACE TABLE "customer_360_work".main."regions_new" AS
+SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
+FROM "customer_360_work".main."assign" a
+LEFT JOIN "customer_360_work".main."labels" l ON a.node_id = l.node_id;
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "customer_360"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "customer_360_work".main."graph";
+-- the published universal ids
+CREATE OR REPLACE TABLE "customer_360_work".main."old_map" AS
+SELECT node_id, universal_id FROM "customer_360"."id_graph";
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TABLE "customer_360_work".main."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "customer_360_work".main."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "customer_360_work".main."old_map" o
+    FULL OUTER JOIN "customer_360_work".main."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "customer_360_work".main."old_map"));
 CREATE OR REPLACE TABLE "customer_360"."profiles__next" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email", p."anonymous_id_count", p."latest_anonymous_id"
 FROM (
@@ -315,6 +378,18 @@ FROM (
   SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "customer_360"."profiles__next" WHERE 1 = 0
 ) m
 LEFT JOIN "customer_360"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
+-- the rows of web read so far
+CREATE OR REPLACE TABLE "customer_360_state"."rows_web__next" AS
+SELECT * FROM "customer_360_work".main."src_web";
+-- the rows of crm read so far
+CREATE OR REPLACE TABLE "customer_360_state"."rows_crm__next" AS
+SELECT * FROM "customer_360_work".main."src_crm";
+CREATE OR REPLACE TABLE "customer_360_state"."hubs__next" AS
+SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
+CREATE OR REPLACE TABLE "customer_360_state"."qvalues__next" AS
+SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+CREATE OR REPLACE TABLE "customer_360_state"."regions__next" AS
+SELECT node_id, region FROM "customer_360_work".main."regions_new";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
@@ -358,4 +433,17 @@ CREATE OR REPLACE VIEW "customer_360"."crm_stitched" AS
 SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
 FROM "crm"."Contacts" s
 LEFT JOIN "customer_360"."id_graph" g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s."email" AS VARCHAR), ''), '');
+DROP TABLE IF EXISTS "customer_360_state"."rows_web";
+ALTER TABLE "customer_360_state"."rows_web__next" RENAME TO "rows_web";
+DROP TABLE IF EXISTS "customer_360_state"."rows_crm";
+ALTER TABLE "customer_360_state"."rows_crm__next" RENAME TO "rows_crm";
+DROP TABLE IF EXISTS "customer_360_state"."hubs";
+ALTER TABLE "customer_360_state"."hubs__next" RENAME TO "hubs";
+DROP TABLE IF EXISTS "customer_360_state"."qvalues";
+ALTER TABLE "customer_360_state"."qvalues__next" RENAME TO "qvalues";
+DROP TABLE IF EXISTS "customer_360_state"."regions";
+ALTER TABLE "customer_360_state"."regions__next" RENAME TO "regions";
+DELETE FROM "customer_360_state"."meta";
+INSERT INTO "customer_360_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', '031bef7d6f59aca8'), ('id_types', '530719fe44aee46c'), ('policy', '74c2811abf747846'), ('sources', '778af2c05d06ce23'), ('traits', '74234e98afe7498f');
+INSERT INTO "customer_360"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "customer_360_work".main."changes";
 COMMIT;

@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS "customer_360"."runs" (
   quarantined TEXT
 );
 ALTER TABLE "customer_360"."runs" ADD COLUMN IF NOT EXISTS "quarantined" TEXT;
+ALTER TABLE "customer_360"."runs" ADD COLUMN IF NOT EXISTS "rows_by_source" TEXT;
+ALTER TABLE "customer_360"."runs" ADD COLUMN IF NOT EXISTS "watermarks" TEXT;
+ALTER TABLE "customer_360"."runs" ADD COLUMN IF NOT EXISTS "components_changed" BIGINT;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS "customer_360"."audience_members" (
   audience TEXT,
@@ -37,11 +40,38 @@ CREATE TABLE IF NOT EXISTS "customer_360"."audience_history" (
   exited_at TIMESTAMP,
   run_id BIGINT
 );
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS "customer_360"."id_graph" (
+  universal_id TEXT,
+  id_type TEXT,
+  id_value TEXT,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count BIGINT,
+  node_id BIGINT
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS "customer_360"."id_changes" (
+  run_id BIGINT,
+  changed_at TIMESTAMP,
+  kind TEXT,
+  old_universal_id TEXT,
+  new_universal_id TEXT,
+  identifiers BIGINT
+);
+CREATE SCHEMA IF NOT EXISTS "customer_360_state";
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS "customer_360_state"."meta" (
+  section TEXT,
+  fingerprint TEXT
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source web (raw.web_events)
 DROP TABLE IF EXISTS "customer_360_work"."src_web";
 CREATE UNLOGGED TABLE "customer_360_work"."src_web" AS
+SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅'), COALESCE(CAST(v2 AS TEXT), '∅'), COALESCE(CAST(q2 AS TEXT), '∅'), COALESCE(CAST(v3 AS TEXT), '∅'), COALESCE(CAST(q3 AS TEXT), '∅'), COALESCE(CAST(v4 AS TEXT), '∅'), COALESCE(CAST(q4 AS TEXT), '∅'), COALESCE(CAST(v5 AS TEXT), '∅'), COALESCE(CAST(q5 AS TEXT), '∅')), 0) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -92,11 +122,14 @@ FROM (
       WHERE (event_type <> 'test')
     ) r
   ) v
-) s;
+) s
+) e;
 ANALYZE "customer_360_work"."src_web";
 -- source crm (crm.Contacts)
 DROP TABLE IF EXISTS "customer_360_work"."src_crm";
 CREATE UNLOGGED TABLE "customer_360_work"."src_crm" AS
+SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅')), 0) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -118,7 +151,8 @@ FROM (
       FROM "crm"."Contacts"
     ) r
   ) v
-) s;
+) s
+) e;
 ANALYZE "customer_360_work"."src_crm";
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
@@ -306,6 +340,13 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "customer_360_work"."assign" n
 JOIN "customer_360_work"."anchors" a ON n.component = a.component;
 ANALYZE "customer_360_work"."graph";
+-- every identifier's region
+DROP TABLE IF EXISTS "customer_360_work"."regions_new";
+CREATE UNLOGGED TABLE "customer_360_work"."regions_new" AS
+SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
+FROM "customer_360_work"."assign" a
+LEFT JOIN "customer_360_work"."labels" l ON a.node_id = l.node_id;
+ANALYZE "customer_360_work"."regions_new";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "customer_360"."id_graph__next";
@@ -313,6 +354,34 @@ CREATE TABLE "customer_360"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "customer_360_work"."graph";
 ANALYZE "customer_360"."id_graph__next";
+-- the published universal ids
+DROP TABLE IF EXISTS "customer_360_work"."old_map";
+CREATE UNLOGGED TABLE "customer_360_work"."old_map" AS
+SELECT node_id, universal_id FROM "customer_360"."id_graph";
+ANALYZE "customer_360_work"."old_map";
+-- universal ids that are new, merged, split or quarantined since the last run
+DROP TABLE IF EXISTS "customer_360_work"."changes";
+CREATE UNLOGGED TABLE "customer_360_work"."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "customer_360_work"."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "customer_360_work"."old_map" o
+    FULL OUTER JOIN "customer_360_work"."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "customer_360_work"."old_map"));
+ANALYZE "customer_360_work"."changes";
 DROP TABLE IF EXISTS "customer_360"."profiles__next";
 CREATE TABLE "customer_360"."profiles__next" AS
 WITH ranked AS (
@@ -371,6 +440,28 @@ FROM (
 ) m
 LEFT JOIN "customer_360"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 ANALYZE "customer_360"."audience_members__next";
+-- the rows of web read so far
+DROP TABLE IF EXISTS "customer_360_state"."rows_web__next";
+CREATE TABLE "customer_360_state"."rows_web__next" AS
+SELECT * FROM "customer_360_work"."src_web";
+ANALYZE "customer_360_state"."rows_web__next";
+-- the rows of crm read so far
+DROP TABLE IF EXISTS "customer_360_state"."rows_crm__next";
+CREATE TABLE "customer_360_state"."rows_crm__next" AS
+SELECT * FROM "customer_360_work"."src_crm";
+ANALYZE "customer_360_state"."rows_crm__next";
+DROP TABLE IF EXISTS "customer_360_state"."hubs__next";
+CREATE TABLE "customer_360_state"."hubs__next" AS
+SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value WHERE 1 = 0;
+ANALYZE "customer_360_state"."hubs__next";
+DROP TABLE IF EXISTS "customer_360_state"."qvalues__next";
+CREATE TABLE "customer_360_state"."qvalues__next" AS
+SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+ANALYZE "customer_360_state"."qvalues__next";
+DROP TABLE IF EXISTS "customer_360_state"."regions__next";
+CREATE TABLE "customer_360_state"."regions__next" AS
+SELECT node_id, region FROM "customer_360_work"."regions_new";
+ANALYZE "customer_360_state"."regions__next";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN;
@@ -414,4 +505,17 @@ CREATE OR REPLACE VIEW "customer_360"."crm_stitched" AS
 SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS TEXT)) AS universal_id
 FROM "crm"."Contacts" s
 LEFT JOIN "customer_360"."id_graph" g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s."email" AS TEXT), ''), '');
+DROP TABLE IF EXISTS "customer_360_state"."rows_web";
+ALTER TABLE "customer_360_state"."rows_web__next" RENAME TO "rows_web";
+DROP TABLE IF EXISTS "customer_360_state"."rows_crm";
+ALTER TABLE "customer_360_state"."rows_crm__next" RENAME TO "rows_crm";
+DROP TABLE IF EXISTS "customer_360_state"."hubs";
+ALTER TABLE "customer_360_state"."hubs__next" RENAME TO "hubs";
+DROP TABLE IF EXISTS "customer_360_state"."qvalues";
+ALTER TABLE "customer_360_state"."qvalues__next" RENAME TO "qvalues";
+DROP TABLE IF EXISTS "customer_360_state"."regions";
+ALTER TABLE "customer_360_state"."regions__next" RENAME TO "regions";
+DELETE FROM "customer_360_state"."meta";
+INSERT INTO "customer_360_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', '031bef7d6f59aca8'), ('id_types', '530719fe44aee46c'), ('policy', '74c2811abf747846'), ('sources', '778af2c05d06ce23'), ('traits', '74234e98afe7498f');
+INSERT INTO "customer_360"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(LOCALTIMESTAMP AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "customer_360_work"."changes";
 COMMIT;

@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."RUNS" (
   quarantined VARCHAR
 );
 ALTER TABLE "CUSTOMER_360"."RUNS" ADD COLUMN IF NOT EXISTS "QUARANTINED" VARCHAR;
+ALTER TABLE "CUSTOMER_360"."RUNS" ADD COLUMN IF NOT EXISTS "ROWS_BY_SOURCE" VARCHAR;
+ALTER TABLE "CUSTOMER_360"."RUNS" ADD COLUMN IF NOT EXISTS "WATERMARKS" VARCHAR;
+ALTER TABLE "CUSTOMER_360"."RUNS" ADD COLUMN IF NOT EXISTS "COMPONENTS_CHANGED" BIGINT;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."AUDIENCE_MEMBERS" (
   audience VARCHAR,
@@ -37,10 +40,37 @@ CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."AUDIENCE_HISTORY" (
   exited_at TIMESTAMP,
   run_id BIGINT
 );
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."ID_GRAPH" (
+  universal_id VARCHAR,
+  id_type VARCHAR,
+  id_value VARCHAR,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count BIGINT,
+  node_id BIGINT
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."ID_CHANGES" (
+  run_id BIGINT,
+  changed_at TIMESTAMP,
+  kind VARCHAR,
+  old_universal_id VARCHAR,
+  new_universal_id VARCHAR,
+  identifiers BIGINT
+);
+CREATE SCHEMA IF NOT EXISTS "CUSTOMER_360_STATE";
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360_STATE"."META" (
+  section VARCHAR,
+  fingerprint VARCHAR
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source web (raw.web_events)
 CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."SRC_WEB" AS
+SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅'), COALESCE(CAST(v5 AS VARCHAR), '∅'), COALESCE(CAST(q5 AS VARCHAR), '∅')) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -91,9 +121,12 @@ FROM (
       WHERE (event_type <> 'test')
     ) r
   ) v
-) s;
+) s
+) e;
 -- source crm (crm.Contacts)
 CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."SRC_CRM" AS
+SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅')) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -115,7 +148,8 @@ FROM (
       FROM "CRM"."Contacts"
     ) r
   ) v
-) s;
+) s
+) e;
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."NODES" AS
@@ -270,11 +304,40 @@ CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."GRAPH" AS
 SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
 FROM "CUSTOMER_360_WORK"."ASSIGN" n
 JOIN "CUSTOMER_360_WORK"."ANCHORS" a ON n.component = a.component;
+-- every identifier's region
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."REGIONS_NEW" AS
+SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
+FROM "CUSTOMER_360_WORK"."ASSIGN" a
+LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON a.node_id = l.node_id;
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "CUSTOMER_360"."ID_GRAPH__NEXT" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "CUSTOMER_360_WORK"."GRAPH";
+-- the published universal ids
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."OLD_MAP" AS
+SELECT node_id, universal_id FROM "CUSTOMER_360"."ID_GRAPH";
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."CHANGES" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "CUSTOMER_360_WORK"."GRAPH") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "CUSTOMER_360_WORK"."OLD_MAP" o
+    FULL OUTER JOIN "CUSTOMER_360_WORK"."GRAPH" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "CUSTOMER_360_WORK"."OLD_MAP"));
 CREATE OR REPLACE TABLE "CUSTOMER_360"."PROFILES__NEXT" AS
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
@@ -325,6 +388,18 @@ FROM (
   SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "CUSTOMER_360"."PROFILES__NEXT" WHERE 1 = 0
 ) m
 LEFT JOIN "CUSTOMER_360"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
+-- the rows of web read so far
+CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" AS
+SELECT * FROM "CUSTOMER_360_WORK"."SRC_WEB";
+-- the rows of crm read so far
+CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."ROWS_CRM__NEXT" AS
+SELECT * FROM "CUSTOMER_360_WORK"."SRC_CRM";
+CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."HUBS__NEXT" AS
+SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
+CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."QVALUES__NEXT" AS
+SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."REGIONS__NEXT" AS
+SELECT node_id, region FROM "CUSTOMER_360_WORK"."REGIONS_NEW";
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS "CUSTOMER_360"."WEB_STITCHED";
@@ -372,3 +447,21 @@ CREATE OR REPLACE VIEW "CUSTOMER_360"."CRM_STITCHED" AS
 SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
 FROM "CRM"."Contacts" s
 LEFT JOIN "CUSTOMER_360"."ID_GRAPH" g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s."EMAIL" AS VARCHAR), ''), '');
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360_STATE"."ROWS_WEB" LIKE "CUSTOMER_360_STATE"."ROWS_WEB__NEXT";
+ALTER TABLE "CUSTOMER_360_STATE"."ROWS_WEB" SWAP WITH "CUSTOMER_360_STATE"."ROWS_WEB__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360_STATE"."ROWS_WEB__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360_STATE"."ROWS_CRM" LIKE "CUSTOMER_360_STATE"."ROWS_CRM__NEXT";
+ALTER TABLE "CUSTOMER_360_STATE"."ROWS_CRM" SWAP WITH "CUSTOMER_360_STATE"."ROWS_CRM__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360_STATE"."ROWS_CRM__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360_STATE"."HUBS" LIKE "CUSTOMER_360_STATE"."HUBS__NEXT";
+ALTER TABLE "CUSTOMER_360_STATE"."HUBS" SWAP WITH "CUSTOMER_360_STATE"."HUBS__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360_STATE"."HUBS__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360_STATE"."QVALUES" LIKE "CUSTOMER_360_STATE"."QVALUES__NEXT";
+ALTER TABLE "CUSTOMER_360_STATE"."QVALUES" SWAP WITH "CUSTOMER_360_STATE"."QVALUES__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360_STATE"."QVALUES__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360_STATE"."REGIONS" LIKE "CUSTOMER_360_STATE"."REGIONS__NEXT";
+ALTER TABLE "CUSTOMER_360_STATE"."REGIONS" SWAP WITH "CUSTOMER_360_STATE"."REGIONS__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360_STATE"."REGIONS__NEXT";
+DELETE FROM "CUSTOMER_360_STATE"."META";
+INSERT INTO "CUSTOMER_360_STATE"."META" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', '031bef7d6f59aca8'), ('id_types', '530719fe44aee46c'), ('policy', '74c2811abf747846'), ('sources', '778af2c05d06ce23'), ('traits', '74234e98afe7498f');
+INSERT INTO "CUSTOMER_360"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "CUSTOMER_360_WORK"."CHANGES";

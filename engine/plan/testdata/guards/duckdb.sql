@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS "identity"."runs" (
   quarantined VARCHAR
 );
 ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "quarantined" VARCHAR;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "rows_by_source" VARCHAR;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "watermarks" VARCHAR;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "components_changed" BIGINT;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS "identity"."audience_members" (
   audience VARCHAR,
@@ -37,10 +40,37 @@ CREATE TABLE IF NOT EXISTS "identity"."audience_history" (
   exited_at TIMESTAMP,
   run_id BIGINT
 );
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS "identity"."id_graph" (
+  universal_id VARCHAR,
+  id_type VARCHAR,
+  id_value VARCHAR,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count BIGINT,
+  node_id BIGINT
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS "identity"."id_changes" (
+  run_id BIGINT,
+  changed_at TIMESTAMP,
+  kind VARCHAR,
+  old_universal_id VARCHAR,
+  new_universal_id VARCHAR,
+  identifiers BIGINT
+);
+CREATE SCHEMA IF NOT EXISTS "identity_state";
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
+  section VARCHAR,
+  fingerprint VARCHAR
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (main.events)
 CREATE OR REPLACE TABLE "identity_work".main."src_events" AS
+SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -83,9 +113,12 @@ FROM (
       FROM "main"."events"
     ) r
   ) v
-) s;
+) s
+) e;
 -- source orders (main.orders)
 CREATE OR REPLACE TABLE "identity_work".main."src_orders" AS
+SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -128,7 +161,8 @@ FROM (
       FROM "main"."orders"
     ) r
   ) v
-) s;
+) s
+) e;
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 CREATE OR REPLACE TABLE "identity_work".main."nodes" AS
@@ -735,6 +769,92 @@ FROM "identity_work".main."anon_clusters" c
 LEFT JOIN "identity_work".main."anon_touch" t ON c.cluster = t.cluster
 WHERE COALESCE(t.profiles, 0) <= 1;
 
+-- ===== stage regions: regions: components of all links, the unit that incremental runs recompute
+-- round 0: the graph's edges
+CREATE OR REPLACE TABLE "identity_work".main."rc_edges_0" AS
+SELECT e.a, e.b FROM "identity_work".main."edges" e;
+
+-- rounds 1 to 3; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE "identity_work".main."rc_map_1" AS
+SELECT v, arg_min(u, CAST(CAST(hash(u, 1) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work".main."rc_edges_0"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."rc_edges_0"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."rc_edges_0"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."rc_edges_0"
+) n
+GROUP BY v;
+-- round 1: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE "identity_work".main."rc_edges_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work".main."rc_edges_0" e
+JOIN "identity_work".main."rc_map_1" ma ON e.a = ma.v
+JOIN "identity_work".main."rc_map_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "identity_work".main."rc_edges_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE "identity_work".main."rc_map_2" AS
+SELECT v, arg_min(u, CAST(CAST(hash(u, 2) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work".main."rc_edges_1"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."rc_edges_1"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."rc_edges_1"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."rc_edges_1"
+) n
+GROUP BY v;
+-- round 2: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE "identity_work".main."rc_edges_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work".main."rc_edges_1" e
+JOIN "identity_work".main."rc_map_2" ma ON e.a = ma.v
+JOIN "identity_work".main."rc_map_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "identity_work".main."rc_edges_1";
+-- round 3: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE "identity_work".main."rc_map_3" AS
+SELECT v, arg_min(u, CAST(CAST(hash(u, 3) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work".main."rc_edges_2"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."rc_edges_2"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."rc_edges_2"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."rc_edges_2"
+) n
+GROUP BY v;
+-- round 3: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE "identity_work".main."rc_edges_3" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work".main."rc_edges_2" e
+JOIN "identity_work".main."rc_map_3" ma ON e.a = ma.v
+JOIN "identity_work".main."rc_map_3" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "identity_work".main."rc_edges_2";
+-- 3 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work".main."rc_edges_3";
+-- compose the 3 round maps, last to first
+CREATE OR REPLACE TABLE "identity_work".main."rc_rep_3" AS
+SELECT v, rep FROM "identity_work".main."rc_map_3";
+CREATE OR REPLACE TABLE "identity_work".main."rc_rep_2" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "identity_work".main."rc_map_2" m
+LEFT JOIN "identity_work".main."rc_rep_3" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "identity_work".main."rc_rep_3";
+CREATE OR REPLACE TABLE "identity_work".main."rc_rep_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "identity_work".main."rc_map_1" m
+LEFT JOIN "identity_work".main."rc_rep_2" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "identity_work".main."rc_rep_2";
+-- label: the smallest node id of the component, whatever the random choices
+CREATE OR REPLACE TABLE "identity_work".main."region_labels" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "identity_work".main."rc_rep_1";
+DROP TABLE IF EXISTS "identity_work".main."rc_rep_1";
+DROP TABLE IF EXISTS "identity_work".main."rc_edges_3";
+DROP TABLE IF EXISTS "identity_work".main."rc_map_1";
+DROP TABLE IF EXISTS "identity_work".main."rc_map_2";
+DROP TABLE IF EXISTS "identity_work".main."rc_map_3";
+
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
 CREATE OR REPLACE TABLE "identity_work".main."assign" AS
@@ -757,11 +877,40 @@ CREATE OR REPLACE TABLE "identity_work".main."graph" AS
 SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
 FROM "identity_work".main."assign" n
 JOIN "identity_work".main."anchors" a ON n.component = a.component;
+-- every identifier's region
+CREATE OR REPLACE TABLE "identity_work".main."regions_new" AS
+SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
+FROM "identity_work".main."assign" a
+LEFT JOIN "identity_work".main."region_labels" l ON a.node_id = l.node_id;
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "identity_work".main."graph";
+-- the published universal ids
+CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
+SELECT node_id, universal_id FROM "identity"."id_graph";
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TABLE "identity_work".main."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work".main."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity_work".main."old_map" o
+    FULL OUTER JOIN "identity_work".main."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
 CREATE OR REPLACE TABLE "identity"."profiles__next" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email", p."phone_count", p."latest_phone", p."loyalty_count", p."latest_loyalty", p."device_id_count", p."latest_device_id", p."anonymous_id_count", p."latest_anonymous_id"
 FROM (
@@ -815,6 +964,18 @@ FROM (
   SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "identity"."profiles__next" WHERE 1 = 0
 ) m
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
+-- the rows of events read so far
+CREATE OR REPLACE TABLE "identity_state"."rows_events__next" AS
+SELECT * FROM "identity_work".main."src_events";
+-- the rows of orders read so far
+CREATE OR REPLACE TABLE "identity_state"."rows_orders__next" AS
+SELECT * FROM "identity_work".main."src_orders";
+CREATE OR REPLACE TABLE "identity_state"."hubs__next" AS
+SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "identity_work".main."hubs" h JOIN "identity_work".main."nodes" n ON h.node_id = n.node_id;
+CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
+SELECT id_type, id_value, reason, evidence FROM "identity_work".main."quarantine_values";
+CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
+SELECT node_id, region FROM "identity_work".main."regions_new";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
@@ -860,4 +1021,17 @@ LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'email' AND g1.id_value = NUL
 LEFT JOIN "identity"."id_graph" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s."billing_email" AS VARCHAR), ''))), '')
 LEFT JOIN "identity"."id_graph" g3 ON g3.id_type = 'phone' AND g3.id_value = NULLIF(CASE WHEN regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g') = '' THEN NULL WHEN TRIM(NULLIF(CAST(s."phone" AS VARCHAR), '')) LIKE '+%' THEN ('+' || regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g')) WHEN regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g') LIKE '00%' THEN ('+' || SUBSTR(regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g'), 3)) WHEN regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g') LIKE '1%' AND LENGTH(regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g')) >= 11 THEN ('+' || regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g')) ELSE ('+1' || LTRIM(regexp_replace(NULLIF(CAST(s."phone" AS VARCHAR), ''), '[^0-9]', '', 'g'), '0')) END, '')
 LEFT JOIN "identity"."id_graph" g4 ON g4.id_type = 'loyalty' AND g4.id_value = NULLIF(ltrim((regexp_replace(NULLIF(CAST(s."card" AS VARCHAR), ''), '[^0-9]', '', 'g')), '0'), '');
+DROP TABLE IF EXISTS "identity_state"."rows_events";
+ALTER TABLE "identity_state"."rows_events__next" RENAME TO "rows_events";
+DROP TABLE IF EXISTS "identity_state"."rows_orders";
+ALTER TABLE "identity_state"."rows_orders__next" RENAME TO "rows_orders";
+DROP TABLE IF EXISTS "identity_state"."hubs";
+ALTER TABLE "identity_state"."hubs__next" RENAME TO "hubs";
+DROP TABLE IF EXISTS "identity_state"."qvalues";
+ALTER TABLE "identity_state"."qvalues__next" RENAME TO "qvalues";
+DROP TABLE IF EXISTS "identity_state"."regions";
+ALTER TABLE "identity_state"."regions__next" RENAME TO "regions";
+DELETE FROM "identity_state"."meta";
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', 'b776d5bf040216d3'), ('id_types', '8f9b290b9265d3d7'), ('policy', 'cd7f67cde8b86366'), ('sources', 'ad1dd06a898edb2d'), ('traits', '74234e98afe7498f');
+INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work".main."changes";
 COMMIT;

@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS "identity"."runs" (
   quarantined TEXT
 );
 ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "quarantined" TEXT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "rows_by_source" TEXT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "watermarks" TEXT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "components_changed" BIGINT;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS "identity"."audience_members" (
   audience TEXT,
@@ -37,11 +40,38 @@ CREATE TABLE IF NOT EXISTS "identity"."audience_history" (
   exited_at TIMESTAMP,
   run_id BIGINT
 );
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS "identity"."id_graph" (
+  universal_id TEXT,
+  id_type TEXT,
+  id_value TEXT,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count BIGINT,
+  node_id BIGINT
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS "identity"."id_changes" (
+  run_id BIGINT,
+  changed_at TIMESTAMP,
+  kind TEXT,
+  old_universal_id TEXT,
+  new_universal_id TEXT,
+  identifiers BIGINT
+);
+CREATE SCHEMA IF NOT EXISTS "identity_state";
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
+  section TEXT,
+  fingerprint TEXT
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (main.events)
 DROP TABLE IF EXISTS "identity_work"."src_events";
 CREATE UNLOGGED TABLE "identity_work"."src_events" AS
+SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅'), COALESCE(CAST(v2 AS TEXT), '∅'), COALESCE(CAST(q2 AS TEXT), '∅'), COALESCE(CAST(v3 AS TEXT), '∅'), COALESCE(CAST(q3 AS TEXT), '∅'), COALESCE(CAST(v4 AS TEXT), '∅'), COALESCE(CAST(q4 AS TEXT), '∅')), 0) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -84,11 +114,14 @@ FROM (
       FROM "main"."events"
     ) r
   ) v
-) s;
+) s
+) e;
 ANALYZE "identity_work"."src_events";
 -- source orders (main.orders)
 DROP TABLE IF EXISTS "identity_work"."src_orders";
 CREATE UNLOGGED TABLE "identity_work"."src_orders" AS
+SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅'), COALESCE(CAST(v2 AS TEXT), '∅'), COALESCE(CAST(q2 AS TEXT), '∅'), COALESCE(CAST(v3 AS TEXT), '∅'), COALESCE(CAST(q3 AS TEXT), '∅'), COALESCE(CAST(v4 AS TEXT), '∅'), COALESCE(CAST(q4 AS TEXT), '∅')), 0) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -131,7 +164,8 @@ FROM (
       FROM "main"."orders"
     ) r
   ) v
-) s;
+) s
+) e;
 ANALYZE "identity_work"."src_orders";
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
@@ -853,6 +887,114 @@ LEFT JOIN "identity_work"."anon_touch" t ON c.cluster = t.cluster
 WHERE COALESCE(t.profiles, 0) <= 1;
 ANALYZE "identity_work"."groups_final";
 
+-- ===== stage regions: regions: components of all links, the unit that incremental runs recompute
+-- round 0: the graph's edges
+DROP TABLE IF EXISTS "identity_work"."rc_edges_0";
+CREATE UNLOGGED TABLE "identity_work"."rc_edges_0" AS
+SELECT e.a, e.b FROM "identity_work"."edges" e;
+ANALYZE "identity_work"."rc_edges_0";
+
+-- rounds 1 to 3; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+DROP TABLE IF EXISTS "identity_work"."rc_map_1";
+CREATE UNLOGGED TABLE "identity_work"."rc_map_1" AS
+SELECT v, (MIN(ARRAY[hashint8extended(u, 1), u]))[2] AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work"."rc_edges_0"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work"."rc_edges_0"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work"."rc_edges_0"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work"."rc_edges_0"
+) n
+GROUP BY v;
+ANALYZE "identity_work"."rc_map_1";
+-- round 1: rewrite edges onto representatives; drop self-loops
+DROP TABLE IF EXISTS "identity_work"."rc_edges_1";
+CREATE UNLOGGED TABLE "identity_work"."rc_edges_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work"."rc_edges_0" e
+JOIN "identity_work"."rc_map_1" ma ON e.a = ma.v
+JOIN "identity_work"."rc_map_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+ANALYZE "identity_work"."rc_edges_1";
+DROP TABLE IF EXISTS "identity_work"."rc_edges_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+DROP TABLE IF EXISTS "identity_work"."rc_map_2";
+CREATE UNLOGGED TABLE "identity_work"."rc_map_2" AS
+SELECT v, (MIN(ARRAY[hashint8extended(u, 2), u]))[2] AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work"."rc_edges_1"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work"."rc_edges_1"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work"."rc_edges_1"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work"."rc_edges_1"
+) n
+GROUP BY v;
+ANALYZE "identity_work"."rc_map_2";
+-- round 2: rewrite edges onto representatives; drop self-loops
+DROP TABLE IF EXISTS "identity_work"."rc_edges_2";
+CREATE UNLOGGED TABLE "identity_work"."rc_edges_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work"."rc_edges_1" e
+JOIN "identity_work"."rc_map_2" ma ON e.a = ma.v
+JOIN "identity_work"."rc_map_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+ANALYZE "identity_work"."rc_edges_2";
+DROP TABLE IF EXISTS "identity_work"."rc_edges_1";
+-- round 3: every node picks the neighbour (or itself) with the smallest hash
+DROP TABLE IF EXISTS "identity_work"."rc_map_3";
+CREATE UNLOGGED TABLE "identity_work"."rc_map_3" AS
+SELECT v, (MIN(ARRAY[hashint8extended(u, 3), u]))[2] AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work"."rc_edges_2"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work"."rc_edges_2"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work"."rc_edges_2"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work"."rc_edges_2"
+) n
+GROUP BY v;
+ANALYZE "identity_work"."rc_map_3";
+-- round 3: rewrite edges onto representatives; drop self-loops
+DROP TABLE IF EXISTS "identity_work"."rc_edges_3";
+CREATE UNLOGGED TABLE "identity_work"."rc_edges_3" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work"."rc_edges_2" e
+JOIN "identity_work"."rc_map_3" ma ON e.a = ma.v
+JOIN "identity_work"."rc_map_3" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+ANALYZE "identity_work"."rc_edges_3";
+DROP TABLE IF EXISTS "identity_work"."rc_edges_2";
+-- 3 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work"."rc_edges_3";
+-- compose the 3 round maps, last to first
+DROP TABLE IF EXISTS "identity_work"."rc_rep_3";
+CREATE UNLOGGED TABLE "identity_work"."rc_rep_3" AS
+SELECT v, rep FROM "identity_work"."rc_map_3";
+ANALYZE "identity_work"."rc_rep_3";
+DROP TABLE IF EXISTS "identity_work"."rc_rep_2";
+CREATE UNLOGGED TABLE "identity_work"."rc_rep_2" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "identity_work"."rc_map_2" m
+LEFT JOIN "identity_work"."rc_rep_3" r ON m.rep = r.v;
+ANALYZE "identity_work"."rc_rep_2";
+DROP TABLE IF EXISTS "identity_work"."rc_rep_3";
+DROP TABLE IF EXISTS "identity_work"."rc_rep_1";
+CREATE UNLOGGED TABLE "identity_work"."rc_rep_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "identity_work"."rc_map_1" m
+LEFT JOIN "identity_work"."rc_rep_2" r ON m.rep = r.v;
+ANALYZE "identity_work"."rc_rep_1";
+DROP TABLE IF EXISTS "identity_work"."rc_rep_2";
+-- label: the smallest node id of the component, whatever the random choices
+DROP TABLE IF EXISTS "identity_work"."region_labels";
+CREATE UNLOGGED TABLE "identity_work"."region_labels" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "identity_work"."rc_rep_1";
+ANALYZE "identity_work"."region_labels";
+DROP TABLE IF EXISTS "identity_work"."rc_rep_1";
+DROP TABLE IF EXISTS "identity_work"."rc_edges_3";
+DROP TABLE IF EXISTS "identity_work"."rc_map_1";
+DROP TABLE IF EXISTS "identity_work"."rc_map_2";
+DROP TABLE IF EXISTS "identity_work"."rc_map_3";
+
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
 DROP TABLE IF EXISTS "identity_work"."assign";
@@ -881,6 +1023,13 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "identity_work"."assign" n
 JOIN "identity_work"."anchors" a ON n.component = a.component;
 ANALYZE "identity_work"."graph";
+-- every identifier's region
+DROP TABLE IF EXISTS "identity_work"."regions_new";
+CREATE UNLOGGED TABLE "identity_work"."regions_new" AS
+SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
+FROM "identity_work"."assign" a
+LEFT JOIN "identity_work"."region_labels" l ON a.node_id = l.node_id;
+ANALYZE "identity_work"."regions_new";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "identity"."id_graph__next";
@@ -888,6 +1037,34 @@ CREATE TABLE "identity"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "identity_work"."graph";
 ANALYZE "identity"."id_graph__next";
+-- the published universal ids
+DROP TABLE IF EXISTS "identity_work"."old_map";
+CREATE UNLOGGED TABLE "identity_work"."old_map" AS
+SELECT node_id, universal_id FROM "identity"."id_graph";
+ANALYZE "identity_work"."old_map";
+-- universal ids that are new, merged, split or quarantined since the last run
+DROP TABLE IF EXISTS "identity_work"."changes";
+CREATE UNLOGGED TABLE "identity_work"."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work"."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity_work"."old_map" o
+    FULL OUTER JOIN "identity_work"."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
+ANALYZE "identity_work"."changes";
 DROP TABLE IF EXISTS "identity"."profiles__next";
 CREATE TABLE "identity"."profiles__next" AS
 WITH ranked AS (
@@ -959,6 +1136,28 @@ FROM (
 ) m
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 ANALYZE "identity"."audience_members__next";
+-- the rows of events read so far
+DROP TABLE IF EXISTS "identity_state"."rows_events__next";
+CREATE TABLE "identity_state"."rows_events__next" AS
+SELECT * FROM "identity_work"."src_events";
+ANALYZE "identity_state"."rows_events__next";
+-- the rows of orders read so far
+DROP TABLE IF EXISTS "identity_state"."rows_orders__next";
+CREATE TABLE "identity_state"."rows_orders__next" AS
+SELECT * FROM "identity_work"."src_orders";
+ANALYZE "identity_state"."rows_orders__next";
+DROP TABLE IF EXISTS "identity_state"."hubs__next";
+CREATE TABLE "identity_state"."hubs__next" AS
+SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "identity_work"."hubs" h JOIN "identity_work"."nodes" n ON h.node_id = n.node_id;
+ANALYZE "identity_state"."hubs__next";
+DROP TABLE IF EXISTS "identity_state"."qvalues__next";
+CREATE TABLE "identity_state"."qvalues__next" AS
+SELECT id_type, id_value, reason, evidence FROM "identity_work"."quarantine_values";
+ANALYZE "identity_state"."qvalues__next";
+DROP TABLE IF EXISTS "identity_state"."regions__next";
+CREATE TABLE "identity_state"."regions__next" AS
+SELECT node_id, region FROM "identity_work"."regions_new";
+ANALYZE "identity_state"."regions__next";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN;
@@ -1004,4 +1203,17 @@ LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'email' AND g1.id_value = NUL
 LEFT JOIN "identity"."id_graph" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s."billing_email" AS TEXT), ''))), '')
 LEFT JOIN "identity"."id_graph" g3 ON g3.id_type = 'phone' AND g3.id_value = NULLIF(CASE WHEN regexp_replace(NULLIF(CAST(s."phone" AS TEXT), ''), '[^0-9]', '', 'g') = '' THEN NULL WHEN TRIM(NULLIF(CAST(s."phone" AS TEXT), '')) LIKE '+%' THEN ('+' || regexp_replace(NULLIF(CAST(s."phone" AS TEXT), ''), '[^0-9]', '', 'g')) WHEN regexp_replace(NULLIF(CAST(s."phone" AS TEXT), ''), '[^0-9]', '', 'g') LIKE '00%' THEN ('+' || SUBSTR(regexp_replace(NULLIF(CAST(s."phone" AS TEXT), ''), '[^0-9]', '', 'g'), 3)) WHEN regexp_replace(NULLIF(CAST(s."phone" AS TEXT), ''), '[^0-9]', '', 'g') LIKE '1%' AND LENGTH(regexp_replace(NULLIF(CAST(s."phone" AS TEXT), ''), '[^0-9]', '', 'g')) >= 11 THEN ('+' || regexp_replace(NULLIF(CAST(s."phone" AS TEXT), ''), '[^0-9]', '', 'g')) ELSE ('+1' || LTRIM(regexp_replace(NULLIF(CAST(s."phone" AS TEXT), ''), '[^0-9]', '', 'g'), '0')) END, '')
 LEFT JOIN "identity"."id_graph" g4 ON g4.id_type = 'loyalty' AND g4.id_value = NULLIF(ltrim((regexp_replace(NULLIF(CAST(s."card" AS TEXT), ''), '[^0-9]', '', 'g')), '0'), '');
+DROP TABLE IF EXISTS "identity_state"."rows_events";
+ALTER TABLE "identity_state"."rows_events__next" RENAME TO "rows_events";
+DROP TABLE IF EXISTS "identity_state"."rows_orders";
+ALTER TABLE "identity_state"."rows_orders__next" RENAME TO "rows_orders";
+DROP TABLE IF EXISTS "identity_state"."hubs";
+ALTER TABLE "identity_state"."hubs__next" RENAME TO "hubs";
+DROP TABLE IF EXISTS "identity_state"."qvalues";
+ALTER TABLE "identity_state"."qvalues__next" RENAME TO "qvalues";
+DROP TABLE IF EXISTS "identity_state"."regions";
+ALTER TABLE "identity_state"."regions__next" RENAME TO "regions";
+DELETE FROM "identity_state"."meta";
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', 'b776d5bf040216d3'), ('id_types', '8f9b290b9265d3d7'), ('policy', 'cd7f67cde8b86366'), ('sources', 'ad1dd06a898edb2d'), ('traits', '74234e98afe7498f');
+INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(LOCALTIMESTAMP AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work"."changes";
 COMMIT;

@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS "IDENTITY"."RUNS" (
   quarantined VARCHAR
 );
 ALTER TABLE "IDENTITY"."RUNS" ADD COLUMN IF NOT EXISTS "QUARANTINED" VARCHAR;
+ALTER TABLE "IDENTITY"."RUNS" ADD COLUMN IF NOT EXISTS "ROWS_BY_SOURCE" VARCHAR;
+ALTER TABLE "IDENTITY"."RUNS" ADD COLUMN IF NOT EXISTS "WATERMARKS" VARCHAR;
+ALTER TABLE "IDENTITY"."RUNS" ADD COLUMN IF NOT EXISTS "COMPONENTS_CHANGED" BIGINT;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_MEMBERS" (
   audience VARCHAR,
@@ -37,10 +40,37 @@ CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_HISTORY" (
   exited_at TIMESTAMP,
   run_id BIGINT
 );
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_GRAPH" (
+  universal_id VARCHAR,
+  id_type VARCHAR,
+  id_value VARCHAR,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count BIGINT,
+  node_id BIGINT
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_CHANGES" (
+  run_id BIGINT,
+  changed_at TIMESTAMP,
+  kind VARCHAR,
+  old_universal_id VARCHAR,
+  new_universal_id VARCHAR,
+  identifiers BIGINT
+);
+CREATE SCHEMA IF NOT EXISTS "IDENTITY_STATE";
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."META" (
+  section VARCHAR,
+  fingerprint VARCHAR
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (main.events)
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SRC_EVENTS" AS
+SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅')) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -83,9 +113,12 @@ FROM (
       FROM "MAIN"."EVENTS"
     ) r
   ) v
-) s;
+) s
+) e;
 -- source orders (main.orders)
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SRC_ORDERS" AS
+SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅')) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -128,7 +161,8 @@ FROM (
       FROM "MAIN"."ORDERS"
     ) r
   ) v
-) s;
+) s
+) e;
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."NODES" AS
@@ -735,6 +769,92 @@ FROM "IDENTITY_WORK"."ANON_CLUSTERS" c
 LEFT JOIN "IDENTITY_WORK"."ANON_TOUCH" t ON c.cluster = t.cluster
 WHERE COALESCE(t.profiles, 0) <= 1;
 
+-- ===== stage regions: regions: components of all links, the unit that incremental runs recompute
+-- round 0: the graph's edges
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_EDGES_0" AS
+SELECT e.a, e.b FROM "IDENTITY_WORK"."EDGES" e;
+
+-- rounds 1 to 3; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_MAP_1" AS
+SELECT v, MIN_BY(u, HASH(u, 1)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "IDENTITY_WORK"."RC_EDGES_0"
+  UNION ALL SELECT b AS v, a AS u FROM "IDENTITY_WORK"."RC_EDGES_0"
+  UNION ALL SELECT a AS v, a AS u FROM "IDENTITY_WORK"."RC_EDGES_0"
+  UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."RC_EDGES_0"
+) n
+GROUP BY v;
+-- round 1: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_EDGES_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "IDENTITY_WORK"."RC_EDGES_0" e
+JOIN "IDENTITY_WORK"."RC_MAP_1" ma ON e.a = ma.v
+JOIN "IDENTITY_WORK"."RC_MAP_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_EDGES_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_MAP_2" AS
+SELECT v, MIN_BY(u, HASH(u, 2)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "IDENTITY_WORK"."RC_EDGES_1"
+  UNION ALL SELECT b AS v, a AS u FROM "IDENTITY_WORK"."RC_EDGES_1"
+  UNION ALL SELECT a AS v, a AS u FROM "IDENTITY_WORK"."RC_EDGES_1"
+  UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."RC_EDGES_1"
+) n
+GROUP BY v;
+-- round 2: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_EDGES_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "IDENTITY_WORK"."RC_EDGES_1" e
+JOIN "IDENTITY_WORK"."RC_MAP_2" ma ON e.a = ma.v
+JOIN "IDENTITY_WORK"."RC_MAP_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_EDGES_1";
+-- round 3: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_MAP_3" AS
+SELECT v, MIN_BY(u, HASH(u, 3)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "IDENTITY_WORK"."RC_EDGES_2"
+  UNION ALL SELECT b AS v, a AS u FROM "IDENTITY_WORK"."RC_EDGES_2"
+  UNION ALL SELECT a AS v, a AS u FROM "IDENTITY_WORK"."RC_EDGES_2"
+  UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."RC_EDGES_2"
+) n
+GROUP BY v;
+-- round 3: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_EDGES_3" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "IDENTITY_WORK"."RC_EDGES_2" e
+JOIN "IDENTITY_WORK"."RC_MAP_3" ma ON e.a = ma.v
+JOIN "IDENTITY_WORK"."RC_MAP_3" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_EDGES_2";
+-- 3 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "IDENTITY_WORK"."RC_EDGES_3";
+-- compose the 3 round maps, last to first
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_REP_3" AS
+SELECT v, rep FROM "IDENTITY_WORK"."RC_MAP_3";
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_REP_2" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "IDENTITY_WORK"."RC_MAP_2" m
+LEFT JOIN "IDENTITY_WORK"."RC_REP_3" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_REP_3";
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_REP_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "IDENTITY_WORK"."RC_MAP_1" m
+LEFT JOIN "IDENTITY_WORK"."RC_REP_2" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_REP_2";
+-- label: the smallest node id of the component, whatever the random choices
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGION_LABELS" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "IDENTITY_WORK"."RC_REP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_REP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_EDGES_3";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_MAP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_MAP_2";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_MAP_3";
+
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ASSIGN" AS
@@ -757,11 +877,40 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH" AS
 SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
 FROM "IDENTITY_WORK"."ASSIGN" n
 JOIN "IDENTITY_WORK"."ANCHORS" a ON n.component = a.component;
+-- every identifier's region
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGIONS_NEW" AS
+SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
+FROM "IDENTITY_WORK"."ASSIGN" a
+LEFT JOIN "IDENTITY_WORK"."REGION_LABELS" l ON a.node_id = l.node_id;
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "IDENTITY_WORK"."GRAPH";
+-- the published universal ids
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
+SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH";
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "IDENTITY_WORK"."OLD_MAP" o
+    FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP"));
 CREATE OR REPLACE TABLE "IDENTITY"."PROFILES__NEXT" AS
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
@@ -825,6 +974,18 @@ FROM (
   SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY"."PROFILES__NEXT" WHERE 1 = 0
 ) m
 LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
+-- the rows of events read so far
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_EVENTS__NEXT" AS
+SELECT * FROM "IDENTITY_WORK"."SRC_EVENTS";
+-- the rows of orders read so far
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_ORDERS__NEXT" AS
+SELECT * FROM "IDENTITY_WORK"."SRC_ORDERS";
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."HUBS__NEXT" AS
+SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "IDENTITY_WORK"."HUBS" h JOIN "IDENTITY_WORK"."NODES" n ON h.node_id = n.node_id;
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."QVALUES__NEXT" AS
+SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QUARANTINE_VALUES";
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."REGIONS__NEXT" AS
+SELECT node_id, region FROM "IDENTITY_WORK"."REGIONS_NEW";
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS "IDENTITY"."EVENTS_STITCHED";
@@ -874,3 +1035,21 @@ LEFT JOIN "IDENTITY"."ID_GRAPH" g1 ON g1.id_type = 'email' AND g1.id_value = NUL
 LEFT JOIN "IDENTITY"."ID_GRAPH" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s."BILLING_EMAIL" AS VARCHAR), ''))), '')
 LEFT JOIN "IDENTITY"."ID_GRAPH" g3 ON g3.id_type = 'phone' AND g3.id_value = NULLIF(CASE WHEN REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '') = '' THEN NULL WHEN TRIM(NULLIF(CAST(s."PHONE" AS VARCHAR), '')) LIKE '+%' THEN ('+' || REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '')) WHEN REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '') LIKE '00%' THEN ('+' || SUBSTR(REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', ''), 3)) WHEN REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '') LIKE '1%' AND LENGTH(REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '')) >= 11 THEN ('+' || REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', '')) ELSE ('+1' || LTRIM(REGEXP_REPLACE(NULLIF(CAST(s."PHONE" AS VARCHAR), ''), '[^0-9]', ''), '0')) END, '')
 LEFT JOIN "IDENTITY"."ID_GRAPH" g4 ON g4.id_type = 'loyalty' AND g4.id_value = NULLIF(ltrim((REGEXP_REPLACE(NULLIF(CAST(s."CARD" AS VARCHAR), ''), '[^0-9]', '')), '0'), '');
+CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."ROWS_EVENTS" LIKE "IDENTITY_STATE"."ROWS_EVENTS__NEXT";
+ALTER TABLE "IDENTITY_STATE"."ROWS_EVENTS" SWAP WITH "IDENTITY_STATE"."ROWS_EVENTS__NEXT";
+DROP TABLE IF EXISTS "IDENTITY_STATE"."ROWS_EVENTS__NEXT";
+CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."ROWS_ORDERS" LIKE "IDENTITY_STATE"."ROWS_ORDERS__NEXT";
+ALTER TABLE "IDENTITY_STATE"."ROWS_ORDERS" SWAP WITH "IDENTITY_STATE"."ROWS_ORDERS__NEXT";
+DROP TABLE IF EXISTS "IDENTITY_STATE"."ROWS_ORDERS__NEXT";
+CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."HUBS" LIKE "IDENTITY_STATE"."HUBS__NEXT";
+ALTER TABLE "IDENTITY_STATE"."HUBS" SWAP WITH "IDENTITY_STATE"."HUBS__NEXT";
+DROP TABLE IF EXISTS "IDENTITY_STATE"."HUBS__NEXT";
+CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."QVALUES" LIKE "IDENTITY_STATE"."QVALUES__NEXT";
+ALTER TABLE "IDENTITY_STATE"."QVALUES" SWAP WITH "IDENTITY_STATE"."QVALUES__NEXT";
+DROP TABLE IF EXISTS "IDENTITY_STATE"."QVALUES__NEXT";
+CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."REGIONS" LIKE "IDENTITY_STATE"."REGIONS__NEXT";
+ALTER TABLE "IDENTITY_STATE"."REGIONS" SWAP WITH "IDENTITY_STATE"."REGIONS__NEXT";
+DROP TABLE IF EXISTS "IDENTITY_STATE"."REGIONS__NEXT";
+DELETE FROM "IDENTITY_STATE"."META";
+INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', 'b776d5bf040216d3'), ('id_types', '8f9b290b9265d3d7'), ('policy', 'cd7f67cde8b86366'), ('sources', 'ad1dd06a898edb2d'), ('traits', '74234e98afe7498f');
+INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";

@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS "identity"."runs" (
   quarantined TEXT
 );
 ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "quarantined" TEXT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "rows_by_source" TEXT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "watermarks" TEXT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "components_changed" BIGINT;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS "identity"."audience_members" (
   audience TEXT,
@@ -37,11 +40,38 @@ CREATE TABLE IF NOT EXISTS "identity"."audience_history" (
   exited_at TIMESTAMP,
   run_id BIGINT
 );
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS "identity"."id_graph" (
+  universal_id TEXT,
+  id_type TEXT,
+  id_value TEXT,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count BIGINT,
+  node_id BIGINT
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS "identity"."id_changes" (
+  run_id BIGINT,
+  changed_at TIMESTAMP,
+  kind TEXT,
+  old_universal_id TEXT,
+  new_universal_id TEXT,
+  identifiers BIGINT
+);
+CREATE SCHEMA IF NOT EXISTS "identity_state";
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
+  section TEXT,
+  fingerprint TEXT
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source signups (signups)
 DROP TABLE IF EXISTS "identity_work"."src_signups";
 CREATE UNLOGGED TABLE "identity_work"."src_signups" AS
+SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅')), 0) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -63,7 +93,8 @@ FROM (
       FROM "signups"
     ) r
   ) v
-) s;
+) s
+) e;
 ANALYZE "identity_work"."src_signups";
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
@@ -235,6 +266,13 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "identity_work"."assign" n
 JOIN "identity_work"."anchors" a ON n.component = a.component;
 ANALYZE "identity_work"."graph";
+-- every identifier's region
+DROP TABLE IF EXISTS "identity_work"."regions_new";
+CREATE UNLOGGED TABLE "identity_work"."regions_new" AS
+SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
+FROM "identity_work"."assign" a
+LEFT JOIN "identity_work"."labels" l ON a.node_id = l.node_id;
+ANALYZE "identity_work"."regions_new";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "identity"."id_graph__next";
@@ -242,6 +280,34 @@ CREATE TABLE "identity"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "identity_work"."graph";
 ANALYZE "identity"."id_graph__next";
+-- the published universal ids
+DROP TABLE IF EXISTS "identity_work"."old_map";
+CREATE UNLOGGED TABLE "identity_work"."old_map" AS
+SELECT node_id, universal_id FROM "identity"."id_graph";
+ANALYZE "identity_work"."old_map";
+-- universal ids that are new, merged, split or quarantined since the last run
+DROP TABLE IF EXISTS "identity_work"."changes";
+CREATE UNLOGGED TABLE "identity_work"."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work"."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity_work"."old_map" o
+    FULL OUTER JOIN "identity_work"."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
+ANALYZE "identity_work"."changes";
 DROP TABLE IF EXISTS "identity"."profiles__next";
 CREATE TABLE "identity"."profiles__next" AS
 WITH ranked AS (
@@ -296,6 +362,23 @@ FROM (
 ) m
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 ANALYZE "identity"."audience_members__next";
+-- the rows of signups read so far
+DROP TABLE IF EXISTS "identity_state"."rows_signups__next";
+CREATE TABLE "identity_state"."rows_signups__next" AS
+SELECT * FROM "identity_work"."src_signups";
+ANALYZE "identity_state"."rows_signups__next";
+DROP TABLE IF EXISTS "identity_state"."hubs__next";
+CREATE TABLE "identity_state"."hubs__next" AS
+SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value WHERE 1 = 0;
+ANALYZE "identity_state"."hubs__next";
+DROP TABLE IF EXISTS "identity_state"."qvalues__next";
+CREATE TABLE "identity_state"."qvalues__next" AS
+SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+ANALYZE "identity_state"."qvalues__next";
+DROP TABLE IF EXISTS "identity_state"."regions__next";
+CREATE TABLE "identity_state"."regions__next" AS
+SELECT node_id, region FROM "identity_work"."regions_new";
+ANALYZE "identity_state"."regions__next";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN;
@@ -329,4 +412,15 @@ CREATE OR REPLACE VIEW "identity"."signups_stitched" AS
 SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS TEXT)) AS universal_id
 FROM "signups" s
 LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s."email" AS TEXT), ''), '');
+DROP TABLE IF EXISTS "identity_state"."rows_signups";
+ALTER TABLE "identity_state"."rows_signups__next" RENAME TO "rows_signups";
+DROP TABLE IF EXISTS "identity_state"."hubs";
+ALTER TABLE "identity_state"."hubs__next" RENAME TO "hubs";
+DROP TABLE IF EXISTS "identity_state"."qvalues";
+ALTER TABLE "identity_state"."qvalues__next" RENAME TO "qvalues";
+DROP TABLE IF EXISTS "identity_state"."regions";
+ALTER TABLE "identity_state"."regions__next" RENAME TO "regions";
+DELETE FROM "identity_state"."meta";
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', '245d52144039737c'), ('id_types', '121f5a3a53a849c7'), ('policy', '74c2811abf747846'), ('sources', '4e253b1f98b8466a'), ('traits', '74234e98afe7498f');
+INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(LOCALTIMESTAMP AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work"."changes";
 COMMIT;

@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS "IDENTITY"."RUNS" (
   quarantined VARCHAR
 );
 ALTER TABLE "IDENTITY"."RUNS" ADD COLUMN IF NOT EXISTS "QUARANTINED" VARCHAR;
+ALTER TABLE "IDENTITY"."RUNS" ADD COLUMN IF NOT EXISTS "ROWS_BY_SOURCE" VARCHAR;
+ALTER TABLE "IDENTITY"."RUNS" ADD COLUMN IF NOT EXISTS "WATERMARKS" VARCHAR;
+ALTER TABLE "IDENTITY"."RUNS" ADD COLUMN IF NOT EXISTS "COMPONENTS_CHANGED" BIGINT;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_MEMBERS" (
   audience VARCHAR,
@@ -37,10 +40,37 @@ CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_HISTORY" (
   exited_at TIMESTAMP,
   run_id BIGINT
 );
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_GRAPH" (
+  universal_id VARCHAR,
+  id_type VARCHAR,
+  id_value VARCHAR,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count BIGINT,
+  node_id BIGINT
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_CHANGES" (
+  run_id BIGINT,
+  changed_at TIMESTAMP,
+  kind VARCHAR,
+  old_universal_id VARCHAR,
+  new_universal_id VARCHAR,
+  identifiers BIGINT
+);
+CREATE SCHEMA IF NOT EXISTS "IDENTITY_STATE";
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."META" (
+  section VARCHAR,
+  fingerprint VARCHAR
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source signups (signups)
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SRC_SIGNUPS" AS
+SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅')) AS row_hash
+FROM (
 SELECT
   ts,
   v1,
@@ -62,7 +92,8 @@ FROM (
       FROM "SIGNUPS"
     ) r
   ) v
-) s;
+) s
+) e;
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."NODES" AS
@@ -201,11 +232,40 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH" AS
 SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
 FROM "IDENTITY_WORK"."ASSIGN" n
 JOIN "IDENTITY_WORK"."ANCHORS" a ON n.component = a.component;
+-- every identifier's region
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGIONS_NEW" AS
+SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
+FROM "IDENTITY_WORK"."ASSIGN" a
+LEFT JOIN "IDENTITY_WORK"."LABELS" l ON a.node_id = l.node_id;
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "IDENTITY_WORK"."GRAPH";
+-- the published universal ids
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
+SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH";
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "IDENTITY_WORK"."OLD_MAP" o
+    FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP"));
 CREATE OR REPLACE TABLE "IDENTITY"."PROFILES__NEXT" AS
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
@@ -252,6 +312,15 @@ FROM (
   SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY"."PROFILES__NEXT" WHERE 1 = 0
 ) m
 LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
+-- the rows of signups read so far
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_SIGNUPS__NEXT" AS
+SELECT * FROM "IDENTITY_WORK"."SRC_SIGNUPS";
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."HUBS__NEXT" AS
+SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."QVALUES__NEXT" AS
+SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."REGIONS__NEXT" AS
+SELECT node_id, region FROM "IDENTITY_WORK"."REGIONS_NEW";
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS "IDENTITY"."SIGNUPS_STITCHED";
@@ -289,3 +358,18 @@ CREATE OR REPLACE VIEW "IDENTITY"."SIGNUPS_STITCHED" AS
 SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
 FROM "SIGNUPS" s
 LEFT JOIN "IDENTITY"."ID_GRAPH" g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s."EMAIL" AS VARCHAR), ''), '');
+CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."ROWS_SIGNUPS" LIKE "IDENTITY_STATE"."ROWS_SIGNUPS__NEXT";
+ALTER TABLE "IDENTITY_STATE"."ROWS_SIGNUPS" SWAP WITH "IDENTITY_STATE"."ROWS_SIGNUPS__NEXT";
+DROP TABLE IF EXISTS "IDENTITY_STATE"."ROWS_SIGNUPS__NEXT";
+CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."HUBS" LIKE "IDENTITY_STATE"."HUBS__NEXT";
+ALTER TABLE "IDENTITY_STATE"."HUBS" SWAP WITH "IDENTITY_STATE"."HUBS__NEXT";
+DROP TABLE IF EXISTS "IDENTITY_STATE"."HUBS__NEXT";
+CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."QVALUES" LIKE "IDENTITY_STATE"."QVALUES__NEXT";
+ALTER TABLE "IDENTITY_STATE"."QVALUES" SWAP WITH "IDENTITY_STATE"."QVALUES__NEXT";
+DROP TABLE IF EXISTS "IDENTITY_STATE"."QVALUES__NEXT";
+CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."REGIONS" LIKE "IDENTITY_STATE"."REGIONS__NEXT";
+ALTER TABLE "IDENTITY_STATE"."REGIONS" SWAP WITH "IDENTITY_STATE"."REGIONS__NEXT";
+DROP TABLE IF EXISTS "IDENTITY_STATE"."REGIONS__NEXT";
+DELETE FROM "IDENTITY_STATE"."META";
+INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', '245d52144039737c'), ('id_types', '121f5a3a53a849c7'), ('policy', '74c2811abf747846'), ('sources', '4e253b1f98b8466a'), ('traits', '74234e98afe7498f');
+INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";

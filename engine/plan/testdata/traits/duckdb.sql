@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS "identity"."runs" (
   quarantined VARCHAR
 );
 ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "quarantined" VARCHAR;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "rows_by_source" VARCHAR;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "watermarks" VARCHAR;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "components_changed" BIGINT;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS "identity"."audience_members" (
   audience VARCHAR,
@@ -37,10 +40,37 @@ CREATE TABLE IF NOT EXISTS "identity"."audience_history" (
   exited_at TIMESTAMP,
   run_id BIGINT
 );
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS "identity"."id_graph" (
+  universal_id VARCHAR,
+  id_type VARCHAR,
+  id_value VARCHAR,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count BIGINT,
+  node_id BIGINT
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS "identity"."id_changes" (
+  run_id BIGINT,
+  changed_at TIMESTAMP,
+  kind VARCHAR,
+  old_universal_id VARCHAR,
+  new_universal_id VARCHAR,
+  identifiers BIGINT
+);
+CREATE SCHEMA IF NOT EXISTS "identity_state";
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
+  section VARCHAR,
+  fingerprint VARCHAR
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (raw.events)
 CREATE OR REPLACE TABLE "identity_work".main."src_events" AS
+SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(t1 AS VARCHAR), '∅'), COALESCE(CAST(f1 AS VARCHAR), '∅'), COALESCE(CAST(t2 AS VARCHAR), '∅'), COALESCE(CAST(f2 AS VARCHAR), '∅'), COALESCE(CAST(t3 AS VARCHAR), '∅'), COALESCE(CAST(f3 AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+FROM (
 SELECT
   ts,
   t1,
@@ -86,9 +116,12 @@ FROM (
       FROM "raw"."events"
     ) r
   ) v
-) s;
+) s
+) e;
 -- source orders (raw.orders)
 CREATE OR REPLACE TABLE "identity_work".main."src_orders" AS
+SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(t1 AS VARCHAR), '∅'), COALESCE(CAST(f1 AS VARCHAR), '∅'), COALESCE(CAST(t2 AS VARCHAR), '∅'), COALESCE(CAST(f2 AS VARCHAR), '∅'), COALESCE(CAST(t3 AS VARCHAR), '∅'), COALESCE(CAST(f3 AS VARCHAR), '∅'), COALESCE(CAST(t4 AS VARCHAR), '∅'), COALESCE(CAST(f4 AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+FROM (
 SELECT
   ts,
   t1,
@@ -149,7 +182,8 @@ FROM (
       FROM "raw"."orders"
     ) r
   ) v
-) s;
+) s
+) e;
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 CREATE OR REPLACE TABLE "identity_work".main."nodes" AS
@@ -292,6 +326,11 @@ CREATE OR REPLACE TABLE "identity_work".main."graph" AS
 SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
 FROM "identity_work".main."assign" n
 JOIN "identity_work".main."anchors" a ON n.component = a.component;
+-- every identifier's region
+CREATE OR REPLACE TABLE "identity_work".main."regions_new" AS
+SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
+FROM "identity_work".main."assign" a
+LEFT JOIN "identity_work".main."labels" l ON a.node_id = l.node_id;
 
 -- ===== stage traits: profile columns computed from the sources' rows
 -- rows of events with their profile
@@ -327,6 +366,30 @@ GROUP BY universal_id;
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "identity_work".main."graph";
+-- the published universal ids
+CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
+SELECT node_id, universal_id FROM "identity"."id_graph";
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TABLE "identity_work".main."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work".main."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity_work".main."old_map" o
+    FULL OUTER JOIN "identity_work".main."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
 CREATE OR REPLACE TABLE "identity_work".main."profiles_base" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email"
 FROM (
@@ -384,6 +447,18 @@ FROM (
   UNION ALL SELECT 'frequent_cart_abandoners' AS audience, universal_id FROM "identity"."profiles__next" WHERE "frequent_cart_abandoners"
 ) m
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
+-- the rows of events read so far
+CREATE OR REPLACE TABLE "identity_state"."rows_events__next" AS
+SELECT * FROM "identity_work".main."src_events";
+-- the rows of orders read so far
+CREATE OR REPLACE TABLE "identity_state"."rows_orders__next" AS
+SELECT * FROM "identity_work".main."src_orders";
+CREATE OR REPLACE TABLE "identity_state"."hubs__next" AS
+SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
+CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
+SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
+SELECT node_id, region FROM "identity_work".main."regions_new";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
@@ -424,4 +499,17 @@ SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS VARCHAR)) AS
 FROM "raw"."orders" s
 LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."user_id" AS VARCHAR), ''), '')
 LEFT JOIN "identity"."id_graph" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(NULLIF(CAST(s."email" AS VARCHAR), ''), '');
+DROP TABLE IF EXISTS "identity_state"."rows_events";
+ALTER TABLE "identity_state"."rows_events__next" RENAME TO "rows_events";
+DROP TABLE IF EXISTS "identity_state"."rows_orders";
+ALTER TABLE "identity_state"."rows_orders__next" RENAME TO "rows_orders";
+DROP TABLE IF EXISTS "identity_state"."hubs";
+ALTER TABLE "identity_state"."hubs__next" RENAME TO "hubs";
+DROP TABLE IF EXISTS "identity_state"."qvalues";
+ALTER TABLE "identity_state"."qvalues__next" RENAME TO "qvalues";
+DROP TABLE IF EXISTS "identity_state"."regions";
+ALTER TABLE "identity_state"."regions__next" RENAME TO "regions";
+DELETE FROM "identity_state"."meta";
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', 'd31b68facd1b2b80'), ('format', '391552c099c101b1'), ('id_salt', 'd88e6c3b56e02dfc'), ('id_types', '9e200d20f04db022'), ('policy', '74c2811abf747846'), ('sources', 'e01a6734b4e5c2a8'), ('traits', '5886c64e5477e721');
+INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work".main."changes";
 COMMIT;

@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS "identity"."runs" (
   quarantined TEXT
 );
 ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "quarantined" TEXT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "rows_by_source" TEXT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "watermarks" TEXT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "components_changed" BIGINT;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS "identity"."audience_members" (
   audience TEXT,
@@ -37,11 +40,38 @@ CREATE TABLE IF NOT EXISTS "identity"."audience_history" (
   exited_at TIMESTAMP,
   run_id BIGINT
 );
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS "identity"."id_graph" (
+  universal_id TEXT,
+  id_type TEXT,
+  id_value TEXT,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count BIGINT,
+  node_id BIGINT
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS "identity"."id_changes" (
+  run_id BIGINT,
+  changed_at TIMESTAMP,
+  kind TEXT,
+  old_universal_id TEXT,
+  new_universal_id TEXT,
+  identifiers BIGINT
+);
+CREATE SCHEMA IF NOT EXISTS "identity_state";
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
+  section TEXT,
+  fingerprint TEXT
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (raw.events)
 DROP TABLE IF EXISTS "identity_work"."src_events";
 CREATE UNLOGGED TABLE "identity_work"."src_events" AS
+SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(t1 AS TEXT), '∅'), COALESCE(CAST(f1 AS TEXT), '∅'), COALESCE(CAST(t2 AS TEXT), '∅'), COALESCE(CAST(f2 AS TEXT), '∅'), COALESCE(CAST(t3 AS TEXT), '∅'), COALESCE(CAST(f3 AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅')), 0) AS row_hash
+FROM (
 SELECT
   ts,
   t1,
@@ -87,11 +117,14 @@ FROM (
       FROM "raw"."events"
     ) r
   ) v
-) s;
+) s
+) e;
 ANALYZE "identity_work"."src_events";
 -- source orders (raw.orders)
 DROP TABLE IF EXISTS "identity_work"."src_orders";
 CREATE UNLOGGED TABLE "identity_work"."src_orders" AS
+SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(t1 AS TEXT), '∅'), COALESCE(CAST(f1 AS TEXT), '∅'), COALESCE(CAST(t2 AS TEXT), '∅'), COALESCE(CAST(f2 AS TEXT), '∅'), COALESCE(CAST(t3 AS TEXT), '∅'), COALESCE(CAST(f3 AS TEXT), '∅'), COALESCE(CAST(t4 AS TEXT), '∅'), COALESCE(CAST(f4 AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅'), COALESCE(CAST(v2 AS TEXT), '∅'), COALESCE(CAST(q2 AS TEXT), '∅')), 0) AS row_hash
+FROM (
 SELECT
   ts,
   t1,
@@ -152,7 +185,8 @@ FROM (
       FROM "raw"."orders"
     ) r
   ) v
-) s;
+) s
+) e;
 ANALYZE "identity_work"."src_orders";
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
@@ -328,6 +362,13 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "identity_work"."assign" n
 JOIN "identity_work"."anchors" a ON n.component = a.component;
 ANALYZE "identity_work"."graph";
+-- every identifier's region
+DROP TABLE IF EXISTS "identity_work"."regions_new";
+CREATE UNLOGGED TABLE "identity_work"."regions_new" AS
+SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
+FROM "identity_work"."assign" a
+LEFT JOIN "identity_work"."labels" l ON a.node_id = l.node_id;
+ANALYZE "identity_work"."regions_new";
 
 -- ===== stage traits: profile columns computed from the sources' rows
 -- rows of events with their profile
@@ -373,6 +414,34 @@ CREATE TABLE "identity"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "identity_work"."graph";
 ANALYZE "identity"."id_graph__next";
+-- the published universal ids
+DROP TABLE IF EXISTS "identity_work"."old_map";
+CREATE UNLOGGED TABLE "identity_work"."old_map" AS
+SELECT node_id, universal_id FROM "identity"."id_graph";
+ANALYZE "identity_work"."old_map";
+-- universal ids that are new, merged, split or quarantined since the last run
+DROP TABLE IF EXISTS "identity_work"."changes";
+CREATE UNLOGGED TABLE "identity_work"."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work"."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity_work"."old_map" o
+    FULL OUTER JOIN "identity_work"."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
+ANALYZE "identity_work"."changes";
 DROP TABLE IF EXISTS "identity_work"."profiles_base";
 CREATE UNLOGGED TABLE "identity_work"."profiles_base" AS
 WITH ranked AS (
@@ -450,6 +519,28 @@ FROM (
 ) m
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 ANALYZE "identity"."audience_members__next";
+-- the rows of events read so far
+DROP TABLE IF EXISTS "identity_state"."rows_events__next";
+CREATE TABLE "identity_state"."rows_events__next" AS
+SELECT * FROM "identity_work"."src_events";
+ANALYZE "identity_state"."rows_events__next";
+-- the rows of orders read so far
+DROP TABLE IF EXISTS "identity_state"."rows_orders__next";
+CREATE TABLE "identity_state"."rows_orders__next" AS
+SELECT * FROM "identity_work"."src_orders";
+ANALYZE "identity_state"."rows_orders__next";
+DROP TABLE IF EXISTS "identity_state"."hubs__next";
+CREATE TABLE "identity_state"."hubs__next" AS
+SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value WHERE 1 = 0;
+ANALYZE "identity_state"."hubs__next";
+DROP TABLE IF EXISTS "identity_state"."qvalues__next";
+CREATE TABLE "identity_state"."qvalues__next" AS
+SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+ANALYZE "identity_state"."qvalues__next";
+DROP TABLE IF EXISTS "identity_state"."regions__next";
+CREATE TABLE "identity_state"."regions__next" AS
+SELECT node_id, region FROM "identity_work"."regions_new";
+ANALYZE "identity_state"."regions__next";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN;
@@ -490,4 +581,17 @@ SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS TEXT)) AS un
 FROM "raw"."orders" s
 LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."user_id" AS TEXT), ''), '')
 LEFT JOIN "identity"."id_graph" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(NULLIF(CAST(s."email" AS TEXT), ''), '');
+DROP TABLE IF EXISTS "identity_state"."rows_events";
+ALTER TABLE "identity_state"."rows_events__next" RENAME TO "rows_events";
+DROP TABLE IF EXISTS "identity_state"."rows_orders";
+ALTER TABLE "identity_state"."rows_orders__next" RENAME TO "rows_orders";
+DROP TABLE IF EXISTS "identity_state"."hubs";
+ALTER TABLE "identity_state"."hubs__next" RENAME TO "hubs";
+DROP TABLE IF EXISTS "identity_state"."qvalues";
+ALTER TABLE "identity_state"."qvalues__next" RENAME TO "qvalues";
+DROP TABLE IF EXISTS "identity_state"."regions";
+ALTER TABLE "identity_state"."regions__next" RENAME TO "regions";
+DELETE FROM "identity_state"."meta";
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', 'd31b68facd1b2b80'), ('format', '391552c099c101b1'), ('id_salt', 'd88e6c3b56e02dfc'), ('id_types', '9e200d20f04db022'), ('policy', '74c2811abf747846'), ('sources', 'e01a6734b4e5c2a8'), ('traits', '5886c64e5477e721');
+INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(LOCALTIMESTAMP AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work"."changes";
 COMMIT;

@@ -1,0 +1,209 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/unionfind"
+)
+
+// lookback is the incremental window of the projects below.
+const lookback = 36 * time.Hour
+
+// stream cuts random tables into batches in time order, as rows would arrive. Some rows arrive
+// one batch late, but never so late that they fall before their source's watermark less the
+// lookback: a row older than that is, by contract, missed until a full run.
+func stream(t *rapid.T, tables []Table) [][]Table {
+	type arrival struct {
+		src   int
+		row   Row
+		batch int
+	}
+	var all []arrival
+	for i, tb := range tables {
+		for _, r := range tb.Rows {
+			// Hours within the day, so that the window cuts between rows of one day.
+			r.TS = r.TS.Add(time.Duration(rapid.IntRange(0, 23).Draw(t, "hour")) * time.Hour)
+			all = append(all, arrival{src: i, row: r})
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].row.TS.Before(all[j].row.TS) })
+	k := rapid.IntRange(1, 5).Draw(t, "batches")
+	cuts := map[int]bool{}
+	for i := 1; i < k; i++ {
+		cuts[rapid.IntRange(0, len(all)).Draw(t, "cut")] = true
+	}
+	b := 0
+	for i := range all {
+		if cuts[i] {
+			b++
+		}
+		all[i].batch = b
+	}
+	batches := b + 1
+	// The latest timestamp of each source up to each batch, counting rows in their batch: the
+	// watermark of a run is never later than this.
+	wm := make([][]time.Time, batches)
+	for j := range wm {
+		wm[j] = make([]time.Time, len(tables))
+		for _, a := range all {
+			if a.batch <= j && a.row.TS.After(wm[j][a.src]) {
+				wm[j][a.src] = a.row.TS
+			}
+		}
+	}
+	for i := range all {
+		a := &all[i]
+		if a.batch+1 < batches && rapid.IntRange(0, 5).Draw(t, "late") == 0 && !a.row.TS.Before(wm[a.batch][a.src].Add(-lookback)) {
+			a.batch++
+		}
+	}
+	out := make([][]Table, batches)
+	for j := range out {
+		out[j] = make([]Table, len(tables))
+		for i, tb := range tables {
+			out[j][i] = Table{Name: tb.Name, Columns: tb.Columns, Types: tb.Types}
+		}
+		// Cumulative: a source table holds every row that has arrived so far.
+		for _, a := range all {
+			if a.batch <= j {
+				out[j][a.src].Rows = append(out[j][a.src].Rows, a.row)
+			}
+		}
+	}
+	return out
+}
+
+// testIncremental: random event streams cut into random batches, with guards on; after every
+// batch an incremental run gives exactly what a full rebuild over all rows so far gives (the
+// partition, the universal ids and the quarantine), and id_changes records every identifier
+// whose universal id changed.
+func testIncremental(t *testing.T, open Factory) {
+	conn := open(t)
+	defer conn.Close()
+	rapid.Check(t, func(rt *rapid.T) {
+		tables := drawTables(rt)
+		yaml := guardedYAML(rt, ProjectYAML(randomTypes, tables, conn.Dialect().DefaultSchema()))
+		yaml += fmt.Sprintf("incremental:\n  lookback: %dh\n", int(lookback.Hours()))
+		inc := mustParse(t, strings.Replace(yaml, "schema: identity", "schema: inc", 1))
+		full := mustParse(t, strings.Replace(yaml, "schema: identity", "schema: full", 1))
+		// A fresh start: the state of an earlier example must not be built on.
+		d := conn.Dialect()
+		for _, schema := range []string{"inc", "full"} {
+			mustExec(t, conn, d.DropTable(d.Table(schema+"_state", "meta")))
+			for _, tb := range tables {
+				mustExec(t, conn, d.DropView(d.Table(schema, tb.Name+"_stitched")))
+			}
+			mustExec(t, conn, d.DropTable(d.Table(schema, plan.IDGraph)))
+		}
+		var prev map[unionfind.ID]string
+		for j, batch := range stream(rt, tables) {
+			loadUnder(t, conn, batch, "inc", "full")
+			sum := StitchIncremental(t, conn, inc)
+			if j > 0 && sum.Mode != plan.ModeIncremental {
+				rt.Fatalf("batch %d: run was %s (%s), want incremental", j, sum.Mode, sum.Reason)
+			}
+			Stitch(t, conn, full, plan.Contraction)
+			got, want := Published(t, conn, "inc"), Published(t, conn, "full")
+			for id, uid := range want {
+				if got[id] != uid {
+					rt.Fatalf("batch %d: incremental gives %v universal id %q, a full rebuild %q", j, id, got[id], uid)
+				}
+			}
+			if len(got) != len(want) {
+				rt.Fatalf("batch %d: incremental id_graph has %d identifiers, a full rebuild %d", j, len(got), len(want))
+			}
+			if q, wq := quarantined(t, conn, "inc"), quarantined(t, conn, "full"); strings.Join(q, "\n") != strings.Join(wq, "\n") {
+				rt.Fatalf("batch %d: incremental id_quarantine:\n%s\nfull rebuild:\n%s", j, strings.Join(q, "\n"), strings.Join(wq, "\n"))
+			}
+			checkChanges(rt, conn, "inc", sum.RunID, prev, got)
+			prev = got
+		}
+	})
+}
+
+// guardedYAML adds random guards to a project: limits, blocked values, a hub limit and policies.
+func guardedYAML(t *rapid.T, yaml string) string {
+	userLimit := rapid.IntRange(1, 2).Draw(t, "user limit")
+	emailLimit := rapid.IntRange(1, 3).Draw(t, "email limit")
+	maxDegree := rapid.IntRange(1, 6).Draw(t, "cookie max_degree")
+	yaml = strings.Replace(yaml, "  - name: user_id\n", fmt.Sprintf("  - name: user_id\n    limit: %d\n", userLimit), 1)
+	yaml = strings.Replace(yaml, "  - name: email\n", fmt.Sprintf("  - name: email\n    limit: %d\n    block_pattern: '7$'\n", emailLimit), 1)
+	yaml = strings.Replace(yaml, "  - name: cookie\n", fmt.Sprintf("  - name: cookie\n    max_degree: %d\n    anonymous: true\n", maxDegree), 1)
+	policy := fmt.Sprintf("policy:\n  anonymous: %s\n  limit_ties: %s\n  block: ['user_id-3']\n",
+		rapid.SampledFrom([]string{"link", "isolate"}).Draw(t, "anonymous"), rapid.SampledFrom([]string{"nearest", "isolate"}).Draw(t, "ties"))
+	return strings.Replace(yaml, "id_types:\n", policy+"id_types:\n", 1)
+}
+
+// loadUnder loads tables after dropping the stitched views that the given output schemas hold
+// on them (Postgres binds a view to its table).
+func loadUnder(t testing.TB, conn connectors.Conn, tables []Table, schemas ...string) {
+	t.Helper()
+	d := conn.Dialect()
+	for _, tb := range tables {
+		for _, s := range schemas {
+			mustExec(t, conn, d.DropView(d.Table(s, tb.Name+"_stitched")))
+		}
+	}
+	Load(t, conn, tables)
+}
+
+// checkChanges asserts that id_changes holds, for the run, a merge or split row from the old to
+// the new universal id of every identifier whose id changed, and a quarantine row for every one
+// that left the graph.
+func checkChanges(t *rapid.T, conn connectors.Conn, schema string, runID int64, prev, cur map[unionfind.ID]string) {
+	d := conn.Dialect()
+	rows, err := conn.Query(context.Background(), fmt.Sprintf("SELECT kind, COALESCE(old_universal_id, ''), COALESCE(new_universal_id, ''), identifiers FROM %s WHERE run_id = %d",
+		d.Table(schema, plan.IDChanges), runID))
+	if err != nil {
+		t.Fatalf("read id_changes: %v", err)
+	}
+	defer rows.Close()
+	recorded := map[[2]string]string{}
+	moved := map[[2]string]int64{}
+	for rows.Next() {
+		var kind, from, to string
+		var n int64
+		if err := rows.Scan(&kind, &from, &to, &n); err != nil {
+			t.Fatal(err)
+		}
+		recorded[[2]string{from, to}] = kind
+		moved[[2]string{from, to}] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[[2]string]int64{}
+	for id, old := range prev {
+		now, ok := cur[id]
+		switch {
+		case !ok:
+			want[[2]string{old, ""}]++
+		case now != old:
+			want[[2]string{old, now}]++
+		}
+	}
+	for k, n := range want {
+		kind := recorded[k]
+		if k[1] == "" && kind != "quarantine" || k[1] != "" && kind != "merge" && kind != "split" {
+			t.Fatalf("run %d: %d identifiers moved from %q to %q; id_changes records %q", runID, n, k[0], k[1], kind)
+		}
+		if moved[k] != n {
+			t.Fatalf("run %d: %d identifiers moved from %q to %q; id_changes says %d", runID, n, k[0], k[1], moved[k])
+		}
+	}
+	for k, kind := range recorded {
+		if kind != "new" && want[k] == 0 {
+			t.Fatalf("run %d: id_changes records a %s from %q to %q that did not happen", runID, kind, k[0], k[1])
+		}
+	}
+}
+

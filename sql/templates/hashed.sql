@@ -1,0 +1,7 @@
+SELECT e.*, {{.Hash}} AS row_hash
+FROM (
+{{.Extract}}
+) e
+{{- if .Window}}
+WHERE {{.Window}}
+{{- end}}

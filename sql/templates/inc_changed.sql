@@ -1,0 +1,6 @@
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash
+FROM (SELECT row_hash, COUNT(*) AS c FROM {{work .New}} GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM {{.Stored}} s WHERE {{.Window}} GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c

@@ -1,0 +1,9 @@
+SELECT id_type, id_value, reason, {{cast "SUM(evidence)" "int64"}} AS evidence
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM {{.Stored}}
+{{- range .Parts}}
+  UNION ALL SELECT id_type, id_value, reason, {{.Sign}}evidence FROM ({{.SQL}}) p{{.N}}
+{{- end}}
+) q
+GROUP BY id_type, id_value, reason
+HAVING SUM(evidence) > 0

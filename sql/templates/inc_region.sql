@@ -1,0 +1,12 @@
+SELECT node_id FROM (
+  SELECT node_id FROM {{.Regions}}
+  WHERE region IN (
+    SELECT r.region FROM {{.Regions}} r JOIN {{work "seeds"}} s ON r.node_id = s.node_id
+  )
+  UNION
+  SELECT node_id FROM {{work "seeds"}}
+) n
+{{- if .Hubs}}
+-- A hub's rows span many regions: it is in none, and its rows come in only through the others.
+WHERE node_id NOT IN (SELECT node_id FROM {{work "hubs"}})
+{{- end}}

@@ -1,0 +1,4 @@
+SELECT *
+FROM {{.From}} s
+WHERE {{range $i, $s := .Slots}}{{if $i}}
+   OR {{end}}s.n{{.N}} IN (SELECT node_id FROM {{work $.Nodes}}){{end}}

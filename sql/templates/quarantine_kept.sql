@@ -1,0 +1,4 @@
+SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM {{out "id_quarantine"}} q
+WHERE q.reason IN ({{range $i, $r := .Reasons}}{{if $i}}, {{end}}{{str $r}}{{end}})
+  AND NOT EXISTS (SELECT 1 FROM {{work "redo"}} r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)

@@ -1,0 +1,6 @@
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+FROM {{work "nodes"}} n
+LEFT JOIN {{work .Labels}} l ON n.node_id = l.node_id
+{{- if .Hubs}}
+WHERE n.node_id NOT IN (SELECT node_id FROM {{work "hubs"}})
+{{- end}}
