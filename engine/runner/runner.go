@@ -34,8 +34,10 @@ type Runner struct {
 	Progress func(Event)
 	// Trace, when set, is told of every statement with its duration.
 	Trace func(stage, sql string, took time.Duration)
-	// Full forces a full rebuild where an incremental run would do.
-	Full bool
+	// Full forces a full rebuild where an incremental run would do; FullReason says why
+	// (default: it was asked for with --full).
+	Full       bool
+	FullReason string
 	// DryRun computes the new result and what would change, and publishes nothing.
 	DryRun bool
 }
@@ -393,6 +395,9 @@ func (r *Runner) plan(ctx context.Context, runID int64, sum *Summary) (*plan.Pla
 		return pl.Plan(runID)
 	}
 	if r.Full {
+		if r.FullReason != "" {
+			return full(r.FullReason)
+		}
 		return full("asked for with --full")
 	}
 	stored := map[string]string{}

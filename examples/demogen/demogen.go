@@ -92,8 +92,14 @@ func Generate(ctx context.Context, conn connectors.Conn, o Options) (Stats, erro
 	}
 	g := &gen{o: o, people: rand.New(rand.NewPCG(o.Seed, 1)), noise: rand.New(rand.NewPCG(o.Seed, 2))}
 	g.build()
+	return g.load(ctx, conn)
+}
+
+// load writes the rows of the picked persons into the tables.
+func (g *gen) load(ctx context.Context, conn connectors.Conn) (Stats, error) {
+	o := g.o
 	var st Stats
-	st.Persons = int64(o.Persons)
+	st.Persons = int64(len(g.persons()))
 	for ti, t := range Tables {
 		// Rows are generated while they are loaded, so a million persons never sit in memory.
 		next, stop := iter.Pull(g.rows(ti))
@@ -136,6 +142,26 @@ type gen struct {
 	noise  *rand.Rand // decides the noise only, so Clean changes nothing else
 	ps     []person
 	shared []string // devices shared by several people (family tablets)
+	// pick lists the persons whose rows are written (nil: all), span how long after Start the
+	// rows fall (0: a year), idBase the number ids of rows count from.
+	pick   []int
+	span   time.Duration
+	idBase int64
+}
+
+// persons returns the persons whose rows are written.
+func (g *gen) persons() []*person {
+	var out []*person
+	if g.pick == nil {
+		for i := range g.ps {
+			out = append(out, &g.ps[i])
+		}
+		return out
+	}
+	for _, i := range g.pick {
+		out = append(out, &g.ps[i])
+	}
+	return out
 }
 
 func (g *gen) hex(n int) string {
@@ -148,34 +174,9 @@ func (g *gen) hex(n int) string {
 }
 
 func (g *gen) build() {
-	r := g.people
 	g.ps = make([]person, g.o.Persons)
 	for i := range g.ps {
-		p := &g.ps[i]
-		p.id = int64(i + 1)
-		if r.Float64() < 0.7 {
-			p.userID = fmt.Sprintf("u%08d", i+1)
-		}
-		ne := 1
-		if r.Float64() < 0.2 {
-			ne = 2
-		}
-		for j := 0; j < ne; j++ {
-			p.emails = append(p.emails, fmt.Sprintf("person%d.%d@%s", i+1, j, domains[r.IntN(len(domains))]))
-		}
-		if r.Float64() < 0.5 {
-			p.phone = fmt.Sprintf("+1555%07d", i+1)
-		}
-		nd := 1 + r.IntN(3)
-		for j := 0; j < nd; j++ {
-			p.devices = append(p.devices, "d-"+g.hex(16))
-			na := 1 + r.IntN(2)
-			var anons []string
-			for k := 0; k < na; k++ {
-				anons = append(anons, "a-"+g.hex(20))
-			}
-			p.anons = append(p.anons, anons)
-		}
+		g.ps[i] = g.person(i + 1)
 	}
 	nShared := g.o.Persons / 500
 	for i := 0; i < nShared; i++ {
@@ -183,8 +184,71 @@ func (g *gen) build() {
 	}
 }
 
+// person draws person n's identifiers.
+func (g *gen) person(n int) person {
+	r := g.people
+	p := person{id: int64(n)}
+	if r.Float64() < 0.7 {
+		p.userID = fmt.Sprintf("u%08d", n)
+	}
+	ne := 1
+	if r.Float64() < 0.2 {
+		ne = 2
+	}
+	for j := 0; j < ne; j++ {
+		p.emails = append(p.emails, fmt.Sprintf("person%d.%d@%s", n, j, domains[r.IntN(len(domains))]))
+	}
+	if r.Float64() < 0.5 {
+		p.phone = fmt.Sprintf("+1555%07d", n)
+	}
+	nd := 1 + r.IntN(3)
+	for j := 0; j < nd; j++ {
+		p.devices = append(p.devices, "d-"+g.hex(16))
+		na := 1 + r.IntN(2)
+		var anons []string
+		for k := 0; k < na; k++ {
+			anons = append(anons, "a-"+g.hex(20))
+		}
+		p.anons = append(p.anons, anons)
+	}
+	return p
+}
+
+// Append adds rows to the tables that Generate made with the same Persons and Seed: about
+// fraction of their rows, half from customers who come back (their identifiers, and a new
+// anonymous id for the new visit) and half from new customers. The rows fall within the hour
+// after `after`; batch numbers the append, so that ids and people differ from one append to the
+// next.
+func Append(ctx context.Context, conn connectors.Conn, o Options, fraction float64, after time.Time, batch int) (Stats, error) {
+	d := conn.Dialect()
+	if o.Schema == "" {
+		o.Schema = d.DefaultSchema()
+	}
+	g := &gen{o: o, people: rand.New(rand.NewPCG(o.Seed, 1)), noise: rand.New(rand.NewPCG(o.Seed, 2))}
+	g.build()
+	// From here on the draws depend on the batch, not on what Generate drew.
+	g.people = rand.New(rand.NewPCG(o.Seed, 1000+uint64(batch)))
+	g.noise = rand.New(rand.NewPCG(o.Seed, 2000+uint64(batch)))
+	g.o.Start, g.span, g.idBase = after.Add(time.Second), time.Hour, int64(batch)*1_000_000_000
+	k := int(float64(o.Persons)*fraction/2 + 0.5)
+	for i := 0; i < k; i++ {
+		p := &g.ps[g.people.IntN(len(g.ps))]
+		// A new visit: a fresh anonymous id on the first device.
+		p.anons[0] = append([]string{"a-" + g.hex(20)}, p.anons[0]...)
+		g.pick = append(g.pick, int(p.id-1))
+	}
+	for i := 0; i < k; i++ {
+		g.ps = append(g.ps, g.person(batch*10_000_000+o.Persons+i+1))
+		g.pick = append(g.pick, len(g.ps)-1)
+	}
+	return g.load(ctx, conn)
+}
 func (g *gen) ts() time.Time {
-	return g.o.Start.Add(time.Duration(g.people.Int64N(int64(365 * 24 * time.Hour))))
+	span := g.span
+	if span == 0 {
+		span = 365 * 24 * time.Hour
+	}
+	return g.o.Start.Add(time.Duration(g.people.Int64N(int64(span))))
 }
 
 // maybeNull replaces a value with a null-ish string now and then.
@@ -225,13 +289,12 @@ func (g *gen) rows(ti int) iter.Seq[[]any] {
 
 func (g *gen) events(emit func([]any)) {
 	r := g.people
-	id := int64(0)
+	id := g.idBase
 	add := func(p *person, typ string, anon, device, user, email any, revenue any) {
 		id++
 		emit([]any{id, g.ts(), typ, anon, device, user, email, revenue, p.id})
 	}
-	for i := range g.ps {
-		p := &g.ps[i]
+	for _, p := range g.persons() {
 		for di, dev := range p.devices {
 			device := dev
 			if !g.o.Clean && len(g.shared) > 0 && g.noise.Float64() < 0.01 {
@@ -271,9 +334,8 @@ func (g *gen) events(emit func([]any)) {
 
 func (g *gen) orders(emit func([]any)) {
 	r := g.people
-	id := int64(0)
-	for i := range g.ps {
-		p := &g.ps[i]
+	id := g.idBase
+	for _, p := range g.persons() {
 		if r.Float64() >= 0.4 {
 			continue
 		}
@@ -300,9 +362,8 @@ func (g *gen) orders(emit func([]any)) {
 
 func (g *gen) contacts(emit func([]any)) {
 	r := g.people
-	id := int64(0)
-	for i := range g.ps {
-		p := &g.ps[i]
+	id := g.idBase
+	for _, p := range g.persons() {
 		if p.phone == "" && p.userID == "" || r.Float64() >= 0.5 {
 			continue
 		}

@@ -53,6 +53,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	clients := fs.Int("clients", 16, "with --lookup: concurrent clients")
 	duration := fs.Duration("duration", 20*time.Second, "with --lookup: how long to send requests")
 	tokenEnv := fs.String("token-env", "IDSTITCH_TOKEN", "with --lookup: environment variable holding the API's bearer token")
+	incremental := fs.Float64("incremental", 0, "measure incremental runs instead: a full run with the recommended guards, then this percentage\nof new rows and an incremental run, checked against a full rebuild")
 	unionfindOnly := fs.String("unionfind-only", "", "internal: measure the union-find on this project file and print JSON")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -75,6 +76,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
+	}
+	if *incremental > 0 {
+		return runIncrementalBench(ctx, e, *dir, sizes, *incremental/100, *out)
 	}
 	if *qualityFlag {
 		qs, err := runQuality(ctx, e, *dir, sizes)
@@ -155,7 +159,7 @@ func measure(ctx context.Context, project, algorithm string, lpTimeout time.Dura
 	var args []string
 	switch algorithm {
 	case "contraction", "labelprop":
-		args = []string{"run", "-c", project, "--quiet", "--algorithm", algorithm}
+		args = []string{"run", "-c", project, "--quiet", "--full", "--algorithm", algorithm}
 	case "unionfind":
 		args = []string{"bench", "--unionfind-only", project}
 	default:

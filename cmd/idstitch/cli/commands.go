@@ -200,9 +200,12 @@ func dryRunPlan(ctx context.Context, e *env, p *config.Project, rounds int) erro
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "run", "[-c idstitch.yaml] [--full]", "Stitches identities and publishes the output tables atomically.")
+	fs := newFlags(e, "run", "[-c idstitch.yaml] [--full] [--dry-run]",
+		"Stitches identities and publishes the output tables atomically. After a first full run, runs are incremental: they read\n"+
+			"each source from its watermark less the lookback and recompute only the profiles the new rows touch.")
 	path := configFlag(fs)
-	fs.Bool("full", false, "rebuild from all data (every run is a full rebuild in this version)")
+	full := fs.Bool("full", false, "rebuild from all data even when an incremental run would do")
+	dryRun := fs.Bool("dry-run", false, "compute the new result and print what would change (profiles created, merged, split, identifiers\nquarantined); publish nothing")
 	algorithm := fs.String("algorithm", "contraction", "components algorithm: contraction, or labelprop (benchmark baseline only)")
 	quiet := fs.Bool("quiet", false, "print no progress")
 	verbose := fs.Bool("verbose", false, "log every statement with its duration")
@@ -213,7 +216,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sum, err := stitch(ctx, e, p, plan.Algorithm(*algorithm), *quiet, *verbose)
+	sum, err := stitch(ctx, e, p, runOptions{algorithm: plan.Algorithm(*algorithm), quiet: *quiet, verbose: *verbose, full: *full, dryRun: *dryRun})
 	if err != nil {
 		return err
 	}
@@ -221,25 +224,34 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// runOptions are the choices of one run from the command line.
+type runOptions struct {
+	algorithm      plan.Algorithm
+	quiet, verbose bool
+	full, dryRun   bool
+	// why, with full, says why the run rebuilds.
+	why string
+}
+
 // stitch opens the warehouse, checks the sources and runs the project.
-func stitch(ctx context.Context, e *env, p *config.Project, algorithm plan.Algorithm, quiet, verbose bool) (*runner.Summary, error) {
+func stitch(ctx context.Context, e *env, p *config.Project, o runOptions) (*runner.Summary, error) {
 	conn, err := warehouse.Open(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	pl, err := plan.New(p, conn.Dialect(), algorithm)
+	pl, err := plan.New(p, conn.Dialect(), o.algorithm)
 	if err != nil {
 		return nil, usageError{msg: err.Error()}
 	}
 	if err := check.Sources(ctx, conn, pl); err != nil {
 		return nil, err
 	}
-	r := &runner.Runner{Conn: conn, Planner: pl}
-	if !quiet {
+	r := &runner.Runner{Conn: conn, Planner: pl, Full: o.full, FullReason: o.why, DryRun: o.dryRun}
+	if !o.quiet {
 		r.Progress = progressPrinter(e.stderr)
 	}
-	if verbose {
+	if o.verbose {
 		log := slog.New(slog.NewTextHandler(e.stderr, nil))
 		r.Trace = func(stage, sql string, took time.Duration) {
 			first, _, _ := strings.Cut(sql, "\n")
@@ -287,7 +299,14 @@ func progressPrinter(w io.Writer) func(runner.Event) {
 
 func printSummary(w io.Writer, p *config.Project, s *runner.Summary) {
 	r := s.Result
-	fmt.Fprintf(w, "run %d succeeded in %s; tables published in schema %s\n", s.RunID, s.Elapsed.Round(time.Millisecond), p.Output.Schema)
+	if s.DryRun {
+		fmt.Fprintf(w, "dry run %d (%s) finished in %s; nothing was published\n", s.RunID, s.Mode, s.Elapsed.Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(w, "run %d (%s) succeeded in %s; tables published in schema %s\n", s.RunID, s.Mode, s.Elapsed.Round(time.Millisecond), p.Output.Schema)
+	}
+	if s.Reason != "" {
+		fmt.Fprintf(w, "  full rebuild     %s\n", s.Reason)
+	}
 	var per []string
 	for _, src := range p.Sources {
 		per = append(per, fmt.Sprintf("%s %s", src.Name, thousands(s.RowsBySource[src.Name])))
@@ -310,6 +329,22 @@ func printSummary(w io.Writer, p *config.Project, s *runner.Summary) {
 	}
 	fmt.Fprintf(w, "  quarantined      %s (%s)\n", thousands(total), strings.Join(q, ", "))
 	fmt.Fprintf(w, "  rounds           %d\n", r.Rounds)
+	if s.Mode == plan.ModeIncremental {
+		fmt.Fprintf(w, "  profiles written %s\n", thousands(r.ComponentsChanged))
+	}
+	verb := map[bool]string{true: "would change", false: "changed"}[s.DryRun]
+	var ch []string
+	for _, k := range []struct{ kind, label, unit string }{
+		{"new", "created", "profiles"}, {"merge", "merged away", "profiles"}, {"split", "split off", "parts"}, {"quarantine", "quarantined", "identifiers"},
+	} {
+		c := s.Changes[k.kind]
+		if k.kind == "quarantine" {
+			ch = append(ch, fmt.Sprintf("%s %s %s", thousands(c.Identifiers), k.unit, k.label))
+			continue
+		}
+		ch = append(ch, fmt.Sprintf("%s %s %s", thousands(c.Rows), k.unit, k.label))
+	}
+	fmt.Fprintf(w, "  ids %-12s %s\n", verb, strings.Join(ch, ", "))
 	var st []string
 	for _, x := range s.Stages {
 		st = append(st, fmt.Sprintf("%s %.2fs", x.Stage, x.Seconds))
@@ -348,11 +383,18 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	wh := fs.String("warehouse", "duckdb", "duckdb or postgres")
 	dsnEnv := fs.String("dsn-env", "PG_DSN", "with --warehouse postgres: the environment variable holding the connection string")
 	quiet := fs.Bool("quiet", false, "print no progress")
+	appendPct := fs.Float64("append", 0, "add this percentage of new rows (returning and new customers, timed after the latest)\nto the demo in --dir made earlier with the same --persons and --seed, and run it incrementally")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *persons < 1 {
 		return usageError{msg: "demo --persons must be at least 1"}
+	}
+	if *appendPct < 0 || *appendPct > 100 {
+		return usageError{msg: "demo --append is a percentage between 0 and 100"}
+	}
+	if *appendPct > 0 {
+		return demoAppend(ctx, e, *dir, demogen.Options{Persons: *persons, Seed: *seed}, *appendPct/100, *quiet)
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return fmt.Errorf("create demo directory %s: %w", *dir, err)
@@ -414,7 +456,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sum, err := stitch(ctx, e, p, plan.Contraction, *quiet, false)
+	sum, err := stitch(ctx, e, p, runOptions{algorithm: plan.Contraction, quiet: *quiet, full: true, why: "the demo's data was generated anew"})
 	if err != nil {
 		return err
 	}
@@ -425,5 +467,56 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "\nexplore: psql \"$%s\" -c \"SELECT * FROM identity.profiles ORDER BY identifiers DESC LIMIT 10\"\n", *dsnEnv)
 	}
 	fmt.Fprintf(e.stdout, "again:   cd %s && idstitch run\n", *dir)
+	return nil
+}
+
+// demoAppend adds rows to an earlier demo and runs it as a scheduled run would.
+func demoAppend(ctx context.Context, e *env, dir string, o demogen.Options, fraction float64, quiet bool) error {
+	projectPath := filepath.Join(dir, config.DefaultFile)
+	p, err := loadProject(projectPath)
+	if err != nil {
+		return fmt.Errorf("demo --append needs the demo made earlier in %s (run `idstitch demo --dir %s` first): %w", dir, dir, err)
+	}
+	conn, err := warehouse.Open(ctx, p)
+	if err != nil {
+		return err
+	}
+	d := conn.Dialect()
+	var schema string
+	for _, s := range p.Sources {
+		if s.Name == "events" {
+			schema = s.Schema()
+		}
+	}
+	o.Schema = schema
+	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT MAX(ts), COALESCE(MAX(event_id), 0) FROM %s", d.Table(schema, "events")))
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("demo --append: read the demo's events in %s: %w", projectPath, err)
+	}
+	var latest *time.Time
+	var maxID int64
+	if rows.Next() {
+		err = rows.Scan(&latest, &maxID)
+	}
+	rows.Close()
+	if err != nil || latest == nil {
+		conn.Close()
+		return fmt.Errorf("demo --append: the demo's events table is empty or unreadable; run `idstitch demo --dir %s` again", dir)
+	}
+	batch := int(maxID/1_000_000_000) + 1
+	began := time.Now()
+	st, err := demogen.Append(ctx, conn, o, fraction, *latest, batch)
+	conn.Close()
+	if err != nil {
+		return fmt.Errorf("append demo data: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "appended %s events, %s orders, %s CRM contacts from %s returning and new persons in %s\n",
+		thousands(st.Events), thousands(st.Orders), thousands(st.Contacts), thousands(st.Persons), time.Since(began).Round(time.Millisecond))
+	sum, err := stitch(ctx, e, p, runOptions{algorithm: plan.Contraction, quiet: quiet})
+	if err != nil {
+		return err
+	}
+	printSummary(e.stdout, p, sum)
 	return nil
 }

@@ -90,7 +90,7 @@ func qualityRun(ctx context.Context, e *env, db, schema string, guards bool) (qu
 		return quality{}, err
 	}
 	began := time.Now()
-	sum, err := stitch(ctx, e, p, plan.Contraction, true, false)
+	sum, err := stitch(ctx, e, p, runOptions{algorithm: plan.Contraction, quiet: true, full: true})
 	if err != nil {
 		return quality{}, err
 	}
