@@ -206,4 +206,3 @@ func checkChanges(t *rapid.T, conn connectors.Conn, schema string, runID int64, 
 		}
 	}
 }
-

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/config"
 )
 
 // Tables of the state schema: what an incremental run builds on. Each is replaced by a full run
