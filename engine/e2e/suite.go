@@ -38,6 +38,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("Guards", func(t *testing.T) { testGuards(t, open) })
 	t.Run("GuardProperties", func(t *testing.T) { testGuardProperties(t, open) })
 	t.Run("IncrementalEqualsFull", func(t *testing.T) { testIncremental(t, open) })
+	t.Run("KilledRuns", func(t *testing.T) { testKilledRuns(t, open) })
 }
 
 // Row is one source row: a timestamp and its identifier values by column.

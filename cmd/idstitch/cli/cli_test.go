@@ -81,7 +81,7 @@ func TestDemoThenRun(t *testing.T) {
 	if code, _, errs := do(t, "compile", "-c", project, "--dialect", "oracle"); code != exitUsage || !strings.Contains(errs, `unknown warehouse type "oracle"`) {
 		t.Fatalf("compile --dialect oracle: exit %d, %q", code, errs)
 	}
-	if code, out, errs := do(t, "run", "-c", project, "--quiet"); code != 0 || !strings.Contains(out, "run 2 succeeded") {
+	if code, out, errs := do(t, "run", "-c", project, "--quiet"); code != 0 || !strings.Contains(out, "run 2 (incremental) succeeded") {
 		t.Fatalf("second run: exit %d\n%s%s", code, out, errs)
 	}
 
