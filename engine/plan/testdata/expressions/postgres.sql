@@ -340,12 +340,12 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "customer_360_work"."assign" n
 JOIN "customer_360_work"."anchors" a ON n.component = a.component;
 ANALYZE "customer_360_work"."graph";
--- every identifier's region
+-- every identifier's region, quarantined ones too
 DROP TABLE IF EXISTS "customer_360_work"."regions_new";
 CREATE UNLOGGED TABLE "customer_360_work"."regions_new" AS
-SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
-FROM "customer_360_work"."assign" a
-LEFT JOIN "customer_360_work"."labels" l ON a.node_id = l.node_id;
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+FROM "customer_360_work"."nodes" n
+LEFT JOIN "customer_360_work"."labels" l ON n.node_id = l.node_id;
 ANALYZE "customer_360_work"."regions_new";
 
 -- ===== stage outputs: output tables, built beside the published ones

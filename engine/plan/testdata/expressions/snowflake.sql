@@ -304,11 +304,11 @@ CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."GRAPH" AS
 SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
 FROM "CUSTOMER_360_WORK"."ASSIGN" n
 JOIN "CUSTOMER_360_WORK"."ANCHORS" a ON n.component = a.component;
--- every identifier's region
+-- every identifier's region, quarantined ones too
 CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."REGIONS_NEW" AS
-SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
-FROM "CUSTOMER_360_WORK"."ASSIGN" a
-LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON a.node_id = l.node_id;
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+FROM "CUSTOMER_360_WORK"."NODES" n
+LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON n.node_id = l.node_id;
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "CUSTOMER_360"."ID_GRAPH__NEXT" AS

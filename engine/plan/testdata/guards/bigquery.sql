@@ -950,12 +950,13 @@ OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DA
 SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
 FROM `identity_work`.`assign` n
 JOIN `identity_work`.`anchors` a ON n.component = a.component;
--- every identifier's region
+-- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE `identity_work`.`regions_new`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
-FROM `identity_work`.`assign` a
-LEFT JOIN `identity_work`.`region_labels` l ON a.node_id = l.node_id;
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+FROM `identity_work`.`nodes` n
+LEFT JOIN `identity_work`.`region_labels` l ON n.node_id = l.node_id
+WHERE n.node_id NOT IN (SELECT node_id FROM `identity_work`.`hubs`);
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE `identity`.`id_graph__next` AS

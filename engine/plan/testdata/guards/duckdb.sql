@@ -877,11 +877,12 @@ CREATE OR REPLACE TABLE "identity_work".main."graph" AS
 SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
 FROM "identity_work".main."assign" n
 JOIN "identity_work".main."anchors" a ON n.component = a.component;
--- every identifier's region
+-- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE "identity_work".main."regions_new" AS
-SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
-FROM "identity_work".main."assign" a
-LEFT JOIN "identity_work".main."region_labels" l ON a.node_id = l.node_id;
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+FROM "identity_work".main."nodes" n
+LEFT JOIN "identity_work".main."region_labels" l ON n.node_id = l.node_id
+WHERE n.node_id NOT IN (SELECT node_id FROM "identity_work".main."hubs");
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS

@@ -266,12 +266,12 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "identity_work"."assign" n
 JOIN "identity_work"."anchors" a ON n.component = a.component;
 ANALYZE "identity_work"."graph";
--- every identifier's region
+-- every identifier's region, quarantined ones too
 DROP TABLE IF EXISTS "identity_work"."regions_new";
 CREATE UNLOGGED TABLE "identity_work"."regions_new" AS
-SELECT a.node_id, COALESCE(l.component, a.node_id) AS region
-FROM "identity_work"."assign" a
-LEFT JOIN "identity_work"."labels" l ON a.node_id = l.node_id;
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+FROM "identity_work"."nodes" n
+LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id;
 ANALYZE "identity_work"."regions_new";
 
 -- ===== stage outputs: output tables, built beside the published ones
