@@ -116,6 +116,11 @@ func (pl *Planner) stateNext(name string) string {
 // incremental run reads again: rows from the watermark less the lookback on, and rows without a
 // timestamp. "" means every row.
 func (pl *Planner) window(s config.Source, prior *Prior) string {
+	return pl.windowOn(s, prior, "ts")
+}
+
+// windowOn is window over the timestamp expression ts.
+func (pl *Planner) windowOn(s config.Source, prior *Prior, ts string) string {
 	if prior == nil || s.Timestamp == "" {
 		return ""
 	}
@@ -124,7 +129,7 @@ func (pl *Planner) window(s config.Source, prior *Prior) string {
 		return ""
 	}
 	cutoff := wm.UTC().Add(-pl.Project.Incremental.LookbackDuration).Format("2006-01-02 15:04:05.999999")
-	return fmt.Sprintf("(ts IS NULL OR ts >= %s)", pl.Dialect.Cast(pl.Dialect.String(cutoff), dialects.Timestamp))
+	return fmt.Sprintf("(%s IS NULL OR %s >= %s)", ts, ts, pl.Dialect.Cast(pl.Dialect.String(cutoff), dialects.Timestamp))
 }
 
 // rowHash identifies a row by everything extraction took from it, so that a row read again is
@@ -144,9 +149,15 @@ func (pl *Planner) rowHash(s config.Source) string {
 	return d.Hash64(parts...)
 }
 
-// hashedExtract is the extraction query of a source with each row's hash, limited to window.
-func (pl *Planner) hashedExtract(s config.Source, window string) string {
-	return pl.render("hashed", map[string]any{"Extract": pl.ExtractQuery(s), "Hash": pl.rowHash(s), "Window": window})
+// hashedExtract is the extraction query of a source with each row's hash. With prior, it reads
+// only the rows of the source's window; the condition goes on the source table itself, so that
+// the rows before it are never normalized.
+func (pl *Planner) hashedExtract(s config.Source, prior *Prior) string {
+	window := ""
+	if s.Timestamp != "" {
+		window = pl.windowOn(s, prior, pl.Dialect.Cast(pl.Dialect.QuoteIdent(s.Timestamp), dialects.Timestamp))
+	}
+	return pl.render("hashed", map[string]any{"Extract": pl.extract(s, window), "Hash": pl.rowHash(s)})
 }
 
 // newRows is the rows of a source after this run, as a FROM item: the stored rows, less those

@@ -247,11 +247,17 @@ func (pl *Planner) slots(s config.Source) []slot {
 // ExtractQuery is the SELECT that extract runs for a source: its identifiers normalized and
 // checked. Validation runs it with LIMIT 0 to find a broken user expression before a run.
 func (pl *Planner) ExtractQuery(s config.Source) string {
+	return pl.extract(s, "")
+}
+
+// extract renders the extraction of a source; window, when set, is a condition on its
+// timestamp column (as window gives it) that limits the rows read.
+func (pl *Planner) extract(s config.Source, window string) string {
 	ts := ""
 	if s.Timestamp != "" {
 		ts = pl.Dialect.QuoteIdent(s.Timestamp)
 	}
-	return pl.render("extract", map[string]any{"Slots": pl.slots(s), "Traits": pl.traitInputs(s), "TS": ts, "Table": pl.SourceTable(s), "Filter": s.Filter})
+	return pl.render("extract", map[string]any{"Slots": pl.slots(s), "Traits": pl.traitInputs(s), "TS": ts, "Table": pl.SourceTable(s), "Filter": s.Filter, "Window": window})
 }
 
 // traitInput is one trait's value and flag, computed per row of its source at extraction.
@@ -455,7 +461,7 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 				sw = "1 = 1"
 			}
 			extract.Statements = append(extract.Statements,
-				Statement{Note: "source " + s.Name + " (" + s.Table + "): the rows read again", SQL: d.CreateTableAs(pl.work("win_"+s.Name), pl.hashedExtract(s, w), true)},
+				Statement{Note: "source " + s.Name + " (" + s.Table + "): the rows read again", SQL: d.CreateTableAs(pl.work("win_"+s.Name), pl.hashedExtract(s, prior), true)},
 				pl.create(pl.work("changed_"+s.Name), "inc_changed", map[string]any{"New": "win_" + s.Name, "Stored": stored, "Window": sw}, "rows whose count differs from the stored ones"),
 				Statement{SQL: d.CreateTableAs(pl.work("ins_"+s.Name), "SELECT * FROM "+pl.work("win_"+s.Name)+" WHERE row_hash IN (SELECT row_hash FROM "+pl.work("changed_"+s.Name)+")", true)},
 				Statement{SQL: d.CreateTableAs(pl.work("del_"+s.Name), "SELECT * FROM "+stored+" WHERE "+sw+" AND row_hash IN (SELECT row_hash FROM "+pl.work("changed_"+s.Name)+")", true)},
@@ -463,7 +469,7 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 			plan.SourceRows[s.Name] = "SELECT COUNT(*) FROM " + pl.work("win_"+s.Name)
 		} else {
 			extract.Statements = append(extract.Statements, Statement{Note: "source " + s.Name + " (" + s.Table + ")",
-				SQL: d.CreateTableAs(pl.work("src_"+s.Name), pl.hashedExtract(s, ""), true)})
+				SQL: d.CreateTableAs(pl.work("src_"+s.Name), pl.hashedExtract(s, nil), true)})
 			plan.SourceRows[s.Name] = "SELECT COUNT(*) FROM " + pl.work("src_"+s.Name)
 		}
 		allSlots = append(allSlots, slots...)

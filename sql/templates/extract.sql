@@ -45,8 +45,12 @@ FROM (
         NULLIF({{cast .Expr "text"}}, '') AS r{{.N}}
 {{- end}}
       FROM {{.Table}}
-{{- if .Filter}}
+{{- if and .Filter .Window}}
+      WHERE ({{.Filter}}) AND {{.Window}}
+{{- else if .Filter}}
       WHERE ({{.Filter}})
+{{- else if .Window}}
+      WHERE {{.Window}}
 {{- end}}
     ) r
   ) v

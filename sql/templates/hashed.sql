@@ -2,6 +2,3 @@ SELECT e.*, {{.Hash}} AS row_hash
 FROM (
 {{.Extract}}
 ) e
-{{- if .Window}}
-WHERE {{.Window}}
-{{- end}}
