@@ -18,6 +18,9 @@ const (
 	TransactionalDDL Capability = iota
 	// CaseInsensitiveNames: quoted names still match tables and columns whatever their case.
 	CaseInsensitiveNames
+	// TypedHash: Hash64 takes values of any type, NULLs included, and tells apart (NULL, 'a')
+	// from ('a', NULL), so a row can be hashed without casting its columns to text.
+	TypedHash
 )
 
 // Type is a column type the planner needs, spelled per warehouse by Dialect.Type.

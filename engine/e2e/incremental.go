@@ -13,6 +13,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/runner"
 	"github.com/idstitch/idstitch/engine/unionfind"
@@ -94,10 +95,13 @@ func testIncremental(t *testing.T, open Factory) {
 	defer conn.Close()
 	rapid.Check(t, func(rt *rapid.T) {
 		tables := drawTables(rt)
-		yaml := guardedYAML(rt, ProjectYAML(randomTypes, tables, conn.Dialect().DefaultSchema()))
-		yaml += fmt.Sprintf("incremental:\n  lookback: %dh\n", int(lookback.Hours()))
-		inc := mustParse(t, strings.Replace(yaml, "schema: identity", "schema: inc", 1))
-		full := mustParse(t, strings.Replace(yaml, "schema: identity", "schema: full", 1))
+		r := drawRules(rt)
+		projects := func(r rules) (inc, full *config.Project) {
+			yaml := guardedYAML(r, ProjectYAML(randomTypes, tables, conn.Dialect().DefaultSchema()))
+			yaml += fmt.Sprintf("incremental:\n  lookback: %dh\n", int(lookback.Hours()))
+			return mustParse(t, strings.Replace(yaml, "schema: identity", "schema: inc", 1)), mustParse(t, strings.Replace(yaml, "schema: identity", "schema: full", 1))
+		}
+		inc, full := projects(r)
 		// A fresh start: the state of an earlier example must not be built on.
 		d := conn.Dialect()
 		for _, schema := range []string{"inc", "full"} {
@@ -110,6 +114,13 @@ func testIncremental(t *testing.T, open Factory) {
 		}
 		var prev map[unionfind.ID]string
 		for j, batch := range stream(rt, tables) {
+			if j > 0 && rapid.IntRange(0, 2).Draw(rt, "change rules") == 0 {
+				// The guard rules change (not the policies): the run stays incremental.
+				next := drawRules(rt)
+				next.anonymous, next.ties = r.anonymous, r.ties
+				r = next
+				inc, full = projects(r)
+			}
 			loadUnder(t, conn, batch, "inc", "full")
 			sum := StitchIncremental(t, conn, inc)
 			if j > 0 && sum.Mode != plan.ModeIncremental {
@@ -134,16 +145,31 @@ func testIncremental(t *testing.T, open Factory) {
 	})
 }
 
-// guardedYAML adds random guards to a project: limits, blocked values, a hub limit and policies.
-func guardedYAML(t *rapid.T, yaml string) string {
-	userLimit := rapid.IntRange(1, 2).Draw(t, "user limit")
-	emailLimit := rapid.IntRange(1, 3).Draw(t, "email limit")
-	maxDegree := rapid.IntRange(1, 6).Draw(t, "cookie max_degree")
-	yaml = strings.Replace(yaml, "  - name: user_id\n", fmt.Sprintf("  - name: user_id\n    limit: %d\n", userLimit), 1)
-	yaml = strings.Replace(yaml, "  - name: email\n", fmt.Sprintf("  - name: email\n    limit: %d\n    block_pattern: '7$'\n", emailLimit), 1)
-	yaml = strings.Replace(yaml, "  - name: cookie\n", fmt.Sprintf("  - name: cookie\n    max_degree: %d\n    anonymous: true\n", maxDegree), 1)
-	policy := fmt.Sprintf("policy:\n  anonymous: %s\n  limit_ties: %s\n  block: ['user_id-3']\n",
-		rapid.SampledFrom([]string{"link", "isolate"}).Draw(t, "anonymous"), rapid.SampledFrom([]string{"nearest", "isolate"}).Draw(t, "ties"))
+// rules are the guard settings of a random project.
+type rules struct {
+	userLimit, emailLimit, maxDegree int
+	blockPattern, block              string
+	anonymous, ties                  string
+}
+
+func drawRules(t *rapid.T) rules {
+	return rules{
+		userLimit:    rapid.IntRange(1, 2).Draw(t, "user limit"),
+		emailLimit:   rapid.IntRange(1, 3).Draw(t, "email limit"),
+		maxDegree:    rapid.IntRange(1, 6).Draw(t, "cookie max_degree"),
+		blockPattern: rapid.SampledFrom([]string{"7$", "[05]$"}).Draw(t, "block_pattern"),
+		block:        rapid.SampledFrom([]string{"user_id-3", "user_id-1"}).Draw(t, "block"),
+		anonymous:    rapid.SampledFrom([]string{"link", "isolate"}).Draw(t, "anonymous"),
+		ties:         rapid.SampledFrom([]string{"nearest", "isolate"}).Draw(t, "ties"),
+	}
+}
+
+// guardedYAML adds guards to a project: limits, blocked values, a hub limit and policies.
+func guardedYAML(r rules, yaml string) string {
+	yaml = strings.Replace(yaml, "  - name: user_id\n", fmt.Sprintf("  - name: user_id\n    limit: %d\n", r.userLimit), 1)
+	yaml = strings.Replace(yaml, "  - name: email\n", fmt.Sprintf("  - name: email\n    limit: %d\n    block_pattern: '%s'\n", r.emailLimit, r.blockPattern), 1)
+	yaml = strings.Replace(yaml, "  - name: cookie\n", fmt.Sprintf("  - name: cookie\n    max_degree: %d\n    anonymous: true\n", r.maxDegree), 1)
+	policy := fmt.Sprintf("policy:\n  anonymous: %s\n  limit_ties: %s\n  block: ['%s']\n", r.anonymous, r.ties, r.block)
 	return strings.Replace(yaml, "id_types:\n", policy+"id_types:\n", 1)
 }
 

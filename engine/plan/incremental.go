@@ -43,7 +43,7 @@ const (
 
 // formatVersion changes when the state or output tables change shape; a change forces a full
 // rebuild.
-const formatVersion = "1"
+const formatVersion = "2"
 
 // Prior is what the state schema holds from the last published run: an incremental plan needs it.
 type Prior struct {
@@ -51,22 +51,50 @@ type Prior struct {
 	// A source without one is read whole, and only what differs from its stored rows counts as
 	// new.
 	Watermarks map[string]time.Time
+	// Rules that changed since the last run.
+	Rules Rules
 }
 
 // Fingerprints returns a digest of each section of the project file that the stored state and
-// the published tables depend on. When one differs from the last run's, a run must rebuild.
+// the published tables depend on. When one differs from the last run's, the run either rebuilds
+// or, for the guard rules (checks, degrees, limits), decides again where they can matter. The
+// limits section is kept as JSON, since the old limits say which regions a new one affects.
 func (pl *Planner) Fingerprints() map[string]string {
 	p := pl.Project
+	type identity struct {
+		Name        string
+		Normalize   []config.Normalizer
+		CountryCode string
+		Anonymous   bool
+	}
+	type checks struct {
+		Name, Pattern, BlockPattern string
+		Block                       []string
+	}
+	var ids []identity
+	var chk []checks
+	degrees := map[string]*int{}
+	limits := map[string]int{}
+	for _, t := range p.IDTypes {
+		ids = append(ids, identity{t.Name, t.Normalize, t.CountryCode, t.Anonymous})
+		chk = append(chk, checks{t.Name, t.Pattern, t.BlockPattern, t.Block})
+		degrees[t.Name] = t.MaxDegree
+		if t.Limit != nil {
+			limits[t.Name] = *t.Limit
+		}
+	}
 	lines := regexp.MustCompile(`"Line":[0-9]+,?`)
 	out := map[string]string{}
 	for name, v := range map[string]any{
-		"id_types":  p.IDTypes,
+		"id_types":  ids,
 		"sources":   p.Sources,
-		"policy":    p.Policy,
+		"policy":    []string{p.Policy.Anonymous, p.Policy.LimitTies},
 		"id_salt":   p.Output.IDSalt,
 		"traits":    p.Traits,
 		"audiences": p.Audiences,
 		"format":    formatVersion,
+		"checks":    []any{chk, p.Policy.Block},
+		"degrees":   degrees,
 	} {
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -75,8 +103,17 @@ func (pl *Planner) Fingerprints() map[string]string {
 		sum := sha256.Sum256(lines.ReplaceAll(b, nil))
 		out[name] = hex.EncodeToString(sum[:8])
 	}
+	b, _ := json.Marshal(limits) // map keys are sorted: the same limits give the same text
+	out[sectionLimits] = string(b)
 	return out
 }
+
+// Sections of the fingerprints that an incremental run can follow: the guard rules.
+const (
+	sectionChecks  = "checks"
+	sectionDegrees = "degrees"
+	sectionLimits  = "limits"
+)
 
 // Changed names the sections whose fingerprints differ from stored ones, sorted.
 func Changed(stored, current map[string]string) []string {
@@ -88,6 +125,51 @@ func Changed(stored, current map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Rules says which guard rules changed since the last run. An incremental run decides them
+// again where they can matter instead of rebuilding.
+type Rules struct {
+	// Checks: a pattern or block list changed; every stored value is checked again.
+	Checks bool
+	// Degrees: a max_degree changed; every identifier's hub decision is taken again.
+	Degrees bool
+	// OldLimits are the limits of the last run when they changed (id type → limit), else nil.
+	OldLimits map[string]int
+}
+
+// SplitChanges sorts changed sections into those an incremental run follows and those that
+// need a full rebuild.
+func SplitChanges(changed []string, stored map[string]string) (rules Rules, rebuild []string) {
+	for _, c := range changed {
+		switch c {
+		case sectionChecks:
+			rules.Checks = true
+		case sectionDegrees:
+			rules.Degrees = true
+		case sectionLimits:
+			rules.OldLimits = map[string]int{}
+			if err := json.Unmarshal([]byte(stored[sectionLimits]), &rules.OldLimits); err != nil {
+				rebuild = append(rebuild, c)
+			}
+		default:
+			rebuild = append(rebuild, c)
+		}
+	}
+	return rules, rebuild
+}
+
+// Any reports whether a rule changed.
+func (r Rules) Any() bool { return r.Checks || r.Degrees || r.OldLimits != nil }
+
+// HasHubGuard reports whether any id type has a max_degree.
+func (pl *Planner) HasHubGuard() bool {
+	for _, t := range pl.Project.IDTypes {
+		if t.MaxDegree != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // MetaQuery returns the stored fingerprints as (section, fingerprint) rows.
@@ -137,6 +219,9 @@ func (pl *Planner) windowOn(s config.Source, prior *Prior, ts string) string {
 func (pl *Planner) rowHash(s config.Source) string {
 	d := pl.Dialect
 	col := func(c string) string {
+		if d.Supports(dialects.TypedHash) {
+			return c
+		}
 		return "COALESCE(" + d.Cast(c, dialects.Text) + ", " + d.String("∅") + ")"
 	}
 	parts := []string{col("ts")}
@@ -157,7 +242,18 @@ func (pl *Planner) hashedExtract(s config.Source, prior *Prior) string {
 	if s.Timestamp != "" {
 		window = pl.windowOn(s, prior, pl.Dialect.Cast(pl.Dialect.QuoteIdent(s.Timestamp), dialects.Timestamp))
 	}
-	return pl.render("hashed", map[string]any{"Extract": pl.extract(s, window), "Hash": pl.rowHash(s)})
+	q := pl.render("hashed", map[string]any{"Extract": pl.extract(s, window), "Hash": pl.rowHash(s)})
+	if prior == nil || !prior.Rules.Checks {
+		return q
+	}
+	// The checks changed: the stored rows before the window are checked again from their
+	// normalized values, and take part as if read anew.
+	where := "1 = 0"
+	if w := pl.window(s, prior); w != "" {
+		where = "NOT " + w
+	}
+	again := pl.render("extract", map[string]any{"Slots": pl.slots(s), "Traits": pl.traitInputs(s), "Stored": pl.state(stateRows + s.Name), "StoredWhere": where})
+	return q + "\nUNION ALL\n" + pl.render("hashed", map[string]any{"Extract": again, "Hash": pl.rowHash(s)})
 }
 
 // newRows is the rows of a source after this run, as a FROM item: the stored rows, less those
@@ -175,7 +271,7 @@ func (pl *Planner) newRows(s config.Source, window string) string {
 var stateColumns = map[string][][2]string{
 	stateHubs:    {{"node_id", "int64"}, {"degree", "int64"}, {"id_type", "text"}, {"id_value", "text"}},
 	stateQValues: {{"id_type", "text"}, {"id_value", "text"}, {"reason", "text"}, {"evidence", "int64"}},
-	stateRegions: {{"node_id", "int64"}, {"region", "int64"}},
+	stateRegions: {{"node_id", "int64"}, {"region", "int64"}, {"id_type", "text"}},
 	stateMeta:    {{"section", "text"}, {"fingerprint", "text"}},
 }
 
@@ -234,7 +330,7 @@ func (pl *Planner) stateTables() []string {
 // identifiers, since only their degree can have changed; and the regions holding a touched
 // identifier or a neighbour of one whose hub decision flipped. The rows holding any identifier of
 // those regions become the run's sources, so that every later stage runs as in a full run.
-func (pl *Planner) region(bySource map[string][]slot, pairs []pair, windows map[string]string) Stage {
+func (pl *Planner) region(bySource map[string][]slot, pairs []pair, windows map[string]string, rules Rules) Stage {
 	d := pl.Dialect
 	st := Stage{Name: "region", Note: "the identifiers the changed rows touch, the hub decisions they change, and the regions to recompute"}
 	var changedSlots, insSlots, delSlots, checkedIns, checkedDel []slot
@@ -274,34 +370,69 @@ func (pl *Planner) region(bySource map[string][]slot, pairs []pair, windows map[
 			if !near[s.Name] {
 				continue
 			}
+			if rules.Degrees {
+				// A max_degree changed: every identifier's hub decision is taken again.
+				st.Statements = append(st.Statements, Statement{Note: "all rows of " + s.Name + ", since a max_degree changed",
+					SQL: d.CreateTableAs(pl.work("near_"+s.Name), "SELECT "+nodeColumns(bySource[s.Name], true)+" FROM "+pl.newRows(s, windows[s.Name])+" s", true)})
+				continue
+			}
 			st.Statements = append(st.Statements, pl.create(pl.work("near_"+s.Name), "inc_rows_with",
-				map[string]any{"From": pl.newRows(s, windows[s.Name]), "Slots": bySource[s.Name], "Nodes": "touched"}, "rows of "+s.Name+" that hold a touched identifier"))
+				map[string]any{"From": pl.newRows(s, windows[s.Name]), "Slots": bySource[s.Name], "Nodes": "touched", "Links": true}, "the identifiers of the rows of "+s.Name+" that hold a touched identifier"))
+		}
+		decided := "touched"
+		if rules.Degrees {
+			decided = "decided"
+			var all []slot
+			for _, s := range pl.Project.Sources {
+				if near[s.Name] {
+					for _, sl := range bySource[s.Name] {
+						sl.Table = "near_" + s.Name
+						all = append(all, sl)
+					}
+				}
+			}
+			st.Statements = append(st.Statements, pl.create(pl.work(decided), "inc_touched", map[string]any{"Slots": all}, "every identifier on a row with partners"))
 		}
 		st.Statements = append(st.Statements,
-			pl.create(pl.work("hubs_named"), "inc_hubs", map[string]any{"Stored": pl.state(stateHubs), "Degrees": pl.render("hubs", map[string]any{"Pairs": nearPairs})},
+			pl.create(pl.work("hubs_named"), "inc_hubs", map[string]any{"Stored": pl.state(stateHubs), "Touched": decided, "Degrees": pl.render("hubs", map[string]any{"Pairs": nearPairs})},
 				"hubs: the stored ones, with the touched identifiers decided again over all their rows"),
 			Statement{SQL: d.CreateTableAs(pl.work("hubs"), "SELECT node_id, degree FROM "+pl.work("hubs_named"), true)},
-			pl.create(pl.work("flips"), "inc_flips", map[string]any{"Stored": pl.state(stateHubs)}, "identifiers that became hubs or stopped being ones"),
+			pl.create(pl.work("flips"), "inc_flips", map[string]any{"Stored": pl.state(stateHubs), "Touched": decided}, "identifiers that became hubs or stopped being ones"),
 		)
 		for _, s := range pl.Project.Sources {
 			if !near[s.Name] {
 				continue
 			}
 			st.Statements = append(st.Statements, pl.create(pl.work("fliprows_"+s.Name), "inc_rows_with",
-				map[string]any{"From": pl.work("near_" + s.Name), "Slots": bySource[s.Name], "Nodes": "flips"}, ""))
+				map[string]any{"From": pl.work("near_" + s.Name), "Slots": bySource[s.Name], "Nodes": "flips", "Links": true}, ""))
 			for _, sl := range bySource[s.Name] {
 				sl.Table = "fliprows_" + s.Name
 				seedSlots = append(seedSlots, sl)
 			}
 		}
 	}
+	// A changed limit of a type can only change regions holding more identifiers of that type
+	// than the lower of its old and new limit.
+	var over []string
+	if rules.OldLimits != nil {
+		for _, t := range pl.Project.IDTypes {
+			old, had := rules.OldLimits[t.Name]
+			switch {
+			case t.Limit == nil && !had, t.Limit != nil && had && *t.Limit == old:
+				continue
+			case t.Limit != nil && (!had || *t.Limit < old):
+				old = *t.Limit
+			}
+			over = append(over, fmt.Sprintf("SELECT region FROM %s WHERE id_type = %s GROUP BY region HAVING COUNT(*) > %d", pl.state(stateRegions), d.String(t.Name), old))
+		}
+	}
 	st.Statements = append(st.Statements,
-		pl.create(pl.work("seeds"), "inc_seeds", map[string]any{"Slots": seedSlots}, "touched identifiers, and the partners of those whose hub decision flipped"),
+		pl.create(pl.work("seeds"), "inc_seeds", map[string]any{"Slots": seedSlots, "Over": over, "Regions": pl.state(stateRegions)}, "touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split"),
 		pl.create(pl.work("rnodes"), "inc_region", map[string]any{"Regions": pl.state(stateRegions), "Hubs": len(pairs) > 0}, "every identifier of the regions the seeds are in"),
 	)
 	for _, s := range pl.Project.Sources {
 		st.Statements = append(st.Statements, pl.create(pl.work("src_"+s.Name), "inc_rows_with",
-			map[string]any{"From": pl.newRows(s, windows[s.Name]), "Slots": bySource[s.Name], "Nodes": "rnodes"}, "rows of "+s.Name+" in those regions"))
+			map[string]any{"From": pl.newRows(s, windows[s.Name]), "Slots": bySource[s.Name], "Nodes": "rnodes", "Links": false}, "rows of "+s.Name+" in those regions"))
 	}
 	return st
 }
@@ -347,8 +478,20 @@ func (pl *Planner) incrementalPublish(bySource map[string][]slot, windows map[st
 		Statement{SQL: "DELETE FROM " + pl.state(stateQValues)},
 		Statement{SQL: "INSERT INTO " + pl.state(stateQValues) + " SELECT id_type, id_value, reason, evidence FROM " + w("qvalues_new")},
 		Statement{SQL: "DELETE FROM " + pl.state(stateRegions) + " WHERE " + in("node_id", "redo")},
-		Statement{SQL: "INSERT INTO " + pl.state(stateRegions) + " SELECT node_id, region FROM " + w("regions_new")},
+		Statement{SQL: "INSERT INTO " + pl.state(stateRegions) + " SELECT node_id, region, id_type FROM " + w("regions_new")},
 	)
 	out = append(out, pl.metaStatements()...)
 	return append(out, pl.idChangesInsert(runID))
+}
+
+// nodeColumns lists the node id columns of a source's slots, with their values when asked.
+func nodeColumns(slots []slot, values bool) string {
+	var cols []string
+	for _, sl := range slots {
+		cols = append(cols, fmt.Sprintf("n%d", sl.N))
+		if values {
+			cols = append(cols, fmt.Sprintf("v%d", sl.N))
+		}
+	}
+	return strings.Join(cols, ", ")
 }

@@ -257,7 +257,7 @@ func (pl *Planner) extract(s config.Source, window string) string {
 	if s.Timestamp != "" {
 		ts = pl.Dialect.QuoteIdent(s.Timestamp)
 	}
-	return pl.render("extract", map[string]any{"Slots": pl.slots(s), "Traits": pl.traitInputs(s), "TS": ts, "Table": pl.SourceTable(s), "Filter": s.Filter, "Window": window})
+	return pl.render("extract", map[string]any{"Slots": pl.slots(s), "Traits": pl.traitInputs(s), "TS": ts, "Table": pl.SourceTable(s), "Filter": s.Filter, "Window": window, "Stored": ""})
 }
 
 // traitInput is one trait's value and flag, computed per row of its source at extraction.
@@ -454,6 +454,10 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 		bySource[s.Name] = slots
 		if inc {
 			w := pl.window(s, prior)
+			if prior.Rules.Checks {
+				// Every stored row was checked again: all of them are compared.
+				w = ""
+			}
 			windows[s.Name] = w
 			stored := pl.state(stateRows + s.Name)
 			sw := w
@@ -489,7 +493,7 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 	plan.Stages = append(plan.Stages, extract)
 	hubs := len(pairs) > 0
 	if inc {
-		plan.Stages = append(plan.Stages, pl.region(bySource, pairs, windows))
+		plan.Stages = append(plan.Stages, pl.region(bySource, pairs, windows, prior.Rules))
 	}
 
 	var types []string
@@ -701,7 +705,7 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 		outputs.Statements = append(outputs.Statements,
 			Statement{SQL: d.CreateTableAs(pl.stateNext(stateHubs), hubsQ, false)},
 			Statement{SQL: d.CreateTableAs(pl.stateNext(stateQValues), qvQ, false)},
-			Statement{SQL: d.CreateTableAs(pl.stateNext(stateRegions), "SELECT node_id, region FROM "+pl.work("regions_new"), false)},
+			Statement{SQL: d.CreateTableAs(pl.stateNext(stateRegions), "SELECT node_id, region, id_type FROM "+pl.work("regions_new"), false)},
 		)
 	}
 	plan.Stages = append(plan.Stages, outputs)

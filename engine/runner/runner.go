@@ -66,6 +66,8 @@ type Summary struct {
 	Changes map[string]Change
 	// DryRun is set when nothing was published.
 	DryRun bool
+	// Rules are the guard rules an incremental run decided again because they changed.
+	Rules plan.Rules
 }
 
 // Change counts one kind of change: rows of id_changes and the identifiers they moved.
@@ -420,10 +422,15 @@ func (r *Runner) plan(ctx context.Context, runID int64, sum *Summary) (*plan.Pla
 	if len(stored) == 0 {
 		return full("no earlier run has left state to build on")
 	}
-	if changed := plan.Changed(stored, pl.Fingerprints()); len(changed) > 0 {
-		return full(strings.Join(changed, ", ") + " changed in the project file since the last run")
+	rules, rebuild := plan.SplitChanges(plan.Changed(stored, pl.Fingerprints()), stored)
+	if len(rebuild) > 0 {
+		return full(strings.Join(rebuild, ", ") + " changed in the project file since the last run")
 	}
-	prior := plan.Prior{Watermarks: map[string]time.Time{}}
+	if rules.Degrees && !pl.HasHubGuard() {
+		return full("max_degree was removed from every id type since the last run")
+	}
+	prior := plan.Prior{Watermarks: map[string]time.Time{}, Rules: rules}
+	sum.Rules = rules
 	var marks []string
 	for _, s := range pl.Project.Sources {
 		q := pl.WatermarkQuery(s)

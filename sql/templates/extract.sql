@@ -25,6 +25,11 @@ FROM (
 {{- end}}
 {{- end}}
   FROM (
+{{- if .Stored}}
+    SELECT ts{{range .Traits}}, t{{.N}}, f{{.N}}{{end}}{{range .Slots}}, v{{.N}}{{end}}
+    FROM {{.Stored}}
+    WHERE {{.StoredWhere}}
+{{- else}}
     SELECT
       ts
 {{- range .Traits}},
@@ -53,5 +58,6 @@ FROM (
       WHERE {{.Window}}
 {{- end}}
     ) r
+{{- end}}
   ) v
 ) s

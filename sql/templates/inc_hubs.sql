@@ -1,8 +1,8 @@
 SELECT node_id, degree, id_type, id_value FROM {{.Stored}}
-WHERE node_id NOT IN (SELECT node_id FROM {{work "touched"}})
+WHERE node_id NOT IN (SELECT node_id FROM {{work .Touched}})
 UNION ALL
 SELECT h.node_id, h.degree, t.id_type, t.id_value
 FROM (
 {{.Degrees}}
 ) h
-JOIN {{work "touched"}} t ON h.node_id = t.node_id
+JOIN {{work .Touched}} t ON h.node_id = t.node_id

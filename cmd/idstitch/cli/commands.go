@@ -307,6 +307,19 @@ func printSummary(w io.Writer, p *config.Project, s *runner.Summary) {
 	if s.Reason != "" {
 		fmt.Fprintf(w, "  full rebuild     %s\n", s.Reason)
 	}
+	if s.Rules.Any() {
+		var what []string
+		if s.Rules.Checks {
+			what = append(what, "patterns and block lists (every stored value checked again)")
+		}
+		if s.Rules.Degrees {
+			what = append(what, "max_degree (every hub decision taken again)")
+		}
+		if s.Rules.OldLimits != nil {
+			what = append(what, "limits (the profiles they can split recomputed)")
+		}
+		fmt.Fprintf(w, "  rules changed    %s\n", strings.Join(what, "; "))
+	}
 	var per []string
 	for _, src := range p.Sources {
 		per = append(per, fmt.Sprintf("%s %s", src.Name, thousands(s.RowsBySource[src.Name])))

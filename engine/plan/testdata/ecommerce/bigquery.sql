@@ -688,7 +688,7 @@ JOIN `identity_work`.`anchors` a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE `identity_work`.`regions_new`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM `identity_work`.`nodes` n
 LEFT JOIN `identity_work`.`labels` l ON n.node_id = l.node_id
 WHERE n.node_id NOT IN (SELECT node_id FROM `identity_work`.`hubs`);
@@ -845,7 +845,7 @@ SELECT h.node_id, h.degree, n.id_type, n.id_value FROM `identity_work`.`hubs` h 
 CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
 SELECT id_type, id_value, reason, evidence FROM `identity_work`.`quarantine_values`;
 CREATE OR REPLACE TABLE `identity_state`.`regions__next` AS
-SELECT node_id, region FROM `identity_work`.`regions_new`;
+SELECT node_id, region, id_type FROM `identity_work`.`regions_new`;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS `identity`.`events_stitched`;
@@ -911,5 +911,5 @@ DROP TABLE IF EXISTS `identity_state`.`qvalues__next`;
 CREATE OR REPLACE TABLE `identity_state`.`regions` AS SELECT * FROM `identity_state`.`regions__next`;
 DROP TABLE IF EXISTS `identity_state`.`regions__next`;
 DELETE FROM `identity_state`.`meta`;
-INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('audiences', '0abdf2d453a3606d'), ('format', '391552c099c101b1'), ('id_salt', '99e5095aacce94d0'), ('id_types', '8d9286d753177185'), ('policy', '61ab2d80578d61b3'), ('sources', '584bcfa6368755a8'), ('traits', '18b74501ad26436d');
+INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('audiences', '0abdf2d453a3606d'), ('checks', 'd5d8d0fdc49ed616'), ('degrees', '7fa03e9b3c5c80ec'), ('format', 'cc11310c456c3690'), ('id_salt', '99e5095aacce94d0'), ('id_types', 'd839813e2217d229'), ('limits', '{"user_id":1}'), ('policy', '9d2723ef62ce04de'), ('sources', '584bcfa6368755a8'), ('traits', '18b74501ad26436d');
 INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;

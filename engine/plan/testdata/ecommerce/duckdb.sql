@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (main.events)
 CREATE OR REPLACE TABLE "identity_work".main."src_events" AS
-SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(t1 AS VARCHAR), '∅'), COALESCE(CAST(f1 AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+SELECT e.*, CAST(CAST(hash(ts, t1, f1, v1, q1, v2, q2, v3, q3, v4, q4) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
   ts,
@@ -125,7 +125,7 @@ FROM (
 ) e;
 -- source orders (main.orders)
 CREATE OR REPLACE TABLE "identity_work".main."src_orders" AS
-SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(t1 AS VARCHAR), '∅'), COALESCE(CAST(f1 AS VARCHAR), '∅'), COALESCE(CAST(t2 AS VARCHAR), '∅'), COALESCE(CAST(f2 AS VARCHAR), '∅'), COALESCE(CAST(t3 AS VARCHAR), '∅'), COALESCE(CAST(f3 AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+SELECT e.*, CAST(CAST(hash(ts, t1, f1, t2, f2, t3, f3, v1, q1, v2, q2, v3, q3, v4, q4) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
   ts,
@@ -197,7 +197,7 @@ FROM (
 ) e;
 -- source crm_contacts (main.crm_contacts)
 CREATE OR REPLACE TABLE "identity_work".main."src_crm_contacts" AS
-SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+SELECT e.*, CAST(CAST(hash(ts, v1, q1, v2, q2, v3, q3) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
   ts,
@@ -651,7 +651,7 @@ FROM "identity_work".main."assign" n
 JOIN "identity_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE "identity_work".main."regions_new" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id
 WHERE n.node_id NOT IN (SELECT node_id FROM "identity_work".main."hubs");
@@ -791,7 +791,7 @@ SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "identity_work".main."hub
 CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
 SELECT id_type, id_value, reason, evidence FROM "identity_work".main."quarantine_values";
 CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
-SELECT node_id, region FROM "identity_work".main."regions_new";
+SELECT node_id, region, id_type FROM "identity_work".main."regions_new";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
@@ -858,6 +858,6 @@ ALTER TABLE "identity_state"."qvalues__next" RENAME TO "qvalues";
 DROP TABLE IF EXISTS "identity_state"."regions";
 ALTER TABLE "identity_state"."regions__next" RENAME TO "regions";
 DELETE FROM "identity_state"."meta";
-INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', '0abdf2d453a3606d'), ('format', '391552c099c101b1'), ('id_salt', '99e5095aacce94d0'), ('id_types', '8d9286d753177185'), ('policy', '61ab2d80578d61b3'), ('sources', '584bcfa6368755a8'), ('traits', '18b74501ad26436d');
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', '0abdf2d453a3606d'), ('checks', 'd5d8d0fdc49ed616'), ('degrees', '7fa03e9b3c5c80ec'), ('format', 'cc11310c456c3690'), ('id_salt', '99e5095aacce94d0'), ('id_types', 'd839813e2217d229'), ('limits', '{"user_id":1}'), ('policy', '9d2723ef62ce04de'), ('sources', '584bcfa6368755a8'), ('traits', '18b74501ad26436d');
 INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work".main."changes";
 COMMIT;

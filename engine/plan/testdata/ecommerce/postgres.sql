@@ -724,7 +724,7 @@ ANALYZE "identity_work"."graph";
 -- every identifier's region, quarantined ones too
 DROP TABLE IF EXISTS "identity_work"."regions_new";
 CREATE UNLOGGED TABLE "identity_work"."regions_new" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work"."nodes" n
 LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id
 WHERE n.node_id NOT IN (SELECT node_id FROM "identity_work"."hubs");
@@ -910,7 +910,7 @@ SELECT id_type, id_value, reason, evidence FROM "identity_work"."quarantine_valu
 ANALYZE "identity_state"."qvalues__next";
 DROP TABLE IF EXISTS "identity_state"."regions__next";
 CREATE TABLE "identity_state"."regions__next" AS
-SELECT node_id, region FROM "identity_work"."regions_new";
+SELECT node_id, region, id_type FROM "identity_work"."regions_new";
 ANALYZE "identity_state"."regions__next";
 
 -- ===== stage publish: swap the new tables in, all together
@@ -978,6 +978,6 @@ ALTER TABLE "identity_state"."qvalues__next" RENAME TO "qvalues";
 DROP TABLE IF EXISTS "identity_state"."regions";
 ALTER TABLE "identity_state"."regions__next" RENAME TO "regions";
 DELETE FROM "identity_state"."meta";
-INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', '0abdf2d453a3606d'), ('format', '391552c099c101b1'), ('id_salt', '99e5095aacce94d0'), ('id_types', '8d9286d753177185'), ('policy', '61ab2d80578d61b3'), ('sources', '584bcfa6368755a8'), ('traits', '18b74501ad26436d');
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', '0abdf2d453a3606d'), ('checks', 'd5d8d0fdc49ed616'), ('degrees', '7fa03e9b3c5c80ec'), ('format', 'cc11310c456c3690'), ('id_salt', '99e5095aacce94d0'), ('id_types', 'd839813e2217d229'), ('limits', '{"user_id":1}'), ('policy', '9d2723ef62ce04de'), ('sources', '584bcfa6368755a8'), ('traits', '18b74501ad26436d');
 INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(LOCALTIMESTAMP AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work"."changes";
 COMMIT;

@@ -325,7 +325,7 @@ JOIN `customer_360_work`.`anchors` a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE `customer_360_work`.`regions_new`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM `customer_360_work`.`nodes` n
 LEFT JOIN `customer_360_work`.`labels` l ON n.node_id = l.node_id;
 
@@ -420,7 +420,7 @@ SELECT CAST(NULL AS INT64) AS node_id, CAST(NULL AS INT64) AS degree, CAST(NULL 
 CREATE OR REPLACE TABLE `customer_360_state`.`qvalues__next` AS
 SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence WHERE 1 = 0;
 CREATE OR REPLACE TABLE `customer_360_state`.`regions__next` AS
-SELECT node_id, region FROM `customer_360_work`.`regions_new`;
+SELECT node_id, region, id_type FROM `customer_360_work`.`regions_new`;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS `customer_360`.`web_stitched`;
@@ -474,5 +474,5 @@ DROP TABLE IF EXISTS `customer_360_state`.`qvalues__next`;
 CREATE OR REPLACE TABLE `customer_360_state`.`regions` AS SELECT * FROM `customer_360_state`.`regions__next`;
 DROP TABLE IF EXISTS `customer_360_state`.`regions__next`;
 DELETE FROM `customer_360_state`.`meta`;
-INSERT INTO `customer_360_state`.`meta` (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', '031bef7d6f59aca8'), ('id_types', '530719fe44aee46c'), ('policy', '74c2811abf747846'), ('sources', '778af2c05d06ce23'), ('traits', '74234e98afe7498f');
+INSERT INTO `customer_360_state`.`meta` (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('format', 'cc11310c456c3690'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '778af2c05d06ce23'), ('traits', '74234e98afe7498f');
 INSERT INTO `customer_360`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `customer_360_work`.`changes`;

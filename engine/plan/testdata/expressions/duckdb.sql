@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS "customer_360_state"."meta" (
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source web (raw.web_events)
 CREATE OR REPLACE TABLE "customer_360_work".main."src_web" AS
-SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅'), COALESCE(CAST(v5 AS VARCHAR), '∅'), COALESCE(CAST(q5 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+SELECT e.*, CAST(CAST(hash(ts, v1, q1, v2, q2, v3, q3, v4, q4, v5, q5) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
   ts,
@@ -125,7 +125,7 @@ FROM (
 ) e;
 -- source crm (crm.Contacts)
 CREATE OR REPLACE TABLE "customer_360_work".main."src_crm" AS
-SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+SELECT e.*, CAST(CAST(hash(ts, v1, q1) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
   ts,
@@ -306,7 +306,7 @@ FROM "customer_360_work".main."assign" n
 JOIN "customer_360_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE "customer_360_work".main."regions_new" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "customer_360_work".main."nodes" n
 LEFT JOIN "customer_360_work".main."labels" l ON n.node_id = l.node_id;
 
@@ -389,7 +389,7 @@ SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NUL
 CREATE OR REPLACE TABLE "customer_360_state"."qvalues__next" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
 CREATE OR REPLACE TABLE "customer_360_state"."regions__next" AS
-SELECT node_id, region FROM "customer_360_work".main."regions_new";
+SELECT node_id, region, id_type FROM "customer_360_work".main."regions_new";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
@@ -444,6 +444,6 @@ ALTER TABLE "customer_360_state"."qvalues__next" RENAME TO "qvalues";
 DROP TABLE IF EXISTS "customer_360_state"."regions";
 ALTER TABLE "customer_360_state"."regions__next" RENAME TO "regions";
 DELETE FROM "customer_360_state"."meta";
-INSERT INTO "customer_360_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', '031bef7d6f59aca8'), ('id_types', '530719fe44aee46c'), ('policy', '74c2811abf747846'), ('sources', '778af2c05d06ce23'), ('traits', '74234e98afe7498f');
+INSERT INTO "customer_360_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('format', 'cc11310c456c3690'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '778af2c05d06ce23'), ('traits', '74234e98afe7498f');
 INSERT INTO "customer_360"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "customer_360_work".main."changes";
 COMMIT;

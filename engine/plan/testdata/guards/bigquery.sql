@@ -953,7 +953,7 @@ JOIN `identity_work`.`anchors` a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE `identity_work`.`regions_new`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM `identity_work`.`nodes` n
 LEFT JOIN `identity_work`.`region_labels` l ON n.node_id = l.node_id
 WHERE n.node_id NOT IN (SELECT node_id FROM `identity_work`.`hubs`);
@@ -1062,7 +1062,7 @@ SELECT h.node_id, h.degree, n.id_type, n.id_value FROM `identity_work`.`hubs` h 
 CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
 SELECT id_type, id_value, reason, evidence FROM `identity_work`.`quarantine_values`;
 CREATE OR REPLACE TABLE `identity_state`.`regions__next` AS
-SELECT node_id, region FROM `identity_work`.`regions_new`;
+SELECT node_id, region, id_type FROM `identity_work`.`regions_new`;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS `identity`.`events_stitched`;
@@ -1118,5 +1118,5 @@ DROP TABLE IF EXISTS `identity_state`.`qvalues__next`;
 CREATE OR REPLACE TABLE `identity_state`.`regions` AS SELECT * FROM `identity_state`.`regions__next`;
 DROP TABLE IF EXISTS `identity_state`.`regions__next`;
 DELETE FROM `identity_state`.`meta`;
-INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', 'b776d5bf040216d3'), ('id_types', '8f9b290b9265d3d7'), ('policy', 'cd7f67cde8b86366'), ('sources', 'ad1dd06a898edb2d'), ('traits', '74234e98afe7498f');
+INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '8f7f37ea6bf57847'), ('degrees', 'af997102443f9295'), ('format', 'cc11310c456c3690'), ('id_salt', 'b776d5bf040216d3'), ('id_types', '2fce19c7e4dc4c34'), ('limits', '{"email":3,"user_id":1}'), ('policy', '3126e05a2123bc6d'), ('sources', 'ad1dd06a898edb2d'), ('traits', '74234e98afe7498f');
 INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;

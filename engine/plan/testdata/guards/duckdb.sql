@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (main.events)
 CREATE OR REPLACE TABLE "identity_work".main."src_events" AS
-SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+SELECT e.*, CAST(CAST(hash(ts, v1, q1, v2, q2, v3, q3, v4, q4) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
   ts,
@@ -117,7 +117,7 @@ FROM (
 ) e;
 -- source orders (main.orders)
 CREATE OR REPLACE TABLE "identity_work".main."src_orders" AS
-SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+SELECT e.*, CAST(CAST(hash(ts, v1, q1, v2, q2, v3, q3, v4, q4) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
   ts,
@@ -879,7 +879,7 @@ FROM "identity_work".main."assign" n
 JOIN "identity_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE "identity_work".main."regions_new" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."region_labels" l ON n.node_id = l.node_id
 WHERE n.node_id NOT IN (SELECT node_id FROM "identity_work".main."hubs");
@@ -976,7 +976,7 @@ SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "identity_work".main."hub
 CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
 SELECT id_type, id_value, reason, evidence FROM "identity_work".main."quarantine_values";
 CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
-SELECT node_id, region FROM "identity_work".main."regions_new";
+SELECT node_id, region, id_type FROM "identity_work".main."regions_new";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
@@ -1033,6 +1033,6 @@ ALTER TABLE "identity_state"."qvalues__next" RENAME TO "qvalues";
 DROP TABLE IF EXISTS "identity_state"."regions";
 ALTER TABLE "identity_state"."regions__next" RENAME TO "regions";
 DELETE FROM "identity_state"."meta";
-INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', 'b776d5bf040216d3'), ('id_types', '8f9b290b9265d3d7'), ('policy', 'cd7f67cde8b86366'), ('sources', 'ad1dd06a898edb2d'), ('traits', '74234e98afe7498f');
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '8f7f37ea6bf57847'), ('degrees', 'af997102443f9295'), ('format', 'cc11310c456c3690'), ('id_salt', 'b776d5bf040216d3'), ('id_types', '2fce19c7e4dc4c34'), ('limits', '{"email":3,"user_id":1}'), ('policy', '3126e05a2123bc6d'), ('sources', 'ad1dd06a898edb2d'), ('traits', '74234e98afe7498f');
 INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work".main."changes";
 COMMIT;

@@ -252,7 +252,7 @@ JOIN `identity_work`.`anchors` a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE `identity_work`.`regions_new`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM `identity_work`.`nodes` n
 LEFT JOIN `identity_work`.`labels` l ON n.node_id = l.node_id;
 
@@ -340,7 +340,7 @@ SELECT CAST(NULL AS INT64) AS node_id, CAST(NULL AS INT64) AS degree, CAST(NULL 
 CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
 SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence WHERE 1 = 0;
 CREATE OR REPLACE TABLE `identity_state`.`regions__next` AS
-SELECT node_id, region FROM `identity_work`.`regions_new`;
+SELECT node_id, region, id_type FROM `identity_work`.`regions_new`;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS `identity`.`signups_stitched`;
@@ -382,5 +382,5 @@ DROP TABLE IF EXISTS `identity_state`.`qvalues__next`;
 CREATE OR REPLACE TABLE `identity_state`.`regions` AS SELECT * FROM `identity_state`.`regions__next`;
 DROP TABLE IF EXISTS `identity_state`.`regions__next`;
 DELETE FROM `identity_state`.`meta`;
-INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', '245d52144039737c'), ('id_types', '121f5a3a53a849c7'), ('policy', '74c2811abf747846'), ('sources', '4e253b1f98b8466a'), ('traits', '74234e98afe7498f');
+INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '07153e12f26a6f1c'), ('degrees', '441594d595b3469d'), ('format', 'cc11310c456c3690'), ('id_salt', '245d52144039737c'), ('id_types', 'a75ef9612e0cfe8b'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '4e253b1f98b8466a'), ('traits', '74234e98afe7498f');
 INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;

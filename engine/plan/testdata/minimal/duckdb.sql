@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source signups (signups)
 CREATE OR REPLACE TABLE "identity_work".main."src_signups" AS
-SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+SELECT e.*, CAST(CAST(hash(ts, v1, q1) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
   ts,
@@ -234,7 +234,7 @@ FROM "identity_work".main."assign" n
 JOIN "identity_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE "identity_work".main."regions_new" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
 
@@ -310,7 +310,7 @@ SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NUL
 CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
 CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
-SELECT node_id, region FROM "identity_work".main."regions_new";
+SELECT node_id, region, id_type FROM "identity_work".main."regions_new";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
@@ -353,6 +353,6 @@ ALTER TABLE "identity_state"."qvalues__next" RENAME TO "qvalues";
 DROP TABLE IF EXISTS "identity_state"."regions";
 ALTER TABLE "identity_state"."regions__next" RENAME TO "regions";
 DELETE FROM "identity_state"."meta";
-INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('format', '391552c099c101b1'), ('id_salt', '245d52144039737c'), ('id_types', '121f5a3a53a849c7'), ('policy', '74c2811abf747846'), ('sources', '4e253b1f98b8466a'), ('traits', '74234e98afe7498f');
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '07153e12f26a6f1c'), ('degrees', '441594d595b3469d'), ('format', 'cc11310c456c3690'), ('id_salt', '245d52144039737c'), ('id_types', 'a75ef9612e0cfe8b'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '4e253b1f98b8466a'), ('traits', '74234e98afe7498f');
 INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work".main."changes";
 COMMIT;

@@ -347,7 +347,7 @@ JOIN `identity_work`.`anchors` a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE `identity_work`.`regions_new`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM `identity_work`.`nodes` n
 LEFT JOIN `identity_work`.`labels` l ON n.node_id = l.node_id;
 
@@ -494,7 +494,7 @@ SELECT CAST(NULL AS INT64) AS node_id, CAST(NULL AS INT64) AS degree, CAST(NULL 
 CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
 SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence WHERE 1 = 0;
 CREATE OR REPLACE TABLE `identity_state`.`regions__next` AS
-SELECT node_id, region FROM `identity_work`.`regions_new`;
+SELECT node_id, region, id_type FROM `identity_work`.`regions_new`;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS `identity`.`events_stitched`;
@@ -545,5 +545,5 @@ DROP TABLE IF EXISTS `identity_state`.`qvalues__next`;
 CREATE OR REPLACE TABLE `identity_state`.`regions` AS SELECT * FROM `identity_state`.`regions__next`;
 DROP TABLE IF EXISTS `identity_state`.`regions__next`;
 DELETE FROM `identity_state`.`meta`;
-INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('audiences', 'd31b68facd1b2b80'), ('format', '391552c099c101b1'), ('id_salt', 'd88e6c3b56e02dfc'), ('id_types', '9e200d20f04db022'), ('policy', '74c2811abf747846'), ('sources', 'e01a6734b4e5c2a8'), ('traits', '5886c64e5477e721');
+INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('audiences', 'd31b68facd1b2b80'), ('checks', 'a157d8ad65b576fe'), ('degrees', '84e3e2cc7fec8133'), ('format', 'cc11310c456c3690'), ('id_salt', 'd88e6c3b56e02dfc'), ('id_types', '90225098f1f13b77'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', 'e01a6734b4e5c2a8'), ('traits', '5886c64e5477e721');
 INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;

@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (raw.events)
 CREATE OR REPLACE TABLE "identity_work".main."src_events" AS
-SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(t1 AS VARCHAR), '∅'), COALESCE(CAST(f1 AS VARCHAR), '∅'), COALESCE(CAST(t2 AS VARCHAR), '∅'), COALESCE(CAST(f2 AS VARCHAR), '∅'), COALESCE(CAST(t3 AS VARCHAR), '∅'), COALESCE(CAST(f3 AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+SELECT e.*, CAST(CAST(hash(ts, t1, f1, t2, f2, t3, f3, v1, q1) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
   ts,
@@ -120,7 +120,7 @@ FROM (
 ) e;
 -- source orders (raw.orders)
 CREATE OR REPLACE TABLE "identity_work".main."src_orders" AS
-SELECT e.*, CAST(CAST(hash(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(t1 AS VARCHAR), '∅'), COALESCE(CAST(f1 AS VARCHAR), '∅'), COALESCE(CAST(t2 AS VARCHAR), '∅'), COALESCE(CAST(f2 AS VARCHAR), '∅'), COALESCE(CAST(t3 AS VARCHAR), '∅'), COALESCE(CAST(f3 AS VARCHAR), '∅'), COALESCE(CAST(t4 AS VARCHAR), '∅'), COALESCE(CAST(f4 AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅')) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+SELECT e.*, CAST(CAST(hash(ts, t1, f1, t2, f2, t3, f3, t4, f4, v1, q1, v2, q2) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
   ts,
@@ -328,7 +328,7 @@ FROM "identity_work".main."assign" n
 JOIN "identity_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE "identity_work".main."regions_new" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
 
@@ -458,7 +458,7 @@ SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NUL
 CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
 CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
-SELECT node_id, region FROM "identity_work".main."regions_new";
+SELECT node_id, region, id_type FROM "identity_work".main."regions_new";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;
@@ -510,6 +510,6 @@ ALTER TABLE "identity_state"."qvalues__next" RENAME TO "qvalues";
 DROP TABLE IF EXISTS "identity_state"."regions";
 ALTER TABLE "identity_state"."regions__next" RENAME TO "regions";
 DELETE FROM "identity_state"."meta";
-INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', 'd31b68facd1b2b80'), ('format', '391552c099c101b1'), ('id_salt', 'd88e6c3b56e02dfc'), ('id_types', '9e200d20f04db022'), ('policy', '74c2811abf747846'), ('sources', 'e01a6734b4e5c2a8'), ('traits', '5886c64e5477e721');
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', 'd31b68facd1b2b80'), ('checks', 'a157d8ad65b576fe'), ('degrees', '84e3e2cc7fec8133'), ('format', 'cc11310c456c3690'), ('id_salt', 'd88e6c3b56e02dfc'), ('id_types', '90225098f1f13b77'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', 'e01a6734b4e5c2a8'), ('traits', '5886c64e5477e721');
 INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work".main."changes";
 COMMIT;
