@@ -264,7 +264,7 @@ func (pl *Planner) newRows(s config.Source, window string) string {
 		w = "1 = 1"
 	}
 	return fmt.Sprintf("(SELECT * FROM %s WHERE NOT (%s AND row_hash IN (SELECT row_hash FROM %s)) UNION ALL SELECT * FROM %s)",
-		pl.state(stateRows+s.Name), w, pl.work("changed_"+s.Name), pl.work("ins_"+s.Name))
+		pl.state(stateRows+s.Name), w, pl.work("gone_"+s.Name), pl.work("ins_"+s.Name))
 }
 
 // stateColumns are the columns of the state tables that do not copy an extraction.
@@ -377,7 +377,7 @@ func (pl *Planner) region(bySource map[string][]slot, pairs []pair, windows map[
 				continue
 			}
 			st.Statements = append(st.Statements, pl.create(pl.work("near_"+s.Name), "inc_rows_with",
-				map[string]any{"From": pl.newRows(s, windows[s.Name]), "Slots": bySource[s.Name], "Nodes": "touched", "Links": true}, "the identifiers of the rows of "+s.Name+" that hold a touched identifier"))
+				pl.rowsWith(s, bySource[s.Name], windows[s.Name], "touched", nodeColumns(bySource[s.Name], false)), "the identifiers of the rows of "+s.Name+" that hold a touched identifier"))
 		}
 		decided := "touched"
 		if rules.Degrees {
@@ -404,7 +404,7 @@ func (pl *Planner) region(bySource map[string][]slot, pairs []pair, windows map[
 				continue
 			}
 			st.Statements = append(st.Statements, pl.create(pl.work("fliprows_"+s.Name), "inc_rows_with",
-				map[string]any{"From": pl.work("near_" + s.Name), "Slots": bySource[s.Name], "Nodes": "flips", "Links": true}, ""))
+				map[string]any{"Stored": "", "From": pl.work("near_" + s.Name), "Slots": bySource[s.Name], "Nodes": "flips", "Cols": nodeColumns(bySource[s.Name], false)}, ""))
 			for _, sl := range bySource[s.Name] {
 				sl.Table = "fliprows_" + s.Name
 				seedSlots = append(seedSlots, sl)
@@ -432,7 +432,7 @@ func (pl *Planner) region(bySource map[string][]slot, pairs []pair, windows map[
 	)
 	for _, s := range pl.Project.Sources {
 		st.Statements = append(st.Statements, pl.create(pl.work("src_"+s.Name), "inc_rows_with",
-			map[string]any{"From": pl.newRows(s, windows[s.Name]), "Slots": bySource[s.Name], "Nodes": "rnodes", "Links": false}, "rows of "+s.Name+" in those regions"))
+			pl.rowsWith(s, bySource[s.Name], windows[s.Name], "rnodes", "*"), "rows of "+s.Name+" in those regions"))
 	}
 	return st
 }
@@ -465,7 +465,7 @@ func (pl *Planner) incrementalPublish(bySource map[string][]slot, windows map[st
 			win = "1 = 1"
 		}
 		out = append(out,
-			Statement{Note: "the rows of " + s.Name, SQL: "DELETE FROM " + pl.state(stateRows+s.Name) + " WHERE " + win + " AND " + in("row_hash", "changed_"+s.Name)},
+			Statement{Note: "the rows of " + s.Name, SQL: "DELETE FROM " + pl.state(stateRows+s.Name) + " WHERE " + win + " AND " + in("row_hash", "gone_"+s.Name)},
 			Statement{SQL: "INSERT INTO " + pl.state(stateRows+s.Name) + " SELECT * FROM " + w("ins_"+s.Name)},
 		)
 	}
@@ -492,6 +492,25 @@ func nodeColumns(slots []slot, values bool) string {
 		if values {
 			cols = append(cols, fmt.Sprintf("v%d", sl.N))
 		}
+	}
+	return strings.Join(cols, ", ")
+}
+
+// rowsWith is the data of inc_rows_with: the columns cols of the rows of a source after this
+// run that hold an identifier of the work table nodes.
+func (pl *Planner) rowsWith(s config.Source, slots []slot, window, nodes, cols string) map[string]any {
+	if window == "" {
+		window = "1 = 1"
+	}
+	return map[string]any{"Stored": pl.state(stateRows + s.Name), "Window": window, "Changed": "gone_" + s.Name, "Ins": "ins_" + s.Name,
+		"Slots": slots, "Nodes": nodes, "Cols": cols}
+}
+
+// checkColumns lists the check result columns of a source's slots.
+func checkColumns(slots []slot) string {
+	var cols []string
+	for _, sl := range slots {
+		cols = append(cols, fmt.Sprintf("q%d", sl.N))
 	}
 	return strings.Join(cols, ", ")
 }

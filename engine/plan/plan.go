@@ -117,6 +117,9 @@ type Planner struct {
 	// (the HTTP API); it costs a few seconds per million identifiers.
 	LookupIndexes bool
 	funcs         template.FuncMap
+	// elsewhere maps work table names to tables that a plan keeps outside the work schema:
+	// a full run extracts each source straight into the state it leaves for incremental runs.
+	elsewhere map[string]string
 }
 
 // New returns a planner. algorithm may be empty (contraction).
@@ -140,7 +143,7 @@ func (pl *Planner) templateFuncs() template.FuncMap {
 	return template.FuncMap{
 		"q":    d.QuoteIdent,
 		"str":  d.String,
-		"work": func(name string) string { return d.WorkTable(o.WorkSchema, name) },
+		"work": pl.work,
 		"out":  func(name string) string { return d.Table(o.Schema, name) },
 		"next": func(name string) string { return d.Table(o.Schema, name+nextSuffix) },
 		"hash64": func(exprs ...any) string {
@@ -173,6 +176,9 @@ func (pl *Planner) render(name string, data any) string {
 }
 
 func (pl *Planner) work(name string) string {
+	if t, ok := pl.elsewhere[name]; ok {
+		return t
+	}
 	return pl.Dialect.WorkTable(pl.Project.Output.WorkSchema, name)
 }
 
@@ -434,6 +440,14 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 	p := pl.Project
 	d := pl.Dialect
 	inc := prior != nil
+	pl.elsewhere = map[string]string{}
+	if !inc {
+		for _, s := range p.Sources {
+			pl.elsewhere["src_"+s.Name] = pl.stateNext(stateRows + s.Name)
+		}
+		pl.elsewhere["regions_new"] = pl.stateNext(stateRegions)
+		pl.elsewhere["old_map"] = pl.out(IDGraph)
+	}
 	plan := &Plan{Project: p.Project, Dialect: d, Algorithm: pl.Algorithm, SourceRows: map[string]string{}, Mode: ModeFull}
 	if inc {
 		plan.Mode = ModeIncremental
@@ -468,12 +482,17 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 				Statement{Note: "source " + s.Name + " (" + s.Table + "): the rows read again", SQL: d.CreateTableAs(pl.work("win_"+s.Name), pl.hashedExtract(s, prior), true)},
 				pl.create(pl.work("changed_"+s.Name), "inc_changed", map[string]any{"New": "win_" + s.Name, "Stored": stored, "Window": sw}, "rows whose count differs from the stored ones"),
 				Statement{SQL: d.CreateTableAs(pl.work("ins_"+s.Name), "SELECT * FROM "+pl.work("win_"+s.Name)+" WHERE row_hash IN (SELECT row_hash FROM "+pl.work("changed_"+s.Name)+")", true)},
-				Statement{SQL: d.CreateTableAs(pl.work("del_"+s.Name), "SELECT * FROM "+stored+" WHERE "+sw+" AND row_hash IN (SELECT row_hash FROM "+pl.work("changed_"+s.Name)+")", true)},
+				// Usually none: rows are added, seldom changed. Keeping this set apart keeps the
+				// tests against the stored rows cheap.
+				Statement{Note: "the stored rows that this run replaces", SQL: d.CreateTableAs(pl.work("gone_"+s.Name), "SELECT row_hash FROM "+pl.work("changed_"+s.Name)+" WHERE stored = 1", true)},
+				Statement{Note: "their identifiers", SQL: d.CreateTableAs(pl.work("del_"+s.Name), "SELECT "+nodeColumns(slots, true)+", "+checkColumns(slots)+" FROM "+stored+" WHERE "+sw+" AND row_hash IN (SELECT row_hash FROM "+pl.work("gone_"+s.Name)+")", true)},
 			)
 			plan.SourceRows[s.Name] = "SELECT COUNT(*) FROM " + pl.work("win_"+s.Name)
 		} else {
-			extract.Statements = append(extract.Statements, Statement{Note: "source " + s.Name + " (" + s.Table + ")",
-				SQL: d.CreateTableAs(pl.work("src_"+s.Name), pl.hashedExtract(s, nil), true)})
+			// Straight into the state that incremental runs build on, in time order, so that
+			// the window of a later run is a tail the warehouse finds by its zone maps.
+			extract.Statements = append(extract.Statements, Statement{Note: "source " + s.Name + " (" + s.Table + "), kept as the rows read so far",
+				SQL: d.CreateTableAs(pl.work("src_"+s.Name), pl.hashedExtract(s, nil), false)})
 			plan.SourceRows[s.Name] = "SELECT COUNT(*) FROM " + pl.work("src_"+s.Name)
 		}
 		allSlots = append(allSlots, slots...)
@@ -598,6 +617,11 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 		groups = "groups_final"
 	}
 
+	// A full run builds the regions in place in the state: a table that must last.
+	regionsStmt := pl.create
+	if !inc {
+		regionsStmt = pl.createOutput
+	}
 	// A region is a component of all links: what a later incremental run recomputes as a whole.
 	// Without policy isolate the components above are the regions.
 	regionLabels := "labels"
@@ -612,7 +636,7 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 		pl.create(pl.work("assign"), "assign", map[string]any{"Groups": groups, "Hubs": hubs}, "every identifier in the graph with its profile"),
 		pl.create(pl.work("anchors"), "anchors", map[string]any{"Salt": p.Output.IDSalt}, "anchor: earliest first_seen, then type priority, then value"),
 		pl.create(pl.work("graph"), "graph", nil, "every identifier with its universal id"),
-		pl.create(pl.work("regions_new"), "regions", map[string]any{"Labels": regionLabels, "Hubs": hubs}, "every identifier's region, quarantined ones too"),
+		regionsStmt(pl.work("regions_new"), "regions", map[string]any{"Labels": regionLabels, "Hubs": hubs}, "every identifier's region, quarantined ones too"),
 	}})
 	// Traits: each row of a source belongs to the profile of its first identifier in the graph.
 	type traitCol struct {
@@ -662,9 +686,7 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 				"SELECT universal_id FROM "+pl.work("old_map")+" UNION SELECT universal_id FROM "+pl.work("graph"), true)},
 		)
 	} else {
-		outputs.Statements = append(outputs.Statements,
-			pl.createOutput(next(IDGraph), "id_graph", nil, ""),
-			Statement{Note: "the published universal ids", SQL: d.CreateTableAs(pl.work("old_map"), "SELECT node_id, universal_id FROM "+pl.out(IDGraph), true)})
+		outputs.Statements = append(outputs.Statements, pl.createOutput(next(IDGraph), "id_graph", nil, ""))
 	}
 	outputs.Statements = append(outputs.Statements, pl.create(pl.work("changes"), "changes", nil, "universal ids that are new, merged, split or quarantined since the last run"))
 	profilesTable := next(Profiles)
@@ -690,11 +712,8 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 		pl.createOutput(next(AudienceMembers), "audience_members", map[string]any{"Audiences": p.Audiences, "Profiles": profilesTable, "Keep": keep}, "audience members; those already in keep the time they entered"),
 	)
 	if !inc {
-		// The state a later incremental run builds on, swapped in with the outputs.
-		for _, s := range p.Sources {
-			outputs.Statements = append(outputs.Statements, Statement{Note: "the rows of " + s.Name + " read so far",
-				SQL: d.CreateTableAs(pl.stateNext(stateRows+s.Name), "SELECT * FROM "+pl.work("src_"+s.Name), false)})
-		}
+		// The rest of the state a later incremental run builds on (the rows and regions are
+		// built in place), swapped in with the outputs.
 		hubsQ, qvQ := pl.empty(stateHubs), pl.empty(stateQValues)
 		if hubs {
 			hubsQ = "SELECT h.node_id, h.degree, n.id_type, n.id_value FROM " + pl.work("hubs") + " h JOIN " + pl.work("nodes") + " n ON h.node_id = n.node_id"
@@ -705,7 +724,6 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 		outputs.Statements = append(outputs.Statements,
 			Statement{SQL: d.CreateTableAs(pl.stateNext(stateHubs), hubsQ, false)},
 			Statement{SQL: d.CreateTableAs(pl.stateNext(stateQValues), qvQ, false)},
-			Statement{SQL: d.CreateTableAs(pl.stateNext(stateRegions), "SELECT node_id, region, id_type FROM "+pl.work("regions_new"), false)},
 		)
 	}
 	plan.Stages = append(plan.Stages, outputs)

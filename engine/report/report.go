@@ -32,6 +32,8 @@ type Run struct {
 	Profiles   int64
 	Stages     map[string]float64
 	Quarantine int64
+	// Merged and Split count the profiles merged away and split off by the run (id_changes).
+	Merged, Split int64
 }
 
 // Data is what the page shows.
@@ -143,8 +145,32 @@ func Collect(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Data
 	}); err != nil {
 		return nil, err
 	}
+	// Merges and splits per run, from id_changes.
+	byRun := map[int64]*Run{}
+	for i := range d.Runs {
+		byRun[d.Runs[i].ID] = &d.Runs[i]
+	}
+	if len(d.Runs) > 0 {
+		err := each(ctx, conn, fmt.Sprintf("SELECT run_id, kind, COUNT(*) FROM %s WHERE run_id >= %d AND kind IN ('merge', 'split') GROUP BY run_id, kind",
+			pl.OutputTable(plan.IDChanges), d.Runs[0].ID), func(s scanner) error {
+			var id, n int64
+			var kind string
+			if err := s.Scan(&id, &kind, &n); err != nil {
+				return err
+			}
+			if r := byRun[id]; r != nil && kind == "merge" {
+				r.Merged = n
+			} else if r != nil {
+				r.Split = n
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	// Stages in the order a run goes through them.
-	order := []string{"extract", "nodes", "guards", "edges", "components", "anonymous", "ids", "traits", "outputs", "publish"}
+	order := []string{"extract", "region", "nodes", "guards", "edges", "components", "anonymous", "regions", "ids", "traits", "outputs", "publish"}
 	for _, s := range order {
 		if stages[s] {
 			d.StageNames = append(d.StageNames, s)
@@ -322,6 +348,12 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"quarantine": func(rs []Run) template.HTML {
 		return LineChart(rs, func(r Run) float64 { return float64(r.Quarantine) }, 720, 200)
 	},
+	"merged": func(rs []Run) template.HTML {
+		return LineChart(rs, func(r Run) float64 { return float64(r.Merged) }, 720, 200)
+	},
+	"split": func(rs []Run) template.HTML {
+		return LineChart(rs, func(r Run) float64 { return float64(r.Split) }, 720, 200)
+	},
 	"n": func(v int64) string { return thousands(float64(v)) },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>idstitch report: {{.Project}}</title>
@@ -348,6 +380,10 @@ table { border-collapse: collapse; font-size: 0.9em; } td, th { padding: 2px 10p
 {{profiles .Runs}}
 <h2>Identifiers quarantined in each run</h2>
 {{quarantine .Runs}}
+<h2>Profiles merged away in each run</h2>
+{{merged .Runs}}
+<h2>Profiles split in each run</h2>
+{{split .Runs}}
 </body></html>
 `))
 

@@ -1,4 +1,4 @@
-SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
 FROM (SELECT row_hash, COUNT(*) AS c FROM {{work .New}} GROUP BY row_hash) n
 FULL OUTER JOIN (
   SELECT row_hash, COUNT(*) AS c FROM {{.Stored}} s WHERE {{.Window}} GROUP BY row_hash

@@ -396,6 +396,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	wh := fs.String("warehouse", "duckdb", "duckdb or postgres")
 	dsnEnv := fs.String("dsn-env", "PG_DSN", "with --warehouse postgres: the environment variable holding the connection string")
 	quiet := fs.Bool("quiet", false, "print no progress")
+	verbose := fs.Bool("verbose", false, "log every statement of the run with its duration")
 	appendPct := fs.Float64("append", 0, "add this percentage of new rows (returning and new customers, timed after the latest)\nto the demo in --dir made earlier with the same --persons and --seed, and run it incrementally")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -407,7 +408,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return usageError{msg: "demo --append is a percentage between 0 and 100"}
 	}
 	if *appendPct > 0 {
-		return demoAppend(ctx, e, *dir, demogen.Options{Persons: *persons, Seed: *seed}, *appendPct/100, *quiet)
+		return demoAppend(ctx, e, *dir, demogen.Options{Persons: *persons, Seed: *seed}, *appendPct/100, *quiet, *verbose)
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return fmt.Errorf("create demo directory %s: %w", *dir, err)
@@ -469,7 +470,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sum, err := stitch(ctx, e, p, runOptions{algorithm: plan.Contraction, quiet: *quiet, full: true, why: "the demo's data was generated anew"})
+	sum, err := stitch(ctx, e, p, runOptions{algorithm: plan.Contraction, quiet: *quiet, verbose: *verbose, full: true, why: "the demo's data was generated anew"})
 	if err != nil {
 		return err
 	}
@@ -484,7 +485,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 }
 
 // demoAppend adds rows to an earlier demo and runs it as a scheduled run would.
-func demoAppend(ctx context.Context, e *env, dir string, o demogen.Options, fraction float64, quiet bool) error {
+func demoAppend(ctx context.Context, e *env, dir string, o demogen.Options, fraction float64, quiet, verbose bool) error {
 	projectPath := filepath.Join(dir, config.DefaultFile)
 	p, err := loadProject(projectPath)
 	if err != nil {
@@ -526,7 +527,7 @@ func demoAppend(ctx context.Context, e *env, dir string, o demogen.Options, frac
 	}
 	fmt.Fprintf(e.stdout, "appended %s events, %s orders, %s CRM contacts from %s returning and new persons in %s\n",
 		thousands(st.Events), thousands(st.Orders), thousands(st.Contacts), thousands(st.Persons), time.Since(began).Round(time.Millisecond))
-	sum, err := stitch(ctx, e, p, runOptions{algorithm: plan.Contraction, quiet: quiet})
+	sum, err := stitch(ctx, e, p, runOptions{algorithm: plan.Contraction, quiet: quiet, verbose: verbose})
 	if err != nil {
 		return err
 	}

@@ -67,9 +67,8 @@ CREATE TABLE IF NOT EXISTS `identity_state`.`meta` (
 );
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
--- source events (main.events)
-CREATE OR REPLACE TABLE `identity_work`.`src_events`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+-- source events (main.events), kept as the rows read so far
+CREATE OR REPLACE TABLE `identity_state`.`rows_events__next` AS
 SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v4 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q4 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
 FROM (
 SELECT
@@ -124,9 +123,8 @@ FROM (
   ) v
 ) s
 ) e;
--- source orders (main.orders)
-CREATE OR REPLACE TABLE `identity_work`.`src_orders`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+-- source orders (main.orders), kept as the rows read so far
+CREATE OR REPLACE TABLE `identity_state`.`rows_orders__next` AS
 SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v4 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q4 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
 FROM (
 SELECT
@@ -197,9 +195,8 @@ FROM (
   ) v
 ) s
 ) e;
--- source crm_contacts (main.crm_contacts)
-CREATE OR REPLACE TABLE `identity_work`.`src_crm_contacts`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+-- source crm_contacts (main.crm_contacts), kept as the rows read so far
+CREATE OR REPLACE TABLE `identity_state`.`rows_crm_contacts__next` AS
 SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q3 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
 FROM (
 SELECT
@@ -247,27 +244,27 @@ SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
   SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM `identity_work`.`src_events` WHERE n1 IS NOT NULL
+  FROM `identity_state`.`rows_events__next` WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM `identity_work`.`src_events` WHERE n2 IS NOT NULL
+  FROM `identity_state`.`rows_events__next` WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'device_id' AS id_type, v3 AS id_value, 3 AS type_rank, ts
-  FROM `identity_work`.`src_events` WHERE n3 IS NOT NULL
+  FROM `identity_state`.`rows_events__next` WHERE n3 IS NOT NULL
   UNION ALL SELECT n4 AS node_id, 'anonymous_id' AS id_type, v4 AS id_value, 4 AS type_rank, ts
-  FROM `identity_work`.`src_events` WHERE n4 IS NOT NULL
+  FROM `identity_state`.`rows_events__next` WHERE n4 IS NOT NULL
   UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM `identity_work`.`src_orders` WHERE n1 IS NOT NULL
+  FROM `identity_state`.`rows_orders__next` WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM `identity_work`.`src_orders` WHERE n2 IS NOT NULL
+  FROM `identity_state`.`rows_orders__next` WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'email' AS id_type, v3 AS id_value, 1 AS type_rank, ts
-  FROM `identity_work`.`src_orders` WHERE n3 IS NOT NULL
+  FROM `identity_state`.`rows_orders__next` WHERE n3 IS NOT NULL
   UNION ALL SELECT n4 AS node_id, 'phone' AS id_type, v4 AS id_value, 2 AS type_rank, ts
-  FROM `identity_work`.`src_orders` WHERE n4 IS NOT NULL
+  FROM `identity_state`.`rows_orders__next` WHERE n4 IS NOT NULL
   UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM `identity_work`.`src_crm_contacts` WHERE n1 IS NOT NULL
+  FROM `identity_state`.`rows_crm_contacts__next` WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM `identity_work`.`src_crm_contacts` WHERE n2 IS NOT NULL
+  FROM `identity_state`.`rows_crm_contacts__next` WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'phone' AS id_type, v3 AS id_value, 2 AS type_rank, ts
-  FROM `identity_work`.`src_crm_contacts` WHERE n3 IS NOT NULL
+  FROM `identity_state`.`rows_crm_contacts__next` WHERE n3 IS NOT NULL
 ) i
 GROUP BY node_id, id_type, id_value, type_rank;
 -- two distinct identifiers must never share a node id
@@ -283,27 +280,27 @@ OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DA
 SELECT id_type, id_value, reason, COUNT(*) AS evidence
 FROM (
   SELECT 'user_id' AS id_type, v1 AS id_value, q1 AS reason
-  FROM `identity_work`.`src_events` WHERE q1 IS NOT NULL
+  FROM `identity_state`.`rows_events__next` WHERE q1 IS NOT NULL
   UNION ALL SELECT 'email' AS id_type, v2 AS id_value, q2 AS reason
-  FROM `identity_work`.`src_events` WHERE q2 IS NOT NULL
+  FROM `identity_state`.`rows_events__next` WHERE q2 IS NOT NULL
   UNION ALL SELECT 'device_id' AS id_type, v3 AS id_value, q3 AS reason
-  FROM `identity_work`.`src_events` WHERE q3 IS NOT NULL
+  FROM `identity_state`.`rows_events__next` WHERE q3 IS NOT NULL
   UNION ALL SELECT 'anonymous_id' AS id_type, v4 AS id_value, q4 AS reason
-  FROM `identity_work`.`src_events` WHERE q4 IS NOT NULL
+  FROM `identity_state`.`rows_events__next` WHERE q4 IS NOT NULL
   UNION ALL SELECT 'user_id' AS id_type, v1 AS id_value, q1 AS reason
-  FROM `identity_work`.`src_orders` WHERE q1 IS NOT NULL
+  FROM `identity_state`.`rows_orders__next` WHERE q1 IS NOT NULL
   UNION ALL SELECT 'email' AS id_type, v2 AS id_value, q2 AS reason
-  FROM `identity_work`.`src_orders` WHERE q2 IS NOT NULL
+  FROM `identity_state`.`rows_orders__next` WHERE q2 IS NOT NULL
   UNION ALL SELECT 'email' AS id_type, v3 AS id_value, q3 AS reason
-  FROM `identity_work`.`src_orders` WHERE q3 IS NOT NULL
+  FROM `identity_state`.`rows_orders__next` WHERE q3 IS NOT NULL
   UNION ALL SELECT 'phone' AS id_type, v4 AS id_value, q4 AS reason
-  FROM `identity_work`.`src_orders` WHERE q4 IS NOT NULL
+  FROM `identity_state`.`rows_orders__next` WHERE q4 IS NOT NULL
   UNION ALL SELECT 'user_id' AS id_type, v1 AS id_value, q1 AS reason
-  FROM `identity_work`.`src_crm_contacts` WHERE q1 IS NOT NULL
+  FROM `identity_state`.`rows_crm_contacts__next` WHERE q1 IS NOT NULL
   UNION ALL SELECT 'email' AS id_type, v2 AS id_value, q2 AS reason
-  FROM `identity_work`.`src_crm_contacts` WHERE q2 IS NOT NULL
+  FROM `identity_state`.`rows_crm_contacts__next` WHERE q2 IS NOT NULL
   UNION ALL SELECT 'phone' AS id_type, v3 AS id_value, q3 AS reason
-  FROM `identity_work`.`src_crm_contacts` WHERE q3 IS NOT NULL
+  FROM `identity_state`.`rows_crm_contacts__next` WHERE q3 IS NOT NULL
 ) q
 GROUP BY id_type, id_value, reason;
 -- hubs: identifiers seen with more distinct identifiers than their type's max_degree
@@ -314,43 +311,43 @@ FROM (
   SELECT node AS node_id, max_degree, COUNT(DISTINCT other) AS degree
   FROM (
     SELECT n2 AS node, n1 AS other, 30 AS max_degree
-    FROM `identity_work`.`src_events` WHERE n2 IS NOT NULL AND n1 IS NOT NULL AND n2 <> n1
+    FROM `identity_state`.`rows_events__next` WHERE n2 IS NOT NULL AND n1 IS NOT NULL AND n2 <> n1
     UNION ALL SELECT n2 AS node, n3 AS other, 30 AS max_degree
-    FROM `identity_work`.`src_events` WHERE n2 IS NOT NULL AND n3 IS NOT NULL AND n2 <> n3
+    FROM `identity_state`.`rows_events__next` WHERE n2 IS NOT NULL AND n3 IS NOT NULL AND n2 <> n3
     UNION ALL SELECT n2 AS node, n4 AS other, 30 AS max_degree
-    FROM `identity_work`.`src_events` WHERE n2 IS NOT NULL AND n4 IS NOT NULL AND n2 <> n4
+    FROM `identity_state`.`rows_events__next` WHERE n2 IS NOT NULL AND n4 IS NOT NULL AND n2 <> n4
     UNION ALL SELECT n3 AS node, n1 AS other, 10 AS max_degree
-    FROM `identity_work`.`src_events` WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
+    FROM `identity_state`.`rows_events__next` WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
     UNION ALL SELECT n3 AS node, n2 AS other, 10 AS max_degree
-    FROM `identity_work`.`src_events` WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
+    FROM `identity_state`.`rows_events__next` WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
     UNION ALL SELECT n3 AS node, n4 AS other, 10 AS max_degree
-    FROM `identity_work`.`src_events` WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
+    FROM `identity_state`.`rows_events__next` WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
     UNION ALL SELECT n2 AS node, n1 AS other, 30 AS max_degree
-    FROM `identity_work`.`src_orders` WHERE n2 IS NOT NULL AND n1 IS NOT NULL AND n2 <> n1
+    FROM `identity_state`.`rows_orders__next` WHERE n2 IS NOT NULL AND n1 IS NOT NULL AND n2 <> n1
     UNION ALL SELECT n2 AS node, n3 AS other, 30 AS max_degree
-    FROM `identity_work`.`src_orders` WHERE n2 IS NOT NULL AND n3 IS NOT NULL AND n2 <> n3
+    FROM `identity_state`.`rows_orders__next` WHERE n2 IS NOT NULL AND n3 IS NOT NULL AND n2 <> n3
     UNION ALL SELECT n2 AS node, n4 AS other, 30 AS max_degree
-    FROM `identity_work`.`src_orders` WHERE n2 IS NOT NULL AND n4 IS NOT NULL AND n2 <> n4
+    FROM `identity_state`.`rows_orders__next` WHERE n2 IS NOT NULL AND n4 IS NOT NULL AND n2 <> n4
     UNION ALL SELECT n3 AS node, n1 AS other, 30 AS max_degree
-    FROM `identity_work`.`src_orders` WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
+    FROM `identity_state`.`rows_orders__next` WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
     UNION ALL SELECT n3 AS node, n2 AS other, 30 AS max_degree
-    FROM `identity_work`.`src_orders` WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
+    FROM `identity_state`.`rows_orders__next` WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
     UNION ALL SELECT n3 AS node, n4 AS other, 30 AS max_degree
-    FROM `identity_work`.`src_orders` WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
+    FROM `identity_state`.`rows_orders__next` WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
     UNION ALL SELECT n4 AS node, n1 AS other, 10 AS max_degree
-    FROM `identity_work`.`src_orders` WHERE n4 IS NOT NULL AND n1 IS NOT NULL AND n4 <> n1
+    FROM `identity_state`.`rows_orders__next` WHERE n4 IS NOT NULL AND n1 IS NOT NULL AND n4 <> n1
     UNION ALL SELECT n4 AS node, n2 AS other, 10 AS max_degree
-    FROM `identity_work`.`src_orders` WHERE n4 IS NOT NULL AND n2 IS NOT NULL AND n4 <> n2
+    FROM `identity_state`.`rows_orders__next` WHERE n4 IS NOT NULL AND n2 IS NOT NULL AND n4 <> n2
     UNION ALL SELECT n4 AS node, n3 AS other, 10 AS max_degree
-    FROM `identity_work`.`src_orders` WHERE n4 IS NOT NULL AND n3 IS NOT NULL AND n4 <> n3
+    FROM `identity_state`.`rows_orders__next` WHERE n4 IS NOT NULL AND n3 IS NOT NULL AND n4 <> n3
     UNION ALL SELECT n2 AS node, n1 AS other, 30 AS max_degree
-    FROM `identity_work`.`src_crm_contacts` WHERE n2 IS NOT NULL AND n1 IS NOT NULL AND n2 <> n1
+    FROM `identity_state`.`rows_crm_contacts__next` WHERE n2 IS NOT NULL AND n1 IS NOT NULL AND n2 <> n1
     UNION ALL SELECT n2 AS node, n3 AS other, 30 AS max_degree
-    FROM `identity_work`.`src_crm_contacts` WHERE n2 IS NOT NULL AND n3 IS NOT NULL AND n2 <> n3
+    FROM `identity_state`.`rows_crm_contacts__next` WHERE n2 IS NOT NULL AND n3 IS NOT NULL AND n2 <> n3
     UNION ALL SELECT n3 AS node, n1 AS other, 10 AS max_degree
-    FROM `identity_work`.`src_crm_contacts` WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
+    FROM `identity_state`.`rows_crm_contacts__next` WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
     UNION ALL SELECT n3 AS node, n2 AS other, 10 AS max_degree
-    FROM `identity_work`.`src_crm_contacts` WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
+    FROM `identity_state`.`rows_crm_contacts__next` WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
   ) p
   GROUP BY node, max_degree
 ) d
@@ -363,7 +360,7 @@ SELECT ts,
   CASE WHEN n2 IN (SELECT node_id FROM `identity_work`.`hubs`) THEN NULL ELSE n2 END AS n2,
   CASE WHEN n3 IN (SELECT node_id FROM `identity_work`.`hubs`) THEN NULL ELSE n3 END AS n3,
   CASE WHEN n4 IN (SELECT node_id FROM `identity_work`.`hubs`) THEN NULL ELSE n4 END AS n4
-FROM `identity_work`.`src_events`;
+FROM `identity_state`.`rows_events__next`;
 -- source orders without its hubs
 CREATE OR REPLACE TABLE `identity_work`.`kept_orders`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -372,7 +369,7 @@ SELECT ts,
   CASE WHEN n2 IN (SELECT node_id FROM `identity_work`.`hubs`) THEN NULL ELSE n2 END AS n2,
   CASE WHEN n3 IN (SELECT node_id FROM `identity_work`.`hubs`) THEN NULL ELSE n3 END AS n3,
   CASE WHEN n4 IN (SELECT node_id FROM `identity_work`.`hubs`) THEN NULL ELSE n4 END AS n4
-FROM `identity_work`.`src_orders`;
+FROM `identity_state`.`rows_orders__next`;
 -- source crm_contacts without its hubs
 CREATE OR REPLACE TABLE `identity_work`.`kept_crm_contacts`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -380,7 +377,7 @@ SELECT ts,
   CASE WHEN n1 IN (SELECT node_id FROM `identity_work`.`hubs`) THEN NULL ELSE n1 END AS n1,
   CASE WHEN n2 IN (SELECT node_id FROM `identity_work`.`hubs`) THEN NULL ELSE n2 END AS n2,
   CASE WHEN n3 IN (SELECT node_id FROM `identity_work`.`hubs`) THEN NULL ELSE n3 END AS n3
-FROM `identity_work`.`src_crm_contacts`;
+FROM `identity_state`.`rows_crm_contacts__next`;
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 CREATE OR REPLACE TABLE `identity_work`.`edges`
@@ -686,8 +683,7 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM `identity_work`.`assign` n
 JOIN `identity_work`.`anchors` a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
-CREATE OR REPLACE TABLE `identity_work`.`regions_new`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+CREATE OR REPLACE TABLE `identity_state`.`regions__next` AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM `identity_work`.`nodes` n
 LEFT JOIN `identity_work`.`labels` l ON n.node_id = l.node_id
@@ -698,7 +694,7 @@ WHERE n.node_id NOT IN (SELECT node_id FROM `identity_work`.`hubs`);
 CREATE OR REPLACE TABLE `identity_work`.`trait_rows_events`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS STRING)) AS universal_id, s.ts, s.t1, s.f1
-FROM `identity_work`.`src_events` s
+FROM `identity_state`.`rows_events__next` s
 LEFT JOIN `identity_work`.`graph` g1 ON s.n1 = g1.node_id
 LEFT JOIN `identity_work`.`graph` g2 ON s.n2 = g2.node_id
 LEFT JOIN `identity_work`.`graph` g3 ON s.n3 = g3.node_id
@@ -714,7 +710,7 @@ GROUP BY universal_id;
 CREATE OR REPLACE TABLE `identity_work`.`trait_rows_orders`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, CAST(NULL AS STRING)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
-FROM `identity_work`.`src_orders` s
+FROM `identity_state`.`rows_orders__next` s
 LEFT JOIN `identity_work`.`graph` g1 ON s.n1 = g1.node_id
 LEFT JOIN `identity_work`.`graph` g2 ON s.n2 = g2.node_id
 LEFT JOIN `identity_work`.`graph` g3 ON s.n3 = g3.node_id
@@ -733,10 +729,6 @@ GROUP BY universal_id;
 CREATE OR REPLACE TABLE `identity`.`id_graph__next` AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM `identity_work`.`graph`;
--- the published universal ids
-CREATE OR REPLACE TABLE `identity_work`.`old_map`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT node_id, universal_id FROM `identity`.`id_graph`;
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TABLE `identity_work`.`changes`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -751,14 +743,14 @@ FROM (
   SELECT old_id, new_id, COUNT(*) AS moved
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
-    FROM `identity_work`.`old_map` o
+    FROM `identity`.`id_graph` o
     FULL OUTER JOIN `identity_work`.`graph` n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
-WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM `identity_work`.`old_map`));
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM `identity`.`id_graph`));
 CREATE OR REPLACE TABLE `identity_work`.`profiles_base`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 WITH ranked AS (
@@ -831,21 +823,10 @@ FROM (
   UNION ALL SELECT 'frequent_cart_abandoners' AS audience, universal_id FROM `identity`.`profiles__next` WHERE `frequent_cart_abandoners`
 ) m
 LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
--- the rows of events read so far
-CREATE OR REPLACE TABLE `identity_state`.`rows_events__next` AS
-SELECT * FROM `identity_work`.`src_events`;
--- the rows of orders read so far
-CREATE OR REPLACE TABLE `identity_state`.`rows_orders__next` AS
-SELECT * FROM `identity_work`.`src_orders`;
--- the rows of crm_contacts read so far
-CREATE OR REPLACE TABLE `identity_state`.`rows_crm_contacts__next` AS
-SELECT * FROM `identity_work`.`src_crm_contacts`;
 CREATE OR REPLACE TABLE `identity_state`.`hubs__next` AS
 SELECT h.node_id, h.degree, n.id_type, n.id_value FROM `identity_work`.`hubs` h JOIN `identity_work`.`nodes` n ON h.node_id = n.node_id;
 CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
 SELECT id_type, id_value, reason, evidence FROM `identity_work`.`quarantine_values`;
-CREATE OR REPLACE TABLE `identity_state`.`regions__next` AS
-SELECT node_id, region, id_type FROM `identity_work`.`regions_new`;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS `identity`.`events_stitched`;

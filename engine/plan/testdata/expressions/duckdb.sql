@@ -67,8 +67,8 @@ CREATE TABLE IF NOT EXISTS "customer_360_state"."meta" (
 );
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
--- source web (raw.web_events)
-CREATE OR REPLACE TABLE "customer_360_work".main."src_web" AS
+-- source web (raw.web_events), kept as the rows read so far
+CREATE OR REPLACE TABLE "customer_360_state"."rows_web__next" AS
 SELECT e.*, CAST(CAST(hash(ts, v1, q1, v2, q2, v3, q3, v4, q4, v5, q5) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
@@ -123,8 +123,8 @@ FROM (
   ) v
 ) s
 ) e;
--- source crm (crm.Contacts)
-CREATE OR REPLACE TABLE "customer_360_work".main."src_crm" AS
+-- source crm (crm.Contacts), kept as the rows read so far
+CREATE OR REPLACE TABLE "customer_360_state"."rows_crm__next" AS
 SELECT e.*, CAST(CAST(hash(ts, v1, q1) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
@@ -157,17 +157,17 @@ SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
   SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "customer_360_work".main."src_web" WHERE n1 IS NOT NULL
+  FROM "customer_360_state"."rows_web__next" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "customer_360_work".main."src_web" WHERE n2 IS NOT NULL
+  FROM "customer_360_state"."rows_web__next" WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'email' AS id_type, v3 AS id_value, 1 AS type_rank, ts
-  FROM "customer_360_work".main."src_web" WHERE n3 IS NOT NULL
+  FROM "customer_360_state"."rows_web__next" WHERE n3 IS NOT NULL
   UNION ALL SELECT n4 AS node_id, 'email' AS id_type, v4 AS id_value, 1 AS type_rank, ts
-  FROM "customer_360_work".main."src_web" WHERE n4 IS NOT NULL
+  FROM "customer_360_state"."rows_web__next" WHERE n4 IS NOT NULL
   UNION ALL SELECT n5 AS node_id, 'anonymous_id' AS id_type, v5 AS id_value, 2 AS type_rank, ts
-  FROM "customer_360_work".main."src_web" WHERE n5 IS NOT NULL
+  FROM "customer_360_state"."rows_web__next" WHERE n5 IS NOT NULL
   UNION ALL SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value, 1 AS type_rank, ts
-  FROM "customer_360_work".main."src_crm" WHERE n1 IS NOT NULL
+  FROM "customer_360_state"."rows_crm__next" WHERE n1 IS NOT NULL
 ) i
 GROUP BY node_id, id_type, id_value, type_rank;
 -- two distinct identifiers must never share a node id
@@ -184,13 +184,13 @@ FROM (
   SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
   FROM (
     SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n2 AS b, ts, 'web' AS source
-    FROM "customer_360_work".main."src_web" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4, n5)
+    FROM "customer_360_state"."rows_web__next" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4, n5)
     UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n3 AS b, ts, 'web' AS source
-    FROM "customer_360_work".main."src_web" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4, n5)
+    FROM "customer_360_state"."rows_web__next" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4, n5)
     UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n4 AS b, ts, 'web' AS source
-    FROM "customer_360_work".main."src_web" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4, n5)
+    FROM "customer_360_state"."rows_web__next" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4, n5)
     UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n5 AS b, ts, 'web' AS source
-    FROM "customer_360_work".main."src_web" WHERE n5 IS NOT NULL AND n5 <> COALESCE(n1, n2, n3, n4, n5)
+    FROM "customer_360_state"."rows_web__next" WHERE n5 IS NOT NULL AND n5 <> COALESCE(n1, n2, n3, n4, n5)
   ) e
   GROUP BY LEAST(a, b), GREATEST(a, b), source
 ) per_source
@@ -305,7 +305,7 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "customer_360_work".main."assign" n
 JOIN "customer_360_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
-CREATE OR REPLACE TABLE "customer_360_work".main."regions_new" AS
+CREATE OR REPLACE TABLE "customer_360_state"."regions__next" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "customer_360_work".main."nodes" n
 LEFT JOIN "customer_360_work".main."labels" l ON n.node_id = l.node_id;
@@ -314,9 +314,6 @@ LEFT JOIN "customer_360_work".main."labels" l ON n.node_id = l.node_id;
 CREATE OR REPLACE TABLE "customer_360"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "customer_360_work".main."graph";
--- the published universal ids
-CREATE OR REPLACE TABLE "customer_360_work".main."old_map" AS
-SELECT node_id, universal_id FROM "customer_360"."id_graph";
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TABLE "customer_360_work".main."changes" AS
 SELECT CASE
@@ -330,14 +327,14 @@ FROM (
   SELECT old_id, new_id, COUNT(*) AS moved
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
-    FROM "customer_360_work".main."old_map" o
+    FROM "customer_360"."id_graph" o
     FULL OUTER JOIN "customer_360_work".main."graph" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
-WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "customer_360_work".main."old_map"));
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "customer_360"."id_graph"));
 CREATE OR REPLACE TABLE "customer_360"."profiles__next" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email", p."anonymous_id_count", p."latest_anonymous_id"
 FROM (
@@ -378,18 +375,10 @@ FROM (
   SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "customer_360"."profiles__next" WHERE 1 = 0
 ) m
 LEFT JOIN "customer_360"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
--- the rows of web read so far
-CREATE OR REPLACE TABLE "customer_360_state"."rows_web__next" AS
-SELECT * FROM "customer_360_work".main."src_web";
--- the rows of crm read so far
-CREATE OR REPLACE TABLE "customer_360_state"."rows_crm__next" AS
-SELECT * FROM "customer_360_work".main."src_crm";
 CREATE OR REPLACE TABLE "customer_360_state"."hubs__next" AS
 SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
 CREATE OR REPLACE TABLE "customer_360_state"."qvalues__next" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
-CREATE OR REPLACE TABLE "customer_360_state"."regions__next" AS
-SELECT node_id, region, id_type FROM "customer_360_work".main."regions_new";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;

@@ -67,9 +67,9 @@ CREATE TABLE IF NOT EXISTS "customer_360_state"."meta" (
 );
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
--- source web (raw.web_events)
-DROP TABLE IF EXISTS "customer_360_work"."src_web";
-CREATE UNLOGGED TABLE "customer_360_work"."src_web" AS
+-- source web (raw.web_events), kept as the rows read so far
+DROP TABLE IF EXISTS "customer_360_state"."rows_web__next";
+CREATE TABLE "customer_360_state"."rows_web__next" AS
 SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅'), COALESCE(CAST(v2 AS TEXT), '∅'), COALESCE(CAST(q2 AS TEXT), '∅'), COALESCE(CAST(v3 AS TEXT), '∅'), COALESCE(CAST(q3 AS TEXT), '∅'), COALESCE(CAST(v4 AS TEXT), '∅'), COALESCE(CAST(q4 AS TEXT), '∅'), COALESCE(CAST(v5 AS TEXT), '∅'), COALESCE(CAST(q5 AS TEXT), '∅')), 0) AS row_hash
 FROM (
 SELECT
@@ -124,10 +124,10 @@ FROM (
   ) v
 ) s
 ) e;
-ANALYZE "customer_360_work"."src_web";
--- source crm (crm.Contacts)
-DROP TABLE IF EXISTS "customer_360_work"."src_crm";
-CREATE UNLOGGED TABLE "customer_360_work"."src_crm" AS
+ANALYZE "customer_360_state"."rows_web__next";
+-- source crm (crm.Contacts), kept as the rows read so far
+DROP TABLE IF EXISTS "customer_360_state"."rows_crm__next";
+CREATE TABLE "customer_360_state"."rows_crm__next" AS
 SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅')), 0) AS row_hash
 FROM (
 SELECT
@@ -153,7 +153,7 @@ FROM (
   ) v
 ) s
 ) e;
-ANALYZE "customer_360_work"."src_crm";
+ANALYZE "customer_360_state"."rows_crm__next";
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 DROP TABLE IF EXISTS "customer_360_work"."nodes";
@@ -162,17 +162,17 @@ SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
   SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "customer_360_work"."src_web" WHERE n1 IS NOT NULL
+  FROM "customer_360_state"."rows_web__next" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "customer_360_work"."src_web" WHERE n2 IS NOT NULL
+  FROM "customer_360_state"."rows_web__next" WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'email' AS id_type, v3 AS id_value, 1 AS type_rank, ts
-  FROM "customer_360_work"."src_web" WHERE n3 IS NOT NULL
+  FROM "customer_360_state"."rows_web__next" WHERE n3 IS NOT NULL
   UNION ALL SELECT n4 AS node_id, 'email' AS id_type, v4 AS id_value, 1 AS type_rank, ts
-  FROM "customer_360_work"."src_web" WHERE n4 IS NOT NULL
+  FROM "customer_360_state"."rows_web__next" WHERE n4 IS NOT NULL
   UNION ALL SELECT n5 AS node_id, 'anonymous_id' AS id_type, v5 AS id_value, 2 AS type_rank, ts
-  FROM "customer_360_work"."src_web" WHERE n5 IS NOT NULL
+  FROM "customer_360_state"."rows_web__next" WHERE n5 IS NOT NULL
   UNION ALL SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value, 1 AS type_rank, ts
-  FROM "customer_360_work"."src_crm" WHERE n1 IS NOT NULL
+  FROM "customer_360_state"."rows_crm__next" WHERE n1 IS NOT NULL
 ) i
 GROUP BY node_id, id_type, id_value, type_rank;
 ANALYZE "customer_360_work"."nodes";
@@ -191,13 +191,13 @@ FROM (
   SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
   FROM (
     SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n2 AS b, ts, 'web' AS source
-    FROM "customer_360_work"."src_web" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4, n5)
+    FROM "customer_360_state"."rows_web__next" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4, n5)
     UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n3 AS b, ts, 'web' AS source
-    FROM "customer_360_work"."src_web" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4, n5)
+    FROM "customer_360_state"."rows_web__next" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4, n5)
     UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n4 AS b, ts, 'web' AS source
-    FROM "customer_360_work"."src_web" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4, n5)
+    FROM "customer_360_state"."rows_web__next" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4, n5)
     UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n5 AS b, ts, 'web' AS source
-    FROM "customer_360_work"."src_web" WHERE n5 IS NOT NULL AND n5 <> COALESCE(n1, n2, n3, n4, n5)
+    FROM "customer_360_state"."rows_web__next" WHERE n5 IS NOT NULL AND n5 <> COALESCE(n1, n2, n3, n4, n5)
   ) e
   GROUP BY LEAST(a, b), GREATEST(a, b), source
 ) per_source
@@ -341,12 +341,12 @@ FROM "customer_360_work"."assign" n
 JOIN "customer_360_work"."anchors" a ON n.component = a.component;
 ANALYZE "customer_360_work"."graph";
 -- every identifier's region, quarantined ones too
-DROP TABLE IF EXISTS "customer_360_work"."regions_new";
-CREATE UNLOGGED TABLE "customer_360_work"."regions_new" AS
+DROP TABLE IF EXISTS "customer_360_state"."regions__next";
+CREATE TABLE "customer_360_state"."regions__next" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "customer_360_work"."nodes" n
 LEFT JOIN "customer_360_work"."labels" l ON n.node_id = l.node_id;
-ANALYZE "customer_360_work"."regions_new";
+ANALYZE "customer_360_state"."regions__next";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "customer_360"."id_graph__next";
@@ -354,11 +354,6 @@ CREATE TABLE "customer_360"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "customer_360_work"."graph";
 ANALYZE "customer_360"."id_graph__next";
--- the published universal ids
-DROP TABLE IF EXISTS "customer_360_work"."old_map";
-CREATE UNLOGGED TABLE "customer_360_work"."old_map" AS
-SELECT node_id, universal_id FROM "customer_360"."id_graph";
-ANALYZE "customer_360_work"."old_map";
 -- universal ids that are new, merged, split or quarantined since the last run
 DROP TABLE IF EXISTS "customer_360_work"."changes";
 CREATE UNLOGGED TABLE "customer_360_work"."changes" AS
@@ -373,14 +368,14 @@ FROM (
   SELECT old_id, new_id, COUNT(*) AS moved
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
-    FROM "customer_360_work"."old_map" o
+    FROM "customer_360"."id_graph" o
     FULL OUTER JOIN "customer_360_work"."graph" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
-WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "customer_360_work"."old_map"));
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "customer_360"."id_graph"));
 ANALYZE "customer_360_work"."changes";
 DROP TABLE IF EXISTS "customer_360"."profiles__next";
 CREATE TABLE "customer_360"."profiles__next" AS
@@ -440,16 +435,6 @@ FROM (
 ) m
 LEFT JOIN "customer_360"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 ANALYZE "customer_360"."audience_members__next";
--- the rows of web read so far
-DROP TABLE IF EXISTS "customer_360_state"."rows_web__next";
-CREATE TABLE "customer_360_state"."rows_web__next" AS
-SELECT * FROM "customer_360_work"."src_web";
-ANALYZE "customer_360_state"."rows_web__next";
--- the rows of crm read so far
-DROP TABLE IF EXISTS "customer_360_state"."rows_crm__next";
-CREATE TABLE "customer_360_state"."rows_crm__next" AS
-SELECT * FROM "customer_360_work"."src_crm";
-ANALYZE "customer_360_state"."rows_crm__next";
 DROP TABLE IF EXISTS "customer_360_state"."hubs__next";
 CREATE TABLE "customer_360_state"."hubs__next" AS
 SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value WHERE 1 = 0;
@@ -458,10 +443,6 @@ DROP TABLE IF EXISTS "customer_360_state"."qvalues__next";
 CREATE TABLE "customer_360_state"."qvalues__next" AS
 SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
 ANALYZE "customer_360_state"."qvalues__next";
-DROP TABLE IF EXISTS "customer_360_state"."regions__next";
-CREATE TABLE "customer_360_state"."regions__next" AS
-SELECT node_id, region, id_type FROM "customer_360_work"."regions_new";
-ANALYZE "customer_360_state"."regions__next";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN;

@@ -67,8 +67,8 @@ CREATE TABLE IF NOT EXISTS "CUSTOMER_360_STATE"."META" (
 );
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
--- source web (raw.web_events)
-CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."SRC_WEB" AS
+-- source web (raw.web_events), kept as the rows read so far
+CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" AS
 SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅'), COALESCE(CAST(v5 AS VARCHAR), '∅'), COALESCE(CAST(q5 AS VARCHAR), '∅')) AS row_hash
 FROM (
 SELECT
@@ -123,8 +123,8 @@ FROM (
   ) v
 ) s
 ) e;
--- source crm (crm.Contacts)
-CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."SRC_CRM" AS
+-- source crm (crm.Contacts), kept as the rows read so far
+CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."ROWS_CRM__NEXT" AS
 SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅')) AS row_hash
 FROM (
 SELECT
@@ -157,17 +157,17 @@ SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
   SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n1 IS NOT NULL
+  FROM "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n2 IS NOT NULL
+  FROM "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'email' AS id_type, v3 AS id_value, 1 AS type_rank, ts
-  FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n3 IS NOT NULL
+  FROM "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" WHERE n3 IS NOT NULL
   UNION ALL SELECT n4 AS node_id, 'email' AS id_type, v4 AS id_value, 1 AS type_rank, ts
-  FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n4 IS NOT NULL
+  FROM "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" WHERE n4 IS NOT NULL
   UNION ALL SELECT n5 AS node_id, 'anonymous_id' AS id_type, v5 AS id_value, 2 AS type_rank, ts
-  FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n5 IS NOT NULL
+  FROM "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" WHERE n5 IS NOT NULL
   UNION ALL SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value, 1 AS type_rank, ts
-  FROM "CUSTOMER_360_WORK"."SRC_CRM" WHERE n1 IS NOT NULL
+  FROM "CUSTOMER_360_STATE"."ROWS_CRM__NEXT" WHERE n1 IS NOT NULL
 ) i
 GROUP BY node_id, id_type, id_value, type_rank;
 -- two distinct identifiers must never share a node id
@@ -184,13 +184,13 @@ FROM (
   SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
   FROM (
     SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n2 AS b, ts, 'web' AS source
-    FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4, n5)
+    FROM "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4, n5)
     UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n3 AS b, ts, 'web' AS source
-    FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4, n5)
+    FROM "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4, n5)
     UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n4 AS b, ts, 'web' AS source
-    FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4, n5)
+    FROM "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4, n5)
     UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n5 AS b, ts, 'web' AS source
-    FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n5 IS NOT NULL AND n5 <> COALESCE(n1, n2, n3, n4, n5)
+    FROM "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" WHERE n5 IS NOT NULL AND n5 <> COALESCE(n1, n2, n3, n4, n5)
   ) e
   GROUP BY LEAST(a, b), GREATEST(a, b), source
 ) per_source
@@ -305,7 +305,7 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "CUSTOMER_360_WORK"."ASSIGN" n
 JOIN "CUSTOMER_360_WORK"."ANCHORS" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
-CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."REGIONS_NEW" AS
+CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."REGIONS__NEXT" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "CUSTOMER_360_WORK"."NODES" n
 LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON n.node_id = l.node_id;
@@ -314,9 +314,6 @@ LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON n.node_id = l.node_id;
 CREATE OR REPLACE TABLE "CUSTOMER_360"."ID_GRAPH__NEXT" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "CUSTOMER_360_WORK"."GRAPH";
--- the published universal ids
-CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."OLD_MAP" AS
-SELECT node_id, universal_id FROM "CUSTOMER_360"."ID_GRAPH";
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."CHANGES" AS
 SELECT CASE
@@ -330,14 +327,14 @@ FROM (
   SELECT old_id, new_id, COUNT(*) AS moved
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
-    FROM "CUSTOMER_360_WORK"."OLD_MAP" o
+    FROM "CUSTOMER_360"."ID_GRAPH" o
     FULL OUTER JOIN "CUSTOMER_360_WORK"."GRAPH" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
-WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "CUSTOMER_360_WORK"."OLD_MAP"));
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "CUSTOMER_360"."ID_GRAPH"));
 CREATE OR REPLACE TABLE "CUSTOMER_360"."PROFILES__NEXT" AS
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
@@ -388,18 +385,10 @@ FROM (
   SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "CUSTOMER_360"."PROFILES__NEXT" WHERE 1 = 0
 ) m
 LEFT JOIN "CUSTOMER_360"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
--- the rows of web read so far
-CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" AS
-SELECT * FROM "CUSTOMER_360_WORK"."SRC_WEB";
--- the rows of crm read so far
-CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."ROWS_CRM__NEXT" AS
-SELECT * FROM "CUSTOMER_360_WORK"."SRC_CRM";
 CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."HUBS__NEXT" AS
 SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
 CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."QVALUES__NEXT" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
-CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."REGIONS__NEXT" AS
-SELECT node_id, region, id_type FROM "CUSTOMER_360_WORK"."REGIONS_NEW";
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS "CUSTOMER_360"."WEB_STITCHED";

@@ -67,8 +67,8 @@ CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
 );
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
--- source events (main.events)
-CREATE OR REPLACE TABLE "identity_work".main."src_events" AS
+-- source events (main.events), kept as the rows read so far
+CREATE OR REPLACE TABLE "identity_state"."rows_events__next" AS
 SELECT e.*, CAST(CAST(hash(ts, v1, q1, v2, q2, v3, q3, v4, q4) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
@@ -115,8 +115,8 @@ FROM (
   ) v
 ) s
 ) e;
--- source orders (main.orders)
-CREATE OR REPLACE TABLE "identity_work".main."src_orders" AS
+-- source orders (main.orders), kept as the rows read so far
+CREATE OR REPLACE TABLE "identity_state"."rows_orders__next" AS
 SELECT e.*, CAST(CAST(hash(ts, v1, q1, v2, q2, v3, q3, v4, q4) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
@@ -170,21 +170,21 @@ SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
   SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "identity_work".main."src_events" WHERE n1 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "identity_work".main."src_events" WHERE n2 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'device_id' AS id_type, v3 AS id_value, 4 AS type_rank, ts
-  FROM "identity_work".main."src_events" WHERE n3 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE n3 IS NOT NULL
   UNION ALL SELECT n4 AS node_id, 'anonymous_id' AS id_type, v4 AS id_value, 5 AS type_rank, ts
-  FROM "identity_work".main."src_events" WHERE n4 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE n4 IS NOT NULL
   UNION ALL SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value, 1 AS type_rank, ts
-  FROM "identity_work".main."src_orders" WHERE n1 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "identity_work".main."src_orders" WHERE n2 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'phone' AS id_type, v3 AS id_value, 2 AS type_rank, ts
-  FROM "identity_work".main."src_orders" WHERE n3 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE n3 IS NOT NULL
   UNION ALL SELECT n4 AS node_id, 'loyalty' AS id_type, v4 AS id_value, 3 AS type_rank, ts
-  FROM "identity_work".main."src_orders" WHERE n4 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE n4 IS NOT NULL
 ) i
 GROUP BY node_id, id_type, id_value, type_rank;
 -- two distinct identifiers must never share a node id
@@ -199,21 +199,21 @@ CREATE OR REPLACE TABLE "identity_work".main."quarantine_values" AS
 SELECT id_type, id_value, reason, COUNT(*) AS evidence
 FROM (
   SELECT 'user_id' AS id_type, v1 AS id_value, q1 AS reason
-  FROM "identity_work".main."src_events" WHERE q1 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE q1 IS NOT NULL
   UNION ALL SELECT 'email' AS id_type, v2 AS id_value, q2 AS reason
-  FROM "identity_work".main."src_events" WHERE q2 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE q2 IS NOT NULL
   UNION ALL SELECT 'device_id' AS id_type, v3 AS id_value, q3 AS reason
-  FROM "identity_work".main."src_events" WHERE q3 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE q3 IS NOT NULL
   UNION ALL SELECT 'anonymous_id' AS id_type, v4 AS id_value, q4 AS reason
-  FROM "identity_work".main."src_events" WHERE q4 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE q4 IS NOT NULL
   UNION ALL SELECT 'email' AS id_type, v1 AS id_value, q1 AS reason
-  FROM "identity_work".main."src_orders" WHERE q1 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE q1 IS NOT NULL
   UNION ALL SELECT 'email' AS id_type, v2 AS id_value, q2 AS reason
-  FROM "identity_work".main."src_orders" WHERE q2 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE q2 IS NOT NULL
   UNION ALL SELECT 'phone' AS id_type, v3 AS id_value, q3 AS reason
-  FROM "identity_work".main."src_orders" WHERE q3 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE q3 IS NOT NULL
   UNION ALL SELECT 'loyalty' AS id_type, v4 AS id_value, q4 AS reason
-  FROM "identity_work".main."src_orders" WHERE q4 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE q4 IS NOT NULL
 ) q
 GROUP BY id_type, id_value, reason;
 -- hubs: identifiers seen with more distinct identifiers than their type's max_degree
@@ -223,17 +223,17 @@ FROM (
   SELECT node AS node_id, max_degree, COUNT(DISTINCT other) AS degree
   FROM (
     SELECT n3 AS node, n1 AS other, 20 AS max_degree
-    FROM "identity_work".main."src_events" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
+    FROM "identity_state"."rows_events__next" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
     UNION ALL SELECT n3 AS node, n2 AS other, 20 AS max_degree
-    FROM "identity_work".main."src_events" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
+    FROM "identity_state"."rows_events__next" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
     UNION ALL SELECT n3 AS node, n4 AS other, 20 AS max_degree
-    FROM "identity_work".main."src_events" WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
+    FROM "identity_state"."rows_events__next" WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
     UNION ALL SELECT n3 AS node, n1 AS other, 10 AS max_degree
-    FROM "identity_work".main."src_orders" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
+    FROM "identity_state"."rows_orders__next" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
     UNION ALL SELECT n3 AS node, n2 AS other, 10 AS max_degree
-    FROM "identity_work".main."src_orders" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
+    FROM "identity_state"."rows_orders__next" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
     UNION ALL SELECT n3 AS node, n4 AS other, 10 AS max_degree
-    FROM "identity_work".main."src_orders" WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
+    FROM "identity_state"."rows_orders__next" WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
   ) p
   GROUP BY node, max_degree
 ) d
@@ -245,7 +245,7 @@ SELECT ts,
   CASE WHEN n2 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n2 END AS n2,
   CASE WHEN n3 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n3 END AS n3,
   CASE WHEN n4 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n4 END AS n4
-FROM "identity_work".main."src_events";
+FROM "identity_state"."rows_events__next";
 -- source orders without its hubs
 CREATE OR REPLACE TABLE "identity_work".main."kept_orders" AS
 SELECT ts,
@@ -253,7 +253,7 @@ SELECT ts,
   CASE WHEN n2 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n2 END AS n2,
   CASE WHEN n3 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n3 END AS n3,
   CASE WHEN n4 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n4 END AS n4
-FROM "identity_work".main."src_orders";
+FROM "identity_state"."rows_orders__next";
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 CREATE OR REPLACE TABLE "identity_work".main."edges" AS
@@ -878,7 +878,7 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "identity_work".main."assign" n
 JOIN "identity_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
-CREATE OR REPLACE TABLE "identity_work".main."regions_new" AS
+CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."region_labels" l ON n.node_id = l.node_id
@@ -888,9 +888,6 @@ WHERE n.node_id NOT IN (SELECT node_id FROM "identity_work".main."hubs");
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "identity_work".main."graph";
--- the published universal ids
-CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
-SELECT node_id, universal_id FROM "identity"."id_graph";
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TABLE "identity_work".main."changes" AS
 SELECT CASE
@@ -904,14 +901,14 @@ FROM (
   SELECT old_id, new_id, COUNT(*) AS moved
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
-    FROM "identity_work".main."old_map" o
+    FROM "identity"."id_graph" o
     FULL OUTER JOIN "identity_work".main."graph" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
-WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity"."id_graph"));
 CREATE OR REPLACE TABLE "identity"."profiles__next" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email", p."phone_count", p."latest_phone", p."loyalty_count", p."latest_loyalty", p."device_id_count", p."latest_device_id", p."anonymous_id_count", p."latest_anonymous_id"
 FROM (
@@ -965,18 +962,10 @@ FROM (
   SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "identity"."profiles__next" WHERE 1 = 0
 ) m
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
--- the rows of events read so far
-CREATE OR REPLACE TABLE "identity_state"."rows_events__next" AS
-SELECT * FROM "identity_work".main."src_events";
--- the rows of orders read so far
-CREATE OR REPLACE TABLE "identity_state"."rows_orders__next" AS
-SELECT * FROM "identity_work".main."src_orders";
 CREATE OR REPLACE TABLE "identity_state"."hubs__next" AS
 SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "identity_work".main."hubs" h JOIN "identity_work".main."nodes" n ON h.node_id = n.node_id;
 CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
 SELECT id_type, id_value, reason, evidence FROM "identity_work".main."quarantine_values";
-CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
-SELECT node_id, region, id_type FROM "identity_work".main."regions_new";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;

@@ -67,9 +67,9 @@ CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
 );
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
--- source events (main.events)
-DROP TABLE IF EXISTS "identity_work"."src_events";
-CREATE UNLOGGED TABLE "identity_work"."src_events" AS
+-- source events (main.events), kept as the rows read so far
+DROP TABLE IF EXISTS "identity_state"."rows_events__next";
+CREATE TABLE "identity_state"."rows_events__next" AS
 SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅'), COALESCE(CAST(v2 AS TEXT), '∅'), COALESCE(CAST(q2 AS TEXT), '∅'), COALESCE(CAST(v3 AS TEXT), '∅'), COALESCE(CAST(q3 AS TEXT), '∅'), COALESCE(CAST(v4 AS TEXT), '∅'), COALESCE(CAST(q4 AS TEXT), '∅')), 0) AS row_hash
 FROM (
 SELECT
@@ -116,10 +116,10 @@ FROM (
   ) v
 ) s
 ) e;
-ANALYZE "identity_work"."src_events";
--- source orders (main.orders)
-DROP TABLE IF EXISTS "identity_work"."src_orders";
-CREATE UNLOGGED TABLE "identity_work"."src_orders" AS
+ANALYZE "identity_state"."rows_events__next";
+-- source orders (main.orders), kept as the rows read so far
+DROP TABLE IF EXISTS "identity_state"."rows_orders__next";
+CREATE TABLE "identity_state"."rows_orders__next" AS
 SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅'), COALESCE(CAST(v2 AS TEXT), '∅'), COALESCE(CAST(q2 AS TEXT), '∅'), COALESCE(CAST(v3 AS TEXT), '∅'), COALESCE(CAST(q3 AS TEXT), '∅'), COALESCE(CAST(v4 AS TEXT), '∅'), COALESCE(CAST(q4 AS TEXT), '∅')), 0) AS row_hash
 FROM (
 SELECT
@@ -166,7 +166,7 @@ FROM (
   ) v
 ) s
 ) e;
-ANALYZE "identity_work"."src_orders";
+ANALYZE "identity_state"."rows_orders__next";
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 DROP TABLE IF EXISTS "identity_work"."nodes";
@@ -175,21 +175,21 @@ SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
   SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "identity_work"."src_events" WHERE n1 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "identity_work"."src_events" WHERE n2 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'device_id' AS id_type, v3 AS id_value, 4 AS type_rank, ts
-  FROM "identity_work"."src_events" WHERE n3 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE n3 IS NOT NULL
   UNION ALL SELECT n4 AS node_id, 'anonymous_id' AS id_type, v4 AS id_value, 5 AS type_rank, ts
-  FROM "identity_work"."src_events" WHERE n4 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE n4 IS NOT NULL
   UNION ALL SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value, 1 AS type_rank, ts
-  FROM "identity_work"."src_orders" WHERE n1 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "identity_work"."src_orders" WHERE n2 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'phone' AS id_type, v3 AS id_value, 2 AS type_rank, ts
-  FROM "identity_work"."src_orders" WHERE n3 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE n3 IS NOT NULL
   UNION ALL SELECT n4 AS node_id, 'loyalty' AS id_type, v4 AS id_value, 3 AS type_rank, ts
-  FROM "identity_work"."src_orders" WHERE n4 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE n4 IS NOT NULL
 ) i
 GROUP BY node_id, id_type, id_value, type_rank;
 ANALYZE "identity_work"."nodes";
@@ -206,21 +206,21 @@ CREATE UNLOGGED TABLE "identity_work"."quarantine_values" AS
 SELECT id_type, id_value, reason, COUNT(*) AS evidence
 FROM (
   SELECT 'user_id' AS id_type, v1 AS id_value, q1 AS reason
-  FROM "identity_work"."src_events" WHERE q1 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE q1 IS NOT NULL
   UNION ALL SELECT 'email' AS id_type, v2 AS id_value, q2 AS reason
-  FROM "identity_work"."src_events" WHERE q2 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE q2 IS NOT NULL
   UNION ALL SELECT 'device_id' AS id_type, v3 AS id_value, q3 AS reason
-  FROM "identity_work"."src_events" WHERE q3 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE q3 IS NOT NULL
   UNION ALL SELECT 'anonymous_id' AS id_type, v4 AS id_value, q4 AS reason
-  FROM "identity_work"."src_events" WHERE q4 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE q4 IS NOT NULL
   UNION ALL SELECT 'email' AS id_type, v1 AS id_value, q1 AS reason
-  FROM "identity_work"."src_orders" WHERE q1 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE q1 IS NOT NULL
   UNION ALL SELECT 'email' AS id_type, v2 AS id_value, q2 AS reason
-  FROM "identity_work"."src_orders" WHERE q2 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE q2 IS NOT NULL
   UNION ALL SELECT 'phone' AS id_type, v3 AS id_value, q3 AS reason
-  FROM "identity_work"."src_orders" WHERE q3 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE q3 IS NOT NULL
   UNION ALL SELECT 'loyalty' AS id_type, v4 AS id_value, q4 AS reason
-  FROM "identity_work"."src_orders" WHERE q4 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE q4 IS NOT NULL
 ) q
 GROUP BY id_type, id_value, reason;
 ANALYZE "identity_work"."quarantine_values";
@@ -232,17 +232,17 @@ FROM (
   SELECT node AS node_id, max_degree, COUNT(DISTINCT other) AS degree
   FROM (
     SELECT n3 AS node, n1 AS other, 20 AS max_degree
-    FROM "identity_work"."src_events" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
+    FROM "identity_state"."rows_events__next" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
     UNION ALL SELECT n3 AS node, n2 AS other, 20 AS max_degree
-    FROM "identity_work"."src_events" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
+    FROM "identity_state"."rows_events__next" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
     UNION ALL SELECT n3 AS node, n4 AS other, 20 AS max_degree
-    FROM "identity_work"."src_events" WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
+    FROM "identity_state"."rows_events__next" WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
     UNION ALL SELECT n3 AS node, n1 AS other, 10 AS max_degree
-    FROM "identity_work"."src_orders" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
+    FROM "identity_state"."rows_orders__next" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
     UNION ALL SELECT n3 AS node, n2 AS other, 10 AS max_degree
-    FROM "identity_work"."src_orders" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
+    FROM "identity_state"."rows_orders__next" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
     UNION ALL SELECT n3 AS node, n4 AS other, 10 AS max_degree
-    FROM "identity_work"."src_orders" WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
+    FROM "identity_state"."rows_orders__next" WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
   ) p
   GROUP BY node, max_degree
 ) d
@@ -256,7 +256,7 @@ SELECT ts,
   CASE WHEN n2 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n2 END AS n2,
   CASE WHEN n3 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n3 END AS n3,
   CASE WHEN n4 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n4 END AS n4
-FROM "identity_work"."src_events";
+FROM "identity_state"."rows_events__next";
 ANALYZE "identity_work"."kept_events";
 -- source orders without its hubs
 DROP TABLE IF EXISTS "identity_work"."kept_orders";
@@ -266,7 +266,7 @@ SELECT ts,
   CASE WHEN n2 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n2 END AS n2,
   CASE WHEN n3 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n3 END AS n3,
   CASE WHEN n4 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n4 END AS n4
-FROM "identity_work"."src_orders";
+FROM "identity_state"."rows_orders__next";
 ANALYZE "identity_work"."kept_orders";
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
@@ -1024,13 +1024,13 @@ FROM "identity_work"."assign" n
 JOIN "identity_work"."anchors" a ON n.component = a.component;
 ANALYZE "identity_work"."graph";
 -- every identifier's region, quarantined ones too
-DROP TABLE IF EXISTS "identity_work"."regions_new";
-CREATE UNLOGGED TABLE "identity_work"."regions_new" AS
+DROP TABLE IF EXISTS "identity_state"."regions__next";
+CREATE TABLE "identity_state"."regions__next" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work"."nodes" n
 LEFT JOIN "identity_work"."region_labels" l ON n.node_id = l.node_id
 WHERE n.node_id NOT IN (SELECT node_id FROM "identity_work"."hubs");
-ANALYZE "identity_work"."regions_new";
+ANALYZE "identity_state"."regions__next";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "identity"."id_graph__next";
@@ -1038,11 +1038,6 @@ CREATE TABLE "identity"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "identity_work"."graph";
 ANALYZE "identity"."id_graph__next";
--- the published universal ids
-DROP TABLE IF EXISTS "identity_work"."old_map";
-CREATE UNLOGGED TABLE "identity_work"."old_map" AS
-SELECT node_id, universal_id FROM "identity"."id_graph";
-ANALYZE "identity_work"."old_map";
 -- universal ids that are new, merged, split or quarantined since the last run
 DROP TABLE IF EXISTS "identity_work"."changes";
 CREATE UNLOGGED TABLE "identity_work"."changes" AS
@@ -1057,14 +1052,14 @@ FROM (
   SELECT old_id, new_id, COUNT(*) AS moved
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
-    FROM "identity_work"."old_map" o
+    FROM "identity"."id_graph" o
     FULL OUTER JOIN "identity_work"."graph" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
-WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity"."id_graph"));
 ANALYZE "identity_work"."changes";
 DROP TABLE IF EXISTS "identity"."profiles__next";
 CREATE TABLE "identity"."profiles__next" AS
@@ -1137,16 +1132,6 @@ FROM (
 ) m
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 ANALYZE "identity"."audience_members__next";
--- the rows of events read so far
-DROP TABLE IF EXISTS "identity_state"."rows_events__next";
-CREATE TABLE "identity_state"."rows_events__next" AS
-SELECT * FROM "identity_work"."src_events";
-ANALYZE "identity_state"."rows_events__next";
--- the rows of orders read so far
-DROP TABLE IF EXISTS "identity_state"."rows_orders__next";
-CREATE TABLE "identity_state"."rows_orders__next" AS
-SELECT * FROM "identity_work"."src_orders";
-ANALYZE "identity_state"."rows_orders__next";
 DROP TABLE IF EXISTS "identity_state"."hubs__next";
 CREATE TABLE "identity_state"."hubs__next" AS
 SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "identity_work"."hubs" h JOIN "identity_work"."nodes" n ON h.node_id = n.node_id;
@@ -1155,10 +1140,6 @@ DROP TABLE IF EXISTS "identity_state"."qvalues__next";
 CREATE TABLE "identity_state"."qvalues__next" AS
 SELECT id_type, id_value, reason, evidence FROM "identity_work"."quarantine_values";
 ANALYZE "identity_state"."qvalues__next";
-DROP TABLE IF EXISTS "identity_state"."regions__next";
-CREATE TABLE "identity_state"."regions__next" AS
-SELECT node_id, region, id_type FROM "identity_work"."regions_new";
-ANALYZE "identity_state"."regions__next";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN;

@@ -67,8 +67,8 @@ CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."META" (
 );
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
--- source events (main.events)
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SRC_EVENTS" AS
+-- source events (main.events), kept as the rows read so far
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_EVENTS__NEXT" AS
 SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅')) AS row_hash
 FROM (
 SELECT
@@ -115,8 +115,8 @@ FROM (
   ) v
 ) s
 ) e;
--- source orders (main.orders)
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SRC_ORDERS" AS
+-- source orders (main.orders), kept as the rows read so far
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_ORDERS__NEXT" AS
 SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅')) AS row_hash
 FROM (
 SELECT
@@ -170,21 +170,21 @@ SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
   SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "IDENTITY_WORK"."SRC_EVENTS" WHERE n1 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "IDENTITY_WORK"."SRC_EVENTS" WHERE n2 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'device_id' AS id_type, v3 AS id_value, 4 AS type_rank, ts
-  FROM "IDENTITY_WORK"."SRC_EVENTS" WHERE n3 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE n3 IS NOT NULL
   UNION ALL SELECT n4 AS node_id, 'anonymous_id' AS id_type, v4 AS id_value, 5 AS type_rank, ts
-  FROM "IDENTITY_WORK"."SRC_EVENTS" WHERE n4 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE n4 IS NOT NULL
   UNION ALL SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value, 1 AS type_rank, ts
-  FROM "IDENTITY_WORK"."SRC_ORDERS" WHERE n1 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "IDENTITY_WORK"."SRC_ORDERS" WHERE n2 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 AS node_id, 'phone' AS id_type, v3 AS id_value, 2 AS type_rank, ts
-  FROM "IDENTITY_WORK"."SRC_ORDERS" WHERE n3 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" WHERE n3 IS NOT NULL
   UNION ALL SELECT n4 AS node_id, 'loyalty' AS id_type, v4 AS id_value, 3 AS type_rank, ts
-  FROM "IDENTITY_WORK"."SRC_ORDERS" WHERE n4 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" WHERE n4 IS NOT NULL
 ) i
 GROUP BY node_id, id_type, id_value, type_rank;
 -- two distinct identifiers must never share a node id
@@ -199,21 +199,21 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."QUARANTINE_VALUES" AS
 SELECT id_type, id_value, reason, COUNT(*) AS evidence
 FROM (
   SELECT 'user_id' AS id_type, v1 AS id_value, q1 AS reason
-  FROM "IDENTITY_WORK"."SRC_EVENTS" WHERE q1 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE q1 IS NOT NULL
   UNION ALL SELECT 'email' AS id_type, v2 AS id_value, q2 AS reason
-  FROM "IDENTITY_WORK"."SRC_EVENTS" WHERE q2 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE q2 IS NOT NULL
   UNION ALL SELECT 'device_id' AS id_type, v3 AS id_value, q3 AS reason
-  FROM "IDENTITY_WORK"."SRC_EVENTS" WHERE q3 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE q3 IS NOT NULL
   UNION ALL SELECT 'anonymous_id' AS id_type, v4 AS id_value, q4 AS reason
-  FROM "IDENTITY_WORK"."SRC_EVENTS" WHERE q4 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE q4 IS NOT NULL
   UNION ALL SELECT 'email' AS id_type, v1 AS id_value, q1 AS reason
-  FROM "IDENTITY_WORK"."SRC_ORDERS" WHERE q1 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" WHERE q1 IS NOT NULL
   UNION ALL SELECT 'email' AS id_type, v2 AS id_value, q2 AS reason
-  FROM "IDENTITY_WORK"."SRC_ORDERS" WHERE q2 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" WHERE q2 IS NOT NULL
   UNION ALL SELECT 'phone' AS id_type, v3 AS id_value, q3 AS reason
-  FROM "IDENTITY_WORK"."SRC_ORDERS" WHERE q3 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" WHERE q3 IS NOT NULL
   UNION ALL SELECT 'loyalty' AS id_type, v4 AS id_value, q4 AS reason
-  FROM "IDENTITY_WORK"."SRC_ORDERS" WHERE q4 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" WHERE q4 IS NOT NULL
 ) q
 GROUP BY id_type, id_value, reason;
 -- hubs: identifiers seen with more distinct identifiers than their type's max_degree
@@ -223,17 +223,17 @@ FROM (
   SELECT node AS node_id, max_degree, COUNT(DISTINCT other) AS degree
   FROM (
     SELECT n3 AS node, n1 AS other, 20 AS max_degree
-    FROM "IDENTITY_WORK"."SRC_EVENTS" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
+    FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
     UNION ALL SELECT n3 AS node, n2 AS other, 20 AS max_degree
-    FROM "IDENTITY_WORK"."SRC_EVENTS" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
+    FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
     UNION ALL SELECT n3 AS node, n4 AS other, 20 AS max_degree
-    FROM "IDENTITY_WORK"."SRC_EVENTS" WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
+    FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
     UNION ALL SELECT n3 AS node, n1 AS other, 10 AS max_degree
-    FROM "IDENTITY_WORK"."SRC_ORDERS" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
+    FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" WHERE n3 IS NOT NULL AND n1 IS NOT NULL AND n3 <> n1
     UNION ALL SELECT n3 AS node, n2 AS other, 10 AS max_degree
-    FROM "IDENTITY_WORK"."SRC_ORDERS" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
+    FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" WHERE n3 IS NOT NULL AND n2 IS NOT NULL AND n3 <> n2
     UNION ALL SELECT n3 AS node, n4 AS other, 10 AS max_degree
-    FROM "IDENTITY_WORK"."SRC_ORDERS" WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
+    FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" WHERE n3 IS NOT NULL AND n4 IS NOT NULL AND n3 <> n4
   ) p
   GROUP BY node, max_degree
 ) d
@@ -245,7 +245,7 @@ SELECT ts,
   CASE WHEN n2 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n2 END AS n2,
   CASE WHEN n3 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n3 END AS n3,
   CASE WHEN n4 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n4 END AS n4
-FROM "IDENTITY_WORK"."SRC_EVENTS";
+FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT";
 -- source orders without its hubs
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."KEPT_ORDERS" AS
 SELECT ts,
@@ -253,7 +253,7 @@ SELECT ts,
   CASE WHEN n2 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n2 END AS n2,
   CASE WHEN n3 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n3 END AS n3,
   CASE WHEN n4 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n4 END AS n4
-FROM "IDENTITY_WORK"."SRC_ORDERS";
+FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT";
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES" AS
@@ -878,7 +878,7 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "IDENTITY_WORK"."ASSIGN" n
 JOIN "IDENTITY_WORK"."ANCHORS" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGIONS_NEW" AS
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."REGIONS__NEXT" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "IDENTITY_WORK"."NODES" n
 LEFT JOIN "IDENTITY_WORK"."REGION_LABELS" l ON n.node_id = l.node_id
@@ -888,9 +888,6 @@ WHERE n.node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS");
 CREATE OR REPLACE TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "IDENTITY_WORK"."GRAPH";
--- the published universal ids
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
-SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH";
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
 SELECT CASE
@@ -904,14 +901,14 @@ FROM (
   SELECT old_id, new_id, COUNT(*) AS moved
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
-    FROM "IDENTITY_WORK"."OLD_MAP" o
+    FROM "IDENTITY"."ID_GRAPH" o
     FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
-WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP"));
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY"."ID_GRAPH"));
 CREATE OR REPLACE TABLE "IDENTITY"."PROFILES__NEXT" AS
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
@@ -975,18 +972,10 @@ FROM (
   SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY"."PROFILES__NEXT" WHERE 1 = 0
 ) m
 LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
--- the rows of events read so far
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_EVENTS__NEXT" AS
-SELECT * FROM "IDENTITY_WORK"."SRC_EVENTS";
--- the rows of orders read so far
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_ORDERS__NEXT" AS
-SELECT * FROM "IDENTITY_WORK"."SRC_ORDERS";
 CREATE OR REPLACE TABLE "IDENTITY_STATE"."HUBS__NEXT" AS
 SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "IDENTITY_WORK"."HUBS" h JOIN "IDENTITY_WORK"."NODES" n ON h.node_id = n.node_id;
 CREATE OR REPLACE TABLE "IDENTITY_STATE"."QVALUES__NEXT" AS
 SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QUARANTINE_VALUES";
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."REGIONS__NEXT" AS
-SELECT node_id, region, id_type FROM "IDENTITY_WORK"."REGIONS_NEW";
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS "IDENTITY"."EVENTS_STITCHED";

@@ -67,8 +67,8 @@ CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
 );
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
--- source signups (signups)
-CREATE OR REPLACE TABLE "identity_work".main."src_signups" AS
+-- source signups (signups), kept as the rows read so far
+CREATE OR REPLACE TABLE "identity_state"."rows_signups__next" AS
 SELECT e.*, CAST(CAST(hash(ts, v1, q1) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
@@ -101,7 +101,7 @@ SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
   SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "identity_work".main."src_signups" WHERE n1 IS NOT NULL
+  FROM "identity_state"."rows_signups__next" WHERE n1 IS NOT NULL
 ) i
 GROUP BY node_id, id_type, id_value, type_rank;
 -- two distinct identifiers must never share a node id
@@ -233,7 +233,7 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "identity_work".main."assign" n
 JOIN "identity_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
-CREATE OR REPLACE TABLE "identity_work".main."regions_new" AS
+CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
@@ -242,9 +242,6 @@ LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "identity_work".main."graph";
--- the published universal ids
-CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
-SELECT node_id, universal_id FROM "identity"."id_graph";
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TABLE "identity_work".main."changes" AS
 SELECT CASE
@@ -258,14 +255,14 @@ FROM (
   SELECT old_id, new_id, COUNT(*) AS moved
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
-    FROM "identity_work".main."old_map" o
+    FROM "identity"."id_graph" o
     FULL OUTER JOIN "identity_work".main."graph" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
-WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity"."id_graph"));
 CREATE OR REPLACE TABLE "identity"."profiles__next" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."email_count", p."latest_email"
 FROM (
@@ -302,15 +299,10 @@ FROM (
   SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "identity"."profiles__next" WHERE 1 = 0
 ) m
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
--- the rows of signups read so far
-CREATE OR REPLACE TABLE "identity_state"."rows_signups__next" AS
-SELECT * FROM "identity_work".main."src_signups";
 CREATE OR REPLACE TABLE "identity_state"."hubs__next" AS
 SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
 CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
-CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
-SELECT node_id, region, id_type FROM "identity_work".main."regions_new";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;

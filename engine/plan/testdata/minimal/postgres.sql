@@ -67,9 +67,9 @@ CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
 );
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
--- source signups (signups)
-DROP TABLE IF EXISTS "identity_work"."src_signups";
-CREATE UNLOGGED TABLE "identity_work"."src_signups" AS
+-- source signups (signups), kept as the rows read so far
+DROP TABLE IF EXISTS "identity_state"."rows_signups__next";
+CREATE TABLE "identity_state"."rows_signups__next" AS
 SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅')), 0) AS row_hash
 FROM (
 SELECT
@@ -95,7 +95,7 @@ FROM (
   ) v
 ) s
 ) e;
-ANALYZE "identity_work"."src_signups";
+ANALYZE "identity_state"."rows_signups__next";
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 DROP TABLE IF EXISTS "identity_work"."nodes";
@@ -104,7 +104,7 @@ SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
   SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "identity_work"."src_signups" WHERE n1 IS NOT NULL
+  FROM "identity_state"."rows_signups__next" WHERE n1 IS NOT NULL
 ) i
 GROUP BY node_id, id_type, id_value, type_rank;
 ANALYZE "identity_work"."nodes";
@@ -267,12 +267,12 @@ FROM "identity_work"."assign" n
 JOIN "identity_work"."anchors" a ON n.component = a.component;
 ANALYZE "identity_work"."graph";
 -- every identifier's region, quarantined ones too
-DROP TABLE IF EXISTS "identity_work"."regions_new";
-CREATE UNLOGGED TABLE "identity_work"."regions_new" AS
+DROP TABLE IF EXISTS "identity_state"."regions__next";
+CREATE TABLE "identity_state"."regions__next" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work"."nodes" n
 LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id;
-ANALYZE "identity_work"."regions_new";
+ANALYZE "identity_state"."regions__next";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "identity"."id_graph__next";
@@ -280,11 +280,6 @@ CREATE TABLE "identity"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "identity_work"."graph";
 ANALYZE "identity"."id_graph__next";
--- the published universal ids
-DROP TABLE IF EXISTS "identity_work"."old_map";
-CREATE UNLOGGED TABLE "identity_work"."old_map" AS
-SELECT node_id, universal_id FROM "identity"."id_graph";
-ANALYZE "identity_work"."old_map";
 -- universal ids that are new, merged, split or quarantined since the last run
 DROP TABLE IF EXISTS "identity_work"."changes";
 CREATE UNLOGGED TABLE "identity_work"."changes" AS
@@ -299,14 +294,14 @@ FROM (
   SELECT old_id, new_id, COUNT(*) AS moved
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
-    FROM "identity_work"."old_map" o
+    FROM "identity"."id_graph" o
     FULL OUTER JOIN "identity_work"."graph" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
-WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity"."id_graph"));
 ANALYZE "identity_work"."changes";
 DROP TABLE IF EXISTS "identity"."profiles__next";
 CREATE TABLE "identity"."profiles__next" AS
@@ -362,11 +357,6 @@ FROM (
 ) m
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 ANALYZE "identity"."audience_members__next";
--- the rows of signups read so far
-DROP TABLE IF EXISTS "identity_state"."rows_signups__next";
-CREATE TABLE "identity_state"."rows_signups__next" AS
-SELECT * FROM "identity_work"."src_signups";
-ANALYZE "identity_state"."rows_signups__next";
 DROP TABLE IF EXISTS "identity_state"."hubs__next";
 CREATE TABLE "identity_state"."hubs__next" AS
 SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value WHERE 1 = 0;
@@ -375,10 +365,6 @@ DROP TABLE IF EXISTS "identity_state"."qvalues__next";
 CREATE TABLE "identity_state"."qvalues__next" AS
 SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
 ANALYZE "identity_state"."qvalues__next";
-DROP TABLE IF EXISTS "identity_state"."regions__next";
-CREATE TABLE "identity_state"."regions__next" AS
-SELECT node_id, region, id_type FROM "identity_work"."regions_new";
-ANALYZE "identity_state"."regions__next";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN;

@@ -67,8 +67,8 @@ CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."META" (
 );
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
--- source signups (signups)
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SRC_SIGNUPS" AS
+-- source signups (signups), kept as the rows read so far
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_SIGNUPS__NEXT" AS
 SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅')) AS row_hash
 FROM (
 SELECT
@@ -101,7 +101,7 @@ SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
   SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "IDENTITY_WORK"."SRC_SIGNUPS" WHERE n1 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_SIGNUPS__NEXT" WHERE n1 IS NOT NULL
 ) i
 GROUP BY node_id, id_type, id_value, type_rank;
 -- two distinct identifiers must never share a node id
@@ -233,7 +233,7 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "IDENTITY_WORK"."ASSIGN" n
 JOIN "IDENTITY_WORK"."ANCHORS" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGIONS_NEW" AS
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."REGIONS__NEXT" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "IDENTITY_WORK"."NODES" n
 LEFT JOIN "IDENTITY_WORK"."LABELS" l ON n.node_id = l.node_id;
@@ -242,9 +242,6 @@ LEFT JOIN "IDENTITY_WORK"."LABELS" l ON n.node_id = l.node_id;
 CREATE OR REPLACE TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "IDENTITY_WORK"."GRAPH";
--- the published universal ids
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
-SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH";
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
 SELECT CASE
@@ -258,14 +255,14 @@ FROM (
   SELECT old_id, new_id, COUNT(*) AS moved
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
-    FROM "IDENTITY_WORK"."OLD_MAP" o
+    FROM "IDENTITY"."ID_GRAPH" o
     FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
-WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP"));
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY"."ID_GRAPH"));
 CREATE OR REPLACE TABLE "IDENTITY"."PROFILES__NEXT" AS
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
@@ -312,15 +309,10 @@ FROM (
   SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY"."PROFILES__NEXT" WHERE 1 = 0
 ) m
 LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
--- the rows of signups read so far
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_SIGNUPS__NEXT" AS
-SELECT * FROM "IDENTITY_WORK"."SRC_SIGNUPS";
 CREATE OR REPLACE TABLE "IDENTITY_STATE"."HUBS__NEXT" AS
 SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
 CREATE OR REPLACE TABLE "IDENTITY_STATE"."QVALUES__NEXT" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."REGIONS__NEXT" AS
-SELECT node_id, region, id_type FROM "IDENTITY_WORK"."REGIONS_NEW";
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS "IDENTITY"."SIGNUPS_STITCHED";

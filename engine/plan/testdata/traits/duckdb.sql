@@ -67,8 +67,8 @@ CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
 );
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
--- source events (raw.events)
-CREATE OR REPLACE TABLE "identity_work".main."src_events" AS
+-- source events (raw.events), kept as the rows read so far
+CREATE OR REPLACE TABLE "identity_state"."rows_events__next" AS
 SELECT e.*, CAST(CAST(hash(ts, t1, f1, t2, f2, t3, f3, v1, q1) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
@@ -118,8 +118,8 @@ FROM (
   ) v
 ) s
 ) e;
--- source orders (raw.orders)
-CREATE OR REPLACE TABLE "identity_work".main."src_orders" AS
+-- source orders (raw.orders), kept as the rows read so far
+CREATE OR REPLACE TABLE "identity_state"."rows_orders__next" AS
 SELECT e.*, CAST(CAST(hash(ts, t1, f1, t2, f2, t3, f3, t4, f4, v1, q1, v2, q2) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
 FROM (
 SELECT
@@ -191,11 +191,11 @@ SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
   SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "identity_work".main."src_events" WHERE n1 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE n1 IS NOT NULL
   UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "identity_work".main."src_orders" WHERE n1 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "identity_work".main."src_orders" WHERE n2 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE n2 IS NOT NULL
 ) i
 GROUP BY node_id, id_type, id_value, type_rank;
 -- two distinct identifiers must never share a node id
@@ -212,7 +212,7 @@ FROM (
   SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
   FROM (
     SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 'orders' AS source
-    FROM "identity_work".main."src_orders" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2)
+    FROM "identity_state"."rows_orders__next" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2)
   ) e
   GROUP BY LEAST(a, b), GREATEST(a, b), source
 ) per_source
@@ -327,7 +327,7 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "identity_work".main."assign" n
 JOIN "identity_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
-CREATE OR REPLACE TABLE "identity_work".main."regions_new" AS
+CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
@@ -336,7 +336,7 @@ LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
 -- rows of events with their profile
 CREATE OR REPLACE TABLE "identity_work".main."trait_rows_events" AS
 SELECT COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
-FROM "identity_work".main."src_events" s
+FROM "identity_state"."rows_events__next" s
 LEFT JOIN "identity_work".main."graph" g1 ON s.n1 = g1.node_id;
 CREATE OR REPLACE TABLE "identity_work".main."traits_events" AS
 SELECT universal_id,
@@ -349,7 +349,7 @@ GROUP BY universal_id;
 -- rows of orders with their profile
 CREATE OR REPLACE TABLE "identity_work".main."trait_rows_orders" AS
 SELECT COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3, s.t4, s.f4
-FROM "identity_work".main."src_orders" s
+FROM "identity_state"."rows_orders__next" s
 LEFT JOIN "identity_work".main."graph" g1 ON s.n1 = g1.node_id
 LEFT JOIN "identity_work".main."graph" g2 ON s.n2 = g2.node_id;
 CREATE OR REPLACE TABLE "identity_work".main."traits_orders" AS
@@ -366,9 +366,6 @@ GROUP BY universal_id;
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "identity_work".main."graph";
--- the published universal ids
-CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
-SELECT node_id, universal_id FROM "identity"."id_graph";
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TABLE "identity_work".main."changes" AS
 SELECT CASE
@@ -382,14 +379,14 @@ FROM (
   SELECT old_id, new_id, COUNT(*) AS moved
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
-    FROM "identity_work".main."old_map" o
+    FROM "identity"."id_graph" o
     FULL OUTER JOIN "identity_work".main."graph" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
-WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity"."id_graph"));
 CREATE OR REPLACE TABLE "identity_work".main."profiles_base" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email"
 FROM (
@@ -447,18 +444,10 @@ FROM (
   UNION ALL SELECT 'frequent_cart_abandoners' AS audience, universal_id FROM "identity"."profiles__next" WHERE "frequent_cart_abandoners"
 ) m
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
--- the rows of events read so far
-CREATE OR REPLACE TABLE "identity_state"."rows_events__next" AS
-SELECT * FROM "identity_work".main."src_events";
--- the rows of orders read so far
-CREATE OR REPLACE TABLE "identity_state"."rows_orders__next" AS
-SELECT * FROM "identity_work".main."src_orders";
 CREATE OR REPLACE TABLE "identity_state"."hubs__next" AS
 SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
 CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
-CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
-SELECT node_id, region, id_type FROM "identity_work".main."regions_new";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;

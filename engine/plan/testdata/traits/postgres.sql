@@ -67,9 +67,9 @@ CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
 );
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
--- source events (raw.events)
-DROP TABLE IF EXISTS "identity_work"."src_events";
-CREATE UNLOGGED TABLE "identity_work"."src_events" AS
+-- source events (raw.events), kept as the rows read so far
+DROP TABLE IF EXISTS "identity_state"."rows_events__next";
+CREATE TABLE "identity_state"."rows_events__next" AS
 SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(t1 AS TEXT), '∅'), COALESCE(CAST(f1 AS TEXT), '∅'), COALESCE(CAST(t2 AS TEXT), '∅'), COALESCE(CAST(f2 AS TEXT), '∅'), COALESCE(CAST(t3 AS TEXT), '∅'), COALESCE(CAST(f3 AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅')), 0) AS row_hash
 FROM (
 SELECT
@@ -119,10 +119,10 @@ FROM (
   ) v
 ) s
 ) e;
-ANALYZE "identity_work"."src_events";
--- source orders (raw.orders)
-DROP TABLE IF EXISTS "identity_work"."src_orders";
-CREATE UNLOGGED TABLE "identity_work"."src_orders" AS
+ANALYZE "identity_state"."rows_events__next";
+-- source orders (raw.orders), kept as the rows read so far
+DROP TABLE IF EXISTS "identity_state"."rows_orders__next";
+CREATE TABLE "identity_state"."rows_orders__next" AS
 SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(t1 AS TEXT), '∅'), COALESCE(CAST(f1 AS TEXT), '∅'), COALESCE(CAST(t2 AS TEXT), '∅'), COALESCE(CAST(f2 AS TEXT), '∅'), COALESCE(CAST(t3 AS TEXT), '∅'), COALESCE(CAST(f3 AS TEXT), '∅'), COALESCE(CAST(t4 AS TEXT), '∅'), COALESCE(CAST(f4 AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅'), COALESCE(CAST(v2 AS TEXT), '∅'), COALESCE(CAST(q2 AS TEXT), '∅')), 0) AS row_hash
 FROM (
 SELECT
@@ -187,7 +187,7 @@ FROM (
   ) v
 ) s
 ) e;
-ANALYZE "identity_work"."src_orders";
+ANALYZE "identity_state"."rows_orders__next";
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 DROP TABLE IF EXISTS "identity_work"."nodes";
@@ -196,11 +196,11 @@ SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
   SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "identity_work"."src_events" WHERE n1 IS NOT NULL
+  FROM "identity_state"."rows_events__next" WHERE n1 IS NOT NULL
   UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "identity_work"."src_orders" WHERE n1 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "identity_work"."src_orders" WHERE n2 IS NOT NULL
+  FROM "identity_state"."rows_orders__next" WHERE n2 IS NOT NULL
 ) i
 GROUP BY node_id, id_type, id_value, type_rank;
 ANALYZE "identity_work"."nodes";
@@ -219,7 +219,7 @@ FROM (
   SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
   FROM (
     SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 'orders' AS source
-    FROM "identity_work"."src_orders" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2)
+    FROM "identity_state"."rows_orders__next" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2)
   ) e
   GROUP BY LEAST(a, b), GREATEST(a, b), source
 ) per_source
@@ -363,19 +363,19 @@ FROM "identity_work"."assign" n
 JOIN "identity_work"."anchors" a ON n.component = a.component;
 ANALYZE "identity_work"."graph";
 -- every identifier's region, quarantined ones too
-DROP TABLE IF EXISTS "identity_work"."regions_new";
-CREATE UNLOGGED TABLE "identity_work"."regions_new" AS
+DROP TABLE IF EXISTS "identity_state"."regions__next";
+CREATE TABLE "identity_state"."regions__next" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work"."nodes" n
 LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id;
-ANALYZE "identity_work"."regions_new";
+ANALYZE "identity_state"."regions__next";
 
 -- ===== stage traits: profile columns computed from the sources' rows
 -- rows of events with their profile
 DROP TABLE IF EXISTS "identity_work"."trait_rows_events";
 CREATE UNLOGGED TABLE "identity_work"."trait_rows_events" AS
 SELECT COALESCE(g1.universal_id, CAST(NULL AS TEXT)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
-FROM "identity_work"."src_events" s
+FROM "identity_state"."rows_events__next" s
 LEFT JOIN "identity_work"."graph" g1 ON s.n1 = g1.node_id;
 ANALYZE "identity_work"."trait_rows_events";
 DROP TABLE IF EXISTS "identity_work"."traits_events";
@@ -392,7 +392,7 @@ ANALYZE "identity_work"."traits_events";
 DROP TABLE IF EXISTS "identity_work"."trait_rows_orders";
 CREATE UNLOGGED TABLE "identity_work"."trait_rows_orders" AS
 SELECT COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS TEXT)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3, s.t4, s.f4
-FROM "identity_work"."src_orders" s
+FROM "identity_state"."rows_orders__next" s
 LEFT JOIN "identity_work"."graph" g1 ON s.n1 = g1.node_id
 LEFT JOIN "identity_work"."graph" g2 ON s.n2 = g2.node_id;
 ANALYZE "identity_work"."trait_rows_orders";
@@ -414,11 +414,6 @@ CREATE TABLE "identity"."id_graph__next" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "identity_work"."graph";
 ANALYZE "identity"."id_graph__next";
--- the published universal ids
-DROP TABLE IF EXISTS "identity_work"."old_map";
-CREATE UNLOGGED TABLE "identity_work"."old_map" AS
-SELECT node_id, universal_id FROM "identity"."id_graph";
-ANALYZE "identity_work"."old_map";
 -- universal ids that are new, merged, split or quarantined since the last run
 DROP TABLE IF EXISTS "identity_work"."changes";
 CREATE UNLOGGED TABLE "identity_work"."changes" AS
@@ -433,14 +428,14 @@ FROM (
   SELECT old_id, new_id, COUNT(*) AS moved
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
-    FROM "identity_work"."old_map" o
+    FROM "identity"."id_graph" o
     FULL OUTER JOIN "identity_work"."graph" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
-WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity"."id_graph"));
 ANALYZE "identity_work"."changes";
 DROP TABLE IF EXISTS "identity_work"."profiles_base";
 CREATE UNLOGGED TABLE "identity_work"."profiles_base" AS
@@ -519,16 +514,6 @@ FROM (
 ) m
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 ANALYZE "identity"."audience_members__next";
--- the rows of events read so far
-DROP TABLE IF EXISTS "identity_state"."rows_events__next";
-CREATE TABLE "identity_state"."rows_events__next" AS
-SELECT * FROM "identity_work"."src_events";
-ANALYZE "identity_state"."rows_events__next";
--- the rows of orders read so far
-DROP TABLE IF EXISTS "identity_state"."rows_orders__next";
-CREATE TABLE "identity_state"."rows_orders__next" AS
-SELECT * FROM "identity_work"."src_orders";
-ANALYZE "identity_state"."rows_orders__next";
 DROP TABLE IF EXISTS "identity_state"."hubs__next";
 CREATE TABLE "identity_state"."hubs__next" AS
 SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value WHERE 1 = 0;
@@ -537,10 +522,6 @@ DROP TABLE IF EXISTS "identity_state"."qvalues__next";
 CREATE TABLE "identity_state"."qvalues__next" AS
 SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
 ANALYZE "identity_state"."qvalues__next";
-DROP TABLE IF EXISTS "identity_state"."regions__next";
-CREATE TABLE "identity_state"."regions__next" AS
-SELECT node_id, region, id_type FROM "identity_work"."regions_new";
-ANALYZE "identity_state"."regions__next";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN;

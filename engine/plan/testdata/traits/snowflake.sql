@@ -67,8 +67,8 @@ CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."META" (
 );
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
--- source events (raw.events)
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SRC_EVENTS" AS
+-- source events (raw.events), kept as the rows read so far
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_EVENTS__NEXT" AS
 SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(t1 AS VARCHAR), '∅'), COALESCE(CAST(f1 AS VARCHAR), '∅'), COALESCE(CAST(t2 AS VARCHAR), '∅'), COALESCE(CAST(f2 AS VARCHAR), '∅'), COALESCE(CAST(t3 AS VARCHAR), '∅'), COALESCE(CAST(f3 AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅')) AS row_hash
 FROM (
 SELECT
@@ -118,8 +118,8 @@ FROM (
   ) v
 ) s
 ) e;
--- source orders (raw.orders)
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SRC_ORDERS" AS
+-- source orders (raw.orders), kept as the rows read so far
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_ORDERS__NEXT" AS
 SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(t1 AS VARCHAR), '∅'), COALESCE(CAST(f1 AS VARCHAR), '∅'), COALESCE(CAST(t2 AS VARCHAR), '∅'), COALESCE(CAST(f2 AS VARCHAR), '∅'), COALESCE(CAST(t3 AS VARCHAR), '∅'), COALESCE(CAST(f3 AS VARCHAR), '∅'), COALESCE(CAST(t4 AS VARCHAR), '∅'), COALESCE(CAST(f4 AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅')) AS row_hash
 FROM (
 SELECT
@@ -191,11 +191,11 @@ SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
   SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "IDENTITY_WORK"."SRC_EVENTS" WHERE n1 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE n1 IS NOT NULL
   UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value, 0 AS type_rank, ts
-  FROM "IDENTITY_WORK"."SRC_ORDERS" WHERE n1 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value, 1 AS type_rank, ts
-  FROM "IDENTITY_WORK"."SRC_ORDERS" WHERE n2 IS NOT NULL
+  FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" WHERE n2 IS NOT NULL
 ) i
 GROUP BY node_id, id_type, id_value, type_rank;
 -- two distinct identifiers must never share a node id
@@ -212,7 +212,7 @@ FROM (
   SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
   FROM (
     SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 'orders' AS source
-    FROM "IDENTITY_WORK"."SRC_ORDERS" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2)
+    FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2)
   ) e
   GROUP BY LEAST(a, b), GREATEST(a, b), source
 ) per_source
@@ -327,7 +327,7 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM "IDENTITY_WORK"."ASSIGN" n
 JOIN "IDENTITY_WORK"."ANCHORS" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGIONS_NEW" AS
+CREATE OR REPLACE TABLE "IDENTITY_STATE"."REGIONS__NEXT" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "IDENTITY_WORK"."NODES" n
 LEFT JOIN "IDENTITY_WORK"."LABELS" l ON n.node_id = l.node_id;
@@ -336,7 +336,7 @@ LEFT JOIN "IDENTITY_WORK"."LABELS" l ON n.node_id = l.node_id;
 -- rows of events with their profile
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TRAIT_ROWS_EVENTS" AS
 SELECT COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
-FROM "IDENTITY_WORK"."SRC_EVENTS" s
+FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" s
 LEFT JOIN "IDENTITY_WORK"."GRAPH" g1 ON s.n1 = g1.node_id;
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TRAITS_EVENTS" AS
 SELECT universal_id,
@@ -349,7 +349,7 @@ GROUP BY universal_id;
 -- rows of orders with their profile
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TRAIT_ROWS_ORDERS" AS
 SELECT COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3, s.t4, s.f4
-FROM "IDENTITY_WORK"."SRC_ORDERS" s
+FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" s
 LEFT JOIN "IDENTITY_WORK"."GRAPH" g1 ON s.n1 = g1.node_id
 LEFT JOIN "IDENTITY_WORK"."GRAPH" g2 ON s.n2 = g2.node_id;
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TRAITS_ORDERS" AS
@@ -366,9 +366,6 @@ GROUP BY universal_id;
 CREATE OR REPLACE TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "IDENTITY_WORK"."GRAPH";
--- the published universal ids
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
-SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH";
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
 SELECT CASE
@@ -382,14 +379,14 @@ FROM (
   SELECT old_id, new_id, COUNT(*) AS moved
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
-    FROM "IDENTITY_WORK"."OLD_MAP" o
+    FROM "IDENTITY"."ID_GRAPH" o
     FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
-WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP"));
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY"."ID_GRAPH"));
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."PROFILES_BASE" AS
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
@@ -457,18 +454,10 @@ FROM (
   UNION ALL SELECT 'frequent_cart_abandoners' AS audience, universal_id FROM "IDENTITY"."PROFILES__NEXT" WHERE "FREQUENT_CART_ABANDONERS"
 ) m
 LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
--- the rows of events read so far
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_EVENTS__NEXT" AS
-SELECT * FROM "IDENTITY_WORK"."SRC_EVENTS";
--- the rows of orders read so far
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_ORDERS__NEXT" AS
-SELECT * FROM "IDENTITY_WORK"."SRC_ORDERS";
 CREATE OR REPLACE TABLE "IDENTITY_STATE"."HUBS__NEXT" AS
 SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
 CREATE OR REPLACE TABLE "IDENTITY_STATE"."QVALUES__NEXT" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."REGIONS__NEXT" AS
-SELECT node_id, region, id_type FROM "IDENTITY_WORK"."REGIONS_NEW";
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS "IDENTITY"."EVENTS_STITCHED";
