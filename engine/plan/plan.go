@@ -519,11 +519,20 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 	for _, t := range p.IDTypes {
 		types = append(types, t.Name)
 	}
+	nodesStmt := pl.create(pl.work("nodes"), "nodes", map[string]any{"Slots": allSlots}, "")
+	if inc {
+		nodesStmt = pl.create(pl.work("nodes"), "nodes_named", map[string]any{"Slots": allSlots}, "values from the stored regions and the changed rows")
+	}
 	nodes := Stage{Name: "nodes", Note: "distinct (id_type, value) with a 64-bit node id", Statements: []Statement{
-		pl.create(pl.work("nodes"), "nodes", map[string]any{"Slots": allSlots}, ""),
+		nodesStmt,
 		{Note: "two distinct identifiers must never share a node id", SQL: pl.render("node_collisions", nil),
 			Check: "two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)"},
 	}}
+	if inc {
+		nodes.Statements = append(nodes.Statements, Statement{Note: "every identifier of the recomputed regions has its value",
+			SQL:   "SELECT COUNT(*) FROM " + pl.work("nodes") + " WHERE id_value IS NULL",
+			Check: "an identifier of the recomputed regions has no stored value, so the stored state is not what this version expects; run `idstitch run --full` (and report this as a bug)"})
+	}
 	plan.Stages = append(plan.Stages, nodes)
 
 	// Guards that act on single values and on an identifier's partners come before the links,
