@@ -3,6 +3,7 @@ package googlesqltest
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	googlesql "github.com/goccy/go-googlesql"
 
@@ -37,11 +38,35 @@ func TestBigQueryPlansParse(t *testing.T) {
 				t.Fatal(err)
 			}
 			pl.LookupIndexes = true
-			pn, err := pl.Plan(7)
+			full, err := pl.Plan(7)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, stmt := range pn.Statements(2) {
+			// Incremental plans too: with watermarks, and with every guard rule changed.
+			marks := map[string]time.Time{}
+			for _, s := range p.Sources {
+				marks[s.Name] = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+			}
+			inc, err := pl.PlanIncremental(7, plan.Prior{Watermarks: marks})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rules, err := pl.PlanIncremental(7, plan.Prior{Watermarks: marks, Rules: plan.Rules{Checks: true, Degrees: true, OldLimits: map[string]int{"email": 9}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stmts []string
+			for _, pn := range []*plan.Plan{full, inc, rules} {
+				stmts = append(stmts, pn.Statements(2)...)
+				stmts = append(stmts, pn.Stats, pn.QuarantineCounts, pn.ComponentsChanged)
+			}
+			stmts = append(stmts, pl.MetaQuery(), pl.ChangesQuery())
+			for _, s := range p.Sources {
+				if q := pl.WatermarkQuery(s); q != "" {
+					stmts = append(stmts, q)
+				}
+			}
+			for _, stmt := range stmts {
 				opts, err := googlesql.NewParserOptions()
 				if err != nil {
 					t.Fatal(err)

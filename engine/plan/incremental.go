@@ -298,7 +298,7 @@ func (pl *Planner) metaStatements() []Statement {
 		rows = append(rows, fmt.Sprintf("(%s, %s)", pl.Dialect.String(k), pl.Dialect.String(fp[k])))
 	}
 	return []Statement{
-		{SQL: "DELETE FROM " + pl.state(stateMeta)},
+		{SQL: "DELETE FROM " + pl.state(stateMeta) + " WHERE 1 = 1"},
 		{SQL: fmt.Sprintf("INSERT INTO %s (section, fingerprint) VALUES %s", pl.state(stateMeta), strings.Join(rows, ", "))},
 	}
 }
@@ -439,7 +439,7 @@ func (pl *Planner) region(bySource map[string][]slot, pairs []pair, windows map[
 	// which costs a third of reading them with.
 	names := "SELECT node_id, id_value FROM " + pl.work("rnodes")
 	if len(pairs) > 0 {
-		names += " UNION SELECT node_id, id_value FROM " + pl.work("hubs_named")
+		names = "SELECT DISTINCT node_id, id_value FROM (" + names + " UNION ALL SELECT node_id, id_value FROM " + pl.work("hubs_named") + ") n"
 	}
 	st.Statements = append(st.Statements, Statement{SQL: d.CreateTableAs(pl.work("names"), names, true)})
 	for _, s := range pl.Project.Sources {
@@ -483,11 +483,11 @@ func (pl *Planner) incrementalPublish(bySource map[string][]slot, windows map[st
 	}
 	if hubs {
 		out = append(out,
-			Statement{SQL: "DELETE FROM " + pl.state(stateHubs)},
+			Statement{SQL: "DELETE FROM " + pl.state(stateHubs) + " WHERE 1 = 1"},
 			Statement{SQL: "INSERT INTO " + pl.state(stateHubs) + " SELECT node_id, degree, id_type, id_value FROM " + w("hubs_named")})
 	}
 	out = append(out,
-		Statement{SQL: "DELETE FROM " + pl.state(stateQValues)},
+		Statement{SQL: "DELETE FROM " + pl.state(stateQValues) + " WHERE 1 = 1"},
 		Statement{SQL: "INSERT INTO " + pl.state(stateQValues) + " SELECT id_type, id_value, reason, evidence FROM " + w("qvalues_new")},
 		Statement{SQL: "DELETE FROM " + pl.state(stateRegions) + " WHERE " + in("node_id", "redo")},
 		Statement{SQL: "INSERT INTO " + pl.state(stateRegions) + " SELECT node_id, region, id_type, id_value FROM " + w("regions_new")},

@@ -688,11 +688,11 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 		}
 		outputs.Statements = append(outputs.Statements,
 			Statement{Note: "every identifier whose published rows are replaced", SQL: d.CreateTableAs(pl.work("redo"),
-				"SELECT node_id, id_type, id_value FROM "+pl.work("nodes")+" UNION SELECT node_id, id_type, id_value FROM "+pl.work("touched"), true)},
+				"SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "+pl.work("nodes")+" UNION ALL SELECT node_id, id_type, id_value FROM "+pl.work("touched")+") r", true)},
 			Statement{Note: "their published universal ids", SQL: d.CreateTableAs(pl.work("old_map"),
 				"SELECT node_id, universal_id FROM "+pl.out(IDGraph)+" WHERE node_id IN (SELECT node_id FROM "+pl.work("redo")+")", true)},
 			Statement{SQL: d.CreateTableAs(pl.work("redo_ids"),
-				"SELECT universal_id FROM "+pl.work("old_map")+" UNION SELECT universal_id FROM "+pl.work("graph"), true)},
+				"SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "+pl.work("old_map")+" UNION ALL SELECT universal_id FROM "+pl.work("graph")+") u", true)},
 		)
 	} else {
 		outputs.Statements = append(outputs.Statements, pl.createOutput(next(IDGraph), "id_graph", nil, ""))

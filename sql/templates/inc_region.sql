@@ -1,9 +1,9 @@
-SELECT node_id, id_value FROM (
+SELECT DISTINCT node_id, id_value FROM (
   SELECT node_id, id_value FROM {{.Regions}}
   WHERE region IN (
     SELECT r.region FROM {{.Regions}} r JOIN {{work "seeds"}} s ON r.node_id = s.node_id
   )
-  UNION
+  UNION ALL
   SELECT s.node_id, t.id_value FROM {{work "seeds"}} s JOIN {{work .Named}} t ON s.node_id = t.node_id
 ) n
 {{- if .Hubs}}

@@ -1,9 +1,9 @@
-SELECT node_id FROM {{work "touched"}}
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM {{work "touched"}}
 {{- range .Slots}}
-UNION
-SELECT n{{.N}} FROM {{work .Table}} WHERE n{{.N}} IS NOT NULL
+  UNION ALL SELECT n{{.N}} FROM {{work .Table}} WHERE n{{.N}} IS NOT NULL
 {{- end}}
 {{- range .Over}}
-UNION
-SELECT node_id FROM {{$.Regions}} WHERE region IN ({{.}})
+  UNION ALL SELECT node_id FROM {{$.Regions}} WHERE region IN ({{.}})
 {{- end}}
+) s

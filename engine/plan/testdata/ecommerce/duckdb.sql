@@ -843,7 +843,7 @@ DROP TABLE IF EXISTS "identity_state"."qvalues";
 ALTER TABLE "identity_state"."qvalues__next" RENAME TO "qvalues";
 DROP TABLE IF EXISTS "identity_state"."regions";
 ALTER TABLE "identity_state"."regions__next" RENAME TO "regions";
-DELETE FROM "identity_state"."meta";
+DELETE FROM "identity_state"."meta" WHERE 1 = 1;
 INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', '0abdf2d453a3606d'), ('checks', 'd5d8d0fdc49ed616'), ('degrees', '7fa03e9b3c5c80ec'), ('format', 'a4aab3f1f08004e9'), ('id_salt', '99e5095aacce94d0'), ('id_types', 'd839813e2217d229'), ('limits', '{"user_id":1}'), ('policy', '9d2723ef62ce04de'), ('sources', '584bcfa6368755a8'), ('traits', '18b74501ad26436d');
 INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work".main."changes";
 COMMIT;

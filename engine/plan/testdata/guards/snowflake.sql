@@ -1040,6 +1040,6 @@ DROP TABLE IF EXISTS "IDENTITY_STATE"."QVALUES__NEXT";
 CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."REGIONS" LIKE "IDENTITY_STATE"."REGIONS__NEXT";
 ALTER TABLE "IDENTITY_STATE"."REGIONS" SWAP WITH "IDENTITY_STATE"."REGIONS__NEXT";
 DROP TABLE IF EXISTS "IDENTITY_STATE"."REGIONS__NEXT";
-DELETE FROM "IDENTITY_STATE"."META";
+DELETE FROM "IDENTITY_STATE"."META" WHERE 1 = 1;
 INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '8f7f37ea6bf57847'), ('degrees', 'af997102443f9295'), ('format', 'a4aab3f1f08004e9'), ('id_salt', 'b776d5bf040216d3'), ('id_types', '2fce19c7e4dc4c34'), ('limits', '{"email":3,"user_id":1}'), ('policy', '3126e05a2123bc6d'), ('sources', 'ad1dd06a898edb2d'), ('traits', '74234e98afe7498f');
 INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";

@@ -517,6 +517,6 @@ DROP TABLE IF EXISTS "IDENTITY_STATE"."QVALUES__NEXT";
 CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."REGIONS" LIKE "IDENTITY_STATE"."REGIONS__NEXT";
 ALTER TABLE "IDENTITY_STATE"."REGIONS" SWAP WITH "IDENTITY_STATE"."REGIONS__NEXT";
 DROP TABLE IF EXISTS "IDENTITY_STATE"."REGIONS__NEXT";
-DELETE FROM "IDENTITY_STATE"."META";
+DELETE FROM "IDENTITY_STATE"."META" WHERE 1 = 1;
 INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('audiences', 'd31b68facd1b2b80'), ('checks', 'a157d8ad65b576fe'), ('degrees', '84e3e2cc7fec8133'), ('format', 'a4aab3f1f08004e9'), ('id_salt', 'd88e6c3b56e02dfc'), ('id_types', '90225098f1f13b77'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', 'e01a6734b4e5c2a8'), ('traits', '5886c64e5477e721');
 INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";
