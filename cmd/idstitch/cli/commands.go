@@ -348,7 +348,7 @@ func printSummary(w io.Writer, p *config.Project, s *runner.Summary) {
 	verb := map[bool]string{true: "would change", false: "changed"}[s.DryRun]
 	var ch []string
 	for _, k := range []struct{ kind, label, unit string }{
-		{"new", "created", "profiles"}, {"merge", "merged away", "profiles"}, {"split", "split off", "parts"}, {"quarantine", "quarantined", "identifiers"},
+		{"new", "created", "profiles"}, {"merge", "retired into others (merge)", "ids"}, {"split", "split off", "parts"}, {"quarantine", "quarantined", "identifiers"},
 	} {
 		c := s.Changes[k.kind]
 		if k.kind == "quarantine" {

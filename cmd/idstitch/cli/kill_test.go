@@ -111,3 +111,65 @@ func TestKilledProcessRecovers(t *testing.T) {
 		t.Fatalf("%d of %d identifiers have another universal id than in a full rebuild", differ, total)
 	}
 }
+
+// TestDryRun previews a rule change: the summary says what would change, and nothing published
+// changes; the real run then makes exactly the changes the dry run announced.
+func TestDryRun(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errs := do(t, "demo", "--dir", dir, "--persons", "3000", "--quiet"); code != 0 {
+		t.Fatalf("demo: %s%s", out, errs)
+	}
+	project := filepath.Join(dir, "idstitch.yaml")
+	data, _ := os.ReadFile(project)
+	// Block the first emails of persons 10 to 19: a rule change that quarantines a few values.
+	changed := strings.Replace(string(data), "    block: ['test@test.com']\n", "    block: ['test@test.com']\n    block_pattern: '^person1[0-9][.]0@'\n", 1)
+	if changed == string(data) {
+		t.Fatal("the demo project has no email block list to change")
+	}
+	if err := os.WriteFile(project, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "demo.duckdb")
+	digest := func() (graph, quarantine int64) {
+		t.Helper()
+		conn, err := duckdb.Open(context.Background(), db, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if err := conn.DB().QueryRow(`SELECT (SELECT COUNT(*) + COALESCE(SUM(hash(universal_id || id_value) % 1000003), 0) FROM identity.id_graph),
+			(SELECT COUNT(*) FROM identity.id_quarantine)`).Scan(&graph, &quarantine); err != nil {
+			t.Fatal(err)
+		}
+		return graph, quarantine
+	}
+	g, q := digest()
+	code, dry, errs := do(t, "run", "-c", project, "--quiet", "--dry-run")
+	if code != 0 || !strings.Contains(dry, "nothing was published") || !strings.Contains(dry, "(incremental)") || !strings.Contains(dry, "rules changed") {
+		t.Fatalf("dry run: exit %d\n%s%s", code, dry, errs)
+	}
+	if g2, q2 := digest(); g2 != g || q2 != q {
+		t.Fatalf("the dry run changed the published tables")
+	}
+	line := func(out string) string {
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "ids ") {
+				return strings.TrimSpace(l[strings.IndexAny(l, "0123456789"):])
+			}
+		}
+		return ""
+	}
+	if !strings.Contains(line(dry), "identifiers quarantined") || strings.Contains(line(dry), " 0 identifiers quarantined") {
+		t.Fatalf("the dry run announces no quarantined identifiers:\n%s", dry)
+	}
+	code, real, errs := do(t, "run", "-c", project, "--quiet")
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", code, real, errs)
+	}
+	if line(real) != line(dry) {
+		t.Fatalf("the run changed %q; the dry run announced %q", line(real), line(dry))
+	}
+	if _, q3 := digest(); q3 <= q {
+		t.Fatalf("the run quarantined nothing more (%d, before %d)", q3, q)
+	}
+}
