@@ -69,6 +69,9 @@ type Result struct {
 // Service looks things up in one project's outputs.
 type Service struct {
 	Planner *plan.Planner
+	// Memory, when set, answers from a copy of the published tables instead of querying them;
+	// only normalizing the value still asks the warehouse.
+	Memory *Memory
 }
 
 // Lookup finds the profile of an identifier, normalizing the value as a run does: one query
@@ -95,6 +98,13 @@ func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value
 	if reason != nil {
 		return nil, &NotFound{What: what, Reason: *reason}
 	}
+	if s.Memory != nil {
+		p, err := s.Memory.find(idType, *normalized, what)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Type: idType, Value: value, Normalized: *normalized, Profile: p}, nil
+	}
 	var uid string
 	err := s.byValue(ctx, conn, plan.IDGraph, "universal_id", idType, *normalized, &uid)
 	if errors.Is(err, ErrNotFound) {
@@ -118,6 +128,9 @@ func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value
 // Profile returns a profile by universal id: its columns, then its identifiers. Each query
 // filters one indexed column with a plain parameter, which DuckDB answers from the index.
 func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string) (*Profile, error) {
+	if s.Memory != nil {
+		return s.Memory.Profile(uid)
+	}
 	d := s.Planner.Dialect
 	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT * FROM %s WHERE universal_id = %s", s.Planner.OutputTable(plan.Profiles), d.Placeholder(1)), uid)
 	if err != nil {

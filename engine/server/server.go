@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -46,6 +47,10 @@ type Options struct {
 	LeaseTTL time.Duration
 	// NoSchedule serves the API and POST /v1/runs only.
 	NoSchedule bool
+	// Memory answers lookups from a copy of the published tables in this process, made after
+	// each run that publishes (and when another process's run has published), instead of
+	// querying the warehouse for each lookup.
+	Memory bool
 	Log        *slog.Logger
 }
 
@@ -69,6 +74,8 @@ type Server struct {
 	running   sync.WaitGroup
 	http      *http.Server
 	listener  net.Listener
+	// mem is the copy of the published tables that lookups read, when Options.Memory is set.
+	mem atomic.Pointer[lookup.Memory]
 }
 
 // New checks the options and listens on the address.
@@ -149,6 +156,11 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 		sched.Start()
 		s.o.Log.Info("schedule started", "cron", s.o.Project.Schedule.Cron, "timezone", s.o.Project.Schedule.Timezone)
+	}
+	if s.o.Memory {
+		memCtx, stop := context.WithCancel(ctx)
+		defer stop()
+		go s.keepMemory(memCtx, 15*time.Second)
 	}
 	errs := make(chan error, 1)
 	go func() { errs <- s.http.Serve(s.listener) }()
@@ -253,9 +265,63 @@ func (s *Server) runOnce(ctx context.Context) (*runner.Summary, error) {
 			return err
 		}
 		sum, err = (&runner.Runner{Conn: conn, Planner: s.planner}).Run(ctx)
-		return err
+		if err != nil || !s.o.Memory {
+			return err
+		}
+		// Copied while the run still holds the warehouse, so that the copy is of this run's
+		// tables; lookups meanwhile read the previous copy.
+		s.loadMemory(ctx, conn)
+		return nil
 	})
 	return sum, err
+}
+
+// loadMemory replaces the lookup copy with one of the published tables. A failure keeps the
+// previous copy and is logged: lookups go on, and the next run or check tries again.
+func (s *Server) loadMemory(ctx context.Context, conn connectors.Conn) {
+	began := time.Now()
+	m, err := lookup.LoadMemory(ctx, conn, s.planner)
+	if err != nil {
+		if !errors.Is(err, lookup.ErrNotPublished) {
+			s.o.Log.Warn("copying the lookup data into memory failed; lookups use the previous copy", "error", err)
+		}
+		return
+	}
+	s.mem.Store(m)
+	s.o.Log.Info("lookup data copied into memory", "run_id", m.RunID, "identifiers", m.Identifiers(), "seconds", time.Since(began).Seconds())
+}
+
+// keepMemory makes the first lookup copy, then checks every interval whether a run of another
+// process has published since, and copies again when one has.
+func (s *Server) keepMemory(ctx context.Context, interval time.Duration) {
+	for {
+		var last int64
+		err := s.wh.Read(ctx, func(conn connectors.Conn) error {
+			rows, err := conn.Query(ctx, lookup.LastRun(s.planner))
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			if rows.Next() {
+				if err := rows.Scan(&last); err != nil {
+					return err
+				}
+			}
+			if m := s.mem.Load(); last > 0 && (m == nil || m.RunID < last) {
+				rows.Close()
+				s.loadMemory(ctx, conn)
+			}
+			return nil
+		})
+		if err != nil && ctx.Err() == nil && connectors.KindOf(err) != connectors.MissingObject {
+			s.o.Log.Warn("checking for newly published tables failed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
 }
 
 // takeLease takes the project's run lease and renews it until release is called.
@@ -320,4 +386,6 @@ func (s *Server) takeLease(ctx context.Context, conn connectors.Conn) (release f
 	}, nil
 }
 
-func (s *Server) service() lookup.Service { return lookup.Service{Planner: s.planner} }
+func (s *Server) service() lookup.Service {
+	return lookup.Service{Planner: s.planner, Memory: s.mem.Load()}
+}

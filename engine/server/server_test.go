@@ -88,12 +88,18 @@ func get(t *testing.T, url, token string) (int, map[string]any) {
 }
 
 func TestAPI(t *testing.T) {
+	for _, memory := range []bool{false, true} {
+		t.Run(fmt.Sprintf("memory=%v", memory), func(t *testing.T) { testAPI(t, memory) })
+	}
+}
+
+func testAPI(t *testing.T, memory bool) {
 	dir := t.TempDir()
 	p := demoProject(t, dir, 400, "")
 	// Read before the server holds the file: DuckDB refuses a second, differently configured
 	// handle on one file in one process.
 	email := sampleEmail(t, p)
-	s, base := start(t, Options{Project: p, NoSchedule: true})
+	s, base := start(t, Options{Project: p, NoSchedule: true, Memory: memory})
 
 	// Before any run, lookups say so.
 	if code, body := get(t, base+"/v1/lookup?type=email&value=x@y.com", ""); code != http.StatusServiceUnavailable {
@@ -145,12 +151,20 @@ func TestAPI(t *testing.T) {
 	if body["quarantine_reason"] != "blocked" {
 		t.Errorf("a blocked value's lookup: %v", body)
 	}
-	resp, err = http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	// A run's metrics are recorded when it has finished, which is after its runs row commits
+	// (and, with the memory copy, after the copy): poll a moment.
+	var metrics []byte
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		resp, err = http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(metrics), `idstitch_runs_total{status="success"} 1`) || time.Now().After(deadline) {
+			break
+		}
 	}
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	for _, want := range []string{`idstitch_runs_total{status="success"} 1`, "idstitch_profiles ", `idstitch_quarantined{reason="hub"}`, "idstitch_last_success_timestamp_seconds", "idstitch_run_duration_seconds_bucket"} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics lacks %s", want)
@@ -336,9 +350,15 @@ func counter(t *testing.T, s *Server, name string) float64 {
 
 // TestLookupsDuringPublish: lookups keep answering, never with an error, while runs publish.
 func TestLookupsDuringPublish(t *testing.T) {
+	for _, memory := range []bool{false, true} {
+		t.Run(fmt.Sprintf("memory=%v", memory), func(t *testing.T) { testLookupsDuringPublish(t, memory) })
+	}
+}
+
+func testLookupsDuringPublish(t *testing.T, memory bool) {
 	p := demoProject(t, t.TempDir(), 2000, "")
 	email := sampleEmail(t, p)
-	s, base := start(t, Options{Project: p, NoSchedule: true})
+	s, base := start(t, Options{Project: p, NoSchedule: true, Memory: memory})
 	if err := s.RunNow(); err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	grace := fs.Duration("grace", 30*time.Second, "how long a stopping server lets the current run finish")
 	retries := fs.Int("retries", 3, "retries of a run that failed on a transient warehouse error")
 	noSchedule := fs.Bool("no-schedule", false, "serve the API only; runs start with POST /v1/runs")
+	memory := fs.Bool("memory", true, "answer lookups from a copy of the published tables in memory (about 300 bytes per identifier),\nrefreshed after each run; -memory=false queries the warehouse for each lookup")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if p.Schedule.Cron == "" && !*noSchedule {
 		log.Info("the project file has no schedule.cron: runs start only with POST /v1/runs")
 	}
-	s, err := server.New(server.Options{Project: p, Addr: *addr, Token: os.Getenv(*tokenEnv), Grace: *grace,
+	s, err := server.New(server.Options{Project: p, Addr: *addr, Token: os.Getenv(*tokenEnv), Grace: *grace, Memory: *memory,
 		Retries: *retries, NoSchedule: *noSchedule, Log: log})
 	if err != nil {
 		return err

@@ -1,0 +1,237 @@
+package lookup
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/engine/plan"
+)
+
+// Memory is a copy of the published lookup data in this process: every identifier with its
+// profile, every profile row, and the quarantine. A server answers lookups from it without a
+// query per lookup, which on DuckDB costs a column segment decompressed per row fetched and on
+// Snowflake or BigQuery far more. It is built from one published run and replaced whole when a
+// later run publishes, so a lookup sees one run's tables, never a mix.
+type Memory struct {
+	// RunID is the run whose tables this copies.
+	RunID    int64
+	columns  []string
+	types    []string
+	byKey    map[string]int32 // type index byte + value → index in ids
+	ids      []memID
+	byUID    map[string]int32 // universal id → index in profiles
+	profiles []memProfile
+	quar     map[string]memQuarantine
+}
+
+type memID struct {
+	typ         uint16
+	value       string
+	first, last int64 // Unix microseconds; noTime when NULL
+	profile     int32
+}
+
+type memProfile struct {
+	uid    string
+	values []any
+	// ids[first:first+count] are the profile's identifiers, sorted by type, then value.
+	first, count int32
+}
+
+type memQuarantine struct {
+	reason   string
+	evidence int64
+}
+
+const noTime = int64(-1 << 63)
+
+// LastRun is the query giving the id of the last run that published, which a Memory copies.
+func LastRun(pl *plan.Planner) string {
+	return "SELECT COALESCE(MAX(run_id), 0) FROM " + pl.OutputTable(plan.Runs) + " WHERE status = 'success'"
+}
+
+// LoadMemory copies the published tables. A run that publishes while it reads would give a mix
+// of two runs: the last published run is read before and after, and the copy starts again when
+// it differs.
+func LoadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Memory, error) {
+	for attempt := 0; ; attempt++ {
+		var before, after int64
+		if err := scanOne(ctx, conn, LastRun(pl), nil, &before); err != nil {
+			return nil, err
+		}
+		m, err := loadMemory(ctx, conn, pl)
+		if err != nil {
+			return nil, err
+		}
+		if err := scanOne(ctx, conn, LastRun(pl), nil, &after); err != nil {
+			return nil, err
+		}
+		if before == after {
+			m.RunID = after
+			return m, nil
+		}
+		if attempt == 3 {
+			return nil, fmt.Errorf("runs kept publishing while the lookup data was being copied (runs %d to %d)", before, after)
+		}
+	}
+}
+
+func loadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Memory, error) {
+	m := &Memory{byUID: map[string]int32{}, byKey: map[string]int32{}, quar: map[string]memQuarantine{}}
+	typeIndex := map[string]uint16{}
+	for i, t := range pl.Project.IDTypes {
+		m.types = append(m.types, t.Name)
+		typeIndex[t.Name] = uint16(i)
+	}
+	rows, err := conn.Query(ctx, "SELECT * FROM "+pl.OutputTable(plan.Profiles))
+	if err != nil {
+		return nil, published(err)
+	}
+	cols, err := rows.Columns()
+	if err != nil {
+		rows.Close()
+		return nil, err
+	}
+	uidCol := slices.Index(cols, "universal_id")
+	for _, c := range cols {
+		if c != "universal_id" {
+			m.columns = append(m.columns, c)
+		}
+	}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		uid, _ := vals[uidCol].(string)
+		m.byUID[uid] = int32(len(m.profiles))
+		m.profiles = append(m.profiles, memProfile{uid: uid, values: slices.Delete(vals, uidCol, uidCol+1), first: -1})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	// Grouped by profile, then in the order a lookup lists them.
+	rows, err = conn.Query(ctx, "SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at FROM "+pl.OutputTable(plan.IDGraph)+
+		" ORDER BY universal_id, id_type, "+pl.Dialect.Bytewise("id_value"))
+	if err != nil {
+		return nil, published(err)
+	}
+	for rows.Next() {
+		var uid, typ, value string
+		var first, last *time.Time
+		if err := rows.Scan(&uid, &typ, &value, &first, &last); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		p, ok := m.byUID[uid]
+		if !ok {
+			continue // a profile row is missing: the SQL lookup would fail the same way
+		}
+		key := string(rune(typeIndex[typ])) + value
+		id := memID{typ: typeIndex[typ], value: key[len(key)-len(value):], first: micros(first), last: micros(last), profile: p}
+		if m.profiles[p].first < 0 {
+			m.profiles[p].first = int32(len(m.ids))
+		}
+		m.profiles[p].count++
+		m.byKey[key] = int32(len(m.ids))
+		m.ids = append(m.ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	rows, err = conn.Query(ctx, "SELECT id_type, id_value, reason, evidence FROM "+pl.OutputTable(plan.IDQuarantine))
+	if err != nil {
+		return nil, published(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var typ, value, reason string
+		var evidence int64
+		if err := rows.Scan(&typ, &value, &reason, &evidence); err != nil {
+			return nil, err
+		}
+		if t, ok := typeIndex[typ]; ok {
+			m.quar[string(rune(t))+value] = memQuarantine{reason: reason, evidence: evidence}
+		}
+	}
+	return m, rows.Err()
+}
+
+func micros(t *time.Time) int64 {
+	if t == nil {
+		return noTime
+	}
+	return t.UnixMicro()
+}
+
+func fromMicros(v int64) *time.Time {
+	if v == noTime {
+		return nil
+	}
+	t := time.UnixMicro(v).UTC()
+	return &t
+}
+
+// Identifiers is how many identifiers the copy holds.
+func (m *Memory) Identifiers() int { return len(m.ids) }
+
+// find returns the profile of a normalized identifier, or why there is none.
+func (m *Memory) find(idType, normalized, what string) (*Profile, error) {
+	t := slices.Index(m.types, idType)
+	if t < 0 {
+		return nil, &NotFound{What: what}
+	}
+	key := string(rune(t)) + normalized
+	if i, ok := m.byKey[key]; ok {
+		return m.profile(m.ids[i].profile), nil
+	}
+	if q, ok := m.quar[key]; ok {
+		return nil, &NotFound{What: what, Reason: q.reason, Evidence: q.evidence}
+	}
+	return nil, &NotFound{What: what}
+}
+
+// Profile returns a profile by universal id.
+func (m *Memory) Profile(uid string) (*Profile, error) {
+	i, ok := m.byUID[uid]
+	if !ok {
+		return nil, &NotFound{What: "universal id " + uid}
+	}
+	return m.profile(i), nil
+}
+
+func (m *Memory) profile(i int32) *Profile {
+	mp := &m.profiles[i]
+	p := &Profile{UniversalID: mp.uid, Columns: make(map[string]any, len(m.columns))}
+	for j, c := range m.columns {
+		p.Columns[c] = mp.values[j]
+	}
+	if mp.count > 0 {
+		p.Identifiers = make([]Identifier, 0, mp.count)
+		for _, id := range m.ids[mp.first : mp.first+mp.count] {
+			p.Identifiers = append(p.Identifiers, Identifier{Type: m.types[id.typ], Value: id.value, FirstSeenAt: fromMicros(id.first), LastSeenAt: fromMicros(id.last)})
+		}
+	}
+	// The SQL lookup sorts by type name, then value; the copy is in that order already unless
+	// type names and priorities disagree.
+	slices.SortFunc(p.Identifiers, func(a, b Identifier) int {
+		if c := strings.Compare(a.Type, b.Type); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	return p
+}

@@ -1,0 +1,93 @@
+package lookup
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/idstitch/idstitch/connectors/duckdb"
+	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/runner"
+	"github.com/idstitch/idstitch/examples/demogen"
+)
+
+// TestMemoryAnswersAsTheTables: for every identifier of a stitched demo, every quarantined one,
+// unknown ones and every profile, the in-memory copy gives exactly the JSON (or the error) that
+// querying the published tables gives.
+func TestMemoryAnswersAsTheTables(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	conn, err := duckdb.Open(ctx, filepath.Join(dir, "demo.duckdb"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := demogen.Generate(ctx, conn, demogen.Options{Persons: 600, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := config.Parse(filepath.Join(dir, "idstitch.yaml"), []byte(demogen.Project(demogen.ProjectOptions{Name: "demo", Warehouse: "duckdb", Path: "demo.duckdb", Guards: true, Traits: true})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := plan.New(p, conn.Dialect(), plan.Contraction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&runner.Runner{Conn: conn, Planner: pl}).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadMemory(ctx, conn, pl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.RunID != 1 {
+		t.Fatalf("the copy is of run %d, want 1", m.RunID)
+	}
+	sql, mem := Service{Planner: pl}, Service{Planner: pl, Memory: m}
+	same := func(what string, a, b any, ea, eb error) {
+		t.Helper()
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if string(ja) != string(jb) || (ea == nil) != (eb == nil) || ea != nil && ea.Error() != eb.Error() {
+			t.Fatalf("%s: the tables give %s (%v), the copy %s (%v)", what, ja, ea, jb, eb)
+		}
+		var nfa, nfb *NotFound
+		if errors.As(ea, &nfa) != errors.As(eb, &nfb) || nfa != nil && *nfa != *nfb {
+			t.Fatalf("%s: the tables say %#v, the copy %#v", what, nfa, nfb)
+		}
+	}
+	type id struct{ typ, value string }
+	var ids []id
+	for _, table := range []string{plan.IDGraph, plan.IDQuarantine} {
+		rows, err := conn.DB().Query("SELECT id_type, id_value FROM " + pl.OutputTable(table))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var x id
+			rows.Scan(&x.typ, &x.value)
+			ids = append(ids, x)
+		}
+		rows.Close()
+	}
+	ids = append(ids, id{"email", "nobody@nowhere.example"}, id{"email", " PERSON1.0@GMAIL.COM "}, id{"phone", "+1 (555) 000-0001"}, id{"shoe_size", "42"})
+	uids := map[string]bool{}
+	for _, x := range ids {
+		a, ea := sql.Lookup(ctx, conn, x.typ, x.value)
+		b, eb := mem.Lookup(ctx, conn, x.typ, x.value)
+		same(x.typ+" "+x.value, a, b, ea, eb)
+		if a != nil {
+			uids[a.UniversalID] = true
+		}
+	}
+	uids["no-such-id"] = true
+	for uid := range uids {
+		a, ea := sql.Profile(ctx, conn, uid)
+		b, eb := mem.Profile(ctx, conn, uid)
+		same("profile "+uid, a, b, ea, eb)
+	}
+	t.Logf("%d lookups and %d profiles agree", len(ids), len(uids))
+}
