@@ -43,7 +43,7 @@ const (
 
 // formatVersion changes when the state or output tables change shape; a change forces a full
 // rebuild.
-const formatVersion = "3"
+const formatVersion = "4"
 
 // Prior is what the state schema holds from the last published run: an incremental plan needs it.
 type Prior struct {
@@ -271,7 +271,7 @@ func (pl *Planner) newRows(s config.Source, window string) string {
 var stateColumns = map[string][][2]string{
 	stateHubs:    {{"node_id", "int64"}, {"degree", "int64"}, {"id_type", "text"}, {"id_value", "text"}},
 	stateQValues: {{"id_type", "text"}, {"id_value", "text"}, {"reason", "text"}, {"evidence", "int64"}},
-	stateRegions: {{"node_id", "int64"}, {"region", "int64"}, {"id_type", "text"}, {"id_value", "text"}},
+	stateRegions: {{"node_id", "int64"}, {"region", "int64"}, {"id_type", "text"}},
 	stateMeta:    {{"section", "text"}, {"fingerprint", "text"}},
 }
 
@@ -433,15 +433,13 @@ func (pl *Planner) region(bySource map[string][]slot, pairs []pair, windows map[
 	}
 	st.Statements = append(st.Statements,
 		pl.create(pl.work("seeds"), "inc_seeds", map[string]any{"Slots": seedSlots, "Over": over, "Regions": pl.state(stateRegions)}, "touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split"),
-		pl.create(pl.work("rnodes"), "inc_region", map[string]any{"Regions": pl.state(stateRegions), "Hubs": len(pairs) > 0, "Named": named}, "every identifier of the regions the seeds are in, with its value"),
+		pl.create(pl.work("rnodes"), "inc_region", map[string]any{"Regions": pl.state(stateRegions), "Hubs": len(pairs) > 0}, "every identifier of the regions the seeds are in"),
+		// The rows below are read without their values, which costs a third of reading them
+		// with; the values come from the published identifiers, the structural quarantine, the
+		// changed rows and the hubs.
+		pl.create(pl.work("names"), "inc_names", map[string]any{"Named": named, "Hubs": len(pairs) > 0, "Reasons": []string{ReasonLimitConflict, ReasonAnonymous}},
+			"the value of every identifier on the rows of those regions"),
 	)
-	// The value of every identifier on the rows below: the rows are read without their values,
-	// which costs a third of reading them with.
-	names := "SELECT node_id, id_value FROM " + pl.work("rnodes")
-	if len(pairs) > 0 {
-		names = "SELECT DISTINCT node_id, id_value FROM (" + names + " UNION ALL SELECT node_id, id_value FROM " + pl.work("hubs_named") + ") n"
-	}
-	st.Statements = append(st.Statements, Statement{SQL: d.CreateTableAs(pl.work("names"), names, true)})
 	for _, s := range pl.Project.Sources {
 		st.Statements = append(st.Statements, pl.create(pl.work("src_"+s.Name), "inc_rows_with",
 			pl.rowsWith(s, bySource[s.Name], windows[s.Name], "rnodes", pl.regionColumns(s, bySource[s.Name])), "rows of "+s.Name+" in those regions"))
@@ -490,7 +488,7 @@ func (pl *Planner) incrementalPublish(bySource map[string][]slot, windows map[st
 		Statement{SQL: "DELETE FROM " + pl.state(stateQValues) + " WHERE 1 = 1"},
 		Statement{SQL: "INSERT INTO " + pl.state(stateQValues) + " SELECT id_type, id_value, reason, evidence FROM " + w("qvalues_new")},
 		Statement{SQL: "DELETE FROM " + pl.state(stateRegions) + " WHERE " + in("node_id", "redo")},
-		Statement{SQL: "INSERT INTO " + pl.state(stateRegions) + " SELECT node_id, region, id_type, id_value FROM " + w("regions_new")},
+		Statement{SQL: "INSERT INTO " + pl.state(stateRegions) + " SELECT node_id, region, id_type FROM " + w("regions_new")},
 	)
 	out = append(out, pl.metaStatements()...)
 	return append(out, pl.idChangesInsert(runID))

@@ -1,4 +1,4 @@
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type, n.id_value
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM {{work "nodes"}} n
 LEFT JOIN {{work .Labels}} l ON n.node_id = l.node_id
 {{- if .Hubs}}

@@ -306,7 +306,7 @@ FROM "customer_360_work".main."assign" n
 JOIN "customer_360_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE "customer_360_state"."regions__next" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type, n.id_value
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "customer_360_work".main."nodes" n
 LEFT JOIN "customer_360_work".main."labels" l ON n.node_id = l.node_id;
 
@@ -433,6 +433,6 @@ ALTER TABLE "customer_360_state"."qvalues__next" RENAME TO "qvalues";
 DROP TABLE IF EXISTS "customer_360_state"."regions";
 ALTER TABLE "customer_360_state"."regions__next" RENAME TO "regions";
 DELETE FROM "customer_360_state"."meta" WHERE 1 = 1;
-INSERT INTO "customer_360_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('format', 'a4aab3f1f08004e9'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '778af2c05d06ce23'), ('traits', '74234e98afe7498f');
+INSERT INTO "customer_360_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('format', '2bf175f9655e7bb7'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '778af2c05d06ce23'), ('traits', '74234e98afe7498f');
 INSERT INTO "customer_360"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "customer_360_work".main."changes";
 COMMIT;

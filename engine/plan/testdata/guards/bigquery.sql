@@ -950,7 +950,7 @@ FROM `identity_work`.`assign` n
 JOIN `identity_work`.`anchors` a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE `identity_state`.`regions__next` AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type, n.id_value
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM `identity_work`.`nodes` n
 LEFT JOIN `identity_work`.`region_labels` l ON n.node_id = l.node_id
 WHERE n.node_id NOT IN (SELECT node_id FROM `identity_work`.`hubs`);
@@ -1103,5 +1103,5 @@ DROP TABLE IF EXISTS `identity_state`.`qvalues__next`;
 CREATE OR REPLACE TABLE `identity_state`.`regions` AS SELECT * FROM `identity_state`.`regions__next`;
 DROP TABLE IF EXISTS `identity_state`.`regions__next`;
 DELETE FROM `identity_state`.`meta` WHERE 1 = 1;
-INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '8f7f37ea6bf57847'), ('degrees', 'af997102443f9295'), ('format', 'a4aab3f1f08004e9'), ('id_salt', 'b776d5bf040216d3'), ('id_types', '2fce19c7e4dc4c34'), ('limits', '{"email":3,"user_id":1}'), ('policy', '3126e05a2123bc6d'), ('sources', 'ad1dd06a898edb2d'), ('traits', '74234e98afe7498f');
+INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '8f7f37ea6bf57847'), ('degrees', 'af997102443f9295'), ('format', '2bf175f9655e7bb7'), ('id_salt', 'b776d5bf040216d3'), ('id_types', '2fce19c7e4dc4c34'), ('limits', '{"email":3,"user_id":1}'), ('policy', '3126e05a2123bc6d'), ('sources', 'ad1dd06a898edb2d'), ('traits', '74234e98afe7498f');
 INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;

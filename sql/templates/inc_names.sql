@@ -1,0 +1,13 @@
+SELECT DISTINCT node_id, id_value FROM (
+  SELECT node_id, id_value FROM {{out "id_graph"}}
+  WHERE node_id IN (SELECT node_id FROM {{work "rnodes"}})
+  UNION ALL
+  SELECT {{hash64 "id_type" "id_value"}} AS node_id, id_value FROM {{out "id_quarantine"}}
+  WHERE reason IN ({{range $i, $r := .Reasons}}{{if $i}}, {{end}}{{str $r}}{{end}})
+  UNION ALL
+  SELECT node_id, id_value FROM {{work .Named}}
+{{- if .Hubs}}
+  UNION ALL
+  SELECT node_id, id_value FROM {{work "hubs_named"}}
+{{- end}}
+) n
