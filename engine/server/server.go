@@ -51,7 +51,7 @@ type Options struct {
 	// each run that publishes (and when another process's run has published), instead of
 	// querying the warehouse for each lookup.
 	Memory bool
-	Log        *slog.Logger
+	Log    *slog.Logger
 }
 
 // ErrBusy: a run of this project is already going on in this process.
