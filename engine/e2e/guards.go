@@ -276,17 +276,9 @@ func testGuardProperties(t *testing.T, open Factory) {
 	rapid.Check(t, func(rt *rapid.T) {
 		tables := drawTables(rt)
 		Load(t, conn, tables)
-		yaml := ProjectYAML(randomTypes, tables, conn.Dialect().DefaultSchema())
-		userLimit := rapid.IntRange(1, 2).Draw(rt, "user limit")
-		emailLimit := rapid.IntRange(1, 3).Draw(rt, "email limit")
-		maxDegree := rapid.IntRange(1, 6).Draw(rt, "cookie max_degree")
-		yaml = strings.Replace(yaml, "  - name: user_id\n", fmt.Sprintf("  - name: user_id\n    limit: %d\n", userLimit), 1)
-		yaml = strings.Replace(yaml, "  - name: email\n", fmt.Sprintf("  - name: email\n    limit: %d\n    block_pattern: '7$'\n", emailLimit), 1)
-		yaml = strings.Replace(yaml, "  - name: cookie\n", fmt.Sprintf("  - name: cookie\n    max_degree: %d\n    anonymous: true\n", maxDegree), 1)
-		policy := fmt.Sprintf("policy:\n  anonymous: %s\n  limit_ties: %s\n  block: ['user_id-3']\n",
-			rapid.SampledFrom([]string{"link", "isolate"}).Draw(rt, "anonymous"), rapid.SampledFrom([]string{"nearest", "isolate"}).Draw(rt, "ties"))
-		yaml = strings.Replace(yaml, "id_types:\n", policy+"id_types:\n", 1)
-		p := mustParse(t, yaml)
+		r := drawRules(rt)
+		userLimit, emailLimit := r.userLimit, r.emailLimit
+		p := mustParse(t, guardedYAML(r, ProjectYAML(randomTypes, tables, conn.Dialect().DefaultSchema())))
 		Stitch(t, conn, p, plan.Contraction)
 		graph := Published(t, conn, p.Output.Schema)
 		q := quarantined(t, conn, p.Output.Schema)

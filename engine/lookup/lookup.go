@@ -148,12 +148,8 @@ func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string) 
 		}
 		return nil, &NotFound{What: "universal id " + uid}
 	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
+	vals, err := scanAll(rows, len(cols))
+	if err != nil {
 		rows.Close()
 		return nil, err
 	}
@@ -236,4 +232,14 @@ func published(err error) error {
 		return fmt.Errorf("%w (%v)", ErrNotPublished, err)
 	}
 	return err
+}
+
+// scanAll scans the current row's n columns as the driver gives them.
+func scanAll(rows connectors.Rows, n int) ([]any, error) {
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	return vals, rows.Scan(ptrs...)
 }

@@ -103,12 +103,8 @@ func loadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*M
 		}
 	}
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := scanAll(rows, len(cols))
+		if err != nil {
 			rows.Close()
 			return nil, err
 		}
