@@ -489,8 +489,9 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 			)
 			plan.SourceRows[s.Name] = "SELECT COUNT(*) FROM " + pl.work("win_"+s.Name)
 		} else {
-			// Straight into the state that incremental runs build on, in time order, so that
-			// the window of a later run is a tail the warehouse finds by its zone maps.
+			// Straight into the state that incremental runs build on: a copy made later would
+			// cost a second write of every row. (Sorting it by time would let a later run find
+			// its window by zone maps, but costs more than it saves.)
 			extract.Statements = append(extract.Statements, Statement{Note: "source " + s.Name + " (" + s.Table + "), kept as the rows read so far",
 				SQL: d.CreateTableAs(pl.work("src_"+s.Name), pl.hashedExtract(s, nil), false)})
 			plan.SourceRows[s.Name] = "SELECT COUNT(*) FROM " + pl.work("src_"+s.Name)
@@ -521,7 +522,7 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 	}
 	nodesStmt := pl.create(pl.work("nodes"), "nodes", map[string]any{"Slots": allSlots}, "")
 	if inc {
-		nodesStmt = pl.create(pl.work("nodes"), "nodes_named", map[string]any{"Slots": allSlots}, "values from the stored regions and the changed rows")
+		nodesStmt = pl.create(pl.work("nodes"), "nodes_named", map[string]any{"Slots": allSlots}, "values from the published identifiers, the changed rows and the hubs")
 	}
 	nodes := Stage{Name: "nodes", Note: "distinct (id_type, value) with a 64-bit node id", Statements: []Statement{
 		nodesStmt,
