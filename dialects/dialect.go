@@ -21,6 +21,9 @@ const (
 	// TypedHash: Hash64 takes values of any type, NULLs included, and tells apart (NULL, 'a')
 	// from ('a', NULL), so a row can be hashed without casting its columns to text.
 	TypedHash
+	// SingleWriter: one process at a time can write (an embedded file). A run that finds another
+	// recorded as running knows that it ended without saying so.
+	SingleWriter
 )
 
 // Type is a column type the planner needs, spelled per warehouse by Dialect.Type.

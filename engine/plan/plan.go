@@ -935,6 +935,14 @@ func (pl *Planner) RunStart(runID int64, mode string) Statement {
 		pl.out(Runs), runID, d.String(pl.Project.Project), d.Now(), d.String(mode), d.String(string(pl.Algorithm)))}
 }
 
+// RunsAbandoned marks as failed the runs still recorded as running. Only a warehouse that one
+// process at a time can write may use it: there, a run recorded as running while another starts
+// was killed before it could record its end.
+func (pl *Planner) RunsAbandoned() Statement {
+	return Statement{SQL: fmt.Sprintf("UPDATE %s SET status = 'failed', error = %s WHERE status = 'running'",
+		pl.out(Runs), pl.Dialect.String("the process running it ended before the run finished (killed, or the machine stopped); nothing it did was published"))}
+}
+
 // RunID is the query that gives the next run id.
 func (pl *Planner) RunID() string {
 	return "SELECT COALESCE(MAX(run_id), 0) + 1 FROM " + pl.out(Runs)

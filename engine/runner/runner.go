@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/plan"
 )
 
@@ -108,6 +109,11 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	setup := r.Planner.Setup()
 	for _, s := range setup.Statements {
 		if err := r.Conn.Exec(ctx, s.SQL); err != nil {
+			return nil, &StageError{Stage: setup.Name, Err: err}
+		}
+	}
+	if r.Conn.Dialect().Supports(dialects.SingleWriter) {
+		if err := r.Conn.Exec(ctx, r.Planner.RunsAbandoned().SQL); err != nil {
 			return nil, &StageError{Stage: setup.Name, Err: err}
 		}
 	}

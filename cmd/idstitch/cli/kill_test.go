@@ -89,6 +89,17 @@ func TestKilledProcessRecovers(t *testing.T) {
 	if code, out, errs := do(t, "run", "-c", project, "--quiet"); code != 0 || !strings.Contains(out, "(incremental) succeeded") {
 		t.Fatalf("run after the kill: exit %d\n%s%s", code, out, errs)
 	}
+	// The killed run could not record its end; the next one records it as failed.
+	conn, err = duckdb.Open(ctx, db, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var status, why string
+	err = conn.DB().QueryRow("SELECT status, error FROM identity.runs WHERE run_id = 2").Scan(&status, &why)
+	conn.Close()
+	if err != nil || status != "failed" || !strings.Contains(why, "ended before the run finished") {
+		t.Fatalf("the killed run is recorded as %q (%q, %v)", status, why, err)
+	}
 	data, _ := os.ReadFile(project)
 	check := filepath.Join(dir, "check.yaml")
 	if err := os.WriteFile(check, []byte(strings.Replace(string(data), "schema: identity", "schema: identity_check", 1)), 0o644); err != nil {
