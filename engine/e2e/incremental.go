@@ -136,6 +136,12 @@ func testIncremental(t *testing.T, open Factory) {
 			if len(got) != len(want) {
 				rt.Fatalf("batch %d: incremental id_graph has %d identifiers, a full rebuild %d", j, len(got), len(want))
 			}
+			for _, schema := range []string{"inc", "full"} {
+				if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM (SELECT id_type, id_value FROM %s GROUP BY id_type, id_value HAVING COUNT(*) > 1) d",
+					conn.Dialect().Table(schema, plan.IDQuarantine))); n > 0 {
+					rt.Fatalf("batch %d: %s.id_quarantine lists %d identifiers twice", j, schema, n)
+				}
+			}
 			if q, wq := quarantined(t, conn, "inc"), quarantined(t, conn, "full"); strings.Join(q, "\n") != strings.Join(wq, "\n") {
 				rt.Fatalf("batch %d: incremental id_quarantine:\n%s\nfull rebuild:\n%s", j, strings.Join(q, "\n"), strings.Join(wq, "\n"))
 			}
@@ -330,4 +336,56 @@ func killTables() []Table {
 		tb.Rows = append(tb.Rows, Row{TS: base.Add(time.Duration(i) * 15 * time.Minute), Values: vals})
 	}
 	return []Table{tb}
+}
+
+// testRuleChangeMakesHubs: lowering max_degree turns a limit conflict into a hub whose partners
+// all become hubs too, so that no recomputed row holds it; the incremental run must still drop
+// its old quarantine row and equal a full rebuild.
+func testRuleChangeMakesHubs(t *testing.T, open Factory) {
+	conn := open(t)
+	defer conn.Close()
+	row := func(hour int, vals map[int]string) Row {
+		v := make([]any, len(wideColumns))
+		for i, s := range vals {
+			v[i] = s
+		}
+		return Row{TS: base.Add(time.Duration(hour) * time.Hour), Values: v}
+	}
+	// user-1 — cookie-21 — cookie-20 — cookie-22 — user-2: with one user_id per profile and ties
+	// isolated, cookie-20 is as near to both users and is quarantined as a limit conflict.
+	tb := Table{Name: "src_0", Columns: wideColumns, Types: wideTypes, Rows: []Row{
+		row(1, map[int]string{0: "user_id-1", 4: "cookie-21"}),
+		row(2, map[int]string{4: "cookie-21", 5: "cookie-20"}),
+		row(3, map[int]string{4: "cookie-20", 5: "cookie-22"}),
+		row(4, map[int]string{0: "user_id-2", 4: "cookie-22"}),
+	}}
+	d := conn.Dialect()
+	for _, schema := range []string{"inc", "full"} {
+		mustExec(t, conn, d.DropTable(d.Table(schema+"_state", "meta")))
+		for i := 0; i < 4; i++ {
+			mustExec(t, conn, d.DropView(d.Table(schema, fmt.Sprintf("src_%d_stitched", i))))
+		}
+	}
+	loadUnder(t, conn, []Table{tb}, "inc", "full")
+	for i, maxDegree := range []int{6, 1} {
+		r := rules{userLimit: 1, emailLimit: 3, maxDegree: maxDegree, blockPattern: "7$", block: "user_id-3", anonymous: "link", ties: "isolate"}
+		yaml := guardedYAML(r, ProjectYAML(randomTypes, []Table{tb}, d.DefaultSchema()))
+		inc := mustParse(t, strings.Replace(yaml, "schema: identity", "schema: inc", 1))
+		full := mustParse(t, strings.Replace(yaml, "schema: identity", "schema: full", 1))
+		sum := StitchIncremental(t, conn, inc)
+		if i == 1 && (sum.Mode != plan.ModeIncremental || !sum.Rules.Degrees) {
+			t.Fatalf("the run after lowering max_degree was %s (%s); want incremental, deciding hubs again", sum.Mode, sum.Reason)
+		}
+		Stitch(t, conn, full, plan.Contraction)
+		q, wq := quarantined(t, conn, "inc"), quarantined(t, conn, "full")
+		if strings.Join(q, "\n") != strings.Join(wq, "\n") {
+			t.Fatalf("max_degree %d: incremental id_quarantine:\n%s\nfull rebuild:\n%s", maxDegree, strings.Join(q, "\n"), strings.Join(wq, "\n"))
+		}
+		if want := map[int]string{6: "limit_conflict 2", 1: "hub 2"}[maxDegree]; quarantinedIDs(t, conn, "full")[unionfind.ID{Type: "cookie", Value: "cookie-20"}] != want {
+			t.Fatalf("max_degree %d: cookie-20 is quarantined as %q, want %q", maxDegree, quarantinedIDs(t, conn, "full")[unionfind.ID{Type: "cookie", Value: "cookie-20"}], want)
+		}
+		if !sameMapping(Published(t, conn, "inc"), Published(t, conn, "full")) {
+			t.Fatalf("max_degree %d: incremental id_graph differs from a full rebuild", maxDegree)
+		}
+	}
 }

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Factory) {
 	t.Run("GuardProperties", func(t *testing.T) { testGuardProperties(t, open) })
 	t.Run("IncrementalEqualsFull", func(t *testing.T) { testIncremental(t, open) })
 	t.Run("KilledRuns", func(t *testing.T) { testKilledRuns(t, open) })
+	t.Run("RuleChangeMakesHubs", func(t *testing.T) { testRuleChangeMakesHubs(t, open) })
 }
 
 // Row is one source row: a timestamp and its identifier values by column.

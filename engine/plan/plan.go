@@ -679,6 +679,13 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 	next := func(name string) string { return d.Table(p.Output.Schema, name+nextSuffix) }
 	outputs := Stage{Name: "outputs", Note: "output tables, built beside the published ones"}
 	if inc {
+		// An identifier whose hub decision flipped because a max_degree changed is not always
+		// on a recomputed row (when all its partners are hubs too); its published rows go all
+		// the same.
+		flipped := ""
+		if hubs && prior.Rules.Degrees {
+			flipped = " UNION ALL SELECT node_id, id_type, id_value FROM " + pl.work("decided") + " WHERE node_id IN (SELECT node_id FROM " + pl.work("flips") + ")"
+		}
 		outputs.Note = "the recomputed regions' rows of the output tables, and what changed"
 		var touchedIn []slot
 		for _, s := range p.Sources {
@@ -689,7 +696,7 @@ func (pl *Planner) build(runID int64, prior *Prior) (*Plan, error) {
 		}
 		outputs.Statements = append(outputs.Statements,
 			Statement{Note: "every identifier whose published rows are replaced", SQL: d.CreateTableAs(pl.work("redo"),
-				"SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "+pl.work("nodes")+" UNION ALL SELECT node_id, id_type, id_value FROM "+pl.work("touched")+") r", true)},
+				"SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "+pl.work("nodes")+" UNION ALL SELECT node_id, id_type, id_value FROM "+pl.work("touched")+flipped+") r", true)},
 			Statement{Note: "their published universal ids", SQL: d.CreateTableAs(pl.work("old_map"),
 				"SELECT node_id, universal_id FROM "+pl.out(IDGraph)+" WHERE node_id IN (SELECT node_id FROM "+pl.work("redo")+")", true)},
 			Statement{SQL: d.CreateTableAs(pl.work("redo_ids"),
