@@ -257,7 +257,7 @@ func (pl *Planner) hashedExtract(s config.Source, prior *Prior) string {
 }
 
 // newRows is the rows of a source after this run, as a FROM item: the stored rows, less those
-// that changed inside the window, plus the changed rows read now.
+// this run replaces, plus the new and changed rows read now.
 func (pl *Planner) newRows(s config.Source, window string) string {
 	w := window
 	if w == "" {
