@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/idstitch/idstitch/connectors"
@@ -117,9 +116,10 @@ func loadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*M
 		return nil, err
 	}
 
-	// Grouped by profile, then in the order a lookup lists them.
+	// Grouped by profile, then in the order a lookup lists them (type, then value, byte by
+	// byte as Go compares strings), so that a lookup needs no sorting.
 	rows, err = conn.Query(ctx, "SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at FROM "+pl.OutputTable(plan.IDGraph)+
-		" ORDER BY universal_id, id_type, "+pl.Dialect.Bytewise("id_value"))
+		" ORDER BY universal_id, "+pl.Dialect.Bytewise("id_type")+", "+pl.Dialect.Bytewise("id_value"))
 	if err != nil {
 		return nil, published(err)
 	}
@@ -221,13 +221,5 @@ func (m *Memory) profile(i int32) *Profile {
 			p.Identifiers = append(p.Identifiers, Identifier{Type: m.types[id.typ], Value: id.value, FirstSeenAt: fromMicros(id.first), LastSeenAt: fromMicros(id.last)})
 		}
 	}
-	// The SQL lookup sorts by type name, then value; the copy is in that order already unless
-	// type names and priorities disagree.
-	slices.SortFunc(p.Identifiers, func(a, b Identifier) int {
-		if c := strings.Compare(a.Type, b.Type); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Value, b.Value)
-	})
 	return p
 }

@@ -217,13 +217,34 @@ func (g *gen) person(n int) person {
 // Append adds rows to the tables that Generate made with the same Persons and Seed: about
 // fraction of their rows, half from customers who come back (their identifiers, and a new
 // anonymous id for the new visit) and half from new customers. The rows fall within the hour
-// after `after`; batch numbers the append, so that ids and people differ from one append to the
-// next.
-func Append(ctx context.Context, conn connectors.Conn, o Options, fraction float64, after time.Time, batch int) (Stats, error) {
+// after the latest event; each append numbers itself after the ones before, so that ids and people
+// differ from one append to the next.
+func Append(ctx context.Context, conn connectors.Conn, o Options, fraction float64) (Stats, error) {
 	d := conn.Dialect()
 	if o.Schema == "" {
 		o.Schema = d.DefaultSchema()
 	}
+	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT MAX(ts), COALESCE(MAX(event_id), 0) FROM %s", d.Table(o.Schema, "events")))
+	if err != nil {
+		return Stats{}, err
+	}
+	var after *time.Time
+	var maxID int64
+	if rows.Next() {
+		err = rows.Scan(&after, &maxID)
+	}
+	rows.Close()
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return Stats{}, err
+	}
+	if after == nil {
+		return Stats{}, fmt.Errorf("the events table %s is empty: generate the data first", d.Table(o.Schema, "events"))
+	}
+	// Appended ids count from a billion times the batch number.
+	batch := int(maxID/1_000_000_000) + 1
 	g := &gen{o: o, people: rand.New(rand.NewPCG(o.Seed, 1)), noise: rand.New(rand.NewPCG(o.Seed, 2))}
 	g.build()
 	// From here on the draws depend on the batch, not on what Generate drew.

@@ -151,10 +151,6 @@ func markdown(ms []measurement) string {
 
 // measure runs one algorithm on one project in a child process.
 func measure(ctx context.Context, project, algorithm string, lpTimeout time.Duration) (measurement, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return measurement{}, err
-	}
 	m := measurement{Algorithm: algorithm}
 	var args []string
 	switch algorithm {
@@ -171,21 +167,7 @@ func measure(ctx context.Context, project, algorithm string, lpTimeout time.Dura
 		cctx, cancel = context.WithTimeout(ctx, lpTimeout)
 		defer cancel()
 	}
-	cmd := exec.CommandContext(cctx, exe, args...)
-	cmd.Env = append(os.Environ(), childEnv+"=1")
-	// Interrupt rather than kill, so that a stopped run is recorded as failed and cleans up.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 30 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	began := time.Now()
-	err = cmd.Run()
-	m.Seconds = time.Since(began).Seconds()
-	if cmd.ProcessState != nil {
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			m.PeakMiB = float64(ru.Maxrss) / 1024
-		}
-	}
+	stdout, err := child(cctx, &m, args...)
 	if err != nil {
 		if errors.Is(cctx.Err(), context.DeadlineExceeded) {
 			// The interrupted run is recorded as failed, with the rounds it had done.
@@ -197,15 +179,15 @@ func measure(ctx context.Context, project, algorithm string, lpTimeout time.Dura
 			m.Note = fmt.Sprintf("stopped after %s without finishing (%d rounds done)", lpTimeout, m.Rounds)
 			return m, nil
 		}
-		return m, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+		return m, err
 	}
 	if algorithm == "unionfind" {
 		var r struct {
 			Groups  int64
 			Seconds float64
 		}
-		if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
-			return m, fmt.Errorf("union-find child printed %q: %w", stdout.String(), err)
+		if err := json.Unmarshal(stdout, &r); err != nil {
+			return m, fmt.Errorf("union-find child printed %q: %w", stdout, err)
 		}
 		m.Components = r.Groups
 		m.Stages = fmt.Sprintf("reading the rows and linking them in Go: %.2f s", r.Seconds)
@@ -299,4 +281,32 @@ func demoData(ctx context.Context, e *env, dir string, persons int) (string, err
 	fmt.Fprintf(e.stdout, "generated %s persons: %s rows in %.1f s\n", thousands(int64(persons)), thousands(st.Events+st.Orders+st.Contacts), time.Since(began).Seconds())
 	project := filepath.Join(sub, config.DefaultFile)
 	return project, os.WriteFile(project, []byte(demogen.Project(demogen.ProjectOptions{Name: "demo", Warehouse: "duckdb", Path: "demo.duckdb"})), 0o644)
+}
+
+// child runs this program with args in a child process, measuring its wall time and peak memory
+// into m, and returns what it printed. A cancelled ctx interrupts it rather than killing it, so
+// that a stopped run is recorded as failed and cleans up.
+func child(ctx context.Context, m *measurement, args ...string) ([]byte, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	began := time.Now()
+	err = cmd.Run()
+	m.Seconds = time.Since(began).Seconds()
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			m.PeakMiB = float64(ru.Maxrss) / 1024
+		}
+	}
+	if err != nil {
+		return stdout.Bytes(), fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
 }

@@ -495,35 +495,16 @@ func demoAppend(ctx context.Context, e *env, dir string, o demogen.Options, frac
 	if err != nil {
 		return err
 	}
-	d := conn.Dialect()
-	var schema string
 	for _, s := range p.Sources {
 		if s.Name == "events" {
-			schema = s.Schema()
+			o.Schema = s.Schema()
 		}
 	}
-	o.Schema = schema
-	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT MAX(ts), COALESCE(MAX(event_id), 0) FROM %s", d.Table(schema, "events")))
-	if err != nil {
-		conn.Close()
-		return fmt.Errorf("demo --append: read the demo's events in %s: %w", projectPath, err)
-	}
-	var latest *time.Time
-	var maxID int64
-	if rows.Next() {
-		err = rows.Scan(&latest, &maxID)
-	}
-	rows.Close()
-	if err != nil || latest == nil {
-		conn.Close()
-		return fmt.Errorf("demo --append: the demo's events table is empty or unreadable; run `idstitch demo --dir %s` again", dir)
-	}
-	batch := int(maxID/1_000_000_000) + 1
 	began := time.Now()
-	st, err := demogen.Append(ctx, conn, o, fraction, *latest, batch)
+	st, err := demogen.Append(ctx, conn, o, fraction)
 	conn.Close()
 	if err != nil {
-		return fmt.Errorf("append demo data: %w", err)
+		return fmt.Errorf("demo --append: add rows to the demo's tables in %s (run `idstitch demo --dir %s` again if they are gone): %w", dir, dir, err)
 	}
 	fmt.Fprintf(e.stdout, "appended %s events, %s orders, %s CRM contacts from %s returning and new persons in %s\n",
 		thousands(st.Events), thousands(st.Orders), thousands(st.Contacts), thousands(st.Persons), time.Since(began).Round(time.Millisecond))

@@ -1,15 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/idstitch/idstitch/connectors/duckdb"
 	"github.com/idstitch/idstitch/engine/config"
@@ -56,28 +52,23 @@ func runIncrementalBench(ctx context.Context, e *env, dir string, sizes []int, f
 			return fmt.Errorf("bench --incremental, full run: %w", err)
 		}
 		fmt.Fprintf(e.stdout, "%s persons: full run %.2f s\n", thousands(int64(n)), r.full.Seconds)
-		c, err := openDuckDB(ctx, db)
+		c, err := duckdb.Open(ctx, db, false)
 		if err != nil {
 			return err
 		}
-		var latest time.Time
-		if err := c.DB().QueryRowContext(ctx, "SELECT MAX(ts) FROM events").Scan(&latest); err != nil {
-			c.Close()
-			return err
-		}
-		st, err := demogen.Append(ctx, c, o, fraction, latest, 1)
+		st, err := demogen.Append(ctx, c, o, fraction)
 		c.Close()
 		if err != nil {
 			return err
 		}
 		r.appended = st.Events + st.Orders + st.Contacts
-		if r.incremental, err = measureArgs(ctx, "incremental", "run", "-c", project, "--quiet"); err != nil {
+		if _, err := child(ctx, &r.incremental, "run", "-c", project, "--quiet"); err != nil {
 			return fmt.Errorf("bench --incremental, incremental run: %w", err)
 		}
-		if _, err := measureArgs(ctx, "check", "run", "-c", check, "--quiet", "--full"); err != nil {
+		if _, err := child(ctx, &measurement{}, "run", "-c", check, "--quiet", "--full"); err != nil {
 			return fmt.Errorf("bench --incremental, full rebuild to check against: %w", err)
 		}
-		c, err = openDuckDB(ctx, db)
+		c, err = duckdb.Open(ctx, db, false)
 		if err != nil {
 			return err
 		}
@@ -100,32 +91,4 @@ func runIncrementalBench(ctx context.Context, e *env, dir string, sizes []int, f
 			r.incremental.Seconds, 100*r.incremental.Seconds/r.full.Seconds, thousands(r.written), r.incremental.PeakMiB, r.different)
 	}
 	return printTable(e, out, b.String())
-}
-
-// measureArgs runs this program with args in a child process and measures its wall time and
-// peak memory.
-func measureArgs(ctx context.Context, name string, args ...string) (measurement, error) {
-	m := measurement{Algorithm: name}
-	exe, err := os.Executable()
-	if err != nil {
-		return m, err
-	}
-	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Env = append(os.Environ(), childEnv+"=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	began := time.Now()
-	err = cmd.Run()
-	m.Seconds = time.Since(began).Seconds()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && cmd.ProcessState != nil {
-		m.PeakMiB = float64(ru.Maxrss) / 1024
-	}
-	if err != nil {
-		return m, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	return m, nil
-}
-
-func openDuckDB(ctx context.Context, path string) (*duckdb.Conn, error) {
-	return duckdb.Open(ctx, path, false)
 }
