@@ -118,13 +118,15 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 }
 
 func runCompile(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "compile", "[-c idstitch.yaml] [--dialect D] [--rounds N]",
-		"Prints the SQL of a full run as a script the warehouse can run as it is.")
+	fs := newFlags(e, "compile", "[-c idstitch.yaml] [--dialect D] [--rounds N] [--incremental [--watermark TIME]]",
+		"Prints the SQL of a full run (or, with --incremental, of an incremental one) as a script the warehouse can run as it is.")
 	path := configFlag(fs)
 	dialect := fs.String("dialect", "", "warehouse to compile for ("+strings.Join(dialects.Names(), ", ")+"); default the project's")
 	rounds := fs.Int("rounds", plan.DefaultScriptRounds, "contraction rounds to unroll in the script")
 	algorithm := fs.String("algorithm", "contraction", "components algorithm: contraction, or labelprop (benchmark baseline)")
 	dryRun := fs.Bool("dry-run", false, "BigQuery: ask the project's warehouse what each statement would scan, without running it")
+	incremental := fs.Bool("incremental", false, "print the plan of an incremental run, as if the last run had left the state the project file describes")
+	watermark := fs.String("watermark", "", "with --incremental: the latest timestamp of every source's stored rows (RFC 3339, e.g. 2026-11-01T00:00:00Z); default the start of today, UTC")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -150,12 +152,43 @@ func runCompile(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{msg: "compile --algorithm: " + err.Error()}
 	}
-	pn, err := pl.Plan(0)
-	if err != nil {
+	var pn *plan.Plan
+	if *incremental {
+		prior, err := compilePrior(p, *watermark)
+		if err != nil {
+			return err
+		}
+		pn, err = pl.PlanIncremental(0, prior)
+		if err != nil {
+			return err
+		}
+	} else if *watermark != "" {
+		return usageError{msg: "compile --watermark needs --incremental"}
+	} else if pn, err = pl.Plan(0); err != nil {
 		return err
 	}
 	_, err = io.WriteString(e.stdout, pn.Script(*rounds))
 	return err
+}
+
+// compilePrior is the state an incremental plan is compiled against: every source with a
+// timestamp has stored rows up to the watermark, and the guard rules are those of the file.
+func compilePrior(p *config.Project, watermark string) (plan.Prior, error) {
+	wm := time.Now().UTC().Truncate(24 * time.Hour)
+	if watermark != "" {
+		t, err := time.Parse(time.RFC3339Nano, watermark)
+		if err != nil {
+			return plan.Prior{}, usageError{msg: fmt.Sprintf("compile --watermark %q is not an RFC 3339 time; write it like 2026-11-01T00:00:00Z", watermark)}
+		}
+		wm = t
+	}
+	prior := plan.Prior{Watermarks: map[string]time.Time{}}
+	for _, s := range p.Sources {
+		if s.Timestamp != "" {
+			prior.Watermarks[s.Name] = wm
+		}
+	}
+	return prior, nil
 }
 
 // dryRunner is a warehouse that can price a statement without running it (BigQuery).
