@@ -113,11 +113,11 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		}
 	}
 	if r.Conn.Dialect().Supports(dialects.SingleWriter) {
-		if err := r.Conn.Exec(ctx, r.Planner.RunsAbandoned().SQL); err != nil {
+		if err := r.Conn.Exec(ctx, r.Planner.RunLog().Abandoned().SQL); err != nil {
 			return nil, &StageError{Stage: setup.Name, Err: err}
 		}
 	}
-	runID, err := r.count(ctx, r.Planner.RunID())
+	runID, err := r.count(ctx, r.Planner.RunLog().NextID())
 	if err != nil {
 		return nil, &StageError{Stage: setup.Name, Err: err}
 	}
@@ -127,7 +127,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, &StageError{Stage: setup.Name, Note: "reading the state of the last run", Err: err}
 	}
-	if err := r.Conn.Exec(ctx, r.Planner.RunStart(runID, p.Mode).SQL); err != nil {
+	if err := r.Conn.Exec(ctx, r.Planner.RunLog().Start(runID, p.Mode).SQL); err != nil {
 		return nil, &StageError{Stage: setup.Name, Err: err}
 	}
 
@@ -142,14 +142,17 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 
 func (r *Runner) stages(ctx context.Context, p *plan.Plan, sum *Summary) error {
 	published := false
-	for _, st := range p.Stages[1:] {
+	for _, st := range p.Stages {
+		if st.Kind == plan.KindSetup {
+			continue // Run made the setup stage before planning: planning reads what it creates
+		}
 		began := time.Now()
 		r.progress(Event{Stage: st.Name})
 		var err error
-		if st.Publish && r.DryRun {
+		if st.Kind == plan.KindPublish && r.DryRun {
 			return r.finishDry(ctx, sum)
 		}
-		if st.Publish {
+		if st.Kind == plan.KindPublish {
 			err = r.publish(ctx, st, sum)
 			published = err == nil
 		} else {
@@ -171,7 +174,7 @@ func (r *Runner) stages(ctx context.Context, p *plan.Plan, sum *Summary) error {
 		took := time.Since(began)
 		sum.Stages = append(sum.Stages, StageTime{Stage: st.Name, Seconds: took.Seconds()})
 		r.progress(Event{Stage: st.Name, Done: true, Elapsed: took})
-		if st.Name == "outputs" {
+		if st.Kind == plan.KindOutputs {
 			if err := r.measure(ctx, p, sum); err != nil {
 				return &StageError{Stage: st.Name, Note: "measuring the result", RunID: sum.RunID, Err: err}
 			}
@@ -330,7 +333,7 @@ func (r *Runner) publish(ctx context.Context, st plan.Stage, sum *Summary) error
 	for _, s := range st.Statements {
 		qs = append(qs, s.SQL)
 	}
-	qs = append(qs, r.Planner.RunSucceeded(sum.RunID, sum.Result).SQL)
+	qs = append(qs, r.Planner.RunLog().Succeeded(sum.RunID, sum.Result).SQL)
 	if err := ctx.Err(); err != nil {
 		return &StageError{Stage: st.Name, Err: &connectors.Error{Kind: connectors.Canceled, Err: err}}
 	}
@@ -366,7 +369,7 @@ func (r *Runner) recordFailure(sum *Summary, runErr error) {
 	if len(msg) > 2000 {
 		msg = msg[:2000]
 	}
-	_ = r.Conn.Exec(ctx, r.Planner.RunFailed(sum.RunID, sum.Result, msg).SQL)
+	_ = r.Conn.Exec(ctx, r.Planner.RunLog().Failed(sum.RunID, sum.Result, msg).SQL)
 }
 
 func (r *Runner) count(ctx context.Context, query string) (int64, error) {
@@ -409,7 +412,7 @@ func (r *Runner) plan(ctx context.Context, runID int64, sum *Summary) (*plan.Pla
 		return full("asked for with --full")
 	}
 	stored := map[string]string{}
-	rows, err := r.Conn.Query(ctx, pl.MetaQuery())
+	rows, err := r.Conn.Query(ctx, pl.StateMeta().Query())
 	if err != nil {
 		return nil, err
 	}
@@ -428,18 +431,18 @@ func (r *Runner) plan(ctx context.Context, runID int64, sum *Summary) (*plan.Pla
 	if len(stored) == 0 {
 		return full("no earlier run has left state to build on")
 	}
-	rules, rebuild := plan.SplitChanges(plan.Changed(stored, pl.Fingerprints()), stored)
+	rules, rebuild := plan.SplitChanges(plan.Changed(stored, pl.StateMeta().Fingerprints()), stored)
 	if len(rebuild) > 0 {
 		return full(strings.Join(rebuild, ", ") + " changed in the project file since the last run")
 	}
-	if rules.Degrees && !pl.HasHubGuard() {
+	if rules.Degrees && !pl.StateMeta().HasHubGuard() {
 		return full("max_degree was removed from every id type since the last run")
 	}
 	prior := plan.Prior{Watermarks: map[string]time.Time{}, Rules: rules}
 	sum.Rules = rules
 	var marks []string
 	for _, s := range pl.Project.Sources {
-		q := pl.WatermarkQuery(s)
+		q := pl.StateMeta().WatermarkQuery(s)
 		if q == "" {
 			continue
 		}
@@ -468,7 +471,7 @@ func (r *Runner) plan(ctx context.Context, runID int64, sum *Summary) (*plan.Pla
 
 // changes reads what the run changes, by kind.
 func (r *Runner) changes(ctx context.Context, sum *Summary) error {
-	rows, err := r.Conn.Query(ctx, r.Planner.ChangesQuery())
+	rows, err := r.Conn.Query(ctx, r.Planner.RunLog().Changes())
 	if err != nil {
 		return err
 	}
@@ -494,7 +497,7 @@ func (r *Runner) finishDry(ctx context.Context, sum *Summary) error {
 			return &StageError{Stage: "publish", Note: "dropping the tables a dry run built for publishing", Err: err}
 		}
 	}
-	if err := r.Conn.Exec(ctx, r.Planner.RunDryRun(sum.RunID, sum.Result).SQL); err != nil {
+	if err := r.Conn.Exec(ctx, r.Planner.RunLog().DryRun(sum.RunID, sum.Result).SQL); err != nil {
 		return &StageError{Stage: "publish", Err: err}
 	}
 	return nil

@@ -326,8 +326,8 @@ func (s *Server) keepMemory(ctx context.Context, interval time.Duration) {
 
 // takeLease takes the project's run lease and renews it until release is called.
 func (s *Server) takeLease(ctx context.Context, conn connectors.Conn) (release func(), err error) {
-	create, seed, take, rel := s.planner.Lease(s.holder)
-	for _, q := range []string{conn.Dialect().CreateSchema(s.o.Project.Output.Schema), create, seed} {
+	lease := s.planner.Lease(s.holder)
+	for _, q := range []string{conn.Dialect().CreateSchema(s.o.Project.Output.Schema), lease.Create, lease.Seed} {
 		// Two servers starting together may create the schema or table at the same moment;
 		// Postgres then fails one of the two IF NOT EXISTS statements, which succeeds when tried again.
 		err := conn.Exec(ctx, q)
@@ -341,7 +341,7 @@ func (s *Server) takeLease(ctx context.Context, conn connectors.Conn) (release f
 	}
 	renew := func() (bool, error) {
 		now := time.Now().UTC()
-		rows, err := conn.Query(ctx, take, now.Add(s.o.LeaseTTL), now)
+		rows, err := conn.Query(ctx, lease.Take, now.Add(s.o.LeaseTTL), now)
 		if err != nil {
 			return false, err
 		}
@@ -380,7 +380,7 @@ func (s *Server) takeLease(ctx context.Context, conn connectors.Conn) (release f
 		// A fresh context: the run's may be why we are releasing.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := conn.Exec(ctx, rel); err != nil {
+		if err := conn.Exec(ctx, lease.Release); err != nil {
 			s.o.Log.Warn("could not release the run lease; it expires by itself", "error", err)
 		}
 	}, nil

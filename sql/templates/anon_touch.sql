@@ -1,3 +1,5 @@
+{{/* anon_touch: per anonymous cluster of anon_clusters, the number of distinct known profiles of Groups that
+     its edges reach, and the smallest of them. */}}
 SELECT c.cluster, COUNT(DISTINCT g.grp) AS profiles, MIN(g.grp) AS grp
 FROM (
   SELECT a AS x, b AS y FROM {{work "edges"}}

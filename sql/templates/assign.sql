@@ -1,3 +1,5 @@
+{{/* assign: every identifier of nodes with its profile (component): its group in Groups when set, else its
+     component in labels or itself, less the hubs when Hubs is set. */}}
 SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
 {{- if .Groups}}
   g.grp AS component

@@ -1,3 +1,5 @@
+{{/* audience_exits: closes, at the current time, the open entries of audience_history whose audience and
+     universal_id are no longer in the audience_members about to be published. */}}
 UPDATE {{out "audience_history"}}
 SET exited_at = {{cast (now) "timestamp"}}
 WHERE exited_at IS NULL

@@ -1,3 +1,5 @@
+{{/* audience_members: per audience of Audiences, the universal ids of Profiles whose flag is true, keeping
+     the entered_at of the published members; with Keep, plus the published members not in Keep. */}}
 SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, {{cast (now) "timestamp"}}) AS entered_at
 FROM (
 {{- range $i, $a := .Audiences}}

@@ -1,3 +1,5 @@
+{{/* cc_map: round Salt of contraction: every node of the edges Edges picks the neighbour (or itself) whose
+     priority hash is smallest. */}}
 SELECT v, {{minby "u" (priority "u" .Salt)}} AS rep
 FROM (
   SELECT a AS v, b AS u FROM {{work .Edges}}

@@ -1,3 +1,5 @@
+{{/* changes: each move of identifiers from an old universal id (old_map) to a new one (graph) as new, merge,
+     split or quarantine, with the count moved; a new identifier joining an old profile is none. */}}
 SELECT CASE
     WHEN p.new_id IS NULL THEN 'quarantine'
     WHEN p.old_id IS NULL THEN 'new'

@@ -1,3 +1,5 @@
+{{/* edges: the links from each row's first identifier to its other identifiers (Links), per pair with
+     row_count, first and last seen and the sorted list of sources. */}}
 SELECT a, b, {{cast "SUM(n)" "int64"}} AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
   {{stringagg "source" ","}} AS sources
 FROM (

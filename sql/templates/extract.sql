@@ -1,3 +1,5 @@
+{{/* extract: a source's rows from Table (TS, Filter, Window), or with Stored its stored rows matching
+     StoredWhere: ts, the inputs of Traits and, per slot of Slots, value, check result and node id. */}}
 SELECT
   ts
 {{- range .Traits}},

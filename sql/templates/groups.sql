@@ -1,3 +1,5 @@
+{{/* groups: the partition that limits and policies refine: every identifier of nodes with its component in
+     Labels or itself, less hubs with Hubs, and with Types only those (with Not: no) types. */}}
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
 FROM {{work "nodes"}} n
 LEFT JOIN {{work .Labels}} l ON n.node_id = l.node_id

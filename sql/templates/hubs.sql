@@ -1,3 +1,5 @@
+{{/* hubs: the identifiers with more distinct partners than their type's max_degree, counted over the slot
+     pairs Pairs of the sources' rows, with their degree. */}}
 SELECT node_id, degree
 FROM (
   SELECT node AS node_id, max_degree, COUNT(DISTINCT other) AS degree

@@ -1,3 +1,5 @@
+{{/* id_changes_create: creates, if missing, the published id_changes table: every change of universal ids
+     (kind, old and new id, identifiers moved) with its run. */}}
 CREATE TABLE IF NOT EXISTS {{out "id_changes"}} (
   run_id {{typ "int64"}},
   changed_at {{typ "timestamp"}},

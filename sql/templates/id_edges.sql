@@ -1,3 +1,5 @@
+{{/* id_edges: the evidence of each link of edges inside one profile: both identifiers and their universal id
+     (from graph), row_count, first and last seen, and sources. */}}
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,

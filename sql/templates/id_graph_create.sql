@@ -1,3 +1,5 @@
+{{/* id_graph_create: creates, if missing, an empty published id_graph, so that every run, the first too, can
+     compare with the last. */}}
 CREATE TABLE IF NOT EXISTS {{out "id_graph"}} (
   universal_id {{typ "text"}},
   id_type {{typ "text"}},

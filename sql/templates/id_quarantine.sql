@@ -1,3 +1,5 @@
+{{/* id_quarantine: what was kept out of the graph: the union of the queries Parts, each giving id_type,
+     id_value, reason and evidence, stamped with run RunID. */}}
 SELECT id_type, id_value, reason, evidence, {{cast (print .RunID) "int64"}} AS run_id
 FROM (
 {{- range $i, $p := .Parts}}

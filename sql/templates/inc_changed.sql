@@ -1,3 +1,5 @@
+{{/* inc_changed: the row hashes whose count differs between the rows read again (New) and the stored rows
+     Stored within Window, with stored = 1 when Stored holds them. */}}
 SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
 FROM (SELECT row_hash, COUNT(*) AS c FROM {{work .New}} GROUP BY row_hash) n
 FULL OUTER JOIN (

@@ -1,3 +1,5 @@
+{{/* inc_names: the value of each identifier on the regions' rows: from the id_graph rows of rnodes, the
+     id_quarantine rows of Reasons, the work table Named and, with Hubs, hubs_named. */}}
 SELECT DISTINCT node_id, id_value FROM (
   SELECT node_id, id_value FROM {{out "id_graph"}}
   WHERE node_id IN (SELECT node_id FROM {{work "rnodes"}})

@@ -1,3 +1,5 @@
+{{/* inc_region: every identifier of the stored regions Regions that hold a seed (seeds), and the seeds
+     themselves; with Hubs, less the hubs, which belong to no region. */}}
 SELECT DISTINCT node_id FROM (
   SELECT node_id FROM {{.Regions}}
   WHERE region IN (

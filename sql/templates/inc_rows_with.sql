@@ -1,3 +1,5 @@
+{{/* inc_rows_with: Cols of a source's rows holding an identifier of Nodes in Slots: its stored rows (Stored)
+     less those replaced (Window, Changed) plus the new ones (Ins), or else the rows of From. */}}
 {{- define "holds"}}{{range $i, $s := .Slots}}{{if $i}} OR {{end}}s.n{{.N}} IN (SELECT node_id FROM {{work $.Nodes}}){{end}}{{end -}}
 {{- if .Stored -}}
 -- The stored rows that hold one of the identifiers, less those this run replaces, and the new

@@ -1,3 +1,5 @@
+{{/* inc_touched: the distinct identifiers, with id type and value, in the slots Slots of their work tables
+     (for touched, the rows new, changed or gone). */}}
 SELECT DISTINCT node_id, id_type, id_value
 FROM (
 {{- range $i, $s := .Slots}}

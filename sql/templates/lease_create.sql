@@ -1,3 +1,5 @@
+{{/* lease_create: creates, if missing, the run_lease table: per project, the process that may run it and when
+     that right expires. */}}
 CREATE TABLE IF NOT EXISTS {{out "run_lease"}} (
   project {{typ "text"}} PRIMARY KEY,
   holder {{typ "text"}},

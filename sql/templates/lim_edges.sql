@@ -1,3 +1,5 @@
+{{/* lim_edges: the edges inside the groups of Groups that break the limit (Violating), both ways round, with
+     row_count and last_seen_at. */}}
 SELECT u, v, row_count, last_seen_at
 FROM (
   SELECT e.a AS u, e.b AS v, e.row_count, e.last_seen_at, ga.grp AS gu, gb.grp AS gv

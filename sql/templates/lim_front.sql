@@ -1,3 +1,5 @@
+{{/* lim_front: the next ring of a limit split: each identifier next to ring Front and not in Seen joins its
+     best anchor (more rows, more recent, value); with Isolate none if several reach it. */}}
 SELECT node,
   {{if .Isolate}}CASE WHEN anchors > 1 THEN NULL ELSE anchor END{{else}}anchor{{end}} AS anchor,
   anchors

@@ -1,3 +1,5 @@
+{{/* lim_groups: the partition after a limit split: groups not in Violating stay, identifiers reached (Seen)
+     take their anchor, the rest of each group stays together; conflicts are left out. */}}
 SELECT node_id,
   CASE
     WHEN violating = 0 THEN grp

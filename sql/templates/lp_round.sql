@@ -1,3 +1,5 @@
+{{/* lp_round: one round of label propagation: every node takes the smallest label among itself and its
+     neighbours in Edges, from the last round Prev. */}}
 SELECT v, MIN(label) AS label
 FROM (
   SELECT v, label FROM {{work .Prev}}

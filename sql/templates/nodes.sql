@@ -1,3 +1,5 @@
+{{/* nodes: every distinct identifier in the slots Slots of the sources' rows, with its 64-bit node id,
+     type_rank, first and last seen and row count. */}}
 SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (

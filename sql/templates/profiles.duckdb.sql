@@ -1,3 +1,6 @@
+{{/* profiles: per component of assign, the universal_id (anchors), first and last seen, identifiers and per
+     type of Types <type>_count and latest_<type>. DuckDB has its own file: one pass of FILTER and arg_max is
+     faster. */}}
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers
 {{- range .Types}}, p.{{q (print . "_count")}}, p.{{q (print "latest_" .)}}{{end}}
 FROM (

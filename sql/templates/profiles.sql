@@ -1,3 +1,5 @@
+{{/* profiles: one row per profile of assign with its universal_id (anchors): first and last seen, identifiers
+     and, per type of Types, <type>_count and latest_<type>, its most recently seen value. */}}
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
     ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, {{bytewise "id_value"}} DESC) AS pos

@@ -1,3 +1,5 @@
+{{/* profiles_final: profiles_base with a column per trait of Traits from its source's aggregates (Joins; 0
+     when Zero) and a flag per audience of Audiences (Where). */}}
 SELECT p.*
 {{- range .Audiences}},
   CASE WHEN ({{.Where}}) THEN TRUE ELSE FALSE END AS {{q .Name}}

@@ -1,3 +1,5 @@
+{{/* quarantine_kept: the published id_quarantine rows of Reasons (limit conflicts, isolated anonymous ids) of
+     identifiers that an incremental run does not recompute (not in redo). */}}
 SELECT q.id_type, q.id_value, q.reason, q.evidence
 FROM {{out "id_quarantine"}} q
 WHERE q.reason IN ({{range $i, $r := .Reasons}}{{if $i}}, {{end}}{{str $r}}{{end}})

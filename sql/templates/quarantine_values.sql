@@ -1,3 +1,5 @@
+{{/* quarantine_values: the invalid and blocked values in the slots Slots of the sources' rows, with the
+     reason and the number of rows holding each. */}}
 SELECT id_type, id_value, reason, COUNT(*) AS evidence
 FROM (
 {{- range $i, $s := .Slots}}

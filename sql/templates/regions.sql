@@ -1,3 +1,5 @@
+{{/* regions: every identifier of nodes with its id type and region, its component of all links in Labels or
+     else itself; hubs are left out when Hubs is set. */}}
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM {{work "nodes"}} n
 LEFT JOIN {{work .Labels}} l ON n.node_id = l.node_id

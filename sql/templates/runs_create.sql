@@ -1,3 +1,5 @@
+{{/* runs_create: creates, if missing, the published runs table: one row per run with its status, mode,
+     counts, rounds, seconds per stage and error. */}}
 CREATE TABLE IF NOT EXISTS {{out "runs"}} (
   run_id {{typ "int64"}},
   project {{typ "text"}},

@@ -1,5 +1,6 @@
+{{/* state_create: creates, if missing, the state table Table with its typed Columns. */}}
 CREATE TABLE IF NOT EXISTS {{.Table}} (
 {{- range $i, $c := .Columns}}{{if $i}},{{end}}
-  {{index $c 0}} {{typ (index $c 1)}}
+  {{$c.Name}} {{typ $c.Type}}
 {{- end}}
 )

@@ -1,3 +1,5 @@
+{{/* stats_incremental: the same counts after an incremental run: the published rows it keeps (not in redo or
+     redo_ids) plus the new ones (graph, edges_region, profiles_region). */}}
 SELECT
   (SELECT COUNT(*) FROM {{out "id_graph"}} WHERE node_id NOT IN (SELECT node_id FROM {{work "redo"}}))
     + (SELECT COUNT(*) FROM {{work "graph"}}) AS nodes,

@@ -1,3 +1,5 @@
+{{/* trait_aggs: per universal id, the aggregate Agg of each trait of Traits over the rows of Rows that belong
+     to a profile. */}}
 SELECT universal_id
 {{- range .Traits}},
   {{.Agg}} AS {{q .Name}}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/idstitch/idstitch/engine/config"
+	idsql "github.com/idstitch/idstitch/sql"
 )
 
 // Quarantine reasons, as published in id_quarantine.reason.
@@ -17,6 +18,10 @@ const (
 
 // Reasons lists every quarantine reason, in the order summaries show them.
 var Reasons = []string{ReasonInvalid, ReasonBlocked, ReasonHub, ReasonLimitConflict, ReasonAnonymous}
+
+// structuralReasons are the reasons decided on a whole region (limits, policies) rather than on
+// single values or degrees: an incremental run keeps those of the regions it does not recompute.
+var structuralReasons = []string{ReasonLimitConflict, ReasonAnonymous}
 
 // normalize returns the SQL that applies a type's normalizers, in order, to a text expression.
 func (pl *Planner) normalize(t config.IDType, raw string) string {
@@ -104,16 +109,10 @@ func isWord(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// check is one reason a value is not an identifier.
-type check struct {
-	Cond   string
-	Reason string
-}
-
 // checks lists, in order, the conditions that quarantine a normalized value v of type t.
-func (pl *Planner) checks(t config.IDType, v string) []check {
+func (pl *Planner) checks(t config.IDType, v string) []idsql.Check {
 	d := pl.Dialect
-	var out []check
+	var out []idsql.Check
 	if list := pl.Project.Policy.Block; len(list) > 0 {
 		var lits []string
 		seen := map[string]bool{}
@@ -125,7 +124,7 @@ func (pl *Planner) checks(t config.IDType, v string) []check {
 			}
 		}
 		if len(lits) > 0 {
-			out = append(out, check{Cond: "LOWER(" + v + ") IN (" + strings.Join(lits, ", ") + ")", Reason: ReasonBlocked})
+			out = append(out, idsql.Check{Cond: "LOWER(" + v + ") IN (" + strings.Join(lits, ", ") + ")", Reason: ReasonBlocked})
 		}
 	}
 	if len(t.Block) > 0 {
@@ -133,13 +132,13 @@ func (pl *Planner) checks(t config.IDType, v string) []check {
 		for i, s := range t.Block {
 			lits[i] = d.String(s)
 		}
-		out = append(out, check{Cond: v + " IN (" + strings.Join(lits, ", ") + ")", Reason: ReasonBlocked})
+		out = append(out, idsql.Check{Cond: v + " IN (" + strings.Join(lits, ", ") + ")", Reason: ReasonBlocked})
 	}
 	if t.BlockPattern != "" {
-		out = append(out, check{Cond: d.RegexpMatches(v, d.String(t.BlockPattern)), Reason: ReasonBlocked})
+		out = append(out, idsql.Check{Cond: d.RegexpMatches(v, d.String(t.BlockPattern)), Reason: ReasonBlocked})
 	}
 	if t.Pattern != "" {
-		out = append(out, check{Cond: "NOT " + d.RegexpMatches(v, d.String(t.Pattern)), Reason: ReasonInvalid})
+		out = append(out, idsql.Check{Cond: "NOT " + d.RegexpMatches(v, d.String(t.Pattern)), Reason: ReasonInvalid})
 	}
 	return out
 }

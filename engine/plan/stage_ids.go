@@ -1,0 +1,45 @@
+package plan
+
+import idsql "github.com/idstitch/idstitch/sql"
+
+// regions finds the regions when policy isolate splits the components: a region is a component
+// of all links, the unit a later incremental run recomputes as a whole. Otherwise the components
+// are the regions.
+func (b *build) regions() {
+	b.regionLabels = "labels"
+	if !b.isolate() {
+		return
+	}
+	st := b.connected(KindRegions, "regions", "rc", b.graphStart(idsql.GraphStartData{}), "region_labels")
+	st.Note = "regions: components of all links, the unit that incremental runs recompute"
+	b.add(st)
+	b.regionLabels = "region_labels"
+}
+
+// idsDurable gives every profile its universal id, and builds every identifier's region in
+// place in the state, a table that must last.
+func (b *build) idsDurable() {
+	b.ids(createOutput(b, b.workTable("regions_new"), idsql.Regions, b.regionsData(), regionsNote))
+}
+
+// idsScratch gives every profile of the recomputed regions its universal id; their regions are
+// a work table that publishing copies into the state.
+func (b *build) idsScratch() {
+	b.ids(create(b, "regions_new", idsql.Regions, b.regionsData(), regionsNote))
+}
+
+const regionsNote = "every identifier's region, quarantined ones too"
+
+func (b *build) regionsData() idsql.RegionsData {
+	return idsql.RegionsData{Labels: b.regionLabels, Hubs: b.hubs()}
+}
+
+func (b *build) ids(regions Statement) {
+	groups := b.groups
+	b.add(Stage{Kind: KindIDs, Name: "ids", Note: "one universal id per profile, from its anchor identifier", Statements: []Statement{
+		create(b, "assign", idsql.Assign, idsql.AssignData{Groups: groups, Hubs: b.hubs()}, "every identifier in the graph with its profile"),
+		create(b, "anchors", idsql.Anchors, idsql.AnchorsData{Salt: b.Project.Output.IDSalt}, "anchor: earliest first_seen, then type priority, then value"),
+		create(b, "graph", idsql.Graph, idsql.GraphData{}, "every identifier with its universal id"),
+		regions,
+	}})
+}

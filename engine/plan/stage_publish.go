@@ -1,0 +1,144 @@
+package plan
+
+import (
+	"strings"
+
+	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/render"
+	idsql "github.com/idstitch/idstitch/sql"
+)
+
+// publishStage is the publish stage, atomic where the warehouse has transactions over DDL; its
+// note is the one for such a warehouse, or else notElsewhere.
+func (b *build) publishStage(note, notElsewhere string) Stage {
+	st := Stage{Kind: KindPublish, Name: "publish", Note: note, Atomic: b.Dialect.Supports(dialects.TransactionalDDL)}
+	if !st.Atomic {
+		st.Note = notElsewhere
+	}
+	return st
+}
+
+// publishAll swaps every output and state table in, all together.
+func (b *build) publishAll() {
+	st := b.publishStage("swap the new tables in, all together", "swap the new tables in, each atomically (this warehouse has no transactions over DDL)")
+	// Stitched views read id_graph: they are dropped before it is swapped (Postgres refuses to
+	// drop a table a view depends on) and made again right after, in the same transaction.
+	var views []Statement
+	for _, s := range b.sources() {
+		view := b.out(s.Name + "_stitched")
+		st.Statements = append(st.Statements, Statement{SQL: b.Dialect.DropView(view)})
+		views = append(views, Statement{Note: "source " + s.Name + " with the universal id of each row", SQL: b.Dialect.CreateView(view, b.stitchedView(s))})
+	}
+	// The history compares the new members with the open entries, before the swap.
+	st.Statements = append(st.Statements, b.audienceHistory()...)
+	for _, t := range Published {
+		st.Statements = append(st.Statements, b.swap(b.next(t), b.out(t), t)...)
+	}
+	st.Statements = append(st.Statements, views...)
+	for _, t := range b.stateTables() {
+		st.Statements = append(st.Statements, b.swap(b.stateNext(t), b.state(t), t)...)
+	}
+	st.Statements = append(st.Statements, b.StateMeta().write()...)
+	st.Statements = append(st.Statements, stmt(b, idsql.IDChangesInsert, idsql.IDChangesInsertData{RunID: b.runID}))
+	b.add(st)
+}
+
+// publishRegion replaces the recomputed regions' rows of the outputs and brings the state up to
+// date, all together.
+func (b *build) publishRegion() {
+	const note = "replace the recomputed regions' rows and update the state, all together"
+	st := b.publishStage(note, note)
+	st.Statements = append(st.Statements,
+		b.deleteIn(b.out(IDGraph), "node_id", "redo"),
+		stmt(b, idsql.InsertSelect, idsql.InsertSelectData{Table: b.out(IDGraph), Query: render.SQL(b.r, idsql.IDGraph, idsql.IDGraphData{})}),
+		b.deleteIn(b.out(Profiles), "universal_id", "redo_ids"),
+		b.insertFrom(b.out(Profiles), "*", "profiles_region"),
+		b.deleteIn(b.out(IDEdges), "universal_id", "redo_ids"),
+		b.insertFrom(b.out(IDEdges), "*", "edges_region"),
+	)
+	st.Statements = append(st.Statements, b.audienceHistory()...)
+	for _, t := range []string{IDQuarantine, AudienceMembers} {
+		st.Statements = append(st.Statements, b.swap(b.next(t), b.out(t), t)...)
+	}
+	st.Statements = append(st.Statements, b.stateUpdates()...)
+	st.Statements = append(st.Statements, b.StateMeta().write()...)
+	st.Statements = append(st.Statements, stmt(b, idsql.IDChangesInsert, idsql.IDChangesInsertData{RunID: b.runID}))
+	b.add(st)
+}
+
+// stateUpdates bring the state tables up to date after an incremental run: each source's rows,
+// the hubs, the invalid and blocked values and the regions.
+func (b *build) stateUpdates() []Statement {
+	var out []Statement
+	for _, s := range b.sources() {
+		rows := b.state(stateRows + s.Name)
+		del := stmt(b, idsql.IncRowsDelete, idsql.IncRowsDeleteData{Table: rows, Window: orAll(b.windows[s.Name]), Gone: "gone_" + s.Name})
+		del.Note = "the rows of " + s.Name
+		out = append(out, del, b.insertFrom(rows, "*", "ins_"+s.Name))
+	}
+	if b.hubs() {
+		out = append(out,
+			stmt(b, idsql.DeleteAll, idsql.DeleteAllData{Table: b.state(stateHubs)}),
+			b.insertFrom(b.state(stateHubs), "node_id, degree, id_type, id_value", "hubs_named"))
+	}
+	return append(out,
+		stmt(b, idsql.DeleteAll, idsql.DeleteAllData{Table: b.state(stateQValues)}),
+		b.insertFrom(b.state(stateQValues), "id_type, id_value, reason, evidence", "qvalues_new"),
+		b.deleteIn(b.state(stateRegions), "node_id", "redo"),
+		b.insertFrom(b.state(stateRegions), "node_id, region, id_type", "regions_new"),
+	)
+}
+
+// audienceHistory closes the entries of members who left and opens those of new members.
+func (b *build) audienceHistory() []Statement {
+	return []Statement{
+		stmt(b, idsql.AudienceExits, idsql.AudienceExitsData{}),
+		stmt(b, idsql.AudienceEntries, idsql.AudienceEntriesData{RunID: b.runID}),
+	}
+}
+
+// swap makes the table next the published table final.
+func (b *build) swap(next, final, name string) []Statement {
+	var out []Statement
+	for _, q := range b.Dialect.Publish(next, final, name) {
+		out = append(out, Statement{SQL: q})
+	}
+	return out
+}
+
+func (b *build) deleteIn(table, column, from string) Statement {
+	return stmt(b, idsql.DeleteIn, idsql.DeleteInData{Table: table, Column: column, From: from})
+}
+
+func (b *build) insertFrom(table, columns, from string) Statement {
+	return stmt(b, idsql.InsertFrom, idsql.InsertFromData{Table: table, Columns: columns, From: from})
+}
+
+// Cleanup drops the tables a failed run may have left beside the published ones.
+func (pl *Planner) Cleanup() []Statement {
+	var out []Statement
+	for _, t := range Published {
+		out = append(out, Statement{SQL: pl.Dialect.DropTable(pl.names.next(t))})
+	}
+	for _, t := range pl.stateTables() {
+		out = append(out, Statement{SQL: pl.Dialect.DropTable(pl.names.stateNext(t))})
+	}
+	return out
+}
+
+// StaleViews returns the statements dropping stitched views of sources the project no longer
+// has, given the names of the views in the output schema: they read id_graph, and a warehouse
+// that binds views to tables (Postgres) would refuse to replace it under them.
+func (pl *Planner) StaleViews(views []string) []Statement {
+	current := map[string]bool{}
+	for _, s := range pl.Project.Sources {
+		current[strings.ToLower(s.Name+"_stitched")] = true
+	}
+	var out []Statement
+	for _, v := range views {
+		if strings.HasSuffix(strings.ToLower(v), "_stitched") && !current[strings.ToLower(v)] {
+			out = append(out, Statement{SQL: pl.Dialect.DropView(pl.Dialect.Table(pl.Project.Output.Schema, v))})
+		}
+	}
+	return out
+}

@@ -1,0 +1,41 @@
+package plan
+
+import (
+	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/render"
+	idsql "github.com/idstitch/idstitch/sql"
+)
+
+// runsAdded are the columns of runs added after its first version; setup adds them to a runs
+// table written by an older version.
+var runsAdded = []struct {
+	name string
+	typ  dialects.Type
+}{{"quarantined", dialects.Text}, {"rows_by_source", dialects.Text}, {"watermarks", dialects.Text}, {"components_changed", dialects.Int64}}
+
+// Setup is the first stage of every plan: the schemas and the tables that outlive runs. It does
+// not depend on the run id, which the runs table it creates gives.
+func (pl *Planner) Setup() Stage {
+	d, p, n := pl.Dialect, pl.Project, pl.names
+	r := n.r
+	st := Stage{Kind: KindSetup, Name: "setup", Note: "schemas and the run history table"}
+	st.Statements = append(st.Statements,
+		Statement{SQL: d.CreateSchema(p.Output.Schema)},
+		Statement{SQL: d.CreateWorkSchema(p.Output.WorkSchema)},
+		Statement{SQL: render.SQL(r, idsql.RunsCreate, idsql.RunsCreateData{})},
+	)
+	for _, col := range runsAdded {
+		st.Statements = append(st.Statements, Statement{SQL: d.AddColumn(n.out(Runs), col.name, col.typ)})
+	}
+	st.Statements = append(st.Statements,
+		Statement{SQL: render.SQL(r, idsql.AudienceTables, idsql.AudienceTablesData{}), Note: "the published members, read for when each entered"},
+		Statement{SQL: render.SQL(r, idsql.AudienceHistoryCreate, idsql.AudienceHistoryCreateData{}), Note: "every entry into and exit from an audience, across runs"},
+		Statement{SQL: render.SQL(r, idsql.IDGraphCreate, idsql.IDGraphCreateData{}), Note: "an empty mapping before the first run, so that every run can compare with the last"},
+		Statement{SQL: render.SQL(r, idsql.IDChangesCreate, idsql.IDChangesCreateData{}), Note: "every change of universal ids, across runs"},
+		Statement{SQL: d.CreateSchema(p.Output.StateSchema)},
+		Statement{SQL: render.SQL(r, idsql.StateCreate, idsql.StateCreateData{Table: n.state(stateMeta), Columns: stateColumns[stateMeta]}), Note: "what the stored state was built from"},
+	)
+	return st
+}
+
+func (b *build) setup() { b.add(b.Setup()) }

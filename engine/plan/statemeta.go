@@ -1,0 +1,179 @@
+package plan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"regexp"
+	"sort"
+
+	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/render"
+	idsql "github.com/idstitch/idstitch/sql"
+)
+
+// formatVersion changes when the state or output tables change shape; a change forces a full
+// rebuild.
+const formatVersion = "4"
+
+// Sections of the fingerprints that an incremental run can follow: the guard rules.
+const (
+	sectionChecks  = "checks"
+	sectionDegrees = "degrees"
+	sectionLimits  = "limits"
+)
+
+// StateMeta reads and writes what the state schema says about the run that left it: the
+// fingerprints of the project file it was built from, and each source's watermark.
+type StateMeta struct {
+	project *config.Project
+	names   names
+}
+
+// StateMeta returns the state metadata of the planner's project.
+func (pl *Planner) StateMeta() StateMeta { return StateMeta{project: pl.Project, names: pl.names} }
+
+// Query returns the stored fingerprints as (section, fingerprint) rows.
+func (m StateMeta) Query() string {
+	return render.SQL(m.names.r, idsql.MetaRead, idsql.MetaReadData{Table: m.names.state(stateMeta)})
+}
+
+// WatermarkQuery returns the query giving a source's watermark (NULL when it has none), or ""
+// for a source without a timestamp.
+func (m StateMeta) WatermarkQuery(s config.Source) string {
+	if s.Timestamp == "" {
+		return ""
+	}
+	return render.SQL(m.names.r, idsql.Watermark, idsql.WatermarkData{Table: m.names.state(stateRows + s.Name)})
+}
+
+// HasHubGuard reports whether any id type has a max_degree.
+func (m StateMeta) HasHubGuard() bool {
+	for _, t := range m.project.IDTypes {
+		if t.MaxDegree != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// write replaces the stored fingerprints with the project's.
+func (m StateMeta) write() []Statement {
+	fp := m.Fingerprints()
+	keys := make([]string, 0, len(fp))
+	for k := range fp {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var rows []idsql.MetaRow
+	for _, k := range keys {
+		rows = append(rows, idsql.MetaRow{Section: k, Fingerprint: fp[k]})
+	}
+	table := m.names.state(stateMeta)
+	return []Statement{
+		{SQL: render.SQL(m.names.r, idsql.DeleteAll, idsql.DeleteAllData{Table: table})},
+		{SQL: render.SQL(m.names.r, idsql.MetaInsert, idsql.MetaInsertData{Table: table, Rows: rows})},
+	}
+}
+
+// Fingerprints returns a digest of each section of the project file that the stored state and
+// the published tables depend on. When one differs from the last run's, the run either rebuilds
+// or, for the guard rules (checks, degrees, limits), decides again where they can matter. The
+// limits section is kept as JSON, since the old limits say which regions a new one affects.
+func (m StateMeta) Fingerprints() map[string]string {
+	p := m.project
+	type identity struct {
+		Name        string
+		Normalize   []config.Normalizer
+		CountryCode string
+		Anonymous   bool
+	}
+	type checks struct {
+		Name, Pattern, BlockPattern string
+		Block                       []string
+	}
+	var ids []identity
+	var chk []checks
+	degrees := map[string]*int{}
+	limits := map[string]int{}
+	for _, t := range p.IDTypes {
+		ids = append(ids, identity{t.Name, t.Normalize, t.CountryCode, t.Anonymous})
+		chk = append(chk, checks{t.Name, t.Pattern, t.BlockPattern, t.Block})
+		degrees[t.Name] = t.MaxDegree
+		if t.Limit != nil {
+			limits[t.Name] = *t.Limit
+		}
+	}
+	out := map[string]string{}
+	for name, v := range map[string]any{
+		"id_types":  ids,
+		"sources":   p.Sources,
+		"policy":    []string{p.Policy.Anonymous, p.Policy.LimitTies},
+		"id_salt":   p.Output.IDSalt,
+		"traits":    p.Traits,
+		"audiences": p.Audiences,
+		"format":    formatVersion,
+		"checks":    []any{chk, p.Policy.Block},
+		"degrees":   degrees,
+	} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			panic(err) // plain data: cannot fail
+		}
+		sum := sha256.Sum256(lineNumbers.ReplaceAll(b, nil))
+		out[name] = hex.EncodeToString(sum[:8])
+	}
+	b, _ := json.Marshal(limits) // map keys are sorted: the same limits give the same text
+	out[sectionLimits] = string(b)
+	return out
+}
+
+// lineNumbers are where in the file a key was written: moving a key changes nothing.
+var lineNumbers = regexp.MustCompile(`"Line":[0-9]+,?`)
+
+// Changed names the sections whose fingerprints differ from stored ones, sorted.
+func Changed(stored, current map[string]string) []string {
+	var out []string
+	for k, v := range current {
+		if stored[k] != v {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Rules says which guard rules changed since the last run. An incremental run decides them
+// again where they can matter instead of rebuilding.
+type Rules struct {
+	// Checks: a pattern or block list changed; every stored value is checked again.
+	Checks bool
+	// Degrees: a max_degree changed; every identifier's hub decision is taken again.
+	Degrees bool
+	// OldLimits are the limits of the last run when they changed (id type → limit), else nil.
+	OldLimits map[string]int
+}
+
+// SplitChanges sorts changed sections into those an incremental run follows and those that
+// need a full rebuild.
+func SplitChanges(changed []string, stored map[string]string) (rules Rules, rebuild []string) {
+	for _, c := range changed {
+		switch c {
+		case sectionChecks:
+			rules.Checks = true
+		case sectionDegrees:
+			rules.Degrees = true
+		case sectionLimits:
+			rules.OldLimits = map[string]int{}
+			if err := json.Unmarshal([]byte(stored[sectionLimits]), &rules.OldLimits); err != nil {
+				rebuild = append(rebuild, c)
+			}
+		default:
+			rebuild = append(rebuild, c)
+		}
+	}
+	return rules, rebuild
+}
+
+// Any reports whether a rule changed.
+func (r Rules) Any() bool { return r.Checks || r.Degrees || r.OldLimits != nil }

@@ -1,0 +1,66 @@
+// Package render fills the statement templates of package sql for one dialect and one
+// project's schemas. Every statement the engine sends to a warehouse is rendered here from a
+// template and the typed data it declares; DDL spelling comes from the dialect.
+package render
+
+import (
+	"fmt"
+	"text/template"
+
+	"github.com/idstitch/idstitch/dialects"
+	idsql "github.com/idstitch/idstitch/sql"
+)
+
+// NextSuffix marks a table built for publishing but not yet swapped in.
+const NextSuffix = "__next"
+
+// Renderer renders templates for one dialect and one output schema.
+type Renderer struct {
+	Dialect dialects.Dialect
+	funcs   template.FuncMap
+}
+
+// New returns a renderer whose templates name published tables in outputSchema and work tables
+// through work, which gives a work table's full name.
+func New(d dialects.Dialect, outputSchema string, work func(name string) string) *Renderer {
+	types := map[string]dialects.Type{"text": dialects.Text, "int64": dialects.Int64, "float64": dialects.Float64, "timestamp": dialects.Timestamp, "bool": dialects.Bool}
+	return &Renderer{Dialect: d, funcs: template.FuncMap{
+		"q":    d.QuoteIdent,
+		"str":  d.String,
+		"work": work,
+		"out":  func(name string) string { return d.Table(outputSchema, name) },
+		"next": func(name string) string { return d.Table(outputSchema, name+NextSuffix) },
+		"hash64": func(exprs ...any) string {
+			parts := make([]string, len(exprs))
+			for i, e := range exprs {
+				parts[i] = fmt.Sprint(e)
+			}
+			return d.Hash64(parts...)
+		},
+		"priority":  d.Priority,
+		"now":       d.Now,
+		"ph":        d.Placeholder,
+		"bytewise":  d.Bytewise,
+		"md5":       d.MD5Hex,
+		"concat":    func(exprs ...string) string { return d.Concat(exprs...) },
+		"minby":     d.MinBy,
+		"stringagg": d.StringAgg,
+		"cast":      func(expr, t string) string { return d.Cast(expr, types[t]) },
+		"typ":       func(t string) string { return d.Type(types[t]) },
+	}}
+}
+
+// SQL renders a template. Templates are compiled into the binary and checked against their
+// types by tests, so a failure here is a bug, not a user's error.
+func SQL[T any](r *Renderer, t idsql.Template[T], data T) string {
+	s, err := idsql.Render(t, r.Dialect.Name(), r.funcs, data)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Named renders a template by name with data of its declared type.
+func (r *Renderer) Named(name string, data any) (string, error) {
+	return idsql.RenderNamed(r.Dialect.Name(), name, r.funcs, data)
+}

@@ -1,0 +1,412 @@
+package sql
+
+// Every template, with the data it reads, grouped by the stage that renders it. Names of work
+// tables are given bare (the template renders them with work); names of published and state
+// tables are given rendered, as Stored/Table fields, unless the template names them itself.
+
+// Setup: the schemas and the tables that outlive runs.
+var (
+	RunsCreate            = define[RunsCreateData]("runs_create")
+	AudienceTables        = define[AudienceTablesData]("audience_tables")
+	AudienceHistoryCreate = define[AudienceHistoryCreateData]("audience_history_create")
+	IDGraphCreate         = define[IDGraphCreateData]("id_graph_create")
+	IDChangesCreate       = define[IDChangesCreateData]("id_changes_create")
+	StateCreate           = define[StateCreateData]("state_create")
+)
+
+type (
+	RunsCreateData            struct{}
+	AudienceTablesData        struct{}
+	AudienceHistoryCreateData struct{}
+	IDGraphCreateData         struct{}
+	IDChangesCreateData       struct{}
+	StateCreateData           struct {
+		Table   string
+		Columns []Column
+	}
+)
+
+// Extract: each source's identifiers, normalized and checked.
+var (
+	Extract    = define[ExtractData]("extract")
+	Hashed     = define[HashedData]("hashed")
+	CountRows  = define[CountRowsData]("count_rows")
+	IncChanged = define[IncChangedData]("inc_changed")
+	IncIns     = define[IncInsData]("inc_ins")
+	IncGone    = define[IncGoneData]("inc_gone")
+	IncDel     = define[IncDelData]("inc_del")
+)
+
+type (
+	ExtractData struct {
+		Slots  []Slot
+		Traits []TraitInput
+		TS     string // the source's timestamp column, quoted; "" when it has none
+		Table  string
+		Filter string
+		Window string
+		// Stored, when set, reads rows already extracted (those matching StoredWhere) instead
+		// of the source table.
+		Stored, StoredWhere string
+	}
+	HashedData struct{ Extract, Hash string }
+	// CountRowsData counts the rows of a work table.
+	CountRowsData  struct{ Table string }
+	IncChangedData struct{ New, Stored, Window string }
+	IncInsData     struct{ Window, Changed string }
+	IncGoneData    struct{ Changed string }
+	IncDelData     struct{ Columns, Stored, Window, Gone string }
+)
+
+// Region (incremental runs): what to recompute.
+var (
+	IncTouched  = define[IncTouchedData]("inc_touched")
+	IncQValues  = define[IncQValuesData]("inc_qvalues")
+	IncAllRows  = define[IncAllRowsData]("inc_all_rows")
+	IncRowsWith = define[IncRowsWithData]("inc_rows_with")
+	IncHubs     = define[IncHubsData]("inc_hubs")
+	IncHubNodes = define[IncHubNodesData]("inc_hub_nodes")
+	IncFlips    = define[IncFlipsData]("inc_flips")
+	IncSeeds    = define[IncSeedsData]("inc_seeds")
+	IncRegion   = define[IncRegionData]("inc_region")
+	IncNames    = define[IncNamesData]("inc_names")
+)
+
+type (
+	IncTouchedData struct{ Slots []Slot }
+	IncQValuesData struct {
+		Stored string
+		Parts  []QValuesPart
+	}
+	// IncAllRowsData: the columns of every row of a source after the run.
+	IncAllRowsData  struct{ Columns, Stored, Window, Gone, Ins string }
+	IncRowsWithData struct {
+		// Stored, Window, Changed and Ins give the rows of a source after the run; without
+		// Stored, the rows of From.
+		Stored, Window, Changed, Ins string
+		From                         string
+		Slots                        []Slot
+		Nodes                        string
+		Cols                         string
+	}
+	IncHubsData     struct{ Stored, Touched, Degrees string }
+	IncHubNodesData struct{}
+	IncFlipsData    struct{ Stored, Touched string }
+	IncSeedsData    struct {
+		Slots   []Slot
+		Over    []LimitChange
+		Regions string
+	}
+	IncRegionData struct {
+		Regions string
+		Hubs    bool
+	}
+	IncNamesData struct {
+		Named   string
+		Hubs    bool
+		Reasons []string
+	}
+)
+
+// Nodes: distinct identifiers with their node ids.
+var (
+	Nodes          = define[NodesData]("nodes")
+	NodesNamed     = define[NodesNamedData]("nodes_named")
+	NodeCollisions = define[NodeCollisionsData]("node_collisions")
+	NodesUnnamed   = define[NodesUnnamedData]("nodes_unnamed")
+)
+
+type (
+	NodesData          struct{ Slots []Slot }
+	NodesNamedData     struct{ Slots []Slot }
+	NodeCollisionsData struct{}
+	NodesUnnamedData   struct{}
+)
+
+// Guards: invalid and blocked values, hubs.
+var (
+	QuarantineValues = define[QuarantineValuesData]("quarantine_values")
+	Hubs             = define[HubsData]("hubs")
+	Kept             = define[KeptData]("kept")
+)
+
+type (
+	QuarantineValuesData struct{ Slots []Slot }
+	HubsData             struct{ Pairs []Pair }
+	KeptData             struct {
+		Slots []Slot
+		Table string
+	}
+)
+
+// Edges: the links of each row.
+var Edges = define[EdgesData]("edges")
+
+type EdgesData struct{ Links []Slot }
+
+// Components: randomised contraction, and label propagation as a baseline.
+var (
+	GraphStart = define[GraphStartData]("graph_start")
+	CCMap      = define[CCMapData]("cc_map")
+	CCEdges    = define[CCEdgesData]("cc_edges")
+	CCNone     = define[CCNoneData]("cc_none")
+	CCSeed     = define[CCSeedData]("cc_seed")
+	CCCompose  = define[CCComposeData]("cc_compose")
+	CCLabels   = define[CCLabelsData]("cc_labels")
+	LPStart    = define[LPStartData]("lp_start")
+	LPRound    = define[LPRoundData]("lp_round")
+	LPChanged  = define[LPChangedData]("lp_changed")
+	LPLabels   = define[LPLabelsData]("lp_labels")
+)
+
+type (
+	GraphStartData struct {
+		Types []string
+		Not   bool
+	}
+	CCMapData struct {
+		Edges string
+		Salt  int
+	}
+	CCEdgesData   struct{ Edges, Map string }
+	CCNoneData    struct{ Edges string }
+	CCSeedData    struct{ Map string }
+	CCComposeData struct{ Map, Later string }
+	CCLabelsData  struct{ Rep string }
+	LPStartData   struct{ Edges string }
+	LPRoundData   struct{ Prev, Edges string }
+	LPChangedData struct{ Cur, Prev string }
+	LPLabelsData  struct{ Cur string }
+)
+
+// Constraints: limits per type, and the anonymous isolate policy.
+var (
+	Groups        = define[GroupsData]("groups")
+	LimViolating  = define[LimViolatingData]("lim_violating")
+	LimEdges      = define[LimEdgesData]("lim_edges")
+	LimSeed       = define[LimSeedData]("lim_seed")
+	LimFrontStart = define[LimFrontStartData]("lim_front_start")
+	LimFront      = define[LimFrontData]("lim_front")
+	LimSeen       = define[LimSeenData]("lim_seen")
+	LimGroups     = define[LimGroupsData]("lim_groups")
+	LimConflicts  = define[LimConflictsData]("lim_conflicts")
+	AnonClusters  = define[AnonClustersData]("anon_clusters")
+	AnonTouch     = define[AnonTouchData]("anon_touch")
+	AnonIsolated  = define[AnonIsolatedData]("anon_isolated")
+	AnonGroups    = define[AnonGroupsData]("anon_groups")
+)
+
+type (
+	GroupsData struct {
+		Labels string
+		Hubs   bool
+		Types  []string
+		Not    bool
+	}
+	LimViolatingData struct {
+		Groups, Type string
+		Limit        int
+	}
+	LimEdgesData      struct{ Groups, Violating string }
+	LimSeedData       struct{ Groups, Type, Violating string }
+	LimFrontStartData struct{ Seen string }
+	LimFrontData      struct {
+		Front, Seen string
+		Isolate     bool
+	}
+	LimSeenData      struct{ Seen, Front string }
+	LimGroupsData    struct{ Groups, Seen, Violating string }
+	LimConflictsData struct{ Seen string }
+	AnonClustersData struct {
+		Labels string
+		Types  []string
+		Hubs   bool
+	}
+	AnonTouchData    struct{ Groups string }
+	AnonIsolatedData struct{}
+	AnonGroupsData   struct{ Groups string }
+)
+
+// IDs: one universal id per profile; regions.
+var (
+	Assign  = define[AssignData]("assign")
+	Anchors = define[AnchorsData]("anchors")
+	Graph   = define[GraphData]("graph")
+	Regions = define[RegionsData]("regions")
+)
+
+type (
+	AssignData struct {
+		Groups string
+		Hubs   bool
+	}
+	AnchorsData struct{ Salt string }
+	GraphData   struct{}
+	RegionsData struct {
+		Labels string
+		Hubs   bool
+	}
+)
+
+// Traits: profile columns from the sources' rows.
+var (
+	TraitRows = define[TraitRowsData]("trait_rows")
+	TraitAggs = define[TraitAggsData]("trait_aggs")
+)
+
+type (
+	TraitRowsData struct {
+		Src    string
+		Slots  []Slot
+		Traits []TraitInput
+	}
+	TraitAggsData struct {
+		Rows   string
+		Traits []TraitInput
+	}
+)
+
+// Outputs: the tables to publish, built beside the published ones, and the state.
+var (
+	IDGraph           = define[IDGraphData]("id_graph")
+	Changes           = define[ChangesData]("changes")
+	Profiles          = define[ProfilesData]("profiles")
+	ProfilesFinal     = define[ProfilesFinalData]("profiles_final")
+	IDEdges           = define[IDEdgesData]("id_edges")
+	IDQuarantine      = define[IDQuarantineData]("id_quarantine")
+	QuarantineNodes   = define[QuarantineNodesData]("quarantine_nodes")
+	QuarantineKept    = define[QuarantineKeptData]("quarantine_kept")
+	QuarantineFrom    = define[QuarantineFromData]("quarantine_from")
+	QuarantineHubs    = define[QuarantineHubsData]("quarantine_hubs")
+	AudienceMembers   = define[AudienceMembersData]("audience_members")
+	StateHubs         = define[StateHubsData]("state_hubs")
+	StateEmpty        = define[StateEmptyData]("state_empty")
+	IncRedo           = define[IncRedoData]("inc_redo")
+	IncOldMap         = define[IncOldMapData]("inc_old_map")
+	IncRedoIDs        = define[IncRedoIDsData]("inc_redo_ids")
+	Stats             = define[StatsData]("stats")
+	StatsIncremental  = define[StatsIncrementalData]("stats_incremental")
+	QuarantineCounts  = define[QuarantineCountsData]("quarantine_counts")
+	ComponentsChanged = define[ComponentsChangedData]("components_changed")
+	ChangesCount      = define[ChangesCountData]("changes_count")
+)
+
+type (
+	IDGraphData       struct{}
+	ChangesData       struct{}
+	ProfilesData      struct{ Types []string }
+	ProfilesFinalData struct {
+		Traits    []TraitColumn
+		Joins     []TraitJoin
+		Audiences []Audience
+	}
+	IDEdgesData      struct{}
+	IDQuarantineData struct {
+		Parts []string // queries of (id_type, id_value, reason, evidence)
+		RunID int64
+	}
+	QuarantineNodesData struct{ Table, Reason, Evidence string }
+	QuarantineKeptData  struct{ Reasons []string }
+	QuarantineFromData  struct{ Table string }
+	QuarantineHubsData  struct{ Reason string }
+	AudienceMembersData struct {
+		Audiences []Audience
+		Profiles  string
+		Keep      string // the work table of the universal ids whose rows are recomputed
+	}
+	StateHubsData         struct{}
+	StateEmptyData        struct{ Columns []Column }
+	IncRedoData           struct{ Flips bool }
+	IncOldMapData         struct{}
+	IncRedoIDsData        struct{}
+	StatsData             struct{}
+	StatsIncrementalData  struct{}
+	QuarantineCountsData  struct{}
+	ComponentsChangedData struct{}
+	ChangesCountData      struct{}
+)
+
+// Publish: the outputs and the state swapped in or updated, all together.
+var (
+	StitchedView    = define[StitchedViewData]("stitched_view")
+	AudienceExits   = define[AudienceExitsData]("audience_exits")
+	AudienceEntries = define[AudienceEntriesData]("audience_entries")
+	IDChangesInsert = define[IDChangesInsertData]("id_changes_insert")
+	MetaInsert      = define[MetaInsertData]("meta_insert")
+	DeleteAll       = define[DeleteAllData]("delete_all")
+	DeleteIn        = define[DeleteInData]("delete_in")
+	InsertSelect    = define[InsertSelectData]("insert_select")
+	InsertFrom      = define[InsertFromData]("insert_from")
+	IncRowsDelete   = define[IncRowsDeleteData]("inc_rows_delete")
+)
+
+type (
+	StitchedViewData struct {
+		Table string
+		Slots []ViewSlot
+	}
+	AudienceExitsData   struct{}
+	AudienceEntriesData struct{ RunID int64 }
+	IDChangesInsertData struct{ RunID int64 }
+	MetaInsertData      struct {
+		Table string
+		Rows  []MetaRow
+	}
+	DeleteAllData struct{ Table string }
+	// DeleteInData deletes the rows of Table whose Column is in the work table From.
+	DeleteInData struct{ Table, Column, From string }
+	// InsertSelectData inserts the rows of a query.
+	InsertSelectData struct{ Table, Query string }
+	// InsertFromData inserts Columns of the rows of the work table From.
+	InsertFromData    struct{ Table, Columns, From string }
+	IncRowsDeleteData struct{ Table, Window, Gone string }
+)
+
+// Bookkeeping: the runs table, the lease, state metadata, lookups.
+var (
+	RunStart       = define[RunStartData]("run_start")
+	RunDone        = define[RunDoneData]("run_done")
+	RunFailed      = define[RunFailedData]("run_failed")
+	RunsAbandoned  = define[RunsAbandonedData]("runs_abandoned")
+	RunNextID      = define[RunNextIDData]("run_next_id")
+	LeaseCreate    = define[LeaseCreateData]("lease_create")
+	LeaseSeed      = define[LeaseSeedData]("lease_seed")
+	LeaseTake      = define[LeaseTakeData]("lease_take")
+	LeaseRelease   = define[LeaseReleaseData]("lease_release")
+	MetaRead       = define[MetaReadData]("meta_read")
+	Watermark      = define[WatermarkData]("watermark")
+	NormalizeValue = define[NormalizeValueData]("normalize_value")
+)
+
+type (
+	RunStartData struct {
+		RunID                    int64
+		Project, Mode, Algorithm string
+	}
+	RunDoneData struct {
+		RunID                                               int64
+		Status                                              string
+		RowsRead, Nodes, Edges, Components, Largest         int64
+		Rounds                                              int
+		StageSeconds, Quarantined, RowsBySource, Watermarks string
+		ComponentsChanged                                   int64
+	}
+	RunFailedData struct {
+		RunID               int64
+		Rounds              int
+		StageSeconds, Error string
+	}
+	RunsAbandonedData struct{ Error string }
+	RunNextIDData     struct{}
+	LeaseCreateData   struct{}
+	LeaseSeedData     struct{ Project string }
+	LeaseTakeData     struct{ Project, Holder string }
+	LeaseReleaseData  struct{ Project, Holder string }
+	MetaReadData      struct{ Table string }
+	WatermarkData     struct{ Table string }
+	// NormalizeValueData normalizes and checks bind parameter 1 as a run does.
+	NormalizeValueData struct {
+		Normalized string
+		Checks     []Check
+	}
+)

@@ -1,0 +1,2 @@
+{{/* run_done: records the end of run RunID with Status and what it measured. */}}
+UPDATE {{out "runs"}} SET status = {{str .Status}}, finished_at = {{now}}, rows_read = {{.RowsRead}}, nodes = {{.Nodes}}, edges = {{.Edges}}, components = {{.Components}}, largest_component = {{.Largest}}, rounds = {{.Rounds}}, stage_seconds = {{str .StageSeconds}}, quarantined = {{str .Quarantined}}, rows_by_source = {{str .RowsBySource}}, watermarks = {{str .Watermarks}}, components_changed = {{.ComponentsChanged}} WHERE run_id = {{.RunID}}
