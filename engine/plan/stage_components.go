@@ -21,7 +21,9 @@ func (b *build) components() {
 	b.add(st)
 }
 
-func (b *build) graphStart(g idsql.GraphStartData) string { return render.SQL(b.r, idsql.GraphStart, g) }
+func (b *build) graphStart(g idsql.GraphStartData) string {
+	return render.SQL(b.r, idsql.GraphStart, g)
+}
 
 // connected plans connected components of the edges a start query selects, written to the
 // labels table as (node_id, component). Tables of the rounds are named with prefix.
