@@ -22,7 +22,7 @@ func TestBigQueryPlansParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := filepath.Glob("../../engine/plan/testdata/*/idstitch.yaml")
+	files, err := filepath.Glob("../../engine/plan/testdata/cases/*/idstitch.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no projects to compile: %v", err)
 	}
@@ -121,7 +121,7 @@ func TestParserRejects(t *testing.T) {
 }
 
 func mustProject(t *testing.T) *config.Project {
-	p, err := config.Load("../../engine/plan/testdata/guards/idstitch.yaml")
+	p, err := config.Load("../../engine/plan/testdata/cases/all_guards/idstitch.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

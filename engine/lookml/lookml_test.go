@@ -35,7 +35,7 @@ func parse(t *testing.T, dir string, files ...string) (string, error) {
 // lookml-parser.
 func TestGeneratedLookMLParses(t *testing.T) {
 	dir := parserDir(t)
-	projects, _ := filepath.Glob("../plan/testdata/*/idstitch.yaml")
+	projects, _ := filepath.Glob("../plan/testdata/cases/*/idstitch.yaml")
 	for _, file := range projects {
 		p, err := config.Load(file)
 		if err != nil {

@@ -1,0 +1,398 @@
+-- idstitch plan: project all_guards, warehouse duckdb, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage guards: values that are invalid or blocked, and hubs, are kept out of the graph
+-- source events without its hubs
+CREATE OR REPLACE TABLE "identity_work".main."kept_events" AS
+SELECT ts,
+  CASE WHEN n1 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n1 END AS n1,
+  CASE WHEN n2 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n2 END AS n2,
+  CASE WHEN n3 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n3 END AS n3,
+  CASE WHEN n4 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n4 END AS n4
+FROM "identity_work".main."src_events";
+-- source orders without its hubs
+CREATE OR REPLACE TABLE "identity_work".main."kept_orders" AS
+SELECT ts,
+  CASE WHEN n1 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n1 END AS n1,
+  CASE WHEN n2 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n2 END AS n2,
+  CASE WHEN n3 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n3 END AS n3,
+  CASE WHEN n4 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n4 END AS n4
+FROM "identity_work".main."src_orders";
+
+-- ===== stage limit_user_id: at most 1 user_id per profile: split the profiles that hold more
+-- profiles over the limit
+CREATE OR REPLACE TABLE "identity_work".main."lim_violating" AS
+SELECT g.grp
+FROM "identity_work".main."groups_0" g
+JOIN "identity_work".main."nodes" n ON g.node_id = n.node_id
+WHERE n.id_type = 'user_id'
+GROUP BY g.grp
+HAVING COUNT(*) > 1;
+-- their links, both ways
+CREATE OR REPLACE TABLE "identity_work".main."lim_edges" AS
+SELECT u, v, row_count, last_seen_at
+FROM (
+  SELECT e.a AS u, e.b AS v, e.row_count, e.last_seen_at, ga.grp AS gu, gb.grp AS gv
+  FROM "identity_work".main."edges" e
+  JOIN "identity_work".main."groups_0" ga ON e.a = ga.node_id
+  JOIN "identity_work".main."groups_0" gb ON e.b = gb.node_id
+  UNION ALL
+  SELECT e.b AS u, e.a AS v, e.row_count, e.last_seen_at, gb.grp AS gu, ga.grp AS gv
+  FROM "identity_work".main."edges" e
+  JOIN "identity_work".main."groups_0" ga ON e.a = ga.node_id
+  JOIN "identity_work".main."groups_0" gb ON e.b = gb.node_id
+) d
+WHERE gu = gv AND gu IN (SELECT grp FROM "identity_work".main."lim_violating");
+-- their identifiers of this type are the anchors
+CREATE OR REPLACE TABLE "identity_work".main."lim_seen_0" AS
+SELECT g.node_id AS node, g.node_id AS anchor, 0 AS anchors
+FROM "identity_work".main."groups_0" g
+JOIN "identity_work".main."nodes" n ON g.node_id = n.node_id
+WHERE n.id_type = 'user_id' AND g.grp IN (SELECT grp FROM "identity_work".main."lim_violating");
+CREATE OR REPLACE TABLE "identity_work".main."lim_front_0" AS
+SELECT node, anchor, anchors FROM "identity_work".main."lim_seen_0";
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (identifiers reached)
+-- ring 1: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TABLE "identity_work".main."lim_front_1" AS
+SELECT node,
+  CASE WHEN anchors > 1 THEN NULL ELSE anchor END AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "identity_work".main."lim_edges" e
+    JOIN "identity_work".main."lim_front_0" f ON e.u = f.node
+    JOIN "identity_work".main."nodes" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "identity_work".main."lim_seen_0")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TABLE "identity_work".main."lim_seen_1" AS
+SELECT node, anchor, anchors FROM "identity_work".main."lim_seen_0"
+UNION ALL
+SELECT node, anchor, anchors FROM "identity_work".main."lim_front_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_0";
+-- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TABLE "identity_work".main."lim_front_2" AS
+SELECT node,
+  CASE WHEN anchors > 1 THEN NULL ELSE anchor END AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "identity_work".main."lim_edges" e
+    JOIN "identity_work".main."lim_front_1" f ON e.u = f.node
+    JOIN "identity_work".main."nodes" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "identity_work".main."lim_seen_1")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TABLE "identity_work".main."lim_seen_2" AS
+SELECT node, anchor, anchors FROM "identity_work".main."lim_seen_1"
+UNION ALL
+SELECT node, anchor, anchors FROM "identity_work".main."lim_front_2";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work".main."lim_front_2";
+-- the refined partition; identifiers no anchor reached stay together
+CREATE OR REPLACE TABLE "identity_work".main."groups_1" AS
+SELECT node_id,
+  CASE
+    WHEN violating = 0 THEN grp
+    WHEN anchor IS NOT NULL THEN anchor
+    ELSE MIN(CASE WHEN anchor IS NULL THEN node_id END) OVER (PARTITION BY grp)
+  END AS grp
+FROM (
+  SELECT g.node_id, g.grp, s.anchor,
+    CASE WHEN g.grp IN (SELECT grp FROM "identity_work".main."lim_violating") THEN 1 ELSE 0 END AS violating
+  FROM "identity_work".main."groups_0" g
+  LEFT JOIN "identity_work".main."lim_seen_2" s ON g.node_id = s.node
+  WHERE s.node IS NULL OR s.anchor IS NOT NULL
+) x;
+-- identifiers equally near several anchors (policy.limit_ties: isolate)
+CREATE OR REPLACE TABLE "identity_work".main."conflicts_user_id" AS
+SELECT node AS node_id, anchors FROM "identity_work".main."lim_seen_2" WHERE anchor IS NULL;
+DROP TABLE IF EXISTS "identity_work".main."lim_front_2";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_2";
+
+-- ===== stage limit_email: at most 3 email per profile: split the profiles that hold more
+-- profiles over the limit
+CREATE OR REPLACE TABLE "identity_work".main."lim_violating" AS
+SELECT g.grp
+FROM "identity_work".main."groups_1" g
+JOIN "identity_work".main."nodes" n ON g.node_id = n.node_id
+WHERE n.id_type = 'email'
+GROUP BY g.grp
+HAVING COUNT(*) > 3;
+-- their links, both ways
+CREATE OR REPLACE TABLE "identity_work".main."lim_edges" AS
+SELECT u, v, row_count, last_seen_at
+FROM (
+  SELECT e.a AS u, e.b AS v, e.row_count, e.last_seen_at, ga.grp AS gu, gb.grp AS gv
+  FROM "identity_work".main."edges" e
+  JOIN "identity_work".main."groups_1" ga ON e.a = ga.node_id
+  JOIN "identity_work".main."groups_1" gb ON e.b = gb.node_id
+  UNION ALL
+  SELECT e.b AS u, e.a AS v, e.row_count, e.last_seen_at, gb.grp AS gu, ga.grp AS gv
+  FROM "identity_work".main."edges" e
+  JOIN "identity_work".main."groups_1" ga ON e.a = ga.node_id
+  JOIN "identity_work".main."groups_1" gb ON e.b = gb.node_id
+) d
+WHERE gu = gv AND gu IN (SELECT grp FROM "identity_work".main."lim_violating");
+-- their identifiers of this type are the anchors
+CREATE OR REPLACE TABLE "identity_work".main."lim_seen_0" AS
+SELECT g.node_id AS node, g.node_id AS anchor, 0 AS anchors
+FROM "identity_work".main."groups_1" g
+JOIN "identity_work".main."nodes" n ON g.node_id = n.node_id
+WHERE n.id_type = 'email' AND g.grp IN (SELECT grp FROM "identity_work".main."lim_violating");
+CREATE OR REPLACE TABLE "identity_work".main."lim_front_0" AS
+SELECT node, anchor, anchors FROM "identity_work".main."lim_seen_0";
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (identifiers reached)
+-- ring 1: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TABLE "identity_work".main."lim_front_1" AS
+SELECT node,
+  CASE WHEN anchors > 1 THEN NULL ELSE anchor END AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "identity_work".main."lim_edges" e
+    JOIN "identity_work".main."lim_front_0" f ON e.u = f.node
+    JOIN "identity_work".main."nodes" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "identity_work".main."lim_seen_0")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TABLE "identity_work".main."lim_seen_1" AS
+SELECT node, anchor, anchors FROM "identity_work".main."lim_seen_0"
+UNION ALL
+SELECT node, anchor, anchors FROM "identity_work".main."lim_front_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_0";
+-- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TABLE "identity_work".main."lim_front_2" AS
+SELECT node,
+  CASE WHEN anchors > 1 THEN NULL ELSE anchor END AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "identity_work".main."lim_edges" e
+    JOIN "identity_work".main."lim_front_1" f ON e.u = f.node
+    JOIN "identity_work".main."nodes" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "identity_work".main."lim_seen_1")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TABLE "identity_work".main."lim_seen_2" AS
+SELECT node, anchor, anchors FROM "identity_work".main."lim_seen_1"
+UNION ALL
+SELECT node, anchor, anchors FROM "identity_work".main."lim_front_2";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work".main."lim_front_2";
+-- the refined partition; identifiers no anchor reached stay together
+CREATE OR REPLACE TABLE "identity_work".main."groups_2" AS
+SELECT node_id,
+  CASE
+    WHEN violating = 0 THEN grp
+    WHEN anchor IS NOT NULL THEN anchor
+    ELSE MIN(CASE WHEN anchor IS NULL THEN node_id END) OVER (PARTITION BY grp)
+  END AS grp
+FROM (
+  SELECT g.node_id, g.grp, s.anchor,
+    CASE WHEN g.grp IN (SELECT grp FROM "identity_work".main."lim_violating") THEN 1 ELSE 0 END AS violating
+  FROM "identity_work".main."groups_1" g
+  LEFT JOIN "identity_work".main."lim_seen_2" s ON g.node_id = s.node
+  WHERE s.node IS NULL OR s.anchor IS NOT NULL
+) x;
+-- identifiers equally near several anchors (policy.limit_ties: isolate)
+CREATE OR REPLACE TABLE "identity_work".main."conflicts_email" AS
+SELECT node AS node_id, anchors FROM "identity_work".main."lim_seen_2" WHERE anchor IS NULL;
+DROP TABLE IF EXISTS "identity_work".main."lim_front_2";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_2";
+
+-- ===== stage anonymous: policy isolate: clusters of anonymous identifiers join the one known profile they touch, or none
+-- round 0: the graph's edges
+CREATE OR REPLACE TABLE "identity_work".main."ac_edges_0" AS
+SELECT e.a, e.b FROM "identity_work".main."edges" e
+JOIN "identity_work".main."nodes" na ON e.a = na.node_id
+JOIN "identity_work".main."nodes" nb ON e.b = nb.node_id
+WHERE na.id_type IN ('device_id', 'anonymous_id')
+  AND nb.id_type IN ('device_id', 'anonymous_id');
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE "identity_work".main."ac_map_1" AS
+SELECT v, arg_min(u, CAST(CAST(hash(u, 1) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work".main."ac_edges_0"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."ac_edges_0"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."ac_edges_0"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."ac_edges_0"
+) n
+GROUP BY v;
+-- round 1: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE "identity_work".main."ac_edges_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work".main."ac_edges_0" e
+JOIN "identity_work".main."ac_map_1" ma ON e.a = ma.v
+JOIN "identity_work".main."ac_map_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "identity_work".main."ac_edges_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE "identity_work".main."ac_map_2" AS
+SELECT v, arg_min(u, CAST(CAST(hash(u, 2) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work".main."ac_edges_1"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."ac_edges_1"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."ac_edges_1"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."ac_edges_1"
+) n
+GROUP BY v;
+-- round 2: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE "identity_work".main."ac_edges_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work".main."ac_edges_1" e
+JOIN "identity_work".main."ac_map_2" ma ON e.a = ma.v
+JOIN "identity_work".main."ac_map_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "identity_work".main."ac_edges_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work".main."ac_edges_2";
+-- compose the 2 round maps, last to first
+CREATE OR REPLACE TABLE "identity_work".main."ac_rep_2" AS
+SELECT v, rep FROM "identity_work".main."ac_map_2";
+CREATE OR REPLACE TABLE "identity_work".main."ac_rep_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "identity_work".main."ac_map_1" m
+LEFT JOIN "identity_work".main."ac_rep_2" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "identity_work".main."ac_rep_2";
+-- label: the smallest node id of the component, whatever the random choices
+CREATE OR REPLACE TABLE "identity_work".main."anon_labels" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "identity_work".main."ac_rep_1";
+DROP TABLE IF EXISTS "identity_work".main."ac_rep_1";
+DROP TABLE IF EXISTS "identity_work".main."ac_edges_2";
+DROP TABLE IF EXISTS "identity_work".main."ac_map_1";
+DROP TABLE IF EXISTS "identity_work".main."ac_map_2";
+-- clusters of linked anonymous identifiers
+CREATE OR REPLACE TABLE "identity_work".main."anon_clusters" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS cluster
+FROM "identity_work".main."nodes" n
+LEFT JOIN "identity_work".main."anon_labels" l ON n.node_id = l.node_id
+WHERE n.id_type IN ('device_id', 'anonymous_id')
+  AND n.node_id NOT IN (SELECT node_id FROM "identity_work".main."hubs");
+-- the known profiles each cluster touches
+CREATE OR REPLACE TABLE "identity_work".main."anon_touch" AS
+SELECT c.cluster, COUNT(DISTINCT g.grp) AS profiles, MIN(g.grp) AS grp
+FROM (
+  SELECT a AS x, b AS y FROM "identity_work".main."edges"
+  UNION ALL SELECT b AS x, a AS y FROM "identity_work".main."edges"
+) e
+JOIN "identity_work".main."anon_clusters" c ON e.x = c.node_id
+JOIN "identity_work".main."groups_2" g ON e.y = g.node_id
+GROUP BY c.cluster;
+-- clusters touching more than one known profile join none
+CREATE OR REPLACE TABLE "identity_work".main."anon_isolated" AS
+SELECT c.node_id, t.profiles
+FROM "identity_work".main."anon_clusters" c
+JOIN "identity_work".main."anon_touch" t ON c.cluster = t.cluster
+WHERE t.profiles > 1;
+CREATE OR REPLACE TABLE "identity_work".main."groups_final" AS
+SELECT node_id, grp FROM "identity_work".main."groups_2"
+UNION ALL
+SELECT c.node_id, COALESCE(t.grp, c.cluster) AS grp
+FROM "identity_work".main."anon_clusters" c
+LEFT JOIN "identity_work".main."anon_touch" t ON c.cluster = t.cluster
+WHERE COALESCE(t.profiles, 0) <= 1;
+
+-- ===== stage regions: regions: components of all links, the unit that incremental runs recompute
+-- round 0: the graph's edges
+CREATE OR REPLACE TABLE "identity_work".main."rc_edges_0" AS
+SELECT e.a, e.b FROM "identity_work".main."edges" e;
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE "identity_work".main."rc_map_1" AS
+SELECT v, arg_min(u, CAST(CAST(hash(u, 1) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work".main."rc_edges_0"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."rc_edges_0"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."rc_edges_0"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."rc_edges_0"
+) n
+GROUP BY v;
+-- round 1: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE "identity_work".main."rc_edges_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work".main."rc_edges_0" e
+JOIN "identity_work".main."rc_map_1" ma ON e.a = ma.v
+JOIN "identity_work".main."rc_map_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "identity_work".main."rc_edges_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE "identity_work".main."rc_map_2" AS
+SELECT v, arg_min(u, CAST(CAST(hash(u, 2) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work".main."rc_edges_1"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."rc_edges_1"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."rc_edges_1"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."rc_edges_1"
+) n
+GROUP BY v;
+-- round 2: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE "identity_work".main."rc_edges_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work".main."rc_edges_1" e
+JOIN "identity_work".main."rc_map_2" ma ON e.a = ma.v
+JOIN "identity_work".main."rc_map_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "identity_work".main."rc_edges_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work".main."rc_edges_2";
+-- compose the 2 round maps, last to first
+CREATE OR REPLACE TABLE "identity_work".main."rc_rep_2" AS
+SELECT v, rep FROM "identity_work".main."rc_map_2";
+CREATE OR REPLACE TABLE "identity_work".main."rc_rep_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "identity_work".main."rc_map_1" m
+LEFT JOIN "identity_work".main."rc_rep_2" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "identity_work".main."rc_rep_2";
+-- label: the smallest node id of the component, whatever the random choices
+CREATE OR REPLACE TABLE "identity_work".main."region_labels" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "identity_work".main."rc_rep_1";
+DROP TABLE IF EXISTS "identity_work".main."rc_rep_1";
+DROP TABLE IF EXISTS "identity_work".main."rc_edges_2";
+DROP TABLE IF EXISTS "identity_work".main."rc_map_1";
+DROP TABLE IF EXISTS "identity_work".main."rc_map_2";

@@ -1,0 +1,398 @@
+-- idstitch plan: project all_guards, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage guards: values that are invalid or blocked, and hubs, are kept out of the graph
+-- source events without its hubs
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."KEPT_EVENTS" AS
+SELECT ts,
+  CASE WHEN n1 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n1 END AS n1,
+  CASE WHEN n2 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n2 END AS n2,
+  CASE WHEN n3 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n3 END AS n3,
+  CASE WHEN n4 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n4 END AS n4
+FROM "IDENTITY_WORK"."SRC_EVENTS";
+-- source orders without its hubs
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."KEPT_ORDERS" AS
+SELECT ts,
+  CASE WHEN n1 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n1 END AS n1,
+  CASE WHEN n2 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n2 END AS n2,
+  CASE WHEN n3 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n3 END AS n3,
+  CASE WHEN n4 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n4 END AS n4
+FROM "IDENTITY_WORK"."SRC_ORDERS";
+
+-- ===== stage limit_user_id: at most 1 user_id per profile: split the profiles that hold more
+-- profiles over the limit
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_VIOLATING" AS
+SELECT g.grp
+FROM "IDENTITY_WORK"."GROUPS_0" g
+JOIN "IDENTITY_WORK"."NODES" n ON g.node_id = n.node_id
+WHERE n.id_type = 'user_id'
+GROUP BY g.grp
+HAVING COUNT(*) > 1;
+-- their links, both ways
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_EDGES" AS
+SELECT u, v, row_count, last_seen_at
+FROM (
+  SELECT e.a AS u, e.b AS v, e.row_count, e.last_seen_at, ga.grp AS gu, gb.grp AS gv
+  FROM "IDENTITY_WORK"."EDGES" e
+  JOIN "IDENTITY_WORK"."GROUPS_0" ga ON e.a = ga.node_id
+  JOIN "IDENTITY_WORK"."GROUPS_0" gb ON e.b = gb.node_id
+  UNION ALL
+  SELECT e.b AS u, e.a AS v, e.row_count, e.last_seen_at, gb.grp AS gu, ga.grp AS gv
+  FROM "IDENTITY_WORK"."EDGES" e
+  JOIN "IDENTITY_WORK"."GROUPS_0" ga ON e.a = ga.node_id
+  JOIN "IDENTITY_WORK"."GROUPS_0" gb ON e.b = gb.node_id
+) d
+WHERE gu = gv AND gu IN (SELECT grp FROM "IDENTITY_WORK"."LIM_VIOLATING");
+-- their identifiers of this type are the anchors
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_0" AS
+SELECT g.node_id AS node, g.node_id AS anchor, 0 AS anchors
+FROM "IDENTITY_WORK"."GROUPS_0" g
+JOIN "IDENTITY_WORK"."NODES" n ON g.node_id = n.node_id
+WHERE n.id_type = 'user_id' AND g.grp IN (SELECT grp FROM "IDENTITY_WORK"."LIM_VIOLATING");
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_FRONT_0" AS
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_SEEN_0";
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (identifiers reached)
+-- ring 1: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_FRONT_1" AS
+SELECT node,
+  CASE WHEN anchors > 1 THEN NULL ELSE anchor END AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "IDENTITY_WORK"."LIM_EDGES" e
+    JOIN "IDENTITY_WORK"."LIM_FRONT_0" f ON e.u = f.node
+    JOIN "IDENTITY_WORK"."NODES" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "IDENTITY_WORK"."LIM_SEEN_0")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_1" AS
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_SEEN_0"
+UNION ALL
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_FRONT_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_0";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_0";
+-- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_FRONT_2" AS
+SELECT node,
+  CASE WHEN anchors > 1 THEN NULL ELSE anchor END AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "IDENTITY_WORK"."LIM_EDGES" e
+    JOIN "IDENTITY_WORK"."LIM_FRONT_1" f ON e.u = f.node
+    JOIN "IDENTITY_WORK"."NODES" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "IDENTITY_WORK"."LIM_SEEN_1")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_2" AS
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_SEEN_1"
+UNION ALL
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_FRONT_2";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "IDENTITY_WORK"."LIM_FRONT_2";
+-- the refined partition; identifiers no anchor reached stay together
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GROUPS_1" AS
+SELECT node_id,
+  CASE
+    WHEN violating = 0 THEN grp
+    WHEN anchor IS NOT NULL THEN anchor
+    ELSE MIN(CASE WHEN anchor IS NULL THEN node_id END) OVER (PARTITION BY grp)
+  END AS grp
+FROM (
+  SELECT g.node_id, g.grp, s.anchor,
+    CASE WHEN g.grp IN (SELECT grp FROM "IDENTITY_WORK"."LIM_VIOLATING") THEN 1 ELSE 0 END AS violating
+  FROM "IDENTITY_WORK"."GROUPS_0" g
+  LEFT JOIN "IDENTITY_WORK"."LIM_SEEN_2" s ON g.node_id = s.node
+  WHERE s.node IS NULL OR s.anchor IS NOT NULL
+) x;
+-- identifiers equally near several anchors (policy.limit_ties: isolate)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CONFLICTS_USER_ID" AS
+SELECT node AS node_id, anchors FROM "IDENTITY_WORK"."LIM_SEEN_2" WHERE anchor IS NULL;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_2";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_2";
+
+-- ===== stage limit_email: at most 3 email per profile: split the profiles that hold more
+-- profiles over the limit
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_VIOLATING" AS
+SELECT g.grp
+FROM "IDENTITY_WORK"."GROUPS_1" g
+JOIN "IDENTITY_WORK"."NODES" n ON g.node_id = n.node_id
+WHERE n.id_type = 'email'
+GROUP BY g.grp
+HAVING COUNT(*) > 3;
+-- their links, both ways
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_EDGES" AS
+SELECT u, v, row_count, last_seen_at
+FROM (
+  SELECT e.a AS u, e.b AS v, e.row_count, e.last_seen_at, ga.grp AS gu, gb.grp AS gv
+  FROM "IDENTITY_WORK"."EDGES" e
+  JOIN "IDENTITY_WORK"."GROUPS_1" ga ON e.a = ga.node_id
+  JOIN "IDENTITY_WORK"."GROUPS_1" gb ON e.b = gb.node_id
+  UNION ALL
+  SELECT e.b AS u, e.a AS v, e.row_count, e.last_seen_at, gb.grp AS gu, ga.grp AS gv
+  FROM "IDENTITY_WORK"."EDGES" e
+  JOIN "IDENTITY_WORK"."GROUPS_1" ga ON e.a = ga.node_id
+  JOIN "IDENTITY_WORK"."GROUPS_1" gb ON e.b = gb.node_id
+) d
+WHERE gu = gv AND gu IN (SELECT grp FROM "IDENTITY_WORK"."LIM_VIOLATING");
+-- their identifiers of this type are the anchors
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_0" AS
+SELECT g.node_id AS node, g.node_id AS anchor, 0 AS anchors
+FROM "IDENTITY_WORK"."GROUPS_1" g
+JOIN "IDENTITY_WORK"."NODES" n ON g.node_id = n.node_id
+WHERE n.id_type = 'email' AND g.grp IN (SELECT grp FROM "IDENTITY_WORK"."LIM_VIOLATING");
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_FRONT_0" AS
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_SEEN_0";
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (identifiers reached)
+-- ring 1: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_FRONT_1" AS
+SELECT node,
+  CASE WHEN anchors > 1 THEN NULL ELSE anchor END AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "IDENTITY_WORK"."LIM_EDGES" e
+    JOIN "IDENTITY_WORK"."LIM_FRONT_0" f ON e.u = f.node
+    JOIN "IDENTITY_WORK"."NODES" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "IDENTITY_WORK"."LIM_SEEN_0")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_1" AS
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_SEEN_0"
+UNION ALL
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_FRONT_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_0";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_0";
+-- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_FRONT_2" AS
+SELECT node,
+  CASE WHEN anchors > 1 THEN NULL ELSE anchor END AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "IDENTITY_WORK"."LIM_EDGES" e
+    JOIN "IDENTITY_WORK"."LIM_FRONT_1" f ON e.u = f.node
+    JOIN "IDENTITY_WORK"."NODES" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "IDENTITY_WORK"."LIM_SEEN_1")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_2" AS
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_SEEN_1"
+UNION ALL
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_FRONT_2";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "IDENTITY_WORK"."LIM_FRONT_2";
+-- the refined partition; identifiers no anchor reached stay together
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GROUPS_2" AS
+SELECT node_id,
+  CASE
+    WHEN violating = 0 THEN grp
+    WHEN anchor IS NOT NULL THEN anchor
+    ELSE MIN(CASE WHEN anchor IS NULL THEN node_id END) OVER (PARTITION BY grp)
+  END AS grp
+FROM (
+  SELECT g.node_id, g.grp, s.anchor,
+    CASE WHEN g.grp IN (SELECT grp FROM "IDENTITY_WORK"."LIM_VIOLATING") THEN 1 ELSE 0 END AS violating
+  FROM "IDENTITY_WORK"."GROUPS_1" g
+  LEFT JOIN "IDENTITY_WORK"."LIM_SEEN_2" s ON g.node_id = s.node
+  WHERE s.node IS NULL OR s.anchor IS NOT NULL
+) x;
+-- identifiers equally near several anchors (policy.limit_ties: isolate)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CONFLICTS_EMAIL" AS
+SELECT node AS node_id, anchors FROM "IDENTITY_WORK"."LIM_SEEN_2" WHERE anchor IS NULL;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_2";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_2";
+
+-- ===== stage anonymous: policy isolate: clusters of anonymous identifiers join the one known profile they touch, or none
+-- round 0: the graph's edges
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."AC_EDGES_0" AS
+SELECT e.a, e.b FROM "IDENTITY_WORK"."EDGES" e
+JOIN "IDENTITY_WORK"."NODES" na ON e.a = na.node_id
+JOIN "IDENTITY_WORK"."NODES" nb ON e.b = nb.node_id
+WHERE na.id_type IN ('device_id', 'anonymous_id')
+  AND nb.id_type IN ('device_id', 'anonymous_id');
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."AC_MAP_1" AS
+SELECT v, MIN_BY(u, HASH(u, 1)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "IDENTITY_WORK"."AC_EDGES_0"
+  UNION ALL SELECT b AS v, a AS u FROM "IDENTITY_WORK"."AC_EDGES_0"
+  UNION ALL SELECT a AS v, a AS u FROM "IDENTITY_WORK"."AC_EDGES_0"
+  UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."AC_EDGES_0"
+) n
+GROUP BY v;
+-- round 1: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."AC_EDGES_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "IDENTITY_WORK"."AC_EDGES_0" e
+JOIN "IDENTITY_WORK"."AC_MAP_1" ma ON e.a = ma.v
+JOIN "IDENTITY_WORK"."AC_MAP_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_EDGES_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."AC_MAP_2" AS
+SELECT v, MIN_BY(u, HASH(u, 2)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "IDENTITY_WORK"."AC_EDGES_1"
+  UNION ALL SELECT b AS v, a AS u FROM "IDENTITY_WORK"."AC_EDGES_1"
+  UNION ALL SELECT a AS v, a AS u FROM "IDENTITY_WORK"."AC_EDGES_1"
+  UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."AC_EDGES_1"
+) n
+GROUP BY v;
+-- round 2: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."AC_EDGES_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "IDENTITY_WORK"."AC_EDGES_1" e
+JOIN "IDENTITY_WORK"."AC_MAP_2" ma ON e.a = ma.v
+JOIN "IDENTITY_WORK"."AC_MAP_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_EDGES_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "IDENTITY_WORK"."AC_EDGES_2";
+-- compose the 2 round maps, last to first
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."AC_REP_2" AS
+SELECT v, rep FROM "IDENTITY_WORK"."AC_MAP_2";
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."AC_REP_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "IDENTITY_WORK"."AC_MAP_1" m
+LEFT JOIN "IDENTITY_WORK"."AC_REP_2" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_REP_2";
+-- label: the smallest node id of the component, whatever the random choices
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ANON_LABELS" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "IDENTITY_WORK"."AC_REP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_REP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_EDGES_2";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_MAP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_MAP_2";
+-- clusters of linked anonymous identifiers
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ANON_CLUSTERS" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS cluster
+FROM "IDENTITY_WORK"."NODES" n
+LEFT JOIN "IDENTITY_WORK"."ANON_LABELS" l ON n.node_id = l.node_id
+WHERE n.id_type IN ('device_id', 'anonymous_id')
+  AND n.node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS");
+-- the known profiles each cluster touches
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ANON_TOUCH" AS
+SELECT c.cluster, COUNT(DISTINCT g.grp) AS profiles, MIN(g.grp) AS grp
+FROM (
+  SELECT a AS x, b AS y FROM "IDENTITY_WORK"."EDGES"
+  UNION ALL SELECT b AS x, a AS y FROM "IDENTITY_WORK"."EDGES"
+) e
+JOIN "IDENTITY_WORK"."ANON_CLUSTERS" c ON e.x = c.node_id
+JOIN "IDENTITY_WORK"."GROUPS_2" g ON e.y = g.node_id
+GROUP BY c.cluster;
+-- clusters touching more than one known profile join none
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ANON_ISOLATED" AS
+SELECT c.node_id, t.profiles
+FROM "IDENTITY_WORK"."ANON_CLUSTERS" c
+JOIN "IDENTITY_WORK"."ANON_TOUCH" t ON c.cluster = t.cluster
+WHERE t.profiles > 1;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GROUPS_FINAL" AS
+SELECT node_id, grp FROM "IDENTITY_WORK"."GROUPS_2"
+UNION ALL
+SELECT c.node_id, COALESCE(t.grp, c.cluster) AS grp
+FROM "IDENTITY_WORK"."ANON_CLUSTERS" c
+LEFT JOIN "IDENTITY_WORK"."ANON_TOUCH" t ON c.cluster = t.cluster
+WHERE COALESCE(t.profiles, 0) <= 1;
+
+-- ===== stage regions: regions: components of all links, the unit that incremental runs recompute
+-- round 0: the graph's edges
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_EDGES_0" AS
+SELECT e.a, e.b FROM "IDENTITY_WORK"."EDGES" e;
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_MAP_1" AS
+SELECT v, MIN_BY(u, HASH(u, 1)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "IDENTITY_WORK"."RC_EDGES_0"
+  UNION ALL SELECT b AS v, a AS u FROM "IDENTITY_WORK"."RC_EDGES_0"
+  UNION ALL SELECT a AS v, a AS u FROM "IDENTITY_WORK"."RC_EDGES_0"
+  UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."RC_EDGES_0"
+) n
+GROUP BY v;
+-- round 1: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_EDGES_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "IDENTITY_WORK"."RC_EDGES_0" e
+JOIN "IDENTITY_WORK"."RC_MAP_1" ma ON e.a = ma.v
+JOIN "IDENTITY_WORK"."RC_MAP_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_EDGES_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_MAP_2" AS
+SELECT v, MIN_BY(u, HASH(u, 2)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "IDENTITY_WORK"."RC_EDGES_1"
+  UNION ALL SELECT b AS v, a AS u FROM "IDENTITY_WORK"."RC_EDGES_1"
+  UNION ALL SELECT a AS v, a AS u FROM "IDENTITY_WORK"."RC_EDGES_1"
+  UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."RC_EDGES_1"
+) n
+GROUP BY v;
+-- round 2: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_EDGES_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "IDENTITY_WORK"."RC_EDGES_1" e
+JOIN "IDENTITY_WORK"."RC_MAP_2" ma ON e.a = ma.v
+JOIN "IDENTITY_WORK"."RC_MAP_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_EDGES_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "IDENTITY_WORK"."RC_EDGES_2";
+-- compose the 2 round maps, last to first
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_REP_2" AS
+SELECT v, rep FROM "IDENTITY_WORK"."RC_MAP_2";
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_REP_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "IDENTITY_WORK"."RC_MAP_1" m
+LEFT JOIN "IDENTITY_WORK"."RC_REP_2" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_REP_2";
+-- label: the smallest node id of the component, whatever the random choices
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGION_LABELS" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "IDENTITY_WORK"."RC_REP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_REP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_EDGES_2";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_MAP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_MAP_2";

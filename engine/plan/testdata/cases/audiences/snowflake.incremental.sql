@@ -1,0 +1,134 @@
+-- idstitch plan: project audiences, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
+-- every identifier whose published rows are replaced
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO" AS
+SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "IDENTITY_WORK"."NODES" UNION ALL SELECT node_id, id_type, id_value FROM "IDENTITY_WORK"."TOUCHED") r;
+-- their published universal ids
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
+SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO_IDS" AS
+SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP" UNION ALL SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") u;
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "IDENTITY_WORK"."OLD_MAP" o
+    FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP"));
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."PROFILES_BASE" AS
+WITH ranked AS (
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+  FROM "IDENTITY_WORK"."ASSIGN"
+), per_type AS (
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM ranked
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS BIGINT) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'user_id' THEN n END), 0) AS BIGINT) AS "USER_ID_COUNT",
+    MAX(CASE WHEN id_type = 'user_id' THEN latest END) AS "LATEST_USER_ID"
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."USER_ID_COUNT", p."LATEST_USER_ID"
+FROM per_profile p
+JOIN "IDENTITY_WORK"."ANCHORS" a ON p.component = a.component;
+-- profiles with their traits and audience flags
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."PROFILES_REGION" AS
+SELECT p.*,
+  CASE WHEN (orders >= 5) THEN TRUE ELSE FALSE END AS "LOYAL_CUSTOMERS"
+FROM (
+  SELECT b.*,
+    COALESCE(t1."ORDERS", 0) AS "ORDERS"
+  FROM "IDENTITY_WORK"."PROFILES_BASE" b
+  LEFT JOIN "IDENTITY_WORK"."TRAITS_ORDERS" t1 ON b.universal_id = t1.universal_id
+) p;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES_REGION" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "IDENTITY_WORK"."EDGES" e
+JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
+JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QVALUES_NEW"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM "IDENTITY"."ID_QUARANTINE" q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM "IDENTITY_WORK"."REDO" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(SYSDATE() AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT 'loyal_customers' AS audience, universal_id FROM "IDENTITY_WORK"."PROFILES_REGION" WHERE "LOYAL_CUSTOMERS"
+) m
+LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "IDENTITY"."AUDIENCE_MEMBERS"
+WHERE universal_id NOT IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+
+-- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+DELETE FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+INSERT INTO "IDENTITY"."ID_GRAPH" SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "IDENTITY_WORK"."GRAPH";
+DELETE FROM "IDENTITY"."PROFILES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+INSERT INTO "IDENTITY"."PROFILES" SELECT * FROM "IDENTITY_WORK"."PROFILES_REGION";
+DELETE FROM "IDENTITY"."ID_EDGES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+INSERT INTO "IDENTITY"."ID_EDGES" SELECT * FROM "IDENTITY_WORK"."EDGES_REGION";
+UPDATE "IDENTITY"."AUDIENCE_HISTORY"
+SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "IDENTITY"."AUDIENCE_MEMBERS__NEXT" n
+    WHERE n.audience = "IDENTITY"."AUDIENCE_HISTORY".audience AND n.universal_id = "IDENTITY"."AUDIENCE_HISTORY".universal_id
+  );
+INSERT INTO "IDENTITY"."AUDIENCE_HISTORY" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "IDENTITY"."AUDIENCE_MEMBERS__NEXT" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "IDENTITY"."AUDIENCE_HISTORY" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_QUARANTINE" LIKE "IDENTITY"."ID_QUARANTINE__NEXT";
+ALTER TABLE "IDENTITY"."ID_QUARANTINE" SWAP WITH "IDENTITY"."ID_QUARANTINE__NEXT";
+DROP TABLE IF EXISTS "IDENTITY"."ID_QUARANTINE__NEXT";
+CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_MEMBERS" LIKE "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
+ALTER TABLE "IDENTITY"."AUDIENCE_MEMBERS" SWAP WITH "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
+DROP TABLE IF EXISTS "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
+-- the rows of orders
+DELETE FROM "IDENTITY_STATE"."ROWS_ORDERS" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_ORDERS");
+INSERT INTO "IDENTITY_STATE"."ROWS_ORDERS" SELECT * FROM "IDENTITY_WORK"."INS_ORDERS";
+DELETE FROM "IDENTITY_STATE"."QVALUES" WHERE 1 = 1;
+INSERT INTO "IDENTITY_STATE"."QVALUES" SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QVALUES_NEW";
+DELETE FROM "IDENTITY_STATE"."REGIONS" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+INSERT INTO "IDENTITY_STATE"."REGIONS" SELECT node_id, region, id_type FROM "IDENTITY_WORK"."REGIONS_NEW";
+DELETE FROM "IDENTITY_STATE"."META" WHERE 1 = 1;
+INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('audiences', '97bf9afaed28b79e'), ('checks', '4ecdf6afc5bfab7f'), ('degrees', 'b68bf12405ee2cb5'), ('format', '2bf175f9655e7bb7'), ('id_salt', '6bf2f9c1e79bae9c'), ('id_types', 'bcd127bf19a05781'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '3628f43fad7fceca'), ('traits', 'abb6819a4b6ccf40');
+INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";

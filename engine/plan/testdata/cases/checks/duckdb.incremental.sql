@@ -1,0 +1,205 @@
+-- idstitch plan: project checks, warehouse duckdb, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
+-- source signups (signups): the rows read again
+CREATE OR REPLACE TABLE "identity_work".main."win_signups" AS
+SELECT e.*, CAST(CAST(hash(ts, v1, q1, v2, q2) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('user_id', v2) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n2
+FROM (
+  SELECT
+    ts,
+    v1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'n/a') THEN 'blocked' WHEN v1 IN ('test@test.com') THEN 'blocked' WHEN regexp_matches(v1, '@example\.com$') THEN 'blocked' WHEN NOT regexp_matches(v1, '^[^@\s]+@[^@\s]+$') THEN 'invalid' END AS q1,
+    v2,
+    CASE WHEN v2 IS NULL THEN NULL WHEN LOWER(v2) IN ('null', 'n/a') THEN 'blocked' END AS q2
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(r2, '') AS v2
+    FROM (
+      SELECT
+        CAST("ts" AS TIMESTAMP) AS ts,
+        NULLIF(CAST("email" AS VARCHAR), '') AS r1,
+        NULLIF(CAST("user_id" AS VARCHAR), '') AS r2
+      FROM "signups"
+      WHERE (CAST("ts" AS TIMESTAMP) IS NULL OR CAST("ts" AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+) e;
+-- rows whose count differs from the stored ones
+CREATE OR REPLACE TABLE "identity_work".main."changed_signups" AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM "identity_work".main."win_signups" GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM "identity_state"."rows_signups" s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+CREATE OR REPLACE TABLE "identity_work".main."ins_signups" AS
+SELECT * FROM "identity_work".main."win_signups" WHERE row_hash IN (SELECT row_hash FROM "identity_work".main."changed_signups");
+-- the stored rows that this run replaces
+CREATE OR REPLACE TABLE "identity_work".main."gone_signups" AS
+SELECT row_hash FROM "identity_work".main."changed_signups" WHERE stored = 1;
+-- their identifiers
+CREATE OR REPLACE TABLE "identity_work".main."del_signups" AS
+SELECT n1, v1, n2, v2, q1, q2 FROM "identity_state"."rows_signups" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_signups");
+
+-- ===== stage region: the identifiers the changed rows touch, the hub decisions they change, and the regions to recompute
+-- identifiers on rows that are new, changed or gone
+CREATE OR REPLACE TABLE "identity_work".main."touched" AS
+SELECT DISTINCT node_id, id_type, id_value
+FROM (
+  SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value
+  FROM "identity_work".main."ins_signups" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'user_id' AS id_type, v2 AS id_value
+  FROM "identity_work".main."ins_signups" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value
+  FROM "identity_work".main."del_signups" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'user_id' AS id_type, v2 AS id_value
+  FROM "identity_work".main."del_signups" WHERE n2 IS NOT NULL
+) t;
+-- invalid and blocked values, counted over all rows
+CREATE OR REPLACE TABLE "identity_work".main."qvalues_new" AS
+SELECT id_type, id_value, reason, CAST(SUM(evidence) AS BIGINT) AS evidence
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "identity_state"."qvalues"
+  UNION ALL SELECT id_type, id_value, reason, evidence FROM (SELECT id_type, id_value, reason, COUNT(*) AS evidence
+FROM (
+  SELECT 'email' AS id_type, v1 AS id_value, q1 AS reason
+  FROM "identity_work".main."ins_signups" WHERE q1 IS NOT NULL
+  UNION ALL SELECT 'user_id' AS id_type, v2 AS id_value, q2 AS reason
+  FROM "identity_work".main."ins_signups" WHERE q2 IS NOT NULL
+) q
+GROUP BY id_type, id_value, reason) p1
+  UNION ALL SELECT id_type, id_value, reason, -evidence FROM (SELECT id_type, id_value, reason, COUNT(*) AS evidence
+FROM (
+  SELECT 'email' AS id_type, v1 AS id_value, q1 AS reason
+  FROM "identity_work".main."del_signups" WHERE q1 IS NOT NULL
+  UNION ALL SELECT 'user_id' AS id_type, v2 AS id_value, q2 AS reason
+  FROM "identity_work".main."del_signups" WHERE q2 IS NOT NULL
+) q
+GROUP BY id_type, id_value, reason) p2
+) q
+GROUP BY id_type, id_value, reason
+HAVING SUM(evidence) > 0;
+-- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
+CREATE OR REPLACE TABLE "identity_work".main."seeds" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "identity_work".main."touched"
+) s;
+-- every identifier of the regions the seeds are in
+CREATE OR REPLACE TABLE "identity_work".main."rnodes" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "identity_state"."regions"
+  WHERE region IN (
+    SELECT r.region FROM "identity_state"."regions" r JOIN "identity_work".main."seeds" s ON r.node_id = s.node_id
+  )
+  UNION ALL
+  SELECT node_id FROM "identity_work".main."seeds"
+) n;
+-- the value of every identifier on the rows of those regions
+CREATE OR REPLACE TABLE "identity_work".main."names" AS
+SELECT DISTINCT node_id, id_value FROM (
+  SELECT node_id, id_value FROM "identity"."id_graph"
+  WHERE node_id IN (SELECT node_id FROM "identity_work".main."rnodes")
+  UNION ALL
+  SELECT CAST(CAST(hash(id_type, id_value) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS node_id, id_value FROM "identity"."id_quarantine"
+  WHERE reason IN ('limit_conflict', 'anonymous_isolated')
+  UNION ALL
+  SELECT node_id, id_value FROM "identity_work".main."touched"
+) n;
+-- rows of signups in those regions
+CREATE OR REPLACE TABLE "identity_work".main."src_signups" AS
+-- The stored rows that hold one of the identifiers, less those this run replaces, and the new
+-- rows that hold one: filtering by identifier first keeps the costlier test to few rows.
+SELECT ts, row_hash, n1, n2 FROM (
+  SELECT * FROM "identity_state"."rows_signups" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work".main."rnodes")
+) s
+WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "identity_work".main."gone_signups"))
+UNION ALL
+SELECT ts, row_hash, n1, n2 FROM "identity_work".main."ins_signups" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work".main."rnodes");
+
+-- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
+-- every identifier whose published rows are replaced
+CREATE OR REPLACE TABLE "identity_work".main."redo" AS
+SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched") r;
+-- their published universal ids
+CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
+SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
+CREATE OR REPLACE TABLE "identity_work".main."redo_ids" AS
+SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "identity_work".main."old_map" UNION ALL SELECT universal_id FROM "identity_work".main."graph") u;
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TABLE "identity_work".main."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work".main."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity_work".main."old_map" o
+    FULL OUTER JOIN "identity_work".main."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."email_count", p."latest_email", p."user_id_count", p."latest_user_id"
+FROM (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    COUNT(*) AS identifiers,
+    COUNT(*) FILTER (WHERE id_type = 'email') AS "email_count",
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) FILTER (WHERE id_type = 'email') AS "latest_email",
+    COUNT(*) FILTER (WHERE id_type = 'user_id') AS "user_id_count",
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) FILTER (WHERE id_type = 'user_id') AS "latest_user_id"
+  FROM "identity_work".main."assign"
+  GROUP BY component
+) p
+JOIN "identity_work".main."anchors" a ON p.component = a.component;
+CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "identity_work".main."edges" e
+JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
+JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "identity_work".main."qvalues_new"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM "identity"."id_quarantine" q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM "identity_work".main."redo" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE "identity"."audience_members__next" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(current_timestamp AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "identity_work".main."profiles_region" WHERE 1 = 0
+) m
+LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
+WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work".main."redo_ids");

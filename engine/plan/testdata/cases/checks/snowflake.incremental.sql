@@ -1,0 +1,215 @@
+-- idstitch plan: project checks, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
+-- source signups (signups): the rows read again
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."WIN_SIGNUPS" AS
+SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅')) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE HASH('email', v1) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE HASH('user_id', v2) END AS n2
+FROM (
+  SELECT
+    ts,
+    v1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'n/a') THEN 'blocked' WHEN v1 IN ('test@test.com') THEN 'blocked' WHEN (REGEXP_INSTR(v1, '@example\\.com$') > 0) THEN 'blocked' WHEN NOT (REGEXP_INSTR(v1, '^[^@\\s]+@[^@\\s]+$') > 0) THEN 'invalid' END AS q1,
+    v2,
+    CASE WHEN v2 IS NULL THEN NULL WHEN LOWER(v2) IN ('null', 'n/a') THEN 'blocked' END AS q2
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(r2, '') AS v2
+    FROM (
+      SELECT
+        CAST("TS" AS TIMESTAMP) AS ts,
+        NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r1,
+        NULLIF(CAST("USER_ID" AS VARCHAR), '') AS r2
+      FROM "SIGNUPS"
+      WHERE (CAST("TS" AS TIMESTAMP) IS NULL OR CAST("TS" AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+) e;
+-- rows whose count differs from the stored ones
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGED_SIGNUPS" AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM "IDENTITY_WORK"."WIN_SIGNUPS" GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM "IDENTITY_STATE"."ROWS_SIGNUPS" s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."INS_SIGNUPS" AS
+SELECT * FROM "IDENTITY_WORK"."WIN_SIGNUPS" WHERE row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."CHANGED_SIGNUPS");
+-- the stored rows that this run replaces
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GONE_SIGNUPS" AS
+SELECT row_hash FROM "IDENTITY_WORK"."CHANGED_SIGNUPS" WHERE stored = 1;
+-- their identifiers
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."DEL_SIGNUPS" AS
+SELECT n1, v1, n2, v2, q1, q2 FROM "IDENTITY_STATE"."ROWS_SIGNUPS" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_SIGNUPS");
+
+-- ===== stage region: the identifiers the changed rows touch, the hub decisions they change, and the regions to recompute
+-- identifiers on rows that are new, changed or gone
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TOUCHED" AS
+SELECT DISTINCT node_id, id_type, id_value
+FROM (
+  SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value
+  FROM "IDENTITY_WORK"."INS_SIGNUPS" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'user_id' AS id_type, v2 AS id_value
+  FROM "IDENTITY_WORK"."INS_SIGNUPS" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value
+  FROM "IDENTITY_WORK"."DEL_SIGNUPS" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'user_id' AS id_type, v2 AS id_value
+  FROM "IDENTITY_WORK"."DEL_SIGNUPS" WHERE n2 IS NOT NULL
+) t;
+-- invalid and blocked values, counted over all rows
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."QVALUES_NEW" AS
+SELECT id_type, id_value, reason, CAST(SUM(evidence) AS BIGINT) AS evidence
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "IDENTITY_STATE"."QVALUES"
+  UNION ALL SELECT id_type, id_value, reason, evidence FROM (SELECT id_type, id_value, reason, COUNT(*) AS evidence
+FROM (
+  SELECT 'email' AS id_type, v1 AS id_value, q1 AS reason
+  FROM "IDENTITY_WORK"."INS_SIGNUPS" WHERE q1 IS NOT NULL
+  UNION ALL SELECT 'user_id' AS id_type, v2 AS id_value, q2 AS reason
+  FROM "IDENTITY_WORK"."INS_SIGNUPS" WHERE q2 IS NOT NULL
+) q
+GROUP BY id_type, id_value, reason) p1
+  UNION ALL SELECT id_type, id_value, reason, -evidence FROM (SELECT id_type, id_value, reason, COUNT(*) AS evidence
+FROM (
+  SELECT 'email' AS id_type, v1 AS id_value, q1 AS reason
+  FROM "IDENTITY_WORK"."DEL_SIGNUPS" WHERE q1 IS NOT NULL
+  UNION ALL SELECT 'user_id' AS id_type, v2 AS id_value, q2 AS reason
+  FROM "IDENTITY_WORK"."DEL_SIGNUPS" WHERE q2 IS NOT NULL
+) q
+GROUP BY id_type, id_value, reason) p2
+) q
+GROUP BY id_type, id_value, reason
+HAVING SUM(evidence) > 0;
+-- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SEEDS" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "IDENTITY_WORK"."TOUCHED"
+) s;
+-- every identifier of the regions the seeds are in
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RNODES" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "IDENTITY_STATE"."REGIONS"
+  WHERE region IN (
+    SELECT r.region FROM "IDENTITY_STATE"."REGIONS" r JOIN "IDENTITY_WORK"."SEEDS" s ON r.node_id = s.node_id
+  )
+  UNION ALL
+  SELECT node_id FROM "IDENTITY_WORK"."SEEDS"
+) n;
+-- the value of every identifier on the rows of those regions
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."NAMES" AS
+SELECT DISTINCT node_id, id_value FROM (
+  SELECT node_id, id_value FROM "IDENTITY"."ID_GRAPH"
+  WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES")
+  UNION ALL
+  SELECT HASH(id_type, id_value) AS node_id, id_value FROM "IDENTITY"."ID_QUARANTINE"
+  WHERE reason IN ('limit_conflict', 'anonymous_isolated')
+  UNION ALL
+  SELECT node_id, id_value FROM "IDENTITY_WORK"."TOUCHED"
+) n;
+-- rows of signups in those regions
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SRC_SIGNUPS" AS
+-- The stored rows that hold one of the identifiers, less those this run replaces, and the new
+-- rows that hold one: filtering by identifier first keeps the costlier test to few rows.
+SELECT ts, row_hash, n1, n2 FROM (
+  SELECT * FROM "IDENTITY_STATE"."ROWS_SIGNUPS" s WHERE s.n1 IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES") OR s.n2 IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES")
+) s
+WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_SIGNUPS"))
+UNION ALL
+SELECT ts, row_hash, n1, n2 FROM "IDENTITY_WORK"."INS_SIGNUPS" s WHERE s.n1 IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES") OR s.n2 IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES");
+
+-- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
+-- every identifier whose published rows are replaced
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO" AS
+SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "IDENTITY_WORK"."NODES" UNION ALL SELECT node_id, id_type, id_value FROM "IDENTITY_WORK"."TOUCHED") r;
+-- their published universal ids
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
+SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO_IDS" AS
+SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP" UNION ALL SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") u;
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "IDENTITY_WORK"."OLD_MAP" o
+    FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP"));
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."PROFILES_REGION" AS
+WITH ranked AS (
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+  FROM "IDENTITY_WORK"."ASSIGN"
+), per_type AS (
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM ranked
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS BIGINT) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'email' THEN n END), 0) AS BIGINT) AS "EMAIL_COUNT",
+    MAX(CASE WHEN id_type = 'email' THEN latest END) AS "LATEST_EMAIL",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'user_id' THEN n END), 0) AS BIGINT) AS "USER_ID_COUNT",
+    MAX(CASE WHEN id_type = 'user_id' THEN latest END) AS "LATEST_USER_ID"
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."EMAIL_COUNT", p."LATEST_EMAIL", p."USER_ID_COUNT", p."LATEST_USER_ID"
+FROM per_profile p
+JOIN "IDENTITY_WORK"."ANCHORS" a ON p.component = a.component;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES_REGION" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "IDENTITY_WORK"."EDGES" e
+JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
+JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QVALUES_NEW"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM "IDENTITY"."ID_QUARANTINE" q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM "IDENTITY_WORK"."REDO" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(SYSDATE() AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY_WORK"."PROFILES_REGION" WHERE 1 = 0
+) m
+LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "IDENTITY"."AUDIENCE_MEMBERS"
+WHERE universal_id NOT IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");

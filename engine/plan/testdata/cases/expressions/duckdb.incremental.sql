@@ -1,0 +1,163 @@
+-- idstitch plan: project expressions, warehouse duckdb, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
+-- source web (raw.web_events): the rows read again
+CREATE OR REPLACE TABLE "customer_360_work".main."win_web" AS
+SELECT e.*, CAST(CAST(hash(ts, v1, q1, v2, q2, v3, q3, v4, q4, v5, q5) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('user_id', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v2) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n2,
+  v3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v3) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n3,
+  v4,
+  q4,
+  CASE WHEN v4 IS NULL OR q4 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v4) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n4,
+  v5,
+  q5,
+  CASE WHEN v5 IS NULL OR q5 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('anonymous_id', v5) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n5
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1,
+    v2,
+    CAST(NULL AS VARCHAR) AS q2,
+    v3,
+    CAST(NULL AS VARCHAR) AS q3,
+    v4,
+    CAST(NULL AS VARCHAR) AS q4,
+    v5,
+    CAST(NULL AS VARCHAR) AS q5
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(r2, '') AS v2,
+      NULLIF(r3, '') AS v3,
+      NULLIF(r4, '') AS v4,
+      NULLIF(r5, '') AS v5
+    FROM (
+      SELECT
+        CAST("EventTime" AS TIMESTAMP) AS ts,
+        NULLIF(CAST((lower(user_ref)) AS VARCHAR), '') AS r1,
+        NULLIF(CAST("email" AS VARCHAR), '') AS r2,
+        NULLIF(CAST("billing_email" AS VARCHAR), '') AS r3,
+        NULLIF(CAST((coalesce(alt_email, '')) AS VARCHAR), '') AS r4,
+        NULLIF(CAST("anonymousId" AS VARCHAR), '') AS r5
+      FROM "raw"."web_events"
+      WHERE (event_type <> 'test') AND (CAST("EventTime" AS TIMESTAMP) IS NULL OR CAST("EventTime" AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+) e;
+-- rows whose count differs from the stored ones
+CREATE OR REPLACE TABLE "customer_360_work".main."changed_web" AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM "customer_360_work".main."win_web" GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM "customer_360_state"."rows_web" s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+CREATE OR REPLACE TABLE "customer_360_work".main."ins_web" AS
+SELECT * FROM "customer_360_work".main."win_web" WHERE row_hash IN (SELECT row_hash FROM "customer_360_work".main."changed_web");
+-- the stored rows that this run replaces
+CREATE OR REPLACE TABLE "customer_360_work".main."gone_web" AS
+SELECT row_hash FROM "customer_360_work".main."changed_web" WHERE stored = 1;
+-- their identifiers
+CREATE OR REPLACE TABLE "customer_360_work".main."del_web" AS
+SELECT n1, v1, n2, v2, n3, v3, n4, v4, n5, v5, q1, q2, q3, q4, q5 FROM "customer_360_state"."rows_web" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "customer_360_work".main."gone_web");
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+CREATE OR REPLACE TABLE "customer_360_work".main."edges" AS
+SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  array_to_string(list_sort(list(source)), ',') AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n2 AS b, ts, 'web' AS source
+    FROM "customer_360_work".main."src_web" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n3 AS b, ts, 'web' AS source
+    FROM "customer_360_work".main."src_web" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n4 AS b, ts, 'web' AS source
+    FROM "customer_360_work".main."src_web" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n5 AS b, ts, 'web' AS source
+    FROM "customer_360_work".main."src_web" WHERE n5 IS NOT NULL AND n5 <> COALESCE(n1, n2, n3, n4, n5)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+) per_source
+GROUP BY a, b;
+
+-- ===== stage ids: one universal id per profile, from its anchor identifier
+-- every identifier in the graph with its profile
+CREATE OR REPLACE TABLE "customer_360_work".main."assign" AS
+SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
+  COALESCE(l.component, n.node_id) AS component
+FROM "customer_360_work".main."nodes" n
+LEFT JOIN "customer_360_work".main."labels" l ON n.node_id = l.node_id;
+-- anchor: earliest first_seen, then type priority, then value
+CREATE OR REPLACE TABLE "customer_360_work".main."anchors" AS
+SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,
+  md5(('salt''with quote' || '|' || anchor.id_type || '|' || anchor.id_value)) AS universal_id
+FROM (
+  SELECT component,
+    arg_min({id_type: id_type, id_value: id_value}, (COALESCE(first_seen_at, TIMESTAMP '9999-12-31'), type_rank, id_value)) AS anchor
+  FROM "customer_360_work".main."assign"
+  GROUP BY component
+) a;
+-- every identifier with its universal id
+CREATE OR REPLACE TABLE "customer_360_work".main."graph" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+FROM "customer_360_work".main."assign" n
+JOIN "customer_360_work".main."anchors" a ON n.component = a.component;
+-- every identifier's region, quarantined ones too
+CREATE OR REPLACE TABLE "customer_360_work".main."regions_new" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
+FROM "customer_360_work".main."nodes" n
+LEFT JOIN "customer_360_work".main."labels" l ON n.node_id = l.node_id;
+
+-- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+BEGIN TRANSACTION;
+DELETE FROM "customer_360"."id_graph" WHERE node_id IN (SELECT node_id FROM "customer_360_work".main."redo");
+INSERT INTO "customer_360"."id_graph" SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "customer_360_work".main."graph";
+DELETE FROM "customer_360"."profiles" WHERE universal_id IN (SELECT universal_id FROM "customer_360_work".main."redo_ids");
+INSERT INTO "customer_360"."profiles" SELECT * FROM "customer_360_work".main."profiles_region";
+DELETE FROM "customer_360"."id_edges" WHERE universal_id IN (SELECT universal_id FROM "customer_360_work".main."redo_ids");
+INSERT INTO "customer_360"."id_edges" SELECT * FROM "customer_360_work".main."edges_region";
+UPDATE "customer_360"."audience_history"
+SET exited_at = CAST(current_timestamp AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "customer_360"."audience_members__next" n
+    WHERE n.audience = "customer_360"."audience_history".audience AND n.universal_id = "customer_360"."audience_history".universal_id
+  );
+INSERT INTO "customer_360"."audience_history" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "customer_360"."audience_members__next" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "customer_360"."audience_history" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+DROP TABLE IF EXISTS "customer_360"."id_quarantine";
+ALTER TABLE "customer_360"."id_quarantine__next" RENAME TO "id_quarantine";
+DROP TABLE IF EXISTS "customer_360"."audience_members";
+ALTER TABLE "customer_360"."audience_members__next" RENAME TO "audience_members";
+-- the rows of web
+DELETE FROM "customer_360_state"."rows_web" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "customer_360_work".main."gone_web");
+INSERT INTO "customer_360_state"."rows_web" SELECT * FROM "customer_360_work".main."ins_web";
+DELETE FROM "customer_360_state"."qvalues" WHERE 1 = 1;
+INSERT INTO "customer_360_state"."qvalues" SELECT id_type, id_value, reason, evidence FROM "customer_360_work".main."qvalues_new";
+DELETE FROM "customer_360_state"."regions" WHERE node_id IN (SELECT node_id FROM "customer_360_work".main."redo");
+INSERT INTO "customer_360_state"."regions" SELECT node_id, region, id_type FROM "customer_360_work".main."regions_new";
+DELETE FROM "customer_360_state"."meta" WHERE 1 = 1;
+INSERT INTO "customer_360_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('format', '2bf175f9655e7bb7'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '47840e74bf1ca2dc'), ('traits', '74234e98afe7498f');
+INSERT INTO "customer_360"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "customer_360_work".main."changes";
+COMMIT;

@@ -1,0 +1,164 @@
+-- idstitch plan: project expressions, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
+-- source web (raw.web_events), kept as the rows read so far
+CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" AS
+SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅'), COALESCE(CAST(v5 AS VARCHAR), '∅'), COALESCE(CAST(q5 AS VARCHAR), '∅')) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE HASH('user_id', v1) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE HASH('email', v2) END AS n2,
+  v3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE HASH('email', v3) END AS n3,
+  v4,
+  q4,
+  CASE WHEN v4 IS NULL OR q4 IS NOT NULL THEN NULL ELSE HASH('email', v4) END AS n4,
+  v5,
+  q5,
+  CASE WHEN v5 IS NULL OR q5 IS NOT NULL THEN NULL ELSE HASH('anonymous_id', v5) END AS n5
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1,
+    v2,
+    CAST(NULL AS VARCHAR) AS q2,
+    v3,
+    CAST(NULL AS VARCHAR) AS q3,
+    v4,
+    CAST(NULL AS VARCHAR) AS q4,
+    v5,
+    CAST(NULL AS VARCHAR) AS q5
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(r2, '') AS v2,
+      NULLIF(r3, '') AS v3,
+      NULLIF(r4, '') AS v4,
+      NULLIF(r5, '') AS v5
+    FROM (
+      SELECT
+        CAST("EventTime" AS TIMESTAMP) AS ts,
+        NULLIF(CAST((lower(user_ref)) AS VARCHAR), '') AS r1,
+        NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r2,
+        NULLIF(CAST("BILLING_EMAIL" AS VARCHAR), '') AS r3,
+        NULLIF(CAST((coalesce(alt_email, '')) AS VARCHAR), '') AS r4,
+        NULLIF(CAST("anonymousId" AS VARCHAR), '') AS r5
+      FROM "RAW"."WEB_EVENTS"
+      WHERE (event_type <> 'test')
+    ) r
+  ) v
+) s
+) e;
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."EDGES" AS
+SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  LISTAGG(source, ',') WITHIN GROUP (ORDER BY source) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n2 AS b, ts, 'web' AS source
+    FROM "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n3 AS b, ts, 'web' AS source
+    FROM "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n4 AS b, ts, 'web' AS source
+    FROM "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n5 AS b, ts, 'web' AS source
+    FROM "CUSTOMER_360_STATE"."ROWS_WEB__NEXT" WHERE n5 IS NOT NULL AND n5 <> COALESCE(n1, n2, n3, n4, n5)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+) per_source
+GROUP BY a, b;
+
+-- ===== stage ids: one universal id per profile, from its anchor identifier
+-- every identifier in the graph with its profile
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."ASSIGN" AS
+SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
+  COALESCE(l.component, n.node_id) AS component
+FROM "CUSTOMER_360_WORK"."NODES" n
+LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON n.node_id = l.node_id;
+-- anchor: earliest first_seen, then type priority, then value
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."ANCHORS" AS
+SELECT component, id_type AS anchor_type, id_value AS anchor_value,
+  MD5(('salt''with quote' || '|' || id_type || '|' || id_value)) AS universal_id
+FROM (
+  SELECT component, id_type, id_value,
+    ROW_NUMBER() OVER (PARTITION BY component ORDER BY first_seen_at ASC NULLS LAST, type_rank, id_value) AS pos
+  FROM "CUSTOMER_360_WORK"."ASSIGN"
+) a
+WHERE pos = 1;
+-- every identifier with its universal id
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."GRAPH" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+FROM "CUSTOMER_360_WORK"."ASSIGN" n
+JOIN "CUSTOMER_360_WORK"."ANCHORS" a ON n.component = a.component;
+-- every identifier's region, quarantined ones too
+CREATE OR REPLACE TABLE "CUSTOMER_360_STATE"."REGIONS__NEXT" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
+FROM "CUSTOMER_360_WORK"."NODES" n
+LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON n.node_id = l.node_id;
+
+-- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
+DROP VIEW IF EXISTS "CUSTOMER_360"."WEB_STITCHED";
+UPDATE "CUSTOMER_360"."AUDIENCE_HISTORY"
+SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT" n
+    WHERE n.audience = "CUSTOMER_360"."AUDIENCE_HISTORY".audience AND n.universal_id = "CUSTOMER_360"."AUDIENCE_HISTORY".universal_id
+  );
+INSERT INTO "CUSTOMER_360"."AUDIENCE_HISTORY" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "CUSTOMER_360"."AUDIENCE_HISTORY" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."ID_GRAPH" LIKE "CUSTOMER_360"."ID_GRAPH__NEXT";
+ALTER TABLE "CUSTOMER_360"."ID_GRAPH" SWAP WITH "CUSTOMER_360"."ID_GRAPH__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360"."ID_GRAPH__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."PROFILES" LIKE "CUSTOMER_360"."PROFILES__NEXT";
+ALTER TABLE "CUSTOMER_360"."PROFILES" SWAP WITH "CUSTOMER_360"."PROFILES__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360"."PROFILES__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."ID_EDGES" LIKE "CUSTOMER_360"."ID_EDGES__NEXT";
+ALTER TABLE "CUSTOMER_360"."ID_EDGES" SWAP WITH "CUSTOMER_360"."ID_EDGES__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360"."ID_EDGES__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."ID_QUARANTINE" LIKE "CUSTOMER_360"."ID_QUARANTINE__NEXT";
+ALTER TABLE "CUSTOMER_360"."ID_QUARANTINE" SWAP WITH "CUSTOMER_360"."ID_QUARANTINE__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360"."ID_QUARANTINE__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."AUDIENCE_MEMBERS" LIKE "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT";
+ALTER TABLE "CUSTOMER_360"."AUDIENCE_MEMBERS" SWAP WITH "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT";
+-- source web with the universal id of each row
+CREATE OR REPLACE VIEW "CUSTOMER_360"."WEB_STITCHED" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, g5.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "RAW"."WEB_EVENTS" s
+LEFT JOIN "CUSTOMER_360"."ID_GRAPH" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST((lower(user_ref)) AS VARCHAR), ''), '')
+LEFT JOIN "CUSTOMER_360"."ID_GRAPH" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(NULLIF(CAST(s."EMAIL" AS VARCHAR), ''), '')
+LEFT JOIN "CUSTOMER_360"."ID_GRAPH" g3 ON g3.id_type = 'email' AND g3.id_value = NULLIF(NULLIF(CAST(s."BILLING_EMAIL" AS VARCHAR), ''), '')
+LEFT JOIN "CUSTOMER_360"."ID_GRAPH" g4 ON g4.id_type = 'email' AND g4.id_value = NULLIF(NULLIF(CAST((coalesce(alt_email, '')) AS VARCHAR), ''), '')
+LEFT JOIN "CUSTOMER_360"."ID_GRAPH" g5 ON g5.id_type = 'anonymous_id' AND g5.id_value = NULLIF(NULLIF(CAST(s."anonymousId" AS VARCHAR), ''), '');
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360_STATE"."ROWS_WEB" LIKE "CUSTOMER_360_STATE"."ROWS_WEB__NEXT";
+ALTER TABLE "CUSTOMER_360_STATE"."ROWS_WEB" SWAP WITH "CUSTOMER_360_STATE"."ROWS_WEB__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360_STATE"."ROWS_WEB__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360_STATE"."HUBS" LIKE "CUSTOMER_360_STATE"."HUBS__NEXT";
+ALTER TABLE "CUSTOMER_360_STATE"."HUBS" SWAP WITH "CUSTOMER_360_STATE"."HUBS__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360_STATE"."HUBS__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360_STATE"."QVALUES" LIKE "CUSTOMER_360_STATE"."QVALUES__NEXT";
+ALTER TABLE "CUSTOMER_360_STATE"."QVALUES" SWAP WITH "CUSTOMER_360_STATE"."QVALUES__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360_STATE"."QVALUES__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360_STATE"."REGIONS" LIKE "CUSTOMER_360_STATE"."REGIONS__NEXT";
+ALTER TABLE "CUSTOMER_360_STATE"."REGIONS" SWAP WITH "CUSTOMER_360_STATE"."REGIONS__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360_STATE"."REGIONS__NEXT";
+DELETE FROM "CUSTOMER_360_STATE"."META" WHERE 1 = 1;
+INSERT INTO "CUSTOMER_360_STATE"."META" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('format', '2bf175f9655e7bb7'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '47840e74bf1ca2dc'), ('traits', '74234e98afe7498f');
+INSERT INTO "CUSTOMER_360"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "CUSTOMER_360_WORK"."CHANGES";

@@ -1,0 +1,163 @@
+-- idstitch plan: project expressions, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
+-- source web (raw.web_events): the rows read again
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."WIN_WEB" AS
+SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅'), COALESCE(CAST(v5 AS VARCHAR), '∅'), COALESCE(CAST(q5 AS VARCHAR), '∅')) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE HASH('user_id', v1) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE HASH('email', v2) END AS n2,
+  v3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE HASH('email', v3) END AS n3,
+  v4,
+  q4,
+  CASE WHEN v4 IS NULL OR q4 IS NOT NULL THEN NULL ELSE HASH('email', v4) END AS n4,
+  v5,
+  q5,
+  CASE WHEN v5 IS NULL OR q5 IS NOT NULL THEN NULL ELSE HASH('anonymous_id', v5) END AS n5
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1,
+    v2,
+    CAST(NULL AS VARCHAR) AS q2,
+    v3,
+    CAST(NULL AS VARCHAR) AS q3,
+    v4,
+    CAST(NULL AS VARCHAR) AS q4,
+    v5,
+    CAST(NULL AS VARCHAR) AS q5
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(r2, '') AS v2,
+      NULLIF(r3, '') AS v3,
+      NULLIF(r4, '') AS v4,
+      NULLIF(r5, '') AS v5
+    FROM (
+      SELECT
+        CAST("EventTime" AS TIMESTAMP) AS ts,
+        NULLIF(CAST((lower(user_ref)) AS VARCHAR), '') AS r1,
+        NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r2,
+        NULLIF(CAST("BILLING_EMAIL" AS VARCHAR), '') AS r3,
+        NULLIF(CAST((coalesce(alt_email, '')) AS VARCHAR), '') AS r4,
+        NULLIF(CAST("anonymousId" AS VARCHAR), '') AS r5
+      FROM "RAW"."WEB_EVENTS"
+      WHERE (event_type <> 'test') AND (CAST("EventTime" AS TIMESTAMP) IS NULL OR CAST("EventTime" AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+) e;
+-- rows whose count differs from the stored ones
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."CHANGED_WEB" AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM "CUSTOMER_360_WORK"."WIN_WEB" GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM "CUSTOMER_360_STATE"."ROWS_WEB" s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."INS_WEB" AS
+SELECT * FROM "CUSTOMER_360_WORK"."WIN_WEB" WHERE row_hash IN (SELECT row_hash FROM "CUSTOMER_360_WORK"."CHANGED_WEB");
+-- the stored rows that this run replaces
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."GONE_WEB" AS
+SELECT row_hash FROM "CUSTOMER_360_WORK"."CHANGED_WEB" WHERE stored = 1;
+-- their identifiers
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."DEL_WEB" AS
+SELECT n1, v1, n2, v2, n3, v3, n4, v4, n5, v5, q1, q2, q3, q4, q5 FROM "CUSTOMER_360_STATE"."ROWS_WEB" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "CUSTOMER_360_WORK"."GONE_WEB");
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."EDGES" AS
+SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  LISTAGG(source, ',') WITHIN GROUP (ORDER BY source) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n2 AS b, ts, 'web' AS source
+    FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n3 AS b, ts, 'web' AS source
+    FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n4 AS b, ts, 'web' AS source
+    FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n5 AS b, ts, 'web' AS source
+    FROM "CUSTOMER_360_WORK"."SRC_WEB" WHERE n5 IS NOT NULL AND n5 <> COALESCE(n1, n2, n3, n4, n5)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+) per_source
+GROUP BY a, b;
+
+-- ===== stage ids: one universal id per profile, from its anchor identifier
+-- every identifier in the graph with its profile
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."ASSIGN" AS
+SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
+  COALESCE(l.component, n.node_id) AS component
+FROM "CUSTOMER_360_WORK"."NODES" n
+LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON n.node_id = l.node_id;
+-- anchor: earliest first_seen, then type priority, then value
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."ANCHORS" AS
+SELECT component, id_type AS anchor_type, id_value AS anchor_value,
+  MD5(('salt''with quote' || '|' || id_type || '|' || id_value)) AS universal_id
+FROM (
+  SELECT component, id_type, id_value,
+    ROW_NUMBER() OVER (PARTITION BY component ORDER BY first_seen_at ASC NULLS LAST, type_rank, id_value) AS pos
+  FROM "CUSTOMER_360_WORK"."ASSIGN"
+) a
+WHERE pos = 1;
+-- every identifier with its universal id
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."GRAPH" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+FROM "CUSTOMER_360_WORK"."ASSIGN" n
+JOIN "CUSTOMER_360_WORK"."ANCHORS" a ON n.component = a.component;
+-- every identifier's region, quarantined ones too
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."REGIONS_NEW" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
+FROM "CUSTOMER_360_WORK"."NODES" n
+LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON n.node_id = l.node_id;
+
+-- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+DELETE FROM "CUSTOMER_360"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "CUSTOMER_360_WORK"."REDO");
+INSERT INTO "CUSTOMER_360"."ID_GRAPH" SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "CUSTOMER_360_WORK"."GRAPH";
+DELETE FROM "CUSTOMER_360"."PROFILES" WHERE universal_id IN (SELECT universal_id FROM "CUSTOMER_360_WORK"."REDO_IDS");
+INSERT INTO "CUSTOMER_360"."PROFILES" SELECT * FROM "CUSTOMER_360_WORK"."PROFILES_REGION";
+DELETE FROM "CUSTOMER_360"."ID_EDGES" WHERE universal_id IN (SELECT universal_id FROM "CUSTOMER_360_WORK"."REDO_IDS");
+INSERT INTO "CUSTOMER_360"."ID_EDGES" SELECT * FROM "CUSTOMER_360_WORK"."EDGES_REGION";
+UPDATE "CUSTOMER_360"."AUDIENCE_HISTORY"
+SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT" n
+    WHERE n.audience = "CUSTOMER_360"."AUDIENCE_HISTORY".audience AND n.universal_id = "CUSTOMER_360"."AUDIENCE_HISTORY".universal_id
+  );
+INSERT INTO "CUSTOMER_360"."AUDIENCE_HISTORY" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "CUSTOMER_360"."AUDIENCE_HISTORY" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."ID_QUARANTINE" LIKE "CUSTOMER_360"."ID_QUARANTINE__NEXT";
+ALTER TABLE "CUSTOMER_360"."ID_QUARANTINE" SWAP WITH "CUSTOMER_360"."ID_QUARANTINE__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360"."ID_QUARANTINE__NEXT";
+CREATE TABLE IF NOT EXISTS "CUSTOMER_360"."AUDIENCE_MEMBERS" LIKE "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT";
+ALTER TABLE "CUSTOMER_360"."AUDIENCE_MEMBERS" SWAP WITH "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT";
+DROP TABLE IF EXISTS "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT";
+-- the rows of web
+DELETE FROM "CUSTOMER_360_STATE"."ROWS_WEB" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "CUSTOMER_360_WORK"."GONE_WEB");
+INSERT INTO "CUSTOMER_360_STATE"."ROWS_WEB" SELECT * FROM "CUSTOMER_360_WORK"."INS_WEB";
+DELETE FROM "CUSTOMER_360_STATE"."QVALUES" WHERE 1 = 1;
+INSERT INTO "CUSTOMER_360_STATE"."QVALUES" SELECT id_type, id_value, reason, evidence FROM "CUSTOMER_360_WORK"."QVALUES_NEW";
+DELETE FROM "CUSTOMER_360_STATE"."REGIONS" WHERE node_id IN (SELECT node_id FROM "CUSTOMER_360_WORK"."REDO");
+INSERT INTO "CUSTOMER_360_STATE"."REGIONS" SELECT node_id, region, id_type FROM "CUSTOMER_360_WORK"."REGIONS_NEW";
+DELETE FROM "CUSTOMER_360_STATE"."META" WHERE 1 = 1;
+INSERT INTO "CUSTOMER_360_STATE"."META" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('format', '2bf175f9655e7bb7'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '47840e74bf1ca2dc'), ('traits', '74234e98afe7498f');
+INSERT INTO "CUSTOMER_360"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "CUSTOMER_360_WORK"."CHANGES";

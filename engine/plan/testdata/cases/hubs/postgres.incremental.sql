@@ -1,0 +1,304 @@
+-- idstitch plan: project hubs, warehouse postgres, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage region: the identifiers the changed rows touch, the hub decisions they change, and the regions to recompute
+-- identifiers on rows that are new, changed or gone
+DROP TABLE IF EXISTS "identity_work"."touched";
+CREATE UNLOGGED TABLE "identity_work"."touched" AS
+SELECT DISTINCT node_id, id_type, id_value
+FROM (
+  SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "identity_work"."ins_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "identity_work"."ins_events" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n3 AS node_id, 'anonymous_id' AS id_type, v3 AS id_value
+  FROM "identity_work"."ins_events" WHERE n3 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "identity_work"."del_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "identity_work"."del_events" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n3 AS node_id, 'anonymous_id' AS id_type, v3 AS id_value
+  FROM "identity_work"."del_events" WHERE n3 IS NOT NULL
+) t;
+ANALYZE "identity_work"."touched";
+-- invalid and blocked values, counted over all rows
+DROP TABLE IF EXISTS "identity_work"."qvalues_new";
+CREATE UNLOGGED TABLE "identity_work"."qvalues_new" AS
+SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+ANALYZE "identity_work"."qvalues_new";
+-- the identifiers of the rows of events that hold a touched identifier
+DROP TABLE IF EXISTS "identity_work"."near_events";
+CREATE UNLOGGED TABLE "identity_work"."near_events" AS
+-- The stored rows that hold one of the identifiers, less those this run replaces, and the new
+-- rows that hold one: filtering by identifier first keeps the costlier test to few rows.
+SELECT n1, n2, n3 FROM (
+  SELECT * FROM "identity_state"."rows_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."touched") OR s.n2 IN (SELECT node_id FROM "identity_work"."touched") OR s.n3 IN (SELECT node_id FROM "identity_work"."touched")
+) s
+WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "identity_work"."gone_events"))
+UNION ALL
+SELECT n1, n2, n3 FROM "identity_work"."ins_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."touched") OR s.n2 IN (SELECT node_id FROM "identity_work"."touched") OR s.n3 IN (SELECT node_id FROM "identity_work"."touched");
+ANALYZE "identity_work"."near_events";
+-- hubs: the stored ones, with the touched identifiers decided again over all their rows
+DROP TABLE IF EXISTS "identity_work"."hubs_named";
+CREATE UNLOGGED TABLE "identity_work"."hubs_named" AS
+SELECT node_id, degree, id_type, id_value FROM "identity_state"."hubs"
+WHERE node_id NOT IN (SELECT node_id FROM "identity_work"."touched")
+UNION ALL
+SELECT h.node_id, h.degree, t.id_type, t.id_value
+FROM (
+SELECT node_id, degree
+FROM (
+  SELECT node AS node_id, max_degree, COUNT(DISTINCT other) AS degree
+  FROM (
+    SELECT n2 AS node, n1 AS other, 20 AS max_degree
+    FROM "identity_work"."near_events" WHERE n2 IS NOT NULL AND n1 IS NOT NULL AND n2 <> n1
+    UNION ALL SELECT n2 AS node, n3 AS other, 20 AS max_degree
+    FROM "identity_work"."near_events" WHERE n2 IS NOT NULL AND n3 IS NOT NULL AND n2 <> n3
+  ) p
+  GROUP BY node, max_degree
+) d
+WHERE degree > max_degree
+) h
+JOIN "identity_work"."touched" t ON h.node_id = t.node_id;
+ANALYZE "identity_work"."hubs_named";
+DROP TABLE IF EXISTS "identity_work"."hubs";
+CREATE UNLOGGED TABLE "identity_work"."hubs" AS
+SELECT node_id, degree FROM "identity_work"."hubs_named";
+ANALYZE "identity_work"."hubs";
+-- identifiers that became hubs or stopped being ones
+DROP TABLE IF EXISTS "identity_work"."flips";
+CREATE UNLOGGED TABLE "identity_work"."flips" AS
+SELECT t.node_id
+FROM "identity_work"."touched" t
+WHERE (CASE WHEN t.node_id IN (SELECT node_id FROM "identity_state"."hubs") THEN 1 ELSE 0 END)
+   <> (CASE WHEN t.node_id IN (SELECT node_id FROM "identity_work"."hubs_named") THEN 1 ELSE 0 END);
+ANALYZE "identity_work"."flips";
+DROP TABLE IF EXISTS "identity_work"."fliprows_events";
+CREATE UNLOGGED TABLE "identity_work"."fliprows_events" AS
+SELECT n1, n2, n3 FROM "identity_work"."near_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."flips") OR s.n2 IN (SELECT node_id FROM "identity_work"."flips") OR s.n3 IN (SELECT node_id FROM "identity_work"."flips");
+ANALYZE "identity_work"."fliprows_events";
+-- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
+DROP TABLE IF EXISTS "identity_work"."seeds";
+CREATE UNLOGGED TABLE "identity_work"."seeds" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "identity_work"."touched"
+  UNION ALL SELECT n1 FROM "identity_work"."fliprows_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 FROM "identity_work"."fliprows_events" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n3 FROM "identity_work"."fliprows_events" WHERE n3 IS NOT NULL
+) s;
+ANALYZE "identity_work"."seeds";
+-- every identifier of the regions the seeds are in
+DROP TABLE IF EXISTS "identity_work"."rnodes";
+CREATE UNLOGGED TABLE "identity_work"."rnodes" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "identity_state"."regions"
+  WHERE region IN (
+    SELECT r.region FROM "identity_state"."regions" r JOIN "identity_work"."seeds" s ON r.node_id = s.node_id
+  )
+  UNION ALL
+  SELECT node_id FROM "identity_work"."seeds"
+) n
+-- A hub's rows span many regions: it is in none, and its rows come in only through the others.
+WHERE node_id NOT IN (SELECT node_id FROM "identity_work"."hubs");
+ANALYZE "identity_work"."rnodes";
+-- the value of every identifier on the rows of those regions
+DROP TABLE IF EXISTS "identity_work"."names";
+CREATE UNLOGGED TABLE "identity_work"."names" AS
+SELECT DISTINCT node_id, id_value FROM (
+  SELECT node_id, id_value FROM "identity"."id_graph"
+  WHERE node_id IN (SELECT node_id FROM "identity_work"."rnodes")
+  UNION ALL
+  SELECT hashtextextended(concat_ws(chr(31), id_type, id_value), 0) AS node_id, id_value FROM "identity"."id_quarantine"
+  WHERE reason IN ('limit_conflict', 'anonymous_isolated')
+  UNION ALL
+  SELECT node_id, id_value FROM "identity_work"."touched"
+  UNION ALL
+  SELECT node_id, id_value FROM "identity_work"."hubs_named"
+) n;
+ANALYZE "identity_work"."names";
+-- rows of events in those regions
+DROP TABLE IF EXISTS "identity_work"."src_events";
+CREATE UNLOGGED TABLE "identity_work"."src_events" AS
+-- The stored rows that hold one of the identifiers, less those this run replaces, and the new
+-- rows that hold one: filtering by identifier first keeps the costlier test to few rows.
+SELECT ts, row_hash, n1, n2, n3 FROM (
+  SELECT * FROM "identity_state"."rows_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n3 IN (SELECT node_id FROM "identity_work"."rnodes")
+) s
+WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "identity_work"."gone_events"))
+UNION ALL
+SELECT ts, row_hash, n1, n2, n3 FROM "identity_work"."ins_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n3 IN (SELECT node_id FROM "identity_work"."rnodes");
+ANALYZE "identity_work"."src_events";
+
+-- ===== stage guards: values that are invalid or blocked, and hubs, are kept out of the graph
+-- source events without its hubs
+DROP TABLE IF EXISTS "identity_work"."kept_events";
+CREATE UNLOGGED TABLE "identity_work"."kept_events" AS
+SELECT ts,
+  CASE WHEN n1 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n1 END AS n1,
+  CASE WHEN n2 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n2 END AS n2,
+  CASE WHEN n3 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n3 END AS n3
+FROM "identity_work"."src_events";
+ANALYZE "identity_work"."kept_events";
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+DROP TABLE IF EXISTS "identity_work"."edges";
+CREATE UNLOGGED TABLE "identity_work"."edges" AS
+SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  string_agg(source, ',' ORDER BY source) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 'events' AS source
+    FROM "identity_work"."kept_events" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3)
+    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 'events' AS source
+    FROM "identity_work"."kept_events" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+) per_source
+GROUP BY a, b;
+ANALYZE "identity_work"."edges";
+
+-- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
+-- every identifier whose published rows are replaced
+DROP TABLE IF EXISTS "identity_work"."redo";
+CREATE UNLOGGED TABLE "identity_work"."redo" AS
+SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work"."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work"."touched") r;
+ANALYZE "identity_work"."redo";
+-- their published universal ids
+DROP TABLE IF EXISTS "identity_work"."old_map";
+CREATE UNLOGGED TABLE "identity_work"."old_map" AS
+SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work"."redo");
+ANALYZE "identity_work"."old_map";
+DROP TABLE IF EXISTS "identity_work"."redo_ids";
+CREATE UNLOGGED TABLE "identity_work"."redo_ids" AS
+SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "identity_work"."old_map" UNION ALL SELECT universal_id FROM "identity_work"."graph") u;
+ANALYZE "identity_work"."redo_ids";
+-- universal ids that are new, merged, split or quarantined since the last run
+DROP TABLE IF EXISTS "identity_work"."changes";
+CREATE UNLOGGED TABLE "identity_work"."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work"."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity_work"."old_map" o
+    FULL OUTER JOIN "identity_work"."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
+ANALYZE "identity_work"."changes";
+DROP TABLE IF EXISTS "identity_work"."profiles_region";
+CREATE UNLOGGED TABLE "identity_work"."profiles_region" AS
+WITH ranked AS (
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value COLLATE "C" DESC) AS pos
+  FROM "identity_work"."assign"
+), per_type AS (
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM ranked
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS BIGINT) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'user_id' THEN n END), 0) AS BIGINT) AS "user_id_count",
+    MAX(CASE WHEN id_type = 'user_id' THEN latest END) AS "latest_user_id",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'device_id' THEN n END), 0) AS BIGINT) AS "device_id_count",
+    MAX(CASE WHEN id_type = 'device_id' THEN latest END) AS "latest_device_id",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'anonymous_id' THEN n END), 0) AS BIGINT) AS "anonymous_id_count",
+    MAX(CASE WHEN id_type = 'anonymous_id' THEN latest END) AS "latest_anonymous_id"
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."device_id_count", p."latest_device_id", p."anonymous_id_count", p."latest_anonymous_id"
+FROM per_profile p
+JOIN "identity_work"."anchors" a ON p.component = a.component;
+ANALYZE "identity_work"."profiles_region";
+DROP TABLE IF EXISTS "identity_work"."edges_region";
+CREATE UNLOGGED TABLE "identity_work"."edges_region" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "identity_work"."edges" e
+JOIN "identity_work"."graph" ga ON e.a = ga.node_id
+JOIN "identity_work"."graph" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+ANALYZE "identity_work"."edges_region";
+-- what was kept out of the graph, and why
+DROP TABLE IF EXISTS "identity"."id_quarantine__next";
+CREATE TABLE "identity"."id_quarantine__next" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "identity_work"."qvalues_new"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM "identity"."id_quarantine" q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM "identity_work"."redo" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+  UNION ALL SELECT id_type, id_value, 'hub' AS reason, degree AS evidence FROM "identity_work"."hubs_named"
+) q;
+ANALYZE "identity"."id_quarantine__next";
+-- audience members; those already in keep the time they entered
+DROP TABLE IF EXISTS "identity"."audience_members__next";
+CREATE TABLE "identity"."audience_members__next" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(LOCALTIMESTAMP AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS TEXT) AS audience, CAST(NULL AS TEXT) AS universal_id FROM "identity_work"."profiles_region" WHERE 1 = 0
+) m
+LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
+WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work"."redo_ids");
+ANALYZE "identity"."audience_members__next";
+
+-- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+BEGIN;
+DELETE FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work"."redo");
+INSERT INTO "identity"."id_graph" SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "identity_work"."graph";
+DELETE FROM "identity"."profiles" WHERE universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids");
+INSERT INTO "identity"."profiles" SELECT * FROM "identity_work"."profiles_region";
+DELETE FROM "identity"."id_edges" WHERE universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids");
+INSERT INTO "identity"."id_edges" SELECT * FROM "identity_work"."edges_region";
+UPDATE "identity"."audience_history"
+SET exited_at = CAST(LOCALTIMESTAMP AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "identity"."audience_members__next" n
+    WHERE n.audience = "identity"."audience_history".audience AND n.universal_id = "identity"."audience_history".universal_id
+  );
+INSERT INTO "identity"."audience_history" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "identity"."audience_members__next" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "identity"."audience_history" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+DROP TABLE IF EXISTS "identity"."id_quarantine";
+ALTER TABLE "identity"."id_quarantine__next" RENAME TO "id_quarantine";
+DROP TABLE IF EXISTS "identity"."audience_members";
+ALTER TABLE "identity"."audience_members__next" RENAME TO "audience_members";
+-- the rows of events
+DELETE FROM "identity_state"."rows_events" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work"."gone_events");
+INSERT INTO "identity_state"."rows_events" SELECT * FROM "identity_work"."ins_events";
+DELETE FROM "identity_state"."hubs" WHERE 1 = 1;
+INSERT INTO "identity_state"."hubs" SELECT node_id, degree, id_type, id_value FROM "identity_work"."hubs_named";
+DELETE FROM "identity_state"."qvalues" WHERE 1 = 1;
+INSERT INTO "identity_state"."qvalues" SELECT id_type, id_value, reason, evidence FROM "identity_work"."qvalues_new";
+DELETE FROM "identity_state"."regions" WHERE node_id IN (SELECT node_id FROM "identity_work"."redo");
+INSERT INTO "identity_state"."regions" SELECT node_id, region, id_type FROM "identity_work"."regions_new";
+DELETE FROM "identity_state"."meta" WHERE 1 = 1;
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', 'fc68f8420a6d72df'), ('degrees', '4bd5bf5ffc86cfb8'), ('format', '2bf175f9655e7bb7'), ('id_salt', '48dd836a617dbe4a'), ('id_types', 'e613c4f0047a06b5'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', 'c194d3a0ecf2a120'), ('traits', '74234e98afe7498f');
+INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(LOCALTIMESTAMP AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work"."changes";
+COMMIT;

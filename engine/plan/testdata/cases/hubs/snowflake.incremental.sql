@@ -1,0 +1,262 @@
+-- idstitch plan: project hubs, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage region: the identifiers the changed rows touch, the hub decisions they change, and the regions to recompute
+-- identifiers on rows that are new, changed or gone
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TOUCHED" AS
+SELECT DISTINCT node_id, id_type, id_value
+FROM (
+  SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "IDENTITY_WORK"."INS_EVENTS" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "IDENTITY_WORK"."INS_EVENTS" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n3 AS node_id, 'anonymous_id' AS id_type, v3 AS id_value
+  FROM "IDENTITY_WORK"."INS_EVENTS" WHERE n3 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "IDENTITY_WORK"."DEL_EVENTS" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "IDENTITY_WORK"."DEL_EVENTS" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n3 AS node_id, 'anonymous_id' AS id_type, v3 AS id_value
+  FROM "IDENTITY_WORK"."DEL_EVENTS" WHERE n3 IS NOT NULL
+) t;
+-- invalid and blocked values, counted over all rows
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."QVALUES_NEW" AS
+SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+-- the identifiers of the rows of events that hold a touched identifier
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."NEAR_EVENTS" AS
+-- The stored rows that hold one of the identifiers, less those this run replaces, and the new
+-- rows that hold one: filtering by identifier first keeps the costlier test to few rows.
+SELECT n1, n2, n3 FROM (
+  SELECT * FROM "IDENTITY_STATE"."ROWS_EVENTS" s WHERE s.n1 IN (SELECT node_id FROM "IDENTITY_WORK"."TOUCHED") OR s.n2 IN (SELECT node_id FROM "IDENTITY_WORK"."TOUCHED") OR s.n3 IN (SELECT node_id FROM "IDENTITY_WORK"."TOUCHED")
+) s
+WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_EVENTS"))
+UNION ALL
+SELECT n1, n2, n3 FROM "IDENTITY_WORK"."INS_EVENTS" s WHERE s.n1 IN (SELECT node_id FROM "IDENTITY_WORK"."TOUCHED") OR s.n2 IN (SELECT node_id FROM "IDENTITY_WORK"."TOUCHED") OR s.n3 IN (SELECT node_id FROM "IDENTITY_WORK"."TOUCHED");
+-- hubs: the stored ones, with the touched identifiers decided again over all their rows
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."HUBS_NAMED" AS
+SELECT node_id, degree, id_type, id_value FROM "IDENTITY_STATE"."HUBS"
+WHERE node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."TOUCHED")
+UNION ALL
+SELECT h.node_id, h.degree, t.id_type, t.id_value
+FROM (
+SELECT node_id, degree
+FROM (
+  SELECT node AS node_id, max_degree, COUNT(DISTINCT other) AS degree
+  FROM (
+    SELECT n2 AS node, n1 AS other, 20 AS max_degree
+    FROM "IDENTITY_WORK"."NEAR_EVENTS" WHERE n2 IS NOT NULL AND n1 IS NOT NULL AND n2 <> n1
+    UNION ALL SELECT n2 AS node, n3 AS other, 20 AS max_degree
+    FROM "IDENTITY_WORK"."NEAR_EVENTS" WHERE n2 IS NOT NULL AND n3 IS NOT NULL AND n2 <> n3
+  ) p
+  GROUP BY node, max_degree
+) d
+WHERE degree > max_degree
+) h
+JOIN "IDENTITY_WORK"."TOUCHED" t ON h.node_id = t.node_id;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."HUBS" AS
+SELECT node_id, degree FROM "IDENTITY_WORK"."HUBS_NAMED";
+-- identifiers that became hubs or stopped being ones
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."FLIPS" AS
+SELECT t.node_id
+FROM "IDENTITY_WORK"."TOUCHED" t
+WHERE (CASE WHEN t.node_id IN (SELECT node_id FROM "IDENTITY_STATE"."HUBS") THEN 1 ELSE 0 END)
+   <> (CASE WHEN t.node_id IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS_NAMED") THEN 1 ELSE 0 END);
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."FLIPROWS_EVENTS" AS
+SELECT n1, n2, n3 FROM "IDENTITY_WORK"."NEAR_EVENTS" s WHERE s.n1 IN (SELECT node_id FROM "IDENTITY_WORK"."FLIPS") OR s.n2 IN (SELECT node_id FROM "IDENTITY_WORK"."FLIPS") OR s.n3 IN (SELECT node_id FROM "IDENTITY_WORK"."FLIPS");
+-- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SEEDS" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "IDENTITY_WORK"."TOUCHED"
+  UNION ALL SELECT n1 FROM "IDENTITY_WORK"."FLIPROWS_EVENTS" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 FROM "IDENTITY_WORK"."FLIPROWS_EVENTS" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n3 FROM "IDENTITY_WORK"."FLIPROWS_EVENTS" WHERE n3 IS NOT NULL
+) s;
+-- every identifier of the regions the seeds are in
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RNODES" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "IDENTITY_STATE"."REGIONS"
+  WHERE region IN (
+    SELECT r.region FROM "IDENTITY_STATE"."REGIONS" r JOIN "IDENTITY_WORK"."SEEDS" s ON r.node_id = s.node_id
+  )
+  UNION ALL
+  SELECT node_id FROM "IDENTITY_WORK"."SEEDS"
+) n
+-- A hub's rows span many regions: it is in none, and its rows come in only through the others.
+WHERE node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS");
+-- the value of every identifier on the rows of those regions
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."NAMES" AS
+SELECT DISTINCT node_id, id_value FROM (
+  SELECT node_id, id_value FROM "IDENTITY"."ID_GRAPH"
+  WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES")
+  UNION ALL
+  SELECT HASH(id_type, id_value) AS node_id, id_value FROM "IDENTITY"."ID_QUARANTINE"
+  WHERE reason IN ('limit_conflict', 'anonymous_isolated')
+  UNION ALL
+  SELECT node_id, id_value FROM "IDENTITY_WORK"."TOUCHED"
+  UNION ALL
+  SELECT node_id, id_value FROM "IDENTITY_WORK"."HUBS_NAMED"
+) n;
+-- rows of events in those regions
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SRC_EVENTS" AS
+-- The stored rows that hold one of the identifiers, less those this run replaces, and the new
+-- rows that hold one: filtering by identifier first keeps the costlier test to few rows.
+SELECT ts, row_hash, n1, n2, n3 FROM (
+  SELECT * FROM "IDENTITY_STATE"."ROWS_EVENTS" s WHERE s.n1 IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES") OR s.n2 IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES") OR s.n3 IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES")
+) s
+WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_EVENTS"))
+UNION ALL
+SELECT ts, row_hash, n1, n2, n3 FROM "IDENTITY_WORK"."INS_EVENTS" s WHERE s.n1 IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES") OR s.n2 IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES") OR s.n3 IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES");
+
+-- ===== stage guards: values that are invalid or blocked, and hubs, are kept out of the graph
+-- source events without its hubs
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."KEPT_EVENTS" AS
+SELECT ts,
+  CASE WHEN n1 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n1 END AS n1,
+  CASE WHEN n2 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n2 END AS n2,
+  CASE WHEN n3 IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") THEN NULL ELSE n3 END AS n3
+FROM "IDENTITY_WORK"."SRC_EVENTS";
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES" AS
+SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  LISTAGG(source, ',') WITHIN GROUP (ORDER BY source) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 'events' AS source
+    FROM "IDENTITY_WORK"."KEPT_EVENTS" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3)
+    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 'events' AS source
+    FROM "IDENTITY_WORK"."KEPT_EVENTS" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+) per_source
+GROUP BY a, b;
+
+-- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
+-- every identifier whose published rows are replaced
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO" AS
+SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "IDENTITY_WORK"."NODES" UNION ALL SELECT node_id, id_type, id_value FROM "IDENTITY_WORK"."TOUCHED") r;
+-- their published universal ids
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
+SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO_IDS" AS
+SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP" UNION ALL SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") u;
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "IDENTITY_WORK"."OLD_MAP" o
+    FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP"));
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."PROFILES_REGION" AS
+WITH ranked AS (
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+  FROM "IDENTITY_WORK"."ASSIGN"
+), per_type AS (
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM ranked
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS BIGINT) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'user_id' THEN n END), 0) AS BIGINT) AS "USER_ID_COUNT",
+    MAX(CASE WHEN id_type = 'user_id' THEN latest END) AS "LATEST_USER_ID",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'device_id' THEN n END), 0) AS BIGINT) AS "DEVICE_ID_COUNT",
+    MAX(CASE WHEN id_type = 'device_id' THEN latest END) AS "LATEST_DEVICE_ID",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'anonymous_id' THEN n END), 0) AS BIGINT) AS "ANONYMOUS_ID_COUNT",
+    MAX(CASE WHEN id_type = 'anonymous_id' THEN latest END) AS "LATEST_ANONYMOUS_ID"
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."USER_ID_COUNT", p."LATEST_USER_ID", p."DEVICE_ID_COUNT", p."LATEST_DEVICE_ID", p."ANONYMOUS_ID_COUNT", p."LATEST_ANONYMOUS_ID"
+FROM per_profile p
+JOIN "IDENTITY_WORK"."ANCHORS" a ON p.component = a.component;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES_REGION" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "IDENTITY_WORK"."EDGES" e
+JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
+JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QVALUES_NEW"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM "IDENTITY"."ID_QUARANTINE" q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM "IDENTITY_WORK"."REDO" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+  UNION ALL SELECT id_type, id_value, 'hub' AS reason, degree AS evidence FROM "IDENTITY_WORK"."HUBS_NAMED"
+) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(SYSDATE() AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY_WORK"."PROFILES_REGION" WHERE 1 = 0
+) m
+LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "IDENTITY"."AUDIENCE_MEMBERS"
+WHERE universal_id NOT IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+
+-- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+DELETE FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+INSERT INTO "IDENTITY"."ID_GRAPH" SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "IDENTITY_WORK"."GRAPH";
+DELETE FROM "IDENTITY"."PROFILES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+INSERT INTO "IDENTITY"."PROFILES" SELECT * FROM "IDENTITY_WORK"."PROFILES_REGION";
+DELETE FROM "IDENTITY"."ID_EDGES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+INSERT INTO "IDENTITY"."ID_EDGES" SELECT * FROM "IDENTITY_WORK"."EDGES_REGION";
+UPDATE "IDENTITY"."AUDIENCE_HISTORY"
+SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "IDENTITY"."AUDIENCE_MEMBERS__NEXT" n
+    WHERE n.audience = "IDENTITY"."AUDIENCE_HISTORY".audience AND n.universal_id = "IDENTITY"."AUDIENCE_HISTORY".universal_id
+  );
+INSERT INTO "IDENTITY"."AUDIENCE_HISTORY" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "IDENTITY"."AUDIENCE_MEMBERS__NEXT" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "IDENTITY"."AUDIENCE_HISTORY" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_QUARANTINE" LIKE "IDENTITY"."ID_QUARANTINE__NEXT";
+ALTER TABLE "IDENTITY"."ID_QUARANTINE" SWAP WITH "IDENTITY"."ID_QUARANTINE__NEXT";
+DROP TABLE IF EXISTS "IDENTITY"."ID_QUARANTINE__NEXT";
+CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_MEMBERS" LIKE "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
+ALTER TABLE "IDENTITY"."AUDIENCE_MEMBERS" SWAP WITH "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
+DROP TABLE IF EXISTS "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
+-- the rows of events
+DELETE FROM "IDENTITY_STATE"."ROWS_EVENTS" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_EVENTS");
+INSERT INTO "IDENTITY_STATE"."ROWS_EVENTS" SELECT * FROM "IDENTITY_WORK"."INS_EVENTS";
+DELETE FROM "IDENTITY_STATE"."HUBS" WHERE 1 = 1;
+INSERT INTO "IDENTITY_STATE"."HUBS" SELECT node_id, degree, id_type, id_value FROM "IDENTITY_WORK"."HUBS_NAMED";
+DELETE FROM "IDENTITY_STATE"."QVALUES" WHERE 1 = 1;
+INSERT INTO "IDENTITY_STATE"."QVALUES" SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QVALUES_NEW";
+DELETE FROM "IDENTITY_STATE"."REGIONS" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+INSERT INTO "IDENTITY_STATE"."REGIONS" SELECT node_id, region, id_type FROM "IDENTITY_WORK"."REGIONS_NEW";
+DELETE FROM "IDENTITY_STATE"."META" WHERE 1 = 1;
+INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', 'fc68f8420a6d72df'), ('degrees', '4bd5bf5ffc86cfb8'), ('format', '2bf175f9655e7bb7'), ('id_salt', '48dd836a617dbe4a'), ('id_types', 'e613c4f0047a06b5'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', 'c194d3a0ecf2a120'), ('traits', '74234e98afe7498f');
+INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";

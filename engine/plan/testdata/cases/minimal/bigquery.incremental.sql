@@ -1,0 +1,440 @@
+-- idstitch plan: project minimal, warehouse bigquery, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage setup: schemas and the run history table
+CREATE SCHEMA IF NOT EXISTS `identity`;
+CREATE SCHEMA IF NOT EXISTS `identity_work`;
+CREATE TABLE IF NOT EXISTS `identity`.`runs` (
+  run_id INT64,
+  project STRING,
+  started_at TIMESTAMP,
+  finished_at TIMESTAMP,
+  status STRING,
+  mode STRING,
+  algorithm STRING,
+  rows_read INT64,
+  nodes INT64,
+  edges INT64,
+  components INT64,
+  largest_component INT64,
+  rounds INT64,
+  stage_seconds STRING,
+  error STRING,
+  quarantined STRING
+);
+ALTER TABLE `identity`.`runs` ADD COLUMN IF NOT EXISTS `quarantined` STRING;
+ALTER TABLE `identity`.`runs` ADD COLUMN IF NOT EXISTS `rows_by_source` STRING;
+ALTER TABLE `identity`.`runs` ADD COLUMN IF NOT EXISTS `watermarks` STRING;
+ALTER TABLE `identity`.`runs` ADD COLUMN IF NOT EXISTS `components_changed` INT64;
+-- the published members, read for when each entered
+CREATE TABLE IF NOT EXISTS `identity`.`audience_members` (
+  audience STRING,
+  universal_id STRING,
+  entered_at TIMESTAMP
+);
+-- every entry into and exit from an audience, across runs
+CREATE TABLE IF NOT EXISTS `identity`.`audience_history` (
+  audience STRING,
+  universal_id STRING,
+  entered_at TIMESTAMP,
+  exited_at TIMESTAMP,
+  run_id INT64
+);
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS `identity`.`id_graph` (
+  universal_id STRING,
+  id_type STRING,
+  id_value STRING,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count INT64,
+  node_id INT64
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS `identity`.`id_changes` (
+  run_id INT64,
+  changed_at TIMESTAMP,
+  kind STRING,
+  old_universal_id STRING,
+  new_universal_id STRING,
+  identifiers INT64
+);
+CREATE SCHEMA IF NOT EXISTS `identity_state`;
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS `identity_state`.`meta` (
+  section STRING,
+  fingerprint STRING
+);
+
+-- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
+-- source signups (signups): the rows read again
+CREATE OR REPLACE TABLE `identity_work`.`win_signups`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('email' AS STRING), CAST(v1 AS STRING)], '\x1f')) END AS n1
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS STRING) AS q1
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1
+    FROM (
+      SELECT
+        CAST(`ts` AS TIMESTAMP) AS ts,
+        NULLIF(CAST(`email` AS STRING), '') AS r1
+      FROM `signups`
+      WHERE (CAST(`ts` AS TIMESTAMP) IS NULL OR CAST(`ts` AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+) e;
+-- rows whose count differs from the stored ones
+CREATE OR REPLACE TABLE `identity_work`.`changed_signups`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM `identity_work`.`win_signups` GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM `identity_state`.`rows_signups` s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+CREATE OR REPLACE TABLE `identity_work`.`ins_signups`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT * FROM `identity_work`.`win_signups` WHERE row_hash IN (SELECT row_hash FROM `identity_work`.`changed_signups`);
+-- the stored rows that this run replaces
+CREATE OR REPLACE TABLE `identity_work`.`gone_signups`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT row_hash FROM `identity_work`.`changed_signups` WHERE stored = 1;
+-- their identifiers
+CREATE OR REPLACE TABLE `identity_work`.`del_signups`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT n1, v1, q1 FROM `identity_state`.`rows_signups` WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM `identity_work`.`gone_signups`);
+
+-- ===== stage region: the identifiers the changed rows touch, the hub decisions they change, and the regions to recompute
+-- identifiers on rows that are new, changed or gone
+CREATE OR REPLACE TABLE `identity_work`.`touched`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT node_id, id_type, id_value
+FROM (
+  SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value
+  FROM `identity_work`.`ins_signups` WHERE n1 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value
+  FROM `identity_work`.`del_signups` WHERE n1 IS NOT NULL
+) t;
+-- invalid and blocked values, counted over all rows
+CREATE OR REPLACE TABLE `identity_work`.`qvalues_new`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence WHERE 1 = 0;
+-- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
+CREATE OR REPLACE TABLE `identity_work`.`seeds`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM `identity_work`.`touched`
+) s;
+-- every identifier of the regions the seeds are in
+CREATE OR REPLACE TABLE `identity_work`.`rnodes`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM `identity_state`.`regions`
+  WHERE region IN (
+    SELECT r.region FROM `identity_state`.`regions` r JOIN `identity_work`.`seeds` s ON r.node_id = s.node_id
+  )
+  UNION ALL
+  SELECT node_id FROM `identity_work`.`seeds`
+) n;
+-- the value of every identifier on the rows of those regions
+CREATE OR REPLACE TABLE `identity_work`.`names`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT node_id, id_value FROM (
+  SELECT node_id, id_value FROM `identity`.`id_graph`
+  WHERE node_id IN (SELECT node_id FROM `identity_work`.`rnodes`)
+  UNION ALL
+  SELECT FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(id_type AS STRING), CAST(id_value AS STRING)], '\x1f')) AS node_id, id_value FROM `identity`.`id_quarantine`
+  WHERE reason IN ('limit_conflict', 'anonymous_isolated')
+  UNION ALL
+  SELECT node_id, id_value FROM `identity_work`.`touched`
+) n;
+-- rows of signups in those regions
+CREATE OR REPLACE TABLE `identity_work`.`src_signups`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+-- The stored rows that hold one of the identifiers, less those this run replaces, and the new
+-- rows that hold one: filtering by identifier first keeps the costlier test to few rows.
+SELECT ts, row_hash, n1 FROM (
+  SELECT * FROM `identity_state`.`rows_signups` s WHERE s.n1 IN (SELECT node_id FROM `identity_work`.`rnodes`)
+) s
+WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM `identity_work`.`gone_signups`))
+UNION ALL
+SELECT ts, row_hash, n1 FROM `identity_work`.`ins_signups` s WHERE s.n1 IN (SELECT node_id FROM `identity_work`.`rnodes`);
+
+-- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
+-- values from the published identifiers, the changed rows and the hubs
+CREATE OR REPLACE TABLE `identity_work`.`nodes`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT i.node_id, i.id_type, nm.id_value, i.type_rank, i.first_seen_at, i.last_seen_at, i.row_count
+FROM (
+  SELECT node_id, id_type, type_rank, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
+  FROM (
+    SELECT n1 AS node_id, 'email' AS id_type, 0 AS type_rank, ts
+    FROM `identity_work`.`src_signups` WHERE n1 IS NOT NULL
+  ) i
+  GROUP BY node_id, id_type, type_rank
+) i
+LEFT JOIN `identity_work`.`names` nm ON i.node_id = nm.node_id;
+-- two distinct identifiers must never share a node id
+-- check: this count must be 0, else: two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)
+SELECT COUNT(*) FROM (
+  SELECT node_id FROM `identity_work`.`nodes` GROUP BY node_id HAVING COUNT(*) > 1
+) c;
+-- every identifier of the recomputed regions has its value
+-- check: this count must be 0, else: an identifier of the recomputed regions has no stored value, so the stored state is not what this version expects; run `idstitch run --full` (and report this as a bug)
+SELECT COUNT(*) FROM `identity_work`.`nodes` WHERE id_value IS NULL;
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+CREATE OR REPLACE TABLE `identity_work`.`edges`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT a, b, CAST(SUM(n) AS INT64) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  STRING_AGG(source, ',' ORDER BY source) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT CAST(NULL AS INT64) AS a, CAST(NULL AS INT64) AS b, CAST(NULL AS TIMESTAMP) AS ts, CAST(NULL AS STRING) AS source
+    WHERE 1 = 0
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+) per_source
+GROUP BY a, b;
+
+-- ===== stage components: connected components by randomised contraction
+-- round 0: the graph's edges
+CREATE OR REPLACE TABLE `identity_work`.`cc_edges_0`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT e.a, e.b FROM `identity_work`.`edges` e;
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE `identity_work`.`cc_map_1`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT v, ANY_VALUE(u HAVING MIN FARM_FINGERPRINT(CONCAT(CAST(u AS STRING), ':1'))) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM `identity_work`.`cc_edges_0`
+  UNION ALL SELECT b AS v, a AS u FROM `identity_work`.`cc_edges_0`
+  UNION ALL SELECT a AS v, a AS u FROM `identity_work`.`cc_edges_0`
+  UNION ALL SELECT b AS v, b AS u FROM `identity_work`.`cc_edges_0`
+) n
+GROUP BY v;
+-- round 1: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE `identity_work`.`cc_edges_1`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM `identity_work`.`cc_edges_0` e
+JOIN `identity_work`.`cc_map_1` ma ON e.a = ma.v
+JOIN `identity_work`.`cc_map_1` mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS `identity_work`.`cc_edges_0`;
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE `identity_work`.`cc_map_2`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT v, ANY_VALUE(u HAVING MIN FARM_FINGERPRINT(CONCAT(CAST(u AS STRING), ':2'))) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM `identity_work`.`cc_edges_1`
+  UNION ALL SELECT b AS v, a AS u FROM `identity_work`.`cc_edges_1`
+  UNION ALL SELECT a AS v, a AS u FROM `identity_work`.`cc_edges_1`
+  UNION ALL SELECT b AS v, b AS u FROM `identity_work`.`cc_edges_1`
+) n
+GROUP BY v;
+-- round 2: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE `identity_work`.`cc_edges_2`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM `identity_work`.`cc_edges_1` e
+JOIN `identity_work`.`cc_map_2` ma ON e.a = ma.v
+JOIN `identity_work`.`cc_map_2` mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS `identity_work`.`cc_edges_1`;
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM `identity_work`.`cc_edges_2`;
+-- compose the 2 round maps, last to first
+CREATE OR REPLACE TABLE `identity_work`.`cc_rep_2`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT v, rep FROM `identity_work`.`cc_map_2`;
+CREATE OR REPLACE TABLE `identity_work`.`cc_rep_1`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM `identity_work`.`cc_map_1` m
+LEFT JOIN `identity_work`.`cc_rep_2` r ON m.rep = r.v;
+DROP TABLE IF EXISTS `identity_work`.`cc_rep_2`;
+-- label: the smallest node id of the component, whatever the random choices
+CREATE OR REPLACE TABLE `identity_work`.`labels`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM `identity_work`.`cc_rep_1`;
+DROP TABLE IF EXISTS `identity_work`.`cc_rep_1`;
+DROP TABLE IF EXISTS `identity_work`.`cc_edges_2`;
+DROP TABLE IF EXISTS `identity_work`.`cc_map_1`;
+DROP TABLE IF EXISTS `identity_work`.`cc_map_2`;
+
+-- ===== stage ids: one universal id per profile, from its anchor identifier
+-- every identifier in the graph with its profile
+CREATE OR REPLACE TABLE `identity_work`.`assign`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
+  COALESCE(l.component, n.node_id) AS component
+FROM `identity_work`.`nodes` n
+LEFT JOIN `identity_work`.`labels` l ON n.node_id = l.node_id;
+-- anchor: earliest first_seen, then type priority, then value
+CREATE OR REPLACE TABLE `identity_work`.`anchors`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT component, id_type AS anchor_type, id_value AS anchor_value,
+  TO_HEX(MD5(CONCAT('minimal', '|', id_type, '|', id_value))) AS universal_id
+FROM (
+  SELECT component, id_type, id_value,
+    ROW_NUMBER() OVER (PARTITION BY component ORDER BY first_seen_at ASC NULLS LAST, type_rank, id_value) AS pos
+  FROM `identity_work`.`assign`
+) a
+WHERE pos = 1;
+-- every identifier with its universal id
+CREATE OR REPLACE TABLE `identity_work`.`graph`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+FROM `identity_work`.`assign` n
+JOIN `identity_work`.`anchors` a ON n.component = a.component;
+-- every identifier's region, quarantined ones too
+CREATE OR REPLACE TABLE `identity_work`.`regions_new`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
+FROM `identity_work`.`nodes` n
+LEFT JOIN `identity_work`.`labels` l ON n.node_id = l.node_id;
+
+-- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
+-- every identifier whose published rows are replaced
+CREATE OR REPLACE TABLE `identity_work`.`redo`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM `identity_work`.`nodes` UNION ALL SELECT node_id, id_type, id_value FROM `identity_work`.`touched`) r;
+-- their published universal ids
+CREATE OR REPLACE TABLE `identity_work`.`old_map`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT node_id, universal_id FROM `identity`.`id_graph` WHERE node_id IN (SELECT node_id FROM `identity_work`.`redo`);
+CREATE OR REPLACE TABLE `identity_work`.`redo_ids`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT universal_id FROM (SELECT universal_id FROM `identity_work`.`old_map` UNION ALL SELECT universal_id FROM `identity_work`.`graph`) u;
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TABLE `identity_work`.`changes`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM `identity_work`.`graph`) THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM `identity_work`.`old_map` o
+    FULL OUTER JOIN `identity_work`.`graph` n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM `identity_work`.`old_map`));
+CREATE OR REPLACE TABLE `identity_work`.`profiles_region`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+WITH ranked AS (
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+  FROM `identity_work`.`assign`
+), per_type AS (
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM ranked
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS INT64) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'email' THEN n END), 0) AS INT64) AS `email_count`,
+    MAX(CASE WHEN id_type = 'email' THEN latest END) AS `latest_email`
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p.`email_count`, p.`latest_email`
+FROM per_profile p
+JOIN `identity_work`.`anchors` a ON p.component = a.component;
+CREATE OR REPLACE TABLE `identity_work`.`edges_region`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM `identity_work`.`edges` e
+JOIN `identity_work`.`graph` ga ON e.a = ga.node_id
+JOIN `identity_work`.`graph` gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE `identity`.`id_quarantine__next` AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS INT64) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM `identity_work`.`qvalues_new`
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM `identity`.`id_quarantine` q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM `identity_work`.`redo` r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE `identity`.`audience_members__next` AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS STRING) AS audience, CAST(NULL AS STRING) AS universal_id FROM `identity_work`.`profiles_region` WHERE 1 = 0
+) m
+LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM `identity`.`audience_members`
+WHERE universal_id NOT IN (SELECT universal_id FROM `identity_work`.`redo_ids`);
+
+-- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+DELETE FROM `identity`.`id_graph` WHERE node_id IN (SELECT node_id FROM `identity_work`.`redo`);
+INSERT INTO `identity`.`id_graph` SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM `identity_work`.`graph`;
+DELETE FROM `identity`.`profiles` WHERE universal_id IN (SELECT universal_id FROM `identity_work`.`redo_ids`);
+INSERT INTO `identity`.`profiles` SELECT * FROM `identity_work`.`profiles_region`;
+DELETE FROM `identity`.`id_edges` WHERE universal_id IN (SELECT universal_id FROM `identity_work`.`redo_ids`);
+INSERT INTO `identity`.`id_edges` SELECT * FROM `identity_work`.`edges_region`;
+UPDATE `identity`.`audience_history`
+SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM `identity`.`audience_members__next` n
+    WHERE n.audience = `identity`.`audience_history`.audience AND n.universal_id = `identity`.`audience_history`.universal_id
+  );
+INSERT INTO `identity`.`audience_history` (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS INT64)
+FROM `identity`.`audience_members__next` n
+WHERE NOT EXISTS (
+  SELECT 1 FROM `identity`.`audience_history` h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+CREATE OR REPLACE TABLE `identity`.`id_quarantine` AS SELECT * FROM `identity`.`id_quarantine__next`;
+DROP TABLE IF EXISTS `identity`.`id_quarantine__next`;
+CREATE OR REPLACE TABLE `identity`.`audience_members` AS SELECT * FROM `identity`.`audience_members__next`;
+DROP TABLE IF EXISTS `identity`.`audience_members__next`;
+-- the rows of signups
+DELETE FROM `identity_state`.`rows_signups` WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM `identity_work`.`gone_signups`);
+INSERT INTO `identity_state`.`rows_signups` SELECT * FROM `identity_work`.`ins_signups`;
+DELETE FROM `identity_state`.`qvalues` WHERE 1 = 1;
+INSERT INTO `identity_state`.`qvalues` SELECT id_type, id_value, reason, evidence FROM `identity_work`.`qvalues_new`;
+DELETE FROM `identity_state`.`regions` WHERE node_id IN (SELECT node_id FROM `identity_work`.`redo`);
+INSERT INTO `identity_state`.`regions` SELECT node_id, region, id_type FROM `identity_work`.`regions_new`;
+DELETE FROM `identity_state`.`meta` WHERE 1 = 1;
+INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '07153e12f26a6f1c'), ('degrees', '441594d595b3469d'), ('format', '2bf175f9655e7bb7'), ('id_salt', '245d52144039737c'), ('id_types', 'a75ef9612e0cfe8b'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '1e5957a4d0647e8e'), ('traits', '74234e98afe7498f');
+INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;

@@ -1,0 +1,326 @@
+-- idstitch plan: project minimal, warehouse duckdb, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage setup: schemas and the run history table
+CREATE SCHEMA IF NOT EXISTS "identity";
+ATTACH IF NOT EXISTS ':memory:' AS "identity_work";
+CREATE TABLE IF NOT EXISTS "identity"."runs" (
+  run_id BIGINT,
+  project VARCHAR,
+  started_at TIMESTAMP,
+  finished_at TIMESTAMP,
+  status VARCHAR,
+  mode VARCHAR,
+  algorithm VARCHAR,
+  rows_read BIGINT,
+  nodes BIGINT,
+  edges BIGINT,
+  components BIGINT,
+  largest_component BIGINT,
+  rounds BIGINT,
+  stage_seconds VARCHAR,
+  error VARCHAR,
+  quarantined VARCHAR
+);
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "quarantined" VARCHAR;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "rows_by_source" VARCHAR;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "watermarks" VARCHAR;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "components_changed" BIGINT;
+-- the published members, read for when each entered
+CREATE TABLE IF NOT EXISTS "identity"."audience_members" (
+  audience VARCHAR,
+  universal_id VARCHAR,
+  entered_at TIMESTAMP
+);
+-- every entry into and exit from an audience, across runs
+CREATE TABLE IF NOT EXISTS "identity"."audience_history" (
+  audience VARCHAR,
+  universal_id VARCHAR,
+  entered_at TIMESTAMP,
+  exited_at TIMESTAMP,
+  run_id BIGINT
+);
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS "identity"."id_graph" (
+  universal_id VARCHAR,
+  id_type VARCHAR,
+  id_value VARCHAR,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count BIGINT,
+  node_id BIGINT
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS "identity"."id_changes" (
+  run_id BIGINT,
+  changed_at TIMESTAMP,
+  kind VARCHAR,
+  old_universal_id VARCHAR,
+  new_universal_id VARCHAR,
+  identifiers BIGINT
+);
+CREATE SCHEMA IF NOT EXISTS "identity_state";
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
+  section VARCHAR,
+  fingerprint VARCHAR
+);
+
+-- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
+-- source signups (signups), kept as the rows read so far
+CREATE OR REPLACE TABLE "identity_state"."rows_signups__next" AS
+SELECT e.*, CAST(CAST(hash(ts, v1, q1) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1
+    FROM (
+      SELECT
+        CAST("ts" AS TIMESTAMP) AS ts,
+        NULLIF(CAST("email" AS VARCHAR), '') AS r1
+      FROM "signups"
+    ) r
+  ) v
+) s
+) e;
+
+-- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
+CREATE OR REPLACE TABLE "identity_work".main."nodes" AS
+SELECT node_id, id_type, id_value, type_rank,
+  MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
+FROM (
+  SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value, 0 AS type_rank, ts
+  FROM "identity_state"."rows_signups__next" WHERE n1 IS NOT NULL
+) i
+GROUP BY node_id, id_type, id_value, type_rank;
+-- two distinct identifiers must never share a node id
+-- check: this count must be 0, else: two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)
+SELECT COUNT(*) FROM (
+  SELECT node_id FROM "identity_work".main."nodes" GROUP BY node_id HAVING COUNT(*) > 1
+) c;
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+CREATE OR REPLACE TABLE "identity_work".main."edges" AS
+SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  array_to_string(list_sort(list(source)), ',') AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS TIMESTAMP) AS ts, CAST(NULL AS VARCHAR) AS source
+    WHERE 1 = 0
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+) per_source
+GROUP BY a, b;
+
+-- ===== stage components: connected components by randomised contraction
+-- round 0: the graph's edges
+CREATE OR REPLACE TABLE "identity_work".main."cc_edges_0" AS
+SELECT e.a, e.b FROM "identity_work".main."edges" e;
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE "identity_work".main."cc_map_1" AS
+SELECT v, arg_min(u, CAST(CAST(hash(u, 1) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work".main."cc_edges_0"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."cc_edges_0"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."cc_edges_0"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."cc_edges_0"
+) n
+GROUP BY v;
+-- round 1: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE "identity_work".main."cc_edges_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work".main."cc_edges_0" e
+JOIN "identity_work".main."cc_map_1" ma ON e.a = ma.v
+JOIN "identity_work".main."cc_map_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "identity_work".main."cc_edges_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE "identity_work".main."cc_map_2" AS
+SELECT v, arg_min(u, CAST(CAST(hash(u, 2) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work".main."cc_edges_1"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."cc_edges_1"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."cc_edges_1"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."cc_edges_1"
+) n
+GROUP BY v;
+-- round 2: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE "identity_work".main."cc_edges_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work".main."cc_edges_1" e
+JOIN "identity_work".main."cc_map_2" ma ON e.a = ma.v
+JOIN "identity_work".main."cc_map_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "identity_work".main."cc_edges_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work".main."cc_edges_2";
+-- compose the 2 round maps, last to first
+CREATE OR REPLACE TABLE "identity_work".main."cc_rep_2" AS
+SELECT v, rep FROM "identity_work".main."cc_map_2";
+CREATE OR REPLACE TABLE "identity_work".main."cc_rep_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "identity_work".main."cc_map_1" m
+LEFT JOIN "identity_work".main."cc_rep_2" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "identity_work".main."cc_rep_2";
+-- label: the smallest node id of the component, whatever the random choices
+CREATE OR REPLACE TABLE "identity_work".main."labels" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "identity_work".main."cc_rep_1";
+DROP TABLE IF EXISTS "identity_work".main."cc_rep_1";
+DROP TABLE IF EXISTS "identity_work".main."cc_edges_2";
+DROP TABLE IF EXISTS "identity_work".main."cc_map_1";
+DROP TABLE IF EXISTS "identity_work".main."cc_map_2";
+
+-- ===== stage ids: one universal id per profile, from its anchor identifier
+-- every identifier in the graph with its profile
+CREATE OR REPLACE TABLE "identity_work".main."assign" AS
+SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
+  COALESCE(l.component, n.node_id) AS component
+FROM "identity_work".main."nodes" n
+LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
+-- anchor: earliest first_seen, then type priority, then value
+CREATE OR REPLACE TABLE "identity_work".main."anchors" AS
+SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,
+  md5(('minimal' || '|' || anchor.id_type || '|' || anchor.id_value)) AS universal_id
+FROM (
+  SELECT component,
+    arg_min({id_type: id_type, id_value: id_value}, (COALESCE(first_seen_at, TIMESTAMP '9999-12-31'), type_rank, id_value)) AS anchor
+  FROM "identity_work".main."assign"
+  GROUP BY component
+) a;
+-- every identifier with its universal id
+CREATE OR REPLACE TABLE "identity_work".main."graph" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+FROM "identity_work".main."assign" n
+JOIN "identity_work".main."anchors" a ON n.component = a.component;
+-- every identifier's region, quarantined ones too
+CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
+FROM "identity_work".main."nodes" n
+LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
+
+-- ===== stage outputs: output tables, built beside the published ones
+CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
+SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "identity_work".main."graph";
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TABLE "identity_work".main."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work".main."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity"."id_graph" o
+    FULL OUTER JOIN "identity_work".main."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity"."id_graph"));
+CREATE OR REPLACE TABLE "identity"."profiles__next" AS
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."email_count", p."latest_email"
+FROM (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    COUNT(*) AS identifiers,
+    COUNT(*) FILTER (WHERE id_type = 'email') AS "email_count",
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) FILTER (WHERE id_type = 'email') AS "latest_email"
+  FROM "identity_work".main."assign"
+  GROUP BY component
+) p
+JOIN "identity_work".main."anchors" a ON p.component = a.component;
+CREATE OR REPLACE TABLE "identity"."id_edges__next" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "identity_work".main."edges" e
+JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
+JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence
+  WHERE 1 = 0
+) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE "identity"."audience_members__next" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(current_timestamp AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "identity"."profiles__next" WHERE 1 = 0
+) m
+LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
+CREATE OR REPLACE TABLE "identity_state"."hubs__next" AS
+SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
+CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
+SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+
+-- ===== stage publish: swap the new tables in, all together
+BEGIN TRANSACTION;
+DROP VIEW IF EXISTS "identity"."signups_stitched";
+UPDATE "identity"."audience_history"
+SET exited_at = CAST(current_timestamp AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "identity"."audience_members__next" n
+    WHERE n.audience = "identity"."audience_history".audience AND n.universal_id = "identity"."audience_history".universal_id
+  );
+INSERT INTO "identity"."audience_history" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "identity"."audience_members__next" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "identity"."audience_history" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+DROP TABLE IF EXISTS "identity"."id_graph";
+ALTER TABLE "identity"."id_graph__next" RENAME TO "id_graph";
+DROP TABLE IF EXISTS "identity"."profiles";
+ALTER TABLE "identity"."profiles__next" RENAME TO "profiles";
+DROP TABLE IF EXISTS "identity"."id_edges";
+ALTER TABLE "identity"."id_edges__next" RENAME TO "id_edges";
+DROP TABLE IF EXISTS "identity"."id_quarantine";
+ALTER TABLE "identity"."id_quarantine__next" RENAME TO "id_quarantine";
+DROP TABLE IF EXISTS "identity"."audience_members";
+ALTER TABLE "identity"."audience_members__next" RENAME TO "audience_members";
+-- source signups with the universal id of each row
+CREATE OR REPLACE VIEW "identity"."signups_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "signups" s
+LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s."email" AS VARCHAR), ''), '');
+DROP TABLE IF EXISTS "identity_state"."rows_signups";
+ALTER TABLE "identity_state"."rows_signups__next" RENAME TO "rows_signups";
+DROP TABLE IF EXISTS "identity_state"."hubs";
+ALTER TABLE "identity_state"."hubs__next" RENAME TO "hubs";
+DROP TABLE IF EXISTS "identity_state"."qvalues";
+ALTER TABLE "identity_state"."qvalues__next" RENAME TO "qvalues";
+DROP TABLE IF EXISTS "identity_state"."regions";
+ALTER TABLE "identity_state"."regions__next" RENAME TO "regions";
+DELETE FROM "identity_state"."meta" WHERE 1 = 1;
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '07153e12f26a6f1c'), ('degrees', '441594d595b3469d'), ('format', '2bf175f9655e7bb7'), ('id_salt', '245d52144039737c'), ('id_types', 'a75ef9612e0cfe8b'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '1e5957a4d0647e8e'), ('traits', '74234e98afe7498f');
+INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work".main."changes";
+COMMIT;

@@ -1,0 +1,411 @@
+-- idstitch plan: project minimal, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage setup: schemas and the run history table
+CREATE SCHEMA IF NOT EXISTS "IDENTITY";
+CREATE TRANSIENT SCHEMA IF NOT EXISTS "IDENTITY_WORK";
+CREATE TABLE IF NOT EXISTS "IDENTITY"."RUNS" (
+  run_id BIGINT,
+  project VARCHAR,
+  started_at TIMESTAMP,
+  finished_at TIMESTAMP,
+  status VARCHAR,
+  mode VARCHAR,
+  algorithm VARCHAR,
+  rows_read BIGINT,
+  nodes BIGINT,
+  edges BIGINT,
+  components BIGINT,
+  largest_component BIGINT,
+  rounds BIGINT,
+  stage_seconds VARCHAR,
+  error VARCHAR,
+  quarantined VARCHAR
+);
+ALTER TABLE "IDENTITY"."RUNS" ADD COLUMN IF NOT EXISTS "QUARANTINED" VARCHAR;
+ALTER TABLE "IDENTITY"."RUNS" ADD COLUMN IF NOT EXISTS "ROWS_BY_SOURCE" VARCHAR;
+ALTER TABLE "IDENTITY"."RUNS" ADD COLUMN IF NOT EXISTS "WATERMARKS" VARCHAR;
+ALTER TABLE "IDENTITY"."RUNS" ADD COLUMN IF NOT EXISTS "COMPONENTS_CHANGED" BIGINT;
+-- the published members, read for when each entered
+CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_MEMBERS" (
+  audience VARCHAR,
+  universal_id VARCHAR,
+  entered_at TIMESTAMP
+);
+-- every entry into and exit from an audience, across runs
+CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_HISTORY" (
+  audience VARCHAR,
+  universal_id VARCHAR,
+  entered_at TIMESTAMP,
+  exited_at TIMESTAMP,
+  run_id BIGINT
+);
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_GRAPH" (
+  universal_id VARCHAR,
+  id_type VARCHAR,
+  id_value VARCHAR,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count BIGINT,
+  node_id BIGINT
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_CHANGES" (
+  run_id BIGINT,
+  changed_at TIMESTAMP,
+  kind VARCHAR,
+  old_universal_id VARCHAR,
+  new_universal_id VARCHAR,
+  identifiers BIGINT
+);
+CREATE SCHEMA IF NOT EXISTS "IDENTITY_STATE";
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS "IDENTITY_STATE"."META" (
+  section VARCHAR,
+  fingerprint VARCHAR
+);
+
+-- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
+-- source signups (signups): the rows read again
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."WIN_SIGNUPS" AS
+SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅')) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE HASH('email', v1) END AS n1
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1
+    FROM (
+      SELECT
+        CAST("TS" AS TIMESTAMP) AS ts,
+        NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r1
+      FROM "SIGNUPS"
+      WHERE (CAST("TS" AS TIMESTAMP) IS NULL OR CAST("TS" AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+) e;
+-- rows whose count differs from the stored ones
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGED_SIGNUPS" AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM "IDENTITY_WORK"."WIN_SIGNUPS" GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM "IDENTITY_STATE"."ROWS_SIGNUPS" s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."INS_SIGNUPS" AS
+SELECT * FROM "IDENTITY_WORK"."WIN_SIGNUPS" WHERE row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."CHANGED_SIGNUPS");
+-- the stored rows that this run replaces
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GONE_SIGNUPS" AS
+SELECT row_hash FROM "IDENTITY_WORK"."CHANGED_SIGNUPS" WHERE stored = 1;
+-- their identifiers
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."DEL_SIGNUPS" AS
+SELECT n1, v1, q1 FROM "IDENTITY_STATE"."ROWS_SIGNUPS" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_SIGNUPS");
+
+-- ===== stage region: the identifiers the changed rows touch, the hub decisions they change, and the regions to recompute
+-- identifiers on rows that are new, changed or gone
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TOUCHED" AS
+SELECT DISTINCT node_id, id_type, id_value
+FROM (
+  SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value
+  FROM "IDENTITY_WORK"."INS_SIGNUPS" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value
+  FROM "IDENTITY_WORK"."DEL_SIGNUPS" WHERE n1 IS NOT NULL
+) t;
+-- invalid and blocked values, counted over all rows
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."QVALUES_NEW" AS
+SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+-- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SEEDS" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "IDENTITY_WORK"."TOUCHED"
+) s;
+-- every identifier of the regions the seeds are in
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RNODES" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "IDENTITY_STATE"."REGIONS"
+  WHERE region IN (
+    SELECT r.region FROM "IDENTITY_STATE"."REGIONS" r JOIN "IDENTITY_WORK"."SEEDS" s ON r.node_id = s.node_id
+  )
+  UNION ALL
+  SELECT node_id FROM "IDENTITY_WORK"."SEEDS"
+) n;
+-- the value of every identifier on the rows of those regions
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."NAMES" AS
+SELECT DISTINCT node_id, id_value FROM (
+  SELECT node_id, id_value FROM "IDENTITY"."ID_GRAPH"
+  WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES")
+  UNION ALL
+  SELECT HASH(id_type, id_value) AS node_id, id_value FROM "IDENTITY"."ID_QUARANTINE"
+  WHERE reason IN ('limit_conflict', 'anonymous_isolated')
+  UNION ALL
+  SELECT node_id, id_value FROM "IDENTITY_WORK"."TOUCHED"
+) n;
+-- rows of signups in those regions
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."SRC_SIGNUPS" AS
+-- The stored rows that hold one of the identifiers, less those this run replaces, and the new
+-- rows that hold one: filtering by identifier first keeps the costlier test to few rows.
+SELECT ts, row_hash, n1 FROM (
+  SELECT * FROM "IDENTITY_STATE"."ROWS_SIGNUPS" s WHERE s.n1 IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES")
+) s
+WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_SIGNUPS"))
+UNION ALL
+SELECT ts, row_hash, n1 FROM "IDENTITY_WORK"."INS_SIGNUPS" s WHERE s.n1 IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES");
+
+-- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
+-- values from the published identifiers, the changed rows and the hubs
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."NODES" AS
+SELECT i.node_id, i.id_type, nm.id_value, i.type_rank, i.first_seen_at, i.last_seen_at, i.row_count
+FROM (
+  SELECT node_id, id_type, type_rank, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
+  FROM (
+    SELECT n1 AS node_id, 'email' AS id_type, 0 AS type_rank, ts
+    FROM "IDENTITY_WORK"."SRC_SIGNUPS" WHERE n1 IS NOT NULL
+  ) i
+  GROUP BY node_id, id_type, type_rank
+) i
+LEFT JOIN "IDENTITY_WORK"."NAMES" nm ON i.node_id = nm.node_id;
+-- two distinct identifiers must never share a node id
+-- check: this count must be 0, else: two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)
+SELECT COUNT(*) FROM (
+  SELECT node_id FROM "IDENTITY_WORK"."NODES" GROUP BY node_id HAVING COUNT(*) > 1
+) c;
+-- every identifier of the recomputed regions has its value
+-- check: this count must be 0, else: an identifier of the recomputed regions has no stored value, so the stored state is not what this version expects; run `idstitch run --full` (and report this as a bug)
+SELECT COUNT(*) FROM "IDENTITY_WORK"."NODES" WHERE id_value IS NULL;
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES" AS
+SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  LISTAGG(source, ',') WITHIN GROUP (ORDER BY source) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS TIMESTAMP) AS ts, CAST(NULL AS VARCHAR) AS source
+    WHERE 1 = 0
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+) per_source
+GROUP BY a, b;
+
+-- ===== stage components: connected components by randomised contraction
+-- round 0: the graph's edges
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_EDGES_0" AS
+SELECT e.a, e.b FROM "IDENTITY_WORK"."EDGES" e;
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_MAP_1" AS
+SELECT v, MIN_BY(u, HASH(u, 1)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_0"
+  UNION ALL SELECT b AS v, a AS u FROM "IDENTITY_WORK"."CC_EDGES_0"
+  UNION ALL SELECT a AS v, a AS u FROM "IDENTITY_WORK"."CC_EDGES_0"
+  UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_0"
+) n
+GROUP BY v;
+-- round 1: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_EDGES_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "IDENTITY_WORK"."CC_EDGES_0" e
+JOIN "IDENTITY_WORK"."CC_MAP_1" ma ON e.a = ma.v
+JOIN "IDENTITY_WORK"."CC_MAP_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_MAP_2" AS
+SELECT v, MIN_BY(u, HASH(u, 2)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_1"
+  UNION ALL SELECT b AS v, a AS u FROM "IDENTITY_WORK"."CC_EDGES_1"
+  UNION ALL SELECT a AS v, a AS u FROM "IDENTITY_WORK"."CC_EDGES_1"
+  UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_1"
+) n
+GROUP BY v;
+-- round 2: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_EDGES_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "IDENTITY_WORK"."CC_EDGES_1" e
+JOIN "IDENTITY_WORK"."CC_MAP_2" ma ON e.a = ma.v
+JOIN "IDENTITY_WORK"."CC_MAP_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "IDENTITY_WORK"."CC_EDGES_2";
+-- compose the 2 round maps, last to first
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_REP_2" AS
+SELECT v, rep FROM "IDENTITY_WORK"."CC_MAP_2";
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_REP_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "IDENTITY_WORK"."CC_MAP_1" m
+LEFT JOIN "IDENTITY_WORK"."CC_REP_2" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_REP_2";
+-- label: the smallest node id of the component, whatever the random choices
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LABELS" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "IDENTITY_WORK"."CC_REP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_REP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_2";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_2";
+
+-- ===== stage ids: one universal id per profile, from its anchor identifier
+-- every identifier in the graph with its profile
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ASSIGN" AS
+SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
+  COALESCE(l.component, n.node_id) AS component
+FROM "IDENTITY_WORK"."NODES" n
+LEFT JOIN "IDENTITY_WORK"."LABELS" l ON n.node_id = l.node_id;
+-- anchor: earliest first_seen, then type priority, then value
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ANCHORS" AS
+SELECT component, id_type AS anchor_type, id_value AS anchor_value,
+  MD5(('minimal' || '|' || id_type || '|' || id_value)) AS universal_id
+FROM (
+  SELECT component, id_type, id_value,
+    ROW_NUMBER() OVER (PARTITION BY component ORDER BY first_seen_at ASC NULLS LAST, type_rank, id_value) AS pos
+  FROM "IDENTITY_WORK"."ASSIGN"
+) a
+WHERE pos = 1;
+-- every identifier with its universal id
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+FROM "IDENTITY_WORK"."ASSIGN" n
+JOIN "IDENTITY_WORK"."ANCHORS" a ON n.component = a.component;
+-- every identifier's region, quarantined ones too
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGIONS_NEW" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
+FROM "IDENTITY_WORK"."NODES" n
+LEFT JOIN "IDENTITY_WORK"."LABELS" l ON n.node_id = l.node_id;
+
+-- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
+-- every identifier whose published rows are replaced
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO" AS
+SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "IDENTITY_WORK"."NODES" UNION ALL SELECT node_id, id_type, id_value FROM "IDENTITY_WORK"."TOUCHED") r;
+-- their published universal ids
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
+SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO_IDS" AS
+SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP" UNION ALL SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") u;
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "IDENTITY_WORK"."OLD_MAP" o
+    FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP"));
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."PROFILES_REGION" AS
+WITH ranked AS (
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+  FROM "IDENTITY_WORK"."ASSIGN"
+), per_type AS (
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM ranked
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS BIGINT) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'email' THEN n END), 0) AS BIGINT) AS "EMAIL_COUNT",
+    MAX(CASE WHEN id_type = 'email' THEN latest END) AS "LATEST_EMAIL"
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."EMAIL_COUNT", p."LATEST_EMAIL"
+FROM per_profile p
+JOIN "IDENTITY_WORK"."ANCHORS" a ON p.component = a.component;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES_REGION" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "IDENTITY_WORK"."EDGES" e
+JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
+JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QVALUES_NEW"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM "IDENTITY"."ID_QUARANTINE" q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM "IDENTITY_WORK"."REDO" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(SYSDATE() AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY_WORK"."PROFILES_REGION" WHERE 1 = 0
+) m
+LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "IDENTITY"."AUDIENCE_MEMBERS"
+WHERE universal_id NOT IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+
+-- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+DELETE FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+INSERT INTO "IDENTITY"."ID_GRAPH" SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "IDENTITY_WORK"."GRAPH";
+DELETE FROM "IDENTITY"."PROFILES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+INSERT INTO "IDENTITY"."PROFILES" SELECT * FROM "IDENTITY_WORK"."PROFILES_REGION";
+DELETE FROM "IDENTITY"."ID_EDGES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+INSERT INTO "IDENTITY"."ID_EDGES" SELECT * FROM "IDENTITY_WORK"."EDGES_REGION";
+UPDATE "IDENTITY"."AUDIENCE_HISTORY"
+SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
+WHERE exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "IDENTITY"."AUDIENCE_MEMBERS__NEXT" n
+    WHERE n.audience = "IDENTITY"."AUDIENCE_HISTORY".audience AND n.universal_id = "IDENTITY"."AUDIENCE_HISTORY".universal_id
+  );
+INSERT INTO "IDENTITY"."AUDIENCE_HISTORY" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "IDENTITY"."AUDIENCE_MEMBERS__NEXT" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "IDENTITY"."AUDIENCE_HISTORY" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_QUARANTINE" LIKE "IDENTITY"."ID_QUARANTINE__NEXT";
+ALTER TABLE "IDENTITY"."ID_QUARANTINE" SWAP WITH "IDENTITY"."ID_QUARANTINE__NEXT";
+DROP TABLE IF EXISTS "IDENTITY"."ID_QUARANTINE__NEXT";
+CREATE TABLE IF NOT EXISTS "IDENTITY"."AUDIENCE_MEMBERS" LIKE "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
+ALTER TABLE "IDENTITY"."AUDIENCE_MEMBERS" SWAP WITH "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
+DROP TABLE IF EXISTS "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
+-- the rows of signups
+DELETE FROM "IDENTITY_STATE"."ROWS_SIGNUPS" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_SIGNUPS");
+INSERT INTO "IDENTITY_STATE"."ROWS_SIGNUPS" SELECT * FROM "IDENTITY_WORK"."INS_SIGNUPS";
+DELETE FROM "IDENTITY_STATE"."QVALUES" WHERE 1 = 1;
+INSERT INTO "IDENTITY_STATE"."QVALUES" SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QVALUES_NEW";
+DELETE FROM "IDENTITY_STATE"."REGIONS" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+INSERT INTO "IDENTITY_STATE"."REGIONS" SELECT node_id, region, id_type FROM "IDENTITY_WORK"."REGIONS_NEW";
+DELETE FROM "IDENTITY_STATE"."META" WHERE 1 = 1;
+INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '07153e12f26a6f1c'), ('degrees', '441594d595b3469d'), ('format', '2bf175f9655e7bb7'), ('id_salt', '245d52144039737c'), ('id_types', 'a75ef9612e0cfe8b'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '1e5957a4d0647e8e'), ('traits', '74234e98afe7498f');
+INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";

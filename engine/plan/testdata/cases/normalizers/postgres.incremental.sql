@@ -1,0 +1,79 @@
+-- idstitch plan: project normalizers, warehouse postgres, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
+-- source contacts (crm.contacts): the rows read again
+DROP TABLE IF EXISTS "identity_work"."win_contacts";
+CREATE UNLOGGED TABLE "identity_work"."win_contacts" AS
+SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅'), COALESCE(CAST(v2 AS TEXT), '∅'), COALESCE(CAST(q2 AS TEXT), '∅'), COALESCE(CAST(v3 AS TEXT), '∅'), COALESCE(CAST(q3 AS TEXT), '∅'), COALESCE(CAST(v4 AS TEXT), '∅'), COALESCE(CAST(q4 AS TEXT), '∅')), 0) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'email', v1), 0) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'code', v2), 0) END AS n2,
+  v3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'phone', v3), 0) END AS n3,
+  v4,
+  q4,
+  CASE WHEN v4 IS NULL OR q4 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'loyalty', v4), 0) END AS n4
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS TEXT) AS q1,
+    v2,
+    CAST(NULL AS TEXT) AS q2,
+    v3,
+    CAST(NULL AS TEXT) AS q3,
+    v4,
+    CAST(NULL AS TEXT) AS q4
+  FROM (
+    SELECT
+      ts,
+      NULLIF(LOWER(TRIM(r1)), '') AS v1,
+      NULLIF(UPPER(r2), '') AS v2,
+      NULLIF(CASE WHEN regexp_replace(r3, '[^0-9]', '', 'g') = '' THEN NULL WHEN TRIM(r3) LIKE '+%' THEN ('+' || regexp_replace(r3, '[^0-9]', '', 'g')) WHEN regexp_replace(r3, '[^0-9]', '', 'g') LIKE '00%' THEN ('+' || SUBSTR(regexp_replace(r3, '[^0-9]', '', 'g'), 3)) WHEN regexp_replace(r3, '[^0-9]', '', 'g') LIKE '44%' AND LENGTH(regexp_replace(r3, '[^0-9]', '', 'g')) >= 11 THEN ('+' || regexp_replace(r3, '[^0-9]', '', 'g')) ELSE ('+44' || LTRIM(regexp_replace(r3, '[^0-9]', '', 'g'), '0')) END, '') AS v3,
+      NULLIF(ltrim((regexp_replace(r4, '[^0-9]', '', 'g')), '0'), '') AS v4
+    FROM (
+      SELECT
+        CAST("ts" AS TIMESTAMP) AS ts,
+        NULLIF(CAST("email" AS TEXT), '') AS r1,
+        NULLIF(CAST("code" AS TEXT), '') AS r2,
+        NULLIF(CAST("phone" AS TEXT), '') AS r3,
+        NULLIF(CAST("card" AS TEXT), '') AS r4
+      FROM "crm"."contacts"
+      WHERE (CAST("ts" AS TIMESTAMP) IS NULL OR CAST("ts" AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+) e;
+ANALYZE "identity_work"."win_contacts";
+-- rows whose count differs from the stored ones
+DROP TABLE IF EXISTS "identity_work"."changed_contacts";
+CREATE UNLOGGED TABLE "identity_work"."changed_contacts" AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM "identity_work"."win_contacts" GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM "identity_state"."rows_contacts" s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+ANALYZE "identity_work"."changed_contacts";
+DROP TABLE IF EXISTS "identity_work"."ins_contacts";
+CREATE UNLOGGED TABLE "identity_work"."ins_contacts" AS
+SELECT * FROM "identity_work"."win_contacts" WHERE row_hash IN (SELECT row_hash FROM "identity_work"."changed_contacts");
+ANALYZE "identity_work"."ins_contacts";
+-- the stored rows that this run replaces
+DROP TABLE IF EXISTS "identity_work"."gone_contacts";
+CREATE UNLOGGED TABLE "identity_work"."gone_contacts" AS
+SELECT row_hash FROM "identity_work"."changed_contacts" WHERE stored = 1;
+ANALYZE "identity_work"."gone_contacts";
+-- their identifiers
+DROP TABLE IF EXISTS "identity_work"."del_contacts";
+CREATE UNLOGGED TABLE "identity_work"."del_contacts" AS
+SELECT n1, v1, n2, v2, n3, v3, n4, v4, q1, q2, q3, q4 FROM "identity_state"."rows_contacts" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work"."gone_contacts");
+ANALYZE "identity_work"."del_contacts";

@@ -1,0 +1,179 @@
+-- idstitch plan: project rules_degrees, warehouse duckdb, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage region: the identifiers the changed rows touch, the hub decisions they change, and the regions to recompute
+-- identifiers on rows that are new, changed or gone
+CREATE OR REPLACE TABLE "identity_work".main."touched" AS
+SELECT DISTINCT node_id, id_type, id_value
+FROM (
+  SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "identity_work".main."ins_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "identity_work".main."ins_events" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "identity_work".main."del_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "identity_work".main."del_events" WHERE n2 IS NOT NULL
+) t;
+-- invalid and blocked values, counted over all rows
+CREATE OR REPLACE TABLE "identity_work".main."qvalues_new" AS
+SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+-- all rows of events, since a max_degree changed
+CREATE OR REPLACE TABLE "identity_work".main."near_events" AS
+SELECT n1, v1, n2, v2 FROM (SELECT * FROM "identity_state"."rows_events" WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_events")) UNION ALL SELECT * FROM "identity_work".main."ins_events") s;
+-- every identifier on a row with partners
+CREATE OR REPLACE TABLE "identity_work".main."decided" AS
+SELECT DISTINCT node_id, id_type, id_value
+FROM (
+  SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "identity_work".main."near_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "identity_work".main."near_events" WHERE n2 IS NOT NULL
+) t;
+-- hubs: the stored ones, with the touched identifiers decided again over all their rows
+CREATE OR REPLACE TABLE "identity_work".main."hubs_named" AS
+SELECT node_id, degree, id_type, id_value FROM "identity_state"."hubs"
+WHERE node_id NOT IN (SELECT node_id FROM "identity_work".main."decided")
+UNION ALL
+SELECT h.node_id, h.degree, t.id_type, t.id_value
+FROM (
+SELECT node_id, degree
+FROM (
+  SELECT node AS node_id, max_degree, COUNT(DISTINCT other) AS degree
+  FROM (
+    SELECT n2 AS node, n1 AS other, 10 AS max_degree
+    FROM "identity_work".main."near_events" WHERE n2 IS NOT NULL AND n1 IS NOT NULL AND n2 <> n1
+  ) p
+  GROUP BY node, max_degree
+) d
+WHERE degree > max_degree
+) h
+JOIN "identity_work".main."decided" t ON h.node_id = t.node_id;
+CREATE OR REPLACE TABLE "identity_work".main."hubs" AS
+SELECT node_id, degree FROM "identity_work".main."hubs_named";
+-- identifiers that became hubs or stopped being ones
+CREATE OR REPLACE TABLE "identity_work".main."flips" AS
+SELECT t.node_id
+FROM "identity_work".main."decided" t
+WHERE (CASE WHEN t.node_id IN (SELECT node_id FROM "identity_state"."hubs") THEN 1 ELSE 0 END)
+   <> (CASE WHEN t.node_id IN (SELECT node_id FROM "identity_work".main."hubs_named") THEN 1 ELSE 0 END);
+CREATE OR REPLACE TABLE "identity_work".main."fliprows_events" AS
+SELECT n1, n2 FROM "identity_work".main."near_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."flips") OR s.n2 IN (SELECT node_id FROM "identity_work".main."flips");
+-- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
+CREATE OR REPLACE TABLE "identity_work".main."seeds" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "identity_work".main."touched"
+  UNION ALL SELECT n1 FROM "identity_work".main."fliprows_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 FROM "identity_work".main."fliprows_events" WHERE n2 IS NOT NULL
+) s;
+-- every identifier of the regions the seeds are in
+CREATE OR REPLACE TABLE "identity_work".main."rnodes" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "identity_state"."regions"
+  WHERE region IN (
+    SELECT r.region FROM "identity_state"."regions" r JOIN "identity_work".main."seeds" s ON r.node_id = s.node_id
+  )
+  UNION ALL
+  SELECT node_id FROM "identity_work".main."seeds"
+) n
+-- A hub's rows span many regions: it is in none, and its rows come in only through the others.
+WHERE node_id NOT IN (SELECT node_id FROM "identity_work".main."hubs");
+-- the value of every identifier on the rows of those regions
+CREATE OR REPLACE TABLE "identity_work".main."names" AS
+SELECT DISTINCT node_id, id_value FROM (
+  SELECT node_id, id_value FROM "identity"."id_graph"
+  WHERE node_id IN (SELECT node_id FROM "identity_work".main."rnodes")
+  UNION ALL
+  SELECT CAST(CAST(hash(id_type, id_value) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS node_id, id_value FROM "identity"."id_quarantine"
+  WHERE reason IN ('limit_conflict', 'anonymous_isolated')
+  UNION ALL
+  SELECT node_id, id_value FROM "identity_work".main."decided"
+  UNION ALL
+  SELECT node_id, id_value FROM "identity_work".main."hubs_named"
+) n;
+-- rows of events in those regions
+CREATE OR REPLACE TABLE "identity_work".main."src_events" AS
+-- The stored rows that hold one of the identifiers, less those this run replaces, and the new
+-- rows that hold one: filtering by identifier first keeps the costlier test to few rows.
+SELECT ts, row_hash, n1, n2 FROM (
+  SELECT * FROM "identity_state"."rows_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work".main."rnodes")
+) s
+WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "identity_work".main."gone_events"))
+UNION ALL
+SELECT ts, row_hash, n1, n2 FROM "identity_work".main."ins_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work".main."rnodes");
+
+-- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
+-- every identifier whose published rows are replaced
+CREATE OR REPLACE TABLE "identity_work".main."redo" AS
+SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."decided" WHERE node_id IN (SELECT node_id FROM "identity_work".main."flips")) r;
+-- their published universal ids
+CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
+SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
+CREATE OR REPLACE TABLE "identity_work".main."redo_ids" AS
+SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "identity_work".main."old_map" UNION ALL SELECT universal_id FROM "identity_work".main."graph") u;
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TABLE "identity_work".main."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work".main."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity_work".main."old_map" o
+    FULL OUTER JOIN "identity_work".main."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."device_id_count", p."latest_device_id"
+FROM (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    COUNT(*) AS identifiers,
+    COUNT(*) FILTER (WHERE id_type = 'user_id') AS "user_id_count",
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) FILTER (WHERE id_type = 'user_id') AS "latest_user_id",
+    COUNT(*) FILTER (WHERE id_type = 'device_id') AS "device_id_count",
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) FILTER (WHERE id_type = 'device_id') AS "latest_device_id"
+  FROM "identity_work".main."assign"
+  GROUP BY component
+) p
+JOIN "identity_work".main."anchors" a ON p.component = a.component;
+CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "identity_work".main."edges" e
+JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
+JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "identity_work".main."qvalues_new"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM "identity"."id_quarantine" q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM "identity_work".main."redo" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+  UNION ALL SELECT id_type, id_value, 'hub' AS reason, degree AS evidence FROM "identity_work".main."hubs_named"
+) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE "identity"."audience_members__next" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(current_timestamp AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "identity_work".main."profiles_region" WHERE 1 = 0
+) m
+LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
+WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work".main."redo_ids");

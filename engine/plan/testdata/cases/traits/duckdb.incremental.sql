@@ -1,0 +1,221 @@
+-- idstitch plan: project traits, warehouse duckdb, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
+-- source orders (raw.orders): the rows read again
+CREATE OR REPLACE TABLE "identity_work".main."win_orders" AS
+SELECT e.*, CAST(CAST(hash(ts, t1, f1, t2, f2, t3, f3, t4, f4, t5, f5, t6, f6, t7, f7, t8, f8, v1, q1) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+FROM (
+SELECT
+  ts,
+  t1,
+  f1,
+  t2,
+  f2,
+  t3,
+  f3,
+  t4,
+  f4,
+  t5,
+  f5,
+  t6,
+  f6,
+  t7,
+  f7,
+  t8,
+  f8,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('user_id', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1
+FROM (
+  SELECT
+    ts,
+    t1,
+    f1,
+    t2,
+    f2,
+    t3,
+    f3,
+    t4,
+    f4,
+    t5,
+    f5,
+    t6,
+    f6,
+    t7,
+    f7,
+    t8,
+    f8,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1
+  FROM (
+    SELECT
+      ts,
+      t1,
+      f1,
+      t2,
+      f2,
+      t3,
+      f3,
+      t4,
+      f4,
+      t5,
+      f5,
+      t6,
+      f6,
+      t7,
+      f7,
+      t8,
+      f8,
+      NULLIF(r1, '') AS v1
+    FROM (
+      SELECT
+        CAST("ts" AS TIMESTAMP) AS ts,
+        "revenue" AS t1,
+        1 AS f1,
+        CAST(NULL AS BIGINT) AS t2,
+        1 AS f2,
+        "revenue" AS t3,
+        1 AS f3,
+        "revenue" AS t4,
+        1 AS f4,
+        "revenue" AS t5,
+        1 AS f5,
+        "channel" AS t6,
+        1 AS f6,
+        "channel" AS t7,
+        1 AS f7,
+        CAST(NULL AS BIGINT) AS t8,
+        CASE WHEN (status = 'refunded') AND CAST("ts" AS TIMESTAMP) >= (CAST(current_timestamp AS TIMESTAMP) - INTERVAL '90 days') THEN 1 ELSE 0 END AS f8,
+        NULLIF(CAST("user_id" AS VARCHAR), '') AS r1
+      FROM "raw"."orders"
+      WHERE (CAST("ts" AS TIMESTAMP) IS NULL OR CAST("ts" AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+) e;
+-- rows whose count differs from the stored ones
+CREATE OR REPLACE TABLE "identity_work".main."changed_orders" AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM "identity_work".main."win_orders" GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM "identity_state"."rows_orders" s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+CREATE OR REPLACE TABLE "identity_work".main."ins_orders" AS
+SELECT * FROM "identity_work".main."win_orders" WHERE row_hash IN (SELECT row_hash FROM "identity_work".main."changed_orders");
+-- the stored rows that this run replaces
+CREATE OR REPLACE TABLE "identity_work".main."gone_orders" AS
+SELECT row_hash FROM "identity_work".main."changed_orders" WHERE stored = 1;
+-- their identifiers
+CREATE OR REPLACE TABLE "identity_work".main."del_orders" AS
+SELECT n1, v1, q1 FROM "identity_state"."rows_orders" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_orders");
+
+-- ===== stage traits: profile columns computed from the sources' rows
+-- rows of orders with their profile
+CREATE OR REPLACE TABLE "identity_work".main."trait_rows_orders" AS
+SELECT COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3, s.t4, s.f4, s.t5, s.f5, s.t6, s.f6, s.t7, s.f7, s.t8, s.f8
+FROM "identity_work".main."src_orders" s
+LEFT JOIN "identity_work".main."graph" g1 ON s.n1 = g1.node_id;
+CREATE OR REPLACE TABLE "identity_work".main."traits_orders" AS
+SELECT universal_id,
+  SUM(CASE WHEN f1 = 1 THEN t1 END) AS "lifetime_revenue",
+  COUNT(CASE WHEN f2 = 1 THEN 1 END) AS "orders",
+  AVG(CASE WHEN f3 = 1 THEN t3 END) AS "average_order",
+  MAX(CASE WHEN f4 = 1 THEN t4 END) AS "biggest_order",
+  arg_max(t5, ts) FILTER (WHERE f5 = 1) AS "last_order_revenue",
+  arg_min(t6, ts) FILTER (WHERE f6 = 1) AS "first_channel",
+  COUNT(DISTINCT CASE WHEN f7 = 1 THEN t7 END) AS "channels",
+  COUNT(CASE WHEN f8 = 1 THEN 1 END) AS "refunds_90d"
+FROM "identity_work".main."trait_rows_orders"
+WHERE universal_id IS NOT NULL
+GROUP BY universal_id;
+
+-- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
+-- every identifier whose published rows are replaced
+CREATE OR REPLACE TABLE "identity_work".main."redo" AS
+SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched") r;
+-- their published universal ids
+CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
+SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
+CREATE OR REPLACE TABLE "identity_work".main."redo_ids" AS
+SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "identity_work".main."old_map" UNION ALL SELECT universal_id FROM "identity_work".main."graph") u;
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TABLE "identity_work".main."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work".main."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity_work".main."old_map" o
+    FULL OUTER JOIN "identity_work".main."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+CREATE OR REPLACE TABLE "identity_work".main."profiles_base" AS
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id"
+FROM (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    COUNT(*) AS identifiers,
+    COUNT(*) FILTER (WHERE id_type = 'user_id') AS "user_id_count",
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) FILTER (WHERE id_type = 'user_id') AS "latest_user_id"
+  FROM "identity_work".main."assign"
+  GROUP BY component
+) p
+JOIN "identity_work".main."anchors" a ON p.component = a.component;
+-- profiles with their traits and audience flags
+CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
+SELECT p.*
+FROM (
+  SELECT b.*,
+    t1."lifetime_revenue" AS "lifetime_revenue",
+    COALESCE(t1."orders", 0) AS "orders",
+    t1."average_order" AS "average_order",
+    t1."biggest_order" AS "biggest_order",
+    t1."last_order_revenue" AS "last_order_revenue",
+    t1."first_channel" AS "first_channel",
+    COALESCE(t1."channels", 0) AS "channels",
+    COALESCE(t1."refunds_90d", 0) AS "refunds_90d"
+  FROM "identity_work".main."profiles_base" b
+  LEFT JOIN "identity_work".main."traits_orders" t1 ON b.universal_id = t1.universal_id
+) p;
+CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "identity_work".main."edges" e
+JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
+JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "identity_work".main."qvalues_new"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM "identity"."id_quarantine" q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM "identity_work".main."redo" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE "identity"."audience_members__next" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(current_timestamp AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "identity_work".main."profiles_region" WHERE 1 = 0
+) m
+LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
+WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work".main."redo_ids");
