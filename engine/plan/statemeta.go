@@ -4,17 +4,37 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/render"
 	idsql "github.com/idstitch/idstitch/sql"
 )
 
-// formatVersion changes when the state or output tables change shape; a change forces a full
-// rebuild.
-const formatVersion = "4"
+// Layout is the version of the layout of the output and state tables that this version writes.
+// It changes whenever a table changes shape or meaning. A run that finds the state of an older
+// layout migrates it when a migration is listed below, and otherwise rebuilds in full and says
+// why; a run never mixes two layouts.
+//
+//	4  the layout up to December 2026, recorded only inside the fingerprint section "format"
+//	5  the layout recorded as a number in the state's meta table (section "layout")
+const Layout = 5
+
+// migrations say how to bring the state of a layout to the next one: the statements to run
+// before planning (none where only the meta table changes, which every publish rewrites).
+var migrations = map[int]func(StateMeta) []Statement{
+	4: func(StateMeta) []Statement { return nil },
+}
+
+// layoutSection is the meta row that holds the layout version; formatSection the fingerprint
+// that stood for it up to layout 4.
+const (
+	layoutSection = "layout"
+	formatSection = "format"
+)
 
 // Sections of the fingerprints that an incremental run can follow: the guard rules.
 const (
@@ -65,7 +85,7 @@ func (m StateMeta) write() []Statement {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var rows []idsql.MetaRow
+	rows := []idsql.MetaRow{{Section: layoutSection, Fingerprint: strconv.Itoa(Layout)}}
 	for _, k := range keys {
 		rows = append(rows, idsql.MetaRow{Section: k, Fingerprint: fp[k]})
 	}
@@ -112,26 +132,30 @@ func (m StateMeta) Fingerprints() map[string]string {
 		"id_salt":   p.Output.IDSalt,
 		"traits":    p.Traits,
 		"audiences": p.Audiences,
-		"format":    formatVersion,
 		"checks":    []any{chk, p.Policy.Block},
 		"degrees":   degrees,
 	} {
-		b, err := json.Marshal(v)
-		if err != nil {
-			panic(err) // plain data: cannot fail
-		}
-		sum := sha256.Sum256(lineNumbers.ReplaceAll(b, nil))
-		out[name] = hex.EncodeToString(sum[:8])
+		out[name] = fingerprint(v)
 	}
 	b, _ := json.Marshal(limits) // map keys are sorted: the same limits give the same text
 	out[sectionLimits] = string(b)
 	return out
 }
 
+func fingerprint(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // plain data: cannot fail
+	}
+	sum := sha256.Sum256(lineNumbers.ReplaceAll(b, nil))
+	return hex.EncodeToString(sum[:8])
+}
+
 // lineNumbers are where in the file a key was written: moving a key changes nothing.
 var lineNumbers = regexp.MustCompile(`"Line":[0-9]+,?`)
 
-// Changed names the sections whose fingerprints differ from stored ones, sorted.
+// Changed names the sections of the project file whose fingerprints differ from stored ones,
+// sorted. Only the sections of current count: the layout is not one (Upgrade decides on it).
 func Changed(stored, current map[string]string) []string {
 	var out []string
 	for k, v := range current {
@@ -177,3 +201,40 @@ func SplitChanges(changed []string, stored map[string]string) (rules Rules, rebu
 
 // Any reports whether a rule changed.
 func (r Rules) Any() bool { return r.Checks || r.Degrees || r.OldLimits != nil }
+
+// StoredLayout reads the layout of the stored state from its meta rows; ok is false when the
+// state is older than layout 4, whose version no row says.
+func StoredLayout(stored map[string]string) (layout int, ok bool) {
+	if v, found := stored[layoutSection]; found {
+		n, err := strconv.Atoi(v)
+		return n, err == nil
+	}
+	if stored[formatSection] == fingerprint("4") {
+		return 4, true
+	}
+	return 0, false
+}
+
+// Upgrade decides what a run does with stored state of another layout. With the same layout it
+// returns nothing. With an older one that migrations reach, it returns the statements that bring
+// the state to this layout and a notice saying so. Otherwise it returns the reason the run must
+// rebuild in full.
+func (m StateMeta) Upgrade(stored map[string]string) (migrate []Statement, notice, rebuild string) {
+	from, ok := StoredLayout(stored)
+	switch {
+	case ok && from == Layout:
+		return nil, "", ""
+	case !ok:
+		return nil, "", "the stored state was left by an older version of idstitch, whose layout this version cannot read; rebuilding it in full"
+	case from > Layout:
+		return nil, "", fmt.Sprintf("the stored state was left by a newer version of idstitch (layout %d; this version writes layout %d); rebuilding it in full with this version", from, Layout)
+	}
+	for v := from; v < Layout; v++ {
+		step, found := migrations[v]
+		if !found {
+			return nil, "", fmt.Sprintf("the stored state has layout %d, which this version (layout %d) cannot migrate; rebuilding it in full", from, Layout)
+		}
+		migrate = append(migrate, step(m)...)
+	}
+	return migrate, fmt.Sprintf("the stored state had layout %d; migrated to layout %d", from, Layout), ""
+}

@@ -69,6 +69,8 @@ type Summary struct {
 	DryRun bool
 	// Rules are the guard rules an incremental run decided again because they changed.
 	Rules plan.Rules
+	// Upgrade says how the stored state of an earlier layout was brought to this version's.
+	Upgrade string
 }
 
 // Change counts one kind of change: rows of id_changes and the identifiers they moved.
@@ -431,9 +433,19 @@ func (r *Runner) plan(ctx context.Context, runID int64, sum *Summary) (*plan.Pla
 	if len(stored) == 0 {
 		return full("no earlier run has left state to build on")
 	}
-	rules, rebuild := plan.SplitChanges(plan.Changed(stored, pl.StateMeta().Fingerprints()), stored)
-	if len(rebuild) > 0 {
-		return full(strings.Join(rebuild, ", ") + " changed in the project file since the last run")
+	migrate, notice, rebuild := pl.StateMeta().Upgrade(stored)
+	if rebuild != "" {
+		return full(rebuild)
+	}
+	for _, st := range migrate {
+		if err := r.Conn.Exec(ctx, st.SQL); err != nil {
+			return nil, fmt.Errorf("migrating the stored state to layout %d: %w", plan.Layout, err)
+		}
+	}
+	sum.Upgrade = notice
+	rules, changed := plan.SplitChanges(plan.Changed(stored, pl.StateMeta().Fingerprints()), stored)
+	if len(changed) > 0 {
+		return full(strings.Join(changed, ", ") + " changed in the project file since the last run")
 	}
 	if rules.Degrees && !pl.StateMeta().HasHubGuard() {
 		return full("max_degree was removed from every id type since the last run")

@@ -129,5 +129,5 @@ DROP TABLE IF EXISTS `identity_state`.`qvalues__next`;
 CREATE OR REPLACE TABLE `identity_state`.`regions` AS SELECT * FROM `identity_state`.`regions__next`;
 DROP TABLE IF EXISTS `identity_state`.`regions__next`;
 DELETE FROM `identity_state`.`meta` WHERE 1 = 1;
-INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('audiences', '97bf9afaed28b79e'), ('checks', '4ecdf6afc5bfab7f'), ('degrees', 'b68bf12405ee2cb5'), ('format', '2bf175f9655e7bb7'), ('id_salt', '6bf2f9c1e79bae9c'), ('id_types', 'bcd127bf19a05781'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '3628f43fad7fceca'), ('traits', 'abb6819a4b6ccf40');
+INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('layout', '5'), ('audiences', '97bf9afaed28b79e'), ('checks', '4ecdf6afc5bfab7f'), ('degrees', 'b68bf12405ee2cb5'), ('id_salt', '6bf2f9c1e79bae9c'), ('id_types', 'bcd127bf19a05781'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '3628f43fad7fceca'), ('traits', 'abb6819a4b6ccf40');
 INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;

@@ -159,5 +159,5 @@ INSERT INTO "CUSTOMER_360_STATE"."QVALUES" SELECT id_type, id_value, reason, evi
 DELETE FROM "CUSTOMER_360_STATE"."REGIONS" WHERE node_id IN (SELECT node_id FROM "CUSTOMER_360_WORK"."REDO");
 INSERT INTO "CUSTOMER_360_STATE"."REGIONS" SELECT node_id, region, id_type FROM "CUSTOMER_360_WORK"."REGIONS_NEW";
 DELETE FROM "CUSTOMER_360_STATE"."META" WHERE 1 = 1;
-INSERT INTO "CUSTOMER_360_STATE"."META" (section, fingerprint) VALUES ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('format', '2bf175f9655e7bb7'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '47840e74bf1ca2dc'), ('traits', '74234e98afe7498f');
+INSERT INTO "CUSTOMER_360_STATE"."META" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '47840e74bf1ca2dc'), ('traits', '74234e98afe7498f');
 INSERT INTO "CUSTOMER_360"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "CUSTOMER_360_WORK"."CHANGES";
