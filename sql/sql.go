@@ -3,8 +3,8 @@
 // which warehouse runs the result. Where one warehouse really differs, a file named
 // <name>.<dialect>.sql replaces the shared <name>.sql for that warehouse.
 //
-// Every template is declared once, in statements.go, as a Template[T] whose T is the data it
-// reads; the engine can only render it with a value of that type, and a test checks each file
+// Every template is declared once, in statements.go (the pipeline's) or statements_read.go (the
+// reads outside a run), as a Template[T] whose T is the data it reads; the engine can only render it with a value of that type, and a test checks each file
 // against its type both ways (every field the file names exists, every field is used).
 package sql
 

@@ -12,6 +12,8 @@ import (
 	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/render"
+	idsql "github.com/idstitch/idstitch/sql"
 )
 
 // Sources checks every source of the project against the warehouse and returns the first
@@ -19,6 +21,7 @@ import (
 func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error {
 	p := pl.Project
 	d := conn.Dialect()
+	pr := newProbes(pl)
 	for i, s := range p.Sources {
 		key := fmt.Sprintf("sources[%d]", i)
 		schema := s.Schema()
@@ -54,18 +57,18 @@ func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error 
 					}
 					continue
 				}
-				if err := try(ctx, conn, "SELECT "+c+" FROM "+pl.SourceTable(s)); err != nil {
+				if err := try(ctx, conn, pr.expression(s, c)); err != nil {
 					return fmt.Errorf("%s: %s.ids.%s: the expression %q does not run on %s: %s", p.File, key, m.Type, c, s.Table, err)
 				}
 			}
 		}
 		if s.Filter != "" {
-			if err := try(ctx, conn, "SELECT 1 FROM "+pl.SourceTable(s)+" WHERE ("+s.Filter+")"); err != nil {
+			if err := try(ctx, conn, pr.filter(s)); err != nil {
 				return fmt.Errorf("%s: %s.filter: the filter %q does not run on %s: %s", p.File, key, s.Filter, s.Table, err)
 			}
 		}
 		// What is left to go wrong is a normalizer's expression of one of the mapped id types.
-		if err := try(ctx, conn, "SELECT * FROM ("+pl.ExtractQuery(s)+") x"); err != nil {
+		if err := try(ctx, conn, pr.extract(s)); err != nil {
 			return fmt.Errorf("%s: %s: the SQL built from the normalize entries of its id types does not run on %s (check each {expr: …}): %s", p.File, key, s.Table, err)
 		}
 	}
@@ -90,9 +93,35 @@ func columns(ctx context.Context, conn connectors.Conn, schema, table string) ([
 	return cols, rows.Err()
 }
 
+// probes renders the queries that check a source's expressions, filter and extraction; each
+// reads no rows.
+type probes struct {
+	pl *plan.Planner
+	r  *render.Renderer
+}
+
+func newProbes(pl *plan.Planner) probes {
+	return probes{pl: pl, r: render.ForProject(pl.Dialect, pl.Project)}
+}
+
+// expression selects expr, a user's expression as written, from the source's table.
+func (p probes) expression(s config.Source, expr string) string {
+	return render.SQL(p.r, idsql.CheckExpression, idsql.CheckExpressionData{Expr: expr, Table: p.pl.SourceTable(s)})
+}
+
+// filter applies the source's filter to its table.
+func (p probes) filter(s config.Source) string {
+	return render.SQL(p.r, idsql.CheckFilter, idsql.CheckFilterData{Table: p.pl.SourceTable(s), Filter: s.Filter})
+}
+
+// extract runs the source's extraction, which applies the normalizers of its id types.
+func (p probes) extract(s config.Source) string {
+	return render.SQL(p.r, idsql.CheckExtract, idsql.CheckExtractData{Query: p.pl.ExtractQuery(s)})
+}
+
 // try runs a query that reads no rows, to see whether it binds.
 func try(ctx context.Context, conn connectors.Conn, query string) error {
-	rows, err := conn.Query(ctx, query+" LIMIT 0")
+	rows, err := conn.Query(ctx, query)
 	if err != nil {
 		return firstLine(err)
 	}

@@ -3,11 +3,11 @@ package lookup
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/idstitch/idstitch/connectors"
-	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/render"
+	idsql "github.com/idstitch/idstitch/sql"
 )
 
 // Link is one piece of evidence: two identifiers that appeared on the same source rows.
@@ -59,8 +59,7 @@ func (s Service) Explain(ctx context.Context, conn connectors.Conn, typeA, value
 	}
 	// A profile's links are few: read them all and search breadth-first, which gives a chain
 	// with the fewest links.
-	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT id_type_a, id_value_a, id_type_b, id_value_b, row_count, sources, first_seen_at, last_seen_at FROM %s WHERE universal_id = %s",
-		s.Planner.OutputTable(plan.IDEdges), s.Planner.Dialect.Placeholder(1)), ex.UniversalID)
+	rows, err := conn.Query(ctx, render.SQL(statements(s.Planner), idsql.LookupLinks, idsql.LookupLinksData{}), ex.UniversalID)
 	if err != nil {
 		return nil, published(err)
 	}

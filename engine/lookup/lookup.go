@@ -13,6 +13,8 @@ import (
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/render"
+	idsql "github.com/idstitch/idstitch/sql"
 )
 
 // ErrNotFound: the identifier or universal id is not in the published tables.
@@ -106,11 +108,12 @@ func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value
 		return &Result{Type: idType, Value: value, Normalized: *normalized, Profile: p}, nil
 	}
 	var uid string
-	err := s.byValue(ctx, conn, plan.IDGraph, "universal_id", idType, *normalized, &uid)
+	r := statements(s.Planner)
+	err := byValue(ctx, conn, render.SQL(r, idsql.LookupValue, idsql.LookupValueData{}), idType, *normalized, &uid)
 	if errors.Is(err, ErrNotFound) {
 		var reason string
 		var evidence int64
-		if s.byValue(ctx, conn, plan.IDQuarantine, "reason, evidence", idType, *normalized, &reason, &evidence) == nil {
+		if byValue(ctx, conn, render.SQL(r, idsql.LookupQuarantined, idsql.LookupQuarantinedData{}), idType, *normalized, &reason, &evidence) == nil {
 			return nil, &NotFound{What: what, Reason: reason, Evidence: evidence}
 		}
 		return nil, &NotFound{What: what}
@@ -131,8 +134,8 @@ func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string) 
 	if s.Memory != nil {
 		return s.Memory.Profile(uid)
 	}
-	d := s.Planner.Dialect
-	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT * FROM %s WHERE universal_id = %s", s.Planner.OutputTable(plan.Profiles), d.Placeholder(1)), uid)
+	r := statements(s.Planner)
+	rows, err := conn.Query(ctx, render.SQL(r, idsql.LookupProfile, idsql.LookupProfileData{}), uid)
 	if err != nil {
 		return nil, published(err)
 	}
@@ -160,8 +163,7 @@ func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string) 
 			p.Columns[c] = vals[i]
 		}
 	}
-	rows, err = conn.Query(ctx, fmt.Sprintf("SELECT id_type, id_value, first_seen_at, last_seen_at FROM %s WHERE universal_id = %s",
-		s.Planner.OutputTable(plan.IDGraph), d.Placeholder(1)), uid)
+	rows, err = conn.Query(ctx, render.SQL(r, idsql.LookupIdentifiers, idsql.LookupIdentifiersData{}), uid)
 	if err != nil {
 		return nil, published(err)
 	}
@@ -183,12 +185,15 @@ func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string) 
 	return p, rows.Err()
 }
 
-// byValue reads columns of the row of table holding this identifier into dest. It filters on
-// the value alone, which an index on id_value answers, and picks the type here among the few
+// statements renders this package's statements for a planner's dialect and output schema.
+func statements(pl *plan.Planner) *render.Renderer { return render.ForProject(pl.Dialect, pl.Project) }
+
+// byValue runs query, which gives (id_type, columns…) of the rows whose value is bind parameter
+// 1, and reads the columns of the row of this identifier into dest. The query filters on the
+// value alone, which an index on id_value answers; the type is picked here among the few
 // identifiers of other types that share the value.
-func (s Service) byValue(ctx context.Context, conn connectors.Conn, table, columns, idType, value string, dest ...any) error {
-	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT id_type, %s FROM %s WHERE id_value = %s",
-		columns, s.Planner.OutputTable(table), s.Planner.Dialect.Placeholder(1)), value)
+func byValue(ctx context.Context, conn connectors.Conn, query, idType, value string, dest ...any) error {
+	rows, err := conn.Query(ctx, query, value)
 	if err != nil {
 		return published(err)
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/render"
+	idsql "github.com/idstitch/idstitch/sql"
 )
 
 // Memory is a copy of the published lookup data in this process: every identifier with its
@@ -50,7 +52,7 @@ const noTime = int64(-1 << 63)
 
 // LastRun is the query giving the id of the last run that published, which a Memory copies.
 func LastRun(pl *plan.Planner) string {
-	return "SELECT COALESCE(MAX(run_id), 0) FROM " + pl.OutputTable(plan.Runs) + " WHERE status = 'success'"
+	return render.SQL(statements(pl), idsql.LastRun, idsql.LastRunData{})
 }
 
 // LoadMemory copies the published tables. A run that publishes while it reads would give a mix
@@ -86,7 +88,8 @@ func loadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*M
 		m.types = append(m.types, t.Name)
 		typeIndex[t.Name] = uint16(i)
 	}
-	rows, err := conn.Query(ctx, "SELECT * FROM "+pl.OutputTable(plan.Profiles))
+	r := statements(pl)
+	rows, err := conn.Query(ctx, render.SQL(r, idsql.MemoryProfiles, idsql.MemoryProfilesData{}))
 	if err != nil {
 		return nil, published(err)
 	}
@@ -118,8 +121,7 @@ func loadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*M
 
 	// Grouped by profile, then in the order a lookup lists them (type, then value, byte by
 	// byte as Go compares strings), so that a lookup needs no sorting.
-	rows, err = conn.Query(ctx, "SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at FROM "+pl.OutputTable(plan.IDGraph)+
-		" ORDER BY universal_id, "+pl.Dialect.Bytewise("id_type")+", "+pl.Dialect.Bytewise("id_value"))
+	rows, err = conn.Query(ctx, render.SQL(r, idsql.MemoryIdentifiers, idsql.MemoryIdentifiersData{}))
 	if err != nil {
 		return nil, published(err)
 	}
@@ -148,7 +150,7 @@ func loadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*M
 		return nil, err
 	}
 
-	rows, err = conn.Query(ctx, "SELECT id_type, id_value, reason, evidence FROM "+pl.OutputTable(plan.IDQuarantine))
+	rows, err = conn.Query(ctx, render.SQL(r, idsql.MemoryQuarantine, idsql.MemoryQuarantineData{}))
 	if err != nil {
 		return nil, published(err)
 	}

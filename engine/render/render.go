@@ -8,6 +8,7 @@ import (
 	"text/template"
 
 	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/config"
 	idsql "github.com/idstitch/idstitch/sql"
 )
 
@@ -48,6 +49,12 @@ func New(d dialects.Dialect, outputSchema string, work func(name string) string)
 		"cast":      func(expr, t string) string { return d.Cast(expr, types[t]) },
 		"typ":       func(t string) string { return d.Type(types[t]) },
 	}}
+}
+
+// ForProject returns a renderer for a project's output and work schemas, for code that reads a
+// project's tables without planning a run.
+func ForProject(d dialects.Dialect, p *config.Project) *Renderer {
+	return New(d, p.Output.Schema, func(name string) string { return d.WorkTable(p.Output.WorkSchema, name) })
 }
 
 // SQL renders a template. Templates are compiled into the binary and checked against their

@@ -15,6 +15,8 @@ import (
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/render"
+	idsql "github.com/idstitch/idstitch/sql"
 )
 
 // Bar is one bar of a chart.
@@ -54,9 +56,9 @@ type Data struct {
 // Collect reads what the report needs from the published tables.
 func Collect(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Data, error) {
 	d := &Data{Project: pl.Project.Project, Generated: time.Now().UTC()}
-	g, p, q, r := pl.OutputTable(plan.IDGraph), pl.OutputTable(plan.Profiles), pl.OutputTable(plan.IDQuarantine), pl.OutputTable(plan.Runs)
+	r := render.ForProject(pl.Dialect, pl.Project)
 	var sizes []Bar
-	err := each(ctx, conn, "SELECT identifiers, COUNT(*) FROM "+p+" GROUP BY identifiers ORDER BY identifiers", func(s scanner) error {
+	err := each(ctx, conn, render.SQL(r, idsql.ReportSizes, idsql.ReportSizesData{}), func(s scanner) error {
 		var size, n int64
 		if err := s.Scan(&size, &n); err != nil {
 			return err
@@ -69,7 +71,7 @@ func Collect(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Data
 		return nil, err
 	}
 	d.Sizes = bucket(sizes)
-	if err := each(ctx, conn, "SELECT id_type, COUNT(*) FROM "+g+" GROUP BY id_type ORDER BY id_type", func(s scanner) error {
+	if err := each(ctx, conn, render.SQL(r, idsql.ReportTypes, idsql.ReportTypesData{}), func(s scanner) error {
 		var t string
 		var n int64
 		if err := s.Scan(&t, &n); err != nil {
@@ -81,7 +83,7 @@ func Collect(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Data
 	}); err != nil {
 		return nil, err
 	}
-	if err := each(ctx, conn, "SELECT universal_id, identifiers FROM "+p+" ORDER BY identifiers DESC, universal_id LIMIT 10", func(s scanner) error {
+	if err := each(ctx, conn, render.SQL(r, idsql.ReportLargest, idsql.ReportLargestData{}), func(s scanner) error {
 		var u string
 		var n int64
 		if err := s.Scan(&u, &n); err != nil {
@@ -92,7 +94,7 @@ func Collect(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Data
 	}); err != nil {
 		return nil, err
 	}
-	if err := each(ctx, conn, "SELECT reason, COUNT(*) FROM "+q+" GROUP BY reason ORDER BY reason", func(s scanner) error {
+	if err := each(ctx, conn, render.SQL(r, idsql.ReportReasons, idsql.ReportReasonsData{}), func(s scanner) error {
 		var reason string
 		var n int64
 		if err := s.Scan(&reason, &n); err != nil {
@@ -103,7 +105,7 @@ func Collect(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Data
 	}); err != nil {
 		return nil, err
 	}
-	if err := each(ctx, conn, "SELECT reason, id_type, id_value, evidence FROM "+q+" ORDER BY evidence DESC, reason, id_type, id_value LIMIT 20", func(s scanner) error {
+	if err := each(ctx, conn, render.SQL(r, idsql.ReportQuarantined, idsql.ReportQuarantinedData{}), func(s scanner) error {
 		var reason, t, v string
 		var n int64
 		if err := s.Scan(&reason, &t, &v, &n); err != nil {
@@ -115,7 +117,7 @@ func Collect(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Data
 		return nil, err
 	}
 	stages := map[string]bool{}
-	if err := each(ctx, conn, "SELECT run_id, started_at, status, components, stage_seconds, quarantined FROM "+r+" ORDER BY run_id DESC LIMIT 30", func(s scanner) error {
+	if err := each(ctx, conn, render.SQL(r, idsql.ReportRuns, idsql.ReportRunsData{}), func(s scanner) error {
 		var run Run
 		var profiles *int64
 		var st, qj *string
@@ -151,17 +153,16 @@ func Collect(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Data
 		byRun[d.Runs[i].ID] = &d.Runs[i]
 	}
 	if len(d.Runs) > 0 {
-		err := each(ctx, conn, fmt.Sprintf("SELECT run_id, kind, COUNT(*) FROM %s WHERE run_id >= %d AND kind IN ('merge', 'split') GROUP BY run_id, kind",
-			pl.OutputTable(plan.IDChanges), d.Runs[0].ID), func(s scanner) error {
+		err := each(ctx, conn, render.SQL(r, idsql.ReportChanges, idsql.ReportChangesData{Since: d.Runs[0].ID}), func(s scanner) error {
 			var id, n int64
 			var kind string
 			if err := s.Scan(&id, &kind, &n); err != nil {
 				return err
 			}
-			if r := byRun[id]; r != nil && kind == "merge" {
-				r.Merged = n
-			} else if r != nil {
-				r.Split = n
+			if run := byRun[id]; run != nil && kind == "merge" {
+				run.Merged = n
+			} else if run != nil {
+				run.Split = n
 			}
 			return nil
 		})

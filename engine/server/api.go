@@ -4,7 +4,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,6 +14,8 @@ import (
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/lookup"
 	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/render"
+	idsql "github.com/idstitch/idstitch/sql"
 )
 
 // Handler is the HTTP API.
@@ -141,12 +142,15 @@ type Run struct {
 	Error        *string         `json:"error"`
 }
 
+// runsQuery is the query of the runs the API lists, the latest first.
+func runsQuery(pl *plan.Planner) string {
+	return render.SQL(render.ForProject(pl.Dialect, pl.Project), idsql.APIRuns, idsql.APIRunsData{})
+}
+
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 	var runs []Run
 	err := s.wh.Read(r.Context(), func(conn connectors.Conn) error {
-		rows, err := conn.Query(r.Context(), fmt.Sprintf(
-			"SELECT run_id, started_at, finished_at, status, mode, rows_read, nodes, components, rounds, stage_seconds, quarantined, error FROM %s ORDER BY run_id DESC LIMIT 50",
-			s.planner.OutputTable(plan.Runs)))
+		rows, err := conn.Query(r.Context(), runsQuery(s.planner))
 		if err != nil {
 			if connectors.KindOf(err) == connectors.MissingObject {
 				return lookup.ErrNotPublished

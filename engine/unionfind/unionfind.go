@@ -1,16 +1,17 @@
 // Package unionfind is an in-memory union-find over identifiers. It is the independent oracle
 // that tests check the warehouse's stitching against, and the baseline that benchmarks compare
-// with. It shares nothing with the SQL pipeline but the project file.
+// with. It shares nothing with the SQL pipeline but the project file: its one statement, a plain
+// SELECT of each source's mapped columns, is a template like every other.
 package unionfind
 
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/idstitch/idstitch/connectors"
-	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/render"
+	idsql "github.com/idstitch/idstitch/sql"
 )
 
 // ID is an identifier: its type and raw value.
@@ -102,32 +103,16 @@ func less(a, b ID) bool {
 // FromSources reads every source of a project with plain SELECTs and links the identifiers of
 // each row, taking values as they are (no guards): a non-NULL, non-empty value is an identifier.
 func FromSources(ctx context.Context, conn connectors.Conn, p *config.Project) (*UF, error) {
-	d := conn.Dialect()
+	r := render.ForProject(conn.Dialect(), p)
 	u := New()
 	for _, s := range p.Sources {
-		var exprs []string
-		var types []string
-		for _, m := range s.IDs {
-			for _, c := range m.Columns {
-				e := c
-				if config.IsColumn(c) {
-					e = d.QuoteIdent(c)
-				}
-				exprs = append(exprs, d.Cast(e, dialects.Text))
-				types = append(types, m.Type)
-			}
-		}
-		table := d.Table(s.Schema(), s.TableName())
-		q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + table
-		if s.Filter != "" {
-			q += " WHERE (" + s.Filter + ")"
-		}
+		q, types := sourceQuery(r, s)
 		rows, err := conn.Query(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("read source %s: %w", s.Name, err)
 		}
-		vals := make([]*string, len(exprs))
-		ptrs := make([]any, len(exprs))
+		vals := make([]*string, len(types))
+		ptrs := make([]any, len(types))
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
@@ -156,4 +141,21 @@ func FromSources(ctx context.Context, conn connectors.Conn, p *config.Project) (
 		rows.Close()
 	}
 	return u, nil
+}
+
+// sourceQuery is the query reading a source's identifiers as text, one column per mapped column
+// or expression, with the id type of each column.
+func sourceQuery(r *render.Renderer, s config.Source) (query string, types []string) {
+	data := idsql.OracleSourceData{Table: r.Dialect.Table(s.Schema(), s.TableName()), Filter: s.Filter}
+	for _, m := range s.IDs {
+		for _, c := range m.Columns {
+			if config.IsColumn(c) {
+				data.Columns = append(data.Columns, idsql.OracleColumn{Name: c})
+			} else {
+				data.Columns = append(data.Columns, idsql.OracleColumn{Expr: c})
+			}
+			types = append(types, m.Type)
+		}
+	}
+	return render.SQL(r, idsql.OracleSource, data), types
 }
