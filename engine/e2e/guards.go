@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/unionfind"
 )
@@ -205,68 +203,6 @@ var isolateRows = [][5]string{
 	{"", "", "", "d3", "k3"},
 }
 
-func checkGroups(t testing.TB, got map[unionfind.ID]string, want [][]string) {
-	t.Helper()
-	key := func(id unionfind.ID) string { return id.Type + ":" + id.Value }
-	byUID := map[string][]string{}
-	for id, uid := range got {
-		byUID[uid] = append(byUID[uid], key(id))
-	}
-	var gotGroups, wantGroups []string
-	for _, g := range byUID {
-		sort.Strings(g)
-		gotGroups = append(gotGroups, strings.Join(g, " "))
-	}
-	for _, g := range want {
-		g = append([]string(nil), g...)
-		sort.Strings(g)
-		wantGroups = append(wantGroups, strings.Join(g, " "))
-	}
-	sort.Strings(gotGroups)
-	sort.Strings(wantGroups)
-	if strings.Join(gotGroups, "\n") != strings.Join(wantGroups, "\n") {
-		t.Fatalf("profiles:\n%s\nwant:\n%s", strings.Join(gotGroups, "\n"), strings.Join(wantGroups, "\n"))
-	}
-}
-
-// quarantined lists id_quarantine as sorted "type:value reason evidence" lines.
-func quarantined(t testing.TB, conn connectors.Conn, schema string) []string {
-	t.Helper()
-	var out []string
-	for id, r := range quarantinedIDs(t, conn, schema) {
-		out = append(out, fmt.Sprintf("%s:%s %s", id.Type, id.Value, r))
-	}
-	sort.Strings(out)
-	return out
-}
-
-// quarantinedIDs reads id_quarantine: identifier → "reason evidence".
-func quarantinedIDs(t testing.TB, conn connectors.Conn, schema string) map[unionfind.ID]string {
-	t.Helper()
-	rows, err := conn.Query(context.Background(), "SELECT id_type, id_value, reason, evidence FROM "+conn.Dialect().Table(schema, plan.IDQuarantine))
-	if err != nil {
-		t.Fatalf("read id_quarantine: %v", err)
-	}
-	defer rows.Close()
-	out := map[unionfind.ID]string{}
-	for rows.Next() {
-		var id unionfind.ID
-		var reason string
-		var n int64
-		if err := rows.Scan(&id.Type, &id.Value, &reason, &n); err != nil {
-			t.Fatal(err)
-		}
-		if _, dup := out[id]; dup {
-			t.Fatalf("id_quarantine lists %v twice", id)
-		}
-		out[id] = fmt.Sprintf("%s %d", reason, n)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // testGuardProperties: with guards on, on random graphs, no profile breaks a limit, every
 // identifier is in id_graph or id_quarantine (never both, never neither), and a second run gives
 // the same result.
@@ -324,4 +260,32 @@ func testGuardProperties(t *testing.T, open Factory) {
 			rt.Fatalf("a second run quarantined differently")
 		}
 	})
+}
+
+// rules are the guard settings of a random project.
+type rules struct {
+	userLimit, emailLimit, maxDegree int
+	blockPattern, block              string
+	anonymous, ties                  string
+}
+
+func drawRules(t *rapid.T) rules {
+	return rules{
+		userLimit:    rapid.IntRange(1, 2).Draw(t, "user limit"),
+		emailLimit:   rapid.IntRange(1, 3).Draw(t, "email limit"),
+		maxDegree:    rapid.IntRange(1, 6).Draw(t, "cookie max_degree"),
+		blockPattern: rapid.SampledFrom([]string{"7$", "[05]$"}).Draw(t, "block_pattern"),
+		block:        rapid.SampledFrom([]string{"user_id-3", "user_id-1"}).Draw(t, "block"),
+		anonymous:    rapid.SampledFrom([]string{"link", "isolate"}).Draw(t, "anonymous"),
+		ties:         rapid.SampledFrom([]string{"nearest", "isolate"}).Draw(t, "ties"),
+	}
+}
+
+// guardedYAML adds guards to a project: limits, blocked values, a hub limit and policies.
+func guardedYAML(r rules, yaml string) string {
+	yaml = strings.Replace(yaml, "  - name: user_id\n", fmt.Sprintf("  - name: user_id\n    limit: %d\n", r.userLimit), 1)
+	yaml = strings.Replace(yaml, "  - name: email\n", fmt.Sprintf("  - name: email\n    limit: %d\n    block_pattern: '%s'\n", r.emailLimit, r.blockPattern), 1)
+	yaml = strings.Replace(yaml, "  - name: cookie\n", fmt.Sprintf("  - name: cookie\n    max_degree: %d\n    anonymous: true\n", r.maxDegree), 1)
+	policy := fmt.Sprintf("policy:\n  anonymous: %s\n  limit_ties: %s\n  block: ['%s']\n", r.anonymous, r.ties, r.block)
+	return strings.Replace(yaml, "id_types:\n", policy+"id_types:\n", 1)
 }
