@@ -11,20 +11,21 @@ import (
 func testRandomGraphs(t *testing.T, open Factory) {
 	conn := open(t)
 	defer conn.Close()
-	rapid.Check(t, func(rt *rapid.T) {
-		tables := drawTables(rt)
+	// The property's own t hides the test's, so that a failure in any helper is rapid's to shrink.
+	rapid.Check(t, func(t *rapid.T) {
+		tables := drawTables(t)
 		Load(t, conn, tables)
 		p := mustParse(t, ProjectYAML(randomTypes, tables, conn.Dialect().DefaultSchema()))
 		Stitch(t, conn, p, plan.Contraction)
 		first := Published(t, conn, p.Output.Schema)
 		CheckPartition(t, Oracle(tables), first, randomTypes, p.Output.IDSalt)
 		if sum := StitchIncremental(t, conn, p); sum.Mode != plan.ModeIncremental || len(sum.Changes) != 0 {
-			rt.Fatalf("a second run over the same data was %s (%s) and changed %v; want incremental and no change", sum.Mode, sum.Reason, sum.Changes)
+			t.Fatalf("a second run over the same data was %s (%s) and changed %v; want incremental and no change", sum.Mode, sum.Reason, sum.Changes)
 		}
 		second := Published(t, conn, p.Output.Schema)
 		for id, uid := range first {
 			if second[id] != uid {
-				rt.Fatalf("a second run over the same data gave %v universal id %s, the first %s", id, second[id], uid)
+				t.Fatalf("a second run over the same data gave %v universal id %s, the first %s", id, second[id], uid)
 			}
 		}
 	})
@@ -66,8 +67,9 @@ func testAstroPh(t *testing.T, open Factory) {
 func testLabelPropagation(t *testing.T, open Factory) {
 	conn := open(t)
 	defer conn.Close()
-	rapid.Check(t, func(rt *rapid.T) {
-		tables := drawTables(rt)
+	// The property's own t hides the test's, so that a failure in any helper is rapid's to shrink.
+	rapid.Check(t, func(t *rapid.T) {
+		tables := drawTables(t)
 		Load(t, conn, tables)
 		p := mustParse(t, ProjectYAML(randomTypes, tables, conn.Dialect().DefaultSchema()))
 		Stitch(t, conn, p, plan.LabelPropagation)

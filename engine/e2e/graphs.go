@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"testing"
 	"time"
 
 	"pgregory.net/rapid"
@@ -158,7 +157,7 @@ func chainTables(n int) []Table {
 }
 
 // astroPhTables reads the co-authorship graph: one row per edge, one row per isolated vertex.
-func astroPhTables(t testing.TB) []Table {
+func astroPhTables(t TB) []Table {
 	f, err := os.Open("testdata/astro-ph.graph")
 	if err != nil {
 		t.Fatal(err)

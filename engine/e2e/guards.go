@@ -209,10 +209,11 @@ var isolateRows = [][5]string{
 func testGuardProperties(t *testing.T, open Factory) {
 	conn := open(t)
 	defer conn.Close()
-	rapid.Check(t, func(rt *rapid.T) {
-		tables := drawTables(rt)
+	// The property's own t hides the test's, so that a failure in any helper is rapid's to shrink.
+	rapid.Check(t, func(t *rapid.T) {
+		tables := drawTables(t)
 		Load(t, conn, tables)
-		r := drawRules(rt)
+		r := drawRules(t)
 		userLimit, emailLimit := r.userLimit, r.emailLimit
 		p := mustParse(t, guardedYAML(r, ProjectYAML(randomTypes, tables, conn.Dialect().DefaultSchema())))
 		Stitch(t, conn, p, plan.Contraction)
@@ -223,11 +224,11 @@ func testGuardProperties(t *testing.T, open Factory) {
 		for id := range all {
 			_, inG := graph[id]
 			if _, quarantined := inQ[id]; inG == quarantined {
-				rt.Fatalf("identifier %v: in id_graph %v, in id_quarantine %v; want exactly one", id, inG, quarantined)
+				t.Fatalf("identifier %v: in id_graph %v, in id_quarantine %v; want exactly one", id, inG, quarantined)
 			}
 		}
 		if len(graph)+len(q) != len(all) {
-			rt.Fatalf("id_graph %d + id_quarantine %d identifiers, the rows hold %d", len(graph), len(q), len(all))
+			t.Fatalf("id_graph %d + id_quarantine %d identifiers, the rows hold %d", len(graph), len(q), len(all))
 		}
 		counts := map[string]map[string]int{}
 		for id, uid := range graph {
@@ -238,14 +239,14 @@ func testGuardProperties(t *testing.T, open Factory) {
 		}
 		for uid, c := range counts {
 			if c["user_id"] > userLimit || c["email"] > emailLimit {
-				rt.Fatalf("profile %s holds %d user_ids (limit %d) and %d emails (limit %d)", uid, c["user_id"], userLimit, c["email"], emailLimit)
+				t.Fatalf("profile %s holds %d user_ids (limit %d) and %d emails (limit %d)", uid, c["user_id"], userLimit, c["email"], emailLimit)
 			}
 		}
 		// Guards only remove links: a profile never holds identifiers that are not linked in the rows.
 		rawGroup := map[string]unionfind.ID{}
 		for id, uid := range graph {
 			if g, ok := rawGroup[uid]; ok && g != all[id] {
-				rt.Fatalf("profile %s holds %v, which is not linked in the rows to the rest of it", uid, id)
+				t.Fatalf("profile %s holds %v, which is not linked in the rows to the rest of it", uid, id)
 			}
 			rawGroup[uid] = all[id]
 		}
@@ -253,11 +254,11 @@ func testGuardProperties(t *testing.T, open Factory) {
 		again := Published(t, conn, p.Output.Schema)
 		for id, uid := range graph {
 			if again[id] != uid {
-				rt.Fatalf("a second run gave %v universal id %s, the first %s", id, again[id], uid)
+				t.Fatalf("a second run gave %v universal id %s, the first %s", id, again[id], uid)
 			}
 		}
 		if q2 := quarantined(t, conn, p.Output.Schema); strings.Join(q2, "\n") != strings.Join(q, "\n") {
-			rt.Fatalf("a second run quarantined differently")
+			t.Fatalf("a second run quarantined differently")
 		}
 	})
 }

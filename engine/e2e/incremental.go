@@ -90,9 +90,10 @@ func stream(t *rapid.T, tables []Table) [][]Table {
 func testIncremental(t *testing.T, open Factory) {
 	conn := open(t)
 	defer conn.Close()
-	rapid.Check(t, func(rt *rapid.T) {
-		tables := drawTables(rt)
-		r := drawRules(rt)
+	// The property's own t hides the test's, so that a failure in any helper is rapid's to shrink.
+	rapid.Check(t, func(t *rapid.T) {
+		tables := drawTables(t)
+		r := drawRules(t)
 		projects := func(r rules) (inc, full *config.Project) {
 			yaml := guardedYAML(r, ProjectYAML(randomTypes, tables, conn.Dialect().DefaultSchema()))
 			yaml += fmt.Sprintf("incremental:\n  lookback: %dh\n", int(lookback.Hours()))
@@ -110,10 +111,10 @@ func testIncremental(t *testing.T, open Factory) {
 			mustExec(t, conn, d.DropTable(d.Table(schema, plan.IDGraph)))
 		}
 		var prev map[unionfind.ID]string
-		for j, batch := range stream(rt, tables) {
-			if j > 0 && rapid.IntRange(0, 2).Draw(rt, "change rules") == 0 {
+		for j, batch := range stream(t, tables) {
+			if j > 0 && rapid.IntRange(0, 2).Draw(t, "change rules") == 0 {
 				// The guard rules change (not the policies): the run stays incremental.
-				next := drawRules(rt)
+				next := drawRules(t)
 				next.anonymous, next.ties = r.anonymous, r.ties
 				r = next
 				inc, full = projects(r)
@@ -121,28 +122,28 @@ func testIncremental(t *testing.T, open Factory) {
 			loadUnder(t, conn, batch, "inc", "full")
 			sum := StitchIncremental(t, conn, inc)
 			if j > 0 && sum.Mode != plan.ModeIncremental {
-				rt.Fatalf("batch %d: run was %s (%s), want incremental", j, sum.Mode, sum.Reason)
+				t.Fatalf("batch %d: run was %s (%s), want incremental", j, sum.Mode, sum.Reason)
 			}
 			Stitch(t, conn, full, plan.Contraction)
 			got, want := Published(t, conn, "inc"), Published(t, conn, "full")
 			for id, uid := range want {
 				if got[id] != uid {
-					rt.Fatalf("batch %d: incremental gives %v universal id %q, a full rebuild %q", j, id, got[id], uid)
+					t.Fatalf("batch %d: incremental gives %v universal id %q, a full rebuild %q", j, id, got[id], uid)
 				}
 			}
 			if len(got) != len(want) {
-				rt.Fatalf("batch %d: incremental id_graph has %d identifiers, a full rebuild %d", j, len(got), len(want))
+				t.Fatalf("batch %d: incremental id_graph has %d identifiers, a full rebuild %d", j, len(got), len(want))
 			}
 			for _, schema := range []string{"inc", "full"} {
 				if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM (SELECT id_type, id_value FROM %s GROUP BY id_type, id_value HAVING COUNT(*) > 1) d",
 					conn.Dialect().Table(schema, plan.IDQuarantine))); n > 0 {
-					rt.Fatalf("batch %d: %s.id_quarantine lists %d identifiers twice", j, schema, n)
+					t.Fatalf("batch %d: %s.id_quarantine lists %d identifiers twice", j, schema, n)
 				}
 			}
 			if q, wq := quarantined(t, conn, "inc"), quarantined(t, conn, "full"); strings.Join(q, "\n") != strings.Join(wq, "\n") {
-				rt.Fatalf("batch %d: incremental id_quarantine:\n%s\nfull rebuild:\n%s", j, strings.Join(q, "\n"), strings.Join(wq, "\n"))
+				t.Fatalf("batch %d: incremental id_quarantine:\n%s\nfull rebuild:\n%s", j, strings.Join(q, "\n"), strings.Join(wq, "\n"))
 			}
-			checkChanges(rt, conn, "inc", sum.RunID, prev, got)
+			checkChanges(t, conn, "inc", sum.RunID, prev, got)
 			prev = got
 		}
 	})
@@ -151,7 +152,8 @@ func testIncremental(t *testing.T, open Factory) {
 // checkChanges asserts that id_changes holds, for the run, a merge or split row from the old to
 // the new universal id of every identifier whose id changed, and a quarantine row for every one
 // that left the graph.
-func checkChanges(t *rapid.T, conn connectors.Conn, schema string, runID int64, prev, cur map[unionfind.ID]string) {
+func checkChanges(t TB, conn connectors.Conn, schema string, runID int64, prev, cur map[unionfind.ID]string) {
+	t.Helper()
 	d := conn.Dialect()
 	rows, err := conn.Query(context.Background(), fmt.Sprintf("SELECT kind, COALESCE(old_universal_id, ''), COALESCE(new_universal_id, ''), identifiers FROM %s WHERE run_id = %d",
 		d.Table(schema, plan.IDChanges), runID))

@@ -6,7 +6,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/idstitch/idstitch/connectors"
@@ -16,6 +15,16 @@ import (
 	"github.com/idstitch/idstitch/engine/runner"
 	"github.com/idstitch/idstitch/engine/unionfind"
 )
+
+// TB is what the helpers need of a test. *testing.T and *testing.B satisfy it, and so does
+// rapid's *rapid.T: a helper called inside a property must fail the property, not the test around
+// it, so that rapid shrinks the failing example to a minimal one before reporting it.
+type TB interface {
+	Helper()
+	Logf(format string, args ...any)
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
 
 // Row is one source row: a timestamp and its identifier values by column.
 type Row struct {
@@ -32,7 +41,7 @@ type Table struct {
 }
 
 // Load creates the tables in the warehouse's default schema and fills them.
-func Load(t testing.TB, conn connectors.Conn, tables []Table) {
+func Load(t TB, conn connectors.Conn, tables []Table) {
 	t.Helper()
 	ctx := context.Background()
 	d := conn.Dialect()
@@ -65,7 +74,7 @@ func Load(t testing.TB, conn connectors.Conn, tables []Table) {
 
 // loadUnder loads tables after dropping the stitched views that the given output schemas hold
 // on them (Postgres binds a view to its table).
-func loadUnder(t testing.TB, conn connectors.Conn, tables []Table, schemas ...string) {
+func loadUnder(t TB, conn connectors.Conn, tables []Table, schemas ...string) {
 	t.Helper()
 	d := conn.Dialect()
 	for _, tb := range tables {
@@ -103,7 +112,7 @@ func ProjectYAML(types []string, tables []Table, schema string) string {
 }
 
 // Stitch runs the project on conn and returns the run summary.
-func Stitch(t testing.TB, conn connectors.Conn, p *config.Project, algorithm plan.Algorithm) *runner.Summary {
+func Stitch(t TB, conn connectors.Conn, p *config.Project, algorithm plan.Algorithm) *runner.Summary {
 	t.Helper()
 	// Tests replace their data between runs, which an incremental run does not look for: rows
 	// before the watermark are taken to be final.
@@ -111,12 +120,12 @@ func Stitch(t testing.TB, conn connectors.Conn, p *config.Project, algorithm pla
 }
 
 // StitchIncremental runs the project as a scheduled run would: incrementally when it can.
-func StitchIncremental(t testing.TB, conn connectors.Conn, p *config.Project) *runner.Summary {
+func StitchIncremental(t TB, conn connectors.Conn, p *config.Project) *runner.Summary {
 	t.Helper()
 	return stitch(t, conn, p, plan.Contraction, false)
 }
 
-func stitch(t testing.TB, conn connectors.Conn, p *config.Project, algorithm plan.Algorithm, full bool) *runner.Summary {
+func stitch(t TB, conn connectors.Conn, p *config.Project, algorithm plan.Algorithm, full bool) *runner.Summary {
 	t.Helper()
 	pl, err := plan.New(p, conn.Dialect(), algorithm)
 	if err != nil {
@@ -139,7 +148,7 @@ func stitch(t testing.TB, conn connectors.Conn, p *config.Project, algorithm pla
 }
 
 // Published reads id_graph: identifier → universal id.
-func Published(t testing.TB, conn connectors.Conn, schema string) map[unionfind.ID]string {
+func Published(t TB, conn connectors.Conn, schema string) map[unionfind.ID]string {
 	t.Helper()
 	d := conn.Dialect()
 	rows, err := conn.Query(context.Background(), "SELECT id_type, id_value, universal_id FROM "+d.Table(schema, plan.IDGraph))
@@ -166,7 +175,7 @@ func Published(t testing.TB, conn connectors.Conn, schema string) map[unionfind.
 }
 
 // quarantined lists id_quarantine as sorted "type:value reason evidence" lines.
-func quarantined(t testing.TB, conn connectors.Conn, schema string) []string {
+func quarantined(t TB, conn connectors.Conn, schema string) []string {
 	t.Helper()
 	var out []string
 	for id, r := range quarantinedIDs(t, conn, schema) {
@@ -177,7 +186,7 @@ func quarantined(t testing.TB, conn connectors.Conn, schema string) []string {
 }
 
 // quarantinedIDs reads id_quarantine: identifier → "reason evidence".
-func quarantinedIDs(t testing.TB, conn connectors.Conn, schema string) map[unionfind.ID]string {
+func quarantinedIDs(t TB, conn connectors.Conn, schema string) map[unionfind.ID]string {
 	t.Helper()
 	rows, err := conn.Query(context.Background(), "SELECT id_type, id_value, reason, evidence FROM "+conn.Dialect().Table(schema, plan.IDQuarantine))
 	if err != nil {
@@ -203,14 +212,14 @@ func quarantinedIDs(t testing.TB, conn connectors.Conn, schema string) map[union
 	return out
 }
 
-func mustExec(t testing.TB, conn connectors.Conn, q string) {
+func mustExec(t TB, conn connectors.Conn, q string) {
 	t.Helper()
 	if err := conn.Exec(context.Background(), q); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 }
 
-func mustParse(t testing.TB, yaml string) *config.Project {
+func mustParse(t TB, yaml string) *config.Project {
 	t.Helper()
 	p, err := config.Parse("idstitch.yaml", []byte(yaml))
 	if err != nil {
@@ -219,7 +228,7 @@ func mustParse(t testing.TB, yaml string) *config.Project {
 	return p
 }
 
-func count(t testing.TB, conn connectors.Conn, q string) int64 {
+func count(t TB, conn connectors.Conn, q string) int64 {
 	t.Helper()
 	rows, err := conn.Query(context.Background(), q)
 	if err != nil {

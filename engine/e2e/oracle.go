@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"sort"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/idstitch/idstitch/engine/unionfind"
@@ -48,7 +47,7 @@ func Oracle(tables []Table) Graph {
 // CheckPartition asserts that the published mapping is exactly the oracle's partition, and that
 // each universal id is the salted MD5 of the group's anchor (earliest first_seen, then type
 // priority, then value).
-func CheckPartition(t testing.TB, g Graph, got map[unionfind.ID]string, types []string, salt string) {
+func CheckPartition(t TB, g Graph, got map[unionfind.ID]string, types []string, salt string) {
 	t.Helper()
 	groups := g.UF.Groups()
 	if len(got) != len(groups) {
@@ -94,7 +93,7 @@ func CheckPartition(t testing.TB, g Graph, got map[unionfind.ID]string, types []
 	}
 }
 
-func checkGroups(t testing.TB, got map[unionfind.ID]string, want [][]string) {
+func checkGroups(t TB, got map[unionfind.ID]string, want [][]string) {
 	t.Helper()
 	key := func(id unionfind.ID) string { return id.Type + ":" + id.Value }
 	byUID := map[string][]string{}
