@@ -14,6 +14,7 @@ import (
 	"github.com/idstitch/idstitch/engine/unionfind"
 )
 
+// base is the first day of every test's rows.
 var base = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 
 var randomTypes = []string{"user_id", "email", "cookie"}

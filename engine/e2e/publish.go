@@ -16,6 +16,8 @@ import (
 	"github.com/idstitch/idstitch/engine/runner"
 )
 
+// testFailedRunKeepsOutputs: a run that fails before it publishes leaves the outputs of the last
+// good run as they were, is recorded as failed, and leaves no half-built tables behind.
 func testFailedRunKeepsOutputs(t *testing.T, open Factory) {
 	conn := open(t)
 	defer conn.Close()
@@ -61,6 +63,8 @@ func testFailedRunKeepsOutputs(t *testing.T, open Factory) {
 	Stitch(t, conn, good, plan.Contraction)
 }
 
+// testReaderDuringPublish: a reader querying all the time while runs publish alternately a small
+// and a big result sees one complete set of outputs or the other, never a mix.
 func testReaderDuringPublish(t *testing.T, open Factory) {
 	conn := open(t)
 	defer conn.Close()
