@@ -7,6 +7,7 @@ import (
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/connectors/duckdb"
+	"github.com/idstitch/idstitch/dialects"
 )
 
 func openDuckDB(t *testing.T) connectors.Conn {
@@ -17,4 +18,8 @@ func openDuckDB(t *testing.T) connectors.Conn {
 	return c
 }
 
-func TestDuckDB(t *testing.T) { Run(t, openDuckDB) }
+// DuckDB's database/sql pool gives a reader its own connection while a run writes, a canceled
+// context interrupts the running statement, and Exec takes a whole script.
+func TestDuckDB(t *testing.T) {
+	Run(t, Warehouse{Open: openDuckDB, Dialect: dialects.DuckDB{}, Client: []Capability{ConcurrentQueries, Cancel, Scripts}})
+}

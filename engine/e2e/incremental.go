@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"testing"
@@ -15,7 +13,6 @@ import (
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/plan"
-	"github.com/idstitch/idstitch/engine/runner"
 	"github.com/idstitch/idstitch/engine/unionfind"
 )
 
@@ -93,9 +90,10 @@ func stream(t *rapid.T, tables []Table) [][]Table {
 func testIncremental(t *testing.T, open Factory) {
 	conn := open(t)
 	defer conn.Close()
-	rapid.Check(t, func(rt *rapid.T) {
-		tables := drawTables(rt)
-		r := drawRules(rt)
+	// The property's own t hides the test's, so that a failure in any helper is rapid's to shrink.
+	rapid.Check(t, func(t *rapid.T) {
+		tables := drawTables(t)
+		r := drawRules(t)
 		projects := func(r rules) (inc, full *config.Project) {
 			yaml := guardedYAML(r, ProjectYAML(randomTypes, tables, conn.Dialect().DefaultSchema()))
 			yaml += fmt.Sprintf("incremental:\n  lookback: %dh\n", int(lookback.Hours()))
@@ -113,10 +111,10 @@ func testIncremental(t *testing.T, open Factory) {
 			mustExec(t, conn, d.DropTable(d.Table(schema, plan.IDGraph)))
 		}
 		var prev map[unionfind.ID]string
-		for j, batch := range stream(rt, tables) {
-			if j > 0 && rapid.IntRange(0, 2).Draw(rt, "change rules") == 0 {
+		for j, batch := range stream(t, tables) {
+			if j > 0 && rapid.IntRange(0, 2).Draw(t, "change rules") == 0 {
 				// The guard rules change (not the policies): the run stays incremental.
-				next := drawRules(rt)
+				next := drawRules(t)
 				next.anonymous, next.ties = r.anonymous, r.ties
 				r = next
 				inc, full = projects(r)
@@ -124,78 +122,38 @@ func testIncremental(t *testing.T, open Factory) {
 			loadUnder(t, conn, batch, "inc", "full")
 			sum := StitchIncremental(t, conn, inc)
 			if j > 0 && sum.Mode != plan.ModeIncremental {
-				rt.Fatalf("batch %d: run was %s (%s), want incremental", j, sum.Mode, sum.Reason)
+				t.Fatalf("batch %d: run was %s (%s), want incremental", j, sum.Mode, sum.Reason)
 			}
 			Stitch(t, conn, full, plan.Contraction)
 			got, want := Published(t, conn, "inc"), Published(t, conn, "full")
 			for id, uid := range want {
 				if got[id] != uid {
-					rt.Fatalf("batch %d: incremental gives %v universal id %q, a full rebuild %q", j, id, got[id], uid)
+					t.Fatalf("batch %d: incremental gives %v universal id %q, a full rebuild %q", j, id, got[id], uid)
 				}
 			}
 			if len(got) != len(want) {
-				rt.Fatalf("batch %d: incremental id_graph has %d identifiers, a full rebuild %d", j, len(got), len(want))
+				t.Fatalf("batch %d: incremental id_graph has %d identifiers, a full rebuild %d", j, len(got), len(want))
 			}
 			for _, schema := range []string{"inc", "full"} {
 				if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM (SELECT id_type, id_value FROM %s GROUP BY id_type, id_value HAVING COUNT(*) > 1) d",
 					conn.Dialect().Table(schema, plan.IDQuarantine))); n > 0 {
-					rt.Fatalf("batch %d: %s.id_quarantine lists %d identifiers twice", j, schema, n)
+					t.Fatalf("batch %d: %s.id_quarantine lists %d identifiers twice", j, schema, n)
 				}
 			}
 			if q, wq := quarantined(t, conn, "inc"), quarantined(t, conn, "full"); strings.Join(q, "\n") != strings.Join(wq, "\n") {
-				rt.Fatalf("batch %d: incremental id_quarantine:\n%s\nfull rebuild:\n%s", j, strings.Join(q, "\n"), strings.Join(wq, "\n"))
+				t.Fatalf("batch %d: incremental id_quarantine:\n%s\nfull rebuild:\n%s", j, strings.Join(q, "\n"), strings.Join(wq, "\n"))
 			}
-			checkChanges(rt, conn, "inc", sum.RunID, prev, got)
+			checkChanges(t, conn, "inc", sum.RunID, prev, got)
 			prev = got
 		}
 	})
 }
 
-// rules are the guard settings of a random project.
-type rules struct {
-	userLimit, emailLimit, maxDegree int
-	blockPattern, block              string
-	anonymous, ties                  string
-}
-
-func drawRules(t *rapid.T) rules {
-	return rules{
-		userLimit:    rapid.IntRange(1, 2).Draw(t, "user limit"),
-		emailLimit:   rapid.IntRange(1, 3).Draw(t, "email limit"),
-		maxDegree:    rapid.IntRange(1, 6).Draw(t, "cookie max_degree"),
-		blockPattern: rapid.SampledFrom([]string{"7$", "[05]$"}).Draw(t, "block_pattern"),
-		block:        rapid.SampledFrom([]string{"user_id-3", "user_id-1"}).Draw(t, "block"),
-		anonymous:    rapid.SampledFrom([]string{"link", "isolate"}).Draw(t, "anonymous"),
-		ties:         rapid.SampledFrom([]string{"nearest", "isolate"}).Draw(t, "ties"),
-	}
-}
-
-// guardedYAML adds guards to a project: limits, blocked values, a hub limit and policies.
-func guardedYAML(r rules, yaml string) string {
-	yaml = strings.Replace(yaml, "  - name: user_id\n", fmt.Sprintf("  - name: user_id\n    limit: %d\n", r.userLimit), 1)
-	yaml = strings.Replace(yaml, "  - name: email\n", fmt.Sprintf("  - name: email\n    limit: %d\n    block_pattern: '%s'\n", r.emailLimit, r.blockPattern), 1)
-	yaml = strings.Replace(yaml, "  - name: cookie\n", fmt.Sprintf("  - name: cookie\n    max_degree: %d\n    anonymous: true\n", r.maxDegree), 1)
-	policy := fmt.Sprintf("policy:\n  anonymous: %s\n  limit_ties: %s\n  block: ['%s']\n", r.anonymous, r.ties, r.block)
-	return strings.Replace(yaml, "id_types:\n", policy+"id_types:\n", 1)
-}
-
-// loadUnder loads tables after dropping the stitched views that the given output schemas hold
-// on them (Postgres binds a view to its table).
-func loadUnder(t testing.TB, conn connectors.Conn, tables []Table, schemas ...string) {
-	t.Helper()
-	d := conn.Dialect()
-	for _, tb := range tables {
-		for _, s := range schemas {
-			mustExec(t, conn, d.DropView(d.Table(s, tb.Name+"_stitched")))
-		}
-	}
-	Load(t, conn, tables)
-}
-
 // checkChanges asserts that id_changes holds, for the run, a merge or split row from the old to
 // the new universal id of every identifier whose id changed, and a quarantine row for every one
 // that left the graph.
-func checkChanges(t *rapid.T, conn connectors.Conn, schema string, runID int64, prev, cur map[unionfind.ID]string) {
+func checkChanges(t TB, conn connectors.Conn, schema string, runID int64, prev, cur map[unionfind.ID]string) {
+	t.Helper()
 	d := conn.Dialect()
 	rows, err := conn.Query(context.Background(), fmt.Sprintf("SELECT kind, COALESCE(old_universal_id, ''), COALESCE(new_universal_id, ''), identifiers FROM %s WHERE run_id = %d",
 		d.Table(schema, plan.IDChanges), runID))
@@ -241,101 +199,6 @@ func checkChanges(t *rapid.T, conn connectors.Conn, schema string, runID int64, 
 			t.Fatalf("run %d: id_changes records a %s from %q to %q that did not happen", runID, kind, k[0], k[1])
 		}
 	}
-}
-
-// testKilledRuns: an incremental run stopped between any two statements (its context canceled)
-// leaves the published outputs and the stored state as they were; the next run completes and
-// equals a full rebuild.
-func testKilledRuns(t *testing.T, open Factory) {
-	conn := open(t)
-	defer conn.Close()
-	d := conn.Dialect()
-	tables := killTables()
-	first := make([]Table, len(tables))
-	for i, tb := range tables {
-		first[i] = tb
-		first[i].Rows = tb.Rows[:len(tb.Rows)*2/3]
-	}
-	yaml := ProjectYAML(randomTypes, tables, d.DefaultSchema())
-	yaml = strings.Replace(yaml, "  - name: user_id\n", "  - name: user_id\n    limit: 1\n", 1)
-	yaml = strings.Replace(yaml, "  - name: cookie\n", "  - name: cookie\n    max_degree: 3\n", 1)
-	inc := mustParse(t, strings.Replace(yaml, "schema: identity", "schema: killed", 1))
-	full := mustParse(t, strings.Replace(yaml, "schema: identity", "schema: rebuilt", 1))
-	loadUnder(t, conn, first, "killed", "rebuilt")
-	Stitch(t, conn, inc, plan.Contraction)
-	before := Published(t, conn, "killed")
-	stateRows := func() int64 {
-		return count(t, conn, "SELECT COUNT(*) FROM "+d.Table("killed_state", "rows_"+tables[0].Name))
-	}
-	rowsBefore := stateRows()
-	loadUnder(t, conn, tables, "killed", "rebuilt")
-
-	pl, err := plan.New(inc, d, plan.Contraction)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k := 1; ; k++ {
-		ctx, cancel := context.WithCancel(context.Background())
-		n := 0
-		r := &runner.Runner{Conn: conn, Planner: pl, Trace: func(string, string, time.Duration) {
-			if n++; n == k {
-				cancel()
-			}
-		}}
-		sum, err := r.Run(ctx)
-		cancel()
-		if err == nil {
-			if k == 1 {
-				t.Fatal("the run finished before it could be stopped")
-			}
-			if sum.Mode != plan.ModeIncremental {
-				t.Fatalf("run after %d stopped ones was %s (%s), want incremental", k-1, sum.Mode, sum.Reason)
-			}
-			t.Logf("stopped after each of the first %d statements; run %d then completed", k-1, sum.RunID)
-			break
-		}
-		var ce *connectors.Error
-		if !errors.As(err, &ce) || ce.Kind != connectors.Canceled {
-			t.Fatalf("run stopped after statement %d: want a cancellation, got %v", k, err)
-		}
-		if got := Published(t, conn, "killed"); !sameMapping(got, before) {
-			t.Fatalf("a run stopped after statement %d changed the published id_graph", k)
-		}
-		if n := stateRows(); n != rowsBefore {
-			t.Fatalf("a run stopped after statement %d changed the stored rows: %d, before %d", k, n, rowsBefore)
-		}
-	}
-	Stitch(t, conn, full, plan.Contraction)
-	if got, want := Published(t, conn, "killed"), Published(t, conn, "rebuilt"); !sameMapping(got, want) {
-		t.Fatalf("after the stopped runs, the incremental result differs from a full rebuild")
-	}
-}
-
-func sameMapping(a, b map[unionfind.ID]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
-// killTables is a fixed random graph with wide rows in time order, for the tests that stop runs.
-func killTables() []Table {
-	r := rand.New(rand.NewPCG(7, 7))
-	tb := Table{Name: "killed_rows", Columns: wideColumns, Types: wideTypes}
-	for i := 0; i < 600; i++ {
-		vals := make([]any, len(wideColumns))
-		for j := 0; j < 2+r.IntN(3); j++ {
-			c := r.IntN(len(wideColumns))
-			vals[c] = fmt.Sprintf("%s-%d", wideTypes[c], r.IntN(400))
-		}
-		tb.Rows = append(tb.Rows, Row{TS: base.Add(time.Duration(i) * 15 * time.Minute), Values: vals})
-	}
-	return []Table{tb}
 }
 
 // testRuleChangeMakesHubs: lowering max_degree turns a limit conflict into a hub whose partners

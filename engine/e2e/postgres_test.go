@@ -11,6 +11,7 @@ import (
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/connectors/postgres"
+	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/unionfind"
 	"github.com/idstitch/idstitch/examples/demogen"
@@ -63,7 +64,11 @@ func openPostgres(t *testing.T) connectors.Conn {
 	return conn
 }
 
-func TestPostgres(t *testing.T) { Run(t, openPostgres) }
+// The Postgres connector is a pgx pool: a reader gets its own session while a run writes, pgx
+// cancels the running statement when its context ends, and Exec takes a whole script.
+func TestPostgres(t *testing.T) {
+	Run(t, Warehouse{Open: openPostgres, Dialect: dialects.Postgres{}, Client: []Capability{ConcurrentQueries, Cancel, Scripts}})
+}
 
 // TestSameResultOnEveryWarehouse stitches the same demo data, guards on, on DuckDB and on
 // Postgres: the partition, the universal ids and the quarantine must be identical.

@@ -1,293 +1,139 @@
 // Package e2e is the end-to-end suite that every warehouse must pass. A warehouse's test calls
-// Run with a factory that opens a fresh, empty database on a real server or file; the suite loads
-// data through the connector, runs the pipeline and checks the published tables against an
-// in-memory union-find and against the anchor rule computed in Go.
+// Run with a description of the warehouse: a factory that opens a fresh, empty database on a real
+// server or file, its dialect, and what its connector can do. The suite loads data through the
+// connector, runs the pipeline and checks the published tables against an in-memory union-find
+// and against the anchor rule computed in Go. A case that needs something the warehouse does not
+// have is skipped, with a sentence that names what is missing.
+//
+// Each topic is a file: components.go (the partition on random and real graphs), publish.go
+// (what failed, stopped and concurrent runs leave behind), script.go (the compiled script),
+// guards.go, incremental.go; graphs.go draws the data, load.go and oracle.go are the helpers
+// that put it into a warehouse and say what the answer must be.
 package e2e
 
 import (
-	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"fmt"
-	"os"
-	"sort"
-	"strings"
+	"slices"
 	"testing"
-	"time"
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/dialects"
-	"github.com/idstitch/idstitch/engine/config"
-	"github.com/idstitch/idstitch/engine/plan"
-	"github.com/idstitch/idstitch/engine/runner"
-	"github.com/idstitch/idstitch/engine/unionfind"
 )
 
 // Factory opens an empty warehouse for one test. The suite closes it.
 type Factory func(t *testing.T) connectors.Conn
 
-// Run runs every end-to-end case against the warehouse that open gives.
-func Run(t *testing.T, open Factory) {
-	t.Run("RandomGraphs", func(t *testing.T) { testRandomGraphs(t, open) })
-	t.Run("LongChain", func(t *testing.T) { testLongChain(t, open) })
-	t.Run("AstroPh", func(t *testing.T) { testAstroPh(t, open) })
-	t.Run("FailedRunKeepsOutputs", func(t *testing.T) { testFailedRunKeepsOutputs(t, open) })
-	t.Run("ReaderDuringPublish", func(t *testing.T) { testReaderDuringPublish(t, open) })
-	t.Run("LabelPropagationAgrees", func(t *testing.T) { testLabelPropagation(t, open) })
-	t.Run("CompiledScriptRuns", func(t *testing.T) { testCompiledScript(t, open) })
-	t.Run("Guards", func(t *testing.T) { testGuards(t, open) })
-	t.Run("GuardProperties", func(t *testing.T) { testGuardProperties(t, open) })
-	t.Run("IncrementalEqualsFull", func(t *testing.T) { testIncremental(t, open) })
-	t.Run("KilledRuns", func(t *testing.T) { testKilledRuns(t, open) })
-	t.Run("RuleChangeMakesHubs", func(t *testing.T) { testRuleChangeMakesHubs(t, open) })
+// Warehouse describes the warehouse under test.
+type Warehouse struct {
+	// Open opens an empty warehouse for one test.
+	Open Factory
+	// Dialect is the dialect that Open's connections speak. Its Supports flags say what the
+	// warehouse's SQL can do, so the suite reads them there rather than from a second list.
+	Dialect dialects.Dialect
+	// Client lists what the connector can do beyond what connectors.Conn promises.
+	Client []Capability
 }
 
-// Row is one source row: a timestamp and its identifier values by column.
-type Row struct {
-	TS     time.Time
-	Values []any // string or nil, in the order of the table's id columns
+// Capability is something a case needs that not every warehouse has.
+type Capability int
+
+const (
+	// TransactionalDDL is the dialect's flag of that name: the outputs of a run are swapped in
+	// together in one transaction, so no one sees a half-published run.
+	TransactionalDDL Capability = iota + 1
+	// ConcurrentQueries: a Conn answers a query from another goroutine while a run is executing
+	// statements on it.
+	ConcurrentQueries
+	// Cancel: a statement stops when its context ends, and the connector reports a
+	// connectors.Error of kind Canceled.
+	Cancel
+	// Scripts: Exec runs a script of many statements, as `idstitch compile` prints it.
+	Scripts
+)
+
+// dialectFlags are the capabilities that a dialect declares itself.
+var dialectFlags = map[Capability]dialects.Capability{
+	TransactionalDDL: dialects.TransactionalDDL,
 }
 
-// Table is a source table for a test: its id columns and their id types.
-type Table struct {
-	Name    string
-	Columns []string
-	Types   []string
-	Rows    []Row
+// described names each capability and says what it is, for the sentence of a skipped case.
+var described = map[Capability][2]string{
+	TransactionalDDL:  {"TransactionalDDL", "the dialect publishes a run's outputs in one transaction"},
+	ConcurrentQueries: {"ConcurrentQueries", "the connector answers a query while a run executes on the same connection"},
+	Cancel:            {"Cancel", "the connector stops a statement when its context ends"},
+	Scripts:           {"Scripts", "the connector's Exec runs a script of many statements"},
 }
 
-// Load creates the tables in the warehouse's default schema and fills them.
-func Load(t testing.TB, conn connectors.Conn, tables []Table) {
-	t.Helper()
-	ctx := context.Background()
-	d := conn.Dialect()
-	for _, tb := range tables {
-		cols := []string{d.QuoteIdent("ts") + " " + d.Type(dialects.Timestamp)}
-		for _, c := range tb.Columns {
-			cols = append(cols, d.QuoteIdent(c)+" "+d.Type(dialects.Text))
-		}
-		name := d.Table(d.DefaultSchema(), tb.Name)
-		// A stitched view from an earlier run depends on the table (on Postgres, by reference):
-		// it goes first; the next run makes it again. (A user's ELT would DROP … CASCADE.)
-		mustExec(t, conn, d.DropView(d.Table("identity", tb.Name+"_stitched")))
-		mustExec(t, conn, d.DropTable(name))
-		mustExec(t, conn, fmt.Sprintf("CREATE TABLE %s (%s)", name, strings.Join(cols, ", ")))
-		i := 0
-		err := conn.Load(ctx, d.DefaultSchema(), tb.Name, append([]string{"ts"}, tb.Columns...), func(row []any) bool {
-			if i >= len(tb.Rows) {
-				return false
+// Has reports whether the warehouse has c: from the dialect for what the dialect declares, and
+// from Client for the rest.
+func (w Warehouse) Has(c Capability) bool {
+	if f, ok := dialectFlags[c]; ok {
+		return w.Dialect.Supports(f)
+	}
+	return slices.Contains(w.Client, c)
+}
+
+// suiteCase is one end-to-end test and what it needs of the warehouse.
+type suiteCase struct {
+	name  string
+	needs []Capability
+	run   func(t *testing.T, open Factory)
+}
+
+// cases lists every end-to-end test, in the order they run.
+var cases = []suiteCase{
+	{"RandomGraphs", nil, testRandomGraphs},
+	{"LongChain", nil, testLongChain},
+	{"AstroPh", nil, testAstroPh},
+	{"FailedRunKeepsOutputs", nil, testFailedRunKeepsOutputs},
+	// A reader can only see one complete set of outputs or the other if they are swapped in
+	// together, and it can only read during a run if the connection lets it.
+	{"ReaderDuringPublish", []Capability{TransactionalDDL, ConcurrentQueries}, testReaderDuringPublish},
+	{"LabelPropagationAgrees", nil, testLabelPropagation},
+	{"CompiledScriptRuns", []Capability{Scripts}, testCompiledScript},
+	{"Guards", nil, testGuards},
+	{"GuardProperties", nil, testGuardProperties},
+	{"IncrementalEqualsFull", nil, testIncremental},
+	// Stopping a run between any two statements leaves everything as it was only where the run
+	// can be stopped at all and where its publish is one transaction.
+	{"KilledRuns", []Capability{Cancel, TransactionalDDL}, testKilledRuns},
+	{"RuleChangeMakesHubs", nil, testRuleChangeMakesHubs},
+}
+
+// Run runs every end-to-end case against the warehouse w, skipping those it cannot run.
+func Run(t *testing.T, w Warehouse) {
+	if w.Open == nil || w.Dialect == nil {
+		t.Fatal("the Warehouse given to e2e.Run needs Open and Dialect")
+	}
+	open := w.checkedOpen()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, need := range c.needs {
+				if !w.Has(need) {
+					t.Skipf("%s needs %s (%s), which this %s warehouse lacks", c.name, need, described[need][1], w.Dialect.Name())
+				}
 			}
-			row[0] = tb.Rows[i].TS
-			copy(row[1:], tb.Rows[i].Values)
-			i++
-			return true
+			c.run(t, open)
 		})
-		if err != nil {
-			t.Fatalf("load %s: %v", tb.Name, err)
-		}
 	}
 }
 
-// ProjectYAML writes the project file for tables: id types in the given priority order, one
-// source per table, and no guards.
-func ProjectYAML(types []string, tables []Table, schema string) string {
-	var b strings.Builder
-	b.WriteString("project: e2e\nwarehouse:\n  type: duckdb\n  path: unused.duckdb\noutput:\n  schema: identity\nid_types:\n")
-	for _, ty := range types {
-		fmt.Fprintf(&b, "  - name: %s\n", ty)
-	}
-	b.WriteString("sources:\n")
-	for _, tb := range tables {
-		fmt.Fprintf(&b, "  - name: %s\n    table: %s.%s\n    timestamp: ts\n    ids:\n", tb.Name, schema, tb.Name)
-		byType := map[string][]string{}
-		var order []string
-		for i, c := range tb.Columns {
-			if byType[tb.Types[i]] == nil {
-				order = append(order, tb.Types[i])
-			}
-			byType[tb.Types[i]] = append(byType[tb.Types[i]], c)
+// checkedOpen wraps Open so that a connection whose dialect is not the declared one fails the
+// test: the capabilities read from the declared dialect would not be the warehouse's own.
+func (w Warehouse) checkedOpen() Factory {
+	return func(t *testing.T) connectors.Conn {
+		conn := w.Open(t)
+		if got := conn.Dialect().Name(); got != w.Dialect.Name() {
+			conn.Close()
+			t.Fatalf("Open gave a %s connection, the Warehouse declares dialect %s", got, w.Dialect.Name())
 		}
-		for _, ty := range order {
-			fmt.Fprintf(&b, "      %s: [%s]\n", ty, strings.Join(byType[ty], ", "))
-		}
-	}
-	return b.String()
-}
-
-// Stitch runs the project on conn and returns the run summary.
-func Stitch(t testing.TB, conn connectors.Conn, p *config.Project, algorithm plan.Algorithm) *runner.Summary {
-	t.Helper()
-	// Tests replace their data between runs, which an incremental run does not look for: rows
-	// before the watermark are taken to be final.
-	return stitch(t, conn, p, algorithm, true)
-}
-
-// StitchIncremental runs the project as a scheduled run would: incrementally when it can.
-func StitchIncremental(t testing.TB, conn connectors.Conn, p *config.Project) *runner.Summary {
-	t.Helper()
-	return stitch(t, conn, p, plan.Contraction, false)
-}
-
-func stitch(t testing.TB, conn connectors.Conn, p *config.Project, algorithm plan.Algorithm, full bool) *runner.Summary {
-	t.Helper()
-	pl, err := plan.New(p, conn.Dialect(), algorithm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &runner.Runner{Conn: conn, Planner: pl, Full: full}
-	if os.Getenv("IDSTITCH_TEST_TRACE") != "" {
-		// Logs the statements that take long, to find what makes a warehouse slow.
-		r.Trace = func(stage, sql string, took time.Duration) {
-			if took > 200*time.Millisecond {
-				t.Logf("%.2fs %s: %.300s", took.Seconds(), stage, sql)
-			}
-		}
-	}
-	sum, err := r.Run(context.Background())
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	return sum
-}
-
-// Graph is what a test knows of its data, independently of any SQL: each identifier with its
-// first-seen time, and a union-find over the rows.
-type Graph struct {
-	UF        *unionfind.UF
-	FirstSeen map[unionfind.ID]time.Time
-}
-
-// Oracle builds the expected partition from the rows, in Go.
-func Oracle(tables []Table) Graph {
-	g := Graph{UF: unionfind.New(), FirstSeen: map[unionfind.ID]time.Time{}}
-	for _, tb := range tables {
-		for _, r := range tb.Rows {
-			first := int32(-1)
-			for i, v := range r.Values {
-				s, ok := v.(string)
-				if !ok || s == "" {
-					continue
-				}
-				id := unionfind.ID{Type: tb.Types[i], Value: s}
-				if fs, seen := g.FirstSeen[id]; !seen || r.TS.Before(fs) {
-					g.FirstSeen[id] = r.TS
-				}
-				n := g.UF.Add(id)
-				if first < 0 {
-					first = n
-				} else {
-					g.UF.Union(first, n)
-				}
-			}
-		}
-	}
-	return g
-}
-
-// Published reads id_graph: identifier → universal id.
-func Published(t testing.TB, conn connectors.Conn, schema string) map[unionfind.ID]string {
-	t.Helper()
-	d := conn.Dialect()
-	rows, err := conn.Query(context.Background(), "SELECT id_type, id_value, universal_id FROM "+d.Table(schema, plan.IDGraph))
-	if err != nil {
-		t.Fatalf("read id_graph: %v", err)
-	}
-	defer rows.Close()
-	out := map[unionfind.ID]string{}
-	for rows.Next() {
-		var id unionfind.ID
-		var uid string
-		if err := rows.Scan(&id.Type, &id.Value, &uid); err != nil {
-			t.Fatal(err)
-		}
-		if _, dup := out[id]; dup {
-			t.Fatalf("id_graph lists %v twice", id)
-		}
-		out[id] = uid
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// CheckPartition asserts that the published mapping is exactly the oracle's partition, and that
-// each universal id is the salted MD5 of the group's anchor (earliest first_seen, then type
-// priority, then value).
-func CheckPartition(t testing.TB, g Graph, got map[unionfind.ID]string, types []string, salt string) {
-	t.Helper()
-	groups := g.UF.Groups()
-	if len(got) != len(groups) {
-		t.Fatalf("id_graph has %d identifiers, the rows hold %d", len(got), len(groups))
-	}
-	rank := map[string]int{}
-	for i, ty := range types {
-		rank[ty] = i
-	}
-	members := map[unionfind.ID][]unionfind.ID{}
-	for id, root := range groups {
-		members[root] = append(members[root], id)
-	}
-	seen := map[string]unionfind.ID{}
-	for root, ids := range members {
-		uid, ok := got[ids[0]]
-		if !ok {
-			t.Fatalf("identifier %v is missing from id_graph", ids[0])
-		}
-		for _, id := range ids[1:] {
-			if got[id] != uid {
-				t.Fatalf("%v and %v are linked in the rows but have universal ids %s and %s", ids[0], id, uid, got[id])
-			}
-		}
-		if other, dup := seen[uid]; dup {
-			t.Fatalf("universal id %s is shared by two unlinked groups (%v and %v)", uid, other, root)
-		}
-		seen[uid] = root
-		sort.Slice(ids, func(i, j int) bool {
-			a, b := ids[i], ids[j]
-			if !g.FirstSeen[a].Equal(g.FirstSeen[b]) {
-				return g.FirstSeen[a].Before(g.FirstSeen[b])
-			}
-			if rank[a.Type] != rank[b.Type] {
-				return rank[a.Type] < rank[b.Type]
-			}
-			return a.Value < b.Value
-		})
-		sum := md5.Sum([]byte(salt + "|" + ids[0].Type + "|" + ids[0].Value))
-		if want := hex.EncodeToString(sum[:]); uid != want {
-			t.Fatalf("group anchored at %v has universal id %s, want %s (salted MD5 of the anchor)", ids[0], uid, want)
-		}
+		return conn
 	}
 }
 
-func mustExec(t testing.TB, conn connectors.Conn, q string) {
-	t.Helper()
-	if err := conn.Exec(context.Background(), q); err != nil {
-		t.Fatalf("%s: %v", q, err)
+func (c Capability) String() string {
+	if d, ok := described[c]; ok {
+		return d[0]
 	}
-}
-
-func mustParse(t testing.TB, yaml string) *config.Project {
-	t.Helper()
-	p, err := config.Parse("idstitch.yaml", []byte(yaml))
-	if err != nil {
-		t.Fatalf("project: %v\n%s", err, yaml)
-	}
-	return p
-}
-
-func count(t testing.TB, conn connectors.Conn, q string) int64 {
-	t.Helper()
-	rows, err := conn.Query(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var n int64
-	if rows.Next() {
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return n
+	return fmt.Sprintf("Capability(%d)", int(c))
 }
