@@ -60,9 +60,9 @@ func TestBigQueryPlansParse(t *testing.T) {
 				stmts = append(stmts, pn.Statements(2)...)
 				stmts = append(stmts, pn.Stats, pn.QuarantineCounts, pn.ComponentsChanged)
 			}
-			stmts = append(stmts, pl.MetaQuery(), pl.ChangesQuery())
+			stmts = append(stmts, pl.StateMeta().Query(), pl.RunLog().Changes())
 			for _, s := range p.Sources {
-				if q := pl.WatermarkQuery(s); q != "" {
+				if q := pl.StateMeta().WatermarkQuery(s); q != "" {
 					stmts = append(stmts, q)
 				}
 			}
@@ -80,7 +80,7 @@ func TestBigQueryPlansParse(t *testing.T) {
 				parsed++
 			}
 			// The statements the runner adds around a plan parse too.
-			for _, stmt := range []string{pl.RunID(), pl.RunStart(7, "full").SQL, pl.RunSucceeded(7, plan.Result{}).SQL, pl.RunFailed(7, plan.Result{}, "it's \\\\ broken").SQL} {
+			for _, stmt := range []string{pl.RunLog().NextID(), pl.RunLog().Start(7, "full").SQL, pl.RunLog().Succeeded(7, plan.Result{}).SQL, pl.RunLog().DryRun(7, plan.Result{}).SQL, pl.RunLog().Abandoned().SQL, pl.RunLog().Failed(7, plan.Result{}, "it's \\\\ broken").SQL} {
 				opts, _ := googlesql.NewParserOptions()
 				if _, err := googlesql.ParseStatement(stmt, opts); err != nil {
 					t.Errorf("runner statement does not parse:\n%s\n%v", stmt, err)
