@@ -147,3 +147,47 @@ func yamlKeys(t reflect.Type) map[string]bool {
 	}
 	return keys
 }
+
+// WithDialect returns d naming dialect instead of its own, and connections it opens speak it too.
+// With dialects.WithCapabilities, tests run one warehouse as if it had another's SQL capabilities
+// (a DuckDB file planned and published as Snowflake would be, say). Settings and connections come
+// back wrapped: reach the driver's own with Unwrap.
+func WithDialect(d Driver, dialect dialects.Dialect) Driver { return redialected{d, dialect} }
+
+type redialected struct {
+	Driver
+	dialect dialects.Dialect
+}
+
+func (r redialected) Dialect() dialects.Dialect { return r.dialect }
+
+func (r redialected) Configure(b Block) (Settings, error) {
+	s, err := r.Driver.Configure(b)
+	if err != nil {
+		return nil, err
+	}
+	return redialectedSettings{s, r.dialect}, nil
+}
+
+type redialectedSettings struct {
+	Settings
+	dialect dialects.Dialect
+}
+
+func (s redialectedSettings) Unwrap() Settings { return s.Settings }
+
+func (s redialectedSettings) Open(ctx context.Context, o OpenOptions) (Conn, error) {
+	c, err := s.Settings.Open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return redialectedConn{c, s.dialect}, nil
+}
+
+type redialectedConn struct {
+	Conn
+	dialect dialects.Dialect
+}
+
+func (c redialectedConn) Dialect() dialects.Dialect { return c.dialect }
+func (c redialectedConn) Unwrap() Conn              { return c.Conn }

@@ -72,6 +72,14 @@ func (s *Settings) Open(ctx context.Context, o connectors.OpenOptions) (connecto
 // PathOf is the database file of a project's checked warehouse block, and false when the block is
 // not DuckDB's. Tools that read a DuckDB project's file directly use it.
 func PathOf(s connectors.Settings) (string, bool) {
+	// A test may have wrapped the settings to replace the dialect.
+	for {
+		w, ok := s.(interface{ Unwrap() connectors.Settings })
+		if !ok {
+			break
+		}
+		s = w.Unwrap()
+	}
 	d, ok := s.(*Settings)
 	if !ok {
 		return "", false
