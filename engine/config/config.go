@@ -50,7 +50,8 @@ type Project struct {
 // environment variables that hold them.
 type Warehouse struct {
 	Type string
-	// Node is the block as written, and Line the line of its `warehouse:` key.
+	// Node is the block as written; Line is the line of its `warehouse:` key, where a missing key
+	// is reported.
 	Node *yaml.Node
 	Line int
 	// Driver is the connector registered under Type, and Settings the block as it decoded and
@@ -64,7 +65,7 @@ const DefaultWarehouse = "duckdb"
 
 // UnmarshalYAML keeps the block for the warehouse's driver and reads only its type.
 func (w *Warehouse) UnmarshalYAML(n *yaml.Node) error {
-	w.Node, w.Line = n, n.Line
+	w.Node = n
 	if n.Kind != yaml.MappingNode {
 		return nil // the driver's decoding says what is wrong with it
 	}
@@ -459,8 +460,8 @@ func (c *checker) checkWarehouse(p *Project) {
 		}
 		return
 	}
-	w.Driver = d
-	w.Settings, err = d.Configure(connectors.Block{Type: w.Type, Node: w.Node, Line: c.line("warehouse"),
+	w.Driver, w.Line = d, c.line("warehouse")
+	w.Settings, err = d.Configure(connectors.Block{Type: w.Type, Node: w.Node, Line: w.Line,
 		File: p.File, Dir: p.Dir, Project: p.Project})
 	if err != nil {
 		c.failWarehouse(err)
