@@ -1,6 +1,7 @@
 // Package connectors holds what every warehouse client shares: the Conn interface that the runner
-// talks to and the errors that clients map their drivers' errors onto. One sub-package per
-// warehouse implements it.
+// talks to, the errors that clients map their drivers' errors onto, and the registry of Drivers.
+// One sub-package per warehouse implements it and registers itself; the engine imports only this
+// package, so it links no warehouse client.
 package connectors
 
 import (

@@ -17,6 +17,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/dialects"
 )
 
@@ -43,30 +44,41 @@ type Project struct {
 	Dir  string `yaml:"-"`
 }
 
-// Warehouse says where the data lives. Secrets never appear here: only the name of the
-// environment variable that holds them.
+// Warehouse says where the data lives. The config package reads only its type; the connector
+// registered under that type decodes and checks the rest of the block, so that each warehouse's
+// keys live with the code that uses them. Secrets never appear here: only the names of the
+// environment variables that hold them.
 type Warehouse struct {
-	Type   string `yaml:"type"`
-	Path   string `yaml:"path"`
-	DSNEnv string `yaml:"dsn_env"`
-	// Snowflake: the account and user, the virtual warehouse, role and database, and the names of
-	// the environment variables holding a password or a PEM private key (key-pair auth).
-	Account          string `yaml:"account"`
-	User             string `yaml:"user"`
-	VirtualWarehouse string `yaml:"virtual_warehouse"`
-	Role             string `yaml:"role"`
-	Database         string `yaml:"database"`
-	PasswordEnv      string `yaml:"password_env"`
-	PrivateKeyEnv    string `yaml:"private_key_env"`
-	// BigQuery: the project and location of the jobs, the environment variable holding the path
-	// of a service-account key file (default: Application Default Credentials), a cap on the
-	// bytes any query may bill, and labels set on every job.
-	ProjectID          string            `yaml:"project"`
-	Location           string            `yaml:"location"`
-	CredentialsEnv     string            `yaml:"credentials_env"`
-	MaximumBytesBilled int64             `yaml:"maximum_bytes_billed"`
-	Labels             map[string]string `yaml:"labels"`
+	Type string
+	// Node is the block as written; Line is the line of its `warehouse:` key, where a missing key
+	// is reported.
+	Node *yaml.Node
+	Line int
+	// Driver is the connector registered under Type, and Settings the block as it decoded and
+	// checked it. Both are set by Parse.
+	Driver   connectors.Driver
+	Settings connectors.Settings
 }
+
+// DefaultWarehouse is the warehouse type of a project file that names none.
+const DefaultWarehouse = "duckdb"
+
+// UnmarshalYAML keeps the block for the warehouse's driver and reads only its type.
+func (w *Warehouse) UnmarshalYAML(n *yaml.Node) error {
+	w.Node = n
+	if n.Kind != yaml.MappingNode {
+		return nil // the driver's decoding says what is wrong with it
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "type" {
+			return n.Content[i+1].Decode(&w.Type)
+		}
+	}
+	return nil
+}
+
+// Dialect is the SQL dialect of the project's warehouse, named by its driver.
+func (w *Warehouse) Dialect() dialects.Dialect { return w.Driver.Dialect() }
 
 // Output says where the published tables go.
 type Output struct {
@@ -284,7 +296,7 @@ var unknownField = regexp.MustCompile(`^field (\S+) not found in type config\.(\
 
 // sectionOf names, for error messages, where a config struct sits in the file.
 var sectionOf = map[string]string{
-	"Project": "top level", "Warehouse": "warehouse", "Output": "output", "IDType": "an id_types entry",
+	"Project": "top level", "Output": "output", "IDType": "an id_types entry",
 	"Source": "a sources entry", "Policy": "policy", "Trait": "a traits entry", "Audience": "an audiences entry",
 	"Schedule": "schedule",
 }
@@ -433,32 +445,43 @@ func (c *checker) check(p *Project) {
 	}
 }
 
+// checkWarehouse finds the driver of the warehouse type and lets it decode and check the block.
 func (c *checker) checkWarehouse(p *Project) {
 	w := &p.Warehouse
 	if w.Type == "" {
-		w.Type = "duckdb"
+		w.Type = DefaultWarehouse
 	}
-	if _, err := dialects.Lookup(w.Type); err != nil {
-		c.fail(c.line("warehouse", "type"), "warehouse.type", "%q is not a supported warehouse; use one of %s", w.Type, strings.Join(dialects.Names(), ", "))
+	d, err := connectors.Lookup(w.Type)
+	if err != nil {
+		if names := connectors.Names(); len(names) > 0 {
+			c.fail(c.line("warehouse", "type"), "warehouse.type", "%q is not a supported warehouse; use one of %s", w.Type, strings.Join(names, ", "))
+		} else {
+			c.fail(c.line("warehouse", "type"), "warehouse.type", "%q is not a supported warehouse: this program links no warehouse connector; import one (a package under connectors/) into the program", w.Type)
+		}
 		return
 	}
-	if w.Type == "duckdb" {
-		if w.Path == "" {
-			c.fail(c.line("warehouse"), "warehouse.path", "missing; name the DuckDB file, e.g. `path: %s.duckdb`", p.Project)
+	w.Driver, w.Line = d, c.line("warehouse")
+	w.Settings, err = d.Configure(connectors.Block{Type: w.Type, Node: w.Node, Line: w.Line,
+		File: p.File, Dir: p.Dir, Project: p.Project})
+	if err != nil {
+		c.failWarehouse(err)
+	}
+}
+
+// failWarehouse turns a driver's complaint about the warehouse block into a sentence that names
+// the file, as every other mistake in it does.
+func (c *checker) failWarehouse(err error) {
+	var be *connectors.BlockError
+	var te *yaml.TypeError
+	switch {
+	case errors.As(err, &be):
+		c.fail(be.Line, be.Key, "%s", be.Msg)
+	case errors.As(err, &te):
+		if c.err == nil {
+			c.err = yamlError(c.file, err)
 		}
-	} else if w.Type == "postgres" && w.DSNEnv == "" {
-		c.fail(c.line("warehouse"), "warehouse.dsn_env", "missing; name the environment variable that holds the connection string (secrets never go in the project file)")
-	} else if w.Type == "snowflake" {
-		for _, k := range []struct{ key, v string }{{"account", w.Account}, {"user", w.User}, {"database", w.Database}} {
-			if k.v == "" {
-				c.fail(c.line("warehouse"), "warehouse."+k.key, "missing; Snowflake needs account, user and database")
-			}
-		}
-		if w.PasswordEnv == "" && w.PrivateKeyEnv == "" {
-			c.fail(c.line("warehouse"), "warehouse.password_env", "missing; name the environment variable holding the password, or use private_key_env for key-pair authentication")
-		}
-	} else if w.Type == "bigquery" && w.ProjectID == "" {
-		c.fail(c.line("warehouse"), "warehouse.project", "missing; name the Google Cloud project that runs the jobs")
+	default:
+		c.fail(c.line("warehouse"), "warehouse", "%v", err)
 	}
 }
 
@@ -664,14 +687,6 @@ func (p *Project) TypeRank(name string) int {
 		}
 	}
 	return len(p.IDTypes)
-}
-
-// DuckDBPath is the warehouse file resolved against the project file's directory.
-func (p *Project) DuckDBPath() string {
-	if filepath.IsAbs(p.Warehouse.Path) || p.Dir == "" {
-		return p.Warehouse.Path
-	}
-	return filepath.Join(p.Dir, p.Warehouse.Path)
 }
 
 func contains(list []string, s string) bool {

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/idstitch/idstitch/connectors/duckdb"
 )
 
 const valid = `project: acme
@@ -89,6 +92,20 @@ func TestConfigErrors(t *testing.T) {
 			"idstitch.yaml:10: sources[0].table: \"main.ev\\\"ents\" is not a table name; write schema.table"},
 		{"no duckdb path", "  path: acme.duckdb\n", "",
 			"idstitch.yaml:2: warehouse.path: missing; name the DuckDB file, e.g. `path: acme.duckdb`"},
+		{"unknown warehouse key", "  path: acme.duckdb\n", "  path: acme.duckdb\n  paht: x\n",
+			"idstitch.yaml:5: paht: unknown key in warehouse; check its spelling against the documented keys"},
+		{"key of another warehouse", "  path: acme.duckdb\n", "  path: acme.duckdb\n  dsn_env: PG_DSN\n",
+			"idstitch.yaml:5: dsn_env: unknown key in warehouse; check its spelling against the documented keys"},
+		{"no postgres dsn_env", "  type: duckdb\n  path: acme.duckdb\n", "  type: postgres\n",
+			"idstitch.yaml:2: warehouse.dsn_env: missing; name the environment variable that holds the connection string (secrets never go in the project file)"},
+		{"no snowflake user", "  type: duckdb\n  path: acme.duckdb\n", "  type: snowflake\n  account: a\n  database: d\n  password_env: P\n",
+			"idstitch.yaml:2: warehouse.user: missing; Snowflake needs account, user and database"},
+		{"no snowflake secret", "  type: duckdb\n  path: acme.duckdb\n", "  type: snowflake\n  account: a\n  user: u\n  database: d\n",
+			"idstitch.yaml:2: warehouse.password_env: missing; name the environment variable holding the password, or use private_key_env for key-pair authentication"},
+		{"no bigquery project", "  type: duckdb\n  path: acme.duckdb\n", "  type: bigquery\n  location: EU\n",
+			"idstitch.yaml:2: warehouse.project: missing; name the Google Cloud project that runs the jobs"},
+		{"wrong kind of warehouse value", "  type: duckdb\n  path: acme.duckdb\n", "  type: bigquery\n  project: p\n  maximum_bytes_billed: lots\n",
+			"idstitch.yaml:5: wrong kind of value (cannot unmarshal !!str `lots` into int64)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -107,6 +124,17 @@ func TestConfigErrors(t *testing.T) {
 				t.Fatalf("error is more than one line: %q", err)
 			}
 		})
+	}
+}
+
+// The DuckDB file is found relative to the project file, wherever the command runs.
+func TestDuckDBPathRelativeToProject(t *testing.T) {
+	p, err := Parse("dir/idstitch.yaml", []byte(valid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Warehouse.Settings.(*duckdb.Settings).Path; got != filepath.Join("dir", "acme.duckdb") {
+		t.Errorf("path %s, want dir/acme.duckdb", got)
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/idstitch/idstitch/connectors/duckdb"
 	"github.com/idstitch/idstitch/engine/plan"
-	"github.com/idstitch/idstitch/examples/demogen"
+	"github.com/idstitch/idstitch/internal/demogen"
 )
 
 // BenchmarkChain times a full run on a chain, the worst case for label propagation.

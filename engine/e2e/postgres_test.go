@@ -14,7 +14,7 @@ import (
 	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/unionfind"
-	"github.com/idstitch/idstitch/examples/demogen"
+	"github.com/idstitch/idstitch/internal/demogen"
 )
 
 // The Postgres suite runs against the server named by IDSTITCH_TEST_POSTGRES_DSN (a user allowed

@@ -11,7 +11,7 @@ import (
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/runner"
-	"github.com/idstitch/idstitch/examples/demogen"
+	"github.com/idstitch/idstitch/internal/demogen"
 )
 
 // TestMemoryAnswersAsTheTables: for every identifier of a stitched demo, every quarantined one,

@@ -12,7 +12,7 @@ import (
 
 	"github.com/idstitch/idstitch/connectors/postgres"
 	"github.com/idstitch/idstitch/engine/config"
-	"github.com/idstitch/idstitch/examples/demogen"
+	"github.com/idstitch/idstitch/internal/demogen"
 )
 
 // TestTwoServersOnePostgres: two servers (two pools, as on two hosts) on one warehouse keep

@@ -20,7 +20,6 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/idstitch/idstitch/connectors"
-	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/check"
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/lookup"
@@ -106,11 +105,7 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("--addr %s listens beyond this machine: set a bearer token in the environment variable named by --token-env, or listen on 127.0.0.1", o.Addr)
 	}
 	// The dialect is known from the project alone; connecting waits for the first use.
-	d, err := dialects.Lookup(o.Project.Warehouse.Type)
-	if err != nil {
-		return nil, err
-	}
-	pl, err := plan.New(o.Project, d, plan.Contraction)
+	pl, err := plan.New(o.Project, o.Project.Warehouse.Dialect(), plan.Contraction)
 	if err != nil {
 		return nil, err
 	}

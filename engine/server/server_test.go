@@ -19,7 +19,7 @@ import (
 
 	"github.com/idstitch/idstitch/connectors/duckdb"
 	"github.com/idstitch/idstitch/engine/config"
-	"github.com/idstitch/idstitch/examples/demogen"
+	"github.com/idstitch/idstitch/internal/demogen"
 )
 
 // demoProject writes demo data and a project with guards into dir; extra is appended to the file.
@@ -182,10 +182,20 @@ func testAPI(t *testing.T, memory bool) {
 	s.runMu.Unlock()
 }
 
+// duckdbPath is the database file of a DuckDB project.
+func duckdbPath(t *testing.T, p *config.Project) string {
+	t.Helper()
+	path, ok := duckdb.PathOf(p.Warehouse.Settings)
+	if !ok {
+		t.Fatalf("%s is not a DuckDB project", p.File)
+	}
+	return path
+}
+
 // sampleEmail is a customer's email from the orders table, where it sits beside a user id.
 func sampleEmail(t *testing.T, p *config.Project) string {
 	t.Helper()
-	conn, err := duckdb.Open(context.Background(), p.DuckDBPath(), true)
+	conn, err := duckdb.Open(context.Background(), duckdbPath(t, p), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +279,7 @@ func TestLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	setLease := func(expires time.Time) {
-		conn, err := duckdb.Open(context.Background(), p.DuckDBPath(), false)
+		conn, err := duckdb.Open(context.Background(), duckdbPath(t, p), false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -298,7 +308,7 @@ func TestTransientErrorRetried(t *testing.T) {
 	os.Mkdir(ready, 0o755)
 	p := demoProject(t, ready, 100, "")
 	mount := filepath.Join(dir, "mnt")
-	p.Warehouse.Path = filepath.Join(mount, "demo.duckdb")
+	p.Warehouse.Settings.(*duckdb.Settings).Path = filepath.Join(mount, "demo.duckdb")
 	s, _ := start(t, Options{Project: p, NoSchedule: true, Backoff: 300 * time.Millisecond})
 	s.o.Retries = 3
 	var attempts atomic.Int64

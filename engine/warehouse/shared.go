@@ -5,15 +5,14 @@ import (
 	"sync"
 
 	"github.com/idstitch/idstitch/connectors"
-	"github.com/idstitch/idstitch/connectors/duckdb"
 	"github.com/idstitch/idstitch/engine/config"
 )
 
 // Shared gives a long-running process (idstitch serve) the project's warehouse: for reading at
-// any time, and for writing while a run lasts. An embedded DuckDB file is held read-only between
-// runs, so that other programs (the DuckDB CLI, a BI tool) can open it to read; it is opened for
-// writing only for a run, and lookups during the run use that connection. A server warehouse is
-// one pool for both.
+// any time, and for writing while a run lasts. A warehouse whose driver declares ExclusiveFile (an
+// embedded DuckDB file) is held read-only between runs, so that other programs (the DuckDB CLI, a
+// BI tool) can open it to read; it is opened for writing only for a run, and lookups during the
+// run use that connection. A server warehouse is one pool for both.
 type Shared struct {
 	project *config.Project
 	mu      sync.RWMutex
@@ -23,7 +22,10 @@ type Shared struct {
 // NewShared returns a handle that connects on first use.
 func NewShared(p *config.Project) *Shared { return &Shared{project: p} }
 
-func (s *Shared) embedded() bool { return s.project.Warehouse.Type == "duckdb" }
+// embedded reports whether the warehouse is a file that only one process at a time may write.
+func (s *Shared) embedded() bool {
+	return s.project.Warehouse.Driver.Capabilities().Has(connectors.ExclusiveFile)
+}
 
 // Read calls fn with a connection that can read the published tables.
 func (s *Shared) Read(ctx context.Context, fn func(connectors.Conn) error) error {
@@ -45,20 +47,17 @@ func (s *Shared) connect(ctx context.Context) error {
 	if s.conn != nil {
 		return nil
 	}
-	var err error
-	if s.embedded() {
-		var c *duckdb.Conn
-		if c, err = duckdb.OpenForLookups(ctx, s.project.DuckDBPath()); err == nil {
-			s.conn = c
-		}
-	} else {
-		s.conn, err = Open(ctx, s.project)
+	// Only an exclusive file needs a connection of its own for lookups: it must stay readable by
+	// others between runs. A server's one pool serves lookups and runs alike.
+	conn, err := open(ctx, s.project, s.embedded())
+	if err == nil {
+		s.conn = conn
 	}
 	return err
 }
 
-// Write calls fn with a connection that can write; on DuckDB it holds the file for writing only
-// while fn runs.
+// Write calls fn with a connection that can write; on an exclusive file it holds the file for
+// writing only while fn runs.
 func (s *Shared) Write(ctx context.Context, fn func(connectors.Conn) error) error {
 	if !s.embedded() {
 		return s.Read(ctx, fn)

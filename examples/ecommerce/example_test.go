@@ -11,7 +11,7 @@ import (
 
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/lookml"
-	"github.com/idstitch/idstitch/examples/demogen"
+	"github.com/idstitch/idstitch/internal/demogen"
 )
 
 var update = flag.Bool("update", false, "rewrite the example from the generator")

@@ -20,7 +20,7 @@ import (
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/unionfind"
 	"github.com/idstitch/idstitch/engine/warehouse"
-	"github.com/idstitch/idstitch/examples/demogen"
+	"github.com/idstitch/idstitch/internal/demogen"
 )
 
 // A benchmark runs every measurement in a child process of its own, so that wall time and peak
@@ -202,7 +202,11 @@ func lastRun(project string, m *measurement) error {
 	if err != nil {
 		return err
 	}
-	conn, err := duckdb.Open(context.Background(), p.DuckDBPath(), true)
+	path, ok := duckdb.PathOf(p.Warehouse.Settings)
+	if !ok {
+		return fmt.Errorf("%s: the benchmark reads its runs from a DuckDB file, but warehouse.type is %s", project, p.Warehouse.Type)
+	}
+	conn, err := duckdb.Open(context.Background(), path, true)
 	if err != nil {
 		return err
 	}

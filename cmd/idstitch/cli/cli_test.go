@@ -21,7 +21,7 @@ import (
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/server"
 	"github.com/idstitch/idstitch/engine/unionfind"
-	"github.com/idstitch/idstitch/examples/demogen"
+	"github.com/idstitch/idstitch/internal/demogen"
 )
 
 func do(t *testing.T, args ...string) (code int, stdout, stderr string) {

@@ -22,7 +22,7 @@ import (
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/runner"
 	"github.com/idstitch/idstitch/engine/warehouse"
-	"github.com/idstitch/idstitch/examples/demogen"
+	"github.com/idstitch/idstitch/internal/demogen"
 )
 
 func runInit(ctx context.Context, e *env, args []string) error {
@@ -137,13 +137,11 @@ func runCompile(ctx context.Context, e *env, args []string) error {
 	if *dryRun {
 		return dryRunPlan(ctx, e, p, *rounds)
 	}
-	name := p.Warehouse.Type
+	d := p.Warehouse.Dialect()
 	if *dialect != "" {
-		name = *dialect
-	}
-	d, err := dialects.Lookup(name)
-	if err != nil {
-		return usageError{msg: "compile --dialect: " + err.Error()}
+		if d, err = dialects.Lookup(*dialect); err != nil {
+			return usageError{msg: "compile --dialect: " + err.Error()}
+		}
 	}
 	if *rounds < 1 {
 		return usageError{msg: "compile --rounds must be at least 1"}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/idstitch/idstitch/connectors/duckdb"
 	"github.com/idstitch/idstitch/engine/config"
-	"github.com/idstitch/idstitch/examples/demogen"
+	"github.com/idstitch/idstitch/internal/demogen"
 )
 
 // incResult is one incremental measurement.

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/idstitch/idstitch/connectors/duckdb"
-	"github.com/idstitch/idstitch/examples/demogen"
+	"github.com/idstitch/idstitch/internal/demogen"
 )
 
 // TestKilledProcessRecovers kills a real `idstitch run` process (SIGKILL, no chance to clean up)

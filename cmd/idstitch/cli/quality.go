@@ -11,7 +11,7 @@ import (
 	"github.com/idstitch/idstitch/connectors/duckdb"
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/plan"
-	"github.com/idstitch/idstitch/examples/demogen"
+	"github.com/idstitch/idstitch/internal/demogen"
 )
 
 // quality is how a stitching of the noisy data compares with the stitching of the same people

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/idstitch/idstitch/connectors"
-	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/lookml"
 	"github.com/idstitch/idstitch/engine/lookup"
@@ -113,11 +112,7 @@ func projectPlanner(path string) (*config.Project, *plan.Planner, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := dialects.Lookup(p.Warehouse.Type)
-	if err != nil {
-		return nil, nil, err
-	}
-	pl, err := plan.New(p, d, "")
+	pl, err := plan.New(p, p.Warehouse.Dialect(), "")
 	return p, pl, err
 }
 

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/idstitch/idstitch/connectors/duckdb"
-	"github.com/idstitch/idstitch/examples/demogen"
+	"github.com/idstitch/idstitch/internal/demogen"
 )
 
 // traitsYAML declares traits of every aggregation and two audiences. The window starts on

@@ -23,7 +23,7 @@ import (
 	"github.com/idstitch/idstitch/connectors/snowflake"
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/plan"
-	"github.com/idstitch/idstitch/examples/demogen"
+	"github.com/idstitch/idstitch/internal/demogen"
 )
 
 // startEmulator serves the emulator on 127.0.0.1, wired as its own command does.

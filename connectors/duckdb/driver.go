@@ -1,0 +1,88 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/dialects"
+)
+
+func init() { connectors.Register("duckdb", Driver{}) }
+
+// Driver is DuckDB as the engine sees it: an embedded file, held the way ExclusiveFile says.
+type Driver struct{}
+
+func (Driver) Dialect() dialects.Dialect { return dialects.DuckDB{} }
+
+func (Driver) Capabilities() connectors.Capabilities {
+	return connectors.CapabilitySet(connectors.ExclusiveFile)
+}
+
+// block is the `warehouse:` section of a DuckDB project.
+type block struct {
+	Path string `yaml:"path"`
+}
+
+// Configure checks that the block names the database file.
+func (Driver) Configure(b connectors.Block) (connectors.Settings, error) {
+	var w block
+	if err := b.Decode(&w); err != nil {
+		return nil, err
+	}
+	if w.Path == "" {
+		return nil, b.Missing("path", "missing; name the DuckDB file, e.g. `path: %s.duckdb`", b.Project)
+	}
+	return &Settings{Path: resolve(b.Dir, w.Path), File: b.File}, nil
+}
+
+// resolve makes a relative path relative to the project file's directory, so that a project runs
+// the same from any working directory.
+func resolve(dir, path string) string {
+	if filepath.IsAbs(path) || dir == "" {
+		return path
+	}
+	return filepath.Join(dir, path)
+}
+
+// Settings is a checked DuckDB warehouse block.
+type Settings struct {
+	// Path is the database file, resolved against the project file's directory.
+	Path string
+	// File is the project file, named in messages.
+	File string
+}
+
+// Open opens the file for writing, or read-only for lookups.
+func (s *Settings) Open(ctx context.Context, o connectors.OpenOptions) (connectors.Conn, error) {
+	var c *Conn
+	var err error
+	if o.Lookups {
+		c, err = OpenForLookups(ctx, s.Path)
+	} else {
+		c, err = Open(ctx, s.Path, false)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the DuckDB file %s named by warehouse.path in %s; check the path and that no other program holds it open for writing (%w)", s.Path, s.File, err)
+	}
+	return c, nil
+}
+
+// PathOf is the database file of a project's checked warehouse block, and false when the block is
+// not DuckDB's. Tools that read a DuckDB project's file directly use it.
+func PathOf(s connectors.Settings) (string, bool) {
+	// A test may have wrapped the settings to replace the dialect.
+	for {
+		w, ok := s.(interface{ Unwrap() connectors.Settings })
+		if !ok {
+			break
+		}
+		s = w.Unwrap()
+	}
+	d, ok := s.(*Settings)
+	if !ok {
+		return "", false
+	}
+	return d.Path, true
+}
