@@ -1,4 +1,4 @@
-// Package e2e is the end-to-end suite that every warehouse must pass. A warehouse's test calls
+// Package warehousetest is the end-to-end suite that every warehouse must pass. Each connector's test calls
 // Run with a description of the warehouse: a factory that opens a fresh, empty database on a real
 // server or file, its dialect, and what its connector can do. The suite loads data through the
 // connector, runs the pipeline and checks the published tables against an in-memory union-find
@@ -9,7 +9,7 @@
 // (what failed, stopped and concurrent runs leave behind), script.go (the compiled script),
 // guards.go, incremental.go; graphs.go draws the data, load.go and oracle.go are the helpers
 // that put it into a warehouse and say what the answer must be.
-package e2e
+package warehousetest
 
 import (
 	"fmt"
@@ -103,7 +103,7 @@ var cases = []suiteCase{
 // Run runs every end-to-end case against the warehouse w, skipping those it cannot run.
 func Run(t *testing.T, w Warehouse) {
 	if w.Open == nil || w.Dialect == nil {
-		t.Fatal("the Warehouse given to e2e.Run needs Open and Dialect")
+		t.Fatal("the Warehouse given to warehousetest.Run needs Open and Dialect")
 	}
 	open := w.checkedOpen()
 	for _, c := range cases {

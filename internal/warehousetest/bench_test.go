@@ -1,4 +1,4 @@
-package e2e
+package warehousetest
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 
 // BenchmarkChain times a full run on a chain, the worst case for label propagation.
 //
-//	go test ./engine/e2e -run '^$' -bench Chain
+//	go test ./internal/warehousetest -run '^$' -bench Chain
 func BenchmarkChain(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprintf("nodes=%d", n), func(b *testing.B) {
@@ -37,7 +37,7 @@ func BenchmarkChain(b *testing.B) {
 
 // BenchmarkDemo times a full run on the demo's synthetic e-commerce data.
 //
-//	go test ./engine/e2e -run '^$' -bench Demo
+//	go test ./internal/warehousetest -run '^$' -bench Demo
 func BenchmarkDemo(b *testing.B) {
 	for _, persons := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprintf("persons=%d", persons), func(b *testing.B) {
