@@ -11,7 +11,7 @@ import (
 // TestProbesAsBefore: the queries that check a source, rendered from their templates, are the text
 // that the code building them in Go sent before, user expressions and filters as written.
 func TestProbesAsBefore(t *testing.T) {
-	p, err := config.Load("../plan/testdata/expressions/idstitch.yaml")
+	p, err := config.Load("../plan/testdata/cases/expressions/idstitch.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // TestStatementsAsBefore: the lookup statements, rendered from their templates for a project with
 // its own output schema, are the text that the code building them in Go sent before.
 func TestStatementsAsBefore(t *testing.T) {
-	p, err := config.Load("../plan/testdata/expressions/idstitch.yaml")
+	p, err := config.Load("../plan/testdata/cases/expressions/idstitch.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 // TestRunsQueryAsBefore: the runs the API lists are read with the text the code building it in Go
 // sent before, for a project with its own output schema.
 func TestRunsQueryAsBefore(t *testing.T) {
-	p, err := config.Load("../plan/testdata/expressions/idstitch.yaml")
+	p, err := config.Load("../plan/testdata/cases/expressions/idstitch.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // code building it in Go sent before: columns quoted, expressions as written, each cast to text,
 // the filter parenthesised.
 func TestSourceQueryAsBefore(t *testing.T) {
-	p, err := config.Load("../plan/testdata/expressions/idstitch.yaml")
+	p, err := config.Load("../plan/testdata/cases/expressions/idstitch.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
