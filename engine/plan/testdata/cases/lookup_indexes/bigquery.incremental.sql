@@ -1,2 +1,0 @@
--- idstitch plan: project lookup_indexes, warehouse bigquery, components by contraction
--- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
