@@ -431,6 +431,12 @@ func (c *checker) check(p *Project) {
 	if p.Schedule.Cron != "" {
 		if _, err := cron.ParseStandard(p.Schedule.Cron); err != nil {
 			c.fail(c.line("schedule", "cron"), "schedule.cron", "%q is not a schedule (%v); use five fields like \"0 */2 * * *\" or @every 15m, @hourly", p.Schedule.Cron, err)
+		} else if every, ok := strings.CutPrefix(strings.TrimSpace(p.Schedule.Cron), "@every "); ok {
+			// The cron library takes a zero or negative interval, and anything under a second, as
+			// one second: serve would then start a run every second.
+			if d, err := time.ParseDuration(strings.TrimSpace(every)); err == nil && d < time.Second {
+				c.fail(c.line("schedule", "cron"), "schedule.cron", "%q is not a positive interval; write one of a second or more, like @every 15m", p.Schedule.Cron)
+			}
 		}
 	}
 	if p.Schedule.Timezone != "" {

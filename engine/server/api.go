@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -65,11 +64,7 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		route := r.URL.Path
-		if strings.HasPrefix(route, "/v1/profiles/") {
-			route = "/v1/profiles/{id}"
-		}
-		s.metrics.lookups.WithLabelValues(route, strconv.Itoa(rec.code)).Inc()
+		s.metrics.request(r.Pattern, rec.code)
 	})
 }
 

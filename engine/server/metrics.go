@@ -1,6 +1,10 @@
 package server
 
 import (
+	"net/http"
+	"strconv"
+	"strings"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idstitch/idstitch/engine/plan"
@@ -20,6 +24,7 @@ type metrics struct {
 	rounds      prometheus.Gauge
 	quarantined *prometheus.GaugeVec
 	lookups     *prometheus.CounterVec
+	refused     prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -40,9 +45,11 @@ func newMetrics() *metrics {
 		quarantined: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "idstitch_quarantined",
 			Help: "Identifiers quarantined by the last successful run, by reason."}, []string{"reason"}),
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "idstitch_api_requests_total",
-			Help: "API requests, by route and HTTP status."}, []string{"route", "code"}),
+			Help: "API requests, by route and HTTP status; paths that match no route share the route \"other\"."}, []string{"route", "code"}),
+		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "idstitch_api_unauthorized_total",
+			Help: "API requests refused for a missing or wrong token, whatever their path."}),
 	}
-	m.registry.MustRegister(m.runs, m.runSeconds, m.stage, m.lastSuccess, m.rowsRead, m.identifiers, m.profiles, m.rounds, m.quarantined, m.lookups,
+	m.registry.MustRegister(m.runs, m.runSeconds, m.stage, m.lastSuccess, m.rowsRead, m.identifiers, m.profiles, m.rounds, m.quarantined, m.lookups, m.refused,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -60,4 +67,23 @@ func (m *metrics) success(s *runner.Summary) {
 	for _, r := range plan.Reasons {
 		m.quarantined.WithLabelValues(r).Set(float64(s.Result.Quarantined[r]))
 	}
+}
+
+// request counts one API request by the route pattern that served it. Labels come only from the
+// routes the server declares, so that requests to made-up paths cannot grow the series: a path no
+// route matches (or a method no route takes) counts as "other", and a request refused before
+// routing for its token counts in a series of its own.
+func (m *metrics) request(pattern string, code int) {
+	if pattern == "" && code == http.StatusUnauthorized {
+		m.refused.Inc()
+		return
+	}
+	_, route, found := strings.Cut(pattern, " ")
+	if !found {
+		route = pattern
+	}
+	if route == "/" || route == "" {
+		route = "other"
+	}
+	m.lookups.WithLabelValues(route, strconv.Itoa(code)).Inc()
 }
