@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -315,6 +316,13 @@ func Parse(path string, data []byte) (*Project, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&p); err != nil {
+		return nil, yamlError(name, err)
+	}
+	// The decoder reads one document; a second one (after ---) would be ignored without a word.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, &Error{File: name, Line: extra.Line, Msg: "a second YAML document starts here (---), which idstitch does not read; keep the whole project in one document"}
+	} else if !errors.Is(err, io.EOF) {
 		return nil, yamlError(name, err)
 	}
 	p.File = path

@@ -148,3 +148,17 @@ func TestMissingFile(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestSecondDocument: a second YAML document in the project file is refused with its line, not
+// silently ignored.
+func TestSecondDocument(t *testing.T) {
+	text := "project: acme\nwarehouse:\n  type: duckdb\n  path: a.duckdb\nid_types:\n  - name: email\nsources:\n  - name: s\n    table: main.s\n    ids:\n      email: email\n---\nproject: other\n"
+	_, err := Parse("idstitch.yaml", []byte(text))
+	want := "idstitch.yaml:12: a second YAML document starts here (---), which idstitch does not read; keep the whole project in one document"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+	if _, err := Parse("idstitch.yaml", []byte(strings.TrimSuffix(text, "---\nproject: other\n"))); err != nil {
+		t.Fatalf("one document: %v", err)
+	}
+}

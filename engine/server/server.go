@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -101,6 +102,11 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Token != strings.TrimSpace(o.Token) {
+		// A token read from a file or written with echo often ends in a newline; clients send it
+		// without one, so the server would refuse everyone.
+		return nil, errors.New("the bearer token has white space at its start or end (a trailing newline?); remove it from the environment variable named by --token-env")
+	}
 	if !loopback && o.Token == "" {
 		return nil, fmt.Errorf("--addr %s listens beyond this machine: set a bearer token in the environment variable named by --token-env, or listen on 127.0.0.1", o.Addr)
 	}
@@ -121,7 +127,9 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("listen on %s: %w", o.Addr, err)
 	}
 	s.listener = ln
-	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Idle keep-alive connections are closed after a while, so that clients that never hang up
+	// do not hold the server's connections forever.
+	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	return s, nil
 }
 

@@ -414,3 +414,18 @@ func testLookupsDuringPublish(t *testing.T, memory bool) {
 	}
 	t.Logf("%d lookups answered during 3 runs", n.Load())
 }
+
+// TestTokenWithWhiteSpaceRefused: a token with a trailing newline (as echo writes it) would make
+// the server refuse every client; it is refused at start instead. Idle connections time out.
+func TestTokenWithWhiteSpaceRefused(t *testing.T) {
+	p := demoProject(t, t.TempDir(), 50, "")
+	for _, token := range []string{"s3cret\n", " s3cret", "s3cret "} {
+		if _, err := New(Options{Project: p, Addr: "127.0.0.1:0", Token: token}); err == nil || !strings.Contains(err.Error(), "white space") {
+			t.Errorf("token %q: %v; want a refusal naming the white space", token, err)
+		}
+	}
+	s, _ := start(t, Options{Project: p, Token: "s3cret", NoSchedule: true})
+	if s.http.IdleTimeout <= 0 {
+		t.Errorf("the server keeps idle connections forever (IdleTimeout %v)", s.http.IdleTimeout)
+	}
+}
