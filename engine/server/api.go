@@ -4,9 +4,12 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -31,7 +34,51 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
-	return s.instrument(s.authorize(mux))
+	return s.instrument(s.authorize(s.sameOrigin(mux)))
+}
+
+// sameOrigin refuses what a web page of another site could make a browser send. Without a token
+// the server answers only requests addressed to a loopback name: a page whose own host name
+// resolves to 127.0.0.1 (DNS rebinding) sends its own name as Host. And no request that changes
+// something (POST) is taken from another origin, token or not.
+func (s *Server) sameOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.o.Token == "" && !loopbackName(r.Host) {
+			writeError(w, http.StatusMisdirectedRequest, "this server has no token and answers only requests addressed to localhost, 127.0.0.1 or [::1]; use one of those names, or set a token")
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			origin := r.Header.Get("Origin")
+			if r.Header.Get("Sec-Fetch-Site") == "cross-site" || origin != "" && !loopbackOrigin(origin, r.Host) {
+				writeError(w, http.StatusForbidden, "requests that change something are not taken from another origin")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loopbackName reports whether host (with or without a port) names this machine's loopback.
+func loopbackName(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackOrigin reports whether an Origin header names the server itself: the host it was
+// asked as, or a loopback name.
+func loopbackOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return strings.EqualFold(u.Host, host) || loopbackName(u.Host)
 }
 
 // authorize requires the bearer token, when there is one, everywhere but /healthz.
@@ -72,6 +119,11 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
 	idType, value := r.URL.Query().Get("type"), r.URL.Query().Get("value")
 	if idType == "" || !r.URL.Query().Has("value") {
 		writeError(w, http.StatusBadRequest, "give the identifier as ?type=TYPE&value=VALUE")
+		return
+	}
+	if !utf8.ValidString(idType) || !utf8.ValidString(value) {
+		// The warehouse would refuse to bind it, with a message about parameters.
+		writeError(w, http.StatusBadRequest, "the type and the value must be valid UTF-8 text")
 		return
 	}
 	var res *lookup.Result

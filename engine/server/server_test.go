@@ -429,3 +429,41 @@ func TestTokenWithWhiteSpaceRefused(t *testing.T) {
 		t.Errorf("the server keeps idle connections forever (IdleTimeout %v)", s.http.IdleTimeout)
 	}
 }
+
+// TestForeignPagesRefused: without a token the server answers only loopback names (a page of
+// another site whose name resolves to 127.0.0.1 sends its own name); a POST from another origin is
+// refused, token or not; a value that is not UTF-8 is a 400, not a warehouse error.
+func TestForeignPagesRefused(t *testing.T) {
+	p := demoProject(t, t.TempDir(), 50, "")
+	_, base := start(t, Options{Project: p, NoSchedule: true})
+	send := func(method, path string, header map[string]string, host string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, nil)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := send(http.MethodGet, "/v1/runs", nil, "evil.example:8080"); code != http.StatusMisdirectedRequest {
+		t.Errorf("a request addressed to another name: %d, want 421", code)
+	}
+	if code := send(http.MethodGet, "/v1/runs", nil, "localhost:8080"); code != http.StatusOK {
+		t.Errorf("a request addressed to localhost: %d, want 200", code)
+	}
+	for _, h := range []map[string]string{{"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}} {
+		if code := send(http.MethodPost, "/v1/runs", h, ""); code != http.StatusForbidden {
+			t.Errorf("POST /v1/runs with %v: %d, want 403", h, code)
+		}
+	}
+	if code := send(http.MethodGet, "/v1/lookup?type=email&value=%ff%fe", nil, ""); code != http.StatusBadRequest {
+		t.Errorf("a value that is not UTF-8: %d, want 400", code)
+	}
+}
