@@ -101,7 +101,7 @@ type probes struct {
 }
 
 func newProbes(pl *plan.Planner) probes {
-	return probes{pl: pl, r: render.ForProject(pl.Dialect, pl.Project)}
+	return probes{pl: pl, r: pl.Renderer()}
 }
 
 // expression selects expr, a user's expression as written, from the source's table.

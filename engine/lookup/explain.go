@@ -59,7 +59,7 @@ func (s Service) Explain(ctx context.Context, conn connectors.Conn, typeA, value
 	}
 	// A profile's links are few: read them all and search breadth-first, which gives a chain
 	// with the fewest links.
-	rows, err := conn.Query(ctx, render.SQL(statements(s.Planner), idsql.LookupLinks, idsql.LookupLinksData{}), ex.UniversalID)
+	rows, err := conn.Query(ctx, render.SQL(s.Planner.Renderer(), idsql.LookupLinks, idsql.LookupLinksData{}), ex.UniversalID)
 	if err != nil {
 		return nil, published(err)
 	}

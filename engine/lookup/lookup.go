@@ -108,7 +108,7 @@ func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value
 		return &Result{Type: idType, Value: value, Normalized: *normalized, Profile: p}, nil
 	}
 	var uid string
-	r := statements(s.Planner)
+	r := s.Planner.Renderer()
 	err := byValue(ctx, conn, render.SQL(r, idsql.LookupValue, idsql.LookupValueData{}), idType, *normalized, &uid)
 	if errors.Is(err, ErrNotFound) {
 		var reason string
@@ -134,7 +134,7 @@ func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string) 
 	if s.Memory != nil {
 		return s.Memory.Profile(uid)
 	}
-	r := statements(s.Planner)
+	r := s.Planner.Renderer()
 	rows, err := conn.Query(ctx, render.SQL(r, idsql.LookupProfile, idsql.LookupProfileData{}), uid)
 	if err != nil {
 		return nil, published(err)
@@ -186,7 +186,6 @@ func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string) 
 }
 
 // statements renders this package's statements for a planner's dialect and output schema.
-func statements(pl *plan.Planner) *render.Renderer { return render.ForProject(pl.Dialect, pl.Project) }
 
 // byValue runs query, which gives (id_type, columns…) of the rows whose value is bind parameter
 // 1, and reads the columns of the row of this identifier into dest. The query filters on the

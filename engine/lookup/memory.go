@@ -52,7 +52,7 @@ const noTime = int64(-1 << 63)
 
 // LastRun is the query giving the id of the last run that published, which a Memory copies.
 func LastRun(pl *plan.Planner) string {
-	return render.SQL(statements(pl), idsql.LastRun, idsql.LastRunData{})
+	return render.SQL(pl.Renderer(), idsql.LastRun, idsql.LastRunData{})
 }
 
 // LoadMemory copies the published tables. A run that publishes while it reads would give a mix
@@ -88,7 +88,7 @@ func loadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*M
 		m.types = append(m.types, t.Name)
 		typeIndex[t.Name] = uint16(i)
 	}
-	r := statements(pl)
+	r := pl.Renderer()
 	rows, err := conn.Query(ctx, render.SQL(r, idsql.MemoryProfiles, idsql.MemoryProfilesData{}))
 	if err != nil {
 		return nil, published(err)

@@ -24,7 +24,7 @@ func TestStatementsAsBefore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := statements(pl)
+		r := pl.Renderer()
 		for _, c := range []struct{ name, got, want string }{
 			{"links", render.SQL(r, idsql.LookupLinks, idsql.LookupLinksData{}),
 				fmt.Sprintf("SELECT id_type_a, id_value_a, id_type_b, id_value_b, row_count, sources, first_seen_at, last_seen_at FROM %s WHERE universal_id = %s",

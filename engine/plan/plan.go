@@ -8,6 +8,7 @@ package plan
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/config"
@@ -138,6 +139,8 @@ type Planner struct {
 	// (the HTTP API); it costs a few seconds per million identifiers.
 	LookupIndexes bool
 	names         names
+	// normalizeQueries memoizes NormalizeQuery by id type: lookups ask for it on every request.
+	normalizeQueries sync.Map
 }
 
 // New returns a planner. algorithm may be empty (contraction).
@@ -151,6 +154,10 @@ func New(p *config.Project, d dialects.Dialect, algorithm Algorithm) (*Planner, 
 	}
 	return &Planner{Project: p, Dialect: d, Algorithm: algorithm, names: newNames(p, d, nil)}, nil
 }
+
+// Renderer renders the statement templates for the planner's project and dialect; packages that
+// read the published tables share it (it keeps the statements that read no data once rendered).
+func (pl *Planner) Renderer() *render.Renderer { return pl.names.r }
 
 // SourceTable renders a source's table name.
 func (pl *Planner) SourceTable(s config.Source) string {

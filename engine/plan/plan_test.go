@@ -2,6 +2,7 @@ package plan
 
 import (
 	"flag"
+	"strings"
 	"testing"
 
 	"github.com/idstitch/idstitch/dialects"
@@ -17,5 +18,32 @@ func TestUnknownAlgorithm(t *testing.T) {
 	}
 	if _, err := New(p, dialects.DuckDB{}, "bfs"); err == nil {
 		t.Fatal("an unknown algorithm was accepted")
+	}
+}
+
+// TestNormalizeQueryKept: lookups ask for the normalization query on every request; the planner
+// renders it once per id type.
+func TestNormalizeQueryKept(t *testing.T) {
+	p, err := config.Load("testdata/cases/checks/idstitch.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := New(p, dialects.DuckDB{}, Contraction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, ok := pl.NormalizeQuery("email")
+	if !ok || !strings.Contains(first, "WHEN") {
+		t.Fatalf("NormalizeQuery(email) = %q, %v", first, ok)
+	}
+	if allocs := testing.AllocsPerRun(100, func() {
+		if q, _ := pl.NormalizeQuery("email"); q != first {
+			t.Fatal("the normalization query changed")
+		}
+	}); allocs > 1 {
+		t.Fatalf("NormalizeQuery costs %.0f allocations a call; want it kept", allocs)
+	}
+	if _, ok := pl.NormalizeQuery("nope"); ok {
+		t.Fatal("an unknown id type has a normalization query")
 	}
 }

@@ -5,6 +5,8 @@ package render
 
 import (
 	"fmt"
+	"reflect"
+	"sync"
 	"text/template"
 
 	"github.com/idstitch/idstitch/dialects"
@@ -19,6 +21,9 @@ const NextSuffix = "__next"
 type Renderer struct {
 	Dialect dialects.Dialect
 	funcs   template.FuncMap
+	// constant holds the statements of templates that read no data (template name → SQL): they
+	// are the same every time, and lookups and the API ask for them on every request.
+	constant sync.Map
 }
 
 // New returns a renderer whose templates name published tables in outputSchema and work tables
@@ -51,8 +56,8 @@ func New(d dialects.Dialect, outputSchema string, work func(name string) string)
 	}}
 }
 
-// ForProject returns a renderer for a project's output and work schemas, for code that reads a
-// project's tables without planning a run.
+// ForProject returns a renderer for a project's output and work schemas, for code that has no
+// planner (a planner's own renderer, plan.Planner.Renderer, is the one to share).
 func ForProject(d dialects.Dialect, p *config.Project) *Renderer {
 	return New(d, p.Output.Schema, func(name string) string { return d.WorkTable(p.Output.WorkSchema, name) })
 }
@@ -60,9 +65,18 @@ func ForProject(d dialects.Dialect, p *config.Project) *Renderer {
 // SQL renders a template. Templates are compiled into the binary and checked against their
 // types by tests, so a failure here is a bug, not a user's error.
 func SQL[T any](r *Renderer, t idsql.Template[T], data T) string {
+	constant := reflect.TypeFor[T]().Size() == 0
+	if constant {
+		if s, ok := r.constant.Load(t.Name()); ok {
+			return s.(string)
+		}
+	}
 	s, err := idsql.Render(t, r.Dialect.Name(), r.funcs, data)
 	if err != nil {
 		panic(err)
+	}
+	if constant {
+		r.constant.Store(t.Name(), s)
 	}
 	return s
 }

@@ -63,3 +63,18 @@ func fill(v reflect.Value) {
 		v.Set(s)
 	}
 }
+
+// TestConstantStatementsRenderOnce: a template that reads no data renders the same statement
+// every time; lookups ask for such statements on every request, so a renderer keeps them.
+func TestConstantStatementsRenderOnce(t *testing.T) {
+	d, _ := dialects.Lookup("duckdb")
+	r := New(d, "identity", func(name string) string { return d.WorkTable("identity_work", name) })
+	first := SQL(r, idsql.LookupValue, idsql.LookupValueData{})
+	if allocs := testing.AllocsPerRun(100, func() {
+		if SQL(r, idsql.LookupValue, idsql.LookupValueData{}) != first {
+			t.Fatal("a constant statement rendered differently")
+		}
+	}); allocs > 1 {
+		t.Fatalf("rendering a constant statement again costs %.0f allocations; want it kept", allocs)
+	}
+}

@@ -56,7 +56,7 @@ type Data struct {
 // Collect reads what the report needs from the published tables.
 func Collect(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Data, error) {
 	d := &Data{Project: pl.Project.Project, Generated: time.Now().UTC()}
-	r := render.ForProject(pl.Dialect, pl.Project)
+	r := pl.Renderer()
 	var sizes []Bar
 	err := each(ctx, conn, render.SQL(r, idsql.ReportSizes, idsql.ReportSizesData{}), func(s scanner) error {
 		var size, n int64

@@ -191,7 +191,7 @@ type Run struct {
 
 // runsQuery is the query of the runs the API lists, the latest first.
 func runsQuery(pl *plan.Planner) string {
-	return render.SQL(render.ForProject(pl.Dialect, pl.Project), idsql.APIRuns, idsql.APIRunsData{})
+	return render.SQL(pl.Renderer(), idsql.APIRuns, idsql.APIRunsData{})
 }
 
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
