@@ -89,12 +89,12 @@ SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS "IDENTITY"."ORDERS_STITCHED";
-UPDATE "IDENTITY"."AUDIENCE_HISTORY"
+UPDATE "IDENTITY"."AUDIENCE_HISTORY" AS h
 SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
-WHERE exited_at IS NULL
+WHERE h.exited_at IS NULL
   AND NOT EXISTS (
     SELECT 1 FROM "IDENTITY"."AUDIENCE_MEMBERS__NEXT" n
-    WHERE n.audience = "IDENTITY"."AUDIENCE_HISTORY".audience AND n.universal_id = "IDENTITY"."AUDIENCE_HISTORY".universal_id
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
   );
 INSERT INTO "IDENTITY"."AUDIENCE_HISTORY" (audience, universal_id, entered_at, exited_at, run_id)
 SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)

@@ -132,12 +132,12 @@ DELETE FROM "customer_360"."profiles" WHERE universal_id IN (SELECT universal_id
 INSERT INTO "customer_360"."profiles" SELECT * FROM "customer_360_work".main."profiles_region";
 DELETE FROM "customer_360"."id_edges" WHERE universal_id IN (SELECT universal_id FROM "customer_360_work".main."redo_ids");
 INSERT INTO "customer_360"."id_edges" SELECT * FROM "customer_360_work".main."edges_region";
-UPDATE "customer_360"."audience_history"
+UPDATE "customer_360"."audience_history" AS h
 SET exited_at = CAST(current_timestamp AS TIMESTAMP)
-WHERE exited_at IS NULL
+WHERE h.exited_at IS NULL
   AND NOT EXISTS (
     SELECT 1 FROM "customer_360"."audience_members__next" n
-    WHERE n.audience = "customer_360"."audience_history".audience AND n.universal_id = "customer_360"."audience_history".universal_id
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
   );
 INSERT INTO "customer_360"."audience_history" (audience, universal_id, entered_at, exited_at, run_id)
 SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)

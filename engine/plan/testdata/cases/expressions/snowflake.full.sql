@@ -109,12 +109,12 @@ LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON n.node_id = l.node_id;
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS "CUSTOMER_360"."WEB_STITCHED";
-UPDATE "CUSTOMER_360"."AUDIENCE_HISTORY"
+UPDATE "CUSTOMER_360"."AUDIENCE_HISTORY" AS h
 SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
-WHERE exited_at IS NULL
+WHERE h.exited_at IS NULL
   AND NOT EXISTS (
     SELECT 1 FROM "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT" n
-    WHERE n.audience = "CUSTOMER_360"."AUDIENCE_HISTORY".audience AND n.universal_id = "CUSTOMER_360"."AUDIENCE_HISTORY".universal_id
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
   );
 INSERT INTO "CUSTOMER_360"."AUDIENCE_HISTORY" (audience, universal_id, entered_at, exited_at, run_id)
 SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)

@@ -126,12 +126,12 @@ SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(N
 
 -- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
 DROP VIEW IF EXISTS `identity`.`events_stitched`;
-UPDATE `identity`.`audience_history`
+UPDATE `identity`.`audience_history` AS h
 SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
-WHERE exited_at IS NULL
+WHERE h.exited_at IS NULL
   AND NOT EXISTS (
     SELECT 1 FROM `identity`.`audience_members__next` n
-    WHERE n.audience = `identity`.`audience_history`.audience AND n.universal_id = `identity`.`audience_history`.universal_id
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
   );
 INSERT INTO `identity`.`audience_history` (audience, universal_id, entered_at, exited_at, run_id)
 SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS INT64)

@@ -219,12 +219,12 @@ DELETE FROM "identity"."profiles" WHERE universal_id IN (SELECT universal_id FRO
 INSERT INTO "identity"."profiles" SELECT * FROM "identity_work".main."profiles_region";
 DELETE FROM "identity"."id_edges" WHERE universal_id IN (SELECT universal_id FROM "identity_work".main."redo_ids");
 INSERT INTO "identity"."id_edges" SELECT * FROM "identity_work".main."edges_region";
-UPDATE "identity"."audience_history"
+UPDATE "identity"."audience_history" AS h
 SET exited_at = CAST(current_timestamp AS TIMESTAMP)
-WHERE exited_at IS NULL
+WHERE h.exited_at IS NULL
   AND NOT EXISTS (
     SELECT 1 FROM "identity"."audience_members__next" n
-    WHERE n.audience = "identity"."audience_history".audience AND n.universal_id = "identity"."audience_history".universal_id
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
   );
 INSERT INTO "identity"."audience_history" (audience, universal_id, entered_at, exited_at, run_id)
 SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
