@@ -133,10 +133,16 @@ func (b BigQuery) RenameTable(table, newName string) string {
 	return "ALTER TABLE " + table + " RENAME TO " + b.QuoteIdent(newName)
 }
 
-// Publish replaces the published table with the new one in one statement; BigQuery does not
-// allow DDL inside a transaction, so each table is replaced on its own.
+// Publish is Replace: BigQuery does not allow DDL inside a transaction, so each table is
+// replaced on its own.
 func (b BigQuery) Publish(next, final, finalName string) []string {
-	return []string{"CREATE OR REPLACE TABLE " + final + " AS SELECT * FROM " + next, b.DropTable(next)}
+	return []string{b.Replace(next, final)}
+}
+
+// Replace copies next into the published table with a table copy, which bills no bytes
+// scanned (CREATE OR REPLACE TABLE … AS SELECT would scan all of next).
+func (BigQuery) Replace(next, final string) string {
+	return "CREATE OR REPLACE TABLE " + final + " COPY " + next
 }
 
 func (BigQuery) Begin() string  { return "BEGIN TRANSACTION" }

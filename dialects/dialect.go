@@ -113,7 +113,12 @@ type Dialect interface {
 	// (named finalName in its schema). With TransactionalDDL they run in one transaction with
 	// the other tables'; otherwise each table is swapped in atomically on its own.
 	Publish(next, final, finalName string) []string
-	// Begin and Commit delimit a transaction, for warehouses that have TransactionalDDL.
+	// Replace makes final a copy of next in one statement that leaves next in place, so that
+	// running it again after a failure gives the same result. Without TransactionalDDL a full
+	// run is published this way, table by table, from a journal that the next run completes
+	// (see engine/runner); the published table keeps the grants people gave on it.
+	Replace(next, final string) string
+	// Begin and Commit delimit a transaction.
 	Begin() string
 	Commit() string
 

@@ -149,6 +149,12 @@ func (d DuckDB) Publish(next, final, finalName string) []string {
 	return []string{d.DropTable(final), d.RenameTable(next, finalName)}
 }
 
+// Replace copies: DuckDB has transactional DDL and publishes by renames, so this form only
+// serves tests that plan DuckDB as a warehouse without it.
+func (DuckDB) Replace(next, final string) string {
+	return "CREATE OR REPLACE TABLE " + final + " AS SELECT * FROM " + next
+}
+
 func (DuckDB) Begin() string  { return "BEGIN TRANSACTION" }
 func (DuckDB) Commit() string { return "COMMIT" }
 

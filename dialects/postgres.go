@@ -146,6 +146,12 @@ func (d Postgres) Publish(next, final, finalName string) []string {
 	return []string{d.DropTable(final), d.RenameTable(next, finalName)}
 }
 
+// Replace copies: Postgres has transactional DDL and publishes by renames, so this form only
+// serves tests that plan Postgres as a warehouse without it.
+func (p Postgres) Replace(next, final string) string {
+	return p.DropTable(final) + ";\nCREATE TABLE " + final + " AS SELECT * FROM " + next
+}
+
 func (Postgres) Begin() string  { return "BEGIN" }
 func (Postgres) Commit() string { return "COMMIT" }
 

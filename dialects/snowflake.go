@@ -119,18 +119,20 @@ func (s Snowflake) CreateWorkSchema(schema string) string {
 	return "CREATE TRANSIENT SCHEMA IF NOT EXISTS " + s.QuoteIdent(schema)
 }
 
+// CreateTableAs makes every table it creates TRANSIENT, scratch or not: idstitch rebuilds its
+// tables from the sources, and a permanent table would keep each replaced generation for
+// Time Travel and then seven days of Fail-safe, paid as storage. The tables that keep history
+// (runs, audience_history, id_changes) are created otherwise and stay permanent.
 func (Snowflake) CreateTableAs(table, query string, scratch bool) string {
-	kind := "TABLE"
-	if scratch {
-		kind = "TRANSIENT TABLE"
-	}
-	return "CREATE OR REPLACE " + kind + " " + table + " AS\n" + query
+	return "CREATE OR REPLACE TRANSIENT TABLE " + table + " AS\n" + query
 }
 
 func (Snowflake) CreateIndex(name, table string, columns ...string) string { return "" }
 
+// CreateView keeps the grants of the view it replaces (COPY GRANTS); without it, CREATE OR
+// REPLACE drops them and people lose access at every run.
 func (Snowflake) CreateView(view, query string) string {
-	return "CREATE OR REPLACE VIEW " + view + " AS\n" + query
+	return "CREATE OR REPLACE VIEW " + view + " COPY GRANTS AS\n" + query
 }
 
 func (Snowflake) DropView(view string) string { return "DROP VIEW IF EXISTS " + view }
@@ -141,14 +143,18 @@ func (s Snowflake) RenameTable(table, newName string) string {
 	return "ALTER TABLE " + table + " RENAME TO " + s.QuoteIdent(newName)
 }
 
-// Publish swaps the new table with the published one in one metadata operation; Snowflake
-// commits DDL at once, so each table is swapped on its own.
+// Publish is Replace: Snowflake commits DDL at once, so each table is replaced on its own
+// (SWAP WITH is not used: it would move the grants on the published table to the one dropped).
 func (s Snowflake) Publish(next, final, finalName string) []string {
-	return []string{
-		"CREATE TABLE IF NOT EXISTS " + final + " LIKE " + next,
-		"ALTER TABLE " + final + " SWAP WITH " + next,
-		s.DropTable(next),
-	}
+	return []string{s.Replace(next, final)}
+}
+
+// Replace clones next (no data is copied) into the published table, keeping the grants people
+// gave on the table it replaces: with CLONE, COPY GRANTS gives precedence to the table being
+// replaced. The clone is TRANSIENT because next is, and a transient table cannot be cloned into a
+// permanent one.
+func (Snowflake) Replace(next, final string) string {
+	return "CREATE OR REPLACE TRANSIENT TABLE " + final + " CLONE " + next + " COPY GRANTS"
 }
 
 func (Snowflake) Begin() string  { return "BEGIN" }

@@ -338,6 +338,10 @@ var (
 	InsertSelect    = define[InsertSelectData]("insert_select")
 	InsertFrom      = define[InsertFromData]("insert_from")
 	IncRowsDelete   = define[IncRowsDeleteData]("inc_rows_delete")
+	CopyRows        = define[CopyRowsData]("copy_rows")
+	SelectAll       = define[SelectAllData]("select_all")
+	JournalWrite    = define[JournalWriteData]("journal_write")
+	JournalRead     = define[JournalReadData]("journal_read")
 )
 
 type (
@@ -347,7 +351,11 @@ type (
 	}
 	AudienceExitsData   struct{}
 	AudienceEntriesData struct{ RunID int64 }
-	IDChangesInsertData struct{ RunID int64 }
+	// IDChangesInsertData appends the rows of From, the run's changes (a full name).
+	IDChangesInsertData struct {
+		RunID int64
+		From  string
+	}
 	MetaInsertData      struct {
 		Table string
 		Rows  []MetaRow
@@ -360,6 +368,21 @@ type (
 	// InsertFromData inserts Columns of the rows of the work table From.
 	InsertFromData    struct{ Table, Columns, From string }
 	IncRowsDeleteData struct{ Table, Window, Gone string }
+	// CopyRowsData inserts every row of From into Table; both are full names.
+	CopyRowsData  struct{ Table, From string }
+	SelectAllData struct{ Table string }
+	// JournalWriteData records the statements that publish run RunID.
+	JournalWriteData struct {
+		Table   string
+		RunID   int64
+		Entries []JournalEntry
+	}
+	// JournalEntry is one statement of a publish: Phase is replace or commit.
+	JournalEntry struct {
+		Seq        int
+		Phase, SQL string
+	}
+	JournalReadData struct{ Table string }
 )
 
 // Bookkeeping: the runs table, the lease, state metadata, lookups.

@@ -88,6 +88,9 @@ type Stage struct {
 	Statements []Statement
 	// Atomic stages run in one transaction.
 	Atomic bool
+	// Commit, on a publish stage that is not Atomic, runs in one transaction once every
+	// statement of Statements has run; the runner records both in the Journal first.
+	Commit []Statement
 	// Loop, when set, runs after Statements.
 	Loop *Loop
 	// After runs once the loop has finished.

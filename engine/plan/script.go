@@ -40,6 +40,11 @@ func (p *Plan) Script(rounds int) string {
 		if st.Atomic {
 			fmt.Fprintf(&b, "%s;\n", p.Dialect.Commit())
 		}
+		if len(st.Commit) > 0 {
+			fmt.Fprintf(&b, "-- together, once every table is in place (the runner first records this publish in the state's publish_journal, and commits its clearing here)\n%s;\n", p.Dialect.Begin())
+			writeStatements(&b, st.Commit)
+			fmt.Fprintf(&b, "%s;\n", p.Dialect.Commit())
+		}
 	}
 	return b.String()
 }
@@ -80,6 +85,11 @@ func (p *Plan) Statements(rounds int) []string {
 		}
 		add(st.After)
 		if st.Atomic {
+			out = append(out, p.Dialect.Commit())
+		}
+		if len(st.Commit) > 0 {
+			out = append(out, p.Dialect.Begin())
+			add(st.Commit)
 			out = append(out, p.Dialect.Commit())
 		}
 	}

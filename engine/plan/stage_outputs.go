@@ -31,6 +31,11 @@ func (b *build) outputsAll() {
 		qvalues = render.SQL(b.r, idsql.QuarantineFrom, idsql.QuarantineFromData{Table: "quarantine_values"})
 	}
 	st.Statements = append(st.Statements, b.table(b.stateNext(stateHubs), true, hubs, ""), b.table(b.stateNext(stateQValues), true, qvalues, ""))
+	if b.Journal().Needed() {
+		// A journaled publish may be completed by the next run, in another process: what it
+		// commits must not be read from the work schema, which may be gone by then.
+		st.Statements = append(st.Statements, createOutput(b, b.next(IDChanges), idsql.SelectAll, idsql.SelectAllData{Table: b.workTable("changes")}, "the changes, kept for the publish"))
+	}
 	b.add(st)
 	measures(b, idsql.Stats, idsql.StatsData{})
 }

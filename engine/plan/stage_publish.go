@@ -1,33 +1,31 @@
 package plan
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/render"
 	idsql "github.com/idstitch/idstitch/sql"
 )
 
-// publishStage is the publish stage, atomic where the warehouse has transactions over DDL; its
-// note is the one for such a warehouse, or else notElsewhere.
-func (b *build) publishStage(note, notElsewhere string) Stage {
-	st := Stage{Kind: KindPublish, Name: "publish", Note: note, Atomic: b.Dialect.Supports(dialects.TransactionalDDL)}
-	if !st.Atomic {
-		st.Note = notElsewhere
-	}
-	return st
-}
-
-// publishAll swaps every output and state table in, all together.
+// publishAll puts every output and state table of a full run in place. With transactions over
+// DDL they are swapped in together. Without, each is replaced on its own, from statements that
+// the runner journals first (see Journal), and what must change together (history, state
+// metadata, the run's success) commits in one transaction at the end.
 func (b *build) publishAll() {
-	st := b.publishStage("swap the new tables in, all together", "swap the new tables in, each atomically (this warehouse has no transactions over DDL)")
+	if !b.Dialect.Supports(dialects.TransactionalDDL) {
+		b.publishJournaled()
+		return
+	}
+	st := Stage{Kind: KindPublish, Name: "publish", Note: "swap the new tables in, all together", Atomic: true}
 	// Stitched views read id_graph: they are dropped before it is swapped (Postgres refuses to
 	// drop a table a view depends on) and made again right after, in the same transaction.
 	var views []Statement
 	for _, s := range b.sources() {
-		view := b.out(s.Name + "_stitched")
-		st.Statements = append(st.Statements, Statement{SQL: b.Dialect.DropView(view)})
-		views = append(views, Statement{Note: "source " + s.Name + " with the universal id of each row", SQL: b.Dialect.CreateView(view, b.stitchedView(s))})
+		st.Statements = append(st.Statements, Statement{SQL: b.Dialect.DropView(b.out(s.Name + "_stitched"))})
+		views = append(views, b.view(s))
 	}
 	// The history compares the new members with the open entries, before the swap.
 	st.Statements = append(st.Statements, b.audienceHistory()...)
@@ -39,15 +37,46 @@ func (b *build) publishAll() {
 		st.Statements = append(st.Statements, b.swap(b.stateNext(t), b.state(t), t)...)
 	}
 	st.Statements = append(st.Statements, b.StateMeta().write()...)
-	st.Statements = append(st.Statements, stmt(b, idsql.IDChangesInsert, idsql.IDChangesInsertData{RunID: b.runID}))
+	st.Statements = append(st.Statements, b.changesInsert(b.workTable("changes")))
 	b.add(st)
 }
 
+// publishJournaled is publishAll without transactions over DDL. Views are replaced, never
+// dropped: these warehouses resolve a view's tables when it is queried, so a view stays
+// readable while the tables under it are replaced.
+func (b *build) publishJournaled() {
+	st := Stage{Kind: KindPublish, Name: "publish",
+		Note: "replace each table from its new version, then commit the history and the state together (this warehouse has no transactions over DDL; a publish that stops part-way is completed by the next run)"}
+	for _, t := range Published {
+		st.Statements = append(st.Statements, Statement{SQL: b.Dialect.Replace(b.next(t), b.out(t))})
+	}
+	for _, s := range b.sources() {
+		st.Statements = append(st.Statements, b.view(s))
+	}
+	for _, t := range b.stateTables() {
+		st.Statements = append(st.Statements, Statement{SQL: b.Dialect.Replace(b.stateNext(t), b.state(t))})
+	}
+	// The new audience members are still in their next table: replacements leave it.
+	st.Commit = append(st.Commit, b.audienceHistory()...)
+	st.Commit = append(st.Commit, b.StateMeta().write()...)
+	st.Commit = append(st.Commit, b.changesInsert(b.next(IDChanges)))
+	b.add(st)
+}
+
+// view makes the stitched view of a source.
+func (b *build) view(s config.Source) Statement {
+	return Statement{Note: "source " + s.Name + " with the universal id of each row", SQL: b.Dialect.CreateView(b.out(s.Name+"_stitched"), b.stitchedView(s))}
+}
+
+// changesInsert appends the run's changes, read from the table from, to id_changes.
+func (b *build) changesInsert(from string) Statement {
+	return stmt(b, idsql.IDChangesInsert, idsql.IDChangesInsertData{RunID: b.runID, From: from})
+}
+
 // publishRegion replaces the recomputed regions' rows of the outputs and brings the state up to
-// date, all together.
+// date, all together: it is DML only, so one transaction holds it on every warehouse.
 func (b *build) publishRegion() {
-	const note = "replace the recomputed regions' rows and update the state, all together"
-	st := b.publishStage(note, note)
+	st := Stage{Kind: KindPublish, Name: "publish", Note: "replace the recomputed regions' rows and update the state, all together", Atomic: true}
 	st.Statements = append(st.Statements,
 		b.deleteIn(b.out(IDGraph), "node_id", "redo"),
 		stmt(b, idsql.InsertSelect, idsql.InsertSelectData{Table: b.out(IDGraph), Query: render.SQL(b.r, idsql.IDGraph, idsql.IDGraphData{})}),
@@ -58,12 +87,25 @@ func (b *build) publishRegion() {
 	)
 	st.Statements = append(st.Statements, b.audienceHistory()...)
 	for _, t := range []string{IDQuarantine, AudienceMembers} {
-		st.Statements = append(st.Statements, b.swap(b.next(t), b.out(t), t)...)
+		st.Statements = append(st.Statements, b.replaceRows(b.next(t), b.out(t), t)...)
 	}
 	st.Statements = append(st.Statements, b.stateUpdates()...)
 	st.Statements = append(st.Statements, b.StateMeta().write()...)
-	st.Statements = append(st.Statements, stmt(b, idsql.IDChangesInsert, idsql.IDChangesInsertData{RunID: b.runID}))
+	st.Statements = append(st.Statements, b.changesInsert(b.workTable("changes")))
 	b.add(st)
+}
+
+// replaceRows makes the rows of next those of the published table final, inside the publish
+// transaction: by a swap where DDL is transactional, else by DML, which leaves next for the
+// runner to drop after the commit.
+func (b *build) replaceRows(next, final, name string) []Statement {
+	if b.Dialect.Supports(dialects.TransactionalDDL) {
+		return b.swap(next, final, name)
+	}
+	return []Statement{
+		stmt(b, idsql.DeleteAll, idsql.DeleteAllData{Table: final}),
+		stmt(b, idsql.CopyRows, idsql.CopyRowsData{Table: final, From: next}),
+	}
 }
 
 // stateUpdates bring the state tables up to date after an incremental run: each source's rows,
@@ -114,10 +156,11 @@ func (b *build) insertFrom(table, columns, from string) Statement {
 	return stmt(b, idsql.InsertFrom, idsql.InsertFromData{Table: table, Columns: columns, From: from})
 }
 
-// Cleanup drops the tables a failed run may have left beside the published ones.
+// Cleanup drops the tables a run leaves beside the published ones: after a failure, and where
+// the publish copies rather than renames, after it.
 func (pl *Planner) Cleanup() []Statement {
 	var out []Statement
-	for _, t := range Published {
+	for _, t := range append(slices.Clone(Published), IDChanges) {
 		out = append(out, Statement{SQL: pl.Dialect.DropTable(pl.names.next(t))})
 	}
 	for _, t := range pl.stateTables() {

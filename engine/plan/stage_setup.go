@@ -35,6 +35,9 @@ func (pl *Planner) Setup() Stage {
 		Statement{SQL: d.CreateSchema(p.Output.StateSchema)},
 		Statement{SQL: render.SQL(r, idsql.StateCreate, idsql.StateCreateData{Table: n.state(stateMeta), Columns: stateColumns[stateMeta]}), Note: "what the stored state was built from"},
 	)
+	if j := pl.Journal(); j.Needed() {
+		st.Statements = append(st.Statements, j.Create())
+	}
 	return st
 }
 

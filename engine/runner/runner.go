@@ -41,6 +41,9 @@ type Runner struct {
 	FullReason string
 	// DryRun computes the new result and what would change, and publishes nothing.
 	DryRun bool
+
+	// journaled is set once a run has begun to record its publish in the journal.
+	journaled bool
 }
 
 // StageTime is how long one stage took.
@@ -71,6 +74,8 @@ type Summary struct {
 	Rules plan.Rules
 	// Upgrade says how the stored state of an earlier layout was brought to this version's.
 	Upgrade string
+	// Completed says which earlier run's publish, stopped part-way, this run completed first.
+	Completed string
 }
 
 // Change counts one kind of change: rows of id_changes and the identifiers they moved.
@@ -114,6 +119,13 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			return nil, &StageError{Stage: setup.Name, Err: err}
 		}
 	}
+	// A publish that stopped part-way is completed before anything else, so that the state
+	// this run reads and the outputs it replaces are those of one run.
+	completed, err := r.completePending(ctx)
+	if err != nil {
+		return nil, &StageError{Stage: setup.Name, Note: "completing the publish of an earlier run that stopped part-way", Err: err}
+	}
+	sum.Completed = completed
 	if r.Conn.Dialect().Supports(dialects.SingleWriter) {
 		if err := r.Conn.Exec(ctx, r.Planner.RunLog().Abandoned().SQL); err != nil {
 			return nil, &StageError{Stage: setup.Name, Err: err}
@@ -312,50 +324,147 @@ func (r *Runner) measure(ctx context.Context, p *plan.Plan, sum *Summary) error 
 func (r *Runner) publish(ctx context.Context, st plan.Stage, sum *Summary) error {
 	began := time.Now()
 	sum.Result.StageSeconds = stageJSON(append(sum.Stages, StageTime{Stage: st.Name, Seconds: time.Since(began).Seconds()}))
-	var qs []string
 	// Stitched views left by sources the project no longer has go first.
-	q, args := r.Conn.Dialect().ViewsQuery(r.Planner.Project.Output.Schema)
-	rows, err := r.Conn.Query(ctx, q, args...)
+	stale, err := r.staleViews(ctx)
 	if err != nil {
 		return &StageError{Stage: st.Name, Note: "listing the views of the output schema", Err: err}
 	}
+	if err := ctx.Err(); err != nil {
+		return &StageError{Stage: st.Name, Err: &connectors.Error{Kind: connectors.Canceled, Err: err}}
+	}
+	done := r.Planner.RunLog().Succeeded(sum.RunID, sum.Result).SQL
+	transactionalDDL := r.Conn.Dialect().Supports(dialects.TransactionalDDL)
+	switch {
+	case st.Atomic && transactionalDDL:
+		qs := append(stale, sqlOf(st.Statements)...)
+		if err := r.Conn.ExecTx(ctx, append(qs, done)); err != nil {
+			return &StageError{Stage: st.Name, Err: err}
+		}
+		return nil
+	case st.Atomic:
+		// DML only (an incremental publish): one transaction holds it even where DDL commits
+		// at once. The views go before it, and the tables it copied from after.
+		for _, q := range stale {
+			if err := r.Conn.Exec(ctx, q); err != nil {
+				return &StageError{Stage: st.Name, Err: err}
+			}
+		}
+		if err := r.Conn.ExecTx(ctx, append(sqlOf(st.Statements), done)); err != nil {
+			return &StageError{Stage: st.Name, Err: err}
+		}
+		r.dropNext(ctx, sum)
+		return nil
+	}
+	// Without transactions over DDL a full run's tables are replaced one by one: the publish is
+	// journaled first, so that one stopped part-way is completed by the next run.
+	j := pending{runID: sum.RunID, replace: append(stale, sqlOf(st.Statements)...), commit: append(sqlOf(st.Commit), done)}
+	r.journaled = true
+	if err := r.Conn.ExecTx(ctx, r.Planner.Journal().Write(j.runID, j.replace, j.commit)); err != nil {
+		return &StageError{Stage: st.Name, Note: "recording the publish in the journal", Err: err}
+	}
+	if err := r.complete(ctx, j); err != nil {
+		return &StageError{Stage: st.Name, Note: "the publish stopped part-way; the next run completes it before anything else", Err: err}
+	}
+	r.dropNext(ctx, sum)
+	return nil
+}
+
+// pending is a journaled publish: the replacements in order, then what commits together.
+type pending struct {
+	runID           int64
+	replace, commit []string
+}
+
+// complete runs a journaled publish to its end. Each replacement can run again, and the
+// statements that end it commit with the clearing of the journal, so completing a publish that
+// was partly or wholly done gives the same tables.
+func (r *Runner) complete(ctx context.Context, j pending) error {
+	for _, q := range j.replace {
+		if err := r.Conn.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return r.Conn.ExecTx(ctx, append(j.commit, r.Planner.Journal().Clear()))
+}
+
+// completePending completes the journaled publish that a run left unfinished, if any, and says
+// which run it was.
+func (r *Runner) completePending(ctx context.Context) (string, error) {
+	if !r.Planner.Journal().Needed() {
+		return "", nil
+	}
+	rows, err := r.Conn.Query(ctx, r.Planner.Journal().Read())
+	if err != nil {
+		return "", err
+	}
+	var j pending
+	for rows.Next() {
+		var phase, q string
+		if err := rows.Scan(&j.runID, &phase, &q); err != nil {
+			rows.Close()
+			return "", err
+		}
+		if phase == plan.PhaseReplace {
+			j.replace = append(j.replace, q)
+		} else {
+			j.commit = append(j.commit, q)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	if len(j.replace)+len(j.commit) == 0 {
+		return "", nil
+	}
+	if err := r.complete(ctx, j); err != nil {
+		return "", err
+	}
+	for _, s := range r.Planner.Cleanup() {
+		_ = r.Conn.Exec(ctx, s.SQL) // what is left is dropped again after this run
+	}
+	return fmt.Sprintf("completed the publish of run %d, which had stopped part-way", j.runID), nil
+}
+
+// dropNext drops the tables a publish copied from. The run has succeeded: a table that cannot
+// be dropped is a warning, and the next run replaces it.
+func (r *Runner) dropNext(ctx context.Context, sum *Summary) {
+	for _, s := range r.Planner.Cleanup() {
+		if err := r.Conn.Exec(ctx, s.SQL); err != nil {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("dropping a table the publish copied from: %v", err))
+		}
+	}
+}
+
+// staleViews returns the statements dropping the stitched views of sources the project no
+// longer has.
+func (r *Runner) staleViews(ctx context.Context) ([]string, error) {
+	q, args := r.Conn.Dialect().ViewsQuery(r.Planner.Project.Output.Schema)
+	rows, err := r.Conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	var views []string
 	for rows.Next() {
 		var v string
 		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return &StageError{Stage: st.Name, Err: err}
+			return nil, err
 		}
 		views = append(views, v)
 	}
-	rows.Close()
-	for _, s := range r.Planner.StaleViews(views) {
-		qs = append(qs, s.SQL)
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
-	for _, s := range st.Statements {
-		qs = append(qs, s.SQL)
+	return sqlOf(r.Planner.StaleViews(views)), nil
+}
+
+func sqlOf(stmts []plan.Statement) []string {
+	out := make([]string, 0, len(stmts))
+	for _, s := range stmts {
+		out = append(out, s.SQL)
 	}
-	qs = append(qs, r.Planner.RunLog().Succeeded(sum.RunID, sum.Result).SQL)
-	if err := ctx.Err(); err != nil {
-		return &StageError{Stage: st.Name, Err: &connectors.Error{Kind: connectors.Canceled, Err: err}}
-	}
-	if err := ctx.Err(); err != nil {
-		return &StageError{Stage: st.Name, Err: &connectors.Error{Kind: connectors.Canceled, Err: err}}
-	}
-	if st.Atomic {
-		if err := r.Conn.ExecTx(ctx, qs); err != nil {
-			return &StageError{Stage: st.Name, Err: err}
-		}
-		return nil
-	}
-	// Without transactions over DDL each statement swaps one table atomically; the run is
-	// recorded as a success once all are in place.
-	for _, q := range qs {
-		if err := r.Conn.Exec(ctx, q); err != nil {
-			return &StageError{Stage: st.Name, Err: err}
-		}
-	}
-	return nil
+	return out
 }
 
 // recordFailure marks the run failed and removes half-built output tables. It uses a fresh
@@ -363,8 +472,12 @@ func (r *Runner) publish(ctx context.Context, st plan.Stage, sum *Summary) error
 func (r *Runner) recordFailure(sum *Summary, runErr error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for _, s := range r.Planner.Cleanup() {
-		_ = r.Conn.Exec(ctx, s.SQL)
+	// A journaled publish needs its new tables until the next run completes it (even when
+	// recording it seemed to fail: the commit may have happened all the same).
+	if !r.journaled {
+		for _, s := range r.Planner.Cleanup() {
+			_ = r.Conn.Exec(ctx, s.SQL)
+		}
 	}
 	sum.Result.StageSeconds = stageJSON(sum.Stages)
 	msg := runErr.Error()

@@ -335,6 +335,9 @@ func printSummary(w io.Writer, p *config.Project, s *runner.Summary) {
 	} else {
 		fmt.Fprintf(w, "run %d (%s) succeeded in %s; tables published in schema %s\n", s.RunID, s.Mode, s.Elapsed.Round(time.Millisecond), p.Output.Schema)
 	}
+	if s.Completed != "" {
+		fmt.Fprintf(w, "  first            %s\n", s.Completed)
+	}
 	if s.Upgrade != "" {
 		fmt.Fprintf(w, "  upgrade          %s\n", s.Upgrade)
 	}

@@ -102,6 +102,7 @@ SELECT audience, universal_id, entered_at FROM `identity`.`audience_members`
 WHERE universal_id NOT IN (SELECT universal_id FROM `identity_work`.`redo_ids`);
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+BEGIN TRANSACTION;
 DELETE FROM `identity`.`id_graph` WHERE node_id IN (SELECT node_id FROM `identity_work`.`redo`);
 INSERT INTO `identity`.`id_graph` SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM `identity_work`.`graph`;
@@ -123,10 +124,10 @@ WHERE NOT EXISTS (
   SELECT 1 FROM `identity`.`audience_history` h
   WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
 );
-CREATE OR REPLACE TABLE `identity`.`id_quarantine` AS SELECT * FROM `identity`.`id_quarantine__next`;
-DROP TABLE IF EXISTS `identity`.`id_quarantine__next`;
-CREATE OR REPLACE TABLE `identity`.`audience_members` AS SELECT * FROM `identity`.`audience_members__next`;
-DROP TABLE IF EXISTS `identity`.`audience_members__next`;
+DELETE FROM `identity`.`id_quarantine` WHERE 1 = 1;
+INSERT INTO `identity`.`id_quarantine` SELECT * FROM `identity`.`id_quarantine__next`;
+DELETE FROM `identity`.`audience_members` WHERE 1 = 1;
+INSERT INTO `identity`.`audience_members` SELECT * FROM `identity`.`audience_members__next`;
 -- the rows of orders
 DELETE FROM `identity_state`.`rows_orders` WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM `identity_work`.`gone_orders`);
 INSERT INTO `identity_state`.`rows_orders` SELECT * FROM `identity_work`.`ins_orders`;
@@ -137,3 +138,4 @@ INSERT INTO `identity_state`.`regions` SELECT node_id, region, id_type FROM `ide
 DELETE FROM `identity_state`.`meta` WHERE 1 = 1;
 INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('layout', '5'), ('audiences', '97bf9afaed28b79e'), ('checks', '4ecdf6afc5bfab7f'), ('degrees', 'b68bf12405ee2cb5'), ('id_salt', '6bf2f9c1e79bae9c'), ('id_types', 'bcd127bf19a05781'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '3628f43fad7fceca'), ('traits', 'abb6819a4b6ccf40');
 INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;
+COMMIT TRANSACTION;

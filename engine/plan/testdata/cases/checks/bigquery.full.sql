@@ -127,3 +127,6 @@ CREATE OR REPLACE TABLE `identity_state`.`hubs__next` AS
 SELECT CAST(NULL AS INT64) AS node_id, CAST(NULL AS INT64) AS degree, CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value WHERE 1 = 0;
 CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
 SELECT id_type, id_value, reason, evidence FROM `identity_work`.`quarantine_values`;
+-- the changes, kept for the publish
+CREATE OR REPLACE TABLE `identity`.`id_changes__next` AS
+SELECT * FROM `identity_work`.`changes`;

@@ -111,8 +111,27 @@ SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM `customer_360_work`.`nodes` n
 LEFT JOIN `customer_360_work`.`labels` l ON n.node_id = l.node_id;
 
--- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
-DROP VIEW IF EXISTS `customer_360`.`web_stitched`;
+-- ===== stage publish: replace each table from its new version, then commit the history and the state together (this warehouse has no transactions over DDL; a publish that stops part-way is completed by the next run)
+CREATE OR REPLACE TABLE `customer_360`.`id_graph` COPY `customer_360`.`id_graph__next`;
+CREATE OR REPLACE TABLE `customer_360`.`profiles` COPY `customer_360`.`profiles__next`;
+CREATE OR REPLACE TABLE `customer_360`.`id_edges` COPY `customer_360`.`id_edges__next`;
+CREATE OR REPLACE TABLE `customer_360`.`id_quarantine` COPY `customer_360`.`id_quarantine__next`;
+CREATE OR REPLACE TABLE `customer_360`.`audience_members` COPY `customer_360`.`audience_members__next`;
+-- source web with the universal id of each row
+CREATE OR REPLACE VIEW `customer_360`.`web_stitched` AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, g5.universal_id, CAST(NULL AS STRING)) AS universal_id
+FROM `raw`.`web_events` s
+LEFT JOIN `customer_360`.`id_graph` g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST((lower(user_ref)) AS STRING), ''), '')
+LEFT JOIN `customer_360`.`id_graph` g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(NULLIF(CAST(s.`email` AS STRING), ''), '')
+LEFT JOIN `customer_360`.`id_graph` g3 ON g3.id_type = 'email' AND g3.id_value = NULLIF(NULLIF(CAST(s.`billing_email` AS STRING), ''), '')
+LEFT JOIN `customer_360`.`id_graph` g4 ON g4.id_type = 'email' AND g4.id_value = NULLIF(NULLIF(CAST((coalesce(alt_email, '')) AS STRING), ''), '')
+LEFT JOIN `customer_360`.`id_graph` g5 ON g5.id_type = 'anonymous_id' AND g5.id_value = NULLIF(NULLIF(CAST(s.`anonymousId` AS STRING), ''), '');
+CREATE OR REPLACE TABLE `customer_360_state`.`rows_web` COPY `customer_360_state`.`rows_web__next`;
+CREATE OR REPLACE TABLE `customer_360_state`.`hubs` COPY `customer_360_state`.`hubs__next`;
+CREATE OR REPLACE TABLE `customer_360_state`.`qvalues` COPY `customer_360_state`.`qvalues__next`;
+CREATE OR REPLACE TABLE `customer_360_state`.`regions` COPY `customer_360_state`.`regions__next`;
+-- together, once every table is in place (the runner first records this publish in the state's publish_journal, and commits its clearing here)
+BEGIN TRANSACTION;
 UPDATE `customer_360`.`audience_history` AS h
 SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
 WHERE h.exited_at IS NULL
@@ -127,33 +146,7 @@ WHERE NOT EXISTS (
   SELECT 1 FROM `customer_360`.`audience_history` h
   WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
 );
-CREATE OR REPLACE TABLE `customer_360`.`id_graph` AS SELECT * FROM `customer_360`.`id_graph__next`;
-DROP TABLE IF EXISTS `customer_360`.`id_graph__next`;
-CREATE OR REPLACE TABLE `customer_360`.`profiles` AS SELECT * FROM `customer_360`.`profiles__next`;
-DROP TABLE IF EXISTS `customer_360`.`profiles__next`;
-CREATE OR REPLACE TABLE `customer_360`.`id_edges` AS SELECT * FROM `customer_360`.`id_edges__next`;
-DROP TABLE IF EXISTS `customer_360`.`id_edges__next`;
-CREATE OR REPLACE TABLE `customer_360`.`id_quarantine` AS SELECT * FROM `customer_360`.`id_quarantine__next`;
-DROP TABLE IF EXISTS `customer_360`.`id_quarantine__next`;
-CREATE OR REPLACE TABLE `customer_360`.`audience_members` AS SELECT * FROM `customer_360`.`audience_members__next`;
-DROP TABLE IF EXISTS `customer_360`.`audience_members__next`;
--- source web with the universal id of each row
-CREATE OR REPLACE VIEW `customer_360`.`web_stitched` AS
-SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, g4.universal_id, g5.universal_id, CAST(NULL AS STRING)) AS universal_id
-FROM `raw`.`web_events` s
-LEFT JOIN `customer_360`.`id_graph` g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST((lower(user_ref)) AS STRING), ''), '')
-LEFT JOIN `customer_360`.`id_graph` g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(NULLIF(CAST(s.`email` AS STRING), ''), '')
-LEFT JOIN `customer_360`.`id_graph` g3 ON g3.id_type = 'email' AND g3.id_value = NULLIF(NULLIF(CAST(s.`billing_email` AS STRING), ''), '')
-LEFT JOIN `customer_360`.`id_graph` g4 ON g4.id_type = 'email' AND g4.id_value = NULLIF(NULLIF(CAST((coalesce(alt_email, '')) AS STRING), ''), '')
-LEFT JOIN `customer_360`.`id_graph` g5 ON g5.id_type = 'anonymous_id' AND g5.id_value = NULLIF(NULLIF(CAST(s.`anonymousId` AS STRING), ''), '');
-CREATE OR REPLACE TABLE `customer_360_state`.`rows_web` AS SELECT * FROM `customer_360_state`.`rows_web__next`;
-DROP TABLE IF EXISTS `customer_360_state`.`rows_web__next`;
-CREATE OR REPLACE TABLE `customer_360_state`.`hubs` AS SELECT * FROM `customer_360_state`.`hubs__next`;
-DROP TABLE IF EXISTS `customer_360_state`.`hubs__next`;
-CREATE OR REPLACE TABLE `customer_360_state`.`qvalues` AS SELECT * FROM `customer_360_state`.`qvalues__next`;
-DROP TABLE IF EXISTS `customer_360_state`.`qvalues__next`;
-CREATE OR REPLACE TABLE `customer_360_state`.`regions` AS SELECT * FROM `customer_360_state`.`regions__next`;
-DROP TABLE IF EXISTS `customer_360_state`.`regions__next`;
 DELETE FROM `customer_360_state`.`meta` WHERE 1 = 1;
 INSERT INTO `customer_360_state`.`meta` (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '47840e74bf1ca2dc'), ('traits', '74234e98afe7498f');
-INSERT INTO `customer_360`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `customer_360_work`.`changes`;
+INSERT INTO `customer_360`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `customer_360`.`id_changes__next`;
+COMMIT TRANSACTION;

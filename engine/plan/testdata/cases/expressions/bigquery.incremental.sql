@@ -134,6 +134,7 @@ FROM `customer_360_work`.`nodes` n
 LEFT JOIN `customer_360_work`.`labels` l ON n.node_id = l.node_id;
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+BEGIN TRANSACTION;
 DELETE FROM `customer_360`.`id_graph` WHERE node_id IN (SELECT node_id FROM `customer_360_work`.`redo`);
 INSERT INTO `customer_360`.`id_graph` SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM `customer_360_work`.`graph`;
@@ -155,10 +156,10 @@ WHERE NOT EXISTS (
   SELECT 1 FROM `customer_360`.`audience_history` h
   WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
 );
-CREATE OR REPLACE TABLE `customer_360`.`id_quarantine` AS SELECT * FROM `customer_360`.`id_quarantine__next`;
-DROP TABLE IF EXISTS `customer_360`.`id_quarantine__next`;
-CREATE OR REPLACE TABLE `customer_360`.`audience_members` AS SELECT * FROM `customer_360`.`audience_members__next`;
-DROP TABLE IF EXISTS `customer_360`.`audience_members__next`;
+DELETE FROM `customer_360`.`id_quarantine` WHERE 1 = 1;
+INSERT INTO `customer_360`.`id_quarantine` SELECT * FROM `customer_360`.`id_quarantine__next`;
+DELETE FROM `customer_360`.`audience_members` WHERE 1 = 1;
+INSERT INTO `customer_360`.`audience_members` SELECT * FROM `customer_360`.`audience_members__next`;
 -- the rows of web
 DELETE FROM `customer_360_state`.`rows_web` WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM `customer_360_work`.`gone_web`);
 INSERT INTO `customer_360_state`.`rows_web` SELECT * FROM `customer_360_work`.`ins_web`;
@@ -169,3 +170,4 @@ INSERT INTO `customer_360_state`.`regions` SELECT node_id, region, id_type FROM 
 DELETE FROM `customer_360_state`.`meta` WHERE 1 = 1;
 INSERT INTO `customer_360_state`.`meta` (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '47840e74bf1ca2dc'), ('traits', '74234e98afe7498f');
 INSERT INTO `customer_360`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `customer_360_work`.`changes`;
+COMMIT TRANSACTION;

@@ -123,9 +123,29 @@ CREATE OR REPLACE TABLE `identity_state`.`hubs__next` AS
 SELECT h.node_id, h.degree, n.id_type, n.id_value FROM `identity_work`.`hubs` h JOIN `identity_work`.`nodes` n ON h.node_id = n.node_id;
 CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
 SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence WHERE 1 = 0;
+-- the changes, kept for the publish
+CREATE OR REPLACE TABLE `identity`.`id_changes__next` AS
+SELECT * FROM `identity_work`.`changes`;
 
--- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
-DROP VIEW IF EXISTS `identity`.`events_stitched`;
+-- ===== stage publish: replace each table from its new version, then commit the history and the state together (this warehouse has no transactions over DDL; a publish that stops part-way is completed by the next run)
+CREATE OR REPLACE TABLE `identity`.`id_graph` COPY `identity`.`id_graph__next`;
+CREATE OR REPLACE TABLE `identity`.`profiles` COPY `identity`.`profiles__next`;
+CREATE OR REPLACE TABLE `identity`.`id_edges` COPY `identity`.`id_edges__next`;
+CREATE OR REPLACE TABLE `identity`.`id_quarantine` COPY `identity`.`id_quarantine__next`;
+CREATE OR REPLACE TABLE `identity`.`audience_members` COPY `identity`.`audience_members__next`;
+-- source events with the universal id of each row
+CREATE OR REPLACE VIEW `identity`.`events_stitched` AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, CAST(NULL AS STRING)) AS universal_id
+FROM `events` s
+LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s.`user_id` AS STRING), ''), '')
+LEFT JOIN `identity`.`id_graph` g2 ON g2.id_type = 'device_id' AND g2.id_value = NULLIF(NULLIF(CAST(s.`device_id` AS STRING), ''), '')
+LEFT JOIN `identity`.`id_graph` g3 ON g3.id_type = 'anonymous_id' AND g3.id_value = NULLIF(NULLIF(CAST(s.`anonymous_id` AS STRING), ''), '');
+CREATE OR REPLACE TABLE `identity_state`.`rows_events` COPY `identity_state`.`rows_events__next`;
+CREATE OR REPLACE TABLE `identity_state`.`hubs` COPY `identity_state`.`hubs__next`;
+CREATE OR REPLACE TABLE `identity_state`.`qvalues` COPY `identity_state`.`qvalues__next`;
+CREATE OR REPLACE TABLE `identity_state`.`regions` COPY `identity_state`.`regions__next`;
+-- together, once every table is in place (the runner first records this publish in the state's publish_journal, and commits its clearing here)
+BEGIN TRANSACTION;
 UPDATE `identity`.`audience_history` AS h
 SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
 WHERE h.exited_at IS NULL
@@ -140,31 +160,7 @@ WHERE NOT EXISTS (
   SELECT 1 FROM `identity`.`audience_history` h
   WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
 );
-CREATE OR REPLACE TABLE `identity`.`id_graph` AS SELECT * FROM `identity`.`id_graph__next`;
-DROP TABLE IF EXISTS `identity`.`id_graph__next`;
-CREATE OR REPLACE TABLE `identity`.`profiles` AS SELECT * FROM `identity`.`profiles__next`;
-DROP TABLE IF EXISTS `identity`.`profiles__next`;
-CREATE OR REPLACE TABLE `identity`.`id_edges` AS SELECT * FROM `identity`.`id_edges__next`;
-DROP TABLE IF EXISTS `identity`.`id_edges__next`;
-CREATE OR REPLACE TABLE `identity`.`id_quarantine` AS SELECT * FROM `identity`.`id_quarantine__next`;
-DROP TABLE IF EXISTS `identity`.`id_quarantine__next`;
-CREATE OR REPLACE TABLE `identity`.`audience_members` AS SELECT * FROM `identity`.`audience_members__next`;
-DROP TABLE IF EXISTS `identity`.`audience_members__next`;
--- source events with the universal id of each row
-CREATE OR REPLACE VIEW `identity`.`events_stitched` AS
-SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, CAST(NULL AS STRING)) AS universal_id
-FROM `events` s
-LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s.`user_id` AS STRING), ''), '')
-LEFT JOIN `identity`.`id_graph` g2 ON g2.id_type = 'device_id' AND g2.id_value = NULLIF(NULLIF(CAST(s.`device_id` AS STRING), ''), '')
-LEFT JOIN `identity`.`id_graph` g3 ON g3.id_type = 'anonymous_id' AND g3.id_value = NULLIF(NULLIF(CAST(s.`anonymous_id` AS STRING), ''), '');
-CREATE OR REPLACE TABLE `identity_state`.`rows_events` AS SELECT * FROM `identity_state`.`rows_events__next`;
-DROP TABLE IF EXISTS `identity_state`.`rows_events__next`;
-CREATE OR REPLACE TABLE `identity_state`.`hubs` AS SELECT * FROM `identity_state`.`hubs__next`;
-DROP TABLE IF EXISTS `identity_state`.`hubs__next`;
-CREATE OR REPLACE TABLE `identity_state`.`qvalues` AS SELECT * FROM `identity_state`.`qvalues__next`;
-DROP TABLE IF EXISTS `identity_state`.`qvalues__next`;
-CREATE OR REPLACE TABLE `identity_state`.`regions` AS SELECT * FROM `identity_state`.`regions__next`;
-DROP TABLE IF EXISTS `identity_state`.`regions__next`;
 DELETE FROM `identity_state`.`meta` WHERE 1 = 1;
 INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', 'fc68f8420a6d72df'), ('degrees', '4bd5bf5ffc86cfb8'), ('id_salt', '48dd836a617dbe4a'), ('id_types', 'e613c4f0047a06b5'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', 'c194d3a0ecf2a120'), ('traits', '74234e98afe7498f');
-INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;
+INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity`.`id_changes__next`;
+COMMIT TRANSACTION;

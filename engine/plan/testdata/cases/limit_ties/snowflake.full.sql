@@ -112,7 +112,7 @@ DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_2";
 DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_2";
 
 -- ===== stage outputs: output tables, built beside the published ones
-CREATE OR REPLACE TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "IDENTITY_WORK"."GRAPH";
 -- universal ids that are new, merged, split or quarantined since the last run
@@ -136,7 +136,7 @@ FROM (
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY"."ID_GRAPH"));
-CREATE OR REPLACE TABLE "IDENTITY"."PROFILES__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."PROFILES__NEXT" AS
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
     ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
@@ -161,7 +161,7 @@ WITH ranked AS (
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."USER_ID_COUNT", p."LATEST_USER_ID", p."EMAIL_COUNT", p."LATEST_EMAIL"
 FROM per_profile p
 JOIN "IDENTITY_WORK"."ANCHORS" a ON p.component = a.component;
-CREATE OR REPLACE TABLE "IDENTITY"."ID_EDGES__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_EDGES__NEXT" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
@@ -171,20 +171,23 @@ JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
 JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 -- what was kept out of the graph, and why
-CREATE OR REPLACE TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
 FROM (
   SELECT n.id_type, n.id_value, 'limit_conflict' AS reason, CAST(q.anchors AS BIGINT) AS evidence
 FROM "IDENTITY_WORK"."CONFLICTS_USER_ID" q JOIN "IDENTITY_WORK"."NODES" n ON q.node_id = n.node_id
 ) q;
 -- audience members; those already in keep the time they entered
-CREATE OR REPLACE TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
 SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(SYSDATE() AS TIMESTAMP)) AS entered_at
 FROM (
   SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY"."PROFILES__NEXT" WHERE 1 = 0
 ) m
 LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."HUBS__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."HUBS__NEXT" AS
 SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."QVALUES__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."QVALUES__NEXT" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+-- the changes, kept for the publish
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_CHANGES__NEXT" AS
+SELECT * FROM "IDENTITY_WORK"."CHANGES";

@@ -65,6 +65,13 @@ CREATE TABLE IF NOT EXISTS `identity_state`.`meta` (
   section STRING,
   fingerprint STRING
 );
+-- the publish of a full run that has not finished, completed by the next run
+CREATE TABLE IF NOT EXISTS `identity_state`.`publish_journal` (
+  run_id INT64,
+  seq INT64,
+  phase STRING,
+  statement STRING
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source signups (signups), kept as the rows read so far
@@ -303,9 +310,27 @@ CREATE OR REPLACE TABLE `identity_state`.`hubs__next` AS
 SELECT CAST(NULL AS INT64) AS node_id, CAST(NULL AS INT64) AS degree, CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value WHERE 1 = 0;
 CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
 SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence WHERE 1 = 0;
+-- the changes, kept for the publish
+CREATE OR REPLACE TABLE `identity`.`id_changes__next` AS
+SELECT * FROM `identity_work`.`changes`;
 
--- ===== stage publish: swap the new tables in, each atomically (this warehouse has no transactions over DDL)
-DROP VIEW IF EXISTS `identity`.`signups_stitched`;
+-- ===== stage publish: replace each table from its new version, then commit the history and the state together (this warehouse has no transactions over DDL; a publish that stops part-way is completed by the next run)
+CREATE OR REPLACE TABLE `identity`.`id_graph` COPY `identity`.`id_graph__next`;
+CREATE OR REPLACE TABLE `identity`.`profiles` COPY `identity`.`profiles__next`;
+CREATE OR REPLACE TABLE `identity`.`id_edges` COPY `identity`.`id_edges__next`;
+CREATE OR REPLACE TABLE `identity`.`id_quarantine` COPY `identity`.`id_quarantine__next`;
+CREATE OR REPLACE TABLE `identity`.`audience_members` COPY `identity`.`audience_members__next`;
+-- source signups with the universal id of each row
+CREATE OR REPLACE VIEW `identity`.`signups_stitched` AS
+SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS STRING)) AS universal_id
+FROM `signups` s
+LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s.`email` AS STRING), ''), '');
+CREATE OR REPLACE TABLE `identity_state`.`rows_signups` COPY `identity_state`.`rows_signups__next`;
+CREATE OR REPLACE TABLE `identity_state`.`hubs` COPY `identity_state`.`hubs__next`;
+CREATE OR REPLACE TABLE `identity_state`.`qvalues` COPY `identity_state`.`qvalues__next`;
+CREATE OR REPLACE TABLE `identity_state`.`regions` COPY `identity_state`.`regions__next`;
+-- together, once every table is in place (the runner first records this publish in the state's publish_journal, and commits its clearing here)
+BEGIN TRANSACTION;
 UPDATE `identity`.`audience_history` AS h
 SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
 WHERE h.exited_at IS NULL
@@ -320,29 +345,7 @@ WHERE NOT EXISTS (
   SELECT 1 FROM `identity`.`audience_history` h
   WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
 );
-CREATE OR REPLACE TABLE `identity`.`id_graph` AS SELECT * FROM `identity`.`id_graph__next`;
-DROP TABLE IF EXISTS `identity`.`id_graph__next`;
-CREATE OR REPLACE TABLE `identity`.`profiles` AS SELECT * FROM `identity`.`profiles__next`;
-DROP TABLE IF EXISTS `identity`.`profiles__next`;
-CREATE OR REPLACE TABLE `identity`.`id_edges` AS SELECT * FROM `identity`.`id_edges__next`;
-DROP TABLE IF EXISTS `identity`.`id_edges__next`;
-CREATE OR REPLACE TABLE `identity`.`id_quarantine` AS SELECT * FROM `identity`.`id_quarantine__next`;
-DROP TABLE IF EXISTS `identity`.`id_quarantine__next`;
-CREATE OR REPLACE TABLE `identity`.`audience_members` AS SELECT * FROM `identity`.`audience_members__next`;
-DROP TABLE IF EXISTS `identity`.`audience_members__next`;
--- source signups with the universal id of each row
-CREATE OR REPLACE VIEW `identity`.`signups_stitched` AS
-SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS STRING)) AS universal_id
-FROM `signups` s
-LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s.`email` AS STRING), ''), '');
-CREATE OR REPLACE TABLE `identity_state`.`rows_signups` AS SELECT * FROM `identity_state`.`rows_signups__next`;
-DROP TABLE IF EXISTS `identity_state`.`rows_signups__next`;
-CREATE OR REPLACE TABLE `identity_state`.`hubs` AS SELECT * FROM `identity_state`.`hubs__next`;
-DROP TABLE IF EXISTS `identity_state`.`hubs__next`;
-CREATE OR REPLACE TABLE `identity_state`.`qvalues` AS SELECT * FROM `identity_state`.`qvalues__next`;
-DROP TABLE IF EXISTS `identity_state`.`qvalues__next`;
-CREATE OR REPLACE TABLE `identity_state`.`regions` AS SELECT * FROM `identity_state`.`regions__next`;
-DROP TABLE IF EXISTS `identity_state`.`regions__next`;
 DELETE FROM `identity_state`.`meta` WHERE 1 = 1;
 INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '07153e12f26a6f1c'), ('degrees', '441594d595b3469d'), ('id_salt', '245d52144039737c'), ('id_types', 'a75ef9612e0cfe8b'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '1e5957a4d0647e8e'), ('traits', '74234e98afe7498f');
-INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;
+INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity`.`id_changes__next`;
+COMMIT TRANSACTION;

@@ -65,6 +65,13 @@ CREATE TABLE IF NOT EXISTS `identity_state`.`meta` (
   section STRING,
   fingerprint STRING
 );
+-- the publish of a full run that has not finished, completed by the next run
+CREATE TABLE IF NOT EXISTS `identity_state`.`publish_journal` (
+  run_id INT64,
+  seq INT64,
+  phase STRING,
+  statement STRING
+);
 
 -- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
 -- source signups (signups): the rows read again
@@ -403,6 +410,7 @@ SELECT audience, universal_id, entered_at FROM `identity`.`audience_members`
 WHERE universal_id NOT IN (SELECT universal_id FROM `identity_work`.`redo_ids`);
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+BEGIN TRANSACTION;
 DELETE FROM `identity`.`id_graph` WHERE node_id IN (SELECT node_id FROM `identity_work`.`redo`);
 INSERT INTO `identity`.`id_graph` SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM `identity_work`.`graph`;
@@ -424,10 +432,10 @@ WHERE NOT EXISTS (
   SELECT 1 FROM `identity`.`audience_history` h
   WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
 );
-CREATE OR REPLACE TABLE `identity`.`id_quarantine` AS SELECT * FROM `identity`.`id_quarantine__next`;
-DROP TABLE IF EXISTS `identity`.`id_quarantine__next`;
-CREATE OR REPLACE TABLE `identity`.`audience_members` AS SELECT * FROM `identity`.`audience_members__next`;
-DROP TABLE IF EXISTS `identity`.`audience_members__next`;
+DELETE FROM `identity`.`id_quarantine` WHERE 1 = 1;
+INSERT INTO `identity`.`id_quarantine` SELECT * FROM `identity`.`id_quarantine__next`;
+DELETE FROM `identity`.`audience_members` WHERE 1 = 1;
+INSERT INTO `identity`.`audience_members` SELECT * FROM `identity`.`audience_members__next`;
 -- the rows of signups
 DELETE FROM `identity_state`.`rows_signups` WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM `identity_work`.`gone_signups`);
 INSERT INTO `identity_state`.`rows_signups` SELECT * FROM `identity_work`.`ins_signups`;
@@ -438,3 +446,4 @@ INSERT INTO `identity_state`.`regions` SELECT node_id, region, id_type FROM `ide
 DELETE FROM `identity_state`.`meta` WHERE 1 = 1;
 INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '07153e12f26a6f1c'), ('degrees', '441594d595b3469d'), ('id_salt', '245d52144039737c'), ('id_types', 'a75ef9612e0cfe8b'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '1e5957a4d0647e8e'), ('traits', '74234e98afe7498f');
 INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;
+COMMIT TRANSACTION;

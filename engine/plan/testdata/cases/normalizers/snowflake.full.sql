@@ -3,7 +3,7 @@
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source contacts (crm.contacts), kept as the rows read so far
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_CONTACTS__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."ROWS_CONTACTS__NEXT" AS
 SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅'), COALESCE(CAST(v4 AS VARCHAR), '∅'), COALESCE(CAST(q4 AS VARCHAR), '∅')) AS row_hash
 FROM (
 SELECT

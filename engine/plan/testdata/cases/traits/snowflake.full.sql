@@ -3,7 +3,7 @@
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source orders (raw.orders), kept as the rows read so far
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_ORDERS__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."ROWS_ORDERS__NEXT" AS
 SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(t1 AS VARCHAR), '∅'), COALESCE(CAST(f1 AS VARCHAR), '∅'), COALESCE(CAST(t2 AS VARCHAR), '∅'), COALESCE(CAST(f2 AS VARCHAR), '∅'), COALESCE(CAST(t3 AS VARCHAR), '∅'), COALESCE(CAST(f3 AS VARCHAR), '∅'), COALESCE(CAST(t4 AS VARCHAR), '∅'), COALESCE(CAST(f4 AS VARCHAR), '∅'), COALESCE(CAST(t5 AS VARCHAR), '∅'), COALESCE(CAST(f5 AS VARCHAR), '∅'), COALESCE(CAST(t6 AS VARCHAR), '∅'), COALESCE(CAST(f6 AS VARCHAR), '∅'), COALESCE(CAST(t7 AS VARCHAR), '∅'), COALESCE(CAST(f7 AS VARCHAR), '∅'), COALESCE(CAST(t8 AS VARCHAR), '∅'), COALESCE(CAST(f8 AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅')) AS row_hash
 FROM (
 SELECT
@@ -115,7 +115,7 @@ WHERE universal_id IS NOT NULL
 GROUP BY universal_id;
 
 -- ===== stage outputs: output tables, built beside the published ones
-CREATE OR REPLACE TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM "IDENTITY_WORK"."GRAPH";
 -- universal ids that are new, merged, split or quarantined since the last run
@@ -163,7 +163,7 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."USER_I
 FROM per_profile p
 JOIN "IDENTITY_WORK"."ANCHORS" a ON p.component = a.component;
 -- profiles with their traits and audience flags
-CREATE OR REPLACE TABLE "IDENTITY"."PROFILES__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."PROFILES__NEXT" AS
 SELECT p.*
 FROM (
   SELECT b.*,
@@ -178,7 +178,7 @@ FROM (
   FROM "IDENTITY_WORK"."PROFILES_BASE" b
   LEFT JOIN "IDENTITY_WORK"."TRAITS_ORDERS" t1 ON b.universal_id = t1.universal_id
 ) p;
-CREATE OR REPLACE TABLE "IDENTITY"."ID_EDGES__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_EDGES__NEXT" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
@@ -188,20 +188,23 @@ JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
 JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 -- what was kept out of the graph, and why
-CREATE OR REPLACE TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
 FROM (
   SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence
   WHERE 1 = 0
 ) q;
 -- audience members; those already in keep the time they entered
-CREATE OR REPLACE TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
 SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(SYSDATE() AS TIMESTAMP)) AS entered_at
 FROM (
   SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY"."PROFILES__NEXT" WHERE 1 = 0
 ) m
 LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."HUBS__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."HUBS__NEXT" AS
 SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."QVALUES__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."QVALUES__NEXT" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+-- the changes, kept for the publish
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_CHANGES__NEXT" AS
+SELECT * FROM "IDENTITY_WORK"."CHANGES";

@@ -1,0 +1,2 @@
+{{/* select_all: every row of the table Table, as it is. */}}
+SELECT * FROM {{.Table}}
