@@ -13,7 +13,9 @@ type BigQuery struct{}
 
 func (BigQuery) Name() string { return "bigquery" }
 
-func (BigQuery) Supports(c Capability) bool { return false }
+// Supports: BigQuery's documentation writes a dataset as [project_name.]dataset_name wherever it
+// names one (CREATE SCHEMA, table paths), so output datasets may live in another project.
+func (BigQuery) Supports(c Capability) bool { return c == ProjectSchemas }
 
 func (BigQuery) DefaultSchema() string { return "" }
 
@@ -21,12 +23,11 @@ func (BigQuery) QuoteIdent(name string) string {
 	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(name) + "`"
 }
 
-func (b BigQuery) Table(schema, name string) string {
-	if schema == "" {
-		return b.QuoteIdent(name)
-	}
-	return b.QuoteIdent(schema) + "." + b.QuoteIdent(name)
-}
+// Table quotes each part of project.dataset.table on its own. GoogleSQL reads a quoted identifier
+// as one part of a path ("Lexical structure and syntax", quoted identifiers and path
+// expressions), and quoting every part is always valid, whatever characters a part holds (a
+// project id's hyphens).
+func (b BigQuery) Table(schema, name string) string { return qualify(b.QuoteIdent, schema, name) }
 
 func (b BigQuery) WorkTable(workSchema, name string) string { return b.Table(workSchema, name) }
 
@@ -104,7 +105,7 @@ func (BigQuery) RegexpReplace(expr, pattern, replacement string) string {
 func (BigQuery) Now() string { return "CURRENT_TIMESTAMP()" }
 
 func (b BigQuery) CreateSchema(schema string) string {
-	return "CREATE SCHEMA IF NOT EXISTS " + b.QuoteIdent(schema)
+	return "CREATE SCHEMA IF NOT EXISTS " + quotePath(b.QuoteIdent, schema)
 }
 
 func (b BigQuery) CreateWorkSchema(schema string) string { return b.CreateSchema(schema) }
@@ -147,11 +148,11 @@ func (b BigQuery) AddColumn(table, column string, t Type) string {
 }
 
 func (b BigQuery) ViewsQuery(schema string) (string, []any) {
-	return "SELECT table_name FROM " + b.QuoteIdent(schema) + ".INFORMATION_SCHEMA.VIEWS", nil
+	return "SELECT table_name FROM " + quotePath(b.QuoteIdent, schema) + ".INFORMATION_SCHEMA.VIEWS", nil
 }
 
 func (b BigQuery) ColumnsQuery(schema, table string) (string, []any) {
-	return "SELECT column_name FROM " + b.QuoteIdent(schema) + ".INFORMATION_SCHEMA.COLUMNS WHERE table_name = @p1 ORDER BY ordinal_position",
+	return "SELECT column_name FROM " + quotePath(b.QuoteIdent, schema) + ".INFORMATION_SCHEMA.COLUMNS WHERE table_name = @p1 ORDER BY ordinal_position",
 		[]any{table}
 }
 

@@ -110,7 +110,11 @@ func (c *Conn) DryRun(ctx context.Context, q string) (int64, error) {
 
 // Load streams rows into an existing table.
 func (c *Conn) Load(ctx context.Context, schema, table string, columns []string, next func(row []any) bool) error {
-	ins := c.client.Dataset(schema).Table(table).Inserter()
+	ds := c.client.Dataset(schema)
+	if project, dataset, ok := strings.Cut(schema, "."); ok {
+		ds = c.client.DatasetInProject(project, dataset) // a dataset written project.dataset
+	}
+	ins := ds.Table(table).Inserter()
 	var batch []*bq.ValuesSaver
 	flush := func() error {
 		if len(batch) == 0 {

@@ -162,3 +162,24 @@ func TestSecondDocument(t *testing.T) {
 		t.Fatalf("one document: %v", err)
 	}
 }
+
+// BigQuery output datasets may live in another project, written project.dataset as its
+// documentation allows; warehouses whose schemas have no such prefix keep refusing a dot.
+func TestQualifiedOutputSchema(t *testing.T) {
+	bq := strings.Replace(valid, "warehouse:\n  type: duckdb\n  path: acme.duckdb\n", "warehouse:\n  type: bigquery\n  project: jobs-project\n", 1)
+	p, err := Parse("idstitch.yaml", []byte(bq+"output:\n  schema: data-project.identity\n"))
+	if err != nil {
+		t.Fatalf("project.dataset refused: %v", err)
+	}
+	if p.Output.WorkSchema != "data-project.identity_work" || p.Output.StateSchema != "data-project.identity_state" {
+		t.Fatalf("defaults: %+v", p.Output)
+	}
+	for _, bad := range []string{"Data_Project.identity", "a.b.c", "data-project.", ".identity", "data-project.Identity"} {
+		if _, err := Parse("idstitch.yaml", []byte(bq+"output:\n  schema: "+bad+"\n")); err == nil || !strings.Contains(err.Error(), "output.schema") {
+			t.Errorf("output.schema %q: err = %v", bad, err)
+		}
+	}
+	if _, err := Parse("idstitch.yaml", []byte(valid+"output:\n  schema: other.identity\n")); err == nil || !strings.Contains(err.Error(), "output.schema") {
+		t.Errorf("duckdb output.schema other.identity: err = %v", err)
+	}
+}
