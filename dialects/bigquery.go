@@ -9,7 +9,12 @@ func init() { register(BigQuery{}) }
 
 // BigQuery is Google BigQuery (GoogleSQL). A schema is a dataset, optionally written
 // project.dataset; names are quoted with backticks.
-type BigQuery struct{}
+type BigQuery struct {
+	// Location is where the datasets a run creates go (US, EU, a region); empty leaves it to
+	// BigQuery's default. The connector sets it when it connects: the project's
+	// warehouse.location, or the location of the source datasets.
+	Location string
+}
 
 func (BigQuery) Name() string { return "bigquery" }
 
@@ -104,8 +109,17 @@ func (BigQuery) RegexpReplace(expr, pattern, replacement string) string {
 
 func (BigQuery) Now() string { return "CURRENT_TIMESTAMP()" }
 
+// CreateSchema places the dataset in the dialect's location. A dataset's location is fixed when
+// it is created, and a query reads only datasets of one location (BigQuery's "Create datasets",
+// dataset limitations), so the output datasets must be created where the sources are. The syntax
+// is BigQuery's DDL reference, CREATE SCHEMA: [IF NOT EXISTS] [project_name.]dataset_name
+// [OPTIONS(schema_option_list)], where the location option names the dataset's location.
 func (b BigQuery) CreateSchema(schema string) string {
-	return "CREATE SCHEMA IF NOT EXISTS " + quotePath(b.QuoteIdent, schema)
+	s := "CREATE SCHEMA IF NOT EXISTS " + quotePath(b.QuoteIdent, schema)
+	if b.Location != "" {
+		s += "\nOPTIONS (location = " + b.String(b.Location) + ")"
+	}
+	return s
 }
 
 func (b BigQuery) CreateWorkSchema(schema string) string { return b.CreateSchema(schema) }

@@ -90,3 +90,19 @@ func TestQualifiedNames(t *testing.T) {
 		t.Errorf("Snowflake ColumnsQuery = %s %v", q, args)
 	}
 }
+
+// A BigQuery dialect that knows where the sources are creates the run's datasets there: a
+// dataset's location is fixed when it is created, and a query reads datasets of one location.
+func TestBigQueryLocation(t *testing.T) {
+	d := BigQuery{Location: "EU"}
+	want := "CREATE SCHEMA IF NOT EXISTS `my-project`.`identity`\nOPTIONS (location = 'EU')"
+	if got := d.CreateSchema("my-project.identity"); got != want {
+		t.Errorf("CreateSchema = %s, want %s", got, want)
+	}
+	if got := d.CreateWorkSchema("identity_work"); !strings.HasSuffix(got, "OPTIONS (location = 'EU')") {
+		t.Errorf("CreateWorkSchema = %s", got)
+	}
+	if got := (BigQuery{}).CreateSchema("identity"); got != "CREATE SCHEMA IF NOT EXISTS `identity`" {
+		t.Errorf("no location: CreateSchema = %s", got)
+	}
+}

@@ -34,6 +34,8 @@ type Config struct {
 type Conn struct {
 	client *bq.Client
 	cfg    Config
+	// location is where jobs run and datasets are created; the dialect carries it.
+	location string
 }
 
 // Open creates a client. BigQuery is reached over HTTP per job, so this checks only the
@@ -47,13 +49,19 @@ func Open(ctx context.Context, c Config) (*Conn, error) {
 	if err != nil {
 		return nil, mapError(err, "")
 	}
-	if c.Location != "" {
-		client.Location = c.Location
-	}
-	return &Conn{client: client, cfg: c}, nil
+	conn := &Conn{client: client, cfg: c}
+	conn.setLocation(c.Location)
+	return conn, nil
 }
 
-func (c *Conn) Dialect() dialects.Dialect { return dialects.BigQuery{} }
+// setLocation runs every job in loc and creates datasets there.
+func (c *Conn) setLocation(loc string) {
+	c.location = loc
+	c.client.Location = loc
+}
+
+// Dialect carries the connection's location, so that the datasets a run creates go there.
+func (c *Conn) Dialect() dialects.Dialect { return dialects.BigQuery{Location: c.location} }
 
 func (c *Conn) query(q string, args []any) *bq.Query {
 	query := c.client.Query(q)
