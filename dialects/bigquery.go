@@ -99,6 +99,9 @@ func (BigQuery) StringAgg(expr, sep string) string {
 	return fmt.Sprintf("STRING_AGG(%s, %s ORDER BY %s)", expr, BigQuery{}.String(sep), expr)
 }
 
+// Pattern: GoogleSQL's regular-expression functions use the RE2 library.
+func (b BigQuery) Pattern(re string) (string, error) { return b.String(re), nil }
+
 func (BigQuery) RegexpMatches(expr, pattern string) string {
 	return fmt.Sprintf("REGEXP_CONTAINS(%s, %s)", expr, pattern)
 }

@@ -87,6 +87,10 @@ type Dialect interface {
 	Bytewise(expr string) string
 	// StringAgg joins the values of expr in a group, sorted, with sep.
 	StringAgg(expr, sep string) string
+	// Pattern renders a regular expression from the project file, written in RE2 syntax (as Go,
+	// DuckDB and BigQuery read it), as a string literal that this warehouse's regular-expression
+	// functions read with the same meaning; an error says which construct it cannot express.
+	Pattern(re string) (string, error)
 	// RegexpMatches is true when the text expression contains a match of the pattern (a
 	// literal, already escaped).
 	RegexpMatches(expr, pattern string) string

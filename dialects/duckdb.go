@@ -90,6 +90,9 @@ func (DuckDB) StringAgg(expr, sep string) string {
 	return fmt.Sprintf("array_to_string(list_sort(list(%s)), %s)", expr, quoteWith(sep, '\''))
 }
 
+// Pattern: DuckDB's regular expressions are RE2's.
+func (d DuckDB) Pattern(re string) (string, error) { return d.String(re), nil }
+
 func (DuckDB) RegexpMatches(expr, pattern string) string {
 	return fmt.Sprintf("regexp_matches(%s, %s)", expr, pattern)
 }

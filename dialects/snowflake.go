@@ -96,6 +96,16 @@ func (Snowflake) StringAgg(expr, sep string) string {
 	return fmt.Sprintf("LISTAGG(%s, %s) WITHIN GROUP (ORDER BY %s)", expr, quoteWith(sep, '\''), expr)
 }
 
+// Pattern rewrites the pattern as a POSIX extended regular expression (see posixERE), the syntax
+// Snowflake's regular-expression functions read.
+func (s Snowflake) Pattern(re string) (string, error) {
+	ere, err := posixERE(re)
+	if err != nil {
+		return "", err
+	}
+	return s.String(ere), nil
+}
+
 // RegexpMatches searches: REGEXP_LIKE would have to match the whole value.
 func (Snowflake) RegexpMatches(expr, pattern string) string {
 	return fmt.Sprintf("(REGEXP_INSTR(%s, %s) > 0)", expr, pattern)

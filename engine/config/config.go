@@ -600,6 +600,12 @@ func (c *checker) checkIDTypes(p *Project) map[string]bool {
 			}
 			if _, err := regexp.Compile(k.re); err != nil {
 				c.fail(c.line("id_types", i, k.key), key+"."+k.key, "%q is not a valid regular expression (%s)", k.re, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			} else if d := p.Warehouse.Driver; d != nil {
+				// The warehouse's regular expressions may lack constructs RE2 has (Snowflake's
+				// POSIX syntax has no non-greedy quantifiers).
+				if _, err := d.Dialect().Pattern(k.re); err != nil {
+					c.fail(c.line("id_types", i, k.key), key+"."+k.key, "%q cannot be used on %s: %v", k.re, d.Dialect().Name(), err)
+				}
 			}
 		}
 	}

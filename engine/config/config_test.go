@@ -183,3 +183,27 @@ func TestQualifiedOutputSchema(t *testing.T) {
 		t.Errorf("duckdb output.schema other.identity: err = %v", err)
 	}
 }
+
+// A pattern Snowflake's regular expressions cannot express is refused when the file is checked,
+// in one sentence naming the key; other warehouses read RE2 and take it.
+func TestPatternRefusedForSnowflake(t *testing.T) {
+	sf := strings.Replace(valid, "warehouse:\n  type: duckdb\n  path: acme.duckdb\n",
+		"warehouse: {type: snowflake, account: a, user: u, database: d, password_env: P}\n", 1)
+	for re, want := range map[string]string{
+		`^.*?@x$`:   `idstitch.yaml:6: id_types[1].pattern: "^.*?@x$" cannot be used on snowflake: Snowflake's regular expressions have no non-greedy quantifiers`,
+		`(?m)^a$`:   `id_types[1].pattern: "(?m)^a$" cannot be used on snowflake: Snowflake applies multi-line mode to a whole pattern only`,
+		`^[^@\s]+$`: "",
+	} {
+		text := strings.Replace(sf, "  - name: email\n", "  - name: email\n    pattern: '"+re+"'\n", 1)
+		_, err := Parse("idstitch.yaml", []byte(text))
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("pattern %s refused: %v", re, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("pattern %s: err = %v, want %s", re, err, want)
+		}
+		if _, err := Parse("idstitch.yaml", []byte(strings.Replace(valid, "  - name: email\n", "  - name: email\n    pattern: '"+re+"'\n", 1))); err != nil {
+			t.Errorf("duckdb refused pattern %s: %v", re, err)
+		}
+	}
+}

@@ -76,3 +76,20 @@ func TestProjectQualifiedOutputSchema(t *testing.T) {
 		t.Error("the plan quotes project and dataset together")
 	}
 }
+
+// Compiling for Snowflake a project whose pattern Snowflake cannot read is an error naming the
+// key, not SQL that matches differently there.
+func TestPatternSnowflakeCannotRead(t *testing.T) {
+	p, err := config.Load("testdata/cases/checks/idstitch.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.IDTypes[0].Pattern = `^(.+?)@`
+	if _, err := New(p, dialects.DuckDB{}, Contraction); err != nil {
+		t.Fatalf("DuckDB: %v", err)
+	}
+	_, err = New(p, dialects.Snowflake{}, Contraction)
+	if err == nil || !strings.Contains(err.Error(), "id_types[0].pattern") || !strings.Contains(err.Error(), "non-greedy") {
+		t.Fatalf("Snowflake: err = %v", err)
+	}
+}
