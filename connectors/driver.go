@@ -39,6 +39,10 @@ type OpenOptions struct {
 	Project string
 	// Schema is the output schema, the connection's default where the warehouse has one.
 	Schema string
+	// OutputSchemas are the schemas the run writes (output, work, state) and SourceSchemas those
+	// of its source tables, as the project file writes them. A warehouse that must place what it
+	// creates next to what it reads (BigQuery's dataset locations) looks them up.
+	OutputSchemas, SourceSchemas []string
 	// Lookups asks for a connection that serves many small concurrent reads and never writes.
 	// A driver with ExclusiveFile opens its file read-only for it, so that other programs can
 	// keep reading the file; other drivers may ignore it.

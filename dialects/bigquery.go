@@ -9,11 +9,18 @@ func init() { register(BigQuery{}) }
 
 // BigQuery is Google BigQuery (GoogleSQL). A schema is a dataset, optionally written
 // project.dataset; names are quoted with backticks.
-type BigQuery struct{}
+type BigQuery struct {
+	// Location is where the datasets a run creates go (US, EU, a region); empty leaves it to
+	// BigQuery's default. The connector sets it when it connects: the project's
+	// warehouse.location, or the location of the source datasets.
+	Location string
+}
 
 func (BigQuery) Name() string { return "bigquery" }
 
-func (BigQuery) Supports(c Capability) bool { return false }
+// Supports: BigQuery's documentation writes a dataset as [project_name.]dataset_name wherever it
+// names one (CREATE SCHEMA, table paths), so output datasets may live in another project.
+func (BigQuery) Supports(c Capability) bool { return c == ProjectSchemas }
 
 func (BigQuery) DefaultSchema() string { return "" }
 
@@ -21,12 +28,11 @@ func (BigQuery) QuoteIdent(name string) string {
 	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(name) + "`"
 }
 
-func (b BigQuery) Table(schema, name string) string {
-	if schema == "" {
-		return b.QuoteIdent(name)
-	}
-	return b.QuoteIdent(schema) + "." + b.QuoteIdent(name)
-}
+// Table quotes each part of project.dataset.table on its own. GoogleSQL reads a quoted identifier
+// as one part of a path ("Lexical structure and syntax", quoted identifiers and path
+// expressions), and quoting every part is always valid, whatever characters a part holds (a
+// project id's hyphens).
+func (b BigQuery) Table(schema, name string) string { return qualify(b.QuoteIdent, schema, name) }
 
 func (b BigQuery) WorkTable(workSchema, name string) string { return b.Table(workSchema, name) }
 
@@ -93,6 +99,9 @@ func (BigQuery) StringAgg(expr, sep string) string {
 	return fmt.Sprintf("STRING_AGG(%s, %s ORDER BY %s)", expr, BigQuery{}.String(sep), expr)
 }
 
+// Pattern: GoogleSQL's regular-expression functions use the RE2 library.
+func (b BigQuery) Pattern(re string) (string, error) { return b.String(re), nil }
+
 func (BigQuery) RegexpMatches(expr, pattern string) string {
 	return fmt.Sprintf("REGEXP_CONTAINS(%s, %s)", expr, pattern)
 }
@@ -103,8 +112,17 @@ func (BigQuery) RegexpReplace(expr, pattern, replacement string) string {
 
 func (BigQuery) Now() string { return "CURRENT_TIMESTAMP()" }
 
+// CreateSchema places the dataset in the dialect's location. A dataset's location is fixed when
+// it is created, and a query reads only datasets of one location (BigQuery's "Create datasets",
+// dataset limitations), so the output datasets must be created where the sources are. The syntax
+// is BigQuery's DDL reference, CREATE SCHEMA: [IF NOT EXISTS] [project_name.]dataset_name
+// [OPTIONS(schema_option_list)], where the location option names the dataset's location.
 func (b BigQuery) CreateSchema(schema string) string {
-	return "CREATE SCHEMA IF NOT EXISTS " + b.QuoteIdent(schema)
+	s := "CREATE SCHEMA IF NOT EXISTS " + quotePath(b.QuoteIdent, schema)
+	if b.Location != "" {
+		s += "\nOPTIONS (location = " + b.String(b.Location) + ")"
+	}
+	return s
 }
 
 func (b BigQuery) CreateWorkSchema(schema string) string { return b.CreateSchema(schema) }
@@ -153,11 +171,11 @@ func (b BigQuery) AddColumn(table, column string, t Type) string {
 }
 
 func (b BigQuery) ViewsQuery(schema string) (string, []any) {
-	return "SELECT table_name FROM " + b.QuoteIdent(schema) + ".INFORMATION_SCHEMA.VIEWS", nil
+	return "SELECT table_name FROM " + quotePath(b.QuoteIdent, schema) + ".INFORMATION_SCHEMA.VIEWS", nil
 }
 
 func (b BigQuery) ColumnsQuery(schema, table string) (string, []any) {
-	return "SELECT column_name FROM " + b.QuoteIdent(schema) + ".INFORMATION_SCHEMA.COLUMNS WHERE table_name = @p1 ORDER BY ordinal_position",
+	return "SELECT column_name FROM " + quotePath(b.QuoteIdent, schema) + ".INFORMATION_SCHEMA.COLUMNS WHERE table_name = @p1 ORDER BY ordinal_position",
 		[]any{table}
 }
 

@@ -24,6 +24,10 @@ const (
 	// SingleWriter: one process at a time can write (an embedded file). A run that finds another
 	// recorded as running knows that it ended without saying so.
 	SingleWriter
+	// ProjectSchemas: a schema may be written project.schema, the project being a name of lower
+	// case letters, digits and hyphens (BigQuery: a dataset in another project than the one that
+	// runs the jobs).
+	ProjectSchemas
 )
 
 // Type is a column type the planner needs, spelled per warehouse by Dialect.Type.
@@ -83,6 +87,10 @@ type Dialect interface {
 	Bytewise(expr string) string
 	// StringAgg joins the values of expr in a group, sorted, with sep.
 	StringAgg(expr, sep string) string
+	// Pattern renders a regular expression from the project file, written in RE2 syntax (as Go,
+	// DuckDB and BigQuery read it), as a string literal that this warehouse's regular-expression
+	// functions read with the same meaning; an error says which construct it cannot express.
+	Pattern(re string) (string, error)
 	// RegexpMatches is true when the text expression contains a match of the pattern (a
 	// literal, already escaped).
 	RegexpMatches(expr, pattern string) string
@@ -163,4 +171,34 @@ func Names() []string {
 func quoteWith(name string, q byte) string {
 	s := string(q)
 	return s + strings.ReplaceAll(name, s, s+s) + s
+}
+
+// quotePath quotes each dot-separated part of a schema on its own. The project file writes a
+// schema that lives in another database (Snowflake RAW_DB.WEB, a DuckDB attached file, a Postgres
+// database) or project (BigQuery my-project.raw) with a dot, and its names never hold a dot of
+// their own (the config refuses them), so each dot separates two identifiers. Quoted whole,
+// "RAW_DB.WEB" would name one schema whose name holds a dot.
+func quotePath(quote func(string) string, path string) string {
+	parts := strings.Split(path, ".")
+	for i, p := range parts {
+		parts[i] = quote(p)
+	}
+	return strings.Join(parts, ".")
+}
+
+// qualify renders schema.name with each part quoted; schema may be empty.
+func qualify(quote func(string) string, schema, name string) string {
+	if schema == "" {
+		return quote(name)
+	}
+	return quotePath(quote, schema) + "." + quote(name)
+}
+
+// splitSchema separates the database (or project) a schema is written with from the schema
+// itself; database is empty when there is none.
+func splitSchema(schema string) (database, name string) {
+	if i := strings.LastIndexByte(schema, '.'); i >= 0 {
+		return schema[:i], schema[i+1:]
+	}
+	return "", schema
 }

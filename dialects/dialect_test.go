@@ -1,6 +1,9 @@
 package dialects
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestQuoting(t *testing.T) {
 	for _, d := range []Dialect{DuckDB{}, Postgres{}} {
@@ -41,13 +44,65 @@ func TestSnowflakeFoldsPlainNames(t *testing.T) {
 
 func TestBigQueryQuoting(t *testing.T) {
 	d := BigQuery{}
-	if got := d.Table("my-project.raw", "events"); got != "`my-project.raw`.`events`" {
-		t.Errorf("Table = %s", got)
-	}
 	if got := d.QuoteIdent("a`b"); got != "`a\\`b`" {
 		t.Errorf("QuoteIdent = %s", got)
 	}
 	if got := d.String(`^a\s'b`); got != `'^a\\s\'b'` {
 		t.Errorf("String = %s", got)
+	}
+}
+
+// A schema may carry a database (Snowflake RAW_DB.WEB, DuckDB's attached files, Postgres) or a
+// project (BigQuery my-project.raw): each part is one identifier and is quoted on its own, since
+// a quoted "RAW_DB.WEB" would name one schema with a dot in its name.
+func TestQualifiedNames(t *testing.T) {
+	for _, tc := range []struct {
+		d                  Dialect
+		schema, name, want string
+	}{
+		{Snowflake{}, "raw_db.web", "events", `"RAW_DB"."WEB"."EVENTS"`},
+		{Snowflake{}, "RAW_DB.WEB", "EVENTS", `"RAW_DB"."WEB"."EVENTS"`},
+		{Snowflake{}, "raw", "events", `"RAW"."EVENTS"`},
+		{DuckDB{}, "raw_db.web", "events", `"raw_db"."web"."events"`},
+		{Postgres{}, "raw_db.web", "events", `"raw_db"."web"."events"`},
+		{BigQuery{}, "my-project.raw", "events", "`my-project`.`raw`.`events`"},
+		{BigQuery{}, "raw", "events", "`raw`.`events`"},
+	} {
+		if got := tc.d.Table(tc.schema, tc.name); got != tc.want {
+			t.Errorf("%s: Table(%q, %q) = %s, want %s", tc.d.Name(), tc.schema, tc.name, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		d            Dialect
+		schema, want string
+	}{
+		{Snowflake{}, "raw_db.identity", `CREATE SCHEMA IF NOT EXISTS "RAW_DB"."IDENTITY"`},
+		{BigQuery{}, "my-project.identity", "CREATE SCHEMA IF NOT EXISTS `my-project`.`identity`"},
+	} {
+		if got := tc.d.CreateSchema(tc.schema); got != tc.want {
+			t.Errorf("%s: CreateSchema(%q) = %s, want %s", tc.d.Name(), tc.schema, got, tc.want)
+		}
+	}
+	if q, _ := (BigQuery{}).ViewsQuery("my-project.identity"); !strings.Contains(q, "`my-project`.`identity`.INFORMATION_SCHEMA.VIEWS") {
+		t.Errorf("BigQuery ViewsQuery = %s", q)
+	}
+	if q, args := (Snowflake{}).ColumnsQuery("raw_db.web", "events"); !strings.Contains(q, `FROM "RAW_DB".information_schema.columns`) || args[0] != "web" {
+		t.Errorf("Snowflake ColumnsQuery = %s %v", q, args)
+	}
+}
+
+// A BigQuery dialect that knows where the sources are creates the run's datasets there: a
+// dataset's location is fixed when it is created, and a query reads datasets of one location.
+func TestBigQueryLocation(t *testing.T) {
+	d := BigQuery{Location: "EU"}
+	want := "CREATE SCHEMA IF NOT EXISTS `my-project`.`identity`\nOPTIONS (location = 'EU')"
+	if got := d.CreateSchema("my-project.identity"); got != want {
+		t.Errorf("CreateSchema = %s, want %s", got, want)
+	}
+	if got := d.CreateWorkSchema("identity_work"); !strings.HasSuffix(got, "OPTIONS (location = 'EU')") {
+		t.Errorf("CreateWorkSchema = %s", got)
+	}
+	if got := (BigQuery{}).CreateSchema("identity"); got != "CREATE SCHEMA IF NOT EXISTS `identity`" {
+		t.Errorf("no location: CreateSchema = %s", got)
 	}
 }

@@ -24,12 +24,8 @@ func (DuckDB) DefaultSchema() string { return "main" }
 
 func (DuckDB) QuoteIdent(name string) string { return quoteWith(name, '"') }
 
-func (d DuckDB) Table(schema, name string) string {
-	if schema == "" {
-		return d.QuoteIdent(name)
-	}
-	return d.QuoteIdent(schema) + "." + d.QuoteIdent(name)
-}
+// Table quotes each part: a source in an attached file is written file.schema.table.
+func (d DuckDB) Table(schema, name string) string { return qualify(d.QuoteIdent, schema, name) }
 
 // WorkTable names the table inside the attached work database (see CreateWorkSchema), fully
 // qualified so that a schema of the same name in the main file cannot make it ambiguous.
@@ -94,6 +90,9 @@ func (DuckDB) StringAgg(expr, sep string) string {
 	return fmt.Sprintf("array_to_string(list_sort(list(%s)), %s)", expr, quoteWith(sep, '\''))
 }
 
+// Pattern: DuckDB's regular expressions are RE2's.
+func (d DuckDB) Pattern(re string) (string, error) { return d.String(re), nil }
+
 func (DuckDB) RegexpMatches(expr, pattern string) string {
 	return fmt.Sprintf("regexp_matches(%s, %s)", expr, pattern)
 }
@@ -109,7 +108,7 @@ func (d DuckDB) AddColumn(table, column string, t Type) string {
 func (DuckDB) Now() string { return "current_timestamp" }
 
 func (d DuckDB) CreateSchema(schema string) string {
-	return "CREATE SCHEMA IF NOT EXISTS " + d.QuoteIdent(schema)
+	return "CREATE SCHEMA IF NOT EXISTS " + quotePath(d.QuoteIdent, schema)
 }
 
 // CreateWorkSchema attaches an in-memory database under the work schema's name: DuckDB resolves
@@ -162,7 +161,12 @@ func (DuckDB) ViewsQuery(schema string) (string, []any) {
 	return "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'VIEW'", []any{schema}
 }
 
+// ColumnsQuery looks in the attached file a schema names, if it names one.
 func (DuckDB) ColumnsQuery(schema, table string) (string, []any) {
+	if db, s := splitSchema(schema); db != "" {
+		return "SELECT column_name FROM information_schema.columns WHERE table_catalog = ? AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+			[]any{db, s, table}
+	}
 	return "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
 		[]any{schema, table}
 }

@@ -24,12 +24,9 @@ func (Postgres) DefaultSchema() string { return "public" }
 
 func (Postgres) QuoteIdent(name string) string { return quoteWith(name, '"') }
 
-func (p Postgres) Table(schema, name string) string {
-	if schema == "" {
-		return p.QuoteIdent(name)
-	}
-	return p.QuoteIdent(schema) + "." + p.QuoteIdent(name)
-}
+// Table quotes each part: Postgres takes database.schema.table when the database is the one
+// connected to.
+func (p Postgres) Table(schema, name string) string { return qualify(p.QuoteIdent, schema, name) }
 
 func (p Postgres) WorkTable(workSchema, name string) string { return p.Table(workSchema, name) }
 
@@ -91,6 +88,11 @@ func (Postgres) StringAgg(expr, sep string) string {
 	return fmt.Sprintf("string_agg(%s, %s ORDER BY %s)", expr, quoteWith(sep, '\''), expr)
 }
 
+// Pattern passes the pattern on unchanged: Postgres' advanced regular expressions share most of
+// RE2's syntax, \d \s \w inside brackets and non-greedy quantifiers included. Where they differ
+// (\D \S \W inside brackets are errors there), Postgres refuses the statement.
+func (p Postgres) Pattern(re string) (string, error) { return p.String(re), nil }
+
 func (Postgres) RegexpMatches(expr, pattern string) string {
 	return fmt.Sprintf("(%s ~ %s)", expr, pattern)
 }
@@ -102,7 +104,7 @@ func (Postgres) RegexpReplace(expr, pattern, replacement string) string {
 func (Postgres) Now() string { return "LOCALTIMESTAMP" }
 
 func (p Postgres) CreateSchema(schema string) string {
-	return "CREATE SCHEMA IF NOT EXISTS " + p.QuoteIdent(schema)
+	return "CREATE SCHEMA IF NOT EXISTS " + quotePath(p.QuoteIdent, schema)
 }
 
 func (p Postgres) CreateWorkSchema(schema string) string { return p.CreateSchema(schema) }
@@ -164,6 +166,10 @@ func (Postgres) ViewsQuery(schema string) (string, []any) {
 }
 
 func (Postgres) ColumnsQuery(schema, table string) (string, []any) {
+	if db, s := splitSchema(schema); db != "" {
+		return "SELECT column_name FROM information_schema.columns WHERE table_catalog = $1 AND table_schema = $2 AND table_name = $3 ORDER BY ordinal_position",
+			[]any{db, s, table}
+	}
 	return "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
 		[]any{schema, table}
 }

@@ -30,12 +30,10 @@ func (Snowflake) QuoteIdent(name string) string {
 	return quoteWith(name, '"')
 }
 
-func (s Snowflake) Table(schema, name string) string {
-	if schema == "" {
-		return s.QuoteIdent(name)
-	}
-	return s.QuoteIdent(schema) + "." + s.QuoteIdent(name)
-}
+// Table quotes each part of a name such as RAW_DB.WEB.EVENTS on its own: Snowflake's object
+// identifiers are database.schema.object, each part an identifier of its own ("Object name
+// resolution" in Snowflake's documentation).
+func (s Snowflake) Table(schema, name string) string { return qualify(s.QuoteIdent, schema, name) }
 
 func (s Snowflake) WorkTable(workSchema, name string) string { return s.Table(workSchema, name) }
 
@@ -98,6 +96,16 @@ func (Snowflake) StringAgg(expr, sep string) string {
 	return fmt.Sprintf("LISTAGG(%s, %s) WITHIN GROUP (ORDER BY %s)", expr, quoteWith(sep, '\''), expr)
 }
 
+// Pattern rewrites the pattern as a POSIX extended regular expression (see posixERE), the syntax
+// Snowflake's regular-expression functions read.
+func (s Snowflake) Pattern(re string) (string, error) {
+	ere, err := posixERE(re)
+	if err != nil {
+		return "", err
+	}
+	return s.String(ere), nil
+}
+
 // RegexpMatches searches: REGEXP_LIKE would have to match the whole value.
 func (Snowflake) RegexpMatches(expr, pattern string) string {
 	return fmt.Sprintf("(REGEXP_INSTR(%s, %s) > 0)", expr, pattern)
@@ -110,13 +118,13 @@ func (Snowflake) RegexpReplace(expr, pattern, replacement string) string {
 func (Snowflake) Now() string { return "SYSDATE()" }
 
 func (s Snowflake) CreateSchema(schema string) string {
-	return "CREATE SCHEMA IF NOT EXISTS " + s.QuoteIdent(schema)
+	return "CREATE SCHEMA IF NOT EXISTS " + quotePath(s.QuoteIdent, schema)
 }
 
 // CreateWorkSchema makes the work schema TRANSIENT: no Fail-safe storage is paid for tables a
 // run rebuilds anyway.
 func (s Snowflake) CreateWorkSchema(schema string) string {
-	return "CREATE TRANSIENT SCHEMA IF NOT EXISTS " + s.QuoteIdent(schema)
+	return "CREATE TRANSIENT SCHEMA IF NOT EXISTS " + quotePath(s.QuoteIdent, schema)
 }
 
 // CreateTableAs makes every table it creates TRANSIENT, scratch or not: idstitch rebuilds its
@@ -164,13 +172,26 @@ func (s Snowflake) AddColumn(table, column string, t Type) string {
 	return fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", table, s.QuoteIdent(column), s.Type(t))
 }
 
-func (Snowflake) ViewsQuery(schema string) (string, []any) {
-	return "SELECT table_name FROM information_schema.views WHERE UPPER(table_schema) = UPPER(?)", []any{schema}
+// infoSchema is the INFORMATION_SCHEMA that describes a schema: Snowflake has one per database,
+// describing that database's objects ("Snowflake Information Schema" in its documentation), so a
+// schema written with its database (RAW_DB.WEB) is looked up in RAW_DB's.
+func (s Snowflake) infoSchema(schema string) (prefix, name string) {
+	db, name := splitSchema(schema)
+	if db == "" {
+		return "information_schema", name
+	}
+	return quotePath(s.QuoteIdent, db) + ".information_schema", name
 }
 
-func (Snowflake) ColumnsQuery(schema, table string) (string, []any) {
-	return "SELECT column_name FROM information_schema.columns WHERE UPPER(table_schema) = UPPER(?) AND UPPER(table_name) = UPPER(?) ORDER BY ordinal_position",
-		[]any{schema, table}
+func (s Snowflake) ViewsQuery(schema string) (string, []any) {
+	is, name := s.infoSchema(schema)
+	return "SELECT table_name FROM " + is + ".views WHERE UPPER(table_schema) = UPPER(?)", []any{name}
+}
+
+func (s Snowflake) ColumnsQuery(schema, table string) (string, []any) {
+	is, name := s.infoSchema(schema)
+	return "SELECT column_name FROM " + is + ".columns WHERE UPPER(table_schema) = UPPER(?) AND UPPER(table_name) = UPPER(?) ORDER BY ordinal_position",
+		[]any{name, table}
 }
 
 func (Snowflake) Placeholder(n int) string { return fmt.Sprintf(":%d", n) }

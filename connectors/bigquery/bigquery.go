@@ -34,6 +34,8 @@ type Config struct {
 type Conn struct {
 	client *bq.Client
 	cfg    Config
+	// location is where jobs run and datasets are created; the dialect carries it.
+	location string
 }
 
 // Open creates a client. BigQuery is reached over HTTP per job, so this checks only the
@@ -47,13 +49,19 @@ func Open(ctx context.Context, c Config) (*Conn, error) {
 	if err != nil {
 		return nil, mapError(err, "")
 	}
-	if c.Location != "" {
-		client.Location = c.Location
-	}
-	return &Conn{client: client, cfg: c}, nil
+	conn := &Conn{client: client, cfg: c}
+	conn.setLocation(c.Location)
+	return conn, nil
 }
 
-func (c *Conn) Dialect() dialects.Dialect { return dialects.BigQuery{} }
+// setLocation runs every job in loc and creates datasets there.
+func (c *Conn) setLocation(loc string) {
+	c.location = loc
+	c.client.Location = loc
+}
+
+// Dialect carries the connection's location, so that the datasets a run creates go there.
+func (c *Conn) Dialect() dialects.Dialect { return dialects.BigQuery{Location: c.location} }
 
 func (c *Conn) query(q string, args []any) *bq.Query {
 	query := c.client.Query(q)
@@ -110,7 +118,11 @@ func (c *Conn) DryRun(ctx context.Context, q string) (int64, error) {
 
 // Load streams rows into an existing table.
 func (c *Conn) Load(ctx context.Context, schema, table string, columns []string, next func(row []any) bool) error {
-	ins := c.client.Dataset(schema).Table(table).Inserter()
+	ds := c.client.Dataset(schema)
+	if project, dataset, ok := strings.Cut(schema, "."); ok {
+		ds = c.client.DatasetInProject(project, dataset) // a dataset written project.dataset
+	}
+	ins := ds.Table(table).Inserter()
 	var batch []*bq.ValuesSaver
 	flush := func() error {
 		if len(batch) == 0 {

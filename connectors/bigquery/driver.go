@@ -66,5 +66,13 @@ func (s *Settings) Open(ctx context.Context, o connectors.OpenOptions) (connecto
 	if err != nil {
 		return nil, fmt.Errorf("cannot create a BigQuery client for project %s (warehouse in %s); check the credentials (%w)", w.ProjectID, s.File, err)
 	}
+	if w.Location == "" {
+		loc, err := chooseLocation(ctx, clientLocator{c.client}, w.ProjectID, "", o.SourceSchemas, o.OutputSchemas, s.File)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.setLocation(loc)
+	}
 	return c, nil
 }

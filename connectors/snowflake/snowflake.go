@@ -21,14 +21,17 @@ import (
 // Config is what a connection needs. Secrets (Password, PrivateKey) come from the environment,
 // never from the project file.
 type Config struct {
-	Account, User, Password   string
-	PrivateKey                *rsa.PrivateKey
+	Account, User, Password string
+	PrivateKey              *rsa.PrivateKey
+	// Warehouse, Role and Database are the session's defaults. There is no default schema: every
+	// name the plan writes is qualified, and the output schemas do not exist before the setup
+	// stage creates them (see driverConfig).
 	Warehouse, Role, Database string
-	Schema                    string
 	// QueryTag is set on the session, so that every statement of a run carries it (Snowflake's
 	// QUERY_HISTORY shows it; cost reports group by it).
 	QueryTag string
-	// Host, Port and Protocol override the account's endpoint (an emulator in tests).
+	// Host, Port and Protocol override the account's endpoint (a private-connectivity host name,
+	// or an emulator in tests).
 	Host     string
 	Port     int
 	Protocol string
@@ -41,9 +44,27 @@ type Conn struct {
 
 // Open connects and checks that Snowflake answers.
 func Open(ctx context.Context, c Config) (*Conn, error) {
+	db := sql.OpenDB(sf.NewConnector(sf.SnowflakeDriver{}, driverConfig(c)))
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, mapError(err, "")
+	}
+	return &Conn{db: db}, nil
+}
+
+// driverConfig is gosnowflake's Config for c.
+//
+// gosnowflake asks Snowflake at login to validate the session's default database, schema,
+// warehouse and role (the login request's CLIENT_VALIDATE_DEFAULT_PARAMETERS session parameter,
+// on unless Config.ValidateDefaultParameters is ConfigBoolFalse), and Snowflake refuses the login
+// when one of them does not exist. The output schema is created by the run's setup stage, so on
+// a fresh account it cannot be the session's default: no schema is sent. The validation stays on,
+// so that a misspelled database, warehouse or role fails at login with Snowflake's own message
+// rather than at the first statement.
+func driverConfig(c Config) sf.Config {
 	cfg := sf.Config{Account: c.Account, User: c.User, Password: c.Password, Warehouse: c.Warehouse, Role: c.Role,
-		Database: c.Database, Schema: c.Schema, Host: c.Host, Port: c.Port, Protocol: c.Protocol, DisableTelemetry: true,
-		Params: map[string]*string{}}
+		Database: c.Database, Host: c.Host, Port: c.Port, Protocol: c.Protocol, DisableTelemetry: true,
+		ValidateDefaultParameters: sf.ConfigBoolTrue, Params: map[string]*string{}}
 	if c.PrivateKey != nil {
 		cfg.Authenticator = sf.AuthTypeJwt
 		cfg.PrivateKey = c.PrivateKey
@@ -52,12 +73,7 @@ func Open(ctx context.Context, c Config) (*Conn, error) {
 		tag := c.QueryTag
 		cfg.Params["query_tag"] = &tag
 	}
-	db := sql.OpenDB(sf.NewConnector(sf.SnowflakeDriver{}, cfg))
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, mapError(err, "")
-	}
-	return &Conn{db: db}, nil
+	return cfg
 }
 
 func (c *Conn) Dialect() dialects.Dialect { return dialects.Snowflake{} }

@@ -499,19 +499,37 @@ func (c *checker) failWarehouse(err error) {
 	}
 }
 
+// projectPattern is a Google Cloud project id: 6 to 30 lower case letters, digits and hyphens,
+// starting with a letter and not ending with a hyphen.
+var projectPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
+
+// schemaName reports whether s names an output schema: a lower-case name or, where the warehouse
+// has ProjectSchemas, project.name.
+func schemaName(s string, projects bool) bool {
+	if project, name, ok := strings.Cut(s, "."); ok && projects {
+		return projectPattern.MatchString(project) && namePattern.MatchString(name)
+	}
+	return namePattern.MatchString(s)
+}
+
 func (c *checker) checkOutput(p *Project) {
 	o := &p.Output
+	projects := p.Warehouse.Driver != nil && p.Warehouse.Dialect().Supports(dialects.ProjectSchemas)
+	form := "lower case letters, digits and underscores"
+	if projects {
+		form += ", optionally after a project id and a dot (my-project.identity)"
+	}
 	if o.Schema == "" {
 		o.Schema = "identity"
 	}
-	if !namePattern.MatchString(o.Schema) {
-		c.fail(c.line("output", "schema"), "output.schema", "%q must be lower case letters, digits and underscores", o.Schema)
+	if !schemaName(o.Schema, projects) {
+		c.fail(c.line("output", "schema"), "output.schema", "%q must be %s", o.Schema, form)
 	}
 	if o.WorkSchema == "" {
 		o.WorkSchema = o.Schema + "_work"
 	}
-	if !namePattern.MatchString(o.WorkSchema) || o.WorkSchema == o.Schema {
-		c.fail(c.line("output", "work_schema"), "output.work_schema", "%q must be lower case letters, digits and underscores, and differ from output.schema", o.WorkSchema)
+	if !schemaName(o.WorkSchema, projects) || o.WorkSchema == o.Schema {
+		c.fail(c.line("output", "work_schema"), "output.work_schema", "%q must be %s, and differ from output.schema", o.WorkSchema, form)
 	}
 	if o.IDSalt == "" {
 		o.IDSalt = p.Project
@@ -519,8 +537,8 @@ func (c *checker) checkOutput(p *Project) {
 	if o.StateSchema == "" {
 		o.StateSchema = o.Schema + "_state"
 	}
-	if !namePattern.MatchString(o.StateSchema) || o.StateSchema == o.Schema || o.StateSchema == o.WorkSchema {
-		c.fail(c.line("output", "state_schema"), "output.state_schema", "%q must be lower case letters, digits and underscores, and differ from output.schema and output.work_schema", o.StateSchema)
+	if !schemaName(o.StateSchema, projects) || o.StateSchema == o.Schema || o.StateSchema == o.WorkSchema {
+		c.fail(c.line("output", "state_schema"), "output.state_schema", "%q must be %s, and differ from output.schema and output.work_schema", o.StateSchema, form)
 	}
 	in := &p.Incremental
 	if in.Lookback == "" {
@@ -582,6 +600,12 @@ func (c *checker) checkIDTypes(p *Project) map[string]bool {
 			}
 			if _, err := regexp.Compile(k.re); err != nil {
 				c.fail(c.line("id_types", i, k.key), key+"."+k.key, "%q is not a valid regular expression (%s)", k.re, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			} else if d := p.Warehouse.Driver; d != nil {
+				// The warehouse's regular expressions may lack constructs RE2 has (Snowflake's
+				// POSIX syntax has no non-greedy quantifiers).
+				if _, err := d.Dialect().Pattern(k.re); err != nil {
+					c.fail(c.line("id_types", i, k.key), key+"."+k.key, "%q cannot be used on %s: %v", k.re, d.Dialect().Name(), err)
+				}
 			}
 		}
 	}

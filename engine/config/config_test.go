@@ -162,3 +162,48 @@ func TestSecondDocument(t *testing.T) {
 		t.Fatalf("one document: %v", err)
 	}
 }
+
+// BigQuery output datasets may live in another project, written project.dataset as its
+// documentation allows; warehouses whose schemas have no such prefix keep refusing a dot.
+func TestQualifiedOutputSchema(t *testing.T) {
+	bq := strings.Replace(valid, "warehouse:\n  type: duckdb\n  path: acme.duckdb\n", "warehouse:\n  type: bigquery\n  project: jobs-project\n", 1)
+	p, err := Parse("idstitch.yaml", []byte(bq+"output:\n  schema: data-project.identity\n"))
+	if err != nil {
+		t.Fatalf("project.dataset refused: %v", err)
+	}
+	if p.Output.WorkSchema != "data-project.identity_work" || p.Output.StateSchema != "data-project.identity_state" {
+		t.Fatalf("defaults: %+v", p.Output)
+	}
+	for _, bad := range []string{"Data_Project.identity", "a.b.c", "data-project.", ".identity", "data-project.Identity"} {
+		if _, err := Parse("idstitch.yaml", []byte(bq+"output:\n  schema: "+bad+"\n")); err == nil || !strings.Contains(err.Error(), "output.schema") {
+			t.Errorf("output.schema %q: err = %v", bad, err)
+		}
+	}
+	if _, err := Parse("idstitch.yaml", []byte(valid+"output:\n  schema: other.identity\n")); err == nil || !strings.Contains(err.Error(), "output.schema") {
+		t.Errorf("duckdb output.schema other.identity: err = %v", err)
+	}
+}
+
+// A pattern Snowflake's regular expressions cannot express is refused when the file is checked,
+// in one sentence naming the key; other warehouses read RE2 and take it.
+func TestPatternRefusedForSnowflake(t *testing.T) {
+	sf := strings.Replace(valid, "warehouse:\n  type: duckdb\n  path: acme.duckdb\n",
+		"warehouse: {type: snowflake, account: a, user: u, database: d, password_env: P}\n", 1)
+	for re, want := range map[string]string{
+		`^.*?@x$`:   `idstitch.yaml:6: id_types[1].pattern: "^.*?@x$" cannot be used on snowflake: Snowflake's regular expressions have no non-greedy quantifiers`,
+		`(?m)^a$`:   `id_types[1].pattern: "(?m)^a$" cannot be used on snowflake: Snowflake applies multi-line mode to a whole pattern only`,
+		`^[^@\s]+$`: "",
+	} {
+		text := strings.Replace(sf, "  - name: email\n", "  - name: email\n    pattern: '"+re+"'\n", 1)
+		_, err := Parse("idstitch.yaml", []byte(text))
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("pattern %s refused: %v", re, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("pattern %s: err = %v, want %s", re, err, want)
+		}
+		if _, err := Parse("idstitch.yaml", []byte(strings.Replace(valid, "  - name: email\n", "  - name: email\n    pattern: '"+re+"'\n", 1))); err != nil {
+			t.Errorf("duckdb refused pattern %s: %v", re, err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/idstitch/idstitch/engine/config"
@@ -135,10 +136,20 @@ func (pl *Planner) checks(t config.IDType, v string) []idsql.Check {
 		out = append(out, idsql.Check{Cond: v + " IN (" + strings.Join(lits, ", ") + ")", Reason: ReasonBlocked})
 	}
 	if t.BlockPattern != "" {
-		out = append(out, idsql.Check{Cond: d.RegexpMatches(v, d.String(t.BlockPattern)), Reason: ReasonBlocked})
+		out = append(out, idsql.Check{Cond: d.RegexpMatches(v, pl.pattern(t.BlockPattern)), Reason: ReasonBlocked})
 	}
 	if t.Pattern != "" {
-		out = append(out, idsql.Check{Cond: "NOT " + d.RegexpMatches(v, d.String(t.Pattern)), Reason: ReasonInvalid})
+		out = append(out, idsql.Check{Cond: "NOT " + d.RegexpMatches(v, pl.pattern(t.Pattern)), Reason: ReasonInvalid})
 	}
 	return out
+}
+
+// pattern is a project file's regular expression as the warehouse reads it. New has checked
+// that every pattern of the project can be written.
+func (pl *Planner) pattern(re string) string {
+	lit, err := pl.Dialect.Pattern(re)
+	if err != nil {
+		panic(fmt.Sprintf("pattern %q passed New's check but not Pattern: %v", re, err))
+	}
+	return lit
 }

@@ -155,6 +155,18 @@ func New(p *config.Project, d dialects.Dialect, algorithm Algorithm) (*Planner, 
 	default:
 		return nil, fmt.Errorf("unknown algorithm %q; use contraction or labelprop", algorithm)
 	}
+	// A pattern the warehouse cannot read is an error now, naming its key, not SQL that fails
+	// or matches differently later.
+	for i, t := range p.IDTypes {
+		for _, k := range []struct{ key, re string }{{"pattern", t.Pattern}, {"block_pattern", t.BlockPattern}} {
+			if k.re == "" {
+				continue
+			}
+			if _, err := d.Pattern(k.re); err != nil {
+				return nil, fmt.Errorf("%s: id_types[%d].%s: %q cannot be written for %s: %v", p.File, i, k.key, k.re, d.Name(), err)
+			}
+		}
+	}
 	return &Planner{Project: p, Dialect: d, Algorithm: algorithm, names: newNames(p, d, nil)}, nil
 }
 

@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -60,7 +61,8 @@ func TestRegisteredTypeValidatesAndCompiles(t *testing.T) {
 		t.Fatalf("Open: %v, want the fake's own error", err)
 	}
 	s := p.Warehouse.Settings.(*connectortest.Settings)
-	if s.Location != "somewhere" || len(s.Opened) != 1 || s.Opened[0] != (connectors.OpenOptions{Project: "acme", Schema: "identity"}) {
+	if s.Location != "somewhere" || len(s.Opened) != 1 || !reflect.DeepEqual(s.Opened[0], connectors.OpenOptions{Project: "acme", Schema: "identity",
+		OutputSchemas: []string{"identity", "identity_work", "identity_state"}, SourceSchemas: []string{"main"}}) {
 		t.Errorf("the fake was configured with %+v", s)
 	}
 }

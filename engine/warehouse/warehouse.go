@@ -22,5 +22,10 @@ func open(ctx context.Context, p *config.Project, lookups bool) (connectors.Conn
 	if p.Warehouse.Settings == nil {
 		return nil, fmt.Errorf("warehouse.type %q in %s: this warehouse type has no connector; use one of %s", p.Warehouse.Type, p.File, strings.Join(connectors.Names(), ", "))
 	}
-	return p.Warehouse.Settings.Open(ctx, connectors.OpenOptions{Project: p.Project, Schema: p.Output.Schema, Lookups: lookups})
+	o := connectors.OpenOptions{Project: p.Project, Schema: p.Output.Schema, Lookups: lookups,
+		OutputSchemas: []string{p.Output.Schema, p.Output.WorkSchema, p.Output.StateSchema}}
+	for _, s := range p.Sources {
+		o.SourceSchemas = append(o.SourceSchemas, s.Schema())
+	}
+	return p.Warehouse.Settings.Open(ctx, o)
 }

@@ -20,9 +20,10 @@ import (
 	"github.com/nnnkkk7/snowflake-emulator/pkg/stage"
 	"github.com/nnnkkk7/snowflake-emulator/server/handlers"
 
-	"github.com/idstitch/idstitch/connectors/snowflake"
+	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/warehouse"
 	"github.com/idstitch/idstitch/internal/demogen"
 )
 
@@ -63,26 +64,59 @@ func startEmulator(t *testing.T) (host string, port int) {
 	return h, port
 }
 
-func open(t *testing.T) *snowflake.Conn {
+// emulatorProject is a project file for the demo data whose warehouse block points at the
+// emulator: the keys a real project uses, with host, port and protocol overriding the account's
+// endpoint, and the password read from the environment variable the block names.
+func emulatorProject(t *testing.T, host string, port int, guards bool) *config.Project {
+	t.Helper()
+	t.Setenv("IDSTITCH_EMULATOR_PASSWORD", "unused")
+	text := demogen.Project(demogen.ProjectOptions{Name: "demo", Warehouse: "duckdb", Path: "x", Schema: sourceSchema, Guards: guards})
+	duck := "warehouse:\n  type: duckdb\n  path: x\n"
+	if !strings.Contains(text, duck) {
+		t.Fatalf("the demo project's warehouse block changed:\n%s", text)
+	}
+	text = strings.Replace(text, duck, "warehouse:\n  type: snowflake\n  account: test\n  user: IDSTITCH\n  database: TEST_DB\n"+
+		"  password_env: IDSTITCH_EMULATOR_PASSWORD\n  host: "+host+"\n  port: "+strconv.Itoa(port)+"\n  protocol: http\n", 1)
+	p, err := config.Parse("idstitch.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// sourceSchema holds the demo's source tables in a database of their own, so that the plan
+// reads three-part names (RAW_DB.WEB.EVENTS) as projects whose sources are in another database
+// do.
+const sourceSchema = "raw_db.web"
+
+// open starts the emulator and connects as a run does: engine/warehouse.Open with the project's
+// settings (driver.go builds the connection from the warehouse block and the environment).
+// It then makes the sources' database. The emulator passes CREATE statements to DuckDB as they
+// are, and DuckDB has no CREATE DATABASE; attaching an in-memory DuckDB database under the name
+// gives "RAW_DB"."WEB"."EVENTS" the meaning it has on Snowflake.
+func open(t *testing.T, guards bool) (*config.Project, connectors.Conn) {
 	host, port := startEmulator(t)
-	conn, err := snowflake.Open(context.Background(), snowflake.Config{Account: "test", User: "idstitch", Password: "unused",
-		Database: "TEST_DB", Schema: "PUBLIC", QueryTag: "idstitch:test", Host: host, Port: port, Protocol: "http"})
+	p := emulatorProject(t, host, port, guards)
+	conn, err := warehouse.Open(context.Background(), p)
 	if err != nil {
 		t.Fatalf("connect to the emulator: %v", err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return conn
+	if err := conn.Exec(context.Background(), `ATTACH ':memory:' AS "RAW_DB"`); err != nil {
+		t.Fatalf("make the sources' database: %v", err)
+	}
+	return p, conn
 }
 
 // TestConnector: the connector's own operations over the wire.
 func TestConnector(t *testing.T) {
-	conn := open(t)
+	_, conn := open(t, false)
 	ctx := context.Background()
-	st, err := demogen.Generate(ctx, conn, demogen.Options{Persons: 50, Seed: 1, Schema: "raw"})
+	st, err := demogen.Generate(ctx, conn, demogen.Options{Persons: 50, Seed: 1, Schema: sourceSchema})
 	if err != nil {
 		t.Fatalf("load demo data through the connector: %v", err)
 	}
-	rows, err := conn.Query(ctx, `SELECT COUNT(*) FROM "RAW"."EVENTS"`)
+	rows, err := conn.Query(ctx, `SELECT COUNT(*) FROM "RAW_DB"."WEB"."EVENTS"`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,13 +139,9 @@ var mustRun = map[string]bool{"setup": true, "extract": true, "nodes": true}
 func TestCompiledPlan(t *testing.T) {
 	for _, guards := range []bool{false, true} {
 		t.Run(map[bool]string{false: "raw", true: "guards"}[guards], func(t *testing.T) {
-			conn := open(t)
+			p, conn := open(t, guards)
 			ctx := context.Background()
-			if _, err := demogen.Generate(ctx, conn, demogen.Options{Persons: 50, Seed: 1, Schema: "raw"}); err != nil {
-				t.Fatal(err)
-			}
-			p, err := config.Parse("idstitch.yaml", []byte(demogen.Project(demogen.ProjectOptions{Name: "demo", Warehouse: "duckdb", Path: "x", Schema: "raw", Guards: guards})))
-			if err != nil {
+			if _, err := demogen.Generate(ctx, conn, demogen.Options{Persons: 50, Seed: 1, Schema: sourceSchema}); err != nil {
 				t.Fatal(err)
 			}
 			pl, err := plan.New(p, conn.Dialect(), plan.Contraction)

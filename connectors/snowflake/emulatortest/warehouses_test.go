@@ -1,4 +1,4 @@
 package emulatortest
 
-// The project files under test are DuckDB projects; the DuckDB connector registers the type.
-import _ "github.com/idstitch/idstitch/connectors/duckdb"
+// The project files under test are Snowflake projects; the Snowflake connector registers the type.
+import _ "github.com/idstitch/idstitch/connectors/snowflake"

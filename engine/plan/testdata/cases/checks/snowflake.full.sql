@@ -18,7 +18,7 @@ FROM (
   SELECT
     ts,
     v1,
-    CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'n/a') THEN 'blocked' WHEN v1 IN ('test@test.com') THEN 'blocked' WHEN (REGEXP_INSTR(v1, '@example\\.com$') > 0) THEN 'blocked' WHEN NOT (REGEXP_INSTR(v1, '^[^@\\s]+@[^@\\s]+$') > 0) THEN 'invalid' END AS q1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'n/a') THEN 'blocked' WHEN v1 IN ('test@test.com') THEN 'blocked' WHEN (REGEXP_INSTR(v1, '@example\\.com$') > 0) THEN 'blocked' WHEN NOT (REGEXP_INSTR(v1, '^[^[:space:]@]+@[^[:space:]@]+$') > 0) THEN 'invalid' END AS q1,
     v2,
     CASE WHEN v2 IS NULL THEN NULL WHEN LOWER(v2) IN ('null', 'n/a') THEN 'blocked' END AS q2
   FROM (

@@ -18,7 +18,7 @@ FROM (
   SELECT
     ts,
     v1,
-    CASE WHEN v1 IS NULL THEN NULL WHEN NOT (REGEXP_INSTR(v1, '^[^@\\s]+@[^@\\s]+$') > 0) THEN 'invalid' END AS q1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN NOT (REGEXP_INSTR(v1, '^[^[:space:]@]+@[^[:space:]@]+$') > 0) THEN 'invalid' END AS q1,
     v2,
     CAST(NULL AS VARCHAR) AS q2
   FROM (
@@ -52,7 +52,7 @@ FROM (
   SELECT
     ts,
     v1,
-    CASE WHEN v1 IS NULL THEN NULL WHEN NOT (REGEXP_INSTR(v1, '^[^@\\s]+@[^@\\s]+$') > 0) THEN 'invalid' END AS q1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN NOT (REGEXP_INSTR(v1, '^[^[:space:]@]+@[^[:space:]@]+$') > 0) THEN 'invalid' END AS q1,
     v2,
     CAST(NULL AS VARCHAR) AS q2
   FROM (
