@@ -3,7 +3,7 @@
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (raw_db.web.events), kept as the rows read so far
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_EVENTS__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."ROWS_EVENTS__NEXT" AS
 SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅')) AS row_hash
 FROM (
 SELECT
@@ -30,7 +30,7 @@ FROM (
 ) s
 ) e;
 -- source customers (CRM_DB.Sales.Customers), kept as the rows read so far
-CREATE OR REPLACE TABLE "IDENTITY_STATE"."ROWS_CUSTOMERS__NEXT" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."ROWS_CUSTOMERS__NEXT" AS
 SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅')) AS row_hash
 FROM (
 SELECT
