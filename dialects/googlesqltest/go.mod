@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/goccy/go-googlesql v0.4.0
 	github.com/idstitch/idstitch v0.0.0
+	go.yaml.in/yaml/v3 v3.0.6
 )
 
 require (
@@ -26,7 +27,6 @@ require (
 	github.com/pierrec/lz4/v4 v4.1.25 // indirect
 	github.com/robfig/cron/v3 v3.0.1 // indirect
 	github.com/zeebo/xxh3 v1.1.0 // indirect
-	go.yaml.in/yaml/v3 v3.0.6 // indirect
 	golang.org/x/exp v0.0.0-20260112195511-716be5621a96 // indirect
 	golang.org/x/mod v0.42.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect

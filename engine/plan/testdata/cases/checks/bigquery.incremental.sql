@@ -98,7 +98,7 @@ FROM (
 GROUP BY id_type, id_value, reason) p2
 ) q
 GROUP BY id_type, id_value, reason
-HAVING SUM(evidence) > 0;
+HAVING SUM(q.evidence) > 0;
 -- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
 CREATE OR REPLACE TABLE `identity_work`.`seeds`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS

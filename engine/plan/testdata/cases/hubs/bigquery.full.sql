@@ -122,7 +122,7 @@ LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND p
 CREATE OR REPLACE TABLE `identity_state`.`hubs__next` AS
 SELECT h.node_id, h.degree, n.id_type, n.id_value FROM `identity_work`.`hubs` h JOIN `identity_work`.`nodes` n ON h.node_id = n.node_id;
 CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
-SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence WHERE 1 = 0;
+SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence LIMIT 0;
 -- the changes, kept for the publish
 CREATE OR REPLACE TABLE `identity`.`id_changes__next` AS
 SELECT * FROM `identity_work`.`changes`;

@@ -196,9 +196,9 @@ FROM (
 ) m
 LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 CREATE OR REPLACE TABLE `identity_state`.`hubs__next` AS
-SELECT CAST(NULL AS INT64) AS node_id, CAST(NULL AS INT64) AS degree, CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value WHERE 1 = 0;
+SELECT CAST(NULL AS INT64) AS node_id, CAST(NULL AS INT64) AS degree, CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value LIMIT 0;
 CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
-SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence WHERE 1 = 0;
+SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence LIMIT 0;
 -- the changes, kept for the publish
 CREATE OR REPLACE TABLE `identity`.`id_changes__next` AS
 SELECT * FROM `identity_work`.`changes`;

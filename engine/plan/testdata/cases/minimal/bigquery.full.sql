@@ -127,7 +127,7 @@ FROM (
   SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
   FROM (
     SELECT CAST(NULL AS INT64) AS a, CAST(NULL AS INT64) AS b, CAST(NULL AS TIMESTAMP) AS ts, CAST(NULL AS STRING) AS source
-    WHERE 1 = 0
+    LIMIT 0
   ) e
   GROUP BY LEAST(a, b), GREATEST(a, b), source
 ) per_source
@@ -297,7 +297,7 @@ CREATE OR REPLACE TABLE `identity`.`id_quarantine__next` AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS INT64) AS run_id
 FROM (
   SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence
-  WHERE 1 = 0
+  LIMIT 0
 ) q;
 -- audience members; those already in keep the time they entered
 CREATE OR REPLACE TABLE `identity`.`audience_members__next` AS
@@ -307,9 +307,9 @@ FROM (
 ) m
 LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 CREATE OR REPLACE TABLE `identity_state`.`hubs__next` AS
-SELECT CAST(NULL AS INT64) AS node_id, CAST(NULL AS INT64) AS degree, CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value WHERE 1 = 0;
+SELECT CAST(NULL AS INT64) AS node_id, CAST(NULL AS INT64) AS degree, CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value LIMIT 0;
 CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
-SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence WHERE 1 = 0;
+SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence LIMIT 0;
 -- the changes, kept for the publish
 CREATE OR REPLACE TABLE `identity`.`id_changes__next` AS
 SELECT * FROM `identity_work`.`changes`;

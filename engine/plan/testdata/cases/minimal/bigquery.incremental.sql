@@ -138,7 +138,7 @@ FROM (
 -- invalid and blocked values, counted over all rows
 CREATE OR REPLACE TABLE `identity_work`.`qvalues_new`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence WHERE 1 = 0;
+SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence LIMIT 0;
 -- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
 CREATE OR REPLACE TABLE `identity_work`.`seeds`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -212,7 +212,7 @@ FROM (
   SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
   FROM (
     SELECT CAST(NULL AS INT64) AS a, CAST(NULL AS INT64) AS b, CAST(NULL AS TIMESTAMP) AS ts, CAST(NULL AS STRING) AS source
-    WHERE 1 = 0
+    LIMIT 0
   ) e
   GROUP BY LEAST(a, b), GREATEST(a, b), source
 ) per_source

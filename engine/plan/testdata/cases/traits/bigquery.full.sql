@@ -196,7 +196,7 @@ CREATE OR REPLACE TABLE `identity`.`id_quarantine__next` AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS INT64) AS run_id
 FROM (
   SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence
-  WHERE 1 = 0
+  LIMIT 0
 ) q;
 -- audience members; those already in keep the time they entered
 CREATE OR REPLACE TABLE `identity`.`audience_members__next` AS
@@ -206,9 +206,9 @@ FROM (
 ) m
 LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 CREATE OR REPLACE TABLE `identity_state`.`hubs__next` AS
-SELECT CAST(NULL AS INT64) AS node_id, CAST(NULL AS INT64) AS degree, CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value WHERE 1 = 0;
+SELECT CAST(NULL AS INT64) AS node_id, CAST(NULL AS INT64) AS degree, CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value LIMIT 0;
 CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
-SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence WHERE 1 = 0;
+SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence LIMIT 0;
 -- the changes, kept for the publish
 CREATE OR REPLACE TABLE `identity`.`id_changes__next` AS
 SELECT * FROM `identity_work`.`changes`;

@@ -1,0 +1,19 @@
+{{/* edges: the links from each row's first identifier to its other identifiers (Links), per pair with
+     row_count, first and last seen and the sorted list of sources.
+     BigQuery has its own file because GoogleSQL refuses WHERE in a query without FROM; LIMIT 0 keeps no row. */}}
+SELECT a, b, {{cast "SUM(n)" "int64"}} AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  {{stringagg "source" ","}} AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+{{- range $i, $s := .Links}}
+    {{if $i}}UNION ALL {{end}}SELECT {{.First}} AS a, n{{.N}} AS b, ts, {{str .Source}} AS source
+    FROM {{work .Table}} WHERE n{{.N}} IS NOT NULL AND n{{.N}} <> {{.First}}
+{{- else}}
+    SELECT {{cast "NULL" "int64"}} AS a, {{cast "NULL" "int64"}} AS b, {{cast "NULL" "timestamp"}} AS ts, {{cast "NULL" "text"}} AS source
+    LIMIT 0
+{{- end}}
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+) per_source
+GROUP BY a, b
