@@ -206,15 +206,39 @@ func (r *run) run(p *plan.Plan, incremental bool) {
 
 			q, args := d.ViewsQuery(pl.Project.Output.Schema)
 			r.exec("views of the output schema", q, params(args))
+			// As engine/runner publishes without transactional DDL: an incremental publish is one
+			// DML transaction, the stale views dropped before it; a full one is journaled, its
+			// tables replaced one by one, and the rest committed together; the tables it copied
+			// from are dropped after.
+			r.all("stale views", pl.StaleViews([]string{"gone_stitched"}))
+			done := pl.RunLog().Succeeded(7, result).SQL
 			if st.Atomic {
 				r.exec(what, d.Begin(), nil)
-			}
-			r.all("stale views", pl.StaleViews([]string{"gone_stitched"}))
-			r.all(what, st.Statements)
-			r.exec("run succeeded", pl.RunLog().Succeeded(7, result).SQL, nil)
-			if st.Atomic {
+				r.all(what, st.Statements)
+				r.exec("run succeeded", done, nil)
+				r.exec(what, d.Commit(), nil)
+			} else {
+				var replace, commit []string
+				for _, s := range st.Statements {
+					replace = append(replace, s.SQL)
+				}
+				for _, s := range st.Commit {
+					commit = append(commit, s.SQL)
+				}
+				r.exec(what+", journal", d.Begin(), nil)
+				for _, q := range pl.Journal().Write(7, replace, append(commit, done)) {
+					r.exec(what+", journal", q, nil)
+				}
+				r.exec(what+", journal", d.Commit(), nil)
+				r.exec(what+", pending publish", pl.Journal().Read(), nil)
+				r.all(what, st.Statements)
+				r.exec(what, d.Begin(), nil)
+				r.all(what, st.Commit)
+				r.exec("run succeeded", done, nil)
+				r.exec(what, pl.Journal().Clear(), nil)
 				r.exec(what, d.Commit(), nil)
 			}
+			r.all("drop what the publish copied from", pl.Cleanup())
 			continue
 		}
 		if st.Atomic {

@@ -149,6 +149,10 @@ func newWarehouse(t *testing.T, sources map[string]map[string]string) *warehouse
 		if _, ok := w.datasets[ds]; !ok {
 			w.createDataset(ds)
 		}
+		if len(path) == 3 && path[0] != project {
+			// GoogleSQL looks another project's tables up from a catalog named after it.
+			w.attach(path[0])
+		}
 		w.put(ds, tbl, &table{columns: cols})
 		if ds == "" {
 			// The root answers for bare names itself; its tables cannot be removed, which is
@@ -701,6 +705,11 @@ func (w *warehouse) locate(path []string) (dataset, name string, err error) {
 	if len(path) == 3 && path[0] == project {
 		path = path[1:]
 	}
+	if len(path) == 3 {
+		// A table of another project (a source read across projects): its dataset is kept
+		// under project.dataset.
+		return path[0] + "." + path[1], path[2], nil
+	}
 	switch len(path) {
 	case 1:
 		return "", path[0], nil
@@ -716,6 +725,14 @@ func (w *warehouse) find(path []string) (googlesql.TableNode, error) {
 	if len(path) == 3 && path[0] == project {
 		path = path[1:]
 	}
+	if len(path) == 4 && strings.EqualFold(path[2], "INFORMATION_SCHEMA") {
+		// project.dataset.INFORMATION_SCHEMA.VIEW of another project's dataset.
+		if _, ok := w.datasets[path[0]+"."+path[1]]; ok {
+			if node := w.informationSchema(path[0]+"."+path[1], strings.ToUpper(path[3])); node != nil {
+				return node, nil
+			}
+		}
+	}
 	if len(path) == 3 && strings.EqualFold(path[1], "INFORMATION_SCHEMA") {
 		if _, ok := w.datasets[path[0]]; ok {
 			if node := w.informationSchema(path[0], strings.ToUpper(path[2])); node != nil {
@@ -725,6 +742,11 @@ func (w *warehouse) find(path []string) (googlesql.TableNode, error) {
 	}
 	if len(path) == 2 {
 		if tbl := w.datasets[path[0]][path[1]]; tbl != nil && path[0] != "" {
+			return tbl.node, nil
+		}
+	}
+	if len(path) == 3 {
+		if tbl := w.datasets[path[0]+"."+path[1]][path[2]]; tbl != nil {
 			return tbl.node, nil
 		}
 	}
