@@ -170,6 +170,12 @@ func (b BigQuery) AddColumn(table, column string, t Type) string {
 	return fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", table, b.QuoteIdent(column), b.Type(t))
 }
 
+// TablesQuery: a dataset's INFORMATION_SCHEMA.TABLES lists views too; a dataset that does not
+// exist is an error ("Not found: Dataset"), which the caller reads as empty.
+func (b BigQuery) TablesQuery(schema string) (string, []any) {
+	return "SELECT table_name FROM " + quotePath(b.QuoteIdent, schema) + ".INFORMATION_SCHEMA.TABLES", nil
+}
+
 func (b BigQuery) ViewsQuery(schema string) (string, []any) {
 	return "SELECT table_name FROM " + quotePath(b.QuoteIdent, schema) + ".INFORMATION_SCHEMA.VIEWS", nil
 }

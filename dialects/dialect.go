@@ -134,6 +134,10 @@ type Dialect interface {
 	// written by an older version gain the columns a newer one records.
 	AddColumn(table, column string, t Type) string
 
+	// TablesQuery lists the names of the tables and views in a schema, with its bind arguments:
+	// idstitch checks there is nothing in its schemas that it did not make. A schema that does
+	// not exist may give no rows or an error of kind MissingObject.
+	TablesQuery(schema string) (string, []any)
 	// ViewsQuery lists the names of the views in a schema, with its bind arguments.
 	ViewsQuery(schema string) (string, []any)
 	// ColumnsQuery lists the columns of a table: one row per column, the column name first. It

@@ -157,6 +157,15 @@ func (DuckDB) Replace(next, final string) string {
 func (DuckDB) Begin() string  { return "BEGIN TRANSACTION" }
 func (DuckDB) Commit() string { return "COMMIT" }
 
+// TablesQuery looks in the attached file a schema names, if it names one, and otherwise in the
+// database file itself: the work schema is another attached database whose schema is main.
+func (DuckDB) TablesQuery(schema string) (string, []any) {
+	if db, s := splitSchema(schema); db != "" {
+		return "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ?", []any{db, s}
+	}
+	return "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = ?", []any{schema}
+}
+
 func (DuckDB) ViewsQuery(schema string) (string, []any) {
 	return "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'VIEW'", []any{schema}
 }

@@ -161,6 +161,10 @@ func (p Postgres) AddColumn(table, column string, t Type) string {
 	return fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", table, p.QuoteIdent(column), p.Type(t))
 }
 
+func (Postgres) TablesQuery(schema string) (string, []any) {
+	return "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", []any{schema}
+}
+
 func (Postgres) ViewsQuery(schema string) (string, []any) {
 	return "SELECT table_name FROM information_schema.views WHERE table_schema = $1", []any{schema}
 }

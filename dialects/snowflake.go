@@ -183,6 +183,12 @@ func (s Snowflake) infoSchema(schema string) (prefix, name string) {
 	return quotePath(s.QuoteIdent, db) + ".information_schema", name
 }
 
+// TablesQuery: Snowflake's INFORMATION_SCHEMA.TABLES lists views too.
+func (s Snowflake) TablesQuery(schema string) (string, []any) {
+	is, name := s.infoSchema(schema)
+	return "SELECT table_name FROM " + is + ".tables WHERE UPPER(table_schema) = UPPER(?)", []any{name}
+}
+
 func (s Snowflake) ViewsQuery(schema string) (string, []any) {
 	is, name := s.infoSchema(schema)
 	return "SELECT table_name FROM " + is + ".views WHERE UPPER(table_schema) = UPPER(?)", []any{name}

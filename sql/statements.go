@@ -356,7 +356,7 @@ type (
 		RunID int64
 		From  string
 	}
-	MetaInsertData      struct {
+	MetaInsertData struct {
 		Table string
 		Rows  []MetaRow
 	}
@@ -399,6 +399,9 @@ var (
 	MetaRead       = define[MetaReadData]("meta_read")
 	Watermark      = define[WatermarkData]("watermark")
 	NormalizeValue = define[NormalizeValueData]("normalize_value")
+	RegistryRead   = define[RegistryReadData]("registry_read")
+	RegistryInsert = define[RegistryInsertData]("registry_insert")
+	RunsOfProject  = define[RunsOfProjectData]("runs_of_project")
 )
 
 type (
@@ -427,6 +430,15 @@ type (
 	LeaseReleaseData  struct{ Project, Holder string }
 	MetaReadData      struct{ Table string }
 	WatermarkData     struct{ Table string }
+	RegistryReadData  struct{ Table string }
+	RunsOfProjectData struct{ Project string }
+	// RegistryInsertData records Objects as made by Project.
+	RegistryInsertData struct {
+		Table, Project string
+		Objects        []Object
+	}
+	// Object is a table or view in a schema, both as written in the project file.
+	Object struct{ Schema, Name string }
 	// NormalizeValueData normalizes and checks bind parameter 1 as a run does.
 	NormalizeValueData struct {
 		Normalized string

@@ -22,6 +22,7 @@ func (pl *Planner) Setup() Stage {
 	st.Statements = append(st.Statements,
 		Statement{SQL: d.CreateSchema(p.Output.Schema)},
 		Statement{SQL: d.CreateWorkSchema(p.Output.WorkSchema)},
+		pl.Registry().Create(),
 		Statement{SQL: render.SQL(r, idsql.RunsCreate, idsql.RunsCreateData{})},
 	)
 	for _, col := range runsAdded {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/check"
 	"github.com/idstitch/idstitch/engine/plan"
 )
 
@@ -76,6 +77,8 @@ type Summary struct {
 	Upgrade string
 	// Completed says which earlier run's publish, stopped part-way, this run completed first.
 	Completed string
+	// Adopted says that the tables of an earlier install were taken into the registry.
+	Adopted string
 }
 
 // Change counts one kind of change: rows of id_changes and the identifiers they moved.
@@ -113,11 +116,25 @@ func (r *Runner) progress(e Event) {
 func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	start := time.Now()
 	sum := &Summary{RowsBySource: map[string]int64{}}
+	// Nothing is created before the schemas are known to hold only what idstitch made there.
+	owned, err := check.Ownership(ctx, r.Conn, r.Planner)
+	if err != nil {
+		return nil, err
+	}
 	setup := r.Planner.Setup()
 	for _, s := range setup.Statements {
 		if err := r.Conn.Exec(ctx, s.SQL); err != nil {
 			return nil, &StageError{Stage: setup.Name, Err: err}
 		}
+	}
+	if len(owned.Missing) > 0 {
+		if err := r.Conn.Exec(ctx, r.Planner.Registry().Insert(owned.Missing)); err != nil {
+			return nil, &StageError{Stage: setup.Name, Note: "recording the tables idstitch makes in its registry", Err: err}
+		}
+	}
+	if len(owned.Adopted) > 0 {
+		sum.Adopted = fmt.Sprintf("adopted %d tables of an earlier install, which its runs table vouches for, into %s.%s",
+			len(owned.Adopted), r.Planner.Project.Output.Schema, plan.RegistryTable)
 	}
 	// A publish that stopped part-way is completed before anything else, so that the state
 	// this run reads and the outputs it replaces are those of one run.

@@ -112,6 +112,9 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		if err := check.Sources(ctx, conn, pl); err != nil {
 			return err
 		}
+		if _, err := check.Ownership(ctx, conn, pl); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(e.stdout, "%s is valid: %d id types, %d sources\n", p.File, len(p.IDTypes), len(p.Sources))
 	return nil
@@ -334,6 +337,9 @@ func printSummary(w io.Writer, p *config.Project, s *runner.Summary) {
 		fmt.Fprintf(w, "dry run %d (%s) finished in %s; nothing was published\n", s.RunID, s.Mode, s.Elapsed.Round(time.Millisecond))
 	} else {
 		fmt.Fprintf(w, "run %d (%s) succeeded in %s; tables published in schema %s\n", s.RunID, s.Mode, s.Elapsed.Round(time.Millisecond), p.Output.Schema)
+	}
+	if s.Adopted != "" {
+		fmt.Fprintf(w, "  notice           %s\n", s.Adopted)
 	}
 	if s.Completed != "" {
 		fmt.Fprintf(w, "  first            %s\n", s.Completed)

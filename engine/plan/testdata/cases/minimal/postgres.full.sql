@@ -4,6 +4,12 @@
 -- ===== stage setup: schemas and the run history table
 CREATE SCHEMA IF NOT EXISTS "identity";
 CREATE SCHEMA IF NOT EXISTS "identity_work";
+-- every table and view idstitch made here, by project: a run replaces nothing else
+CREATE TABLE IF NOT EXISTS "identity"."idstitch_objects" (
+  project TEXT,
+  schema_name TEXT,
+  object_name TEXT
+);
 CREATE TABLE IF NOT EXISTS "identity"."runs" (
   run_id BIGINT,
   project TEXT,

@@ -4,6 +4,12 @@
 -- ===== stage setup: schemas and the run history table
 CREATE SCHEMA IF NOT EXISTS "IDENTITY";
 CREATE TRANSIENT SCHEMA IF NOT EXISTS "IDENTITY_WORK";
+-- every table and view idstitch made here, by project: a run replaces nothing else
+CREATE TRANSIENT TABLE IF NOT EXISTS "IDENTITY"."IDSTITCH_OBJECTS" (
+  project VARCHAR,
+  schema_name VARCHAR,
+  object_name VARCHAR
+);
 CREATE TABLE IF NOT EXISTS "IDENTITY"."RUNS" (
   run_id BIGINT,
   project VARCHAR,
