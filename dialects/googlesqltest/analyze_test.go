@@ -175,6 +175,18 @@ func (r *run) run(p *plan.Plan, incremental bool) {
 	r.t.Helper()
 	pl, d := r.pl, r.pl.Dialect
 	r.all("setup", pl.Setup().Statements)
+	// What the ownership check reads (here after setup, when the datasets exist; before the
+	// first setup BigQuery answers "Not found", which the check reads as empty), then the
+	// registry's new rows and the journal of a publish left unfinished.
+	reg := pl.Registry()
+	for _, schema := range reg.Schemas() {
+		q, args := d.TablesQuery(schema)
+		r.exec("tables of "+schema, q, params(args))
+	}
+	r.exec("registry", reg.Read(), nil)
+	r.exec("runs of the project", reg.Vouched(), nil)
+	r.exec("registry, new rows", reg.Insert(pl.Made()), nil)
+	r.exec("pending publish", pl.Journal().Read(), nil)
 	if d.Supports(dialects.SingleWriter) {
 		r.exec("abandoned runs", pl.RunLog().Abandoned().SQL, nil)
 	}

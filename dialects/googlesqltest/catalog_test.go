@@ -763,6 +763,9 @@ func (w *warehouse) informationSchema(ds, view string) *googlesql.SimpleTable {
 		cols = []string{"table_catalog STRING", "table_schema STRING", "table_name STRING", "column_name STRING",
 			"ordinal_position INT64", "is_nullable STRING", "data_type STRING", "is_generated STRING",
 			"is_hidden STRING", "is_partitioning_column STRING", "collation_name STRING", "column_default STRING"}
+	case "TABLES":
+		cols = []string{"table_catalog STRING", "table_schema STRING", "table_name STRING", "table_type STRING",
+			"is_insertable_into STRING", "is_typed STRING", "creation_time TIMESTAMP", "ddl STRING", "default_collation_name STRING"}
 	case "VIEWS":
 		cols = []string{"table_catalog STRING", "table_schema STRING", "table_name STRING",
 			"view_definition STRING", "check_option STRING", "use_standard_sql STRING"}
