@@ -47,6 +47,10 @@ type OpenOptions struct {
 	// A driver with ExclusiveFile opens its file read-only for it, so that other programs can
 	// keep reading the file; other drivers may ignore it.
 	Lookups bool
+	// ReadOnly asks for a connection that only reads and creates nothing (validate): a driver
+	// with ExclusiveFile opens its file read-only, and refuses a file that does not exist rather
+	// than creating it; other drivers may ignore it.
+	ReadOnly bool
 }
 
 // Capability is something about how a warehouse is held that the engine adapts to. The engine

@@ -2,7 +2,10 @@ package duckdb
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 
 	"github.com/idstitch/idstitch/connectors"
@@ -58,9 +61,17 @@ type Settings struct {
 func (s *Settings) Open(ctx context.Context, o connectors.OpenOptions) (connectors.Conn, error) {
 	var c *Conn
 	var err error
-	if o.Lookups {
+	if o.ReadOnly {
+		if _, statErr := os.Stat(s.Path); errors.Is(statErr, fs.ErrNotExist) {
+			return nil, fmt.Errorf("the DuckDB file %s named by warehouse.path in %s does not exist; fix the path, or let `idstitch run` create it", s.Path, s.File)
+		}
+	}
+	switch {
+	case o.Lookups:
 		c, err = OpenForLookups(ctx, s.Path)
-	} else {
+	case o.ReadOnly:
+		c, err = Open(ctx, s.Path, true)
+	default:
 		c, err = Open(ctx, s.Path, false)
 	}
 	if err != nil {

@@ -49,7 +49,7 @@ func (s *Shared) connect(ctx context.Context) error {
 	}
 	// Only an exclusive file needs a connection of its own for lookups: it must stay readable by
 	// others between runs. A server's one pool serves lookups and runs alike.
-	conn, err := open(ctx, s.project, s.embedded())
+	conn, err := open(ctx, s.project, s.embedded(), false)
 	if err == nil {
 		s.conn = conn
 	}

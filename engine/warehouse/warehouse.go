@@ -15,14 +15,20 @@ import (
 
 // Open connects to the project's warehouse.
 func Open(ctx context.Context, p *config.Project) (connectors.Conn, error) {
-	return open(ctx, p, false)
+	return open(ctx, p, false, false)
 }
 
-func open(ctx context.Context, p *config.Project, lookups bool) (connectors.Conn, error) {
+// OpenReadOnly connects to read only: validate uses it, so that checking a project creates
+// nothing (not even an embedded warehouse's file).
+func OpenReadOnly(ctx context.Context, p *config.Project) (connectors.Conn, error) {
+	return open(ctx, p, false, true)
+}
+
+func open(ctx context.Context, p *config.Project, lookups, readOnly bool) (connectors.Conn, error) {
 	if p.Warehouse.Settings == nil {
 		return nil, fmt.Errorf("warehouse.type %q in %s: this warehouse type has no connector; use one of %s", p.Warehouse.Type, p.File, strings.Join(connectors.Names(), ", "))
 	}
-	o := connectors.OpenOptions{Project: p.Project, Schema: p.Output.Schema, Lookups: lookups,
+	o := connectors.OpenOptions{Project: p.Project, Schema: p.Output.Schema, Lookups: lookups, ReadOnly: readOnly,
 		OutputSchemas: []string{p.Output.Schema, p.Output.WorkSchema, p.Output.StateSchema}}
 	for _, s := range p.Sources {
 		o.SourceSchemas = append(o.SourceSchemas, s.Schema())

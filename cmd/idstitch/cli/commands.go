@@ -100,7 +100,7 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if !*offline {
-		conn, err := warehouse.Open(ctx, p)
+		conn, err := warehouse.OpenReadOnly(ctx, p)
 		if err != nil {
 			return err
 		}
