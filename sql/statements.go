@@ -402,6 +402,7 @@ var (
 	RegistryRead   = define[RegistryReadData]("registry_read")
 	RegistryInsert = define[RegistryInsertData]("registry_insert")
 	RunsOfProject  = define[RunsOfProjectData]("runs_of_project")
+	RegistryDelete = define[RegistryInsertData]("registry_delete")
 )
 
 type (

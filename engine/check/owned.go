@@ -10,6 +10,7 @@ import (
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/render"
 	idsql "github.com/idstitch/idstitch/sql"
 )
 
@@ -25,6 +26,12 @@ type Owned struct {
 	// Adopted names the tables of an earlier install, vouched for by its runs table, that the
 	// run registers; empty when there are none.
 	Adopted []string
+	// Stale are the objects the registry lists for this project that it no longer makes: those
+	// of sources removed from the project file.
+	Stale []idsql.Object
+	// Leftovers are the tables a run builds beside the published ones (named *__next) that exist
+	// now: a run that was killed left them.
+	Leftovers []idsql.Object
 }
 
 // Ownership checks, before anything is created, that the schemas the project writes hold only
@@ -66,6 +73,7 @@ func Ownership(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Ow
 		existing[sc.name] = names
 	}
 	registered := map[[2]string]bool{}
+	var registeredObjects []idsql.Object
 	others := map[string]bool{}
 	hasRegistry := contains(existing[reg.OutputSchema()], plan.RegistryTable, key)
 	if hasRegistry {
@@ -84,6 +92,7 @@ func Ownership(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Ow
 				continue
 			}
 			registered[[2]string{key(schema), key(name)}] = true
+			registeredObjects = append(registeredObjects, idsql.Object{Schema: schema, Name: name})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -101,6 +110,18 @@ func Ownership(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Ow
 		made[k] = true
 		if !registered[k] {
 			out.Missing = append(out.Missing, o)
+		}
+	}
+	for _, o := range registeredObjects {
+		if !made[[2]string{key(o.Schema), key(o.Name)}] {
+			out.Stale = append(out.Stale, o)
+		}
+	}
+	for _, sc := range schemas[:2] {
+		for _, name := range existing[sc.name] {
+			if strings.HasSuffix(key(name), key(render.NextSuffix)) && made[[2]string{key(sc.name), key(name)}] {
+				out.Leftovers = append(out.Leftovers, idsql.Object{Schema: sc.name, Name: name})
+			}
 		}
 	}
 	vouched := false

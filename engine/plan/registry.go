@@ -2,6 +2,7 @@ package plan
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/render"
@@ -58,6 +59,25 @@ func (g Registry) Project() string { return g.project }
 // Insert records objects as made by this project.
 func (g Registry) Insert(objects []idsql.Object) string {
 	return render.SQL(g.names.r, idsql.RegistryInsert, idsql.RegistryInsertData{Table: g.names.out(RegistryTable), Project: g.project, Objects: objects})
+}
+
+// Drop returns the statements dropping objects this project made and no longer makes (the state
+// and stitched view of a source removed from the project file), and removing them from the
+// registry. They can hold copies of identifiers, which must not outlive the source.
+func (g Registry) Drop(objects []idsql.Object) []Statement {
+	if len(objects) == 0 {
+		return nil
+	}
+	var out []Statement
+	for _, o := range objects {
+		table := g.d.Table(o.Schema, o.Name)
+		if o.Schema == g.out && strings.HasSuffix(o.Name, "_stitched") {
+			out = append(out, Statement{SQL: g.d.DropView(table)})
+		} else {
+			out = append(out, Statement{SQL: g.d.DropTable(table)})
+		}
+	}
+	return append(out, Statement{SQL: render.SQL(g.names.r, idsql.RegistryDelete, idsql.RegistryInsertData{Table: g.names.out(RegistryTable), Project: g.project, Objects: objects})})
 }
 
 // Made lists every table and view a run of the project may make in the output and state

@@ -16,6 +16,7 @@ import (
 	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/check"
 	"github.com/idstitch/idstitch/engine/plan"
+	idsql "github.com/idstitch/idstitch/sql"
 )
 
 // Event reports progress. Round is 0 for stage events.
@@ -45,6 +46,8 @@ type Runner struct {
 
 	// journaled is set once a run has begun to record its publish in the journal.
 	journaled bool
+	// stale are what the project made and no longer makes, dropped once the run has published.
+	stale []idsql.Object
 }
 
 // StageTime is how long one stage took.
@@ -143,6 +146,17 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return nil, &StageError{Stage: setup.Name, Note: "completing the publish of an earlier run that stopped part-way", Err: err}
 	}
 	sum.Completed = completed
+	if completed == "" && len(owned.Leftovers) > 0 {
+		// A killed run left the tables it was building; they would only be built again.
+		var drop []plan.Statement
+		for _, o := range owned.Leftovers {
+			drop = append(drop, plan.Statement{SQL: r.Conn.Dialect().DropTable(r.Conn.Dialect().Table(o.Schema, o.Name))})
+		}
+		if err := r.statements(ctx, setup.Name, drop); err != nil {
+			return nil, err
+		}
+	}
+	r.stale = owned.Stale
 	if r.Conn.Dialect().Supports(dialects.SingleWriter) {
 		if err := r.Conn.Exec(ctx, r.Planner.RunLog().Abandoned().SQL); err != nil {
 			return nil, &StageError{Stage: setup.Name, Err: err}
@@ -186,6 +200,9 @@ func (r *Runner) stages(ctx context.Context, p *plan.Plan, sum *Summary) error {
 		if st.Kind == plan.KindPublish {
 			err = r.publish(ctx, st, sum)
 			published = err == nil
+			if published {
+				r.dropStale(ctx, sum)
+			}
 		} else {
 			err = r.stage(ctx, st, sum)
 		}
@@ -449,6 +466,18 @@ func (r *Runner) dropNext(ctx context.Context, sum *Summary) {
 	for _, s := range r.Planner.Cleanup() {
 		if err := r.Conn.Exec(ctx, s.SQL); err != nil {
 			sum.Warnings = append(sum.Warnings, fmt.Sprintf("dropping a table the publish copied from: %v", err))
+		}
+	}
+}
+
+// dropStale drops what the project made and no longer makes, now that the run that no longer
+// makes it has published. The run has succeeded: a failure is a warning, and the next run
+// tries again.
+func (r *Runner) dropStale(ctx context.Context, sum *Summary) {
+	for _, s := range r.Planner.Registry().Drop(r.stale) {
+		if err := r.Conn.Exec(ctx, s.SQL); err != nil {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("dropping what a removed source left: %v", err))
+			return
 		}
 	}
 }

@@ -159,3 +159,38 @@ func execIn(t *testing.T, dir, q string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRemovedSourceLeavesNothing: when a source leaves the project file, the run that no longer
+// reads it drops its stored rows and stitched view (they hold copies of its identifiers) and
+// forgets them; the tables a killed run was building are dropped by the next run.
+func TestRemovedSourceLeavesNothing(t *testing.T) {
+	dir, project := ownedDemo(t, "identity")
+	if code, _, errs := do(t, "run", "-c", project, "--quiet"); code != 0 {
+		t.Fatal(errs)
+	}
+	if n := inspect(t, dir, "SELECT COUNT(*) FROM identity_state.rows_crm_contacts"); n == 0 {
+		t.Fatal("the first run stored no rows of crm_contacts")
+	}
+	text, _ := os.ReadFile(project)
+	cut := strings.Index(string(text), "  - name: crm_contacts")
+	if cut < 0 {
+		t.Fatal("the demo project has no crm_contacts source")
+	}
+	os.WriteFile(project, text[:cut], 0o644)
+	if code, _, errs := do(t, "run", "-c", project, "--quiet"); code != 0 {
+		t.Fatal(errs)
+	}
+	// A full run killed while building left a table beside a published one, which an
+	// incremental run does not build.
+	execIn(t, dir, "CREATE TABLE identity.id_edges__next AS SELECT 1 AS x")
+	if code, out, errs := do(t, "run", "-c", project); code != 0 || !strings.Contains(out, "(incremental)") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	q := "SELECT COUNT(*) FROM information_schema.tables WHERE table_name IN ('rows_crm_contacts', 'crm_contacts_stitched', 'rows_crm_contacts__next') OR table_name LIKE '%__next'"
+	if n := inspect(t, dir, q); n != 0 {
+		t.Fatalf("%d tables of the removed source or of the killed run are left", n)
+	}
+	if n := inspect(t, dir, "SELECT COUNT(*) FROM identity.idstitch_objects WHERE object_name LIKE '%crm_contacts%'"); n != 0 {
+		t.Fatalf("the registry still lists %d objects of the removed source", n)
+	}
+}
