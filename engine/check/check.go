@@ -21,6 +21,10 @@ import (
 func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error {
 	p := pl.Project
 	d := conn.Dialect()
+	// Every statement below holds the user's text; the warehouse's parser sees it first.
+	if err := Expressions(ctx, conn, p); err != nil {
+		return err
+	}
 	pr := newProbes(pl)
 	for i, s := range p.Sources {
 		key := fmt.Sprintf("sources[%d]", i)
@@ -70,6 +74,27 @@ func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error 
 		// What is left to go wrong is a normalizer's expression of one of the mapped id types.
 		if err := try(ctx, conn, pr.extract(s)); err != nil {
 			return fmt.Errorf("%s: %s: the SQL built from the normalize entries of its id types does not run on %s (check each {expr: …}): %s", p.File, key, s.Table, err)
+		}
+	}
+	return nil
+}
+
+// Expressions asks the warehouse's own parser, where it has one that runs nothing, whether each
+// user expression of the project is one expression, pasted into SELECT (…) as the planner pastes
+// it into its statements. The project file's lexical check (engine/expr) has passed already; the
+// parser is the warehouse's word on what the lexical check can only read from its rules.
+func Expressions(ctx context.Context, conn connectors.Conn, p *config.Project) error {
+	parser, ok := conn.(connectors.Parser)
+	if !ok {
+		return nil
+	}
+	for _, e := range p.Expressions() {
+		if err := parser.ParseOne(ctx, "SELECT ("+e.Text+")"); err != nil {
+			if connectors.KindOf(err) != connectors.BadSQL {
+				return fmt.Errorf("%s: %s: cannot check the expression with the warehouse's parser: %w", p.File, e.Key, err)
+			}
+			return fmt.Errorf("%s:%d: %s: %s is not one SQL expression to the %s parser (%s); write a single expression, as it would stand inside parentheses",
+				p.File, e.Line, e.Key, config.Excerpt(e.Text), conn.Dialect().Name(), firstLine(err))
 		}
 	}
 	return nil

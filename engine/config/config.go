@@ -20,6 +20,7 @@ import (
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/expr"
 )
 
 // DefaultFile is the project file looked for in the current directory.
@@ -43,6 +44,10 @@ type Project struct {
 	// paths in the file are resolved.
 	File string `yaml:"-"`
 	Dir  string `yaml:"-"`
+
+	// root is the parsed file, kept to find the line of a key when a check that depends on the
+	// dialect (CheckFor) runs after Parse.
+	root *yaml.Node
 }
 
 // Warehouse says where the data lives. The config package reads only its type; the connector
@@ -327,12 +332,94 @@ func Parse(path string, data []byte) (*Project, error) {
 	}
 	p.File = path
 	p.Dir = filepath.Dir(path)
-	c := checker{file: name, root: root.Content[0]}
+	p.root = root.Content[0]
+	c := checker{file: name, root: p.root}
 	c.check(&p)
 	if c.err != nil {
 		return nil, c.err
 	}
+	if err := p.CheckFor(p.Warehouse.Dialect()); err != nil {
+		return nil, err
+	}
 	return &p, nil
+}
+
+// CheckFor checks what depends on the warehouse's SQL: that every user expression is one
+// expression by the dialect's lexical rules. Parse runs it for the project's own warehouse; compile runs it again for the
+// dialect it is asked to write.
+func (p *Project) CheckFor(d dialects.Dialect) error {
+	c := checker{file: filepath.Base(p.File), root: p.root}
+	c.checkExpressions(p, d)
+	return c.err
+}
+
+// Expression is a SQL expression written by the user, which the planner pastes into its
+// statements as written.
+type Expression struct {
+	// Key is where it sits in the project file, e.g. audiences[2].where; Line its line.
+	Key  string
+	Line int
+	Text string
+}
+
+// Expressions lists every SQL expression of the project that the planner pastes into a
+// statement: source filters and id expressions, normalizers, trait expressions and filters, and
+// audience conditions. A mapped value that is a plain column name is quoted, not pasted, and is
+// not listed.
+func (p *Project) Expressions() []Expression {
+	c := checker{root: p.root}
+	var out []Expression
+	for i, t := range p.IDTypes {
+		for j, n := range t.Normalize {
+			if n.Name == "expr" {
+				out = append(out, Expression{Key: fmt.Sprintf("id_types[%d].normalize[%d].expr", i, j), Line: n.Line, Text: n.Expr})
+			}
+		}
+	}
+	for i, s := range p.Sources {
+		if s.Filter != "" {
+			out = append(out, Expression{Key: fmt.Sprintf("sources[%d].filter", i), Line: c.line("sources", i, "filter"), Text: s.Filter})
+		}
+		for _, m := range s.IDs {
+			for _, col := range m.Columns {
+				if !IsColumn(col) {
+					out = append(out, Expression{Key: fmt.Sprintf("sources[%d].ids.%s", i, m.Type), Line: m.Line, Text: col})
+				}
+			}
+		}
+	}
+	for i, t := range p.Traits {
+		if t.Expr != "" && !IsColumn(t.Expr) {
+			out = append(out, Expression{Key: fmt.Sprintf("traits[%d].expr", i), Line: c.line("traits", i, "expr"), Text: t.Expr})
+		}
+		if t.Filter != "" {
+			out = append(out, Expression{Key: fmt.Sprintf("traits[%d].filter", i), Line: c.line("traits", i, "filter"), Text: t.Filter})
+		}
+	}
+	for i, a := range p.Audiences {
+		out = append(out, Expression{Key: fmt.Sprintf("audiences[%d].where", i), Line: c.line("audiences", i, "where"), Text: a.Where})
+	}
+	return out
+}
+
+// checkExpressions refuses, before any SQL is sent, an expression that is not one expression
+// by the dialect's lexical rules: one that could end the statement it is pasted into and start
+// another.
+func (c *checker) checkExpressions(p *Project, d dialects.Dialect) {
+	for _, e := range p.Expressions() {
+		if err := expr.Check(e.Text, d.Lexicon()); err != nil {
+			c.fail(e.Line, e.Key, "%s is not one SQL expression on %s: %v", Excerpt(e.Text), d.Name(), err)
+		}
+	}
+}
+
+// Excerpt quotes an expression for a message, shortened when it is long.
+func Excerpt(s string) string {
+	const max = 80
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // yamlError turns the first of the YAML library's messages into one sentence of ours.
@@ -390,6 +477,9 @@ func (c *checker) fail(line int, key, format string, args ...any) {
 // line finds the line of a key path such as ("sources", 1, "table"); 0 when absent.
 func (c *checker) line(path ...any) int {
 	n := c.root
+	if n == nil {
+		return 0
+	}
 	line := n.Line
 	for _, p := range path {
 		switch k := p.(type) {
