@@ -132,6 +132,8 @@ type Dialect interface {
 	// Lexicon says where the warehouse's strings, quoted names and comments start and end, for
 	// checking that a user's expression is one expression before it is sent.
 	Lexicon() Lexicon
+	// NameLimits are the longest schema, table and column names the warehouse keeps as written.
+	NameLimits() NameLimits
 }
 
 var registry = map[string]Dialect{}

@@ -28,10 +28,19 @@ type Lexicon struct {
 	LineComments []string
 }
 
+// NameLimits are the longest names a warehouse keeps as written, in bytes of UTF-8; 0 is no
+// practical limit. A longer name is refused, or worse, cut short without a word (Postgres).
+type NameLimits struct {
+	Schema, Table, Column int
+}
+
 // Lexicon: DuckDB reads SQL with Postgres's grammar: E'…' strings, dollar quotes with tags.
 func (DuckDB) Lexicon() Lexicon {
 	return Lexicon{EscapeStrings: true, DollarQuotes: true, DollarTags: true}
 }
+
+// NameLimits: DuckDB has no limit on the length of a name that a project could reach.
+func (DuckDB) NameLimits() NameLimits { return NameLimits{} }
 
 // Lexicon assumes standard_conforming_strings, on by default since Postgres 9.1: backslashes are
 // ordinary characters in '…' strings. The server's own parser, asked by validate, catches a
@@ -40,11 +49,17 @@ func (Postgres) Lexicon() Lexicon {
 	return Lexicon{EscapeStrings: true, DollarQuotes: true, DollarTags: true}
 }
 
+// NameLimits: Postgres keeps NAMEDATALEN-1 = 63 bytes of a name and silently drops the rest.
+func (Postgres) NameLimits() NameLimits { return NameLimits{Schema: 63, Table: 63, Column: 63} }
+
 // Lexicon: Snowflake strings take backslash escapes as well as doubled quotes, $$…$$ is a string, and //
 // starts a comment.
 func (Snowflake) Lexicon() Lexicon {
 	return Lexicon{BackslashEscapes: true, DollarQuotes: true, LineComments: []string{"//"}}
 }
+
+// NameLimits: a Snowflake identifier holds at most 255 characters.
+func (Snowflake) NameLimits() NameLimits { return NameLimits{Schema: 255, Table: 255, Column: 255} }
 
 // Lexicon: GoogleSQL strings are '…' or "…", optionally triple-quoted, with backslash escapes
 // (raw r'…' strings too: a backslash still keeps the quote after it inside the string); names are
@@ -53,3 +68,6 @@ func (BigQuery) Lexicon() Lexicon {
 	return Lexicon{BackslashEscapes: true, NoDoubledQuotes: true, DoubleQuotedStrings: true,
 		TripleQuotedStrings: true, BacktickNames: true, LineComments: []string{"#"}}
 }
+
+// NameLimits: BigQuery dataset and table names hold up to 1,024 characters, column names 300.
+func (BigQuery) NameLimits() NameLimits { return NameLimits{Schema: 1024, Table: 1024, Column: 300} }

@@ -345,11 +345,13 @@ func Parse(path string, data []byte) (*Project, error) {
 }
 
 // CheckFor checks what depends on the warehouse's SQL: that every user expression is one
-// expression by the dialect's lexical rules. Parse runs it for the project's own warehouse; compile runs it again for the
+// expression by the dialect's lexical rules, and that every name the planner derives from the
+// file's names fits the dialect's limits. Parse runs it for the project's own warehouse; compile runs it again for the
 // dialect it is asked to write.
 func (p *Project) CheckFor(d dialects.Dialect) error {
 	c := checker{file: filepath.Base(p.File), root: p.root}
 	c.checkExpressions(p, d)
+	c.checkNameLengths(p, d)
 	return c.err
 }
 
@@ -450,7 +452,14 @@ var windowPattern = regexp.MustCompile(`^([1-9][0-9]{0,4})d$`)
 var reserved = map[string]bool{"universal_id": true, "first_seen_at": true, "last_seen_at": true, "identifiers": true}
 
 var digitsOnly = regexp.MustCompile(`^[0-9]{1,4}$`)
-var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// namePattern says what a name may hold; how long it may be depends on the warehouse (CheckFor).
+var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// maxProjectName bounds the project name, which names files (the LookML model) rather than
+// warehouse objects.
+const maxProjectName = 63
+
 var columnPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*$`)
 
 // IsColumn reports whether a mapped value is a plain column name rather than a SQL expression.
@@ -515,6 +524,8 @@ func (c *checker) check(p *Project) {
 		c.fail(1, "project", "missing; name the project, e.g. `project: acme`")
 	} else if !namePattern.MatchString(p.Project) {
 		c.fail(c.line("project"), "project", "%q must be lower case letters, digits and underscores, starting with a letter", p.Project)
+	} else if len(p.Project) > maxProjectName {
+		c.fail(c.line("project"), "project", "%q is too long: %d characters, at most %d; shorten it", p.Project, len(p.Project), maxProjectName)
 	}
 	c.checkWarehouse(p)
 	c.checkOutput(p)
@@ -800,4 +811,79 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// The planner (engine/plan) names tables and columns after names of the project file: these are
+// the longest of each kind, with %s for the name. A name fits when its longest derived name does.
+// TestDerivedNamesFit in engine/plan fails when the planner derives a longer name than these say.
+var (
+	// sourceTables: the stored rows of a source in the state schema while a run replaces them,
+	// and its trait rows in the work schema; its stitched view is shorter.
+	sourceTables = []string{"rows_%s__next", "trait_rows_%s", "%s_stitched"}
+	// typeTables: the work table of a limited type's conflicts.
+	typeTables = []string{"conflicts_%s", "limit_%s"}
+	// typeColumns: the profile columns of each id type.
+	typeColumns = []string{"latest_%s", "%s_count"}
+)
+
+// longest is the longest of the names derived from name by the patterns.
+func longest(patterns []string, name string) string {
+	var out string
+	for _, p := range patterns {
+		if n := fmt.Sprintf(p, name); len(n) > len(out) {
+			out = n
+		}
+	}
+	return out
+}
+
+// checkNameLengths refuses a name that makes a schema, table or column name longer than the
+// warehouse keeps: Postgres would cut it at 63 bytes without a word, so that a run fails at
+// publish or two columns become one. Names are ASCII (namePattern), so bytes are characters.
+func (c *checker) checkNameLengths(p *Project, d dialects.Dialect) {
+	lim := d.NameLimits()
+	w := d.Name()
+	if max := lim.Schema; max > 0 {
+		o := p.Output
+		for _, s := range []struct{ key, name, suffix string }{
+			{"output.schema", o.Schema, ""}, {"output.work_schema", o.WorkSchema, "_work"}, {"output.state_schema", o.StateSchema, "_state"},
+		} {
+			switch {
+			case len(s.name) <= max:
+			case s.suffix != "" && s.name == o.Schema+s.suffix:
+				// The schema was named after output.schema (by default): the name to shorten is
+				// that one, not a key the user may never have written.
+				c.fail(c.line("output", "schema"), "output.schema", "%q is too long for %s: the schema named after it, %s, has %d characters and %s keeps at most %d; shorten output.schema to at most %d characters, or set %s",
+					o.Schema, w, s.name, len(s.name), w, max, max-len(s.suffix), s.key)
+			default:
+				k := strings.Split(s.key, ".")
+				c.fail(c.line(k[0], k[1]), s.key, "%q is too long for %s: %d characters, and %s keeps at most %d; shorten it", s.name, w, len(s.name), w, max)
+			}
+		}
+	}
+	// derived checks one name of the file against the names made from it.
+	derived := func(line int, key, name string, patterns []string, max int, what string) {
+		if max == 0 {
+			return
+		}
+		if n := longest(patterns, name); len(n) > max {
+			extra := len(n) - len(name)
+			c.fail(line, key, "%q is too long for %s: it names %s up to %d characters longer (%s), and %s keeps at most %d; shorten it to at most %d characters",
+				name, w, what, extra, strings.ReplaceAll(longest(patterns, "<name>"), "%s", "<name>"), w, max, max-extra)
+		}
+	}
+	for i, t := range p.IDTypes {
+		line, key := c.line("id_types", i, "name"), fmt.Sprintf("id_types[%d].name", i)
+		derived(line, key, t.Name, typeColumns, lim.Column, "profile columns")
+		derived(line, key, t.Name, typeTables, lim.Table, "tables")
+	}
+	for i, s := range p.Sources {
+		derived(c.line("sources", i, "name"), fmt.Sprintf("sources[%d].name", i), s.Name, sourceTables, lim.Table, "tables")
+	}
+	for i, t := range p.Traits {
+		derived(c.line("traits", i, "name"), fmt.Sprintf("traits[%d].name", i), t.Name, []string{"%s"}, lim.Column, "a profile column")
+	}
+	for i, a := range p.Audiences {
+		derived(c.line("audiences", i, "name"), fmt.Sprintf("audiences[%d].name", i), a.Name, []string{"%s"}, lim.Column, "a profile column")
+	}
 }
