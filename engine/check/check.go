@@ -47,6 +47,14 @@ func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error 
 			}
 			return false
 		}
+		// The stitched view is the source's row with universal_id added: a column of that name
+		// would be there twice, which Postgres refuses and DuckDB renames.
+		for _, c := range cols {
+			if strings.EqualFold(c, "universal_id") {
+				return fmt.Errorf("%s: %s.table: table %s has a column %s, the name of the column that the view %s_stitched adds to the source's columns; point %s.table at a view of it that renames the column",
+					p.File, key, s.Table, c, s.Name, key)
+			}
+		}
 		missing := func(k, col string) error {
 			return fmt.Errorf("%s: %s.%s: column %q does not exist in table %s (its columns: %s)", p.File, key, k, col, s.Table, strings.Join(cols, ", "))
 		}

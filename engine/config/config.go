@@ -532,6 +532,7 @@ func (c *checker) check(p *Project) {
 	types := c.checkIDTypes(p)
 	sources := c.checkSources(p, types)
 	c.checkTraits(p, sources)
+	c.checkColumnClashes(p)
 	switch p.Policy.Anonymous {
 	case "", "link", "isolate":
 	default:
@@ -885,5 +886,72 @@ func (c *checker) checkNameLengths(p *Project, d dialects.Dialect) {
 	}
 	for i, a := range p.Audiences {
 		derived(c.line("audiences", i, "name"), fmt.Sprintf("audiences[%d].name", i), a.Name, []string{"%s"}, lim.Column, "a profile column")
+	}
+}
+
+// stitchedID is the column that each source's stitched view adds to the source's own columns.
+const stitchedID = "universal_id"
+
+// lookmlTimeframes are the fields a LookML dimension group of type time makes, after its name.
+var lookmlTimeframes = []string{"raw", "time", "date", "week", "month", "year"}
+
+// checkColumnClashes refuses two entries of the file that would give one name to two columns of
+// profiles or two fields of its LookML view: DuckDB renames one of the columns without a word,
+// Postgres refuses the table at the end of a run, and LookML declares the field twice. Id types
+// named latest and count, for one, would both make latest_count.
+func (c *checker) checkColumnClashes(p *Project) {
+	type owner struct{ key, what string }
+	taken := map[string]owner{}
+	for _, col := range []string{"universal_id", "first_seen_at", "last_seen_at", "identifiers"} {
+		taken[col] = owner{what: "the profile column every profile has"}
+	}
+	for _, g := range []string{"first_seen", "last_seen"} {
+		for _, tf := range lookmlTimeframes {
+			taken[g+"_"+tf] = owner{what: "a field of the LookML dimension group " + g}
+		}
+	}
+	taken["count"] = owner{what: "the LookML measure count"}
+	add := func(line int, key, name, col, what string) {
+		if prev, ok := taken[col]; ok {
+			if prev.key != "" {
+				c.fail(line, key, "%q makes %s %s, which %s %s makes too; rename one of them", name, what, col, prev.key, prev.what)
+			} else {
+				c.fail(line, key, "%q makes %s %s, which is %s already; rename it", name, what, col, prev.what)
+			}
+			return
+		}
+		taken[col] = owner{key: key, what: strconv.Quote(name)}
+	}
+	for i, t := range p.IDTypes {
+		key, line := fmt.Sprintf("id_types[%d].name", i), c.line("id_types", i, "name")
+		add(line, key, t.Name, t.Name+"_count", "the profile column")
+		add(line, key, t.Name, "latest_"+t.Name, "the profile column")
+	}
+	for i, t := range p.Traits {
+		key, line := fmt.Sprintf("traits[%d].name", i), c.line("traits", i, "name")
+		add(line, key, t.Name, t.Name, "the profile column")
+		switch t.Agg {
+		case "count", "count_distinct", "sum":
+			add(line, key, t.Name, "total_"+t.Name, "the LookML measure")
+		}
+	}
+	for i, a := range p.Audiences {
+		add(c.line("audiences", i, "name"), fmt.Sprintf("audiences[%d].name", i), a.Name, a.Name, "the profile column")
+	}
+	// A source's stitched view is the source's row with universal_id added; a mapped column of
+	// that name would make it twice. check.Sources refuses an unmapped one, which only the
+	// warehouse knows of.
+	for i, s := range p.Sources {
+		key := fmt.Sprintf("sources[%d]", i)
+		if strings.EqualFold(s.Timestamp, stitchedID) {
+			c.fail(c.line("sources", i, "timestamp"), key+".timestamp", "the column %s has the name of the column that the view %s_stitched adds to the source's columns; map a view of %s that renames it", s.Timestamp, s.Name, s.Table)
+		}
+		for _, m := range s.IDs {
+			for _, col := range m.Columns {
+				if strings.EqualFold(col, stitchedID) {
+					c.fail(m.Line, key+".ids."+m.Type, "the column %s has the name of the column that the view %s_stitched adds to the source's columns; map a view of %s that renames it", col, s.Name, s.Table)
+				}
+			}
+		}
 	}
 }

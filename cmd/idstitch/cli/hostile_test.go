@@ -109,3 +109,28 @@ func TestExpressionsCannotRunStatements(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceColumnUniversalID: a source table with a column named universal_id would give its
+// stitched view (and the LookML join on it) two columns of that name; validate and run refuse
+// it before anything is created.
+func TestSourceColumnUniversalID(t *testing.T) {
+	project, db := hostileProject(t, "", "")
+	conn, err := duckdb.Open(context.Background(), db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Exec(context.Background(), "ALTER TABLE main.t ADD COLUMN Universal_Id VARCHAR"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	before := tablesOf(t, db)
+	for _, args := range [][]string{{"validate", "-c", project}, {"run", "-c", project, "--quiet"}} {
+		code, _, errs := do(t, args...)
+		if want := "sources[0].table: table main.t has a column Universal_Id, the name of the column that the view t_stitched adds"; code == 0 || !strings.Contains(errs, want) {
+			t.Errorf("%s: exit %d, stderr %q; want %q", args[0], code, errs, want)
+		}
+	}
+	if after := tablesOf(t, db); strings.Join(after, " ") != strings.Join(before, " ") {
+		t.Errorf("tables before %v, after %v: nothing may be created", before, after)
+	}
+}
