@@ -312,6 +312,9 @@ func Parse(path string, data []byte) (*Project, error) {
 	name := filepath.Base(path)
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
+		if e := tabError(name, data, err); e != nil {
+			return nil, e
+		}
 		return nil, yamlError(name, err)
 	}
 	if len(root.Content) == 0 {
@@ -444,6 +447,29 @@ func yamlError(file string, err error) error {
 		msg = "wrong kind of value (" + msg + ")"
 	}
 	return &Error{File: file, Line: line, Msg: msg}
+}
+
+// tabError explains a file that does not parse because a line is indented with a tab. The YAML
+// library says "found character that cannot start any token" without a line when the tab is on
+// the first line, and blames the line before a tab that breaks the indentation; its errors carry
+// no type to tell the cases apart. A tab-indented line at or just after the line it blames (or
+// anywhere, when it names none) is the cause.
+func tabError(file string, data []byte, err error) error {
+	blamed := 0
+	if m := yamlLine.FindStringSubmatch(strings.TrimPrefix(err.Error(), "yaml: ")); m != nil {
+		blamed, _ = strconv.Atoi(m[1])
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+		if !strings.Contains(indent, "\t") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		if n := i + 1; blamed == 0 || n <= blamed+1 {
+			return &Error{File: file, Line: n, Msg: "the line is indented with a tab; YAML indents with spaces only, so replace the tab with spaces"}
+		}
+		return nil
+	}
+	return nil
 }
 
 var windowPattern = regexp.MustCompile(`^([1-9][0-9]{0,4})d$`)
