@@ -38,6 +38,16 @@ type Conn interface {
 	Close() error
 }
 
+// Parser is a Conn whose warehouse can read a statement with its own parser without running it.
+// The check of a project's expressions asks it, where a warehouse has one, after the lexical
+// check of engine/expr.
+type Parser interface {
+	// ParseOne returns an error unless the warehouse's parser reads text as exactly one
+	// statement of valid syntax. It runs nothing, and does not mind names that do not resolve:
+	// text may name tables that a run has yet to create.
+	ParseOne(ctx context.Context, text string) error
+}
+
 // Kind says what went wrong, independent of the driver.
 type Kind int
 

@@ -145,6 +145,12 @@ type Dialect interface {
 	ColumnsQuery(schema, table string) (string, []any)
 	// Placeholder is the bind parameter marker for the n-th argument (1-based).
 	Placeholder(n int) string
+
+	// Lexicon says where the warehouse's strings, quoted names and comments start and end, for
+	// checking that a user's expression is one expression before it is sent.
+	Lexicon() Lexicon
+	// NameLimits are the longest schema, table and column names the warehouse keeps as written.
+	NameLimits() NameLimits
 }
 
 var registry = map[string]Dialect{}

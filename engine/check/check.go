@@ -21,6 +21,10 @@ import (
 func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error {
 	p := pl.Project
 	d := conn.Dialect()
+	// Every statement below holds the user's text; the warehouse's parser sees it first.
+	if err := Expressions(ctx, conn, p); err != nil {
+		return err
+	}
 	pr := newProbes(pl)
 	for i, s := range p.Sources {
 		key := fmt.Sprintf("sources[%d]", i)
@@ -42,6 +46,14 @@ func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error 
 				}
 			}
 			return false
+		}
+		// The stitched view is the source's row with universal_id added: a column of that name
+		// would be there twice, which Postgres refuses and DuckDB renames.
+		for _, c := range cols {
+			if strings.EqualFold(c, "universal_id") {
+				return fmt.Errorf("%s: %s.table: table %s has a column %s, the name of the column that the view %s_stitched adds to the source's columns; point %s.table at a view of it that renames the column",
+					p.File, key, s.Table, c, s.Name, key)
+			}
 		}
 		missing := func(k, col string) error {
 			return fmt.Errorf("%s: %s.%s: column %q does not exist in table %s (its columns: %s)", p.File, key, k, col, s.Table, strings.Join(cols, ", "))
@@ -70,6 +82,27 @@ func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error 
 		// What is left to go wrong is a normalizer's expression of one of the mapped id types.
 		if err := try(ctx, conn, pr.extract(s)); err != nil {
 			return fmt.Errorf("%s: %s: the SQL built from the normalize entries of its id types does not run on %s (check each {expr: …}): %s", p.File, key, s.Table, err)
+		}
+	}
+	return nil
+}
+
+// Expressions asks the warehouse's own parser, where it has one that runs nothing, whether each
+// user expression of the project is one expression, pasted into SELECT (…) as the planner pastes
+// it into its statements. The project file's lexical check (engine/expr) has passed already; the
+// parser is the warehouse's word on what the lexical check can only read from its rules.
+func Expressions(ctx context.Context, conn connectors.Conn, p *config.Project) error {
+	parser, ok := conn.(connectors.Parser)
+	if !ok {
+		return nil
+	}
+	for _, e := range p.Expressions() {
+		if err := parser.ParseOne(ctx, "SELECT ("+e.Text+")"); err != nil {
+			if connectors.KindOf(err) != connectors.BadSQL {
+				return fmt.Errorf("%s: %s: cannot check the expression with the warehouse's parser: %w", p.File, e.Key, err)
+			}
+			return fmt.Errorf("%s:%d: %s: %s is not one SQL expression to the %s parser (%s); write a single expression, as it would stand inside parentheses",
+				p.File, e.Line, e.Key, config.Excerpt(e.Text), conn.Dialect().Name(), firstLine(err))
 		}
 	}
 	return nil

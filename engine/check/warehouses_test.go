@@ -1,4 +1,7 @@
 package check
 
-// The project files under test are DuckDB projects; the DuckDB connector registers the type.
-import _ "github.com/idstitch/idstitch/connectors/duckdb"
+// The project files under test are DuckDB and Postgres projects; their connectors register the types.
+import (
+	_ "github.com/idstitch/idstitch/connectors/duckdb"
+	_ "github.com/idstitch/idstitch/connectors/postgres"
+)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/expr"
 )
 
 // DefaultFile is the project file looked for in the current directory.
@@ -43,6 +44,10 @@ type Project struct {
 	// paths in the file are resolved.
 	File string `yaml:"-"`
 	Dir  string `yaml:"-"`
+
+	// root is the parsed file, kept to find the line of a key when a check that depends on the
+	// dialect (CheckFor) runs after Parse.
+	root *yaml.Node
 }
 
 // Warehouse says where the data lives. The config package reads only its type; the connector
@@ -307,6 +312,9 @@ func Parse(path string, data []byte) (*Project, error) {
 	name := filepath.Base(path)
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
+		if e := tabError(name, data, err); e != nil {
+			return nil, e
+		}
 		return nil, yamlError(name, err)
 	}
 	if len(root.Content) == 0 {
@@ -327,12 +335,96 @@ func Parse(path string, data []byte) (*Project, error) {
 	}
 	p.File = path
 	p.Dir = filepath.Dir(path)
-	c := checker{file: name, root: root.Content[0]}
+	p.root = root.Content[0]
+	c := checker{file: name, root: p.root}
 	c.check(&p)
 	if c.err != nil {
 		return nil, c.err
 	}
+	if err := p.CheckFor(p.Warehouse.Dialect()); err != nil {
+		return nil, err
+	}
 	return &p, nil
+}
+
+// CheckFor checks what depends on the warehouse's SQL: that every user expression is one
+// expression by the dialect's lexical rules, and that every name the planner derives from the
+// file's names fits the dialect's limits. Parse runs it for the project's own warehouse; compile runs it again for the
+// dialect it is asked to write.
+func (p *Project) CheckFor(d dialects.Dialect) error {
+	c := checker{file: filepath.Base(p.File), root: p.root}
+	c.checkExpressions(p, d)
+	c.checkNameLengths(p, d)
+	return c.err
+}
+
+// Expression is a SQL expression written by the user, which the planner pastes into its
+// statements as written.
+type Expression struct {
+	// Key is where it sits in the project file, e.g. audiences[2].where; Line its line.
+	Key  string
+	Line int
+	Text string
+}
+
+// Expressions lists every SQL expression of the project that the planner pastes into a
+// statement: source filters and id expressions, normalizers, trait expressions and filters, and
+// audience conditions. A mapped value that is a plain column name is quoted, not pasted, and is
+// not listed.
+func (p *Project) Expressions() []Expression {
+	c := checker{root: p.root}
+	var out []Expression
+	for i, t := range p.IDTypes {
+		for j, n := range t.Normalize {
+			if n.Name == "expr" {
+				out = append(out, Expression{Key: fmt.Sprintf("id_types[%d].normalize[%d].expr", i, j), Line: n.Line, Text: n.Expr})
+			}
+		}
+	}
+	for i, s := range p.Sources {
+		if s.Filter != "" {
+			out = append(out, Expression{Key: fmt.Sprintf("sources[%d].filter", i), Line: c.line("sources", i, "filter"), Text: s.Filter})
+		}
+		for _, m := range s.IDs {
+			for _, col := range m.Columns {
+				if !IsColumn(col) {
+					out = append(out, Expression{Key: fmt.Sprintf("sources[%d].ids.%s", i, m.Type), Line: m.Line, Text: col})
+				}
+			}
+		}
+	}
+	for i, t := range p.Traits {
+		if t.Expr != "" && !IsColumn(t.Expr) {
+			out = append(out, Expression{Key: fmt.Sprintf("traits[%d].expr", i), Line: c.line("traits", i, "expr"), Text: t.Expr})
+		}
+		if t.Filter != "" {
+			out = append(out, Expression{Key: fmt.Sprintf("traits[%d].filter", i), Line: c.line("traits", i, "filter"), Text: t.Filter})
+		}
+	}
+	for i, a := range p.Audiences {
+		out = append(out, Expression{Key: fmt.Sprintf("audiences[%d].where", i), Line: c.line("audiences", i, "where"), Text: a.Where})
+	}
+	return out
+}
+
+// checkExpressions refuses, before any SQL is sent, an expression that is not one expression
+// by the dialect's lexical rules: one that could end the statement it is pasted into and start
+// another.
+func (c *checker) checkExpressions(p *Project, d dialects.Dialect) {
+	for _, e := range p.Expressions() {
+		if err := expr.Check(e.Text, d.Lexicon()); err != nil {
+			c.fail(e.Line, e.Key, "%s is not one SQL expression on %s: %v", Excerpt(e.Text), d.Name(), err)
+		}
+	}
+}
+
+// Excerpt quotes an expression for a message, shortened when it is long.
+func Excerpt(s string) string {
+	const max = 80
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // yamlError turns the first of the YAML library's messages into one sentence of ours.
@@ -357,13 +449,43 @@ func yamlError(file string, err error) error {
 	return &Error{File: file, Line: line, Msg: msg}
 }
 
+// tabError explains a file that does not parse because a line is indented with a tab. The YAML
+// library says "found character that cannot start any token" without a line when the tab is on
+// the first line, and blames the line before a tab that breaks the indentation; its errors carry
+// no type to tell the cases apart. A tab-indented line at or just after the line it blames (or
+// anywhere, when it names none) is the cause.
+func tabError(file string, data []byte, err error) error {
+	blamed := 0
+	if m := yamlLine.FindStringSubmatch(strings.TrimPrefix(err.Error(), "yaml: ")); m != nil {
+		blamed, _ = strconv.Atoi(m[1])
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+		if !strings.Contains(indent, "\t") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		if n := i + 1; blamed == 0 || n <= blamed+1 {
+			return &Error{File: file, Line: n, Msg: "the line is indented with a tab; YAML indents with spaces only, so replace the tab with spaces"}
+		}
+		return nil
+	}
+	return nil
+}
+
 var windowPattern = regexp.MustCompile(`^([1-9][0-9]{0,4})d$`)
 
 // reserved are the profile columns every project has.
 var reserved = map[string]bool{"universal_id": true, "first_seen_at": true, "last_seen_at": true, "identifiers": true}
 
 var digitsOnly = regexp.MustCompile(`^[0-9]{1,4}$`)
-var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// namePattern says what a name may hold; how long it may be depends on the warehouse (CheckFor).
+var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// maxProjectName bounds the project name, which names files (the LookML model) rather than
+// warehouse objects.
+const maxProjectName = 63
+
 var columnPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*$`)
 
 // IsColumn reports whether a mapped value is a plain column name rather than a SQL expression.
@@ -390,6 +512,9 @@ func (c *checker) fail(line int, key, format string, args ...any) {
 // line finds the line of a key path such as ("sources", 1, "table"); 0 when absent.
 func (c *checker) line(path ...any) int {
 	n := c.root
+	if n == nil {
+		return 0
+	}
 	line := n.Line
 	for _, p := range path {
 		switch k := p.(type) {
@@ -425,12 +550,15 @@ func (c *checker) check(p *Project) {
 		c.fail(1, "project", "missing; name the project, e.g. `project: acme`")
 	} else if !namePattern.MatchString(p.Project) {
 		c.fail(c.line("project"), "project", "%q must be lower case letters, digits and underscores, starting with a letter", p.Project)
+	} else if len(p.Project) > maxProjectName {
+		c.fail(c.line("project"), "project", "%q is too long: %d characters, at most %d; shorten it", p.Project, len(p.Project), maxProjectName)
 	}
 	c.checkWarehouse(p)
 	c.checkOutput(p)
 	types := c.checkIDTypes(p)
 	sources := c.checkSources(p, types)
 	c.checkTraits(p, sources)
+	c.checkColumnClashes(p)
 	switch p.Policy.Anonymous {
 	case "", "link", "isolate":
 	default:
@@ -734,4 +862,146 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// The planner (engine/plan) names tables and columns after names of the project file: these are
+// the longest of each kind, with %s for the name. A name fits when its longest derived name does.
+// TestDerivedNamesFit in engine/plan fails when the planner derives a longer name than these say.
+var (
+	// sourceTables: the stored rows of a source in the state schema while a run replaces them,
+	// and its trait rows in the work schema; its stitched view is shorter.
+	sourceTables = []string{"rows_%s__next", "trait_rows_%s", "%s_stitched"}
+	// typeTables: the work table of a limited type's conflicts.
+	typeTables = []string{"conflicts_%s", "limit_%s"}
+	// typeColumns: the profile columns of each id type.
+	typeColumns = []string{"latest_%s", "%s_count"}
+)
+
+// longest is the longest of the names derived from name by the patterns.
+func longest(patterns []string, name string) string {
+	var out string
+	for _, p := range patterns {
+		if n := fmt.Sprintf(p, name); len(n) > len(out) {
+			out = n
+		}
+	}
+	return out
+}
+
+// checkNameLengths refuses a name that makes a schema, table or column name longer than the
+// warehouse keeps: Postgres would cut it at 63 bytes without a word, so that a run fails at
+// publish or two columns become one. Names are ASCII (namePattern), so bytes are characters.
+func (c *checker) checkNameLengths(p *Project, d dialects.Dialect) {
+	lim := d.NameLimits()
+	w := d.Name()
+	if max := lim.Schema; max > 0 {
+		o := p.Output
+		for _, s := range []struct{ key, name, suffix string }{
+			{"output.schema", o.Schema, ""}, {"output.work_schema", o.WorkSchema, "_work"}, {"output.state_schema", o.StateSchema, "_state"},
+		} {
+			switch {
+			case len(s.name) <= max:
+			case s.suffix != "" && s.name == o.Schema+s.suffix:
+				// The schema was named after output.schema (by default): the name to shorten is
+				// that one, not a key the user may never have written.
+				c.fail(c.line("output", "schema"), "output.schema", "%q is too long for %s: the schema named after it, %s, has %d characters and %s keeps at most %d; shorten output.schema to at most %d characters, or set %s",
+					o.Schema, w, s.name, len(s.name), w, max, max-len(s.suffix), s.key)
+			default:
+				k := strings.Split(s.key, ".")
+				c.fail(c.line(k[0], k[1]), s.key, "%q is too long for %s: %d characters, and %s keeps at most %d; shorten it", s.name, w, len(s.name), w, max)
+			}
+		}
+	}
+	// derived checks one name of the file against the names made from it.
+	derived := func(line int, key, name string, patterns []string, max int, what string) {
+		if max == 0 {
+			return
+		}
+		if n := longest(patterns, name); len(n) > max {
+			extra := len(n) - len(name)
+			c.fail(line, key, "%q is too long for %s: it names %s up to %d characters longer (%s), and %s keeps at most %d; shorten it to at most %d characters",
+				name, w, what, extra, strings.ReplaceAll(longest(patterns, "<name>"), "%s", "<name>"), w, max, max-extra)
+		}
+	}
+	for i, t := range p.IDTypes {
+		line, key := c.line("id_types", i, "name"), fmt.Sprintf("id_types[%d].name", i)
+		derived(line, key, t.Name, typeColumns, lim.Column, "profile columns")
+		derived(line, key, t.Name, typeTables, lim.Table, "tables")
+	}
+	for i, s := range p.Sources {
+		derived(c.line("sources", i, "name"), fmt.Sprintf("sources[%d].name", i), s.Name, sourceTables, lim.Table, "tables")
+	}
+	for i, t := range p.Traits {
+		derived(c.line("traits", i, "name"), fmt.Sprintf("traits[%d].name", i), t.Name, []string{"%s"}, lim.Column, "a profile column")
+	}
+	for i, a := range p.Audiences {
+		derived(c.line("audiences", i, "name"), fmt.Sprintf("audiences[%d].name", i), a.Name, []string{"%s"}, lim.Column, "a profile column")
+	}
+}
+
+// stitchedID is the column that each source's stitched view adds to the source's own columns.
+const stitchedID = "universal_id"
+
+// lookmlTimeframes are the fields a LookML dimension group of type time makes, after its name.
+var lookmlTimeframes = []string{"raw", "time", "date", "week", "month", "year"}
+
+// checkColumnClashes refuses two entries of the file that would give one name to two columns of
+// profiles or two fields of its LookML view: DuckDB renames one of the columns without a word,
+// Postgres refuses the table at the end of a run, and LookML declares the field twice. Id types
+// named latest and count, for one, would both make latest_count.
+func (c *checker) checkColumnClashes(p *Project) {
+	type owner struct{ key, what string }
+	taken := map[string]owner{}
+	for _, col := range []string{"universal_id", "first_seen_at", "last_seen_at", "identifiers"} {
+		taken[col] = owner{what: "the profile column every profile has"}
+	}
+	for _, g := range []string{"first_seen", "last_seen"} {
+		for _, tf := range lookmlTimeframes {
+			taken[g+"_"+tf] = owner{what: "a field of the LookML dimension group " + g}
+		}
+	}
+	taken["count"] = owner{what: "the LookML measure count"}
+	add := func(line int, key, name, col, what string) {
+		if prev, ok := taken[col]; ok {
+			if prev.key != "" {
+				c.fail(line, key, "%q makes %s %s, which %s %s makes too; rename one of them", name, what, col, prev.key, prev.what)
+			} else {
+				c.fail(line, key, "%q makes %s %s, which is %s already; rename it", name, what, col, prev.what)
+			}
+			return
+		}
+		taken[col] = owner{key: key, what: strconv.Quote(name)}
+	}
+	for i, t := range p.IDTypes {
+		key, line := fmt.Sprintf("id_types[%d].name", i), c.line("id_types", i, "name")
+		add(line, key, t.Name, t.Name+"_count", "the profile column")
+		add(line, key, t.Name, "latest_"+t.Name, "the profile column")
+	}
+	for i, t := range p.Traits {
+		key, line := fmt.Sprintf("traits[%d].name", i), c.line("traits", i, "name")
+		add(line, key, t.Name, t.Name, "the profile column")
+		switch t.Agg {
+		case "count", "count_distinct", "sum":
+			add(line, key, t.Name, "total_"+t.Name, "the LookML measure")
+		}
+	}
+	for i, a := range p.Audiences {
+		add(c.line("audiences", i, "name"), fmt.Sprintf("audiences[%d].name", i), a.Name, a.Name, "the profile column")
+	}
+	// A source's stitched view is the source's row with universal_id added; a mapped column of
+	// that name would make it twice. check.Sources refuses an unmapped one, which only the
+	// warehouse knows of.
+	for i, s := range p.Sources {
+		key := fmt.Sprintf("sources[%d]", i)
+		if strings.EqualFold(s.Timestamp, stitchedID) {
+			c.fail(c.line("sources", i, "timestamp"), key+".timestamp", "the column %s has the name of the column that the view %s_stitched adds to the source's columns; map a view of %s that renames it", s.Timestamp, s.Name, s.Table)
+		}
+		for _, m := range s.IDs {
+			for _, col := range m.Columns {
+				if strings.EqualFold(col, stitchedID) {
+					c.fail(m.Line, key+".ids."+m.Type, "the column %s has the name of the column that the view %s_stitched adds to the source's columns; map a view of %s that renames it", col, s.Name, s.Table)
+				}
+			}
+		}
+	}
 }

@@ -13,34 +13,42 @@ import (
 )
 
 // Files returns the LookML files for a project: file name → content.
+//
+// Looker pastes sql_table_name and each sql parameter into its queries as written, so schema,
+// table and column names are quoted as the warehouse's dialect quotes them: an output schema named
+// from, or a source column named order, would otherwise not parse. They are always quoted, since
+// which names need it depends on each warehouse's reserved words; quoted as the planner quotes
+// them, they name the very tables and columns it made (Snowflake's upper-case folding included).
 func Files(p *config.Project) map[string]string {
-	schema := p.Output.Schema
+	d := p.Warehouse.Dialect()
+	table := func(name string) string { return d.Table(p.Output.Schema, name) }
+	col := d.QuoteIdent
 	files := map[string]string{}
 	var b strings.Builder
 
 	// profiles
-	fmt.Fprintf(&b, "view: profiles {\n  sql_table_name: %s.profiles ;;\n\n", schema)
-	dim(&b, "universal_id", "string", "universal_id", "primary_key: yes")
-	timeDim(&b, "first_seen", "first_seen_at")
-	timeDim(&b, "last_seen", "last_seen_at")
-	dim(&b, "identifiers", "number", "identifiers", "")
+	fmt.Fprintf(&b, "view: profiles {\n  sql_table_name: %s ;;\n\n", table("profiles"))
+	dim(&b, "universal_id", "string", col("universal_id"), "primary_key: yes")
+	timeDim(&b, "first_seen", col("first_seen_at"))
+	timeDim(&b, "last_seen", col("last_seen_at"))
+	dim(&b, "identifiers", "number", col("identifiers"), "")
 	for _, t := range p.IDTypes {
-		dim(&b, t.Name+"_count", "number", t.Name+"_count", "")
-		dim(&b, "latest_"+t.Name, "string", "latest_"+t.Name, "")
+		dim(&b, t.Name+"_count", "number", col(t.Name+"_count"), "")
+		dim(&b, "latest_"+t.Name, "string", col("latest_"+t.Name), "")
 	}
 	for _, t := range p.Traits {
 		switch t.Agg {
 		case "count", "count_distinct", "sum", "avg":
-			dim(&b, t.Name, "number", t.Name, "")
+			dim(&b, t.Name, "number", col(t.Name), "")
 			if t.Agg != "avg" {
 				measure(&b, "total_"+t.Name, "sum", "${"+t.Name+"}")
 			}
 		default:
-			dim(&b, t.Name, "string", t.Name, "")
+			dim(&b, t.Name, "string", col(t.Name), "")
 		}
 	}
 	for _, a := range p.Audiences {
-		dim(&b, a.Name, "yesno", a.Name, "")
+		dim(&b, a.Name, "yesno", col(a.Name), "")
 	}
 	measure(&b, "count", "count", "")
 	b.WriteString("}\n")
@@ -48,23 +56,23 @@ func Files(p *config.Project) map[string]string {
 	b.Reset()
 
 	// id_graph
-	fmt.Fprintf(&b, "view: id_graph {\n  sql_table_name: %s.id_graph ;;\n\n", schema)
-	dim(&b, "universal_id", "string", "universal_id", "")
-	dim(&b, "id_type", "string", "id_type", "")
-	dim(&b, "id_value", "string", "id_value", "")
-	timeDim(&b, "first_seen", "first_seen_at")
-	timeDim(&b, "last_seen", "last_seen_at")
-	dim(&b, "row_count", "number", "row_count", "")
+	fmt.Fprintf(&b, "view: id_graph {\n  sql_table_name: %s ;;\n\n", table("id_graph"))
+	dim(&b, "universal_id", "string", col("universal_id"), "")
+	dim(&b, "id_type", "string", col("id_type"), "")
+	dim(&b, "id_value", "string", col("id_value"), "")
+	timeDim(&b, "first_seen", col("first_seen_at"))
+	timeDim(&b, "last_seen", col("last_seen_at"))
+	dim(&b, "row_count", "number", col("row_count"), "")
 	measure(&b, "count", "count", "")
 	b.WriteString("}\n")
 	files["id_graph.view.lkml"] = b.String()
 	b.Reset()
 
 	// audience_members
-	fmt.Fprintf(&b, "view: audience_members {\n  sql_table_name: %s.audience_members ;;\n\n", schema)
-	dim(&b, "audience", "string", "audience", "")
-	dim(&b, "universal_id", "string", "universal_id", "")
-	timeDim(&b, "entered", "entered_at")
+	fmt.Fprintf(&b, "view: audience_members {\n  sql_table_name: %s ;;\n\n", table("audience_members"))
+	dim(&b, "audience", "string", col("audience"), "")
+	dim(&b, "universal_id", "string", col("universal_id"), "")
+	timeDim(&b, "entered", col("entered_at"))
 	measure(&b, "count", "count", "")
 	b.WriteString("}\n")
 	files["audience_members.view.lkml"] = b.String()
@@ -73,10 +81,10 @@ func Files(p *config.Project) map[string]string {
 	// one stitched view per source
 	for _, s := range p.Sources {
 		view := s.Name + "_stitched"
-		fmt.Fprintf(&b, "view: %s {\n  sql_table_name: %s.%s ;;\n\n", view, schema, view)
-		dim(&b, "universal_id", "string", "universal_id", "")
+		fmt.Fprintf(&b, "view: %s {\n  sql_table_name: %s ;;\n\n", view, table(view))
+		dim(&b, "universal_id", "string", col("universal_id"), "")
 		if s.Timestamp != "" {
-			timeDim(&b, "event", s.Timestamp)
+			timeDim(&b, "event", col(s.Timestamp))
 		}
 		var cols []string
 		for _, m := range s.IDs {
@@ -91,7 +99,7 @@ func Files(p *config.Project) map[string]string {
 			if i > 0 && cols[i-1] == c {
 				continue
 			}
-			dim(&b, strings.ToLower(c), "string", c, "")
+			dim(&b, strings.ToLower(c), "string", col(c), "")
 		}
 		measure(&b, "count", "count", "")
 		measure(&b, "profiles", "count_distinct", "${universal_id}")
@@ -134,6 +142,7 @@ func Write(p *config.Project, dir string) ([]string, error) {
 	return names, nil
 }
 
+// dim declares a dimension over column, a quoted name.
 func dim(b *strings.Builder, name, typ, column, extra string) {
 	fmt.Fprintf(b, "  dimension: %s {\n", name)
 	if extra != "" {
@@ -142,6 +151,7 @@ func dim(b *strings.Builder, name, typ, column, extra string) {
 	fmt.Fprintf(b, "    type: %s\n    sql: ${TABLE}.%s ;;\n  }\n\n", typ, column)
 }
 
+// timeDim declares a dimension group of type time over column, a quoted name.
 func timeDim(b *strings.Builder, name, column string) {
 	fmt.Fprintf(b, "  dimension_group: %s {\n    type: time\n    timeframes: [raw, time, date, week, month, year]\n    sql: ${TABLE}.%s ;;\n  }\n\n", name, column)
 }

@@ -26,14 +26,20 @@ var ErrNotPublished = errors.New("no run has published the output tables yet; ru
 // NotFound explains a missed lookup; it wraps ErrNotFound.
 type NotFound struct {
 	What string
-	// Reason and Evidence are set when the identifier is quarantined (or would be).
+	// Reason and Evidence are set when the identifier is quarantined.
 	Reason   string
 	Evidence int64
+	// WouldBe is set instead when no row holds the value but the guards would quarantine it
+	// if one did (an invalid or blocked value): it is the reason they would give.
+	WouldBe string
 }
 
 func (e *NotFound) Error() string {
-	if e.Reason != "" {
+	switch {
+	case e.Reason != "":
 		return fmt.Sprintf("%s is quarantined (%s)", e.What, e.Reason)
+	case e.WouldBe != "":
+		return fmt.Sprintf("%s is not in any profile: no row holds it, and the guards would quarantine it (%s) if one did", e.What, e.WouldBe)
 	}
 	return e.What + " is not in any profile"
 }
@@ -98,7 +104,9 @@ func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value
 		return nil, &BadRequest{Msg: what + " is empty once normalized, so it is not an identifier"}
 	}
 	if reason != nil {
-		return nil, &NotFound{What: what, Reason: *reason}
+		// The guards refuse the value; whether it is quarantined depends on whether a row held it,
+		// which only the published quarantine says.
+		return nil, s.quarantined(ctx, conn, idType, *normalized, what, *reason)
 	}
 	if s.Memory != nil {
 		p, err := s.Memory.find(idType, *normalized, what)
@@ -126,6 +134,27 @@ func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value
 		return nil, err
 	}
 	return &Result{Type: idType, Value: value, Normalized: *normalized, Profile: p}, nil
+}
+
+// quarantined explains a value that the guards refuse: quarantined with its evidence when a run
+// quarantined it, or one that would be, with no evidence to speak of, when no row held it.
+func (s Service) quarantined(ctx context.Context, conn connectors.Conn, idType, normalized, what, wouldBe string) error {
+	if s.Memory != nil {
+		if q, ok := s.Memory.quarantine(idType, normalized); ok {
+			return &NotFound{What: what, Reason: q.reason, Evidence: q.evidence}
+		}
+		return &NotFound{What: what, WouldBe: wouldBe}
+	}
+	var reason string
+	var evidence int64
+	err := byValue(ctx, conn, render.SQL(s.Planner.Renderer(), idsql.LookupQuarantined, idsql.LookupQuarantinedData{}), idType, normalized, &reason, &evidence)
+	switch {
+	case err == nil:
+		return &NotFound{What: what, Reason: reason, Evidence: evidence}
+	case errors.Is(err, ErrNotFound):
+		return &NotFound{What: what, WouldBe: wouldBe}
+	}
+	return err
 }
 
 // Profile returns a profile by universal id: its columns, then its identifiers. Each query

@@ -202,6 +202,16 @@ func (m *Memory) find(idType, normalized, what string) (*Profile, error) {
 	return nil, &NotFound{What: what}
 }
 
+// quarantine is the published quarantine entry of a normalized identifier.
+func (m *Memory) quarantine(idType, normalized string) (memQuarantine, bool) {
+	t := slices.Index(m.types, idType)
+	if t < 0 {
+		return memQuarantine{}, false
+	}
+	q, ok := m.quar[string(rune(t))+normalized]
+	return q, ok
+}
+
 // Profile returns a profile by universal id.
 func (m *Memory) Profile(uid string) (*Profile, error) {
 	i, ok := m.byUID[uid]

@@ -163,6 +163,9 @@ func writeLookupError(w http.ResponseWriter, err error) {
 			body["quarantine_reason"] = nf.Reason
 			body["evidence"] = nf.Evidence
 		}
+		if nf.WouldBe != "" {
+			body["would_be_quarantined"] = nf.WouldBe
+		}
 		writeJSON(w, http.StatusNotFound, body)
 	case errors.As(err, &bad):
 		writeError(w, http.StatusBadRequest, bad.Error())

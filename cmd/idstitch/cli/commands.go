@@ -149,6 +149,11 @@ func runCompile(ctx context.Context, e *env, args []string) error {
 	if *rounds < 1 {
 		return usageError{msg: "compile --rounds must be at least 1"}
 	}
+	// The file was checked for its own warehouse; what depends on the dialect (the lexical rules
+	// of expressions, the length of names) is checked again for the one asked for.
+	if err := p.CheckFor(d); err != nil {
+		return err
+	}
 	pl, err := plan.New(p, d, plan.Algorithm(*algorithm))
 	if err != nil {
 		return usageError{msg: "compile --algorithm: " + err.Error()}

@@ -1,20 +1,20 @@
 view: audience_members {
-  sql_table_name: identity.audience_members ;;
+  sql_table_name: "identity"."audience_members" ;;
 
   dimension: audience {
     type: string
-    sql: ${TABLE}.audience ;;
+    sql: ${TABLE}."audience" ;;
   }
 
   dimension: universal_id {
     type: string
-    sql: ${TABLE}.universal_id ;;
+    sql: ${TABLE}."universal_id" ;;
   }
 
   dimension_group: entered {
     type: time
     timeframes: [raw, time, date, week, month, year]
-    sql: ${TABLE}.entered_at ;;
+    sql: ${TABLE}."entered_at" ;;
   }
 
   measure: count {

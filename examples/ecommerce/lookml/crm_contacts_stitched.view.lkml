@@ -1,30 +1,30 @@
 view: crm_contacts_stitched {
-  sql_table_name: identity.crm_contacts_stitched ;;
+  sql_table_name: "identity"."crm_contacts_stitched" ;;
 
   dimension: universal_id {
     type: string
-    sql: ${TABLE}.universal_id ;;
+    sql: ${TABLE}."universal_id" ;;
   }
 
   dimension_group: event {
     type: time
     timeframes: [raw, time, date, week, month, year]
-    sql: ${TABLE}.updated_at ;;
+    sql: ${TABLE}."updated_at" ;;
   }
 
   dimension: email {
     type: string
-    sql: ${TABLE}.email ;;
+    sql: ${TABLE}."email" ;;
   }
 
   dimension: phone {
     type: string
-    sql: ${TABLE}.phone ;;
+    sql: ${TABLE}."phone" ;;
   }
 
   dimension: user_id {
     type: string
-    sql: ${TABLE}.user_id ;;
+    sql: ${TABLE}."user_id" ;;
   }
 
   measure: count {

@@ -1,35 +1,35 @@
 view: orders_stitched {
-  sql_table_name: identity.orders_stitched ;;
+  sql_table_name: "identity"."orders_stitched" ;;
 
   dimension: universal_id {
     type: string
-    sql: ${TABLE}.universal_id ;;
+    sql: ${TABLE}."universal_id" ;;
   }
 
   dimension_group: event {
     type: time
     timeframes: [raw, time, date, week, month, year]
-    sql: ${TABLE}.ts ;;
+    sql: ${TABLE}."ts" ;;
   }
 
   dimension: billing_email {
     type: string
-    sql: ${TABLE}.billing_email ;;
+    sql: ${TABLE}."billing_email" ;;
   }
 
   dimension: email {
     type: string
-    sql: ${TABLE}.email ;;
+    sql: ${TABLE}."email" ;;
   }
 
   dimension: phone {
     type: string
-    sql: ${TABLE}.phone ;;
+    sql: ${TABLE}."phone" ;;
   }
 
   dimension: user_id {
     type: string
-    sql: ${TABLE}.user_id ;;
+    sql: ${TABLE}."user_id" ;;
   }
 
   measure: count {

@@ -1,82 +1,82 @@
 view: profiles {
-  sql_table_name: identity.profiles ;;
+  sql_table_name: "identity"."profiles" ;;
 
   dimension: universal_id {
     primary_key: yes
     type: string
-    sql: ${TABLE}.universal_id ;;
+    sql: ${TABLE}."universal_id" ;;
   }
 
   dimension_group: first_seen {
     type: time
     timeframes: [raw, time, date, week, month, year]
-    sql: ${TABLE}.first_seen_at ;;
+    sql: ${TABLE}."first_seen_at" ;;
   }
 
   dimension_group: last_seen {
     type: time
     timeframes: [raw, time, date, week, month, year]
-    sql: ${TABLE}.last_seen_at ;;
+    sql: ${TABLE}."last_seen_at" ;;
   }
 
   dimension: identifiers {
     type: number
-    sql: ${TABLE}.identifiers ;;
+    sql: ${TABLE}."identifiers" ;;
   }
 
   dimension: user_id_count {
     type: number
-    sql: ${TABLE}.user_id_count ;;
+    sql: ${TABLE}."user_id_count" ;;
   }
 
   dimension: latest_user_id {
     type: string
-    sql: ${TABLE}.latest_user_id ;;
+    sql: ${TABLE}."latest_user_id" ;;
   }
 
   dimension: email_count {
     type: number
-    sql: ${TABLE}.email_count ;;
+    sql: ${TABLE}."email_count" ;;
   }
 
   dimension: latest_email {
     type: string
-    sql: ${TABLE}.latest_email ;;
+    sql: ${TABLE}."latest_email" ;;
   }
 
   dimension: phone_count {
     type: number
-    sql: ${TABLE}.phone_count ;;
+    sql: ${TABLE}."phone_count" ;;
   }
 
   dimension: latest_phone {
     type: string
-    sql: ${TABLE}.latest_phone ;;
+    sql: ${TABLE}."latest_phone" ;;
   }
 
   dimension: device_id_count {
     type: number
-    sql: ${TABLE}.device_id_count ;;
+    sql: ${TABLE}."device_id_count" ;;
   }
 
   dimension: latest_device_id {
     type: string
-    sql: ${TABLE}.latest_device_id ;;
+    sql: ${TABLE}."latest_device_id" ;;
   }
 
   dimension: anonymous_id_count {
     type: number
-    sql: ${TABLE}.anonymous_id_count ;;
+    sql: ${TABLE}."anonymous_id_count" ;;
   }
 
   dimension: latest_anonymous_id {
     type: string
-    sql: ${TABLE}.latest_anonymous_id ;;
+    sql: ${TABLE}."latest_anonymous_id" ;;
   }
 
   dimension: lifetime_revenue {
     type: number
-    sql: ${TABLE}.lifetime_revenue ;;
+    sql: ${TABLE}."lifetime_revenue" ;;
   }
 
   measure: total_lifetime_revenue {
@@ -86,7 +86,7 @@ view: profiles {
 
   dimension: orders {
     type: number
-    sql: ${TABLE}.orders ;;
+    sql: ${TABLE}."orders" ;;
   }
 
   measure: total_orders {
@@ -96,12 +96,12 @@ view: profiles {
 
   dimension: last_order_at {
     type: string
-    sql: ${TABLE}.last_order_at ;;
+    sql: ${TABLE}."last_order_at" ;;
   }
 
   dimension: cart_abandons_90d {
     type: number
-    sql: ${TABLE}.cart_abandons_90d ;;
+    sql: ${TABLE}."cart_abandons_90d" ;;
   }
 
   measure: total_cart_abandons_90d {
@@ -111,12 +111,12 @@ view: profiles {
 
   dimension: loyal_customers {
     type: yesno
-    sql: ${TABLE}.loyal_customers ;;
+    sql: ${TABLE}."loyal_customers" ;;
   }
 
   dimension: frequent_cart_abandoners {
     type: yesno
-    sql: ${TABLE}.frequent_cart_abandoners ;;
+    sql: ${TABLE}."frequent_cart_abandoners" ;;
   }
 
   measure: count {
