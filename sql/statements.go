@@ -403,6 +403,7 @@ var (
 	RegistryInsert = define[RegistryInsertData]("registry_insert")
 	RunsOfProject  = define[RunsOfProjectData]("runs_of_project")
 	RegistryDelete = define[RegistryInsertData]("registry_delete")
+	ParseProbe     = define[ParseProbeData]("parse_probe")
 )
 
 type (
@@ -433,6 +434,8 @@ type (
 	WatermarkData     struct{ Table string }
 	RegistryReadData  struct{ Table string }
 	RunsOfProjectData struct{ Project string }
+	// ParseProbeData pastes a user expression, as written, for a parser.
+	ParseProbeData struct{ Expr string }
 	// RegistryInsertData records Objects as made by Project.
 	RegistryInsertData struct {
 		Table, Project string

@@ -22,7 +22,7 @@ func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error 
 	p := pl.Project
 	d := conn.Dialect()
 	// Every statement below holds the user's text; the warehouse's parser sees it first.
-	if err := Expressions(ctx, conn, p); err != nil {
+	if err := Expressions(ctx, conn, pl); err != nil {
 		return err
 	}
 	pr := newProbes(pl)
@@ -91,13 +91,14 @@ func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error 
 // user expression of the project is one expression, pasted into SELECT (…) as the planner pastes
 // it into its statements. The project file's lexical check (engine/expr) has passed already; the
 // parser is the warehouse's word on what the lexical check can only read from its rules.
-func Expressions(ctx context.Context, conn connectors.Conn, p *config.Project) error {
+func Expressions(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error {
 	parser, ok := conn.(connectors.Parser)
 	if !ok {
 		return nil
 	}
+	p := pl.Project
 	for _, e := range p.Expressions() {
-		if err := parser.ParseOne(ctx, "SELECT ("+e.Text+")"); err != nil {
+		if err := parser.ParseOne(ctx, render.SQL(pl.Renderer(), idsql.ParseProbe, idsql.ParseProbeData{Expr: e.Text})); err != nil {
 			if connectors.KindOf(err) != connectors.BadSQL {
 				return fmt.Errorf("%s: %s: cannot check the expression with the warehouse's parser: %w", p.File, e.Key, err)
 			}
