@@ -236,15 +236,17 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, runs)
 }
 
-// startRun starts a run now, in the background.
+// startRun starts a run now, in the background. The lock taken here is handed to the run, which
+// releases it when it ends: a request that found the project idle and let it go before the run
+// took it again would let a second request in, and both would be told that they started the run.
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 	if !s.runMu.TryLock() {
 		writeError(w, http.StatusConflict, ErrBusy.Error())
 		return
 	}
-	s.runMu.Unlock()
+	s.running.Add(1)
 	go func() {
-		if err := s.RunNow(); err != nil && !errors.Is(err, ErrBusy) {
+		if err := s.runHeld(); err != nil {
 			s.o.Log.Error("run started through the API failed", "error", err)
 		}
 	}()

@@ -76,6 +76,9 @@ type Server struct {
 	listener  net.Listener
 	// mem is the copy of the published tables that lookups read, when Options.Memory is set.
 	mem atomic.Pointer[lookup.Memory]
+	// runStarted, when set, is called by a run that holds runMu, before it touches the
+	// warehouse; tests use it to hold a run while they try to start others.
+	runStarted func()
 }
 
 // New checks the options and listens on the address.
@@ -220,9 +223,19 @@ func (s *Server) RunNow() error {
 		s.metrics.runs.WithLabelValues("skipped").Inc()
 		return ErrBusy
 	}
-	defer s.runMu.Unlock()
 	s.running.Add(1)
+	return s.runHeld()
+}
+
+// runHeld runs the project for a caller that holds runMu and has counted the run in running;
+// it gives both back when the run is over. The lock is taken by whoever decides that a run
+// starts, so that no other request can see the project idle between that decision and the run.
+func (s *Server) runHeld() error {
 	defer s.running.Done()
+	defer s.runMu.Unlock()
+	if s.runStarted != nil {
+		s.runStarted()
+	}
 	backoff := s.o.Backoff
 	for attempt := 0; ; attempt++ {
 		sum, err := s.runOnce(s.runCtx)

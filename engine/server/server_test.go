@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -465,5 +466,60 @@ func TestForeignPagesRefused(t *testing.T) {
 	}
 	if code := send(http.MethodGet, "/v1/lookup?type=email&value=%ff%fe", nil, ""); code != http.StatusBadRequest {
 		t.Errorf("a value that is not UTF-8: %d, want 400", code)
+	}
+}
+
+// TestConcurrentRunRequests: 20 POST /v1/runs in a burst, while the run that one of them starts
+// is held before it begins, are answered 202 once and start one run; the others are refused with
+// 409. The requests go to the handler in this process, so that they follow each other closer
+// than a network allows: the check that no run is going on and the start of the run must be one
+// step, however soon the next request comes.
+func TestConcurrentRunRequests(t *testing.T) {
+	p := demoProject(t, t.TempDir(), 50, "")
+	s, base := start(t, Options{Project: p, NoSchedule: true})
+	release := make(chan struct{})
+	var runs atomic.Int64
+	s.runStarted = func() {
+		runs.Add(1)
+		<-release
+	}
+	h := s.Handler()
+	post := func() int {
+		req := httptest.NewRequest(http.MethodPost, "/v1/runs", nil)
+		req.Host = "127.0.0.1"
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	// Half one after the other in this goroutine, half at once from their own.
+	codes := make(chan int, 20)
+	for range 10 {
+		codes <- post()
+	}
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() { defer wg.Done(); codes <- post() }()
+	}
+	wg.Wait()
+	close(codes)
+	close(release)
+	var accepted, refused int
+	for code := range codes {
+		switch code {
+		case http.StatusAccepted:
+			accepted++
+		case http.StatusConflict:
+			refused++
+		default:
+			t.Errorf("POST /v1/runs: %d", code)
+		}
+	}
+	waitForRuns(t, base, "", 1)
+	if accepted != 1 || refused != 19 {
+		t.Errorf("20 POST /v1/runs in a burst: %d accepted, %d refused; want 1 and 19", accepted, refused)
+	}
+	if runs.Load() != 1 {
+		t.Errorf("%d runs started; want 1", runs.Load())
 	}
 }
