@@ -21,12 +21,14 @@ type (
 )
 
 // Lookups: an identifier's profile, a profile's identifiers and columns, the links of a profile,
-// and the in-memory copy of the published tables. Each value is bind parameter 1.
+// and the in-memory copy of the published tables. Each value or universal id asked for is bind
+// parameter 1.
 var (
 	LookupValue       = define[LookupValueData]("lookup_value")
 	LookupQuarantined = define[LookupQuarantinedData]("lookup_quarantined")
 	LookupProfile     = define[LookupProfileData]("lookup_profile")
 	LookupIdentifiers = define[LookupIdentifiersData]("lookup_identifiers")
+	LookupCount       = define[LookupCountData]("lookup_count")
 	LookupLinks       = define[LookupLinksData]("lookup_links")
 	LastRun           = define[LastRunData]("last_run")
 	MemoryProfiles    = define[MemoryProfilesData]("memory_profiles")
@@ -38,7 +40,12 @@ type (
 	LookupValueData       struct{}
 	LookupQuarantinedData struct{}
 	LookupProfileData     struct{}
-	LookupIdentifiersData struct{}
+	// LookupIdentifiersData reads Rows identifiers of a profile, after a cursor when After is set.
+	LookupIdentifiersData struct {
+		After bool
+		Rows  int
+	}
+	LookupCountData       struct{}
 	LookupLinksData       struct{}
 	LastRunData           struct{}
 	MemoryProfilesData    struct{}

@@ -325,7 +325,10 @@ func (r *run) lookups() {
 	r.exec("lookup by value", render.SQL(rr, idsql.LookupValue, idsql.LookupValueData{}), value)
 	r.exec("lookup in quarantine", render.SQL(rr, idsql.LookupQuarantined, idsql.LookupQuarantinedData{}), value)
 	r.exec("lookup of a profile", render.SQL(rr, idsql.LookupProfile, idsql.LookupProfileData{}), value)
-	r.exec("lookup of identifiers", render.SQL(rr, idsql.LookupIdentifiers, idsql.LookupIdentifiersData{}), value)
+	r.exec("lookup of identifiers", render.SQL(rr, idsql.LookupIdentifiers, idsql.LookupIdentifiersData{Rows: 101}), value)
+	r.exec("lookup of identifiers after a cursor", render.SQL(rr, idsql.LookupIdentifiers, idsql.LookupIdentifiersData{After: true, Rows: 101}),
+		map[string]string{"p1": "STRING", "p2": "STRING", "p3": "STRING"})
+	r.exec("count of identifiers", render.SQL(rr, idsql.LookupCount, idsql.LookupCountData{}), value)
 	r.exec("lookup of links", render.SQL(rr, idsql.LookupLinks, idsql.LookupLinksData{}), value)
 	for _, it := range pl.Project.IDTypes {
 		q, ok := pl.NormalizeQuery(it.Name)

@@ -33,8 +33,9 @@ type Explanation struct {
 // Explain finds the shortest chain of evidence between two identifiers of one profile, or says
 // why there is none: they are in different profiles, or one is quarantined or unknown.
 func (s Service) Explain(ctx context.Context, conn connectors.Conn, typeA, valueA, typeB, valueB string) (*Explanation, error) {
-	ra, errA := s.Lookup(ctx, conn, typeA, valueA)
-	rb, errB := s.Lookup(ctx, conn, typeB, valueB)
+	// Only the universal ids and the normalized values are used: the first page is enough.
+	ra, errA := s.Lookup(ctx, conn, typeA, valueA, Page{})
+	rb, errB := s.Lookup(ctx, conn, typeB, valueB, Page{})
 	ex := &Explanation{A: typeA + ":" + valueA, B: typeB + ":" + valueB}
 	for _, e := range []error{errA, errB} {
 		var nf *NotFound

@@ -7,8 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/idstitch/idstitch/connectors"
@@ -59,11 +57,15 @@ type Identifier struct {
 	LastSeenAt  *time.Time `json:"last_seen_at"`
 }
 
-// Profile is one customer: its universal id, its identifiers and its profile columns.
+// Profile is one customer: its universal id, a page of its identifiers and its profile columns.
 type Profile struct {
-	UniversalID string         `json:"universal_id"`
-	Identifiers []Identifier   `json:"identifiers"`
-	Columns     map[string]any `json:"profile"`
+	UniversalID string       `json:"universal_id"`
+	Identifiers []Identifier `json:"identifiers"`
+	// IdentifiersTotal is how many identifiers the profile has, on this page and the others.
+	IdentifiersTotal int64 `json:"identifiers_total"`
+	// Next is the cursor of the next page (Page.After), or nil on the last one.
+	Next    *string        `json:"next"`
+	Columns map[string]any `json:"profile"`
 }
 
 // Result of a lookup by identifier: the identifier as the pipeline normalized it, and its profile.
@@ -82,11 +84,15 @@ type Service struct {
 	Memory *Memory
 }
 
-// Lookup finds the profile of an identifier, normalizing the value as a run does: one query
-// normalizes the value (it reads no table), one finds the identifier by value, one reads the
-// profile. The value is bound as a plain parameter: compared with an expression of a
-// parameter, DuckDB cannot use the index and evaluates it on every row.
-func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value string) (*Result, error) {
+// Lookup finds the profile of an identifier, with one page of its identifiers, normalizing the
+// value as a run does: one query normalizes the value (it reads no table), one finds the
+// identifier by value, and Profile reads the profile. The value is bound as a plain parameter:
+// compared with an expression of a parameter, DuckDB cannot use the index and evaluates it on
+// every row.
+func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value string, page Page) (*Result, error) {
+	if err := page.check(); err != nil {
+		return nil, err
+	}
 	q, ok := s.Planner.NormalizeQuery(idType)
 	if !ok {
 		var types []string
@@ -109,7 +115,7 @@ func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value
 		return nil, s.quarantined(ctx, conn, idType, *normalized, what, *reason)
 	}
 	if s.Memory != nil {
-		p, err := s.Memory.find(idType, *normalized, what)
+		p, err := s.Memory.find(idType, *normalized, what, page)
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +135,7 @@ func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.Profile(ctx, conn, uid)
+	p, err := s.Profile(ctx, conn, uid, page)
 	if err != nil {
 		return nil, err
 	}
@@ -157,11 +163,16 @@ func (s Service) quarantined(ctx context.Context, conn connectors.Conn, idType, 
 	return err
 }
 
-// Profile returns a profile by universal id: its columns, then its identifiers. Each query
-// filters one indexed column with a plain parameter, which DuckDB answers from the index.
-func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string) (*Profile, error) {
+// Profile returns a profile by universal id: its columns, then one page of its identifiers and
+// how many it has. The columns and the count each filter one indexed column with a plain
+// parameter, which DuckDB answers from the index; the count is asked only when the page does not
+// hold the whole profile.
+func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string, page Page) (*Profile, error) {
+	if err := page.check(); err != nil {
+		return nil, err
+	}
 	if s.Memory != nil {
-		return s.Memory.Profile(uid)
+		return s.Memory.Profile(uid, page)
 	}
 	r := s.Planner.Renderer()
 	rows, err := conn.Query(ctx, render.SQL(r, idsql.LookupProfile, idsql.LookupProfileData{}), uid)
@@ -186,13 +197,21 @@ func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string) 
 		return nil, err
 	}
 	rows.Close()
-	p := &Profile{UniversalID: uid, Columns: map[string]any{}}
+	p := &Profile{UniversalID: uid, Identifiers: []Identifier{}, Columns: map[string]any{}}
 	for i, c := range cols {
 		if c != "universal_id" {
 			p.Columns[c] = vals[i]
 		}
 	}
-	rows, err = conn.Query(ctx, render.SQL(r, idsql.LookupIdentifiers, idsql.LookupIdentifiersData{}), uid)
+	limit := page.limit()
+	args := []any{uid}
+	if page.After != "" {
+		t, v, _ := decodeCursor(page.After)
+		args = append(args, t, v)
+	}
+	// One row more than the page: when it comes, another page follows.
+	q := render.SQL(r, idsql.LookupIdentifiers, idsql.LookupIdentifiersData{After: page.After != "", Rows: limit + 1})
+	rows, err = conn.Query(ctx, q, args...)
 	if err != nil {
 		return nil, published(err)
 	}
@@ -204,14 +223,24 @@ func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string) 
 		}
 		p.Identifiers = append(p.Identifiers, id)
 	}
-	// Sorted here rather than in SQL, which keeps the query a plain indexed filter.
-	slices.SortFunc(p.Identifiers, func(a, b Identifier) int {
-		if c := strings.Compare(a.Type, b.Type); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Value, b.Value)
-	})
-	return p, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(p.Identifiers) > limit {
+		p.Identifiers = p.Identifiers[:limit]
+		last := p.Identifiers[limit-1]
+		next := cursor(last.Type, last.Value)
+		p.Next = &next
+	}
+	if page.After == "" && p.Next == nil {
+		p.IdentifiersTotal = int64(len(p.Identifiers))
+		return p, nil
+	}
+	if err := scanOne(ctx, conn, render.SQL(r, idsql.LookupCount, idsql.LookupCountData{}), []any{uid}, &p.IdentifiersTotal); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // statements renders this package's statements for a planner's dialect and output schema.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/idstitch/idstitch/connectors"
@@ -186,15 +187,16 @@ func fromMicros(v int64) *time.Time {
 // Identifiers is how many identifiers the copy holds.
 func (m *Memory) Identifiers() int { return len(m.ids) }
 
-// find returns the profile of a normalized identifier, or why there is none.
-func (m *Memory) find(idType, normalized, what string) (*Profile, error) {
+// find returns the profile of a normalized identifier, with one page of its identifiers, or why
+// there is none.
+func (m *Memory) find(idType, normalized, what string, page Page) (*Profile, error) {
 	t := slices.Index(m.types, idType)
 	if t < 0 {
 		return nil, &NotFound{What: what}
 	}
 	key := string(rune(t)) + normalized
 	if i, ok := m.byKey[key]; ok {
-		return m.profile(m.ids[i].profile), nil
+		return m.profile(m.ids[i].profile, page), nil
 	}
 	if q, ok := m.quar[key]; ok {
 		return nil, &NotFound{What: what, Reason: q.reason, Evidence: q.evidence}
@@ -212,26 +214,52 @@ func (m *Memory) quarantine(idType, normalized string) (memQuarantine, bool) {
 	return q, ok
 }
 
-// Profile returns a profile by universal id.
-func (m *Memory) Profile(uid string) (*Profile, error) {
+// Profile returns a profile by universal id, with one page of its identifiers.
+func (m *Memory) Profile(uid string, page Page) (*Profile, error) {
+	if err := page.check(); err != nil {
+		return nil, err
+	}
 	i, ok := m.byUID[uid]
 	if !ok {
 		return nil, &NotFound{What: "universal id " + uid}
 	}
-	return m.profile(i), nil
+	return m.profile(i, page), nil
 }
 
-func (m *Memory) profile(i int32) *Profile {
+// profile gives the page of a profile's identifiers as the SQL lookup does: the copy holds them
+// in the same (type, value) order, so the page after a cursor starts at the first one greater
+// than it, found by binary search.
+func (m *Memory) profile(i int32, page Page) *Profile {
 	mp := &m.profiles[i]
-	p := &Profile{UniversalID: mp.uid, Columns: make(map[string]any, len(m.columns))}
+	p := &Profile{UniversalID: mp.uid, Identifiers: []Identifier{}, IdentifiersTotal: int64(mp.count), Columns: make(map[string]any, len(m.columns))}
 	for j, c := range m.columns {
 		p.Columns[c] = mp.values[j]
 	}
-	if mp.count > 0 {
-		p.Identifiers = make([]Identifier, 0, mp.count)
-		for _, id := range m.ids[mp.first : mp.first+mp.count] {
-			p.Identifiers = append(p.Identifiers, Identifier{Type: m.types[id.typ], Value: id.value, FirstSeenAt: fromMicros(id.first), LastSeenAt: fromMicros(id.last)})
-		}
+	if mp.count == 0 {
+		return p
+	}
+	ids := m.ids[mp.first : mp.first+mp.count]
+	start := 0
+	if t, v, ok := decodeCursor(page.After); ok {
+		start, _ = slices.BinarySearchFunc(ids, struct{ t, v string }{t, v}, func(id memID, after struct{ t, v string }) int {
+			if c := strings.Compare(m.types[id.typ], after.t); c != 0 {
+				return c
+			}
+			// An identifier equal to the cursor sorts before it, so that the search lands after it.
+			if id.value <= after.v {
+				return -1
+			}
+			return 1
+		})
+	}
+	end := min(start+page.limit(), len(ids))
+	for _, id := range ids[start:end] {
+		p.Identifiers = append(p.Identifiers, Identifier{Type: m.types[id.typ], Value: id.value, FirstSeenAt: fromMicros(id.first), LastSeenAt: fromMicros(id.last)})
+	}
+	if end < len(ids) {
+		last := ids[end-1]
+		next := cursor(m.types[last.typ], last.value)
+		p.Next = &next
 	}
 	return p
 }

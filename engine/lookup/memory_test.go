@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -76,18 +77,33 @@ func TestMemoryAnswersAsTheTables(t *testing.T) {
 	ids = append(ids, id{"email", "nobody@nowhere.example"}, id{"email", " PERSON1.0@GMAIL.COM "}, id{"phone", "+1 (555) 000-0001"}, id{"shoe_size", "42"})
 	uids := map[string]bool{}
 	for _, x := range ids {
-		a, ea := sql.Lookup(ctx, conn, x.typ, x.value)
-		b, eb := mem.Lookup(ctx, conn, x.typ, x.value)
+		a, ea := sql.Lookup(ctx, conn, x.typ, x.value, Page{})
+		b, eb := mem.Lookup(ctx, conn, x.typ, x.value, Page{})
 		same(x.typ+" "+x.value, a, b, ea, eb)
 		if a != nil {
 			uids[a.UniversalID] = true
 		}
 	}
 	uids["no-such-id"] = true
+	// Every profile a page of two at a time, following the tables' cursors; and some from cursors
+	// that name no identifier of the profile: before, between and after its identifiers.
+	pages, i := 0, 0
 	for uid := range uids {
-		a, ea := sql.Profile(ctx, conn, uid)
-		b, eb := mem.Profile(ctx, conn, uid)
-		same("profile "+uid, a, b, ea, eb)
+		afters := []string{""}
+		if i++; i%20 == 0 {
+			afters = append(afters, cursor("a", ""), cursor("email", "m"), cursor("zz", ""))
+		}
+		for _, after := range afters {
+			for page := (Page{Limit: 2, After: after}); ; pages++ {
+				a, ea := sql.Profile(ctx, conn, uid, page)
+				b, eb := mem.Profile(ctx, conn, uid, page)
+				same(fmt.Sprintf("profile %s after %q", uid, page.After), a, b, ea, eb)
+				if a == nil || a.Next == nil {
+					break
+				}
+				page.After = *a.Next
+			}
+		}
 	}
-	t.Logf("%d lookups and %d profiles agree", len(ids), len(uids))
+	t.Logf("%d lookups and %d pages of %d profiles agree", len(ids), pages, len(uids))
 }

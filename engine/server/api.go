@@ -126,10 +126,15 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "the type and the value must be valid UTF-8 text")
 		return
 	}
+	page, err := lookup.ParsePage(r.URL.Query().Get("limit"), r.URL.Query().Get("after"))
+	if err != nil {
+		writeLookupError(w, err)
+		return
+	}
 	var res *lookup.Result
-	err := s.wh.Read(r.Context(), func(conn connectors.Conn) error {
+	err = s.wh.Read(r.Context(), func(conn connectors.Conn) error {
 		var err error
-		res, err = s.service().Lookup(r.Context(), conn, idType, value)
+		res, err = s.service().Lookup(r.Context(), conn, idType, value, page)
 		return err
 	})
 	if err != nil {
@@ -140,10 +145,15 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
+	page, err := lookup.ParsePage(r.URL.Query().Get("limit"), r.URL.Query().Get("after"))
+	if err != nil {
+		writeLookupError(w, err)
+		return
+	}
 	var p *lookup.Profile
-	err := s.wh.Read(r.Context(), func(conn connectors.Conn) error {
+	err = s.wh.Read(r.Context(), func(conn connectors.Conn) error {
 		var err error
-		p, err = s.service().Profile(r.Context(), conn, r.PathValue("id"))
+		p, err = s.service().Profile(r.Context(), conn, r.PathValue("id"), page)
 		return err
 	})
 	if err != nil {

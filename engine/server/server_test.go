@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -521,5 +522,102 @@ func TestConcurrentRunRequests(t *testing.T) {
 	}
 	if runs.Load() != 1 {
 		t.Errorf("%d runs started; want 1", runs.Load())
+	}
+}
+
+// bigProfileProject writes a DuckDB table in which one user id shares rows with n emails, and a
+// project without guards over it: one profile of n+1 identifiers.
+func bigProfileProject(t *testing.T, dir string, n int) *config.Project {
+	t.Helper()
+	conn, err := duckdb.Open(context.Background(), filepath.Join(dir, "big.duckdb"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.DB().Exec(fmt.Sprintf(`CREATE TABLE logins AS SELECT 'u1' AS user_id, 'e' || lpad(i::VARCHAR, 5, '0') || '@x.com' AS email,
+		TIMESTAMP '2026-01-01' + INTERVAL (i) MINUTE AS ts FROM range(%d) t(i)`, n))
+	conn.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "idstitch.yaml")
+	text := "project: big\nwarehouse:\n  type: duckdb\n  path: big.duckdb\nid_types:\n  - name: user_id\n  - name: email\n" +
+		"sources:\n  - name: logins\n    table: logins\n    timestamp: ts\n    ids:\n      user_id: user_id\n      email: email\n"
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestLookupPages: the identifiers of a big profile come a page at a time, 100 unless asked
+// otherwise, with their total and a cursor to the next page; following the cursors gives every
+// identifier once, in order, from the lookup and the profile endpoints, from memory or not.
+func TestLookupPages(t *testing.T) {
+	for _, memory := range []bool{false, true} {
+		t.Run(fmt.Sprintf("memory=%v", memory), func(t *testing.T) { testLookupPages(t, memory) })
+	}
+}
+
+func testLookupPages(t *testing.T, memory bool) {
+	const emails = 250
+	p := bigProfileProject(t, t.TempDir(), emails)
+	s, base := start(t, Options{Project: p, NoSchedule: true, Memory: memory})
+	if err := s.RunNow(); err != nil {
+		t.Fatal(err)
+	}
+	code, body := get(t, base+"/v1/lookup?type=user_id&value=u1", "")
+	if code != http.StatusOK {
+		t.Fatalf("lookup: %d %v", code, body)
+	}
+	if n := len(body["identifiers"].([]any)); n != 100 || body["identifiers_total"] != float64(emails+1) || body["next"] == nil {
+		t.Fatalf("lookup of a profile of %d identifiers: %d of them, identifiers_total %v, next %v; want 100, %d and a cursor",
+			emails+1, n, body["identifiers_total"], body["next"], emails+1)
+	}
+	uid := body["universal_id"].(string)
+	for _, first := range []string{"/v1/lookup?type=user_id&value=u1&limit=40", "/v1/profiles/" + uid + "?limit=40"} {
+		var seen []string
+		url := base + first
+		for pages := 0; ; pages++ {
+			if pages > 10 {
+				t.Fatalf("%s: more than 10 pages of 40", first)
+			}
+			code, body := get(t, url, "")
+			if code != http.StatusOK {
+				t.Fatalf("%s: %d %v", url, code, body)
+			}
+			ids := body["identifiers"].([]any)
+			if len(ids) > 40 || body["identifiers_total"] != float64(emails+1) {
+				t.Fatalf("%s: %d identifiers of %v; want at most 40 of %d", url, len(ids), body["identifiers_total"], emails+1)
+			}
+			for _, id := range ids {
+				m := id.(map[string]any)
+				seen = append(seen, m["type"].(string)+" "+m["value"].(string))
+			}
+			next, _ := body["next"].(string)
+			if next == "" {
+				break
+			}
+			url = base + first + "&after=" + next
+		}
+		if len(seen) != emails+1 || !slices.IsSorted(seen) || seen[0] != "email e00000@x.com" || seen[emails] != "user_id u1" {
+			t.Errorf("%s, every page: %d identifiers (%v … %v), sorted %v; want %d in (type, value) order",
+				first, len(seen), seen[0], seen[len(seen)-1], slices.IsSorted(seen), emails+1)
+		}
+		if len(seen) > 0 && len(slices.Compact(slices.Clone(seen))) != len(seen) {
+			t.Errorf("%s: an identifier came twice", first)
+		}
+	}
+	for _, c := range []struct{ url, has string }{
+		{"/v1/lookup?type=user_id&value=u1&limit=0", "limit"},
+		{"/v1/lookup?type=user_id&value=u1&limit=ten", "limit"},
+		{"/v1/lookup?type=user_id&value=u1&limit=1000000", "limit"},
+		{"/v1/profiles/" + uid + "?after=%21%21", "after"},
+	} {
+		if code, body := get(t, base+c.url, ""); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(body["error"]), c.has) {
+			t.Errorf("%s: %d %v; want 400 naming %q", c.url, code, body, c.has)
+		}
 	}
 }

@@ -401,6 +401,26 @@ func TestLookupAndProfileCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"universal_id": "`+res.UniversalID+`"`) || !strings.Contains(out, `"user_id_count": 1`) {
 		t.Fatalf("profile: %d %s\n%s", code, errs, out)
 	}
+	// One identifier at a time: the total, and a cursor that gives the next one.
+	var page struct {
+		Identifiers []struct{ Type, Value string }
+		Total       int     `json:"identifiers_total"`
+		Next        *string `json:"next"`
+	}
+	code, out, errs = do(t, "lookup", "-c", project, "--limit", "1", "user_id=u00000002")
+	if err := json.Unmarshal([]byte(out), &page); code != 0 || err != nil || len(page.Identifiers) != 1 || page.Total != len(res.Identifiers) || page.Next == nil {
+		t.Fatalf("lookup --limit 1: %d %s\n%s", code, errs, out)
+	}
+	code, out, errs = do(t, "profile", "-c", project, "--limit", "1", "--after", *page.Next, res.UniversalID)
+	page.Identifiers = nil
+	if err := json.Unmarshal([]byte(out), &page); code != 0 || err != nil || len(page.Identifiers) != 1 || page.Identifiers[0] != res.Identifiers[1] {
+		t.Fatalf("profile --limit 1 --after the cursor: %d %s\n%s; want %v", code, errs, out, res.Identifiers[1])
+	}
+	for _, args := range [][]string{{"--limit", "0"}, {"--limit", "100000"}, {"--after", "!!"}} {
+		if code, _, errs := do(t, append(append([]string{"lookup", "-c", project}, args...), "user_id=u00000002")...); code != exitUsage || !strings.Contains(errs, args[0]) {
+			t.Errorf("lookup %v: %d %q; want a usage error naming %s", args, code, errs, args[0])
+		}
+	}
 	if code, _, errs := do(t, "lookup", "-c", project, "user_id=nobody"); code != exitError || !strings.Contains(errs, `user_id "nobody" is not in any profile`) {
 		t.Fatalf("lookup of an unknown id: %d %q", code, errs)
 	}

@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,8 +24,9 @@ import (
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "[-c idstitch.yaml] [--addr 127.0.0.1:8080] [--token-env IDSTITCH_TOKEN]",
 		"Runs the project on schedule.cron and serves the HTTP API: /healthz, /metrics, /v1/runs,\n"+
-			"/v1/lookup?type=T&value=V and /v1/profiles/{universal_id}. SIGINT/SIGTERM stop it: no new runs,\n"+
-			"the current one finishes within --grace, then is cancelled.")
+			"/v1/lookup?type=T&value=V and /v1/profiles/{universal_id} (both with &limit=N&after=CURSOR for pages\n"+
+			"of identifiers). SIGINT/SIGTERM stop it: no new runs, the current one finishes within --grace, then\n"+
+			"is cancelled.")
 	path := configFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address of the HTTP API; beyond loopback a token is required")
 	tokenEnv := fs.String("token-env", "IDSTITCH_TOKEN", "environment variable holding the API's bearer token")
@@ -51,33 +54,64 @@ func runServe(ctx context.Context, e *env, args []string) error {
 }
 
 func runLookup(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "lookup", "[-c idstitch.yaml] TYPE=VALUE",
-		"Prints, as JSON, the profile holding an identifier: the value is normalized as a run normalizes it.")
+	fs := newFlags(e, "lookup", "[-c idstitch.yaml] [--limit N] [--after CURSOR] TYPE=VALUE",
+		"Prints, as JSON, the profile holding an identifier: the value is normalized as a run normalizes it.\n"+
+			pagesHelp)
 	path := configFlag(fs)
+	page := pageFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || !strings.Contains(fs.Arg(0), "=") {
 		return usageError{msg: "lookup takes one identifier as TYPE=VALUE, e.g. idstitch lookup email=ann@example.com"}
 	}
+	pg, err := page()
+	if err != nil {
+		return err
+	}
 	idType, value, _ := strings.Cut(fs.Arg(0), "=")
 	return readOutputs(ctx, e, *path, func(svc lookup.Service, conn connectors.Conn) (any, error) {
-		return svc.Lookup(ctx, conn, idType, value)
+		return svc.Lookup(ctx, conn, idType, value, pg)
 	})
 }
 
 func runProfile(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "profile", "[-c idstitch.yaml] UNIVERSAL_ID", "Prints one profile, its identifiers and columns, as JSON.")
+	fs := newFlags(e, "profile", "[-c idstitch.yaml] [--limit N] [--after CURSOR] UNIVERSAL_ID",
+		"Prints one profile, its identifiers and columns, as JSON.\n"+pagesHelp)
 	path := configFlag(fs)
+	page := pageFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{msg: "profile takes one universal id"}
 	}
+	pg, err := page()
+	if err != nil {
+		return err
+	}
 	return readOutputs(ctx, e, *path, func(svc lookup.Service, conn connectors.Conn) (any, error) {
-		return svc.Profile(ctx, conn, fs.Arg(0))
+		return svc.Profile(ctx, conn, fs.Arg(0), pg)
 	})
+}
+
+// pagesHelp explains the pages of identifiers that lookup and profile print.
+var pagesHelp = fmt.Sprintf("Identifiers come in pages, in (type, value) order: at most --limit of them (at most %d), with\n"+
+	"identifiers_total, the profile's count, and next, the cursor to give --after for the next page\n"+
+	"(null on the last).", lookup.MaxLimit)
+
+// pageFlags adds --limit and --after to a lookup command; the function it returns gives the page
+// they ask for once the flags are parsed.
+func pageFlags(fs *flag.FlagSet) func() (lookup.Page, error) {
+	limit := fs.Int("limit", lookup.DefaultLimit, "how many identifiers of the profile to print")
+	after := fs.String("after", "", "print the identifiers after this cursor: the next value of the previous answer")
+	return func() (lookup.Page, error) {
+		p, err := lookup.ParsePage(strconv.Itoa(*limit), *after)
+		if err != nil {
+			return p, usageError{msg: fs.Name() + ": --" + err.Error()}
+		}
+		return p, nil
+	}
 }
 
 // readOutputs opens the project's outputs for reading (a DuckDB file read-only, so it works
