@@ -44,6 +44,9 @@ type Project struct {
 	// paths in the file are resolved.
 	File string `yaml:"-"`
 	Dir  string `yaml:"-"`
+	// Warnings are the settings of the file that are valid but probably not what was meant, in
+	// the order they were checked.
+	Warnings []Warning `yaml:"-"`
 
 	// root is the parsed file, kept to find the line of a key when a check that depends on the
 	// dialect (CheckFor) runs after Parse.
@@ -282,6 +285,16 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", loc, e.Msg)
 }
 
+// Warning is a setting that is valid but probably not what was meant, located as an Error is.
+// It never stops a command: validate and serve print it, so that it is seen where the file is
+// checked and where it takes effect.
+type Warning Error
+
+func (w Warning) String() string {
+	e := Error(w)
+	return e.Error()
+}
+
 // ErrNotFound is returned when there is no project file.
 var ErrNotFound = errors.New("project file not found")
 
@@ -341,6 +354,7 @@ func Parse(path string, data []byte) (*Project, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
+	p.Warnings = c.warnings
 	if err := p.CheckFor(p.Warehouse.Dialect()); err != nil {
 		return nil, err
 	}
@@ -497,9 +511,15 @@ var Normalizers = []string{"trim", "lower", "upper", "digits", "e164"}
 var aggs = []string{"count", "sum", "min", "max", "avg", "count_distinct", "first", "latest"}
 
 type checker struct {
-	file string
-	root *yaml.Node
-	err  error
+	file     string
+	root     *yaml.Node
+	err      error
+	warnings []Warning
+}
+
+// warn records a warning; unlike errors, every one is kept, since none stops the command.
+func (c *checker) warn(line int, key, format string, args ...any) {
+	c.warnings = append(c.warnings, Warning{File: c.file, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
 // fail records the first error only: one clear sentence beats a list.
@@ -570,8 +590,15 @@ func (c *checker) check(p *Project) {
 		} else if every, ok := strings.CutPrefix(strings.TrimSpace(p.Schedule.Cron), "@every "); ok {
 			// The cron library takes a zero or negative interval, and anything under a second, as
 			// one second: serve would then start a run every second.
-			if d, err := time.ParseDuration(strings.TrimSpace(every)); err == nil && d < time.Second {
+			d, err := time.ParseDuration(strings.TrimSpace(every))
+			switch {
+			case err != nil:
+			case d < time.Second:
 				c.fail(c.line("schedule", "cron"), "schedule.cron", "%q is not a positive interval; write one of a second or more, like @every 15m", p.Schedule.Cron)
+			case d < time.Minute:
+				// Five-field schedules run at most once a minute; only @every goes below. A run
+				// reads every source and rewrites the outputs, so seconds apart is rarely meant.
+				c.warn(c.line("schedule", "cron"), "schedule.cron", "%q starts a run every %v; runs this close together use the warehouse all the time (a minute or more, like @every 15m, is usual)", p.Schedule.Cron, d)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -204,6 +205,31 @@ func TestPatternRefusedForSnowflake(t *testing.T) {
 		}
 		if _, err := Parse("idstitch.yaml", []byte(strings.Replace(valid, "  - name: email\n", "  - name: email\n    pattern: '"+re+"'\n", 1))); err != nil {
 			t.Errorf("duckdb refused pattern %s: %v", re, err)
+		}
+	}
+}
+
+// TestWarnings: settings that are valid but probably not meant load with a warning that names
+// the file, the line and the key; the others load without one.
+func TestWarnings(t *testing.T) {
+	for _, c := range []struct{ cron, want string }{
+		{"@every 30s", "idstitch.yaml:6: schedule.cron: \"@every 30s\" starts a run every 30s; runs this close together use the warehouse all the time (a minute or more, like @every 15m, is usual)"},
+		{"@every 59s", "idstitch.yaml:6: schedule.cron: \"@every 59s\" starts a run every 59s; runs this close together use the warehouse all the time (a minute or more, like @every 15m, is usual)"},
+		{"@every 1m", ""},
+		{"@every 15m", ""},
+		{"* * * * *", ""},
+	} {
+		text := strings.Replace(valid, "id_types:\n", "schedule:\n  cron: \""+c.cron+"\"\nid_types:\n", 1)
+		p, err := Parse("dir/idstitch.yaml", []byte(text))
+		if err != nil {
+			t.Fatalf("%s: %v", c.cron, err)
+		}
+		var got []string
+		for _, w := range p.Warnings {
+			got = append(got, w.String())
+		}
+		if want := []string{c.want}; c.want == "" && len(got) != 0 || c.want != "" && !slices.Equal(got, want) {
+			t.Errorf("schedule.cron %q: warnings %q; want %q", c.cron, got, c.want)
 		}
 	}
 }

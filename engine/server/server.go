@@ -154,6 +154,10 @@ func isLoopback(addr string) (bool, error) {
 // Serve runs the schedule and the API until ctx ends, then stops taking runs, lets the current
 // one finish within the grace period, cancels it if it must, and returns.
 func (s *Server) Serve(ctx context.Context) error {
+	// A server runs for long and its log is where its settings are seen at work.
+	for _, w := range s.o.Project.Warnings {
+		s.o.Log.Warn("project file", "warning", w.String())
+	}
 	var sched *cron.Cron
 	if !s.o.NoSchedule && s.o.Project.Schedule.Cron != "" {
 		var err error

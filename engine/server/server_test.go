@@ -621,3 +621,47 @@ func testLookupPages(t *testing.T, memory bool) {
 		}
 	}
 }
+
+// syncBuffer is a buffer that a server's log and a test can use at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// TestServeLogsWarnings: the project file's warnings are in the server's log when it starts.
+func TestServeLogsWarnings(t *testing.T) {
+	p := demoProject(t, t.TempDir(), 50, "schedule:\n  cron: \"@every 30s\"\n")
+	if len(p.Warnings) != 1 {
+		t.Fatalf("warnings of @every 30s: %v", p.Warnings)
+	}
+	var log syncBuffer
+	s, err := New(Options{Project: p, Addr: "127.0.0.1:0", NoSchedule: true, Log: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(log.String(), "serving") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), `level=WARN msg="project file" warning="idstitch.yaml:`) || !strings.Contains(log.String(), `schedule.cron: \"@every 30s\" starts a run every 30s`) {
+		t.Errorf("the server's log lacks the project file's warning:\n%s", log.String())
+	}
+}

@@ -529,3 +529,23 @@ func TestExplain(t *testing.T) {
 		t.Fatalf("explain across profiles: %d\n%s", code, out)
 	}
 }
+
+// TestValidateWarns: a valid project with a setting that is probably not meant validates, and
+// validate says what is odd about it on stderr.
+func TestValidateWarns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idstitch.yaml")
+	if code, _, errs := do(t, "init", "-c", path); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	data, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, append(data, "schedule:\n  cron: \"@every 20s\"\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := do(t, "validate", "-c", path, "--offline")
+	if code != 0 || !strings.Contains(out, "is valid") {
+		t.Fatalf("validate: exit %d, %s%s", code, out, errs)
+	}
+	if want := `idstitch: warning: idstitch.yaml:`; !strings.Contains(errs, want) || !strings.Contains(errs, `schedule.cron: "@every 20s" starts a run every 20s`) {
+		t.Fatalf("validate of @every 20s: stderr %q; want a warning naming the file and schedule.cron", errs)
+	}
+}

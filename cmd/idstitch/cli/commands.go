@@ -99,6 +99,9 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(e.stderr, "idstitch: warning: %s\n", w)
+	}
 	if !*offline {
 		conn, err := warehouse.OpenReadOnly(ctx, p)
 		if err != nil {
