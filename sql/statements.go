@@ -398,6 +398,7 @@ var (
 	LeaseRelease   = define[LeaseReleaseData]("lease_release")
 	MetaRead       = define[MetaReadData]("meta_read")
 	Watermark      = define[WatermarkData]("watermark")
+	FutureRows     = define[FutureRowsData]("future_rows")
 	NormalizeValue = define[NormalizeValueData]("normalize_value")
 	RegistryRead   = define[RegistryReadData]("registry_read")
 	RegistryInsert = define[RegistryInsertData]("registry_insert")
@@ -417,7 +418,7 @@ type (
 		RowsRead, Nodes, Edges, Components, Largest         int64
 		Rounds                                              int
 		StageSeconds, Quarantined, RowsBySource, Watermarks string
-		ComponentsChanged                                   int64
+		ComponentsChanged, FutureRows                       int64
 	}
 	RunFailedData struct {
 		RunID               int64
@@ -431,7 +432,10 @@ type (
 	LeaseTakeData     struct{ Project, Holder string }
 	LeaseReleaseData  struct{ Project, Holder string }
 	MetaReadData      struct{ Table string }
-	WatermarkData     struct{ Table string }
+	// WatermarkData and FutureRowsData read the stored or just read rows of a source (Table, a
+	// table name) around Horizon, a timestamp literal.
+	WatermarkData     struct{ Table, Horizon string }
+	FutureRowsData    struct{ Table, Horizon string }
 	RegistryReadData  struct{ Table string }
 	RunsOfProjectData struct{ Project string }
 	// ParseProbeData pastes a user expression, as written, for a parser.

@@ -167,6 +167,9 @@ func (r *run) all(what string, stmts []plan.Statement) {
 	}
 }
 
+// horizon is the latest time a row may be dated and count toward a watermark, in the runs below.
+var horizon = time.Date(2026, 5, 2, 12, 0, 0, 0, time.UTC)
+
 // run makes one run of a plan as the runner does: setup, reading the stored state, then the
 // stages with their loops, the measures after the outputs, and the publish with the run's record.
 // Before publishing it also takes, on a copy of the catalog, the two other ways a run ends: a
@@ -194,14 +197,14 @@ func (r *run) run(p *plan.Plan, incremental bool) {
 	r.exec("stored state", pl.StateMeta().Query(), nil)
 	if incremental {
 		for _, s := range pl.Project.Sources {
-			if q := pl.StateMeta().WatermarkQuery(s); q != "" {
+			if q := pl.StateMeta().WatermarkQuery(s, horizon); q != "" {
 				r.exec("watermark of "+s.Name, q, nil)
 			}
 		}
 	}
 	r.exec("run start", pl.RunLog().Start(7, p.Mode).SQL, nil)
 	result := plan.Result{RowsRead: 3, Rounds: rounds, StageSeconds: `{"extract": 1.5}`, Quarantined: map[string]int64{"invalid": 1},
-		RowsBySource: `{"a": 3}`, Watermarks: `{"a": "2026-05-01T12:00:00Z"}`, ComponentsChanged: 2}
+		RowsBySource: `{"a": 3}`, Watermarks: `{"a": "2026-05-01T12:00:00Z"}`, ComponentsChanged: 2, FutureRows: 1}
 	for _, st := range p.Stages {
 		if st.Kind == plan.KindSetup {
 			continue
@@ -275,8 +278,12 @@ func (r *run) run(p *plan.Plan, incremental bool) {
 				names = append(names, n)
 			}
 			sort.Strings(names)
+			future := pl.FutureRows(p, horizon)
 			for _, n := range names {
 				r.exec("rows read from "+n, p.SourceRows[n], nil)
+				if q := future[n]; q != "" {
+					r.exec("rows of "+n+" dated after the horizon", q, nil)
+				}
 			}
 			r.exec("components changed", p.ComponentsChanged, nil)
 			r.exec("changes", pl.RunLog().Changes(), nil)

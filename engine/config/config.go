@@ -109,6 +109,12 @@ type Incremental struct {
 	Lookback string `yaml:"lookback"`
 	// LookbackDuration is Lookback parsed.
 	LookbackDuration time.Duration `yaml:"-"`
+	// FutureTolerance is how far past the run's clock a row may be dated and still count toward
+	// its source's watermark; default 1d. A later row (a typo, a placeholder date such as
+	// 2099-01-01) would otherwise make every later run read from its time and miss every new row.
+	FutureTolerance string `yaml:"future_tolerance"`
+	// FutureToleranceDuration is FutureTolerance parsed.
+	FutureToleranceDuration time.Duration `yaml:"-"`
 }
 
 // IDType is one kind of identifier. Its position in id_types is its priority.
@@ -317,7 +323,7 @@ var unknownField = regexp.MustCompile(`^field (\S+) not found in type config\.(\
 var sectionOf = map[string]string{
 	"Project": "top level", "Output": "output", "IDType": "an id_types entry",
 	"Source": "a sources entry", "Policy": "policy", "Trait": "a traits entry", "Audience": "an audiences entry",
-	"Schedule": "schedule",
+	"Schedule": "schedule", "Incremental": "incremental",
 }
 
 // Parse checks the project file's text; path is used in messages and to resolve relative paths.
@@ -699,12 +705,22 @@ func (c *checker) checkOutput(p *Project) {
 	if in.Lookback == "" {
 		in.Lookback = "3d"
 	}
-	if m := lookbackPattern.FindStringSubmatch(in.Lookback); m == nil {
-		c.fail(c.line("incremental", "lookback"), "incremental.lookback", "%q is not a duration; write days, hours or minutes like 3d, 12h or 30m", in.Lookback)
-	} else {
-		n, _ := strconv.Atoi(m[1])
-		in.LookbackDuration = time.Duration(n) * map[string]time.Duration{"d": 24 * time.Hour, "h": time.Hour, "m": time.Minute}[m[2]]
+	in.LookbackDuration = c.duration(in.Lookback, "lookback")
+	if in.FutureTolerance == "" {
+		in.FutureTolerance = "1d"
 	}
+	in.FutureToleranceDuration = c.duration(in.FutureTolerance, "future_tolerance")
+}
+
+// duration parses the value of a duration key of the incremental section.
+func (c *checker) duration(v, key string) time.Duration {
+	m := lookbackPattern.FindStringSubmatch(v)
+	if m == nil {
+		c.fail(c.line("incremental", key), "incremental."+key, "%q is not a duration; write days, hours or minutes like 3d, 12h or 30m", v)
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return time.Duration(n) * map[string]time.Duration{"d": 24 * time.Hour, "h": time.Hour, "m": time.Minute}[m[2]]
 }
 
 var lookbackPattern = regexp.MustCompile(`^([0-9]{1,6})(d|h|m)$`)

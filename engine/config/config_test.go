@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/idstitch/idstitch/connectors/duckdb"
 )
@@ -32,6 +33,9 @@ func TestValidProject(t *testing.T) {
 	}
 	if p.Output.Schema != "identity" || p.Output.WorkSchema != "identity_work" || p.Output.IDSalt != "acme" {
 		t.Fatalf("defaults: %+v", p.Output)
+	}
+	if in := p.Incremental; in.LookbackDuration != 72*time.Hour || in.FutureToleranceDuration != 24*time.Hour {
+		t.Fatalf("defaults: %+v", in)
 	}
 	ids := p.Sources[0].IDs
 	if len(ids) != 2 || ids[0].Type != "user_id" || strings.Join(ids[1].Columns, ",") != "email,billing_email" {
@@ -75,6 +79,10 @@ func TestConfigErrors(t *testing.T) {
 			"idstitch.yaml:6: policy.anonymous: \"merge\" is not a policy; use link or isolate"},
 		{"bad limit ties policy", "id_types:\n", "policy:\n  limit_ties: first\nid_types:\n",
 			"idstitch.yaml:6: policy.limit_ties: \"first\" is not a policy; use nearest or isolate"},
+		{"bad future tolerance", "id_types:\n", "incremental:\n  future_tolerance: soon\nid_types:\n",
+			"idstitch.yaml:6: incremental.future_tolerance: \"soon\" is not a duration; write days, hours or minutes like 3d, 12h or 30m"},
+		{"unknown incremental key", "id_types:\n", "incremental:\n  lookbak: 3d\nid_types:\n",
+			"idstitch.yaml:6: lookbak: unknown key in incremental; check its spelling against the documented keys"},
 		{"max_degree below one", "  - name: email\n", "  - name: email\n    max_degree: 0\n",
 			"idstitch.yaml:8: id_types[1].max_degree: must be at least 1; remove it to turn the hub guard off"},
 		{"bad block pattern", "  - name: email\n", "  - name: email\n    block_pattern: '(x'\n",

@@ -56,7 +56,7 @@ func (pl *Planner) newBuild(m mode, runID int64, prior *Prior) *build {
 	p := pl.Project
 	elsewhere := map[string]string{}
 	b := &build{Planner: pl, runID: runID, prior: prior, bySource: map[string][]idsql.Slot{}, windows: map[string]string{},
-		plan: &Plan{Project: p.Project, Dialect: pl.Dialect, Algorithm: pl.Algorithm, SourceRows: map[string]string{}, Mode: m.name}}
+		plan: &Plan{Project: p.Project, Dialect: pl.Dialect, Algorithm: pl.Algorithm, SourceRows: map[string]string{}, Mode: m.name, read: map[string]string{}}}
 	b.names = newNames(p, pl.Dialect, elsewhere)
 	if m.inPlace {
 		for _, s := range p.Sources {

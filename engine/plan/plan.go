@@ -131,6 +131,9 @@ type Plan struct {
 	ComponentsChanged string
 	// Mode is full or incremental.
 	Mode string
+	// read names, per source with a timestamp, the table of the rows the run read, which
+	// Planner.FutureRows counts in.
+	read map[string]string
 }
 
 // Planner builds plans for one project and dialect.

@@ -50,6 +50,8 @@ type Result struct {
 	RowsBySource, Watermarks string
 	// ComponentsChanged counts the profiles the run wrote.
 	ComponentsChanged int64
+	// FutureRows counts the rows read that are dated after the run's horizon (Planner.Horizon).
+	FutureRows int64
 }
 
 // QuarantinedJSON renders the counts per reason, every reason present, for the runs table.
@@ -72,7 +74,7 @@ func (l RunLog) done(runID int64, status string, r Result) Statement {
 	return Statement{SQL: render.SQL(l.names.r, idsql.RunDone, idsql.RunDoneData{RunID: runID, Status: status,
 		RowsRead: r.RowsRead, Nodes: r.Nodes, Edges: r.Edges, Components: r.Components, Largest: r.Largest, Rounds: r.Rounds,
 		StageSeconds: r.StageSeconds, Quarantined: r.QuarantinedJSON(), RowsBySource: r.RowsBySource, Watermarks: r.Watermarks,
-		ComponentsChanged: r.ComponentsChanged})}
+		ComponentsChanged: r.ComponentsChanged, FutureRows: r.FutureRows})}
 }
 
 // Failed records a failed run with its error.

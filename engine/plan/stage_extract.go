@@ -13,6 +13,9 @@ func (b *build) extractAll() {
 		st.Statements = append(st.Statements, Statement{Note: "source " + s.Name + " (" + s.Table + "), kept as the rows read so far",
 			SQL: b.Dialect.CreateTableAs(b.workTable("src_"+s.Name), b.hashedExtract(s, nil), false)})
 		b.plan.SourceRows[s.Name] = b.count("src_" + s.Name)
+		if s.Timestamp != "" {
+			b.plan.read[s.Name] = b.workTable("src_" + s.Name)
+		}
 	}
 	b.add(st)
 }
@@ -42,6 +45,9 @@ func (b *build) extractWindow() {
 			create(b, "del_"+s.Name, idsql.IncDel, idsql.IncDelData{Columns: nodeColumns(slots, true) + ", " + checkColumns(slots), Stored: stored, Window: sw, Gone: "gone_" + s.Name}, "their identifiers"),
 		)
 		b.plan.SourceRows[s.Name] = b.count("win_" + s.Name)
+		if s.Timestamp != "" {
+			b.plan.read[s.Name] = b.workTable("win_" + s.Name)
+		}
 	}
 	b.add(st)
 }

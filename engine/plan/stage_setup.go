@@ -11,7 +11,8 @@ import (
 var runsAdded = []struct {
 	name string
 	typ  dialects.Type
-}{{"quarantined", dialects.Text}, {"rows_by_source", dialects.Text}, {"watermarks", dialects.Text}, {"components_changed", dialects.Int64}}
+}{{"quarantined", dialects.Text}, {"rows_by_source", dialects.Text}, {"watermarks", dialects.Text}, {"components_changed", dialects.Int64},
+	{"future_rows", dialects.Int64}}
 
 // Setup is the first stage of every plan: the schemas and the tables that outlive runs. It does
 // not depend on the run id, which the runs table it creates gives.

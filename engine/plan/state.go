@@ -76,8 +76,35 @@ func (pl *Planner) windowOn(s config.Source, prior *Prior, ts string) string {
 	if !ok {
 		return ""
 	}
-	cutoff := wm.UTC().Add(-pl.Project.Incremental.LookbackDuration).Format("2006-01-02 15:04:05.999999")
-	return fmt.Sprintf("(%s IS NULL OR %s >= %s)", ts, ts, pl.Dialect.Cast(pl.Dialect.String(cutoff), dialects.Timestamp))
+	// The window has no upper bound: rows dated after the run's horizon, which the watermark
+	// leaves out, are read again by every run, and compared with their stored copies like the
+	// other rows of the window, until their time comes.
+	cutoff := timestampLiteral(pl.Dialect, wm.Add(-pl.Project.Incremental.LookbackDuration))
+	return fmt.Sprintf("(%s IS NULL OR %s >= %s)", ts, ts, cutoff)
+}
+
+// timestampLiteral is a timestamp literal of t in UTC, the time zone of the times that runs
+// compare with stored rows.
+func timestampLiteral(d dialects.Dialect, t time.Time) string {
+	return d.Cast(d.String(t.UTC().Format("2006-01-02 15:04:05.999999")), dialects.Timestamp)
+}
+
+// Horizon is the latest time a row read by a run at now may be dated and still count toward its
+// source's watermark: now plus incremental.future_tolerance.
+func (pl *Planner) Horizon(now time.Time) time.Time {
+	return now.UTC().Add(pl.Project.Incremental.FutureToleranceDuration)
+}
+
+// FutureRows returns, per source with a timestamp, the query counting the rows that the run of
+// plan p read and that are dated after horizon. They are every such row of the source: a full run
+// reads all rows, and an incremental one reads everything after the watermark less the lookback,
+// and the watermark is never after the horizon.
+func (pl *Planner) FutureRows(p *Plan, horizon time.Time) map[string]string {
+	out := map[string]string{}
+	for name, table := range p.read {
+		out[name] = render.SQL(pl.names.r, idsql.FutureRows, idsql.FutureRowsData{Table: table, Horizon: timestampLiteral(pl.Dialect, horizon)})
+	}
+	return out
 }
 
 // rowHash identifies a row by everything extraction took from it, so that a row read again is

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/render"
@@ -59,12 +60,14 @@ func (m StateMeta) Query() string {
 }
 
 // WatermarkQuery returns the query giving a source's watermark (NULL when it has none), or ""
-// for a source without a timestamp.
-func (m StateMeta) WatermarkQuery(s config.Source) string {
+// for a source without a timestamp. Stored rows dated after horizon (see Planner.Horizon) do not
+// count.
+func (m StateMeta) WatermarkQuery(s config.Source, horizon time.Time) string {
 	if s.Timestamp == "" {
 		return ""
 	}
-	return render.SQL(m.names.r, idsql.Watermark, idsql.WatermarkData{Table: m.names.state(stateRows + s.Name)})
+	return render.SQL(m.names.r, idsql.Watermark, idsql.WatermarkData{Table: m.names.state(stateRows + s.Name),
+		Horizon: timestampLiteral(m.names.d, horizon)})
 }
 
 // HasHubGuard reports whether any id type has a max_degree.

@@ -63,13 +63,16 @@ type Summary struct {
 	Stages       []StageTime
 	RowsBySource map[string]int64
 	Elapsed      time.Duration
-	// Warnings are failures after publishing (an index that could not be built): the run
-	// succeeded and its tables are published.
+	// Warnings are what a successful run wants seen: failures after publishing (an index that
+	// could not be built), and rows dated after the horizon.
 	Warnings []string
 	// Mode is full or incremental; Reason says why a run is full.
 	Mode, Reason string
 	// Watermarks has, per source read from a watermark, that watermark.
 	Watermarks map[string]time.Time
+	// Horizon is the latest time a row may be dated and count toward a watermark: the run's
+	// clock plus incremental.future_tolerance.
+	Horizon time.Time
 	// Changes counts the changes of universal ids by kind (new, merge, split, quarantine).
 	Changes map[string]Change
 	// DryRun is set when nothing was published.
@@ -315,6 +318,25 @@ func (r *Runner) measure(ctx context.Context, p *plan.Plan, sum *Summary) error 
 		parts = append(parts, fmt.Sprintf("%s: %d", b, sum.RowsBySource[n]))
 	}
 	sum.Result.RowsBySource = "{" + strings.Join(parts, ", ") + "}"
+	future := r.Planner.FutureRows(p, sum.Horizon)
+	for _, n := range names {
+		if future[n] == "" {
+			continue
+		}
+		c, err := r.count(ctx, future[n])
+		if err != nil {
+			return err
+		}
+		sum.Result.FutureRows += c
+		if c > 0 {
+			rows, them := fmt.Sprintf("%d rows are", c), "them"
+			if c == 1 {
+				rows, them = "1 row is", "it"
+			}
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("source %s: %s dated after %s (the run's clock plus incremental.future_tolerance); the watermark leaves %s out, and every run reads %s again until then",
+				n, rows, sum.Horizon.Format(time.RFC3339), them, them))
+		}
+	}
 	changed, err := r.count(ctx, p.ComponentsChanged)
 	if err != nil {
 		return err
@@ -561,6 +583,7 @@ func stageJSON(st []StageTime) string {
 // and was built from the same project file, full otherwise or when asked.
 func (r *Runner) plan(ctx context.Context, runID int64, sum *Summary) (*plan.Plan, error) {
 	pl := r.Planner
+	sum.Horizon = pl.Horizon(time.Now())
 	full := func(reason string) (*plan.Plan, error) {
 		sum.Mode, sum.Reason = plan.ModeFull, reason
 		sum.Result.Watermarks = "{}"
@@ -613,7 +636,7 @@ func (r *Runner) plan(ctx context.Context, runID int64, sum *Summary) (*plan.Pla
 	sum.Rules = rules
 	var marks []string
 	for _, s := range pl.Project.Sources {
-		q := pl.StateMeta().WatermarkQuery(s)
+		q := pl.StateMeta().WatermarkQuery(s, sum.Horizon)
 		if q == "" {
 			continue
 		}

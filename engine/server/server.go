@@ -249,7 +249,7 @@ func (s *Server) runHeld() error {
 			s.metrics.lastSuccess.SetToCurrentTime()
 			s.o.Log.Info("run succeeded", "run_id", sum.RunID, "seconds", sum.Elapsed.Seconds(), "profiles", sum.Result.Components)
 			for _, w := range sum.Warnings {
-				s.o.Log.Warn("after publishing", "warning", w)
+				s.o.Log.Warn("run warning", "run_id", sum.RunID, "warning", w)
 			}
 			return nil
 		case errors.Is(err, ErrLeaseHeld):
