@@ -159,6 +159,27 @@ func Ownership(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Ow
 	return out, nil
 }
 
+// Claim checks Ownership and then records in the registry what the project makes, creating the
+// output schema and the registry where they are missing: whatever idstitch creates afterwards
+// (a run's tables, serve's lease) is then listed as its own.
+func Claim(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Owned, error) {
+	owned, err := Ownership(ctx, conn, pl)
+	if err != nil {
+		return nil, err
+	}
+	reg := pl.Registry()
+	qs := []string{conn.Dialect().CreateSchema(reg.OutputSchema()), reg.Create().SQL}
+	if len(owned.Missing) > 0 {
+		qs = append(qs, reg.Insert(owned.Missing))
+	}
+	for _, q := range qs {
+		if err := conn.Exec(ctx, q); err != nil {
+			return nil, fmt.Errorf("recording the tables idstitch makes in %s.%s: %w", reg.OutputSchema(), plan.RegistryTable, err)
+		}
+	}
+	return owned, nil
+}
+
 // list returns the names of the tables and views of a schema; none when it does not exist.
 func list(ctx context.Context, conn connectors.Conn, schema string) ([]string, error) {
 	q, args := conn.Dialect().TablesQuery(schema)

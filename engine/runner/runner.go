@@ -122,8 +122,9 @@ func (r *Runner) progress(e Event) {
 func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	start := time.Now()
 	sum := &Summary{RowsBySource: map[string]int64{}}
-	// Nothing is created before the schemas are known to hold only what idstitch made there.
-	owned, err := check.Ownership(ctx, r.Conn, r.Planner)
+	// Nothing is created before the schemas are known to hold only what idstitch made there;
+	// then what the run makes is listed as idstitch's.
+	owned, err := check.Claim(ctx, r.Conn, r.Planner)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +132,6 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	for _, s := range setup.Statements {
 		if err := r.Conn.Exec(ctx, s.SQL); err != nil {
 			return nil, &StageError{Stage: setup.Name, Err: err}
-		}
-	}
-	if len(owned.Missing) > 0 {
-		if err := r.Conn.Exec(ctx, r.Planner.Registry().Insert(owned.Missing)); err != nil {
-			return nil, &StageError{Stage: setup.Name, Note: "recording the tables idstitch makes in its registry", Err: err}
 		}
 	}
 	if len(owned.Adopted) > 0 {

@@ -347,6 +347,16 @@ func (s *Server) keepMemory(ctx context.Context, interval time.Duration) {
 // takeLease takes the project's run lease and renews it until release is called.
 func (s *Server) takeLease(ctx context.Context, conn connectors.Conn) (release func(), err error) {
 	lease := s.planner.Lease(s.holder)
+	// The lease table is idstitch's like the run's tables: the schema must hold nothing else,
+	// and the registry lists it before it is made.
+	_, err = check.Claim(ctx, conn, s.planner)
+	for attempt := 0; err != nil && connectors.KindOf(err) == connectors.Conflict && attempt < 5; attempt++ {
+		time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
+		_, err = check.Claim(ctx, conn, s.planner)
+	}
+	if err != nil {
+		return nil, err
+	}
 	for _, q := range []string{conn.Dialect().CreateSchema(s.o.Project.Output.Schema), lease.Create, lease.Seed} {
 		// Two servers starting together may create the schema or table at the same moment;
 		// Postgres then fails one of the two IF NOT EXISTS statements, which succeeds when tried again.
