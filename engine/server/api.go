@@ -145,6 +145,11 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
+	if !utf8.ValidString(r.PathValue("id")) {
+		// The warehouse would refuse to bind it, with a message about parameters.
+		writeError(w, http.StatusBadRequest, "the universal id must be valid UTF-8 text")
+		return
+	}
 	page, err := lookup.ParsePage(r.URL.Query().Get("limit"), r.URL.Query().Get("after"))
 	if err != nil {
 		writeLookupError(w, err)

@@ -25,7 +25,7 @@ import (
 )
 
 // demoProject writes demo data and a project with guards into dir; extra is appended to the file.
-func demoProject(t *testing.T, dir string, persons int, extra string) *config.Project {
+func demoProject(t testing.TB, dir string, persons int, extra string) *config.Project {
 	t.Helper()
 	conn, err := duckdb.Open(context.Background(), filepath.Join(dir, "demo.duckdb"), false)
 	if err != nil {
@@ -47,7 +47,7 @@ func demoProject(t *testing.T, dir string, persons int, extra string) *config.Pr
 	return p
 }
 
-func start(t *testing.T, o Options) (*Server, string) {
+func start(t testing.TB, o Options) (*Server, string) {
 	t.Helper()
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"
@@ -69,7 +69,7 @@ func start(t *testing.T, o Options) (*Server, string) {
 	return s, "http://" + s.Addr()
 }
 
-func get(t *testing.T, url, token string) (int, map[string]any) {
+func get(t testing.TB, url, token string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	if token != "" {
@@ -210,7 +210,7 @@ func sampleEmail(t *testing.T, p *config.Project) string {
 }
 
 // waitForRuns waits until /v1/runs lists n successful runs.
-func waitForRuns(t *testing.T, base, token string, n int) []map[string]any {
+func waitForRuns(t testing.TB, base, token string, n int) []map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
