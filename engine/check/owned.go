@@ -32,6 +32,9 @@ type Owned struct {
 	// Leftovers are the tables a run builds beside the published ones (named *__next) that exist
 	// now: a run that was killed left them.
 	Leftovers []idsql.Object
+	// Unpublished: no run has published in the output schema yet (it holds no id_graph), so the
+	// empty outputs a dry run's setup makes are its own to drop.
+	Unpublished bool
 }
 
 // Ownership checks, before anything is created, that the schemas the project writes hold only
@@ -124,6 +127,7 @@ func Ownership(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Ow
 			}
 		}
 	}
+	out.Unpublished = !contains(existing[reg.OutputSchema()], plan.IDGraph, key)
 	vouched := false
 	if !hasRegistry && contains(existing[reg.OutputSchema()], plan.Runs, key) {
 		n, err := count(ctx, conn, reg.Vouched())

@@ -169,6 +169,16 @@ func (pl *Planner) Cleanup() []Statement {
 	return out
 }
 
+// EmptyOutputs drops the published tables that setup makes empty for a first run to compare
+// with: a dry run before any run leaves none of them.
+func (pl *Planner) EmptyOutputs() []Statement {
+	var out []Statement
+	for _, t := range []string{IDGraph, AudienceMembers, AudienceHistory, IDChanges} {
+		out = append(out, Statement{SQL: pl.Dialect.DropTable(pl.names.out(t))})
+	}
+	return out
+}
+
 // StaleViews returns the statements dropping stitched views of sources the project no longer
 // has, given the names of the views in the output schema: they read id_graph, and a warehouse
 // that binds views to tables (Postgres) would refuse to replace it under them.

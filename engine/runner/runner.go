@@ -48,6 +48,8 @@ type Runner struct {
 	journaled bool
 	// stale are what the project made and no longer makes, dropped once the run has published.
 	stale []idsql.Object
+	// unpublished: no run had published before this one.
+	unpublished bool
 }
 
 // StageTime is how long one stage took.
@@ -156,6 +158,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		}
 	}
 	r.stale = owned.Stale
+	r.unpublished = owned.Unpublished
 	if r.Conn.Dialect().Supports(dialects.SingleWriter) {
 		if err := r.Conn.Exec(ctx, r.Planner.RunLog().Abandoned().SQL); err != nil {
 			return nil, &StageError{Stage: setup.Name, Err: err}
@@ -689,6 +692,15 @@ func (r *Runner) finishDry(ctx context.Context, sum *Summary) error {
 	}
 	if err := r.Conn.Exec(ctx, r.Planner.RunLog().DryRun(sum.RunID, sum.Result).SQL); err != nil {
 		return &StageError{Stage: "publish", Err: err}
+	}
+	if r.unpublished {
+		// A dry run before any run publishes nothing, not even the empty outputs that setup
+		// made for it to compare with; the runs table keeps its record.
+		for _, t := range r.Planner.EmptyOutputs() {
+			if err := r.Conn.Exec(ctx, t.SQL); err != nil {
+				return &StageError{Stage: "publish", Note: "dropping the empty outputs a dry run made", Err: err}
+			}
+		}
 	}
 	return nil
 }

@@ -194,3 +194,24 @@ func TestRemovedSourceLeavesNothing(t *testing.T) {
 		t.Fatalf("the registry still lists %d objects of the removed source", n)
 	}
 }
+
+// TestDryRunFirstLeavesNoOutputs: a dry run before any run publishes nothing, not even empty
+// output tables; it is recorded in runs, and a real run afterwards publishes as usual.
+func TestDryRunFirstLeavesNoOutputs(t *testing.T) {
+	dir, project := ownedDemo(t, "identity")
+	if code, _, errs := do(t, "run", "-c", project, "--dry-run", "--quiet"); code != 0 {
+		t.Fatal(errs)
+	}
+	if n := inspect(t, dir, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'identity' AND table_name NOT IN ('runs', 'idstitch_objects')"); n != 0 {
+		t.Fatalf("a dry run before any run left %d tables in the output schema", n)
+	}
+	if n := inspect(t, dir, "SELECT COUNT(*) FROM identity.runs WHERE status = 'dry_run'"); n != 1 {
+		t.Fatalf("the dry run is recorded %d times", n)
+	}
+	if code, _, errs := do(t, "run", "-c", project, "--quiet"); code != 0 {
+		t.Fatal(errs)
+	}
+	if n := inspect(t, dir, "SELECT COUNT(*) FROM identity.id_graph"); n == 0 {
+		t.Fatal("the run after the dry run published nothing")
+	}
+}
