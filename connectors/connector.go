@@ -48,6 +48,17 @@ type Parser interface {
 	ParseOne(ctx context.Context, text string) error
 }
 
+// Rehearser is a Conn that can run statements in one transaction and always roll it back, DDL
+// included. validate and the start of every run rehearse a whole plan on empty copies of the
+// sources with it, to find what only running the plan would show (a sum of text, an audience on
+// a column that does not exist) before anything is created. Only warehouses with transactional
+// DDL implement it.
+type Rehearser interface {
+	// Rehearse runs queries in one transaction, which it rolls back whatever happens. It
+	// returns the first statement's error, as a *Error naming the statement.
+	Rehearse(ctx context.Context, queries []string) error
+}
+
 // Kind says what went wrong, independent of the driver.
 type Kind int
 

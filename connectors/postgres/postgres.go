@@ -70,6 +70,21 @@ func (c *Conn) ExecTx(ctx context.Context, queries []string) error {
 	return mapError(tx.Commit(ctx), "COMMIT")
 }
 
+// Rehearse runs queries in one transaction and rolls it back.
+func (c *Conn) Rehearse(ctx context.Context, queries []string) error {
+	tx, err := c.pool.Begin(ctx)
+	if err != nil {
+		return mapError(err, "BEGIN")
+	}
+	defer tx.Rollback(context.Background())
+	for _, q := range queries {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return mapError(err, q)
+		}
+	}
+	return nil
+}
+
 // Load streams rows with COPY, the fastest way into Postgres.
 func (c *Conn) Load(ctx context.Context, schema, table string, columns []string, next func(row []any) bool) error {
 	src := &copySource{next: next, row: make([]any, len(columns))}

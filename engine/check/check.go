@@ -79,12 +79,29 @@ func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error 
 				return fmt.Errorf("%s: %s.filter: the filter %q does not run on %s: %s", p.File, key, s.Filter, s.Table, err)
 			}
 		}
+		// The traits read from this source are part of its extraction: each is tried on its own
+		// first, so that a bad one is named rather than blamed on the normalizers.
+		for j, tr := range p.Traits {
+			if tr.Source != s.Name {
+				continue
+			}
+			if tr.Expr != "" {
+				if err := try(ctx, conn, pr.expression(s, tr.Expr)); err != nil {
+					return fmt.Errorf("%s: traits[%d].expr: the expression %q of trait %s does not run on %s: %s", p.File, j, tr.Expr, tr.Name, s.Table, err)
+				}
+			}
+			if tr.Filter != "" {
+				if err := try(ctx, conn, pr.condition(s, tr.Filter)); err != nil {
+					return fmt.Errorf("%s: traits[%d].filter: the filter %q of trait %s does not run on %s: %s", p.File, j, tr.Filter, tr.Name, s.Table, err)
+				}
+			}
+		}
 		// What is left to go wrong is a normalizer's expression of one of the mapped id types.
 		if err := try(ctx, conn, pr.extract(s)); err != nil {
 			return fmt.Errorf("%s: %s: the SQL built from the normalize entries of its id types does not run on %s (check each {expr: …}): %s", p.File, key, s.Table, err)
 		}
 	}
-	return nil
+	return Rehearse(ctx, conn, pl)
 }
 
 // Expressions asks the warehouse's own parser, where it has one that runs nothing, whether each
@@ -146,6 +163,11 @@ func (p probes) expression(s config.Source, expr string) string {
 // filter applies the source's filter to its table.
 func (p probes) filter(s config.Source) string {
 	return render.SQL(p.r, idsql.CheckFilter, idsql.CheckFilterData{Table: p.pl.SourceTable(s), Filter: s.Filter})
+}
+
+// condition applies a condition written for the source's rows (a trait's filter) to its table.
+func (p probes) condition(s config.Source, cond string) string {
+	return render.SQL(p.r, idsql.CheckFilter, idsql.CheckFilterData{Table: p.pl.SourceTable(s), Filter: cond})
 }
 
 // extract runs the source's extraction, which applies the normalizers of its id types.
