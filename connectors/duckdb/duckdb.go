@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"strings"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -205,7 +206,12 @@ func mapError(err error, query string) error {
 		case duckdbdriver.ErrorTypeInterrupt:
 			kind = connectors.Canceled
 		case duckdbdriver.ErrorTypeTransaction:
-			kind = connectors.Conflict
+			// A commit that could not write (a full disk) is a transaction error too, but
+			// trying again does not help: only a real conflict is reported as one. DuckDB
+			// gives no finer type, so its message decides.
+			if !strings.Contains(de.Msg, "Failed to commit") {
+				kind = connectors.Conflict
+			}
 		}
 	}
 	return &connectors.Error{Kind: kind, Statement: query, Err: err}
