@@ -6,8 +6,8 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"strings"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 
