@@ -101,6 +101,11 @@ func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error 
 			return fmt.Errorf("%s: %s: the SQL built from the normalize entries of its id types does not run on %s (check each {expr: …}): %s", p.File, key, s.Table, err)
 		}
 	}
+	// The rehearsal runs the plan in the schemas idstitch writes, inside a transaction: they
+	// must hold only what it made before it touches them even there.
+	if _, err := Ownership(ctx, conn, pl); err != nil {
+		return err
+	}
 	return Rehearse(ctx, conn, pl)
 }
 
