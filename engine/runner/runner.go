@@ -1,6 +1,8 @@
 // Package runner executes a plan against a warehouse: it runs the stages in order, drives the
 // contraction loop, checks what the plan says must hold, records the run in the runs table and
-// publishes the outputs atomically. A failed run leaves the published tables as they were.
+// publishes the outputs: in one transaction where DDL is transactional, else table by table from
+// a journal that the next run completes if this one stops part-way. A run that fails before it
+// publishes leaves the published tables as they were.
 package runner
 
 import (
@@ -124,16 +126,49 @@ func (r *Runner) progress(e Event) {
 func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	start := time.Now()
 	sum := &Summary{RowsBySource: map[string]int64{}}
+	if err := r.prepare(ctx, sum); err != nil {
+		return nil, err
+	}
+	runID, err := r.count(ctx, r.Planner.RunLog().NextID())
+	if err != nil {
+		return nil, &StageError{Stage: setupStage, Err: err}
+	}
+	sum.RunID = runID
+	sum.DryRun = r.DryRun
+	p, err := r.plan(ctx, runID, sum)
+	if err != nil {
+		return nil, &StageError{Stage: setupStage, Note: "reading the state of the last run", Err: err}
+	}
+	if err := r.Conn.Exec(ctx, r.Planner.RunLog().Start(runID, p.Mode).SQL); err != nil {
+		return nil, &StageError{Stage: setupStage, Err: err}
+	}
+
+	runErr := r.stages(ctx, p, sum)
+	sum.Elapsed = time.Since(start)
+	if runErr != nil {
+		r.recordFailure(sum, runErr)
+		return nil, runErr
+	}
+	return sum, nil
+}
+
+// setupStage names the errors of what a run does before its first stage.
+const setupStage = "setup"
+
+// prepare readies the warehouse for a run: it checks that the schemas are idstitch's own and
+// lists what the run makes as such, makes the schemas and the tables that outlive runs,
+// completes a publish that an earlier run left part-way, and drops what a killed run left.
+func (r *Runner) prepare(ctx context.Context, sum *Summary) error {
 	// Nothing is created before the schemas are known to hold only what idstitch made there;
 	// then what the run makes is listed as idstitch's.
 	owned, err := check.Claim(ctx, r.Conn, r.Planner)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	setup := r.Planner.Setup()
 	for _, s := range setup.Statements {
 		if err := r.Conn.Exec(ctx, s.SQL); err != nil {
-			return nil, &StageError{Stage: setup.Name, Err: err}
+			return &StageError{Stage: setup.Name, Err: err}
 		}
 	}
 	if len(owned.Adopted) > 0 {
@@ -144,7 +179,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	// this run reads and the outputs it replaces are those of one run.
 	completed, err := r.completePending(ctx)
 	if err != nil {
-		return nil, &StageError{Stage: setup.Name, Note: "completing the publish of an earlier run that stopped part-way", Err: err}
+		return &StageError{Stage: setup.Name, Note: "completing the publish of an earlier run that stopped part-way", Err: err}
 	}
 	sum.Completed = completed
 	if completed == "" && len(owned.Leftovers) > 0 {
@@ -154,37 +189,17 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			drop = append(drop, plan.Statement{SQL: r.Conn.Dialect().DropTable(r.Conn.Dialect().Table(o.Schema, o.Name))})
 		}
 		if err := r.statements(ctx, setup.Name, drop); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	r.stale = owned.Stale
 	r.unpublished = owned.Unpublished
 	if r.Conn.Dialect().Supports(dialects.SingleWriter) {
 		if err := r.Conn.Exec(ctx, r.Planner.RunLog().Abandoned().SQL); err != nil {
-			return nil, &StageError{Stage: setup.Name, Err: err}
+			return &StageError{Stage: setup.Name, Err: err}
 		}
 	}
-	runID, err := r.count(ctx, r.Planner.RunLog().NextID())
-	if err != nil {
-		return nil, &StageError{Stage: setup.Name, Err: err}
-	}
-	sum.RunID = runID
-	sum.DryRun = r.DryRun
-	p, err := r.plan(ctx, runID, sum)
-	if err != nil {
-		return nil, &StageError{Stage: setup.Name, Note: "reading the state of the last run", Err: err}
-	}
-	if err := r.Conn.Exec(ctx, r.Planner.RunLog().Start(runID, p.Mode).SQL); err != nil {
-		return nil, &StageError{Stage: setup.Name, Err: err}
-	}
-
-	runErr := r.stages(ctx, p, sum)
-	sum.Elapsed = time.Since(start)
-	if runErr != nil {
-		r.recordFailure(sum, runErr)
-		return nil, runErr
-	}
-	return sum, nil
+	return nil
 }
 
 func (r *Runner) stages(ctx context.Context, p *plan.Plan, sum *Summary) error {
