@@ -91,7 +91,7 @@ func (c *Conn) Query(ctx context.Context, q string, args ...any) (connectors.Row
 	if err != nil {
 		return nil, mapError(err, q)
 	}
-	return &rows{it: it, query: q}, nil
+	return &rows{next: func(dst *[]bq.Value) error { return it.Next(dst) }, schema: func() bq.Schema { return it.Schema }, query: q}, nil
 }
 
 // ExecTx runs the statements as one multi-statement transaction. BigQuery allows only DML in it;
@@ -155,16 +155,30 @@ func (c *Conn) Load(ctx context.Context, schema, table string, columns []string,
 func (c *Conn) Close() error { return c.client.Close() }
 
 // rows adapts a RowIterator to connectors.Rows.
+// rows reads a query's result. The client knows a result's columns only once it has fetched
+// the first page, which it does on the first call to Next; Columns fetches it early when asked
+// first, and Next then hands over the row read ahead.
 type rows struct {
-	it    *bq.RowIterator
-	query string
-	cur   []bq.Value
-	err   error
+	next   func(dst *[]bq.Value) error
+	schema func() bq.Schema
+	query  string
+	cur    []bq.Value
+	err    error
+
+	started, ahead bool
+	aheadRow       []bq.Value
+	aheadErr       error
 }
 
 func (r *rows) Next() bool {
 	r.cur = nil
-	err := r.it.Next(&r.cur)
+	var err error
+	if r.ahead {
+		r.cur, err, r.ahead = r.aheadRow, r.aheadErr, false
+	} else {
+		err = r.next(&r.cur)
+	}
+	r.started = true
 	if errors.Is(err, iterator.Done) {
 		return false
 	}
@@ -175,9 +189,19 @@ func (r *rows) Next() bool {
 	return true
 }
 
+// Columns names the result's columns, before the first row as after it, and for a result of no
+// rows too (the engine reads a profile's columns that way).
 func (r *rows) Columns() ([]string, error) {
-	names := make([]string, len(r.it.Schema))
-	for i, f := range r.it.Schema {
+	if len(r.schema()) == 0 && !r.started && !r.ahead {
+		r.aheadErr = r.next(&r.aheadRow)
+		r.ahead = true
+		if r.aheadErr != nil && !errors.Is(r.aheadErr, iterator.Done) {
+			return nil, mapError(r.aheadErr, r.query)
+		}
+	}
+	sch := r.schema()
+	names := make([]string, len(sch))
+	for i, f := range sch {
 		names[i] = f.Name
 	}
 	return names, nil

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	bq "cloud.google.com/go/bigquery"
+	"google.golang.org/api/iterator"
 )
 
 // The client hands rows over as []bigquery.Value; Scan must fill the destinations the engine uses
@@ -30,5 +31,53 @@ func TestScan(t *testing.T) {
 	}
 	if err := (&rows{cur: []bq.Value{nil}}).Scan(&n); err == nil {
 		t.Fatal("NULL into an int64 was accepted")
+	}
+}
+
+// fakeResult stands in for the client's row iterator, which knows the schema only once Next has
+// fetched the first page.
+func fakeResult(values [][]bq.Value) *rows {
+	var schema bq.Schema
+	i := 0
+	return &rows{
+		next: func(dst *[]bq.Value) error {
+			schema = bq.Schema{{Name: "universal_id"}, {Name: "identifiers"}}
+			if i == len(values) {
+				return iterator.Done
+			}
+			*dst = values[i]
+			i++
+			return nil
+		},
+		schema: func() bq.Schema { return schema },
+	}
+}
+
+// TestColumnsBeforeTheFirstRow: the columns of a result are known before the first row is read,
+// and for a result of no rows; reading them first loses no row.
+func TestColumnsBeforeTheFirstRow(t *testing.T) {
+	r := fakeResult([][]bq.Value{{"u1", int64(2)}, {"u2", int64(3)}})
+	cols, err := r.Columns()
+	if err != nil || len(cols) != 2 || cols[0] != "universal_id" {
+		t.Fatalf("columns before the first row: %v %v", cols, err)
+	}
+	var got []string
+	for r.Next() {
+		var u string
+		var n int64
+		if err := r.Scan(&u, &n); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, u)
+	}
+	if len(got) != 2 || got[0] != "u1" || got[1] != "u2" || r.Err() != nil {
+		t.Fatalf("rows after reading the columns: %v %v", got, r.Err())
+	}
+	empty := fakeResult(nil)
+	if cols, err := empty.Columns(); err != nil || len(cols) != 2 {
+		t.Fatalf("columns of an empty result: %v %v", cols, err)
+	}
+	if empty.Next() {
+		t.Fatal("an empty result gave a row")
 	}
 }

@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/render"
 	idsql "github.com/idstitch/idstitch/sql"
@@ -179,7 +181,7 @@ func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string, 
 	if err != nil {
 		return nil, published(err)
 	}
-	cols, err := rows.Columns()
+	cols, err := columnNames(rows, s.Planner.Dialect)
 	if err != nil {
 		rows.Close()
 		return nil, err
@@ -304,4 +306,24 @@ func scanAll(rows connectors.Rows, n int) ([]any, error) {
 		ptrs[i] = &vals[i]
 	}
 	return vals, rows.Scan(ptrs...)
+}
+
+// columnNames returns the names of a result's columns as the project file spells them. A
+// warehouse that folds names to upper case (Snowflake) returns EMAIL_COUNT for the column
+// idstitch created as email_count; the profile JSON and the memory copy use the project's names.
+func columnNames(rows connectors.Rows, d dialects.Dialect) ([]string, error) {
+	cols, err := rows.Columns()
+	if err != nil || !d.Supports(dialects.CaseInsensitiveNames) {
+		return cols, err
+	}
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c
+		if lower := strings.ToLower(c); strings.ToUpper(lower) == c {
+			// Names in the project file are lower case; the warehouse matches them whatever
+			// their case, so the upper-case one it returns is the name idstitch wrote.
+			out[i] = lower
+		}
+	}
+	return out, nil
 }

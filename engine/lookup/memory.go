@@ -94,12 +94,16 @@ func loadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*M
 	if err != nil {
 		return nil, published(err)
 	}
-	cols, err := rows.Columns()
+	cols, err := columnNames(rows, pl.Dialect)
 	if err != nil {
 		rows.Close()
 		return nil, err
 	}
 	uidCol := slices.Index(cols, "universal_id")
+	if uidCol < 0 {
+		rows.Close()
+		return nil, fmt.Errorf("the published profiles have no universal_id column (columns: %v)", cols)
+	}
 	for _, c := range cols {
 		if c != "universal_id" {
 			m.columns = append(m.columns, c)

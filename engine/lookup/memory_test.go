@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/connectors/duckdb"
+	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/runner"
@@ -106,4 +109,79 @@ func TestMemoryAnswersAsTheTables(t *testing.T) {
 		}
 	}
 	t.Logf("%d lookups and %d pages of %d profiles agree", len(ids), pages, len(uids))
+}
+
+// upperCased is a DuckDB connection that answers as Snowflake does: column names in upper case,
+// matched whatever their case.
+type upperCased struct{ *duckdb.Conn }
+
+func (c upperCased) Dialect() dialects.Dialect {
+	return dialects.WithCapabilities(dialects.DuckDB{}, dialects.Snowflake{}.Supports)
+}
+
+func (c upperCased) Query(ctx context.Context, q string, args ...any) (connectors.Rows, error) {
+	rows, err := c.Conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return upperRows{rows}, nil
+}
+
+type upperRows struct{ connectors.Rows }
+
+func (r upperRows) Columns() ([]string, error) {
+	cols, err := r.Rows.Columns()
+	for i := range cols {
+		cols[i] = strings.ToUpper(cols[i])
+	}
+	return cols, err
+}
+
+// TestUpperCaseColumnNames: where the warehouse returns column names in upper case, a profile's
+// JSON and the memory copy still use the project's names.
+func TestUpperCaseColumnNames(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	conn, err := duckdb.Open(ctx, filepath.Join(dir, "demo.duckdb"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := demogen.Generate(ctx, conn, demogen.Options{Persons: 60, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := config.Parse(filepath.Join(dir, "idstitch.yaml"), []byte(demogen.Project(demogen.ProjectOptions{Name: "demo", Warehouse: "duckdb", Path: "demo.duckdb", Traits: true})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := plan.New(p, conn.Dialect(), plan.Contraction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&runner.Runner{Conn: conn, Planner: pl}).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var uid string
+	if err := conn.DB().QueryRow("SELECT universal_id FROM " + pl.OutputTable(plan.Profiles) + " LIMIT 1").Scan(&uid); err != nil {
+		t.Fatal(err)
+	}
+	upper := upperCased{conn}
+	upl, err := plan.New(p, upper.Dialect(), plan.Contraction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof, err := Service{Planner: upl}.Profile(ctx, upper, uid, Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := prof.Columns["lifetime_revenue"]; !ok {
+		t.Fatalf("the profile's columns are %v, want the project's names", prof.Columns)
+	}
+	m, err := LoadMemory(ctx, upper, upl)
+	if err != nil {
+		t.Fatalf("the memory copy: %v", err)
+	}
+	if mp, err := m.Profile(uid, Page{}); err != nil || mp.Columns["lifetime_revenue"] == nil && len(mp.Columns) == 0 {
+		t.Fatalf("the memory copy's profile: %v %v", mp, err)
+	}
 }
