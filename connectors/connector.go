@@ -76,6 +76,9 @@ const (
 	// Conflict: a concurrent transaction got in the way (a duplicate catalog entry from two
 	// CREATE … IF NOT EXISTS at once, a serialization failure); trying again succeeds.
 	Conflict
+	// Denied: the warehouse refused for want of a privilege or over a quota; a grant or a
+	// setting fixes it, not trying again.
+	Denied
 )
 
 func (k Kind) String() string {
@@ -90,6 +93,8 @@ func (k Kind) String() string {
 		return "canceled"
 	case Conflict:
 		return "conflict with a concurrent transaction"
+	case Denied:
+		return "refused: a privilege or a quota"
 	}
 	return "warehouse error"
 }

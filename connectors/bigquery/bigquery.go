@@ -283,7 +283,11 @@ func mapError(err error, query string) error {
 			kind = connectors.MissingObject
 		case ge.Code == 400:
 			kind = connectors.BadSQL
-		case ge.Code == 401 || ge.Code == 403 || ge.Code >= 500:
+		case ge.Code == 403:
+			// Access denied, and quotas and limits (rateLimitExceeded, quotaExceeded,
+			// billingTierLimitExceeded) alike: the project or the role must change.
+			kind = connectors.Denied
+		case ge.Code == 401 || ge.Code >= 500:
 			kind = connectors.Unreachable
 		}
 	case errors.As(err, &netErr):

@@ -5,7 +5,10 @@ import (
 	"time"
 
 	bq "cloud.google.com/go/bigquery"
+	"google.golang.org/api/googleapi"
 	"google.golang.org/api/iterator"
+
+	"github.com/idstitch/idstitch/connectors"
 )
 
 // The client hands rows over as []bigquery.Value; Scan must fill the destinations the engine uses
@@ -79,5 +82,20 @@ func TestColumnsBeforeTheFirstRow(t *testing.T) {
 	}
 	if empty.Next() {
 		t.Fatal("an empty result gave a row")
+	}
+}
+
+// TestDeniedIsNotUnreachable: a 403 (access denied, a quota or a limit) is a refusal that a
+// grant or a setting fixes, not an unreachable warehouse, and the sentence says so rather than
+// giving the advice about a file held open by another program.
+func TestDeniedIsNotUnreachable(t *testing.T) {
+	for _, reason := range []string{"accessDenied", "quotaExceeded", "billingTierLimitExceeded"} {
+		err := mapError(&googleapi.Error{Code: 403, Message: "denied", Errors: []googleapi.ErrorItem{{Reason: reason}}}, "SELECT 1")
+		if k := connectors.KindOf(err); k != connectors.Denied {
+			t.Errorf("403 %s is %v, want %v", reason, k, connectors.Denied)
+		}
+	}
+	if k := connectors.KindOf(mapError(&googleapi.Error{Code: 503}, "SELECT 1")); k != connectors.Unreachable {
+		t.Errorf("503 is %v", k)
 	}
 }

@@ -155,6 +155,8 @@ func mapError(err error, query string) error {
 			kind = connectors.Conflict
 		case "57P01", "57P02", "57P03", "53300", "28P01", "28000", "3D000": // shutdown, too many connections, auth, no database
 			kind = connectors.Unreachable
+		case "42501": // insufficient_privilege
+			kind = connectors.Denied
 		}
 		// The server's message and hint, without the driver's prefix.
 		msg := pgErr.Message
