@@ -138,6 +138,12 @@ type Dialect interface {
 	// idstitch checks there is nothing in its schemas that it did not make. A schema that does
 	// not exist may give no rows or an error of kind MissingObject.
 	TablesQuery(schema string) (string, []any)
+	// SchemaQuery gives a row when the schema exists, with its bind arguments; "" when the
+	// warehouse cannot tell before a connection has set where to look (BigQuery without a
+	// location). A run creates only the schemas that are missing: CREATE SCHEMA IF NOT EXISTS
+	// needs the privilege to create schemas even when the schema exists (Postgres checks it
+	// first), and a role given a schema of its own may lack it.
+	SchemaQuery(schema string) (string, []any)
 	// ViewsQuery lists the names of the views in a schema, with its bind arguments.
 	ViewsQuery(schema string) (string, []any)
 	// ColumnsQuery lists the columns of a table: one row per column, the column name first. It

@@ -182,3 +182,12 @@ func (DuckDB) ColumnsQuery(schema, table string) (string, []any) {
 
 // Placeholder is numbered, so that one parameter can stand in several places of a statement.
 func (DuckDB) Placeholder(n int) string { return fmt.Sprintf("$%d", n) }
+
+// SchemaQuery looks in the database file itself: the work schema is an attached database, which
+// a run attaches every time.
+func (DuckDB) SchemaQuery(schema string) (string, []any) {
+	if db, s := splitSchema(schema); db != "" {
+		return "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = ? AND schema_name = ?", []any{db, s}
+	}
+	return "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database() AND schema_name = ?", []any{schema}
+}

@@ -179,3 +179,9 @@ func (Postgres) ColumnsQuery(schema, table string) (string, []any) {
 }
 
 func (Postgres) Placeholder(n int) string { return fmt.Sprintf("$%d", n) }
+
+// SchemaQuery reads pg_namespace: information_schema.schemata lists only the schemas the role
+// owns or holds a privilege on.
+func (Postgres) SchemaQuery(schema string) (string, []any) {
+	return "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = $1", []any{schema}
+}

@@ -201,3 +201,10 @@ func (s Snowflake) ColumnsQuery(schema, table string) (string, []any) {
 }
 
 func (Snowflake) Placeholder(n int) string { return fmt.Sprintf(":%d", n) }
+
+// SchemaQuery reads the database's INFORMATION_SCHEMA.SCHEMATA, which lists the schemas the role
+// may see; one it may not see it could not write either.
+func (s Snowflake) SchemaQuery(schema string) (string, []any) {
+	is, name := s.infoSchema(schema)
+	return "SELECT schema_name FROM " + is + ".schemata WHERE UPPER(schema_name) = UPPER(?)", []any{name}
+}

@@ -93,3 +93,18 @@ type (
 	// expression as written.
 	OracleColumn struct{ Name, Expr string }
 )
+
+// Doctor: what idstitch doctor asks before a first run.
+var (
+	DoctorRead    = define[DoctorReadData]("doctor_read")
+	DoctorPattern = define[DoctorPatternData]("doctor_pattern")
+	DoctorPing    = define[DoctorPingData]("doctor_ping")
+)
+
+type (
+	// DoctorReadData reads no rows of the source Table.
+	DoctorReadData struct{ Table string }
+	// DoctorPatternData holds the rendered searches of one pattern in each sample value.
+	DoctorPatternData struct{ Matches []string }
+	DoctorPingData    struct{}
+)

@@ -172,7 +172,10 @@ func Claim(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Owned,
 		return nil, err
 	}
 	reg := pl.Registry()
-	qs := []string{conn.Dialect().CreateSchema(reg.OutputSchema()), reg.Create().SQL}
+	if err := EnsureSchema(ctx, conn, reg.OutputSchema(), conn.Dialect().CreateSchema(reg.OutputSchema())); err != nil {
+		return nil, fmt.Errorf("creating the output schema %s: %w", reg.OutputSchema(), err)
+	}
+	qs := []string{reg.Create().SQL}
 	if len(owned.Missing) > 0 {
 		qs = append(qs, reg.Insert(owned.Missing))
 	}

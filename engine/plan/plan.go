@@ -54,6 +54,10 @@ type Statement struct {
 	Note  string
 	SQL   string
 	Check string
+	// Schema, when set, is the schema this statement creates. The runner skips the statement
+	// when the schema exists: CREATE SCHEMA IF NOT EXISTS needs the privilege to create schemas
+	// even then, and a role given schemas of its own may not have it.
+	Schema string
 }
 
 // Kind says what a stage does, so that the runner can treat stages by what they are, never by

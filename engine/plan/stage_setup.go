@@ -21,8 +21,8 @@ func (pl *Planner) Setup() Stage {
 	r := n.r
 	st := Stage{Kind: KindSetup, Name: "setup", Note: "schemas and the run history table"}
 	st.Statements = append(st.Statements,
-		Statement{SQL: d.CreateSchema(p.Output.Schema)},
-		Statement{SQL: d.CreateWorkSchema(p.Output.WorkSchema)},
+		Statement{SQL: d.CreateSchema(p.Output.Schema), Schema: p.Output.Schema},
+		Statement{SQL: d.CreateWorkSchema(p.Output.WorkSchema), Schema: p.Output.WorkSchema},
 		pl.Registry().Create(),
 		Statement{SQL: render.SQL(r, idsql.RunsCreate, idsql.RunsCreateData{})},
 	)
@@ -34,7 +34,7 @@ func (pl *Planner) Setup() Stage {
 		Statement{SQL: render.SQL(r, idsql.AudienceHistoryCreate, idsql.AudienceHistoryCreateData{}), Note: "every entry into and exit from an audience, across runs"},
 		Statement{SQL: render.SQL(r, idsql.IDGraphCreate, idsql.IDGraphCreateData{}), Note: "an empty mapping before the first run, so that every run can compare with the last"},
 		Statement{SQL: render.SQL(r, idsql.IDChangesCreate, idsql.IDChangesCreateData{}), Note: "every change of universal ids, across runs"},
-		Statement{SQL: d.CreateSchema(p.Output.StateSchema)},
+		Statement{SQL: d.CreateSchema(p.Output.StateSchema), Schema: p.Output.StateSchema},
 		Statement{SQL: render.SQL(r, idsql.StateCreate, idsql.StateCreateData{Table: n.state(stateMeta), Columns: stateColumns[stateMeta]}), Note: "what the stored state was built from"},
 	)
 	if j := pl.Journal(); j.Needed() {

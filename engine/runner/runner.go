@@ -167,7 +167,11 @@ func (r *Runner) prepare(ctx context.Context, sum *Summary) error {
 	}
 	setup := r.Planner.Setup()
 	for _, s := range setup.Statements {
-		if err := r.Conn.Exec(ctx, s.SQL); err != nil {
+		exec := func() error { return r.Conn.Exec(ctx, s.SQL) }
+		if s.Schema != "" {
+			exec = func() error { return check.EnsureSchema(ctx, r.Conn, s.Schema, s.SQL) }
+		}
+		if err := exec(); err != nil {
 			return &StageError{Stage: setup.Name, Err: err}
 		}
 	}

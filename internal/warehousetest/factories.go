@@ -36,6 +36,13 @@ var databases atomic.Int64
 
 // Postgres creates a fresh database for one test and drops it afterwards.
 func Postgres(t *testing.T) connectors.Conn {
+	conn, _ := PostgresDSN(t)
+	return conn
+}
+
+// PostgresDSN is Postgres with the connection string of the fresh database, for tests that
+// connect again (a project file, another role).
+func PostgresDSN(t *testing.T) (connectors.Conn, string) {
 	admin := os.Getenv(postgresDSNEnv)
 	if admin == "" {
 		if os.Getenv(requirePostgresEnv) == "1" {
@@ -68,5 +75,5 @@ func Postgres(t *testing.T) connectors.Conn {
 		adminConn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 		adminConn.Close()
 	})
-	return conn
+	return conn, u.String()
 }

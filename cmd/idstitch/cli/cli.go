@@ -40,6 +40,7 @@ var commands = []command{
 	{name: "demo", summary: "generate e-commerce demo data in DuckDB, write a project for it and run it", run: runDemo},
 	{name: "init", summary: "write a commented idstitch.yaml to start from", run: runInit},
 	{name: "validate", summary: "check the project file and its sources in the warehouse", run: runValidate},
+	{name: "doctor", summary: "check privileges, patterns and cost on the warehouse before a first run; print the fixes", run: runDoctor},
 	{name: "compile", summary: "print the SQL of a run for the project's (or another) warehouse", run: runCompile},
 	{name: "run", summary: "stitch identities and publish the output tables", run: runRun},
 	{name: "bench", summary: "measure runs: contraction, label propagation and an in-memory union-find", run: runBench},

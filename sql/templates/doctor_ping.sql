@@ -1,0 +1,2 @@
+{{/* doctor_ping: whether the session answers at all, on a warehouse without roles to ask about. */}}
+SELECT 1
