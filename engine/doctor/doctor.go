@@ -14,6 +14,7 @@ import (
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/check"
+	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/render"
 	idsql "github.com/idstitch/idstitch/sql"
@@ -104,24 +105,27 @@ func (d *Doctor) add(f Finding) {
 	}
 }
 
-// who asks the session who it runs as; on warehouses without roles it only checks that the
-// session answers.
+// who checks that the session answers and asks it who it runs as. A warehouse that cannot say
+// (one without roles, or an emulator) is still checked for everything else.
 func (d *Doctor) who(ctx context.Context) bool {
-	g, ok := d.Conn.Dialect().(dialects.Grants)
+	dl := d.Conn.Dialect()
+	if err := one(ctx, d.Conn, render.SQL(d.Planner.Renderer(), idsql.DoctorPing, idsql.DoctorPingData{}), nil); err != nil {
+		d.add(Finding{Status: Fail, Check: "connect", Detail: err.Error()})
+		return false
+	}
+	g, ok := dl.(dialects.Grants)
 	if !ok {
-		if err := one(ctx, d.Conn, render.SQL(d.Planner.Renderer(), idsql.DoctorPing, idsql.DoctorPingData{}), nil); err != nil {
-			d.add(Finding{Status: Fail, Check: "connect", Detail: err.Error()})
-			return false
-		}
-		d.add(Finding{Status: Pass, Check: "connect", Detail: d.Conn.Dialect().Name() + " answers; it has no roles or privileges to check"})
+		d.add(Finding{Status: Pass, Check: "connect", Detail: dl.Name() + " answers; it has no roles or privileges to check"})
 		return true
 	}
 	var warehouse string
 	if err := one(ctx, d.Conn, g.WhoQuery(), nil, &d.role, &d.database, &warehouse); err != nil {
-		d.add(Finding{Status: Fail, Check: "connect", Detail: err.Error()})
-		return false
+		d.role = ""
+		first, _, _ := strings.Cut(err.Error(), "\n")
+		d.add(Finding{Status: Skip, Check: "connect", Detail: dl.Name() + " answers, but cannot say which role the session has, so privileges are not checked: " + first})
+		return true
 	}
-	detail := fmt.Sprintf("%s answers as %s", d.Conn.Dialect().Name(), d.role)
+	detail := fmt.Sprintf("%s answers as %s", dl.Name(), d.role)
 	if d.database != "" {
 		detail += ", database " + d.database
 	}
@@ -129,12 +133,12 @@ func (d *Doctor) who(ctx context.Context) bool {
 		detail += ", jobs and new datasets in " + l.Location() + " (where the sources are)"
 	}
 	d.add(Finding{Status: Pass, Check: "connect", Detail: detail})
-	if d.Conn.Dialect().Supports(dialects.CaseInsensitiveNames) && warehouse == "" {
+	if dl.Supports(dialects.CaseInsensitiveNames) && warehouse == "" {
 		// Snowflake: a session whose role may not use the block's warehouse has none, and its
 		// first query fails with "no active warehouse".
 		d.add(Finding{Status: Fail, Check: "virtual warehouse",
 			Detail: "the session has no virtual warehouse: the role may not use warehouse.virtual_warehouse, or the block names none",
-			Fix:    []string{fmt.Sprintf("GRANT USAGE ON WAREHOUSE <warehouse.virtual_warehouse> TO ROLE %s;", d.Conn.Dialect().QuoteIdent(d.role))}})
+			Fix:    []string{fmt.Sprintf("GRANT USAGE ON WAREHOUSE <warehouse.virtual_warehouse> TO ROLE %s;", dl.QuoteIdent(d.role))}})
 	}
 	return true
 }
@@ -144,7 +148,7 @@ func (d *Doctor) schemas(ctx context.Context) {
 	out := d.Planner.Project.Output
 	g, grants := d.Conn.Dialect().(dialects.Grants)
 	pc, catalog := d.Conn.Dialect().(dialects.PrivilegeCatalog)
-	if !grants {
+	if !grants || d.role == "" {
 		return
 	}
 	for _, sc := range []struct{ key, name string }{{"output.schema", out.Schema}, {"output.work_schema", out.WorkSchema}, {"output.state_schema", out.StateSchema}} {
@@ -232,7 +236,7 @@ func (d *Doctor) sources(ctx context.Context) bool {
 	all := true
 	for _, s := range pl.Project.Sources {
 		name := fmt.Sprintf("read source %s (%s)", s.Name, s.Table)
-		q := render.SQL(pl.Renderer(), idsql.DoctorRead, idsql.DoctorReadData{Table: pl.SourceTable(s)})
+		q := ReadQuery(pl, s)
 		var err error
 		if dry {
 			_, err = dr.DryRun(ctx, q)
@@ -243,7 +247,7 @@ func (d *Doctor) sources(ctx context.Context) bool {
 		case err == nil:
 			d.add(Finding{Status: Pass, Check: name, Detail: "readable"})
 			continue
-		case kind == connectors.Denied && grants:
+		case kind == connectors.Denied && grants && d.role != "":
 			d.add(Finding{Status: Fail, Check: name, Detail: d.role + " may not read it", Fix: g.GrantRead(s.Table, d.role)})
 		case kind == connectors.MissingObject:
 			d.add(Finding{Status: Fail, Check: name, Detail: "no such table, or the session may not see it: check the table key of source " + s.Name + " in " + pl.Project.File})
@@ -292,20 +296,14 @@ func (d *Doctor) patterns(ctx context.Context) {
 
 // pattern returns the samples on which the warehouse and RE2 disagree, quoted.
 func (d *Doctor) pattern(ctx context.Context, re string) ([]string, error) {
-	dl := d.Conn.Dialect()
 	want, err := regexpMatches(re)
 	if err != nil {
 		return nil, err
 	}
-	lit, err := dl.Pattern(re)
+	q, err := PatternQuery(d.Planner, re)
 	if err != nil {
 		return nil, err
 	}
-	matches := make([]string, len(samples))
-	for i, s := range samples {
-		matches[i] = dl.RegexpMatches(dl.String(s), lit)
-	}
-	q := render.SQL(d.Planner.Renderer(), idsql.DoctorPattern, idsql.DoctorPatternData{Matches: matches})
 	got := make([]int64, len(samples))
 	dest := make([]any, len(samples))
 	for i := range got {
@@ -321,6 +319,25 @@ func (d *Doctor) pattern(ctx context.Context, re string) ([]string, error) {
 		}
 	}
 	return differ, nil
+}
+
+// PatternQuery is the SELECT that searches the pattern re in each sample value, one column each.
+func PatternQuery(pl *plan.Planner, re string) (string, error) {
+	dl := pl.Dialect
+	lit, err := dl.Pattern(re)
+	if err != nil {
+		return "", err
+	}
+	matches := make([]string, len(samples))
+	for i, s := range samples {
+		matches[i] = dl.RegexpMatches(dl.String(s), lit)
+	}
+	return render.SQL(pl.Renderer(), idsql.DoctorPattern, idsql.DoctorPatternData{Matches: matches}), nil
+}
+
+// ReadQuery is the statement that checks a source may be read; it reads no rows.
+func ReadQuery(pl *plan.Planner, s config.Source) string {
+	return render.SQL(pl.Renderer(), idsql.DoctorRead, idsql.DoctorReadData{Table: pl.SourceTable(s)})
 }
 
 // prices dry-runs the statements of a full run where the warehouse can (BigQuery): each says

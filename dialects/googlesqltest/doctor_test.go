@@ -1,0 +1,68 @@
+package googlesqltest
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/doctor"
+	"github.com/idstitch/idstitch/engine/plan"
+)
+
+// TestDoctorStatementsAnalyse analyses what idstitch doctor and the start of a run send to
+// BigQuery before anything exists: who the session is, whether each dataset exists (the SCHEMATA
+// view of the connection's location), a read of each source, and one SELECT per pattern.
+func TestDoctorStatementsAnalyse(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join(casesDir, "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no golden cases: %v", err)
+	}
+	n := 0
+	for _, dir := range dirs {
+		p, err := config.Load(filepath.Join(dir, "idstitch.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := dialects.BigQuery{Location: "EU"}
+		pl, err := plan.New(p, d, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := newWarehouse(t, loadSources(t, dir, p))
+		w.attach("region-eu")
+		check := func(what, q string, args []any) {
+			t.Helper()
+			if err := w.analyze(q, params(args)); err != nil {
+				t.Errorf("%s: %s: %v\n%s", filepath.Base(dir), what, err, q)
+			}
+			n++
+		}
+		check("who", d.WhoQuery(), nil)
+		for _, st := range pl.Setup().Statements {
+			if st.Schema != "" {
+				q, args := d.SchemaQuery(st.Schema)
+				if q == "" {
+					t.Fatalf("no query for whether %s exists, with a location", st.Schema)
+				}
+				check("dataset "+st.Schema, q, args)
+			}
+		}
+		for _, s := range p.Sources {
+			check("read "+s.Name, doctor.ReadQuery(pl, s), nil)
+		}
+		for _, it := range p.IDTypes {
+			for _, re := range []string{it.Pattern, it.BlockPattern} {
+				if re == "" {
+					continue
+				}
+				q, err := doctor.PatternQuery(pl, re)
+				if err != nil {
+					t.Fatal(err)
+				}
+				check("pattern of "+it.Name, q, nil)
+			}
+		}
+	}
+	t.Logf("%d statements analysed", n)
+}
