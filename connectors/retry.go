@@ -14,9 +14,9 @@ import (
 type Retry struct {
 	// Attempts is the number of tries in all, the first one included; below 2, there is no retry.
 	Attempts int
-	// Initial is the longest wait before the second try; each later wait may be twice as long,
-	// up to Max. Each wait is drawn at random below its bound ("full jitter"), so that clients
-	// refused together do not come back together.
+	// Initial is the shortest wait before the second try; each later one is twice the one before,
+	// up to Max. Each wait is drawn at random between its bound and twice it (jitter), at most
+	// Max, so that clients refused together do not come back together.
 	Initial, Max time.Duration
 
 	// sleep waits d or until ctx ends; tests replace it.
@@ -25,7 +25,7 @@ type Retry struct {
 
 // DefaultRetry follows the back-off that Google's BigQuery SLA asks of clients (at least a second
 // after the first error, growing exponentially up to 32 seconds), which suits Snowflake too: five
-// tries, about a quarter of a minute of waiting at most before the last.
+// tries, with waits of 1–2, 2–4, 4–8 and 8–16 seconds between them.
 var DefaultRetry = Retry{Attempts: 5, Initial: time.Second, Max: 32 * time.Second}
 
 // Do calls try until it succeeds, fails with again false, has been called Attempts times, or ctx
@@ -42,10 +42,11 @@ func (r Retry) Do(ctx context.Context, try func() (again bool, err error)) error
 		if err == nil || !again || attempt >= r.Attempts {
 			return err
 		}
-		wait := time.Duration(0)
+		wait := bound
 		if bound > 0 {
-			wait = rand.N(bound) + 1
+			wait += rand.N(bound)
 		}
+		wait = min(wait, r.Max)
 		if serr := sleep(ctx, wait); serr != nil {
 			var statement string
 			if e, ok := err.(*Error); ok {

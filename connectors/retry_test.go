@@ -18,8 +18,8 @@ func recorder(attempts int, waits *[]time.Duration) Retry {
 
 var errBusy = &Error{Kind: Unreachable, Statement: "SELECT 1", Err: errors.New("busy")}
 
-// A passing failure is tried again until it succeeds, each wait drawn below a bound that doubles
-// up to Max.
+// A passing failure is tried again until it succeeds, each wait drawn between a bound that
+// doubles and twice that bound, at most Max.
 func TestRetryUntilSuccess(t *testing.T) {
 	var waits []time.Duration
 	calls := 0
@@ -32,13 +32,13 @@ func TestRetryUntilSuccess(t *testing.T) {
 	if err != nil || calls != 5 {
 		t.Fatalf("err %v after %d calls; want success at the fifth", err, calls)
 	}
-	bounds := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second}
+	bounds := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second} // Max is 4s
 	if len(waits) != len(bounds) {
 		t.Fatalf("waited %d times; want %d", len(waits), len(bounds))
 	}
 	for i, w := range waits {
-		if w <= 0 || w > bounds[i] {
-			t.Errorf("wait %d is %v; want in (0, %v]", i+1, w, bounds[i])
+		if w < bounds[i] || w >= 2*bounds[i] || w > 4*time.Second {
+			t.Errorf("wait %d is %v; want in [%v, %v), at most 4s", i+1, w, bounds[i], 2*bounds[i])
 		}
 	}
 }
