@@ -145,7 +145,7 @@ func checkAuth(b connectors.Block, w *Block) (string, error) {
 	switch auth {
 	case authPassword:
 		if w.PasswordEnv == "" {
-			return "", b.Missing("password_env", "missing; name the environment variable holding the password, or use private_key_env or private_key_file for key-pair authentication")
+			return "", b.Missing("password_env", "missing; name the environment variable holding the password, or use private_key_env for key-pair authentication")
 		}
 		return auth, stray("password_env")
 	case authKeyPair:
