@@ -5,13 +5,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
+	"net/http"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	bq "cloud.google.com/go/bigquery"
+	"golang.org/x/oauth2"
 	"google.golang.org/api/googleapi"
+	"google.golang.org/api/impersonate"
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
@@ -20,14 +26,24 @@ import (
 )
 
 // Config is what a connection needs. Credentials come from Application Default Credentials, or
-// from the key file named by CredentialsFile (whose path comes from an environment variable).
+// from the key file named by CredentialsFile (whose path comes from an environment variable);
+// with Impersonate, those credentials only obtain short-lived tokens of that service account,
+// which then runs the jobs.
 type Config struct {
 	Project, Location string
 	CredentialsFile   string
+	// Impersonate is the email of a service account to act as (the caller needs
+	// roles/iam.serviceAccountTokenCreator on it).
+	Impersonate string
 	// MaxBytesBilled caps every query: a statement that would scan more fails instead of billing.
 	MaxBytesBilled int64
-	// Labels are set on every job, for cost reports.
+	// Labels are set on every job, for cost reports; a job of a run also carries the run's id
+	// as run_id (see connectors.WithRun).
 	Labels map[string]string
+
+	// transport, in tests, carries every request (to BigQuery, and for impersonation to the IAM
+	// Credentials service) to a fake service, without credentials of this machine.
+	transport http.RoundTripper
 }
 
 // Conn is an open BigQuery client.
@@ -36,22 +52,51 @@ type Conn struct {
 	cfg    Config
 	// location is where jobs run and datasets are created; the dialect carries it.
 	location string
+	// retry says how a job that failed without effect is run again.
+	retry connectors.Retry
+	// poll is the longest wait between two looks at a running job.
+	poll time.Duration
 }
 
 // Open creates a client. BigQuery is reached over HTTP per job, so this checks only the
 // configuration; the first statement tells whether the service answers.
 func Open(ctx context.Context, c Config) (*Conn, error) {
-	var opts []option.ClientOption
-	if c.CredentialsFile != "" {
-		opts = append(opts, option.WithCredentialsFile(c.CredentialsFile))
+	opts, err := c.clientOptions(ctx)
+	if err != nil {
+		return nil, err
 	}
 	client, err := bq.NewClient(ctx, c.Project, opts...)
 	if err != nil {
 		return nil, mapError(err, "")
 	}
-	conn := &Conn{client: client, cfg: c}
+	conn := &Conn{client: client, cfg: c, retry: connectors.DefaultRetry, poll: 5 * time.Second}
 	conn.setLocation(c.Location)
 	return conn, nil
+}
+
+// clientOptions are the client's credentials: Application Default Credentials or the key file,
+// and, to impersonate a service account, a source of that account's tokens which those
+// credentials obtain from the IAM Credentials API (google.golang.org/api/impersonate).
+func (c Config) clientOptions(ctx context.Context) ([]option.ClientOption, error) {
+	var base []option.ClientOption
+	if c.CredentialsFile != "" {
+		base = append(base, option.WithCredentialsFile(c.CredentialsFile))
+	}
+	if c.transport != nil {
+		base = []option.ClientOption{option.WithHTTPClient(&http.Client{Transport: c.transport})}
+	}
+	if c.Impersonate == "" {
+		return base, nil
+	}
+	ts, err := impersonate.CredentialsTokenSource(ctx, impersonate.CredentialsConfig{TargetPrincipal: c.Impersonate,
+		Scopes: []string{bq.Scope, "https://www.googleapis.com/auth/cloud-platform"}}, base...)
+	if err != nil {
+		return nil, err
+	}
+	if c.transport != nil {
+		return []option.ClientOption{option.WithHTTPClient(&http.Client{Transport: &oauth2.Transport{Source: ts, Base: c.transport}})}, nil
+	}
+	return []option.ClientOption{option.WithTokenSource(ts)}, nil
 }
 
 // setLocation runs every job in loc and creates datasets there.
@@ -63,10 +108,17 @@ func (c *Conn) setLocation(loc string) {
 // Dialect carries the connection's location, so that the datasets a run creates go there.
 func (c *Conn) Dialect() dialects.Dialect { return dialects.BigQuery{Location: c.location} }
 
-func (c *Conn) query(q string, args []any) *bq.Query {
+func (c *Conn) query(ctx context.Context, q string, args []any) *bq.Query {
 	query := c.client.Query(q)
 	query.MaxBytesBilled = c.cfg.MaxBytesBilled
 	query.Labels = c.cfg.Labels
+	if id, ok := connectors.RunOf(ctx); ok {
+		query.Labels = maps.Clone(c.cfg.Labels)
+		if query.Labels == nil {
+			query.Labels = map[string]string{}
+		}
+		query.Labels[runLabel] = strconv.FormatInt(id, 10)
+	}
 	// The dialect names parameters @p1, @p2, … in order.
 	for i, a := range args {
 		query.Parameters = append(query.Parameters, bq.QueryParameter{Name: fmt.Sprintf("p%d", i+1), Value: a})
@@ -74,20 +126,13 @@ func (c *Conn) query(q string, args []any) *bq.Query {
 	return query
 }
 
+// Exec runs one statement as a query job and waits for it to finish.
 func (c *Conn) Exec(ctx context.Context, q string, args ...any) error {
-	job, err := c.query(q, args).Run(ctx)
-	if err != nil {
-		return mapError(err, q)
-	}
-	status, err := job.Wait(ctx)
-	if err == nil {
-		err = status.Err()
-	}
-	return mapError(err, q)
+	return c.exec(ctx, q, args, false)
 }
 
 func (c *Conn) Query(ctx context.Context, q string, args ...any) (connectors.Rows, error) {
-	it, err := c.query(q, args).Read(ctx)
+	it, err := c.query(ctx, q, args).Read(ctx)
 	if err != nil {
 		return nil, mapError(err, q)
 	}
@@ -98,12 +143,91 @@ func (c *Conn) Query(ctx context.Context, q string, args ...any) (connectors.Row
 // the planner knows (the dialect does not claim TransactionalDDL).
 func (c *Conn) ExecTx(ctx context.Context, queries []string) error {
 	script := "BEGIN TRANSACTION;\n" + strings.Join(queries, ";\n") + ";\nCOMMIT TRANSACTION"
-	return c.Exec(ctx, script)
+	return c.exec(ctx, script, nil, true)
+}
+
+// exec runs q as a query job, waits until BigQuery reports it done, and runs it again as a new
+// job while it failed for a passing reason and nothing of it remains (see again).
+//
+// The client already retries what happens before a job exists: it inserts a job under an id it
+// chooses itself, so that an insert sent again after a lost answer cannot start a second job,
+// and it retries the insert on rate limits, server errors and network faults. What it does not retry is
+// a job that BigQuery accepted and that then failed; that is done here.
+func (c *Conn) exec(ctx context.Context, q string, args []any, transaction bool) error {
+	return c.retry.Do(ctx, func() (bool, error) {
+		job, err := c.query(ctx, q, args).Run(ctx)
+		if err != nil {
+			return false, mapError(err, q)
+		}
+		status, err := c.wait(ctx, job)
+		if err != nil {
+			// How the job ended is unknown: it may still run, or have run.
+			return false, mapError(err, q)
+		}
+		if err := status.Err(); err != nil {
+			return again(err) && (transaction || !script(status)), mapError(err, q)
+		}
+		return false, nil
+	})
+}
+
+// wait looks at the job (jobs.get) until BigQuery reports it done, and returns its final status.
+// It does not use the client's Job.Wait, which waits through jobs.getQueryResults: that call
+// answers a job that failed for a passing reason with the same reason, which the client takes
+// for a failure of the call and retries until the context ends.
+func (c *Conn) wait(ctx context.Context, job *bq.Job) (*bq.JobStatus, error) {
+	pause := 50 * time.Millisecond
+	for {
+		status, err := job.Status(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if status.Done() {
+			return status, nil
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		if pause = pause * 2; pause > c.poll {
+			pause = c.poll
+		}
+	}
+}
+
+// transientReasons are the reasons of a job's failure that a new job may not meet: BigQuery's
+// own failures and short-term rate limits. BigQuery's documentation ("Error messages") says of a
+// job that completes with backendError that it failed and can be retried without concern for
+// data consistency, and of jobBackendError and jobInternalError to retry the job with a new job
+// id; "Troubleshoot quota errors" asks to retry rateLimitExceeded with exponential back-off, and
+// to wait ten minutes or more for quotaExceeded, which is therefore not retried.
+var transientReasons = []string{"backendError", "internalError", "rateLimitExceeded",
+	"jobBackendError", "jobInternalError", "jobRateLimitExceeded"}
+
+// again reports whether a done job failed for a passing reason. Its statement then took no
+// effect: a single statement is atomic, and a transaction rolls back whole when a statement in it
+// fails. A script that is not one transaction (see script) may have kept what its earlier
+// statements did, and is not run again.
+func again(err error) bool {
+	var je *bq.Error
+	return errors.As(err, &je) && slices.Contains(transientReasons, je.Reason)
+}
+
+// script reports whether the job ran several statements (BigQuery's statement type SCRIPT).
+func script(status *bq.JobStatus) bool {
+	if status.Statistics == nil {
+		return false
+	}
+	qs, ok := status.Statistics.Details.(*bq.QueryStatistics)
+	return ok && qs.StatementType == "SCRIPT"
 }
 
 // DryRun reports the bytes a statement would scan, without running it.
 func (c *Conn) DryRun(ctx context.Context, q string) (int64, error) {
-	query := c.query(q, nil)
+	query := c.query(ctx, q, nil)
 	query.DryRun = true
 	job, err := query.Run(ctx)
 	if err != nil {
@@ -265,7 +389,8 @@ func assign(dest any, v bq.Value) error {
 func (r *rows) Err() error   { return r.err }
 func (r *rows) Close() error { return nil }
 
-// mapError classifies by HTTP status and reason, and by the kind of network failure.
+// mapError classifies by HTTP status and reason, by a failed job's reason, and by the kind of
+// network failure.
 func mapError(err error, query string) error {
 	if err == nil {
 		return nil
@@ -275,6 +400,7 @@ func mapError(err error, query string) error {
 	}
 	kind := connectors.Other
 	var ge *googleapi.Error
+	var je *bq.Error
 	var netErr net.Error
 	switch {
 	case errors.As(err, &ge):
@@ -290,8 +416,29 @@ func mapError(err error, query string) error {
 		case ge.Code == 401 || ge.Code >= 500:
 			kind = connectors.Unreachable
 		}
+	case errors.As(err, &je):
+		kind = jobErrorKind(je.Reason)
 	case errors.As(err, &netErr):
 		kind = connectors.Unreachable
 	}
 	return &connectors.Error{Kind: kind, Statement: query, Err: err}
+}
+
+// jobErrorKind classifies the reason of a job that failed ("Error messages" in BigQuery's
+// documentation lists them).
+func jobErrorKind(reason string) connectors.Kind {
+	switch reason {
+	case "notFound":
+		return connectors.MissingObject
+	case "invalidQuery", "invalid":
+		return connectors.BadSQL
+	case "accessDenied", "quotaExceeded", "rateLimitExceeded", "jobRateLimitExceeded", "billingNotEnabled",
+		"billingTierLimitExceeded", "bytesBilledLimitExceeded":
+		// A grant, a quota or a setting (maximum_bytes_billed) must change; rate limits come
+		// here once the retries are spent.
+		return connectors.Denied
+	case "backendError", "internalError", "jobBackendError", "jobInternalError":
+		return connectors.Unreachable
+	}
+	return connectors.Other
 }

@@ -135,6 +135,9 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	}
 	sum.RunID = runID
 	sum.DryRun = r.DryRun
+	// From here on every statement belongs to the run: warehouses that tag statements for cost
+	// reports tag them with its id.
+	ctx = connectors.WithRun(ctx, runID)
 	p, err := r.plan(ctx, runID, sum)
 	if err != nil {
 		return nil, &StageError{Stage: setupStage, Note: "reading the state of the last run", Err: err}
@@ -556,7 +559,7 @@ func sqlOf(stmts []plan.Statement) []string {
 // recordFailure marks the run failed and removes half-built output tables. It uses a fresh
 // context: the run's own may be the reason it failed.
 func (r *Runner) recordFailure(sum *Summary, runErr error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(connectors.WithRun(context.Background(), sum.RunID), 30*time.Second)
 	defer cancel()
 	// A journaled publish needs its new tables until the next run completes it (even when
 	// recording it seemed to fail: the commit may have happened all the same).
