@@ -108,6 +108,13 @@ func (c *Conn) setLocation(loc string) {
 // Dialect carries the connection's location, so that the datasets a run creates go there.
 func (c *Conn) Dialect() dialects.Dialect { return dialects.BigQuery{Location: c.location} }
 
+// Location is where jobs run and datasets are created: the block's, or the sources'.
+func (c *Conn) Location() string { return c.location }
+
+// Project is the Google Cloud project that runs the jobs, where datasets are created unless
+// their names give another.
+func (c *Conn) Project() string { return c.cfg.Project }
+
 func (c *Conn) query(ctx context.Context, q string, args []any) *bq.Query {
 	query := c.client.Query(q)
 	query.MaxBytesBilled = c.cfg.MaxBytesBilled
