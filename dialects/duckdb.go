@@ -182,3 +182,13 @@ func (DuckDB) ColumnsQuery(schema, table string) (string, []any) {
 
 // Placeholder is numbered, so that one parameter can stand in several places of a statement.
 func (DuckDB) Placeholder(n int) string { return fmt.Sprintf("$%d", n) }
+
+// CreateLaidOut: DuckDB has no clauses that arrange a table's rows; the layout is ignored.
+func (x DuckDB) CreateLaidOut(table, query string, _ TableLayout) string {
+	return unarranged(x, table, query)
+}
+
+// ReplaceLaidOut is Replace: the layout is ignored.
+func (x DuckDB) ReplaceLaidOut(next, final string, _ TableLayout) []string {
+	return []string{x.Replace(next, final)}
+}

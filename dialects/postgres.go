@@ -179,3 +179,13 @@ func (Postgres) ColumnsQuery(schema, table string) (string, []any) {
 }
 
 func (Postgres) Placeholder(n int) string { return fmt.Sprintf("$%d", n) }
+
+// CreateLaidOut: Postgres has no clauses that arrange a table's rows; the layout is ignored.
+func (x Postgres) CreateLaidOut(table, query string, _ TableLayout) string {
+	return unarranged(x, table, query)
+}
+
+// ReplaceLaidOut is Replace: the layout is ignored.
+func (x Postgres) ReplaceLaidOut(next, final string, _ TableLayout) []string {
+	return []string{x.Replace(next, final)}
+}

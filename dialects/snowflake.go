@@ -201,3 +201,13 @@ func (s Snowflake) ColumnsQuery(schema, table string) (string, []any) {
 }
 
 func (Snowflake) Placeholder(n int) string { return fmt.Sprintf(":%d", n) }
+
+// CreateLaidOut: Snowflake has no clauses that arrange a table's rows; the layout is ignored.
+func (x Snowflake) CreateLaidOut(table, query string, _ TableLayout) string {
+	return unarranged(x, table, query)
+}
+
+// ReplaceLaidOut is Replace: the layout is ignored.
+func (x Snowflake) ReplaceLaidOut(next, final string, _ TableLayout) []string {
+	return []string{x.Replace(next, final)}
+}

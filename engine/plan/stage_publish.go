@@ -48,19 +48,28 @@ func (b *build) publishJournaled() {
 	st := Stage{Kind: KindPublish, Name: "publish",
 		Note: "replace each table from its new version, then commit the history and the state together (this warehouse has no transactions over DDL; a publish that stops part-way is completed by the next run)"}
 	for _, t := range Published {
-		st.Statements = append(st.Statements, Statement{SQL: b.Dialect.Replace(b.next(t), b.out(t))})
+		st.Statements = append(st.Statements, b.replace(b.next(t), b.out(t))...)
 	}
 	for _, s := range b.sources() {
 		st.Statements = append(st.Statements, b.view(s))
 	}
 	for _, t := range b.stateTables() {
-		st.Statements = append(st.Statements, Statement{SQL: b.Dialect.Replace(b.stateNext(t), b.state(t))})
+		st.Statements = append(st.Statements, b.replace(b.stateNext(t), b.state(t))...)
 	}
 	// The new audience members are still in their next table: replacements leave it.
 	st.Commit = append(st.Commit, b.audienceHistory()...)
 	st.Commit = append(st.Commit, b.StateMeta().write()...)
 	st.Commit = append(st.Commit, b.changesInsert(b.next(IDChanges)))
 	b.add(st)
+}
+
+// replace makes final a copy of next, in next's layout, by statements that can each run again.
+func (b *build) replace(next, final string) []Statement {
+	var out []Statement
+	for _, q := range b.Dialect.ReplaceLaidOut(next, final, b.layout[next]) {
+		out = append(out, Statement{SQL: q})
+	}
+	return out
 }
 
 // view makes the stitched view of a source.
