@@ -84,6 +84,16 @@ func (b *build) changesInsert(from string) Statement {
 
 // publishRegion replaces the recomputed regions' rows of the outputs and brings the state up to
 // date, all together: it is DML only, so one transaction holds it on every warehouse.
+//
+// What BigQuery bills for it, on demand ("DML statements in GoogleSQL", on-demand query size
+// calculation): an INSERT the bytes its query reads; a DELETE those bytes plus the size of the
+// table it deletes from, all columns, or of the partitions it scans and updates when the table is
+// partitioned. Each DELETE therefore filters on the columns its table is arranged by (see
+// layouts): universal_id for profiles and id_edges, node_id for the regions, and the window, a
+// constant on the partitioning column, with row_hash for the stored rows, whose DELETE bills the
+// window's partitions only. id_graph is clustered for lookups by identifier and deleted from by
+// node_id, which is no cheaper than by value: an unpartitioned table bills its whole size for a
+// DELETE whatever the filter prunes.
 func (b *build) publishRegion() {
 	st := Stage{Kind: KindPublish, Name: "publish", Note: "replace the recomputed regions' rows and update the state, all together", Atomic: true}
 	st.Statements = append(st.Statements,
