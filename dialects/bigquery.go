@@ -137,6 +137,57 @@ func (BigQuery) CreateTableAs(table, query string, scratch bool) string {
 	return "CREATE OR REPLACE TABLE " + table + opts + " AS\n" + query
 }
 
+// CreateLaidOut partitions and clusters the table as layout asks (BigQuery's DDL reference,
+// CREATE TABLE: PARTITION BY partition_expression and CLUSTER BY clustering_column_list come
+// before OPTIONS and AS query_statement). Why it pays:
+//
+//   - On-demand billing counts the bytes of the columns a query references in the tables it
+//     scans; a filter on the partitioning column with a constant expression prunes the
+//     partitions outside it before the scan ("Query partitioned tables"), and a DML statement
+//     bills the partitions it scans and updates instead of the whole table ("DML statements",
+//     on-demand query size calculation). A filter computed by a subquery does not prune
+//     partitions, which is why the windows of incremental runs are literals.
+//   - Clustering sorts the blocks by the clustered columns; a query filtering on them scans only
+//     the blocks that can hold matching rows ("Introduction to clustered tables"). How many is
+//     known only when the query runs: a dry run reports the bound without it.
+//
+// Time partitions are months, not days: a job may write at most 4,000 partitions ("Quotas and
+// limits", partitioned tables), which daily partitions reach with 11 years of history in one
+// CREATE … AS SELECT, and months never do within the range BigQuery partitions (1960 to 2159;
+// other times and NULL go to partitions of their own). Incremental windows are days long, so a
+// month is the partition they mostly read.
+func (b BigQuery) CreateLaidOut(table, query string, l TableLayout) string {
+	clauses := ""
+	if l.TimePartition != "" {
+		clauses += "\nPARTITION BY TIMESTAMP_TRUNC(" + b.QuoteIdent(l.TimePartition) + ", MONTH)"
+	}
+	if len(l.Cluster) > 0 {
+		cols := make([]string, 0, len(l.Cluster))
+		for _, c := range l.Cluster {
+			if len(cols) < 4 { // BigQuery clusters by at most four columns
+				cols = append(cols, b.QuoteIdent(c))
+			}
+		}
+		clauses += "\nCLUSTER BY " + strings.Join(cols, ", ")
+	}
+	return "CREATE OR REPLACE TABLE " + table + clauses + " AS\n" + query
+}
+
+// ReplaceLaidOut drops the published table first when next is partitioned: CREATE OR REPLACE
+// refuses to replace a table by one partitioned otherwise ("Cannot replace a table with a
+// different partitioning spec"), which the state tables of an earlier version are. Clustering
+// may change in a replacement, so an output table that is only clustered is replaced in one
+// statement and keeps its grants. CREATE TABLE … COPY gives the new table the partitioning and
+// clustering of the one it copies (DDL reference, CREATE TABLE COPY). Dropping first is safe
+// for the state tables that are partitioned: only runs read them, and a publish stopped between
+// the two statements is completed by the next run, which runs both again.
+func (b BigQuery) ReplaceLaidOut(next, final string, l TableLayout) []string {
+	if l.TimePartition == "" {
+		return []string{b.Replace(next, final)}
+	}
+	return []string{b.DropTable(final), b.Replace(next, final)}
+}
+
 func (BigQuery) CreateIndex(name, table string, columns ...string) string { return "" }
 
 func (BigQuery) CreateView(view, query string) string {

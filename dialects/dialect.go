@@ -107,6 +107,9 @@ type Dialect interface {
 	// CreateTableAs creates (or replaces) a table from a query. Scratch tables are made
 	// transient or temporary where the warehouse allows it.
 	CreateTableAs(table, query string, scratch bool) string
+	// CreateLaidOut creates (or replaces) a durable table from a query, its rows arranged as
+	// layout asks where the warehouse has clauses for it; elsewhere it is CreateTableAs.
+	CreateLaidOut(table, query string, layout TableLayout) string
 	// CreateView creates or replaces a view; DropView drops one if it exists.
 	CreateView(view, query string) string
 	DropView(view string) string
@@ -126,6 +129,10 @@ type Dialect interface {
 	// run is published this way, table by table, from a journal that the next run completes
 	// (see engine/runner); the published table keeps the grants people gave on it.
 	Replace(next, final string) string
+	// ReplaceLaidOut is Replace for a table that next, made with layout, may arrange otherwise
+	// than the published table final was (made by an earlier version): the statements, each of
+	// which can run again, that leave final a copy of next with next's layout.
+	ReplaceLaidOut(next, final string, layout TableLayout) []string
 	// Begin and Commit delimit a transaction.
 	Begin() string
 	Commit() string

@@ -106,3 +106,23 @@ func TestBigQueryLocation(t *testing.T) {
 		t.Errorf("no location: CreateSchema = %s", got)
 	}
 }
+
+// TestBigQueryLayoutClauses: BigQuery partitions by month of a TIMESTAMP column and clusters by
+// at most four columns, before AS; without a layout the statement is CreateTableAs's.
+func TestBigQueryLayoutClauses(t *testing.T) {
+	b := BigQuery{}
+	got := b.CreateLaidOut("`s`.`t`", "SELECT 1", TableLayout{TimePartition: "ts", Cluster: []string{"a", "b", "c", "d", "e"}})
+	want := "CREATE OR REPLACE TABLE `s`.`t`\nPARTITION BY TIMESTAMP_TRUNC(`ts`, MONTH)\nCLUSTER BY `a`, `b`, `c`, `d` AS\nSELECT 1"
+	if got != want {
+		t.Errorf("CreateLaidOut = %q, want %q", got, want)
+	}
+	if got, want := b.CreateLaidOut("`s`.`t`", "SELECT 1", TableLayout{}), b.CreateTableAs("`s`.`t`", "SELECT 1", false); got != want {
+		t.Errorf("CreateLaidOut without a layout = %q, want %q", got, want)
+	}
+	if got := b.ReplaceLaidOut("n", "f", TableLayout{Cluster: []string{"a"}}); len(got) != 1 {
+		t.Errorf("a clustered table is replaced by %q, want one statement", got)
+	}
+	if got := b.ReplaceLaidOut("n", "f", TableLayout{TimePartition: "ts"}); len(got) != 2 || got[0] != "DROP TABLE IF EXISTS f" {
+		t.Errorf("a partitioned table is replaced by %q, want a drop first", got)
+	}
+}

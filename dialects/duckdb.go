@@ -191,3 +191,13 @@ func (DuckDB) SchemaQuery(schema string) (string, []any) {
 	}
 	return "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database() AND schema_name = ?", []any{schema}
 }
+
+// CreateLaidOut: DuckDB has no clauses that arrange a table's rows; the layout is ignored.
+func (x DuckDB) CreateLaidOut(table, query string, _ TableLayout) string {
+	return unarranged(x, table, query)
+}
+
+// ReplaceLaidOut is Replace: the layout is ignored.
+func (x DuckDB) ReplaceLaidOut(next, final string, _ TableLayout) []string {
+	return []string{x.Replace(next, final)}
+}

@@ -185,3 +185,13 @@ func (Postgres) Placeholder(n int) string { return fmt.Sprintf("$%d", n) }
 func (Postgres) SchemaQuery(schema string) (string, []any) {
 	return "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = $1", []any{schema}
 }
+
+// CreateLaidOut: Postgres has no clauses that arrange a table's rows; the layout is ignored.
+func (x Postgres) CreateLaidOut(table, query string, _ TableLayout) string {
+	return unarranged(x, table, query)
+}
+
+// ReplaceLaidOut is Replace: the layout is ignored.
+func (x Postgres) ReplaceLaidOut(next, final string, _ TableLayout) []string {
+	return []string{x.Replace(next, final)}
+}

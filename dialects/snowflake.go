@@ -208,3 +208,13 @@ func (s Snowflake) SchemaQuery(schema string) (string, []any) {
 	is, name := s.infoSchema(schema)
 	return "SELECT schema_name FROM " + is + ".schemata WHERE UPPER(schema_name) = UPPER(?)", []any{name}
 }
+
+// CreateLaidOut: Snowflake has no clauses that arrange a table's rows; the layout is ignored.
+func (x Snowflake) CreateLaidOut(table, query string, _ TableLayout) string {
+	return unarranged(x, table, query)
+}
+
+// ReplaceLaidOut is Replace: the layout is ignored.
+func (x Snowflake) ReplaceLaidOut(next, final string, _ TableLayout) []string {
+	return []string{x.Replace(next, final)}
+}

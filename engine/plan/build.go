@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/render"
 	idsql "github.com/idstitch/idstitch/sql"
@@ -14,6 +15,8 @@ type build struct {
 	names
 	plan  *Plan
 	runID int64
+	// layout arranges the durable tables the run builds, by full name (see layouts).
+	layout map[string]dialects.TableLayout
 	// prior is the state an incremental run builds on; nil in a full run.
 	prior *Prior
 
@@ -58,6 +61,7 @@ func (pl *Planner) newBuild(m mode, runID int64, prior *Prior) *build {
 	b := &build{Planner: pl, runID: runID, prior: prior, bySource: map[string][]idsql.Slot{}, windows: map[string]string{},
 		plan: &Plan{Project: p.Project, Dialect: pl.Dialect, Algorithm: pl.Algorithm, SourceRows: map[string]string{}, Mode: m.name, read: map[string]string{}}}
 	b.names = newNames(p, pl.Dialect, elsewhere)
+	b.layout = pl.layouts()
 	if m.inPlace {
 		for _, s := range p.Sources {
 			elsewhere["src_"+s.Name] = b.stateNext(stateRows + s.Name)
@@ -102,7 +106,7 @@ func create[T any](b *build, table string, t idsql.Template[T], data T, note str
 // createOutput makes a table that will be published or kept as state: it must be as durable as
 // any table. table is its full name.
 func createOutput[T any](b *build, table string, t idsql.Template[T], data T, note string) Statement {
-	return Statement{Note: note, SQL: b.Dialect.CreateTableAs(table, render.SQL(b.r, t, data), false)}
+	return Statement{Note: note, SQL: b.durable(table, render.SQL(b.r, t, data))}
 }
 
 // stmt renders a template as a statement of its own.
@@ -123,5 +127,8 @@ func (b *build) drop(table string) Statement {
 // table makes a table from a query: durable when it is published or kept as state as it is,
 // scratch otherwise. table is its full name.
 func (b *build) table(table string, durable bool, query, note string) Statement {
-	return Statement{Note: note, SQL: b.Dialect.CreateTableAs(table, query, !durable)}
+	if durable {
+		return Statement{Note: note, SQL: b.durable(table, query)}
+	}
+	return Statement{Note: note, SQL: b.Dialect.CreateTableAs(table, query, true)}
 }

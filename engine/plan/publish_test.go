@@ -59,8 +59,13 @@ func TestPublishWithoutTransactionalDDL(t *testing.T) {
 		if st.Atomic || len(st.Commit) == 0 {
 			t.Errorf("%s: the full publish is not journaled (Atomic %v, %d statements to commit)", d.Name(), st.Atomic, len(st.Commit))
 		}
-		for _, s := range st.Statements {
-			if strings.HasPrefix(s.SQL, "DROP") || strings.Contains(s.SQL, "RENAME") {
+		for i, s := range st.Statements {
+			// A drop can run again only when the next statement makes the table again from
+			// its new version, which the publish leaves in place (a partitioned state table
+			// on BigQuery).
+			table, dropped := strings.CutPrefix(s.SQL, "DROP TABLE IF EXISTS ")
+			remade := dropped && i+1 < len(st.Statements) && strings.HasPrefix(st.Statements[i+1].SQL, "CREATE OR REPLACE TABLE "+table+" COPY ")
+			if (strings.HasPrefix(s.SQL, "DROP") && !remade) || strings.Contains(s.SQL, "RENAME") {
 				t.Errorf("%s: the full publish drops or renames, which cannot run again: %s", d.Name(), s.SQL)
 			}
 		}

@@ -11,7 +11,7 @@ func (b *build) extractAll() {
 	st := Stage{Kind: KindExtract, Name: "extract", Note: "per source: each row's identifiers, normalized and checked, with their node ids"}
 	for _, s := range b.sources() {
 		st.Statements = append(st.Statements, Statement{Note: "source " + s.Name + " (" + s.Table + "), kept as the rows read so far",
-			SQL: b.Dialect.CreateTableAs(b.workTable("src_"+s.Name), b.hashedExtract(s, nil), false)})
+			SQL: b.durable(b.workTable("src_"+s.Name), b.hashedExtract(s, nil))})
 		b.plan.SourceRows[s.Name] = b.count("src_" + s.Name)
 		if s.Timestamp != "" {
 			b.plan.read[s.Name] = b.workTable("src_" + s.Name)

@@ -48,19 +48,28 @@ func (b *build) publishJournaled() {
 	st := Stage{Kind: KindPublish, Name: "publish",
 		Note: "replace each table from its new version, then commit the history and the state together (this warehouse has no transactions over DDL; a publish that stops part-way is completed by the next run)"}
 	for _, t := range Published {
-		st.Statements = append(st.Statements, Statement{SQL: b.Dialect.Replace(b.next(t), b.out(t))})
+		st.Statements = append(st.Statements, b.replace(b.next(t), b.out(t))...)
 	}
 	for _, s := range b.sources() {
 		st.Statements = append(st.Statements, b.view(s))
 	}
 	for _, t := range b.stateTables() {
-		st.Statements = append(st.Statements, Statement{SQL: b.Dialect.Replace(b.stateNext(t), b.state(t))})
+		st.Statements = append(st.Statements, b.replace(b.stateNext(t), b.state(t))...)
 	}
 	// The new audience members are still in their next table: replacements leave it.
 	st.Commit = append(st.Commit, b.audienceHistory()...)
 	st.Commit = append(st.Commit, b.StateMeta().write()...)
 	st.Commit = append(st.Commit, b.changesInsert(b.next(IDChanges)))
 	b.add(st)
+}
+
+// replace makes final a copy of next, in next's layout, by statements that can each run again.
+func (b *build) replace(next, final string) []Statement {
+	var out []Statement
+	for _, q := range b.Dialect.ReplaceLaidOut(next, final, b.layout[next]) {
+		out = append(out, Statement{SQL: q})
+	}
+	return out
 }
 
 // view makes the stitched view of a source.
@@ -75,6 +84,16 @@ func (b *build) changesInsert(from string) Statement {
 
 // publishRegion replaces the recomputed regions' rows of the outputs and brings the state up to
 // date, all together: it is DML only, so one transaction holds it on every warehouse.
+//
+// What BigQuery bills for it, on demand ("DML statements in GoogleSQL", on-demand query size
+// calculation): an INSERT the bytes its query reads; a DELETE those bytes plus the size of the
+// table it deletes from, all columns, or of the partitions it scans and updates when the table is
+// partitioned. Each DELETE therefore filters on the columns its table is arranged by (see
+// layouts): universal_id for profiles and id_edges, node_id for the regions, and the window, a
+// constant on the partitioning column, with row_hash for the stored rows, whose DELETE bills the
+// window's partitions only. id_graph is clustered for lookups by identifier and deleted from by
+// node_id, which is no cheaper than by value: an unpartitioned table bills its whole size for a
+// DELETE whatever the filter prunes.
 func (b *build) publishRegion() {
 	st := Stage{Kind: KindPublish, Name: "publish", Note: "replace the recomputed regions' rows and update the state, all together", Atomic: true}
 	st.Statements = append(st.Statements,

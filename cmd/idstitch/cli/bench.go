@@ -54,6 +54,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	duration := fs.Duration("duration", 20*time.Second, "with --lookup: how long to send requests")
 	tokenEnv := fs.String("token-env", "IDSTITCH_TOKEN", "with --lookup: environment variable holding the API's bearer token")
 	incremental := fs.Float64("incremental", 0, "measure incremental runs instead: a full run with the recommended guards, then this percentage\nof new rows and an incremental run, checked against a full rebuild")
+	estimate := fs.Bool("estimate", false, "estimate BigQuery's on-demand bytes billed instead: run the demo on DuckDB in full, then after --incremental\npercent new rows (default 1) incrementally, and price every statement of the BigQuery plans of both runs\nfrom the sizes of the tables the DuckDB runs made (an estimate; BigQuery's dry run is the measure)")
 	unionfindOnly := fs.String("unionfind-only", "", "internal: measure the union-find on this project file and print JSON")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -76,6 +77,13 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
+	}
+	if *estimate {
+		fraction := *incremental
+		if fraction == 0 {
+			fraction = 1
+		}
+		return runEstimate(ctx, e, *dir, sizes, fraction/100, *out)
 	}
 	if *incremental > 0 {
 		return runIncrementalBench(ctx, e, *dir, sizes, *incremental/100, *out)

@@ -2,7 +2,8 @@
 -- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
 
 -- ===== stage outputs: output tables, built beside the published ones
-CREATE OR REPLACE TABLE `identity`.`id_graph__next` AS
+CREATE OR REPLACE TABLE `identity`.`id_graph__next`
+CLUSTER BY `id_type`, `id_value` AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM `identity_work`.`graph`;
 -- universal ids that are new, merged, split or quarantined since the last run
@@ -52,7 +53,8 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p.`user_i
 FROM per_profile p
 JOIN `identity_work`.`anchors` a ON p.component = a.component;
 -- profiles with their traits and audience flags
-CREATE OR REPLACE TABLE `identity`.`profiles__next` AS
+CREATE OR REPLACE TABLE `identity`.`profiles__next`
+CLUSTER BY `universal_id` AS
 SELECT p.*,
   CASE WHEN (orders >= 5) THEN TRUE ELSE FALSE END AS `loyal_customers`
 FROM (
@@ -61,7 +63,8 @@ FROM (
   FROM `identity_work`.`profiles_base` b
   LEFT JOIN `identity_work`.`traits_orders` t1 ON b.universal_id = t1.universal_id
 ) p;
-CREATE OR REPLACE TABLE `identity`.`id_edges__next` AS
+CREATE OR REPLACE TABLE `identity`.`id_edges__next`
+CLUSTER BY `universal_id` AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
@@ -103,6 +106,7 @@ CREATE OR REPLACE VIEW `identity`.`orders_stitched` AS
 SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS STRING)) AS universal_id
 FROM `orders` s
 LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s.`user_id` AS STRING), ''), '');
+DROP TABLE IF EXISTS `identity_state`.`rows_orders`;
 CREATE OR REPLACE TABLE `identity_state`.`rows_orders` COPY `identity_state`.`rows_orders__next`;
 CREATE OR REPLACE TABLE `identity_state`.`hubs` COPY `identity_state`.`hubs__next`;
 CREATE OR REPLACE TABLE `identity_state`.`qvalues` COPY `identity_state`.`qvalues__next`;

@@ -3,7 +3,9 @@
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source signups (signups), kept as the rows read so far
-CREATE OR REPLACE TABLE `identity_state`.`rows_signups__next` AS
+CREATE OR REPLACE TABLE `identity_state`.`rows_signups__next`
+PARTITION BY TIMESTAMP_TRUNC(`ts`, MONTH)
+CLUSTER BY `row_hash` AS
 SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
 FROM (
 SELECT
@@ -51,7 +53,8 @@ FROM (
 GROUP BY id_type, id_value, reason;
 
 -- ===== stage outputs: output tables, built beside the published ones
-CREATE OR REPLACE TABLE `identity`.`id_graph__next` AS
+CREATE OR REPLACE TABLE `identity`.`id_graph__next`
+CLUSTER BY `id_type`, `id_value` AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM `identity_work`.`graph`;
 -- universal ids that are new, merged, split or quarantined since the last run
@@ -76,7 +79,8 @@ FROM (
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM `identity`.`id_graph`));
-CREATE OR REPLACE TABLE `identity`.`profiles__next` AS
+CREATE OR REPLACE TABLE `identity`.`profiles__next`
+CLUSTER BY `universal_id` AS
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
     ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
@@ -101,7 +105,8 @@ WITH ranked AS (
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p.`email_count`, p.`latest_email`, p.`user_id_count`, p.`latest_user_id`
 FROM per_profile p
 JOIN `identity_work`.`anchors` a ON p.component = a.component;
-CREATE OR REPLACE TABLE `identity`.`id_edges__next` AS
+CREATE OR REPLACE TABLE `identity`.`id_edges__next`
+CLUSTER BY `universal_id` AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,

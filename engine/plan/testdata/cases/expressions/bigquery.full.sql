@@ -3,7 +3,9 @@
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source web (raw.web_events), kept as the rows read so far
-CREATE OR REPLACE TABLE `customer_360_state`.`rows_web__next` AS
+CREATE OR REPLACE TABLE `customer_360_state`.`rows_web__next`
+PARTITION BY TIMESTAMP_TRUNC(`ts`, MONTH)
+CLUSTER BY `row_hash` AS
 SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v4 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q4 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v5 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q5 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
 FROM (
 SELECT
@@ -106,7 +108,8 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM `customer_360_work`.`assign` n
 JOIN `customer_360_work`.`anchors` a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
-CREATE OR REPLACE TABLE `customer_360_state`.`regions__next` AS
+CREATE OR REPLACE TABLE `customer_360_state`.`regions__next`
+CLUSTER BY `node_id` AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM `customer_360_work`.`nodes` n
 LEFT JOIN `customer_360_work`.`labels` l ON n.node_id = l.node_id;
@@ -126,6 +129,7 @@ LEFT JOIN `customer_360`.`id_graph` g2 ON g2.id_type = 'email' AND g2.id_value =
 LEFT JOIN `customer_360`.`id_graph` g3 ON g3.id_type = 'email' AND g3.id_value = NULLIF(NULLIF(CAST(s.`billing_email` AS STRING), ''), '')
 LEFT JOIN `customer_360`.`id_graph` g4 ON g4.id_type = 'email' AND g4.id_value = NULLIF(NULLIF(CAST((coalesce(alt_email, '')) AS STRING), ''), '')
 LEFT JOIN `customer_360`.`id_graph` g5 ON g5.id_type = 'anonymous_id' AND g5.id_value = NULLIF(NULLIF(CAST(s.`anonymousId` AS STRING), ''), '');
+DROP TABLE IF EXISTS `customer_360_state`.`rows_web`;
 CREATE OR REPLACE TABLE `customer_360_state`.`rows_web` COPY `customer_360_state`.`rows_web__next`;
 CREATE OR REPLACE TABLE `customer_360_state`.`hubs` COPY `customer_360_state`.`hubs__next`;
 CREATE OR REPLACE TABLE `customer_360_state`.`qvalues` COPY `customer_360_state`.`qvalues__next`;

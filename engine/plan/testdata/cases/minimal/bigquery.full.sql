@@ -82,7 +82,9 @@ CREATE TABLE IF NOT EXISTS `identity_state`.`publish_journal` (
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source signups (signups), kept as the rows read so far
-CREATE OR REPLACE TABLE `identity_state`.`rows_signups__next` AS
+CREATE OR REPLACE TABLE `identity_state`.`rows_signups__next`
+PARTITION BY TIMESTAMP_TRUNC(`ts`, MONTH)
+CLUSTER BY `row_hash` AS
 SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
 FROM (
 SELECT
@@ -236,13 +238,15 @@ SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n
 FROM `identity_work`.`assign` n
 JOIN `identity_work`.`anchors` a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
-CREATE OR REPLACE TABLE `identity_state`.`regions__next` AS
+CREATE OR REPLACE TABLE `identity_state`.`regions__next`
+CLUSTER BY `node_id` AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM `identity_work`.`nodes` n
 LEFT JOIN `identity_work`.`labels` l ON n.node_id = l.node_id;
 
 -- ===== stage outputs: output tables, built beside the published ones
-CREATE OR REPLACE TABLE `identity`.`id_graph__next` AS
+CREATE OR REPLACE TABLE `identity`.`id_graph__next`
+CLUSTER BY `id_type`, `id_value` AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM `identity_work`.`graph`;
 -- universal ids that are new, merged, split or quarantined since the last run
@@ -267,7 +271,8 @@ FROM (
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM `identity`.`id_graph`));
-CREATE OR REPLACE TABLE `identity`.`profiles__next` AS
+CREATE OR REPLACE TABLE `identity`.`profiles__next`
+CLUSTER BY `universal_id` AS
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
     ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
@@ -290,7 +295,8 @@ WITH ranked AS (
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p.`email_count`, p.`latest_email`
 FROM per_profile p
 JOIN `identity_work`.`anchors` a ON p.component = a.component;
-CREATE OR REPLACE TABLE `identity`.`id_edges__next` AS
+CREATE OR REPLACE TABLE `identity`.`id_edges__next`
+CLUSTER BY `universal_id` AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
@@ -332,6 +338,7 @@ CREATE OR REPLACE VIEW `identity`.`signups_stitched` AS
 SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS STRING)) AS universal_id
 FROM `signups` s
 LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(NULLIF(CAST(s.`email` AS STRING), ''), '');
+DROP TABLE IF EXISTS `identity_state`.`rows_signups`;
 CREATE OR REPLACE TABLE `identity_state`.`rows_signups` COPY `identity_state`.`rows_signups__next`;
 CREATE OR REPLACE TABLE `identity_state`.`hubs` COPY `identity_state`.`hubs__next`;
 CREATE OR REPLACE TABLE `identity_state`.`qvalues` COPY `identity_state`.`qvalues__next`;

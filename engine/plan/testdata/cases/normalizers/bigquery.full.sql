@@ -3,7 +3,9 @@
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source contacts (crm.contacts), kept as the rows read so far
-CREATE OR REPLACE TABLE `identity_state`.`rows_contacts__next` AS
+CREATE OR REPLACE TABLE `identity_state`.`rows_contacts__next`
+PARTITION BY TIMESTAMP_TRUNC(`ts`, MONTH)
+CLUSTER BY `row_hash` AS
 SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v4 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q4 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
 FROM (
 SELECT

@@ -3,7 +3,9 @@
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source events (raw_db.web.events), kept as the rows read so far
-CREATE OR REPLACE TABLE `identity_state`.`rows_events__next` AS
+CREATE OR REPLACE TABLE `identity_state`.`rows_events__next`
+PARTITION BY TIMESTAMP_TRUNC(`ts`, MONTH)
+CLUSTER BY `row_hash` AS
 SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
 FROM (
 SELECT
@@ -30,7 +32,9 @@ FROM (
 ) s
 ) e;
 -- source customers (CRM_DB.Sales.Customers), kept as the rows read so far
-CREATE OR REPLACE TABLE `identity_state`.`rows_customers__next` AS
+CREATE OR REPLACE TABLE `identity_state`.`rows_customers__next`
+PARTITION BY TIMESTAMP_TRUNC(`ts`, MONTH)
+CLUSTER BY `row_hash` AS
 SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
 FROM (
 SELECT

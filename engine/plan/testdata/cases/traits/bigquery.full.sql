@@ -3,7 +3,9 @@
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source orders (raw.orders), kept as the rows read so far
-CREATE OR REPLACE TABLE `identity_state`.`rows_orders__next` AS
+CREATE OR REPLACE TABLE `identity_state`.`rows_orders__next`
+PARTITION BY TIMESTAMP_TRUNC(`ts`, MONTH)
+CLUSTER BY `row_hash` AS
 SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t4 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f4 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t5 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f5 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t6 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f6 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t7 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f7 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(t8 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(f8 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
 FROM (
 SELECT
@@ -117,7 +119,8 @@ WHERE universal_id IS NOT NULL
 GROUP BY universal_id;
 
 -- ===== stage outputs: output tables, built beside the published ones
-CREATE OR REPLACE TABLE `identity`.`id_graph__next` AS
+CREATE OR REPLACE TABLE `identity`.`id_graph__next`
+CLUSTER BY `id_type`, `id_value` AS
 SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
 FROM `identity_work`.`graph`;
 -- universal ids that are new, merged, split or quarantined since the last run
@@ -167,7 +170,8 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p.`user_i
 FROM per_profile p
 JOIN `identity_work`.`anchors` a ON p.component = a.component;
 -- profiles with their traits and audience flags
-CREATE OR REPLACE TABLE `identity`.`profiles__next` AS
+CREATE OR REPLACE TABLE `identity`.`profiles__next`
+CLUSTER BY `universal_id` AS
 SELECT p.*
 FROM (
   SELECT b.*,
@@ -182,7 +186,8 @@ FROM (
   FROM `identity_work`.`profiles_base` b
   LEFT JOIN `identity_work`.`traits_orders` t1 ON b.universal_id = t1.universal_id
 ) p;
-CREATE OR REPLACE TABLE `identity`.`id_edges__next` AS
+CREATE OR REPLACE TABLE `identity`.`id_edges__next`
+CLUSTER BY `universal_id` AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
