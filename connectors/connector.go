@@ -59,6 +59,13 @@ type Rehearser interface {
 	Rehearse(ctx context.Context, queries []string) error
 }
 
+// SchemaProber is a Conn that tells whether a schema exists through its client rather than a
+// query: BigQuery reads a dataset's metadata (datasets.get, which a role on that dataset grants),
+// where a query of INFORMATION_SCHEMA.SCHEMATA would need a permission on the whole project.
+type SchemaProber interface {
+	SchemaExists(ctx context.Context, schema string) (bool, error)
+}
+
 // Kind says what went wrong, independent of the driver.
 type Kind int
 

@@ -238,18 +238,7 @@ func (b BigQuery) ColumnsQuery(schema, table string) (string, []any) {
 
 func (BigQuery) Placeholder(n int) string { return fmt.Sprintf("@p%d", n) }
 
-// SchemaQuery reads the SCHEMATA view of the dialect's location (`region-eu`.INFORMATION_SCHEMA,
-// per BigQuery's "SCHEMATA view": the view needs a region qualifier, and a project qualifier
-// for datasets of another project). Before the connection has chosen a location there is none
-// to ask, and a run creates its datasets with IF NOT EXISTS.
-func (b BigQuery) SchemaQuery(schema string) (string, []any) {
-	if b.Location == "" {
-		return "", nil
-	}
-	project, dataset := splitSchema(schema)
-	view := b.QuoteIdent("region-"+strings.ToLower(b.Location)) + ".INFORMATION_SCHEMA.SCHEMATA"
-	if project != "" {
-		view = b.QuoteIdent(project) + "." + view
-	}
-	return "SELECT schema_name FROM " + view + " WHERE schema_name = @p1", []any{dataset}
-}
+// SchemaQuery: none. BigQuery's SCHEMATA view needs a region qualifier and bigquery.datasets.get
+// on the whole project; the connector reads the dataset's own metadata instead
+// (connectors.SchemaProber).
+func (BigQuery) SchemaQuery(string) (string, []any) { return "", nil }

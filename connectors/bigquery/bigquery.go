@@ -247,13 +247,32 @@ func (c *Conn) DryRun(ctx context.Context, q string) (int64, error) {
 	return st.Statistics.TotalBytesProcessed, nil
 }
 
+// dataset is a schema's dataset: project.dataset, or a dataset of the project running the jobs.
+func (c *Conn) dataset(schema string) *bq.Dataset {
+	if project, dataset, ok := strings.Cut(schema, "."); ok {
+		return c.client.DatasetInProject(project, dataset)
+	}
+	return c.client.Dataset(schema)
+}
+
+// SchemaExists reads the dataset's metadata: a run creates only the datasets that are missing,
+// and CREATE SCHEMA IF NOT EXISTS needs bigquery.datasets.create on the project even when the
+// dataset exists, which a service account given datasets of its own lacks.
+func (c *Conn) SchemaExists(ctx context.Context, schema string) (bool, error) {
+	_, err := c.dataset(schema).Metadata(ctx)
+	var ge *googleapi.Error
+	if errors.As(err, &ge) && ge.Code == http.StatusNotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, mapError(err, "")
+	}
+	return true, nil
+}
+
 // Load streams rows into an existing table.
 func (c *Conn) Load(ctx context.Context, schema, table string, columns []string, next func(row []any) bool) error {
-	ds := c.client.Dataset(schema)
-	if project, dataset, ok := strings.Cut(schema, "."); ok {
-		ds = c.client.DatasetInProject(project, dataset) // a dataset written project.dataset
-	}
-	ins := ds.Table(table).Inserter()
+	ins := c.dataset(schema).Table(table).Inserter()
 	var batch []*bq.ValuesSaver
 	flush := func() error {
 		if len(batch) == 0 {

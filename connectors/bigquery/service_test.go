@@ -25,6 +25,9 @@ type fakeService struct {
 	hosts   []string          // the host and path of every request
 	auth    []string          // the Authorization header of every BigQuery request
 	tokens  []string          // the service accounts impersonation asked tokens of
+	// datasets are the datasets that exist, as project/dataset; datasets.get answers 404 for
+	// any other.
+	datasets map[string]bool
 }
 
 type insertedJob struct {
@@ -100,6 +103,15 @@ func (f *fakeService) serve(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]any{"jobReference": map[string]string{"projectId": "p", "jobId": id},
 			"configuration": map[string]any{"query": map[string]any{}}, "status": status,
 			"statistics": map[string]any{"query": map[string]any{"statementType": o.statement}}})
+	case r.Method == http.MethodGet && strings.Contains(path, "/datasets/"):
+		project, dataset, _ := strings.Cut(strings.TrimPrefix(path, "/bigquery/v2/projects/"), "/datasets/")
+		if !f.datasets[project+"/"+dataset] {
+			w.WriteHeader(http.StatusNotFound)
+			json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": 404, "message": "Not found: Dataset " + project + ":" + dataset,
+				"errors": []map[string]string{{"reason": "notFound", "message": "Not found"}}}})
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"datasetReference": map[string]string{"projectId": project, "datasetId": dataset}, "location": "EU"})
 	case r.Method == http.MethodPost && path == "/bigquery/v2/projects/p/queries":
 		var body json.RawMessage
 		json.NewDecoder(r.Body).Decode(&body)

@@ -733,15 +733,6 @@ func (w *warehouse) find(path []string) (googlesql.TableNode, error) {
 			}
 		}
 	}
-	if len(path) == 4 && strings.HasPrefix(path[1], "region-") && strings.EqualFold(path[2], "INFORMATION_SCHEMA") && strings.EqualFold(path[3], "SCHEMATA") {
-		// project.`region-eu`.INFORMATION_SCHEMA.SCHEMATA: another project's datasets.
-		return w.informationSchema(path[0]+"."+path[1], "SCHEMATA"), nil
-	}
-	if len(path) == 3 && strings.HasPrefix(path[0], "region-") && strings.EqualFold(path[1], "INFORMATION_SCHEMA") && strings.EqualFold(path[2], "SCHEMATA") {
-		// `region-eu`.INFORMATION_SCHEMA.SCHEMATA: the datasets of a location, which BigQuery
-		// names only with a region qualifier.
-		return w.informationSchema(path[0], "SCHEMATA"), nil
-	}
 	if len(path) == 3 && strings.EqualFold(path[1], "INFORMATION_SCHEMA") {
 		if _, ok := w.datasets[path[0]]; ok {
 			if node := w.informationSchema(path[0], strings.ToUpper(path[2])); node != nil {
@@ -778,9 +769,6 @@ func (w *warehouse) informationSchema(ds, view string) *googlesql.SimpleTable {
 	case "VIEWS":
 		cols = []string{"table_catalog STRING", "table_schema STRING", "table_name STRING",
 			"view_definition STRING", "check_option STRING", "use_standard_sql STRING"}
-	case "SCHEMATA":
-		cols = []string{"catalog_name STRING", "schema_name STRING", "schema_owner STRING", "creation_time TIMESTAMP",
-			"last_modified_time TIMESTAMP", "location STRING", "ddl STRING", "default_collation_name STRING"}
 	default:
 		return nil
 	}

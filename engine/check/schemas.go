@@ -9,6 +9,10 @@ import (
 // SchemaExists reports whether a schema exists; known is false when the warehouse cannot tell
 // (BigQuery before a location is set).
 func SchemaExists(ctx context.Context, conn connectors.Conn, schema string) (exists, known bool, err error) {
+	if sp, ok := conn.(connectors.SchemaProber); ok {
+		exists, err := sp.SchemaExists(ctx, schema)
+		return exists, err == nil, err
+	}
 	q, args := conn.Dialect().SchemaQuery(schema)
 	if q == "" {
 		return false, false, nil
