@@ -53,3 +53,6 @@ func (l Lease) Held(expires time.Time) string {
 	return render.SQL(l.r, idsql.LeaseHeld, idsql.LeaseHeldData{Project: l.project, Holder: l.holder,
 		Expires: timestampLiteral(l.d, expires)})
 }
+
+// Holder is the process the lease statements are for.
+func (l Lease) Holder() string { return l.holder }
