@@ -34,7 +34,7 @@ func execRetried(ctx context.Context, conn connectors.Conn, q string) error {
 	return err
 }
 
-// readBackPause is how long TryLease waits before reading the lease a second time when the
+// readBackPause is how long Try waits before reading the lease a second time when the
 // first read did not find its take.
 const readBackPause = 250 * time.Millisecond
 
@@ -42,9 +42,10 @@ const readBackPause = 250 * time.Millisecond
 // it runs the lease's conditional UPDATE (Take), then reads the row back (Held). The lease's
 // table and row must exist (Create, Seed).
 //
-// Why the read-back decides correctly. A take writes the holder and an expiry no other take
-// writes (the clock's microseconds; one holder takes or renews one at a time), and the
-// read-back asks for exactly that pair, so a row means this take's write is the row's current
+// Why the read-back decides correctly. A take writes the holder's name and an expiry that holder
+// never wrote before (the clock's microseconds; a holder takes or renews one at a time), and
+// the read-back asks for exactly that pair on every copy of the project's row (BigQuery's table
+// may hold two, see lease_seed.sql), so a row means this take's write is the lease's current
 // value. The take only writes when the row is free (expired) or the holder's already, so what
 // matters is that two takes of an expired row cannot both write: the second must see the first's
 // write and no longer match. Each warehouse gives that:
@@ -59,13 +60,15 @@ const readBackPause = 250 * time.Millisecond
 //     Resource locking), and "a statement sees only data that was committed before the
 //     statement began" (READ COMMITTED isolation level). We read the two together as: a take
 //     that waited for another's lock reads the row that one committed. That reading cannot be
-//     tried without a Snowflake account (the emulator runs statements one at a time).
+//     tried without a Snowflake account (the emulator is DuckDB underneath, without Snowflake's
+//     locks).
 //   - BigQuery: DML runs on a snapshot of the table; "mutating DML statements that run
 //     concurrently on a table cause DML statement conflicts when the statements try to mutate
 //     the same partition", and BigQuery runs a conflicting statement again, up to three times,
 //     each time on a newer snapshot, where the winner's row no longer matches; after that the
 //     statement fails and the lease is not taken ("Transform data with DML", Concurrent jobs).
-//     Queued UPDATEs of one table (at most 2 running and 20 pending) run one after the other.
+//     BigQuery runs at most two mutating statements of a table at once and queues up to 20
+//     more, so a take may wait, but not fail, while others run.
 //
 // A second reading follows a first that finds nothing: with Snowflake's default
 // READ_CONSISTENCY_MODE (SESSION) a query in another session of the connection pool may miss,

@@ -46,6 +46,17 @@ func TestLeaseDuckDB(t *testing.T) {
 	leasetest.Race(t, conn, pl, 8)
 }
 
+// TestLeaseCopiesDuckDB: the lease on a table without a key, as BigQuery's is, holding two copies
+// of the project's row, the second inserted after the first was taken.
+func TestLeaseCopiesDuckDB(t *testing.T) {
+	conn, err := duckdb.Open(context.Background(), filepath.Join(t.TempDir(), "lease.duckdb"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	leasetest.Copies(t, conn, leasePlanner(t, conn, "duckdb"))
+}
+
 // TestLeasePostgres: the same on Postgres, whose seed is its own (INSERT … ON CONFLICT), in the
 // output schema of a database of the test's own.
 func TestLeasePostgres(t *testing.T) {

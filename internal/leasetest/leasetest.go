@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/lease"
 	"github.com/idstitch/idstitch/engine/plan"
 )
@@ -104,6 +105,43 @@ func Race(t *testing.T, conn connectors.Conn, pl *plan.Planner, n int) {
 	wg.Wait()
 	if len(winners) != 1 {
 		t.Errorf("%d of %d racers hold the lease (%v), want exactly one", len(winners), n, winners)
+	}
+}
+
+// Copies checks the lease where the warehouse enforces no key and two seeds each inserted the
+// project's row (BigQuery's table has none), the second one late, after the first was taken:
+// while the copies differ nobody holds the lease, and once they have all expired one take
+// overwrites them alike. It makes the lease table without a key itself, before Setup would.
+func Copies(t *testing.T, conn connectors.Conn, pl *plan.Planner) {
+	t.Helper()
+	ctx := context.Background()
+	d := conn.Dialect()
+	for _, q := range []string{d.CreateSchema(pl.Project.Output.Schema),
+		fmt.Sprintf("CREATE TABLE %s (project %s, holder %s, expires_at %s)", pl.OutputTable("run_lease"),
+			d.Type(dialects.Text), d.Type(dialects.Text), d.Type(dialects.Timestamp))} {
+		if err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	Setup(t, conn, pl)
+	a, b, c := pl.Lease("host-a:1:aa"), pl.Lease("host-b:2:bb"), pl.Lease("host-c:3:cc")
+	take(t, conn, "A takes the lease", a, t0, true)
+	// B's seed lands now: a second copy, free, as its MERGE found no row in its older snapshot.
+	ts := func(at time.Time) string {
+		return d.Cast(d.String(at.UTC().Format("2006-01-02 15:04:05.999999")), dialects.Timestamp)
+	}
+	late := fmt.Sprintf("INSERT INTO %s (project, holder, expires_at) VALUES (%s, '', %s)",
+		pl.OutputTable("run_lease"), d.String(pl.Project.Project), ts(time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)))
+	if err := conn.Exec(ctx, late); err != nil {
+		t.Fatalf("%s: %v", late, err)
+	}
+	take(t, conn, "B takes the free copy but not the lease A holds", b, t0.Add(time.Second), false)
+	take(t, conn, "A's renewal is not a lease while B's copy says otherwise", a, t0.Add(2*time.Second), false)
+	take(t, conn, "C is refused while both copies are held", c, t0.Add(3*time.Second), false)
+	take(t, conn, "C takes both copies once both expired", c, t0.Add(2*time.Second+ttl+time.Second), true)
+	take(t, conn, "A is refused while C holds both", a, t0.Add(2*time.Second+ttl+2*time.Second), false)
+	if n := rows(t, conn, pl); n != 2 {
+		t.Errorf("run_lease holds %d rows, want the 2 copies", n)
 	}
 }
 

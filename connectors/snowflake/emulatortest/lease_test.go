@@ -26,3 +26,14 @@ func TestLease(t *testing.T) {
 	leasetest.Exercise(t, conn, pl)
 	leasetest.Race(t, conn, pl, 8)
 }
+
+// TestLeaseCopies: the lease on a table without a key, as BigQuery's is, holding two copies of the
+// project's row, the second inserted after the first was taken.
+func TestLeaseCopies(t *testing.T) {
+	p, conn := open(t, false)
+	pl, err := plan.New(p, conn.Dialect(), plan.Contraction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leasetest.Copies(t, conn, pl)
+}
