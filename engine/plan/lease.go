@@ -12,11 +12,13 @@ import (
 // output schema that at most one process holds at a time, so that two servers never run one
 // project at once.
 //
-// The same statements run on every warehouse, but for the seed on Postgres (see lease_seed):
-// a conditional UPDATE takes the lease (Take), and a read-back (Held) tells whether that UPDATE
-// took effect, since Snowflake and BigQuery have no DML that returns rows. Each take writes an
-// expiry of its own, so the read-back recognises this take's write, not an earlier one of the
-// same holder.
+// The same statements run on every warehouse but for two override files: Postgres seeds with
+// INSERT … ON CONFLICT (lease_seed.postgres.sql), and BigQuery's table has no primary key
+// (lease_create.bigquery.sql). A conditional UPDATE takes the lease (Take), and a read-back
+// (Held) tells whether that UPDATE took effect, since Snowflake and BigQuery have no DML that
+// returns rows. Each take writes an expiry of its own, so the read-back recognises this take's
+// write, not an earlier one of the same holder; engine/lease sends them and says why the
+// read-back decides correctly on each warehouse.
 //
 // Times are written as UTC timestamp literals with microseconds, which every warehouse stores
 // exactly, so that the read-back compares the stored expiry with the very value the take wrote;
