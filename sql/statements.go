@@ -395,6 +395,7 @@ var (
 	LeaseCreate     = define[LeaseCreateData]("lease_create")
 	LeaseSeed       = define[LeaseSeedData]("lease_seed")
 	LeaseTake       = define[LeaseTakeData]("lease_take")
+	LeaseHeld       = define[LeaseHeldData]("lease_held")
 	LeaseRelease    = define[LeaseReleaseData]("lease_release")
 	MetaRead        = define[MetaReadData]("meta_read")
 	Watermark       = define[WatermarkData]("watermark")
@@ -430,9 +431,12 @@ type (
 	RunNextIDData     struct{}
 	LeaseCreateData   struct{}
 	LeaseSeedData     struct{ Project string }
-	LeaseTakeData     struct{ Project, Holder string }
-	LeaseReleaseData  struct{ Project, Holder string }
-	MetaReadData      struct{ Table string }
+	// LeaseTakeData gives Project's lease to Holder until Expires if it is free before Now;
+	// LeaseHeldData finds it held by Holder until Expires. Expires and Now are timestamp literals.
+	LeaseTakeData    struct{ Project, Holder, Expires, Now string }
+	LeaseHeldData    struct{ Project, Holder, Expires string }
+	LeaseReleaseData struct{ Project, Holder string }
+	MetaReadData     struct{ Table string }
 	// WatermarkData and FutureRowsData read the stored or just read rows of a source (Table, a
 	// table name) around Horizon, a timestamp literal.
 	WatermarkData     struct{ Table, Horizon string }

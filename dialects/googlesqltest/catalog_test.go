@@ -58,9 +58,12 @@ func setUpEngine() (*engine, error) {
 			return nil, err
 		}
 	}
-	// BigQuery has no RETURNING clause on DML (GoogleSQL's THEN RETURN is Spanner's).
-	if err := lang.DisableLanguageFeature(googlesql.LanguageFeatureFeatureDmlReturning); err != nil {
-		return nil, err
+	// BigQuery has no RETURNING clause on DML (GoogleSQL's THEN RETURN is Spanner's), and no
+	// INSERT … ON CONFLICT (Spanner's too): its DML reference has neither.
+	for _, f := range []googlesql.LanguageFeature{googlesql.LanguageFeatureFeatureDmlReturning, googlesql.LanguageFeatureFeatureInsertOnConflictClause} {
+		if err := lang.DisableLanguageFeature(f); err != nil {
+			return nil, err
+		}
 	}
 	if err := lang.SetSupportsAllStatementKinds(); err != nil {
 		return nil, err
@@ -331,6 +334,9 @@ func (w *warehouse) apply(stmt googlesql.ResolvedStatementNode) error {
 		}
 		return w.create(s.ResolvedCreateStatement, &table{columns: cols})
 	case *googlesql.ResolvedCreateTableStmt:
+		if err := enforcedKey(s.ResolvedCreateTableStmtBase); err != nil {
+			return err
+		}
 		source, err := s.CopyFrom()
 		if err != nil {
 			return err
@@ -416,6 +422,24 @@ func (w *warehouse) apply(stmt googlesql.ResolvedStatementNode) error {
 		return w.rename(from, to)
 	}
 	// Queries and DML change rows, not the catalog.
+	return nil
+}
+
+// enforcedKey refuses a primary key that is not declared NOT ENFORCED: BigQuery's CREATE TABLE
+// has a primary key only as PRIMARY KEY (…) NOT ENFORCED, since it enforces none ("Use primary
+// and foreign keys"), where GoogleSQL also accepts an enforced one.
+func enforcedKey(s *googlesql.ResolvedCreateTableStmtBase) error {
+	key, err := s.PrimaryKey()
+	if err != nil || key == nil {
+		return err
+	}
+	unenforced, err := key.Unenforced()
+	if err != nil {
+		return err
+	}
+	if !unenforced {
+		return fmt.Errorf("PRIMARY KEY without NOT ENFORCED: BigQuery enforces no key and takes one only declared NOT ENFORCED")
+	}
 	return nil
 }
 
