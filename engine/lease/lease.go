@@ -8,14 +8,25 @@ import (
 	"time"
 
 	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/engine/check"
 	"github.com/idstitch/idstitch/engine/plan"
 )
 
 // Prepare makes the output schema and the lease table, if missing, and the project's row in it.
 // Two servers starting together may create the schema or table at the same moment; Postgres then
-// fails one of the two IF NOT EXISTS statements, which succeeds when tried again.
+// fails one of the two IF NOT EXISTS statements, which succeeds when tried again. The schema is
+// created only when it is missing, as a run creates its schemas (check.EnsureSchema).
 func Prepare(ctx context.Context, conn connectors.Conn, pl *plan.Planner, l plan.Lease) error {
-	for _, q := range []string{conn.Dialect().CreateSchema(pl.Project.Output.Schema), l.Create, l.Seed} {
+	schema := pl.Project.Output.Schema
+	err := check.EnsureSchema(ctx, conn, schema, conn.Dialect().CreateSchema(schema))
+	for attempt := 0; err != nil && connectors.KindOf(err) == connectors.Conflict && attempt < 5; attempt++ {
+		time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
+		err = check.EnsureSchema(ctx, conn, schema, conn.Dialect().CreateSchema(schema))
+	}
+	if err != nil {
+		return err
+	}
+	for _, q := range []string{l.Create, l.Seed} {
 		if err := execRetried(ctx, conn, q); err != nil {
 			return err
 		}
