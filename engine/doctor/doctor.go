@@ -214,7 +214,7 @@ func (d *Doctor) rehearsal(ctx context.Context, pc dialects.PrivilegeCatalog, ca
 		Detail: "runs will not be rehearsed on copies of the sources' first rows before they create anything: the rehearsal's schemas, rolled back at its end, need the privilege to create schemas"})
 }
 
-// project is the project a dataset belongs to on BigQuery: the one its name gives, else the one
+// owningProject is the project a dataset belongs to on BigQuery: the one its name gives, else the one
 // the connection runs jobs in.
 func (d *Doctor) owningProject(schema string) string {
 	if d.Conn.Dialect().Supports(dialects.ProjectSchemas) {
