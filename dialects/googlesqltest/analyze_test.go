@@ -33,10 +33,7 @@ const (
 // table a stage makes or drops. Each algorithm makes a full run; two incremental runs (one with
 // watermarks, one with every guard rule changed) each start from the tables the full run left.
 func TestBigQueryPlansAnalyse(t *testing.T) {
-	dirs, err := filepath.Glob(filepath.Join(casesDir, "*"))
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no golden cases: %v", err)
-	}
+	dirs := caseDirs(t)
 	total := 0
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
@@ -57,6 +54,16 @@ func TestBigQueryPlansAnalyse(t *testing.T) {
 		t.Fatalf("only %d statements analysed for %d cases", total, len(dirs))
 	}
 	t.Logf("%d BigQuery statements analysed", total)
+}
+
+// caseDirs lists the golden cases' folders.
+func caseDirs(t *testing.T) []string {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(casesDir, "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no golden cases: %v", err)
+	}
+	return dirs
 }
 
 // loadSources reads a case's declaration of its source tables, which must name exactly the tables

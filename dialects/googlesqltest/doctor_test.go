@@ -14,10 +14,7 @@ import (
 // BigQuery before anything exists: who the session is, a read of each source, and one SELECT per
 // pattern. (Whether a dataset exists is read from its metadata, not a query.)
 func TestDoctorStatementsAnalyse(t *testing.T) {
-	dirs, err := filepath.Glob(filepath.Join(casesDir, "*"))
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no golden cases: %v", err)
-	}
+	dirs := caseDirs(t)
 	n := 0
 	for _, dir := range dirs {
 		p, err := config.Load(filepath.Join(dir, "idstitch.yaml"))

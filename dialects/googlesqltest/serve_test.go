@@ -19,10 +19,7 @@ import (
 // copy of the published tables, the runs the API lists and the release; then a second server
 // starting on what the first left (the table and the row exist: both must still analyse).
 func TestServeStatementsAnalyse(t *testing.T) {
-	dirs, err := filepath.Glob(filepath.Join(casesDir, "*"))
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no golden cases: %v", err)
-	}
+	dirs := caseDirs(t)
 	total := 0
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {

@@ -2,18 +2,16 @@ package server_test
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/connectors/duckdb"
-	"github.com/idstitch/idstitch/connectors/postgres"
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/internal/demogen"
 	"github.com/idstitch/idstitch/internal/leasetest"
+	"github.com/idstitch/idstitch/internal/warehousetest"
 )
 
 // leasePlanner plans a demo project on conn's dialect; the lease needs only its name and output
@@ -60,33 +58,8 @@ func TestLeaseCopiesDuckDB(t *testing.T) {
 // TestLeasePostgres: the same on Postgres, whose seed is its own (INSERT … ON CONFLICT), in the
 // output schema of a database of the test's own.
 func TestLeasePostgres(t *testing.T) {
-	admin := os.Getenv("IDSTITCH_TEST_POSTGRES_DSN")
-	if admin == "" {
-		if os.Getenv("IDSTITCH_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("IDSTITCH_TEST_POSTGRES_DSN is not set, and IDSTITCH_REQUIRE_POSTGRES=1 requires this test to run")
-		}
-		t.Skip("no Postgres server: set IDSTITCH_TEST_POSTGRES_DSN")
-	}
-	ctx := context.Background()
-	conn, err := postgres.Open(ctx, admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := warehousetest.Postgres(t)
 	pl := leasePlanner(t, conn, "postgres")
-	schema := fmt.Sprintf("lease_test_%d", os.Getpid())
-	pl.Project.Output.Schema = schema
-	drop := func() {
-		if err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	drop()
-	defer drop()
-	pl, err = plan.New(pl.Project, conn.Dialect(), plan.Contraction)
-	if err != nil {
-		t.Fatal(err)
-	}
 	leasetest.Setup(t, conn, pl)
 	leasetest.Exercise(t, conn, pl)
 	leasetest.Race(t, conn, pl, 8)
