@@ -24,13 +24,40 @@ import (
 // from the tree: Go has already refused what RE2 lacks (lookaround, backreferences). Constructs
 // that have no POSIX spelling, or that Snowflake's documentation excludes, are errors that name
 // the construct.
-func posixERE(pattern string) (string, error) {
+func posixERE(pattern string) (string, error) { return rewrite(pattern, snowflakeERE) }
+
+// postgresARE rewrites a regular expression in RE2 syntax as one of Postgres' advanced regular
+// expressions (AREs, "POSIX Regular Expressions" in its documentation) with the same meaning. An
+// ARE reads RE2's syntax in most things, but not all: \b is a backspace there (a word boundary is
+// \y), and . matches a newline (matching is not newline-sensitive unless asked). Passed on as
+// written, '\btest\b' never matched the word test on Postgres while it did everywhere else.
+func postgresARE(pattern string) (string, error) { return rewrite(pattern, postgresFlavor) }
+
+// reFlavor is what differs between the warehouses whose patterns are written from the tree.
+type reFlavor struct {
+	name                          string // the warehouse, in messages
+	wordBoundary, notWordBoundary string
+	dot                           string // RE2's ., any character but a newline
+	// greedyOnly: non-greedy quantifiers are refused; otherwise they are written greedy, which
+	// finds a match wherever the non-greedy one does (patterns are only ever searched for).
+	greedyOnly bool
+	// classBackslash writes a backslash inside brackets as \\ (an ARE reads \ there as an
+	// escape); without it a backslash inside brackets is refused.
+	classBackslash bool
+}
+
+var (
+	snowflakeERE   = &reFlavor{name: "Snowflake", wordBoundary: `\b`, notWordBoundary: `\B`, dot: ".", greedyOnly: true}
+	postgresFlavor = &reFlavor{name: "Postgres", wordBoundary: `\y`, notWordBoundary: `\Y`, dot: `[^\n]`, classBackslash: true}
+)
+
+func rewrite(pattern string, f *reFlavor) (string, error) {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
 		return "", err
 	}
 	var b strings.Builder
-	if err := writeERE(&b, re); err != nil {
+	if err := f.writeERE(&b, re); err != nil {
 		return "", err
 	}
 	return b.String(), nil
@@ -44,7 +71,7 @@ const ereMeta = `\.[]{}()*+?^$|`
 
 // writeERE writes re; operands of quantifiers, concatenations and alternations are wrapped in
 // parentheses where POSIX precedence would otherwise bind differently.
-func writeERE(b *strings.Builder, re *syntax.Regexp) error {
+func (f *reFlavor) writeERE(b *strings.Builder, re *syntax.Regexp) error {
 	switch re.Op {
 	case syntax.OpNoMatch:
 		return errors.New("the pattern can never match")
@@ -55,11 +82,12 @@ func writeERE(b *strings.Builder, re *syntax.Regexp) error {
 			writeLiteral(b, r, re.Flags&syntax.FoldCase != 0)
 		}
 	case syntax.OpCharClass:
-		return writeClass(b, re.Rune)
+		return f.writeClass(b, re.Rune)
 	case syntax.OpAnyCharNotNL:
 		// POSIX . in Snowflake matches any character but a newline unless the s parameter is
-		// given, which idstitch never gives: the meaning of RE2's . without the s flag.
-		b.WriteByte('.')
+		// given, which idstitch never gives: the meaning of RE2's . without the s flag. An ARE's .
+		// matches a newline too, so Postgres is given a class.
+		b.WriteString(f.dot)
 	case syntax.OpAnyChar:
 		b.WriteString("(.|\n)")
 	case syntax.OpBeginText:
@@ -67,22 +95,22 @@ func writeERE(b *strings.Builder, re *syntax.Regexp) error {
 	case syntax.OpEndText:
 		b.WriteByte('$')
 	case syntax.OpBeginLine, syntax.OpEndLine:
-		return errors.New("Snowflake applies multi-line mode to a whole pattern only; remove (?m)")
+		return fmt.Errorf("%s applies multi-line mode to a whole pattern only; remove (?m)", f.name)
 	case syntax.OpWordBoundary:
-		b.WriteString(`\b`)
+		b.WriteString(f.wordBoundary)
 	case syntax.OpNoWordBoundary:
-		b.WriteString(`\B`)
+		b.WriteString(f.notWordBoundary)
 	case syntax.OpCapture:
 		b.WriteByte('(')
-		if err := writeERE(b, re.Sub[0]); err != nil {
+		if err := f.writeERE(b, re.Sub[0]); err != nil {
 			return err
 		}
 		b.WriteByte(')')
 	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
-		if re.Flags&syntax.NonGreedy != 0 {
+		if re.Flags&syntax.NonGreedy != 0 && f.greedyOnly {
 			return errNonGreedy
 		}
-		if err := writeOperand(b, re.Sub[0], true); err != nil {
+		if err := f.writeOperand(b, re.Sub[0], true); err != nil {
 			return err
 		}
 		switch re.Op {
@@ -104,7 +132,7 @@ func writeERE(b *strings.Builder, re *syntax.Regexp) error {
 		}
 	case syntax.OpConcat:
 		for _, sub := range re.Sub {
-			if err := writeOperand(b, sub, false); err != nil {
+			if err := f.writeOperand(b, sub, false); err != nil {
 				return err
 			}
 		}
@@ -113,7 +141,7 @@ func writeERE(b *strings.Builder, re *syntax.Regexp) error {
 			if i > 0 {
 				b.WriteByte('|')
 			}
-			if err := writeERE(b, sub); err != nil {
+			if err := f.writeERE(b, sub); err != nil {
 				return err
 			}
 		}
@@ -125,16 +153,16 @@ func writeERE(b *strings.Builder, re *syntax.Regexp) error {
 
 // writeOperand writes sub as an operand of a concatenation or (quantified) of a quantifier,
 // grouping it when it would not bind as one.
-func writeOperand(b *strings.Builder, sub *syntax.Regexp, quantified bool) error {
+func (f *reFlavor) writeOperand(b *strings.Builder, sub *syntax.Regexp, quantified bool) error {
 	group := sub.Op == syntax.OpAlternate ||
 		(quantified && (sub.Op == syntax.OpConcat || sub.Op == syntax.OpStar || sub.Op == syntax.OpPlus ||
 			sub.Op == syntax.OpQuest || sub.Op == syntax.OpRepeat ||
 			(sub.Op == syntax.OpLiteral && len(sub.Rune) > 1)))
 	if !group {
-		return writeERE(b, sub)
+		return f.writeERE(b, sub)
 	}
 	b.WriteByte('(')
-	if err := writeERE(b, sub); err != nil {
+	if err := f.writeERE(b, sub); err != nil {
 		return err
 	}
 	b.WriteByte(')')
@@ -187,7 +215,7 @@ const maxClassRanges = 32
 
 // writeClass writes a character class (RE2's ranges, lo-hi pairs) as a POSIX bracket expression.
 // RE2 stores a negated class as its complement; it is written back as [^…].
-func writeClass(b *strings.Builder, ranges []rune) error {
+func (f *reFlavor) writeClass(b *strings.Builder, ranges []rune) error {
 	negate := len(ranges) > 0 && ranges[len(ranges)-1] == unicode.MaxRune
 	if negate {
 		ranges = complement(ranges)
@@ -237,19 +265,26 @@ func writeClass(b *strings.Builder, ranges []rune) error {
 			}
 			rest = append(rest, start, r)
 			if len(rest) > 2*maxClassRanges {
-				return errors.New("a character class is too large to write for Snowflake (a Unicode class such as \\pL); list the characters")
+				return fmt.Errorf("a character class is too large to write for %s (a Unicode class such as \\pL); list the characters", f.name)
 			}
 		}
 	}
-	// A backslash inside brackets is ordinary in POSIX but may be an escape to Snowflake.
+	// A backslash inside brackets is ordinary in POSIX but may be an escape to Snowflake; an
+	// ARE reads it as one, so Postgres is given \\.
+	var body strings.Builder
 	for i := 0; i < len(rest); i += 2 {
-		if rest[i] <= '\\' && '\\' <= rest[i+1] {
+		if rest[i] <= '\\' && '\\' <= rest[i+1] && !f.classBackslash {
 			return errors.New(`a backslash inside [...] may read differently on Snowflake; match it outside the brackets, e.g. (\\|[a-z])`)
 		}
 	}
+	write := func(r rune) {
+		if r == '\\' {
+			body.WriteByte('\\')
+		}
+		body.WriteRune(r)
+	}
 	// POSIX: ] is ordinary first, - first or last, ^ anywhere but first.
 	var close, dash, caret bool
-	var body strings.Builder
 	for i := 0; i < len(rest); i += 2 {
 		lo, hi := rest[i], rest[i+1]
 		for _, special := range []struct {
@@ -270,14 +305,14 @@ func writeClass(b *strings.Builder, ranges []rune) error {
 		switch {
 		case lo > hi:
 		case lo == hi:
-			body.WriteRune(lo)
+			write(lo)
 		case hi == lo+1:
-			body.WriteRune(lo)
-			body.WriteRune(hi)
+			write(lo)
+			write(hi)
 		default:
-			body.WriteRune(lo)
+			write(lo)
 			body.WriteByte('-')
-			body.WriteRune(hi)
+			write(hi)
 		}
 	}
 	if caret && !negate && !close && len(classes) == 0 && body.Len() == 0 {

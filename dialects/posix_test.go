@@ -66,3 +66,24 @@ func TestPOSIXERERefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestPostgresARE(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`\btest\b`, `\ytest\y`},
+		{`\Bx`, `\Yx`},
+		{`a.c`, `a[^\n]c`},
+		{`(?s)a.c`, `a(.|` + "\n" + `)c`},
+		{`^[^@\s]+@[^@\s]+$`, `^[^[:space:]@]+@[^[:space:]@]+$`},
+		{`a*?b+?`, `a*b+`},
+		{`[\\a]`, `[\\a]`},
+		{`(?i)^null$`, `^[Nn][Uu][Ll][Ll]$`},
+	} {
+		got, err := postgresARE(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("postgresARE(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	if _, err := postgresARE(`(?m)^a$`); err == nil || !strings.Contains(err.Error(), "Postgres applies multi-line mode") {
+		t.Errorf("(?m) on Postgres: %v", err)
+	}
+}

@@ -88,10 +88,15 @@ func (Postgres) StringAgg(expr, sep string) string {
 	return fmt.Sprintf("string_agg(%s, %s ORDER BY %s)", expr, quoteWith(sep, '\''), expr)
 }
 
-// Pattern passes the pattern on unchanged: Postgres' advanced regular expressions share most of
-// RE2's syntax, \d \s \w inside brackets and non-greedy quantifiers included. Where they differ
-// (\D \S \W inside brackets are errors there), Postgres refuses the statement.
-func (p Postgres) Pattern(re string) (string, error) { return p.String(re), nil }
+// Pattern rewrites the project file's RE2 pattern as an ARE with the same meaning (\b is a
+// backspace in an ARE; see postgresARE).
+func (p Postgres) Pattern(re string) (string, error) {
+	are, err := postgresARE(re)
+	if err != nil {
+		return "", err
+	}
+	return p.String(are), nil
+}
 
 func (Postgres) RegexpMatches(expr, pattern string) string {
 	return fmt.Sprintf("(%s ~ %s)", expr, pattern)

@@ -19,7 +19,7 @@ FROM (
   SELECT
     ts,
     v1,
-    CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'n/a') THEN 'blocked' WHEN v1 IN ('test@test.com') THEN 'blocked' WHEN (v1 ~ '@example\.com$') THEN 'blocked' WHEN NOT (v1 ~ '^[^@\s]+@[^@\s]+$') THEN 'invalid' END AS q1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN LOWER(v1) IN ('null', 'n/a') THEN 'blocked' WHEN v1 IN ('test@test.com') THEN 'blocked' WHEN (v1 ~ '@example\.com$') THEN 'blocked' WHEN NOT (v1 ~ '^[^[:space:]@]+@[^[:space:]@]+$') THEN 'invalid' END AS q1,
     v2,
     CASE WHEN v2 IS NULL THEN NULL WHEN LOWER(v2) IN ('null', 'n/a') THEN 'blocked' END AS q2
   FROM (

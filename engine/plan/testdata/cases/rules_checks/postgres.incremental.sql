@@ -19,7 +19,7 @@ FROM (
   SELECT
     ts,
     v1,
-    CASE WHEN v1 IS NULL THEN NULL WHEN NOT (v1 ~ '^[^@\s]+@[^@\s]+$') THEN 'invalid' END AS q1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN NOT (v1 ~ '^[^[:space:]@]+@[^[:space:]@]+$') THEN 'invalid' END AS q1,
     v2,
     CAST(NULL AS TEXT) AS q2
   FROM (
@@ -53,7 +53,7 @@ FROM (
   SELECT
     ts,
     v1,
-    CASE WHEN v1 IS NULL THEN NULL WHEN NOT (v1 ~ '^[^@\s]+@[^@\s]+$') THEN 'invalid' END AS q1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN NOT (v1 ~ '^[^[:space:]@]+@[^[:space:]@]+$') THEN 'invalid' END AS q1,
     v2,
     CAST(NULL AS TEXT) AS q2
   FROM (
