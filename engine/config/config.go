@@ -39,6 +39,8 @@ type Project struct {
 	Schedule  Schedule   `yaml:"schedule"`
 	// Incremental tunes incremental runs.
 	Incremental Incremental `yaml:"incremental"`
+	// DBT locates the dbt project whose models and sources a source may name.
+	DBT DBT `yaml:"dbt"`
 
 	// File is the path the project was read from; Dir is its directory, against which relative
 	// paths in the file are resolved.
@@ -161,13 +163,43 @@ func (n *Normalizer) UnmarshalYAML(node *yaml.Node) error {
 	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: a normalizer is a name (trim, lower, upper, digits, e164) or {expr: \"SQL over value\"}", node.Line)}}
 }
 
-// Source is a warehouse table or view whose rows carry identifiers.
+// DBT says where a dbt project's manifest is.
+type DBT struct {
+	// Manifest is the dbt project's target/manifest.json, relative to the project file.
+	Manifest string `yaml:"manifest"`
+	// ProjectDir is the dbt project's root, against which the manifest's file paths are read;
+	// default the folder above the manifest's folder.
+	ProjectDir string `yaml:"project_dir"`
+}
+
+// Source is a warehouse table or view whose rows carry identifiers. It is named by exactly one
+// of Table, Model (a dbt model) and DBTSource (a dbt source and its table); Parse resolves the
+// latter two through the dbt manifest and sets Table to the relation dbt builds.
 type Source struct {
 	Name      string    `yaml:"name"`
 	Table     string    `yaml:"table"`
+	Model     string    `yaml:"model"`
+	DBTSource []string  `yaml:"dbt_source"`
 	Timestamp string    `yaml:"timestamp"`
 	Filter    string    `yaml:"filter"`
 	IDs       IDColumns `yaml:"ids"`
+	// Key is the column that identifies a row of the source, the primary key of its stitched
+	// LookML view; optional.
+	Key string `yaml:"key"`
+	// Description says what the source holds, for LookML.
+	Description string `yaml:"description"`
+}
+
+// DBTName is the dbt name the source was given by, such as "model stg_events" or "source
+// web.events"; empty for a source given as a table.
+func (s Source) DBTName() string {
+	switch {
+	case s.Model != "":
+		return "model " + s.Model
+	case len(s.DBTSource) == 2:
+		return "source " + s.DBTSource[0] + "." + s.DBTSource[1]
+	}
+	return ""
 }
 
 // Schema and TableName split Table ("schema.table" or "table").
@@ -258,6 +290,8 @@ type Trait struct {
 	Window string `yaml:"window"`
 	// WindowDays is Window in days; 0 is no window.
 	WindowDays int `yaml:"-"`
+	// Description says what the trait means, for LookML.
+	Description string `yaml:"description"`
 }
 
 // Audience is a named condition over profile columns.
@@ -323,7 +357,7 @@ var unknownField = regexp.MustCompile(`^field (\S+) not found in type config\.(\
 var sectionOf = map[string]string{
 	"Project": "top level", "Output": "output", "IDType": "an id_types entry",
 	"Source": "a sources entry", "Policy": "policy", "Trait": "a traits entry", "Audience": "an audiences entry",
-	"Schedule": "schedule", "Incremental": "incremental",
+	"Schedule": "schedule", "Incremental": "incremental", "DBT": "dbt",
 }
 
 // Parse checks the project file's text; path is used in messages and to resolve relative paths.
@@ -521,6 +555,8 @@ type checker struct {
 	root     *yaml.Node
 	err      error
 	warnings []Warning
+	// dbt is the dbt manifest, read once for the first source that names a dbt model or source.
+	dbt *dbtProject
 }
 
 // warn records a warning; unlike errors, every one is kept, since none stops the command.
@@ -799,15 +835,17 @@ func (c *checker) checkSources(p *Project, types map[string]bool) map[string]boo
 			c.fail(c.line("sources", i, "name"), key+".name", "source %q is declared twice; give each source its own name", s.Name)
 		}
 		seen[s.Name] = true
-		if s.Table == "" {
-			c.fail(c.line("sources", i), key+".table", "missing; give the warehouse table as schema.table")
-		} else {
-			for _, part := range strings.Split(s.Table, ".") {
+		tableKey := c.sourceTable(p, i)
+		if p.Sources[i].Table != "" {
+			for _, part := range strings.Split(p.Sources[i].Table, ".") {
 				if part == "" || strings.ContainsAny(part, "\"`;' \t") {
-					c.fail(c.line("sources", i, "table"), key+".table", "%q is not a table name; write schema.table", s.Table)
+					c.fail(c.line("sources", i, tableKey), key+"."+tableKey, "%q is not a table name; write schema.table", p.Sources[i].Table)
 					break
 				}
 			}
+		}
+		if s.Key != "" && !IsColumn(s.Key) {
+			c.fail(c.line("sources", i, "key"), key+".key", "%q must be a column name", s.Key)
 		}
 		if s.Timestamp != "" && !IsColumn(s.Timestamp) {
 			c.fail(c.line("sources", i, "timestamp"), key+".timestamp", "%q must be a column name", s.Timestamp)

@@ -62,7 +62,7 @@ func TestConfigErrors(t *testing.T) {
 		{"undeclared id type", "      user_id: user_id\n", "      user_id: user_id\n      phone: phone\n",
 			"idstitch.yaml:14: sources[0].ids.phone: id type \"phone\" is not declared under id_types; declare it there or fix the name"},
 		{"missing table", "    table: main.events\n", "",
-			"idstitch.yaml:9: sources[0].table: missing; give the warehouse table as schema.table"},
+			"idstitch.yaml:9: sources[0].table: missing; give the warehouse table as schema.table, or a dbt model as model: or a dbt source as dbt_source: [source, table]"},
 		{"unknown warehouse", "  type: duckdb\n", "  type: oracle\n",
 			"idstitch.yaml:3: warehouse.type: \"oracle\" is not a supported warehouse; use one of bigquery, duckdb, postgres, snowflake"},
 		{"limit below one", "  - name: user_id\n", "  - name: user_id\n    limit: 0\n",
