@@ -74,6 +74,9 @@ type Dialect interface {
 	MD5Hex(expr string) string
 	// Concat joins text expressions.
 	Concat(exprs ...string) string
+	// RowHash is a text hash of every column of the row of the table or alias named (as written,
+	// already quoted), for a key where a table has none.
+	RowHash(table string) string
 	// MinBy is the value of `value` on the row where `key` is smallest within a group; both
 	// are BIGINT.
 	MinBy(value, key string) string

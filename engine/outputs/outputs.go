@@ -1,0 +1,191 @@
+// Package outputs describes the tables a run publishes, column by column, in the words of the
+// README's "What a run publishes": the dbt property file and the LookML views take their
+// descriptions from here, so that every tool says the same thing.
+package outputs
+
+import (
+	"strings"
+
+	"github.com/idstitch/idstitch/engine/config"
+)
+
+// Table is a published table or view.
+type Table struct {
+	Name string
+	// Row is what one row stands for, as the README's table says.
+	Row         string
+	Description string
+	Columns     []Column
+}
+
+// Column is a column of a published table.
+type Column struct {
+	Name        string
+	Description string
+	// Time marks a timestamp column.
+	Time bool
+}
+
+// RunStatuses are the values of runs.status.
+var RunStatuses = []string{"running", "success", "failed", "dry_run"}
+
+// Tables lists the tables and views a run of the project publishes, in the README's order.
+func Tables(p *config.Project) []Table {
+	tables := []Table{
+		{Name: "id_graph", Row: "identifier", Description: "Every identifier and the profile it belongs to.", Columns: []Column{
+			{Name: "universal_id", Description: "The profile the identifier belongs to."},
+			{Name: "id_type", Description: "The identifier's type, as the project file's id_types name it."},
+			{Name: "id_value", Description: "The identifier's value, normalized."},
+			{Name: "first_seen_at", Description: "When a source row first held the identifier.", Time: true},
+			{Name: "last_seen_at", Description: "When a source row last held the identifier.", Time: true},
+			{Name: "row_count", Description: "How many source rows held the identifier."},
+			{Name: "node_id", Description: "The identifier's 64-bit node id in the graph."},
+		}},
+		{Name: "profiles", Row: "universal id", Description: "One profile per customer, with its traits and audiences.", Columns: profileColumns(p)},
+		{Name: "id_edges", Row: "linked pair within a profile", Description: "The evidence behind every link: two identifiers seen on the same rows.", Columns: []Column{
+			{Name: "universal_id", Description: "The profile both identifiers belong to."},
+			{Name: "id_type_a", Description: "The first identifier's type."},
+			{Name: "id_value_a", Description: "The first identifier's value."},
+			{Name: "id_type_b", Description: "The second identifier's type."},
+			{Name: "id_value_b", Description: "The second identifier's value."},
+			{Name: "row_count", Description: "How many source rows held both."},
+			{Name: "first_seen_at", Description: "When a source row first held both.", Time: true},
+			{Name: "last_seen_at", Description: "When a source row last held both.", Time: true},
+			{Name: "sources", Description: "The sources whose rows linked them."},
+		}},
+		{Name: "id_quarantine", Row: "identifier kept out", Description: "Identifiers kept out of the graph, with the reason.", Columns: []Column{
+			{Name: "id_type", Description: "The identifier's type."},
+			{Name: "id_value", Description: "The identifier's value."},
+			{Name: "reason", Description: "Why it is kept out: blocked, invalid, a hub, a limit conflict."},
+			{Name: "evidence", Description: "What the guard saw, such as the number of partners of a hub."},
+			{Name: "run_id", Description: "The run that kept it out."},
+		}},
+		{Name: "audience_members", Row: "(audience, universal id)", Description: "The profiles in each audience.", Columns: []Column{
+			{Name: "audience", Description: "The audience, as the project file's audiences name it."},
+			{Name: "universal_id", Description: "A profile in the audience."},
+			{Name: "entered_at", Description: "When the profile entered the audience.", Time: true},
+		}},
+		{Name: "audience_history", Row: "entry into an audience", Description: "Every entry into and exit from an audience, kept across runs.", Columns: []Column{
+			{Name: "audience", Description: "The audience."},
+			{Name: "universal_id", Description: "The profile that entered it."},
+			{Name: "entered_at", Description: "When the profile entered the audience.", Time: true},
+			{Name: "exited_at", Description: "When it left; empty while it is a member.", Time: true},
+			{Name: "run_id", Description: "The run that recorded the entry."},
+		}},
+	}
+	for _, s := range p.Sources {
+		tables = append(tables, Table{Name: s.Name + "_stitched", Row: "source row",
+			Description: stitchedDescription(s),
+			Columns:     []Column{{Name: "universal_id", Description: "The profile of the row's first identifier."}}})
+	}
+	return append(tables,
+		Table{Name: "id_changes", Row: "change of ids", Description: "Every change of universal ids, appended by every run.", Columns: []Column{
+			{Name: "run_id", Description: "The run that made the change."},
+			{Name: "changed_at", Description: "When the run made it.", Time: true},
+			{Name: "kind", Description: "new, merge, split or quarantine."},
+			{Name: "old_universal_id", Description: "The universal id before the change; empty for a new profile."},
+			{Name: "new_universal_id", Description: "The universal id after the change."},
+			{Name: "identifiers", Description: "How many identifiers changed profile."},
+		}},
+		Table{Name: "runs", Row: "run", Description: "Every run: its status, mode, counts and seconds per stage.", Columns: []Column{
+			{Name: "run_id", Description: "The run's number."},
+			{Name: "project", Description: "The project that ran."},
+			{Name: "started_at", Description: "When the run started.", Time: true},
+			{Name: "finished_at", Description: "When the run finished; empty while it runs.", Time: true},
+			{Name: "status", Description: "running, success, failed or dry_run."},
+			{Name: "mode", Description: "full or incremental."},
+			{Name: "algorithm", Description: "How connected components were found."},
+			{Name: "rows_read", Description: "Source rows read."},
+			{Name: "nodes", Description: "Identifiers in the graph."},
+			{Name: "edges", Description: "Links in the graph."},
+			{Name: "components", Description: "Profiles."},
+			{Name: "largest_component", Description: "Identifiers in the largest profile."},
+			{Name: "rounds", Description: "Rounds of the connected-components search."},
+			{Name: "stage_seconds", Description: "Seconds per stage, JSON."},
+			{Name: "error", Description: "Why the run failed."},
+			{Name: "quarantined", Description: "Identifiers quarantined by reason, JSON."},
+			{Name: "rows_by_source", Description: "Rows read per source, JSON."},
+			{Name: "watermarks", Description: "The watermark each source was read from, JSON; empty for a full run."},
+			{Name: "components_changed", Description: "The profiles the run wrote."},
+			{Name: "future_rows", Description: "Rows dated later than the run's clock allows."},
+		}},
+	)
+}
+
+func profileColumns(p *config.Project) []Column {
+	cols := []Column{
+		{Name: "universal_id", Description: "The profile's id: the MD5 of the id salt and its anchor identifier, stable across runs."},
+		{Name: "first_seen_at", Description: "When the profile's first identifier was first seen.", Time: true},
+		{Name: "last_seen_at", Description: "When any of its identifiers was last seen.", Time: true},
+		{Name: "identifiers", Description: "How many identifiers the profile holds."},
+	}
+	for _, t := range p.IDTypes {
+		cols = append(cols,
+			Column{Name: t.Name + "_count", Description: "How many " + t.Name + " identifiers the profile holds."},
+			Column{Name: "latest_" + t.Name, Description: "The profile's " + t.Name + " seen last."})
+	}
+	for _, t := range p.Traits {
+		cols = append(cols, Column{Name: t.Name, Description: TraitDescription(t), Time: TraitIsTime(p, t)})
+	}
+	for _, a := range p.Audiences {
+		cols = append(cols, Column{Name: a.Name, Description: "Whether the profile is in the audience " + a.Name + ": " + a.Where + "."})
+	}
+	return cols
+}
+
+// TraitDescription is the trait's description from the project file, or else what it computes.
+func TraitDescription(t config.Trait) string {
+	if t.Description != "" {
+		return t.Description
+	}
+	what := t.Agg + " of " + t.Expr
+	if t.Agg == "count" && t.Expr == "" {
+		what = "count of rows"
+	}
+	d := "Trait: the " + what + " over the profile's rows of " + t.Source
+	if t.Filter != "" {
+		d += " where " + t.Filter
+	}
+	if t.WindowDays > 0 {
+		d += ", in the last " + t.Window
+	}
+	return d + "."
+}
+
+// TraitIsTime reports whether a trait is a timestamp: a min, max, first or latest of its
+// source's timestamp column, or of a column whose name says it is one (ends in _at, _time, _ts
+// or _date).
+func TraitIsTime(p *config.Project, t config.Trait) bool {
+	switch t.Agg {
+	case "min", "max", "first", "latest":
+	default:
+		return false
+	}
+	if !config.IsColumn(t.Expr) {
+		return false
+	}
+	for _, s := range p.Sources {
+		if s.Name == t.Source && s.Timestamp != "" && strings.EqualFold(s.Timestamp, t.Expr) {
+			return true
+		}
+	}
+	e := strings.ToLower(t.Expr)
+	for _, suffix := range []string{"_at", "_time", "_ts", "_date", "timestamp"} {
+		if strings.HasSuffix(e, suffix) || e == strings.TrimPrefix(suffix, "_") {
+			return true
+		}
+	}
+	return false
+}
+
+func stitchedDescription(s config.Source) string {
+	d := "The rows of the source " + s.Name + " (" + s.Table
+	if n := s.DBTName(); n != "" {
+		d += ", the dbt " + n
+	}
+	d += ") with the universal_id of each row's first identifier."
+	if s.Description != "" {
+		d = s.Description + " " + d
+	}
+	return d
+}
