@@ -49,6 +49,7 @@ var commands = []command{
 	{name: "profile", summary: "print one profile by universal id as JSON", run: runProfile},
 	{name: "explain", summary: "print the shortest chain of evidence linking two identifiers, or why there is none", run: runExplain},
 	{name: "lookml", summary: "write LookML views and an explore for the output tables", run: runLookML},
+	{name: "dbt", summary: "write a dbt property file declaring the output tables as a dbt source, with tests", run: runDBT},
 	{name: "report", summary: "write a self-contained HTML report of the graph and the runs", run: runReport},
 }
 

@@ -139,3 +139,35 @@ func TestDBTModelSourceOnPostgres(t *testing.T) {
 		t.Errorf("%s rows of events_stitched have a profile, want 3", got)
 	}
 }
+
+func TestDBTCommandWritesThePropertyFile(t *testing.T) {
+	dir := t.TempDir()
+	project := filepath.Join(dir, "idstitch.yaml")
+	writeFile(t, project, `project: shop
+warehouse:
+  path: shop.duckdb
+id_types:
+  - name: user_id
+sources:
+  - name: orders
+    table: raw.orders
+    ids:
+      user_id: user_id
+schedule:
+  cron: "@hourly"
+`)
+	out := filepath.Join(dir, "dbt", "models", "idstitch_sources.yml")
+	code, stdout, stderr := do(t, "dbt", "-c", project, "--out", out)
+	if code != 0 {
+		t.Fatalf("dbt: exit %d\n%s%s", code, stdout, stderr)
+	}
+	text := readFile(t, out)
+	for _, want := range []string{"  - name: idstitch\n", "schema: identity\n", "      - name: orders_stitched\n", "warn_after:\n            count: 2\n            period: hour\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the property file lacks %q:\n%s", want, text)
+		}
+	}
+	if !strings.Contains(stdout, "the dbt source idstitch with 9 tables") {
+		t.Errorf("stdout: %s", stdout)
+	}
+}
