@@ -138,11 +138,10 @@ func TraitDescription(t config.Trait) string {
 	if t.Description != "" {
 		return t.Description
 	}
-	what := t.Agg + " of " + t.Expr
+	d := "Trait: the " + t.Agg + " of " + t.Expr + " over the profile's rows of " + t.Source
 	if t.Agg == "count" && t.Expr == "" {
-		what = "count of rows"
+		d = "Trait: the number of the profile's rows of " + t.Source
 	}
-	d := "Trait: the " + what + " over the profile's rows of " + t.Source
 	if t.Filter != "" {
 		d += " where " + t.Filter
 	}

@@ -1,7 +1,9 @@
+# The rows of the source crm_contacts (main.crm_contacts) with the universal_id of each row's first identifier. One row per source row.
 view: crm_contacts_stitched {
   sql_table_name: "identity"."crm_contacts_stitched" ;;
 
   dimension: universal_id {
+    description: "The profile of the row's first identifier."
     type: string
     sql: ${TABLE}."universal_id" ;;
   }
@@ -9,30 +11,44 @@ view: crm_contacts_stitched {
   dimension_group: event {
     type: time
     timeframes: [raw, time, date, week, month, year]
+    description: "When the row happened: the source's timestamp column updated_at."
     sql: ${TABLE}."updated_at" ;;
   }
 
+  dimension: row_hash {
+    primary_key: yes
+    hidden: yes
+    description: "A hash of the whole row, the view's key: the source crm_contacts names no key column (sources[].key)."
+    type: string
+    sql: md5(CAST(${TABLE} AS VARCHAR)) ;;
+  }
+
   dimension: email {
+    description: "The source's column email, read as email."
     type: string
     sql: ${TABLE}."email" ;;
   }
 
   dimension: phone {
+    description: "The source's column phone, read as phone."
     type: string
     sql: ${TABLE}."phone" ;;
   }
 
   dimension: user_id {
+    description: "The source's column user_id, read as user_id."
     type: string
     sql: ${TABLE}."user_id" ;;
   }
 
   measure: count {
     type: count
+    description: "Rows of the source."
   }
 
   measure: profiles {
     type: count_distinct
+    description: "Distinct profiles."
     sql: ${universal_id} ;;
   }
 
