@@ -215,3 +215,16 @@ func TestKeysRunOnDuckDB(t *testing.T) {
 		}
 	}
 }
+
+// TestLookMLShowsTheDBTName: the stitched view of a source given as a dbt model says so.
+func TestLookMLShowsTheDBTName(t *testing.T) {
+	p, err := config.Parse("idstitch.yaml", []byte(shop))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Sources[1].Model, p.Sources[1].Table = "stg_events", "dev.analytics.stg_events"
+	want := "# The rows of the source events (dev.analytics.stg_events, the dbt model stg_events) with the universal_id of each row's first identifier."
+	if text := Files(p)["events_stitched.view.lkml"]; !strings.HasPrefix(text, want) {
+		t.Errorf("the view does not name the dbt model:\n%s", text)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/render"
 	idsql "github.com/idstitch/idstitch/sql"
@@ -51,11 +52,14 @@ type Data struct {
 	Profiles     int64
 	Identifiers  int64
 	QuarantineBy []Bar
+	// Sources are the project's sources and what each reads: a table, or a dbt model or source
+	// with the relation it resolved to.
+	Sources [][2]string
 }
 
 // Collect reads what the report needs from the published tables.
 func Collect(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Data, error) {
-	d := &Data{Project: pl.Project.Project, Generated: time.Now().UTC()}
+	d := &Data{Project: pl.Project.Project, Generated: time.Now().UTC(), Sources: Sources(pl.Project.Sources)}
 	r := pl.Renderer()
 	var sizes []Bar
 	err := each(ctx, conn, render.SQL(r, idsql.ReportSizes, idsql.ReportSizesData{}), func(s scanner) error {
@@ -366,6 +370,8 @@ table { border-collapse: collapse; font-size: 0.9em; } td, th { padding: 2px 10p
 </style></head><body>
 <h1>idstitch report: {{.Project}}</h1>
 <p>{{n .Profiles}} profiles, {{n .Identifiers}} identifiers; generated {{.Generated.Format "2006-01-02 15:04 UTC"}}.</p>
+{{if .Sources}}<h2>Sources</h2>
+<table><tr><th>source</th><th>reads</th></tr>{{range .Sources}}<tr><td>{{index . 0}}</td><td><code>{{index . 1}}</code></td></tr>{{end}}</table>{{end}}
 <h2>Profile sizes (identifiers per profile)</h2>
 {{bars .Sizes 720 220}}
 <h2>Identifiers per type</h2>
@@ -387,6 +393,19 @@ table { border-collapse: collapse; font-size: 0.9em; } td, th { padding: 2px 10p
 {{split .Runs}}
 </body></html>
 `))
+
+// Sources lists, per source, what it reads: its table, or its dbt name and the relation dbt builds.
+func Sources(sources []config.Source) [][2]string {
+	var out [][2]string
+	for _, s := range sources {
+		reads := s.Table
+		if n := s.DBTName(); n != "" {
+			reads = "dbt " + n + " (" + s.Table + ")"
+		}
+		out = append(out, [2]string{s.Name, reads})
+	}
+	return out
+}
 
 // Render writes the page.
 func Render(w io.Writer, d *Data) error { return page.Execute(w, d) }
