@@ -53,3 +53,26 @@ func TestDoctorStatementsAnalyse(t *testing.T) {
 	}
 	t.Logf("%d statements analysed", n)
 }
+
+// TestRowHashAnalyses: the primary key LookML gives a stitched view without a key column, a hash
+// of the whole row, as Looker would send it to BigQuery over each golden source.
+func TestRowHashAnalyses(t *testing.T) {
+	for _, dir := range caseDirs(t) {
+		p, err := config.Load(filepath.Join(dir, "idstitch.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := dialects.BigQuery{}
+		pl, err := plan.New(p, d, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := newWarehouse(t, loadSources(t, dir, p))
+		for _, s := range p.Sources {
+			q := "SELECT " + d.RowHash("t") + " AS row_key FROM " + pl.SourceTable(s) + " AS t"
+			if err := w.analyze(q, nil); err != nil {
+				t.Errorf("%s: %v\n%s", filepath.Base(dir), err, q)
+			}
+		}
+	}
+}
