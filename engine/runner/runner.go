@@ -45,6 +45,8 @@ type Runner struct {
 	FullReason string
 	// DryRun computes the new result and what would change, and publishes nothing.
 	DryRun bool
+	// Observer, when set, is told when the run begins and how it ends.
+	Observer Observer
 
 	// journaled is set once a run has begun to record its publish in the journal.
 	journaled bool
@@ -52,6 +54,24 @@ type Runner struct {
 	stale []idsql.Object
 	// unpublished: no run had published before this one.
 	unpublished bool
+}
+
+// Observer is told when a run has begun (it has its id and plan, and the runs table records it as
+// running) and when it has ended, with the summary so far when it failed. Lineage is sent from
+// it. The run waits for it, so an observer bounds its own time; it reports what went wrong on
+// its side as warnings of the summary, never as the run's failure.
+type Observer interface {
+	RunStarted(ctx context.Context, s Started)
+	RunEnded(ctx context.Context, sum *Summary, err error)
+}
+
+// Started is a run that has begun.
+type Started struct {
+	RunID  int64
+	Mode   string
+	Plan   *plan.Plan
+	At     time.Time
+	DryRun bool
 }
 
 // StageTime is how long one stage took.
@@ -146,10 +166,19 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return nil, &StageError{Stage: setupStage, Err: err}
 	}
 
+	if r.Observer != nil {
+		r.Observer.RunStarted(ctx, Started{RunID: runID, Mode: sum.Mode, Plan: p, At: start, DryRun: r.DryRun})
+	}
 	runErr := r.stages(ctx, p, sum)
 	sum.Elapsed = time.Since(start)
 	if runErr != nil {
 		r.recordFailure(sum, runErr)
+	}
+	if r.Observer != nil {
+		// The run's context may be why it ended; the observer still reports the end.
+		r.Observer.RunEnded(context.WithoutCancel(ctx), sum, runErr)
+	}
+	if runErr != nil {
 		return nil, runErr
 	}
 	return sum, nil
