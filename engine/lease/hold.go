@@ -30,27 +30,27 @@ func Holder() string {
 // Hold takes the project's run lease for holder until now+ttl and renews it every third of ttl
 // until release is called, which gives it back. It returns ErrHeld when another holder has it.
 // The lease table is idstitch's like the run's tables: the schemas are claimed first (the
-// schema must hold nothing else, and the registry lists the table before it is made). warn is
-// told when a renewal or the release fails.
-func Hold(ctx context.Context, conn connectors.Conn, pl *plan.Planner, holder string, ttl time.Duration, warn func(msg string, err error)) (release func(), err error) {
+// schema must hold nothing else, and the registry lists the table before it is made); owned is
+// what the claim found. warn is told when a renewal or the release fails.
+func Hold(ctx context.Context, conn connectors.Conn, pl *plan.Planner, holder string, ttl time.Duration, warn func(msg string, err error)) (release func(), owned *check.Owned, err error) {
 	l := pl.Lease(holder)
-	_, err = check.Claim(ctx, conn, pl)
+	owned, err = check.Claim(ctx, conn, pl)
 	for attempt := 0; err != nil && connectors.KindOf(err) == connectors.Conflict && attempt < 5; attempt++ {
 		time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
-		_, err = check.Claim(ctx, conn, pl)
+		owned, err = check.Claim(ctx, conn, pl)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := Prepare(ctx, conn, pl, l); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ok, err := Try(ctx, conn, l, time.Now(), ttl)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !ok {
-		return nil, ErrHeld
+		return nil, nil, ErrHeld
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -82,5 +82,5 @@ func Hold(ctx context.Context, conn connectors.Conn, pl *plan.Planner, holder st
 		if err := conn.Exec(ctx, l.Release); err != nil {
 			warn("could not release the run lease; it expires by itself", err)
 		}
-	}, nil
+	}, owned, nil
 }

@@ -184,6 +184,13 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	return sum, nil
 }
 
+// AdoptedNotice says that n tables of an earlier install were taken into the registry; a caller
+// that claimed the schemas before the run (to take the run lease) reports it in the run's stead.
+func AdoptedNotice(pl *plan.Planner, n int) string {
+	return fmt.Sprintf("adopted %d tables of an earlier install, which its runs table vouches for, into %s.%s",
+		n, pl.Project.Output.Schema, plan.RegistryTable)
+}
+
 // setupStage names the errors of what a run does before its first stage.
 const setupStage = "setup"
 
@@ -208,8 +215,7 @@ func (r *Runner) prepare(ctx context.Context, sum *Summary) error {
 		}
 	}
 	if len(owned.Adopted) > 0 {
-		sum.Adopted = fmt.Sprintf("adopted %d tables of an earlier install, which its runs table vouches for, into %s.%s",
-			len(owned.Adopted), r.Planner.Project.Output.Schema, plan.RegistryTable)
+		sum.Adopted = AdoptedNotice(r.Planner, len(owned.Adopted))
 	}
 	// A publish that stopped part-way is completed before anything else, so that the state
 	// this run reads and the outputs it replaces are those of one run.

@@ -9,7 +9,8 @@ import (
 
 // takeLease takes the project's run lease and renews it until release is called.
 func (s *Server) takeLease(ctx context.Context, conn connectors.Conn) (release func(), err error) {
-	return lease.Hold(ctx, conn, s.planner, s.holder, s.o.LeaseTTL, func(msg string, err error) {
+	release, _, err = lease.Hold(ctx, conn, s.planner, s.holder, s.o.LeaseTTL, func(msg string, err error) {
 		s.o.Log.Warn(msg, "error", err)
 	})
+	return release, err
 }

@@ -214,6 +214,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 func sentence(err error) string {
 	// Driver messages can run over several lines; the first says what went wrong.
 	msg, _, _ := strings.Cut(strings.TrimSpace(err.Error()), "\n")
+	if errors.Is(err, lease.ErrHeld) {
+		return msg + "; nothing was done: try again when it has finished (the lease of a run that was killed expires a minute after it was last renewed)"
+	}
 	switch connectors.KindOf(err) {
 	case connectors.Canceled:
 		return "stopped before finishing (interrupted); the published tables were left as they were"
