@@ -135,7 +135,7 @@ func (o observers) RunEnded(ctx context.Context, sum *runner.Summary, err error)
 
 type endObserver func(*runner.Summary)
 
-func (endObserver) RunStarted(context.Context, runner.Started)                {}
+func (endObserver) RunStarted(context.Context, runner.Started)               {}
 func (f endObserver) RunEnded(_ context.Context, s *runner.Summary, _ error) { f(s) }
 
 // facetSchemas are the facet schemas of ../shared/schemas; each facets object of an event is
