@@ -232,7 +232,7 @@ func (b BigQuery) ViewsQuery(schema string) (string, []any) {
 }
 
 func (b BigQuery) ColumnsQuery(schema, table string) (string, []any) {
-	return "SELECT column_name FROM " + quotePath(b.QuoteIdent, schema) + ".INFORMATION_SCHEMA.COLUMNS WHERE table_name = @p1 ORDER BY ordinal_position",
+	return "SELECT column_name, data_type FROM " + quotePath(b.QuoteIdent, schema) + ".INFORMATION_SCHEMA.COLUMNS WHERE table_name = @p1 ORDER BY ordinal_position",
 		[]any{table}
 }
 

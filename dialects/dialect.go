@@ -156,8 +156,9 @@ type Dialect interface {
 	SchemaQuery(schema string) (string, []any)
 	// ViewsQuery lists the names of the views in a schema, with its bind arguments.
 	ViewsQuery(schema string) (string, []any)
-	// ColumnsQuery lists the columns of a table: one row per column, the column name first. It
-	// returns the query and its bind arguments.
+	// ColumnsQuery lists the columns of a table in their order: one row per column, its name and
+	// its type as the warehouse's information schema writes it. It returns the query and its bind
+	// arguments.
 	ColumnsQuery(schema, table string) (string, []any)
 	// Placeholder is the bind parameter marker for the n-th argument (1-based).
 	Placeholder(n int) string

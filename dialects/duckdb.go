@@ -173,10 +173,10 @@ func (DuckDB) ViewsQuery(schema string) (string, []any) {
 // ColumnsQuery looks in the attached file a schema names, if it names one.
 func (DuckDB) ColumnsQuery(schema, table string) (string, []any) {
 	if db, s := splitSchema(schema); db != "" {
-		return "SELECT column_name FROM information_schema.columns WHERE table_catalog = ? AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+		return "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = ? AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
 			[]any{db, s, table}
 	}
-	return "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+	return "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
 		[]any{schema, table}
 }
 

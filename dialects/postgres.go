@@ -176,10 +176,10 @@ func (Postgres) ViewsQuery(schema string) (string, []any) {
 
 func (Postgres) ColumnsQuery(schema, table string) (string, []any) {
 	if db, s := splitSchema(schema); db != "" {
-		return "SELECT column_name FROM information_schema.columns WHERE table_catalog = $1 AND table_schema = $2 AND table_name = $3 ORDER BY ordinal_position",
+		return "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = $1 AND table_schema = $2 AND table_name = $3 ORDER BY ordinal_position",
 			[]any{db, s, table}
 	}
-	return "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
+	return "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
 		[]any{schema, table}
 }
 

@@ -196,7 +196,7 @@ func (s Snowflake) ViewsQuery(schema string) (string, []any) {
 
 func (s Snowflake) ColumnsQuery(schema, table string) (string, []any) {
 	is, name := s.infoSchema(schema)
-	return "SELECT column_name FROM " + is + ".columns WHERE UPPER(table_schema) = UPPER(?) AND UPPER(table_name) = UPPER(?) ORDER BY ordinal_position",
+	return "SELECT column_name, data_type FROM " + is + ".columns WHERE UPPER(table_schema) = UPPER(?) AND UPPER(table_name) = UPPER(?) ORDER BY ordinal_position",
 		[]any{name, table}
 }
 

@@ -80,6 +80,12 @@ var APIRuns = define[APIRunsData]("api_runs")
 
 type APIRunsData struct{}
 
+// Lineage: the rows of each published table, as the run's OpenLineage events report them.
+var LineageRows = define[LineageRowsData]("lineage_rows")
+
+// LineageRowsData counts the rows of a published table; Table is rendered.
+type LineageRowsData struct{ Table string }
+
 // The union-find oracle: a source's identifiers as they are, without normalizing or guards.
 var OracleSource = define[OracleSourceData]("oracle_source")
 

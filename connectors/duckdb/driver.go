@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/dialects"
@@ -98,4 +99,21 @@ func PathOf(s connectors.Settings) (string, bool) {
 		return "", false
 	}
 	return d.Path, true
+}
+
+// LineageNamespace is duckdb:// and the database file's absolute path, as OpenLineage's dbt
+// integration names a DuckDB profile's tables.
+func (s *Settings) LineageNamespace() (string, error) {
+	abs, err := filepath.Abs(s.Path)
+	if err != nil {
+		return "", err
+	}
+	return "duckdb://" + filepath.ToSlash(abs), nil
+}
+
+// LineageName is catalog.schema.table; DuckDB names the catalog of a database file after the
+// file, without its extension.
+func (s *Settings) LineageName(schema, table string) (string, error) {
+	base := filepath.Base(s.Path)
+	return connectors.QualifiedName(strings.TrimSuffix(base, filepath.Ext(base)), schema, table), nil
 }

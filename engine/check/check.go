@@ -132,16 +132,31 @@ func Expressions(ctx context.Context, conn connectors.Conn, pl *plan.Planner) er
 }
 
 func columns(ctx context.Context, conn connectors.Conn, schema, table string) ([]string, error) {
+	cols, err := Columns(ctx, conn, schema, table)
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	return names, err
+}
+
+// Column is a column of a table, with its type as the warehouse's information schema writes it.
+type Column struct {
+	Name, Type string
+}
+
+// Columns lists the columns of a table in their order; none when the table does not exist.
+func Columns(ctx context.Context, conn connectors.Conn, schema, table string) ([]Column, error) {
 	q, args := conn.Dialect().ColumnsQuery(schema, table)
 	rows, err := conn.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var cols []string
+	var cols []Column
 	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
+		var c Column
+		if err := rows.Scan(&c.Name, &c.Type); err != nil {
 			return nil, err
 		}
 		cols = append(cols, c)

@@ -41,6 +41,8 @@ type Project struct {
 	Incremental Incremental `yaml:"incremental"`
 	// DBT locates the dbt project whose models and sources a source may name.
 	DBT DBT `yaml:"dbt"`
+	// Lineage, when set, sends OpenLineage events of every run.
+	Lineage *Lineage `yaml:"lineage"`
 
 	// File is the path the project was read from; Dir is its directory, against which relative
 	// paths in the file are resolved.
@@ -300,6 +302,32 @@ type Audience struct {
 	Where string `yaml:"where"`
 }
 
+// Lineage says where every run sends its OpenLineage events: to an HTTP endpoint (URL) or a file,
+// one event per line. A failure to send is a warning of the run, never its failure.
+type Lineage struct {
+	// URL is the receiver's base address; events are POSTed to URL/Endpoint.
+	URL string `yaml:"url"`
+	// Endpoint is the path under URL; default api/v1/lineage (Marquez and most receivers).
+	Endpoint string `yaml:"endpoint"`
+	// File is a file that events are appended to, one JSON object per line; relative to the
+	// project file.
+	File string `yaml:"file"`
+	// Timeout bounds what sending may add to a run, every event and retry together; default 5s.
+	Timeout string `yaml:"timeout"`
+	// TimeoutDuration is Timeout parsed.
+	TimeoutDuration time.Duration `yaml:"-"`
+	// APIKeyEnv names the environment variable holding the receiver's API key, sent as a bearer
+	// token.
+	APIKeyEnv string `yaml:"api_key_env"`
+	// Namespace is the job namespace; default idstitch. The job's name is the project's.
+	Namespace string `yaml:"namespace"`
+	// DatasetNamespace replaces the namespace the warehouse's settings give its tables.
+	DatasetNamespace string `yaml:"dataset_namespace"`
+}
+
+// DefaultLineageTimeout is what sending lineage may add to a run when lineage.timeout is not set.
+const DefaultLineageTimeout = 5 * time.Second
+
 // Schedule says when `idstitch serve` runs the project.
 type Schedule struct {
 	Cron     string `yaml:"cron"`
@@ -357,7 +385,7 @@ var unknownField = regexp.MustCompile(`^field (\S+) not found in type config\.(\
 var sectionOf = map[string]string{
 	"Project": "top level", "Output": "output", "IDType": "an id_types entry",
 	"Source": "a sources entry", "Policy": "policy", "Trait": "a traits entry", "Audience": "an audiences entry",
-	"Schedule": "schedule", "Incremental": "incremental", "DBT": "dbt",
+	"Schedule": "schedule", "Incremental": "incremental", "DBT": "dbt", "Lineage": "lineage",
 }
 
 // Parse checks the project file's text; path is used in messages and to resolve relative paths.
@@ -649,6 +677,7 @@ func (c *checker) check(p *Project) {
 			c.fail(c.line("schedule", "timezone"), "schedule.timezone", "%q is not a time zone name; use an IANA name such as UTC or Europe/Berlin", p.Schedule.Timezone)
 		}
 	}
+	c.checkLineage(p)
 	switch p.Policy.LimitTies {
 	case "", "nearest", "isolate":
 	default:

@@ -45,6 +45,8 @@ type Runner struct {
 	FullReason string
 	// DryRun computes the new result and what would change, and publishes nothing.
 	DryRun bool
+	// Observer, when set, is told when the run begins and how it ends.
+	Observer Observer
 
 	// journaled is set once a run has begun to record its publish in the journal.
 	journaled bool
@@ -52,6 +54,24 @@ type Runner struct {
 	stale []idsql.Object
 	// unpublished: no run had published before this one.
 	unpublished bool
+}
+
+// Observer is told when a run has begun (it has its id and plan, and the runs table records it as
+// running) and when it has ended, with the summary so far when it failed. Lineage is sent from
+// it. The run waits for it, so an observer bounds its own time; it reports what went wrong on
+// its side as warnings of the summary, never as the run's failure.
+type Observer interface {
+	RunStarted(ctx context.Context, s Started)
+	RunEnded(ctx context.Context, sum *Summary, err error)
+}
+
+// Started is a run that has begun.
+type Started struct {
+	RunID  int64
+	Mode   string
+	Plan   *plan.Plan
+	At     time.Time
+	DryRun bool
 }
 
 // StageTime is how long one stage took.
@@ -146,13 +166,29 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return nil, &StageError{Stage: setupStage, Err: err}
 	}
 
+	if r.Observer != nil {
+		r.Observer.RunStarted(ctx, Started{RunID: runID, Mode: sum.Mode, Plan: p, At: start, DryRun: r.DryRun})
+	}
 	runErr := r.stages(ctx, p, sum)
 	sum.Elapsed = time.Since(start)
 	if runErr != nil {
 		r.recordFailure(sum, runErr)
+	}
+	if r.Observer != nil {
+		// The run's context may be why it ended; the observer still reports the end.
+		r.Observer.RunEnded(context.WithoutCancel(ctx), sum, runErr)
+	}
+	if runErr != nil {
 		return nil, runErr
 	}
 	return sum, nil
+}
+
+// AdoptedNotice says that n tables of an earlier install were taken into the registry; a caller
+// that claimed the schemas before the run (to take the run lease) reports it in the run's stead.
+func AdoptedNotice(pl *plan.Planner, n int) string {
+	return fmt.Sprintf("adopted %d tables of an earlier install, which its runs table vouches for, into %s.%s",
+		n, pl.Project.Output.Schema, plan.RegistryTable)
 }
 
 // setupStage names the errors of what a run does before its first stage.
@@ -179,8 +215,7 @@ func (r *Runner) prepare(ctx context.Context, sum *Summary) error {
 		}
 	}
 	if len(owned.Adopted) > 0 {
-		sum.Adopted = fmt.Sprintf("adopted %d tables of an earlier install, which its runs table vouches for, into %s.%s",
-			len(owned.Adopted), r.Planner.Project.Output.Schema, plan.RegistryTable)
+		sum.Adopted = AdoptedNotice(r.Planner, len(owned.Adopted))
 	}
 	// A publish that stopped part-way is completed before anything else, so that the state
 	// this run reads and the outputs it replaces are those of one run.

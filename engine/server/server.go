@@ -5,8 +5,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +21,8 @@ import (
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/check"
 	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/lease"
+	"github.com/idstitch/idstitch/engine/lineage"
 	"github.com/idstitch/idstitch/engine/lookup"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/runner"
@@ -58,7 +58,7 @@ type Options struct {
 var ErrBusy = errors.New("a run of this project is already in progress")
 
 // ErrLeaseHeld: another process holds the project's run lease.
-var ErrLeaseHeld = errors.New("another process holds this project's run lease")
+var ErrLeaseHeld = lease.ErrHeld
 
 // Server runs a project on a schedule and answers the API.
 type Server struct {
@@ -119,11 +119,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	pl.LookupIndexes = true
-	host, _ := os.Hostname()
-	suffix := make([]byte, 4)
-	rand.Read(suffix)
-	s := &Server{o: o, wh: warehouse.NewShared(o.Project), planner: pl, metrics: newMetrics(),
-		holder: fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(suffix))}
+	s := &Server{o: o, wh: warehouse.NewShared(o.Project), planner: pl, metrics: newMetrics(), holder: lease.Holder()}
 	s.runCtx, s.cancelRun = context.WithCancel(context.Background())
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
@@ -284,7 +280,11 @@ func (s *Server) runOnce(ctx context.Context) (*runner.Summary, error) {
 		if err := check.Sources(ctx, conn, s.planner); err != nil {
 			return err
 		}
-		sum, err = (&runner.Runner{Conn: conn, Planner: s.planner}).Run(ctx)
+		r := &runner.Runner{Conn: conn, Planner: s.planner}
+		if em := lineage.New(s.planner, conn); em != nil {
+			r.Observer = em
+		}
+		sum, err = r.Run(ctx)
 		if err != nil || !s.o.Memory {
 			return err
 		}

@@ -15,14 +15,78 @@ import (
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/lease"
+	"github.com/idstitch/idstitch/engine/runner"
 )
 
-// Exit codes.
+// Exit codes, documented in docs/orchestrators.md: scripts and orchestrators decide on them
+// whether to retry, alert or skip.
 const (
 	exitOK    = 0
-	exitError = 1
-	exitUsage = 2
+	exitError = 1 // anything else, an interrupted run included
+	exitUsage = 2 // a mistake on the command line
+	// exitRunFailed: a run began and failed; the runs table records it, and the published
+	// tables were left as they were.
+	exitRunFailed = 3
+	// exitProject: the project file is missing or wrong, or does not match the warehouse (a
+	// table or column it names is missing, an expression does not run, a schema holds what
+	// idstitch did not make). Running again will not help until it is fixed.
+	exitProject = 4
+	// exitUnreachable: the warehouse could not be reached or opened (a server down, a DuckDB
+	// file held open by another program), before or during a run. Trying later may help.
+	exitUnreachable = 5
+	// exitBusy: another run of the project is in progress (serve, or another `idstitch run`,
+	// holds its run lease); nothing was done.
+	exitBusy = 6
 )
+
+// projectError is a project that cannot run as it is written: exit status exitProject.
+type projectError struct{ err error }
+
+func (e projectError) Error() string { return e.err.Error() }
+func (e projectError) Unwrap() error { return e.err }
+
+// asProject marks an error of checking the project against the warehouse as the project's,
+// unless the warehouse failed (it could not be reached, refused a privilege, or the command was
+// interrupted).
+func asProject(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch connectors.KindOf(err) {
+	case connectors.Unreachable, connectors.Canceled, connectors.Denied:
+		return err
+	}
+	return projectError{err}
+}
+
+// exitCode is the exit status of a command that failed with err.
+func exitCode(err error) int {
+	var ue usageError
+	var pe projectError
+	var se *runner.StageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.Is(err, lease.ErrHeld):
+		return exitBusy
+	case connectors.KindOf(err) == connectors.Canceled:
+		return exitError
+	case connectors.KindOf(err) == connectors.Unreachable:
+		return exitUnreachable
+	case errors.As(err, &se) && se.RunID > 0:
+		return exitRunFailed
+	case errors.As(err, &pe), errors.Is(err, config.ErrNotFound):
+		return exitProject
+	}
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		return exitProject
+	}
+	return exitError
+}
 
 type env struct {
 	stdin          io.Reader
@@ -93,18 +157,11 @@ func Do(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := cmd.run(ctx, e, args[1:])
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.Is(err, flag.ErrHelp):
-		return exitOK
+	code := exitCode(err)
+	if code != exitOK {
+		fmt.Fprintf(stderr, "idstitch: %s\n", sentence(err))
 	}
-	fmt.Fprintf(stderr, "idstitch: %s\n", sentence(err))
-	var ue usageError
-	if errors.As(err, &ue) {
-		return exitUsage
-	}
-	return exitError
+	return code
 }
 
 // Version is set at build time with -ldflags "-X …cli.Version=…".
@@ -158,6 +215,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 func sentence(err error) string {
 	// Driver messages can run over several lines; the first says what went wrong.
 	msg, _, _ := strings.Cut(strings.TrimSpace(err.Error()), "\n")
+	if errors.Is(err, lease.ErrHeld) {
+		return msg + "; nothing was done: try again when it has finished (the lease of a run that was killed expires a minute after it was last renewed)"
+	}
 	switch connectors.KindOf(err) {
 	case connectors.Canceled:
 		return "stopped before finishing (interrupted); the published tables were left as they were"

@@ -111,7 +111,7 @@ func TestDemoThenRun(t *testing.T) {
 		if verb == "validate" {
 			code, _, errs = do(t, verb, "-c", project)
 		}
-		if code != exitError || !strings.Contains(errs, want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		if code != exitProject || !strings.Contains(errs, want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 			t.Fatalf("%s with a missing table: exit %d, stderr %q", verb, code, errs)
 		}
 	}
@@ -119,7 +119,7 @@ func TestDemoThenRun(t *testing.T) {
 	broken = strings.Replace(string(data), "phone: phone\n  - name: crm", "phone: phone_number\n  - name: crm", 1)
 	os.WriteFile(project, []byte(broken), 0o644)
 	code, _, errs = do(t, "validate", "-c", project)
-	if code != exitError || !strings.Contains(errs, `sources[1].ids.phone: column "phone_number" does not exist in table main.orders`) {
+	if code != exitProject || !strings.Contains(errs, `sources[1].ids.phone: column "phone_number" does not exist in table main.orders`) {
 		t.Fatalf("validate with a missing column: exit %d, stderr %q", code, errs)
 	}
 }
@@ -139,7 +139,7 @@ func TestInitWritesAValidFile(t *testing.T) {
 
 func TestMissingProjectFile(t *testing.T) {
 	code, _, errs := do(t, "run", "-c", filepath.Join(t.TempDir(), "nope.yaml"))
-	if code != exitError || !strings.Contains(errs, "does not exist; run `idstitch init`") {
+	if code != exitProject || !strings.Contains(errs, "does not exist; run `idstitch init`") {
 		t.Fatalf("exit %d, %q", code, errs)
 	}
 }
@@ -293,7 +293,7 @@ func TestBrokenNormalizerExpression(t *testing.T) {
 	project := filepath.Join(dir, "idstitch.yaml")
 	os.WriteFile(project, []byte(text), 0o644)
 	code, _, errs := do(t, "validate", "-c", project)
-	if code != exitError || !strings.Contains(errs, "sources[0]: the SQL built from the normalize entries of its id types does not run on main.events") || !strings.Contains(errs, "lowr") {
+	if code != exitProject || !strings.Contains(errs, "sources[0]: the SQL built from the normalize entries of its id types does not run on main.events") || !strings.Contains(errs, "lowr") {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/check"
 	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/lease"
+	"github.com/idstitch/idstitch/engine/lineage"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/runner"
 	"github.com/idstitch/idstitch/engine/warehouse"
@@ -85,7 +87,11 @@ func blockList() string {
 }
 
 func loadProject(path string) (*config.Project, error) {
-	return config.Load(path)
+	p, err := config.Load(path)
+	if err != nil {
+		return nil, projectError{err}
+	}
+	return p, nil
 }
 
 func runValidate(ctx context.Context, e *env, args []string) error {
@@ -113,10 +119,10 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if err := check.Sources(ctx, conn, pl); err != nil {
-			return err
+			return asProject(err)
 		}
 		if _, err := check.Ownership(ctx, conn, pl); err != nil {
-			return err
+			return asProject(err)
 		}
 	}
 	fmt.Fprintf(e.stdout, "%s is valid: %d id types, %d sources\n", p.File, len(p.IDTypes), len(p.Sources))
@@ -242,7 +248,7 @@ func dryRunPlan(ctx context.Context, e *env, p *config.Project, rounds int) erro
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "run", "[-c idstitch.yaml] [--full] [--dry-run]",
+	fs := newFlags(e, "run", "[-c idstitch.yaml] [--full] [--dry-run] [--json]",
 		"Stitches identities and publishes the output tables atomically. After a first full run, runs are incremental: they read\n"+
 			"each source from its watermark less the lookback and recompute only the profiles the new rows touch.")
 	path := configFlag(fs)
@@ -251,19 +257,31 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	algorithm := fs.String("algorithm", "contraction", "components algorithm: contraction, or labelprop (benchmark baseline only)")
 	quiet := fs.Bool("quiet", false, "print no progress")
 	verbose := fs.Bool("verbose", false, "log every statement with its duration")
+	asJSON := fs.Bool("json", false, "print one JSON object on stdout instead of the summary: the run's row and what it measured, also when\nthe run fails or cannot start (see docs/orchestrators.md); progress stays on stderr")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	rec := &recorder{}
 	p, err := loadProject(*path)
-	if err != nil {
-		return err
+	if err == nil {
+		var sum *runner.Summary
+		sum, err = stitch(ctx, e, p, runOptions{algorithm: plan.Algorithm(*algorithm), quiet: *quiet, verbose: *verbose, full: *full, dryRun: *dryRun, observer: rec})
+		if err == nil && !*asJSON {
+			printSummary(e.stdout, p, sum)
+		}
 	}
-	sum, err := stitch(ctx, e, p, runOptions{algorithm: plan.Algorithm(*algorithm), quiet: *quiet, verbose: *verbose, full: *full, dryRun: *dryRun})
-	if err != nil {
-		return err
+	if *asJSON {
+		if werr := writeRunJSON(e.stdout, p, rec, err); werr != nil {
+			return werr
+		}
 	}
-	printSummary(e.stdout, p, sum)
-	return nil
+	if err != nil && rec.sum != nil {
+		// The warnings of a failed run (lineage that could not be sent) would be lost with it.
+		for _, w := range rec.sum.Warnings {
+			fmt.Fprintf(e.stderr, "idstitch: warning: %s\n", w)
+		}
+	}
+	return err
 }
 
 // runOptions are the choices of one run from the command line.
@@ -273,6 +291,23 @@ type runOptions struct {
 	full, dryRun   bool
 	// why, with full, says why the run rebuilds.
 	why string
+	// observer, when set, is told when the run begins and ends, after the lineage is sent.
+	observer runner.Observer
+}
+
+// observers tells each observer in turn.
+type observers []runner.Observer
+
+func (o observers) RunStarted(ctx context.Context, s runner.Started) {
+	for _, x := range o {
+		x.RunStarted(ctx, s)
+	}
+}
+
+func (o observers) RunEnded(ctx context.Context, sum *runner.Summary, err error) {
+	for _, x := range o {
+		x.RunEnded(ctx, sum, err)
+	}
 }
 
 // stitch opens the warehouse, checks the sources and runs the project.
@@ -284,12 +319,36 @@ func stitch(ctx context.Context, e *env, p *config.Project, o runOptions) (*runn
 	defer conn.Close()
 	pl, err := plan.New(p, conn.Dialect(), o.algorithm)
 	if err != nil {
-		return nil, usageError{msg: err.Error()}
+		return nil, projectError{err}
 	}
 	if err := check.Sources(ctx, conn, pl); err != nil {
-		return nil, err
+		return nil, asProject(err)
+	}
+	// One run of a project at a time, across processes: serve and other runs take the same lease.
+	// A warehouse that one process at a time can write (a DuckDB file) needs none: whoever holds
+	// the lease holds the file open, and a lease left by a killed run would only stop the next.
+	var owned check.Owned
+	if !conn.Dialect().Supports(dialects.SingleWriter) {
+		release, claimed, err := lease.Hold(ctx, conn, pl, lease.Holder(), time.Minute, func(msg string, err error) {
+			fmt.Fprintf(e.stderr, "idstitch: warning: %s: %s\n", msg, sentence(err))
+		})
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		owned = *claimed
 	}
 	r := &runner.Runner{Conn: conn, Planner: pl, Full: o.full, FullReason: o.why, DryRun: o.dryRun}
+	var obs observers
+	if em := lineage.New(pl, conn); em != nil {
+		obs = append(obs, em)
+	}
+	if o.observer != nil {
+		obs = append(obs, o.observer)
+	}
+	if len(obs) > 0 {
+		r.Observer = obs
+	}
 	if !o.quiet {
 		r.Progress = progressPrinter(e.stderr)
 	}
@@ -301,6 +360,9 @@ func stitch(ctx context.Context, e *env, p *config.Project, o runOptions) (*runn
 		}
 	}
 	sum, err := r.Run(ctx)
+	if err == nil && sum.Adopted == "" && len(owned.Adopted) > 0 {
+		sum.Adopted = runner.AdoptedNotice(pl, len(owned.Adopted))
+	}
 	if err != nil {
 		var se *runner.StageError
 		if errors.As(err, &se) && se.RunID > 0 {
