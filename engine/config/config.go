@@ -177,19 +177,23 @@ type DBT struct {
 // Source is a warehouse table or view whose rows carry identifiers. It is named by exactly one
 // of Table, Model (a dbt model) and DBTSource (a dbt source and its table); Parse resolves the
 // latter two through the dbt manifest and sets Table to the relation dbt builds.
+//
+// The fields marked json:"-" do not change what a run computes (a dbt name resolves to Table;
+// the key and the description are LookML's), so they stay out of the fingerprint of the sources
+// that decides whether the stored state still holds.
 type Source struct {
 	Name      string    `yaml:"name"`
 	Table     string    `yaml:"table"`
-	Model     string    `yaml:"model"`
-	DBTSource []string  `yaml:"dbt_source"`
+	Model     string    `yaml:"model" json:"-"`
+	DBTSource []string  `yaml:"dbt_source" json:"-"`
 	Timestamp string    `yaml:"timestamp"`
 	Filter    string    `yaml:"filter"`
 	IDs       IDColumns `yaml:"ids"`
 	// Key is the column that identifies a row of the source, the primary key of its stitched
 	// LookML view; optional.
-	Key string `yaml:"key"`
+	Key string `yaml:"key" json:"-"`
 	// Description says what the source holds, for LookML.
-	Description string `yaml:"description"`
+	Description string `yaml:"description" json:"-"`
 }
 
 // DBTName is the dbt name the source was given by, such as "model stg_events" or "source
@@ -292,8 +296,8 @@ type Trait struct {
 	Window string `yaml:"window"`
 	// WindowDays is Window in days; 0 is no window.
 	WindowDays int `yaml:"-"`
-	// Description says what the trait means, for LookML.
-	Description string `yaml:"description"`
+	// Description says what the trait means, for LookML; it changes nothing a run computes.
+	Description string `yaml:"description" json:"-"`
 }
 
 // Audience is a named condition over profile columns.
