@@ -48,6 +48,8 @@ type (
 		// Stored, when set, reads rows already extracted (those matching StoredWhere) instead
 		// of the source table.
 		Stored, StoredWhere string
+		// Scope, when the project declares scopes, says how each row gets its scope.
+		Scope *Scoping
 	}
 	HashedData struct{ Extract, Hash string }
 	// CountRowsData counts the rows of a work table.

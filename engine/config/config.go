@@ -37,6 +37,8 @@ type Project struct {
 	Traits    []Trait    `yaml:"traits"`
 	Audiences []Audience `yaml:"audiences"`
 	Schedule  Schedule   `yaml:"schedule"`
+	// Scopes declares the scopes and pools of scopes; none means one global graph.
+	Scopes Scopes `yaml:"scopes"`
 	// Incremental tunes incremental runs.
 	Incremental Incremental `yaml:"incremental"`
 
@@ -135,6 +137,9 @@ type IDType struct {
 	MaxDegree *int `yaml:"max_degree"`
 	// Anonymous types (cookies, anonymous ids) are what policy.anonymous acts on.
 	Anonymous bool `yaml:"anonymous"`
+	// Scope is shared (default: one identifier across the scopes of a pool) or local (equal
+	// values in two scopes are two identifiers).
+	Scope string `yaml:"scope"`
 }
 
 // Normalizer is one normalization step: a named one (trim, lower, …) or a SQL expression over
@@ -168,6 +173,9 @@ type Source struct {
 	Timestamp string    `yaml:"timestamp"`
 	Filter    string    `yaml:"filter"`
 	IDs       IDColumns `yaml:"ids"`
+	// Scope is the source's scope; ScopeColumn instead names the column that holds each row's.
+	Scope       string `yaml:"scope" json:",omitempty"`
+	ScopeColumn string `yaml:"scope_column" json:",omitempty"`
 }
 
 // Schema and TableName split Table ("schema.table" or "table").
@@ -323,7 +331,7 @@ var unknownField = regexp.MustCompile(`^field (\S+) not found in type config\.(\
 var sectionOf = map[string]string{
 	"Project": "top level", "Output": "output", "IDType": "an id_types entry",
 	"Source": "a sources entry", "Policy": "policy", "Trait": "a traits entry", "Audience": "an audiences entry",
-	"Schedule": "schedule", "Incremental": "incremental",
+	"Schedule": "schedule", "Incremental": "incremental", "Scopes": "scopes",
 }
 
 // Parse checks the project file's text; path is used in messages and to resolve relative paths.
@@ -584,6 +592,7 @@ func (c *checker) check(p *Project) {
 	types := c.checkIDTypes(p)
 	sources := c.checkSources(p, types)
 	c.checkTraits(p, sources)
+	c.checkScopes(p)
 	c.checkColumnClashes(p)
 	switch p.Policy.Anonymous {
 	case "", "link", "isolate":

@@ -26,6 +26,7 @@ func (pl *Planner) slots(s config.Source) []idsql.Slot {
 				if t.MaxDegree != nil {
 					sl.MaxDegree = *t.MaxDegree
 				}
+				sl.Value = pl.slotValue(t, n)
 				out = append(out, sl)
 			}
 		}
@@ -66,7 +67,8 @@ func (pl *Planner) extract(s config.Source, window string) string {
 	if s.Timestamp != "" {
 		ts = pl.Dialect.QuoteIdent(s.Timestamp)
 	}
-	return render.SQL(pl.names.r, idsql.Extract, idsql.ExtractData{Slots: pl.slots(s), Traits: pl.traitInputs(s), TS: ts, Table: pl.SourceTable(s), Filter: s.Filter, Window: window})
+	return render.SQL(pl.names.r, idsql.Extract, idsql.ExtractData{Slots: pl.slots(s), Traits: pl.traitInputs(s), TS: ts, Table: pl.SourceTable(s), Filter: s.Filter, Window: window,
+		Scope: pl.scoping(&s)})
 }
 
 // traitInputs lists the traits computed from a source. Each row carries t<N>, the value to
@@ -131,9 +133,13 @@ func (pl *Planner) stitchedView(s config.Source) string {
 	return render.SQL(pl.names.r, idsql.StitchedView, idsql.StitchedViewData{Table: pl.SourceTable(s), Slots: slots})
 }
 
-// nodeColumns lists the node id columns of a source's slots, with their values when asked.
+// nodeColumns lists the node id columns of a source's slots, with their values when asked (and
+// then, with scopes, the row's scope and pool, which the values are qualified by).
 func nodeColumns(slots []idsql.Slot, values bool) string {
 	var cols []string
+	if values && scopedSlots(slots) {
+		cols = append(cols, "sc", "pl")
+	}
 	for _, sl := range slots {
 		cols = append(cols, fmt.Sprintf("n%d", sl.N))
 		if values {
