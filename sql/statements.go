@@ -18,8 +18,8 @@ type (
 	RunsCreateData            struct{}
 	AudienceTablesData        struct{}
 	AudienceHistoryCreateData struct{}
-	IDGraphCreateData         struct{}
-	IDChangesCreateData       struct{}
+	IDGraphCreateData         struct{ Scope *Scoping }
+	IDChangesCreateData       struct{ Scope *Scoping }
 	StateCreateData           struct {
 		Table   string
 		Columns []Column
@@ -107,6 +107,7 @@ type (
 		Named   string
 		Hubs    bool
 		Reasons []string
+		Scope   *Scoping
 	}
 )
 
@@ -242,8 +243,11 @@ type (
 		Groups string
 		Hubs   bool
 	}
-	AnchorsData struct{ Salt string }
-	GraphData   struct{}
+	AnchorsData struct {
+		Salt  string
+		Scope *Scoping
+	}
+	GraphData   struct{ Scope *Scoping }
 	RegionsData struct {
 		Labels string
 		Hubs   bool
@@ -294,9 +298,12 @@ var (
 )
 
 type (
-	IDGraphData       struct{}
-	ChangesData       struct{}
-	ProfilesData      struct{ Types []string }
+	IDGraphData  struct{ Scope *Scoping }
+	ChangesData  struct{ Scope *Scoping }
+	ProfilesData struct {
+		Types []string
+		Scope *Scoping
+	}
 	ProfilesFinalData struct {
 		Traits    []TraitColumn
 		Joins     []TraitJoin
@@ -306,9 +313,13 @@ type (
 	IDQuarantineData struct {
 		Parts []string // queries of (id_type, id_value, reason, evidence)
 		RunID int64
+		Scope *Scoping
 	}
 	QuarantineNodesData struct{ Table, Reason, Evidence string }
-	QuarantineKeptData  struct{ Reasons []string }
+	QuarantineKeptData  struct {
+		Reasons []string
+		Scope   *Scoping
+	}
 	QuarantineFromData  struct{ Table string }
 	QuarantineHubsData  struct{ Reason string }
 	AudienceMembersData struct {
@@ -319,7 +330,7 @@ type (
 	StateHubsData         struct{}
 	StateEmptyData        struct{ Columns []Column }
 	IncRedoData           struct{ Flips bool }
-	IncOldMapData         struct{}
+	IncOldMapData         struct{ Scope *Scoping }
 	IncRedoIDsData        struct{}
 	StatsData             struct{}
 	StatsIncrementalData  struct{}
@@ -357,6 +368,7 @@ type (
 	IDChangesInsertData struct {
 		RunID int64
 		From  string
+		Scope *Scoping
 	}
 	MetaInsertData struct {
 		Table string
