@@ -71,6 +71,7 @@ type Audience struct{ Name, Where string }
 type ViewSlot struct {
 	N           int
 	Type, Value string
+	Local       bool // with scopes, the type is local to a scope
 }
 
 // Column is a column of a table the engine creates, its type a name typ and cast know.

@@ -359,6 +359,8 @@ var (
 
 type (
 	StitchedViewData struct {
+		// Scope, with scopes declared, gives each row's scope (its Column qualified by s.).
+		Scope *Scoping
 		Table string
 		Slots []ViewSlot
 	}

@@ -128,9 +128,13 @@ func (pl *Planner) stitchedView(s config.Source) string {
 		}
 		raw := "NULLIF(" + pl.Dialect.Cast(expr, dialects.Text) + ", '')"
 		t := pl.Project.IDTypes[sl.Rank]
-		slots = append(slots, idsql.ViewSlot{N: sl.N, Type: sl.Type, Value: "NULLIF(" + pl.normalize(t, raw) + ", '')"})
+		slots = append(slots, idsql.ViewSlot{N: sl.N, Type: sl.Type, Value: "NULLIF(" + pl.normalize(t, raw) + ", '')", Local: t.Scope == config.ScopeLocal})
 	}
-	return render.SQL(pl.names.r, idsql.StitchedView, idsql.StitchedViewData{Table: pl.SourceTable(s), Slots: slots})
+	scope := pl.scoping(&s)
+	if scope != nil && scope.Column != "" {
+		scope.Column = "s." + scope.Column
+	}
+	return render.SQL(pl.names.r, idsql.StitchedView, idsql.StitchedViewData{Table: pl.SourceTable(s), Slots: slots, Scope: scope})
 }
 
 // nodeColumns lists the node id columns of a source's slots, with their values when asked (and

@@ -71,7 +71,7 @@ func stream(t *rapid.T, tables []Table) [][]Table {
 	for j := range out {
 		out[j] = make([]Table, len(tables))
 		for i, tb := range tables {
-			out[j][i] = Table{Name: tb.Name, Columns: tb.Columns, Types: tb.Types}
+			out[j][i] = Table{Name: tb.Name, Columns: tb.Columns, Types: tb.Types, ScopeColumn: tb.ScopeColumn, Scope: tb.Scope}
 		}
 		// Cumulative: a source table holds every row that has arrived so far.
 		for _, a := range all {
