@@ -69,6 +69,9 @@ CREATE TABLE IF NOT EXISTS "identity"."id_changes" (
   identifiers BIGINT,
   pool TEXT
 );
+ALTER TABLE "identity"."id_graph" ADD COLUMN IF NOT EXISTS "scope" TEXT;
+ALTER TABLE "identity"."id_graph" ADD COLUMN IF NOT EXISTS "pool" TEXT;
+ALTER TABLE "identity"."id_changes" ADD COLUMN IF NOT EXISTS "pool" TEXT;
 CREATE SCHEMA IF NOT EXISTS "identity_state";
 -- what the stored state was built from
 CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
