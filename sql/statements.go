@@ -309,7 +309,7 @@ type (
 		Joins     []TraitJoin
 		Audiences []Audience
 	}
-	IDEdgesData      struct{}
+	IDEdgesData      struct{ Scope *Scoping }
 	IDQuarantineData struct {
 		Parts []string // queries of (id_type, id_value, reason, evidence)
 		RunID int64

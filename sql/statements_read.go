@@ -30,20 +30,29 @@ var (
 	LookupIdentifiers = define[LookupIdentifiersData]("lookup_identifiers")
 	LookupCount       = define[LookupCountData]("lookup_count")
 	LookupLinks       = define[LookupLinksData]("lookup_links")
-	LastRun           = define[LastRunData]("last_run")
-	MemoryProfiles    = define[MemoryProfilesData]("memory_profiles")
-	MemoryIdentifiers = define[MemoryIdentifiersData]("memory_identifiers")
-	MemoryQuarantine  = define[MemoryQuarantineData]("memory_quarantine")
+	// The lookups of a project with scopes, whose id_graph, id_quarantine and id_edges say where
+	// each identifier is.
+	LookupValueScoped       = define[LookupValueScopedData]("lookup_value_scoped")
+	LookupQuarantinedScoped = define[LookupQuarantinedScopedData]("lookup_quarantined_scoped")
+	LookupLinksScoped       = define[LookupLinksScopedData]("lookup_links_scoped")
+	LastRun                 = define[LastRunData]("last_run")
+	MemoryProfiles          = define[MemoryProfilesData]("memory_profiles")
+	MemoryIdentifiers       = define[MemoryIdentifiersData]("memory_identifiers")
+	MemoryQuarantine        = define[MemoryQuarantineData]("memory_quarantine")
 )
 
 type (
-	LookupValueData       struct{}
-	LookupQuarantinedData struct{}
-	LookupProfileData     struct{}
+	LookupValueData             struct{}
+	LookupValueScopedData       struct{}
+	LookupQuarantinedScopedData struct{}
+	LookupLinksScopedData       struct{}
+	LookupQuarantinedData       struct{}
+	LookupProfileData           struct{}
 	// LookupIdentifiersData reads Rows identifiers of a profile, after a cursor when After is set.
 	LookupIdentifiersData struct {
-		After bool
-		Rows  int
+		After  bool
+		Rows   int
+		Scoped bool
 	}
 	LookupCountData       struct{}
 	LookupLinksData       struct{}

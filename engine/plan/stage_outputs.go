@@ -69,7 +69,7 @@ func (b *build) outputTables(t outputTarget) []Statement {
 		out = append(out, b.table(t.profiles, t.durable, profiles, ""))
 	}
 	return append(out,
-		b.table(t.edges, t.durable, render.SQL(b.r, idsql.IDEdges, idsql.IDEdgesData{}), ""),
+		b.table(t.edges, t.durable, render.SQL(b.r, idsql.IDEdges, idsql.IDEdgesData{Scope: b.scoping(nil)}), ""),
 		createOutput(b, b.next(IDQuarantine), idsql.IDQuarantine, idsql.IDQuarantineData{Parts: b.quarantine, RunID: b.runID, Scope: b.scoping(nil)}, "what was kept out of the graph, and why"),
 		createOutput(b, b.next(AudienceMembers), idsql.AudienceMembers, idsql.AudienceMembersData{Audiences: b.audiences(), Profiles: t.profiles, Keep: t.keep},
 			"audience members; those already in keep the time they entered"),

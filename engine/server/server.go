@@ -83,6 +83,10 @@ type Server struct {
 
 // New checks the options and listens on the address.
 func New(o Options) (*Server, error) {
+	if o.Memory && o.Project != nil && o.Project.Scoped() {
+		// The copy keys identifiers by type and value, which a project with scopes repeats.
+		return nil, errors.New("serve --memory does not answer lookups of a project with scopes yet; serve without --memory")
+	}
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:8080"
 	}

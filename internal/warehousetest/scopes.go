@@ -2,6 +2,7 @@ package warehousetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/lookup"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/unionfind"
 )
@@ -126,6 +129,7 @@ func testScopes(t *testing.T, open Factory) {
 	if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE pool IS NULL", d.Table("identity", plan.IDChanges))); n != 0 {
 		t.Fatalf("id_changes has %d rows without a pool", n)
 	}
+	checkScopedLookups(t, conn, p, got)
 
 	// New rows, run incrementally: the same as a full rebuild, and as the oracle.
 	events.Rows = append(events.Rows, Row{TS: at(30), Scope: "app2", Values: []any{"u1", "e1", "d4"}})
@@ -151,6 +155,46 @@ func testScopes(t *testing.T, open Factory) {
 	CheckPartition(t, OracleScoped([]Table{events, crm}, sc), withDefault, types, def.Output.IDSalt)
 	if _, ok := withDefault[unionfind.ID{Type: "email", Value: "games|e9"}]; !ok {
 		t.Fatalf("with default app1, email e9 of scope zzz is not in pool games")
+	}
+}
+
+// checkScopedLookups: lookups and explain take the scope, and a value held in two pools needs one.
+func checkScopedLookups(t *testing.T, conn connectors.Conn, p *config.Project, got map[unionfind.ID]string) {
+	t.Helper()
+	ctx := context.Background()
+	pl, err := plan.New(p, conn.Dialect(), plan.Contraction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := lookup.Service{Planner: pl}
+	for _, c := range []struct{ idType, value, scope, want string }{
+		{"device_id", "d1", "app2", "device_id:app2|d1"},
+		{"email", "e1", "app3", "email:brand_b|e1"},
+		{"email", "e1", "app1", "email:games|e1"},
+		{"user_id", "u1", "", "user_id:games|u1"},
+	} {
+		res, err := svc.LookupIn(ctx, conn, c.idType, c.value, c.scope, lookup.Page{})
+		if err != nil {
+			t.Fatalf("lookup %s=%s in %q: %v", c.idType, c.value, c.scope, err)
+		}
+		typ, val, _ := strings.Cut(c.want, ":")
+		if want := got[unionfind.ID{Type: typ, Value: val}]; res.UniversalID != want {
+			t.Fatalf("lookup %s=%s in %q gave %s, want %s (%s)", c.idType, c.value, c.scope, res.UniversalID, want, c.want)
+		}
+	}
+	var bad *lookup.BadRequest
+	if _, err := svc.LookupIn(ctx, conn, "email", "e1", "", lookup.Page{}); !errors.As(err, &bad) {
+		t.Fatalf("lookup email=e1 without a scope, held in two pools: %v; want a request for the scope", err)
+	}
+	if _, err := svc.LookupIn(ctx, conn, "device_id", "d2", "app1", lookup.Page{}); !errors.Is(err, lookup.ErrNotFound) {
+		t.Fatalf("lookup device_id=d2 in app1, which only app3 holds: %v; want not found", err)
+	}
+	ex, err := svc.ExplainIn(ctx, conn, "user_id", "u1", "device_id", "d1", "app2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ex.Linked || len(ex.Chain) == 0 || ex.Chain[len(ex.Chain)-1].To != "device_id:d1@app2" {
+		t.Fatalf("explain u1 and d1 in app2: %+v; want a chain ending at device_id:d1@app2", ex)
 	}
 }
 

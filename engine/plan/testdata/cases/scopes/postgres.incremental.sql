@@ -748,7 +748,8 @@ CREATE UNLOGGED TABLE "identity_work"."edges_region" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
-  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources,
+  ga.scope AS scope_a, gb.scope AS scope_b, ga.pool
 FROM "identity_work"."edges" e
 JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id

@@ -497,7 +497,8 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_EDGES__NEXT" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
-  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources,
+  ga.scope AS scope_a, gb.scope AS scope_b, ga.pool
 FROM "IDENTITY_WORK"."EDGES" e
 JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
 JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
