@@ -66,6 +66,7 @@ type (
 var (
 	ReportSizes       = define[ReportSizesData]("report_sizes")
 	ReportTypes       = define[ReportTypesData]("report_types")
+	ReportPools       = define[ReportPoolsData]("report_pools")
 	ReportLargest     = define[ReportLargestData]("report_largest")
 	ReportReasons     = define[ReportReasonsData]("report_reasons")
 	ReportQuarantined = define[ReportQuarantinedData]("report_quarantined")
@@ -76,6 +77,7 @@ var (
 type (
 	ReportSizesData       struct{}
 	ReportTypesData       struct{}
+	ReportPoolsData       struct{}
 	ReportLargestData     struct{}
 	ReportReasonsData     struct{}
 	ReportQuarantinedData struct{}

@@ -1013,6 +1013,9 @@ func (c *checker) checkColumnClashes(p *Project) {
 		}
 	}
 	taken["count"] = owner{what: "the LookML measure count"}
+	if p.Scoped() {
+		taken["pool"] = owner{what: "the profile column of a project with scopes"}
+	}
 	add := func(line int, key, name, col, what string) {
 		if prev, ok := taken[col]; ok {
 			if prev.key != "" {
@@ -1045,6 +1048,16 @@ func (c *checker) checkColumnClashes(p *Project) {
 	// warehouse knows of.
 	for i, s := range p.Sources {
 		key := fmt.Sprintf("sources[%d]", i)
+		if p.Scoped() {
+			// The view adds each row's scope and pool too.
+			for _, m := range s.IDs {
+				for _, col := range append(append([]string(nil), m.Columns...), s.ScopeColumn, s.Timestamp) {
+					if strings.EqualFold(col, "row_scope") || strings.EqualFold(col, "row_pool") {
+						c.fail(c.line("sources", i), key, "the column %s has the name of a column that the view %s_stitched adds to the source's columns; map a view of %s that renames it", col, s.Name, s.Table)
+					}
+				}
+			}
+		}
 		if strings.EqualFold(s.Timestamp, stitchedID) {
 			c.fail(c.line("sources", i, "timestamp"), key+".timestamp", "the column %s has the name of the column that the view %s_stitched adds to the source's columns; map a view of %s that renames it", s.Timestamp, s.Name, s.Table)
 		}

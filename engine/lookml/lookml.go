@@ -29,6 +29,9 @@ func Files(p *config.Project) map[string]string {
 	// profiles
 	fmt.Fprintf(&b, "view: profiles {\n  sql_table_name: %s ;;\n\n", table("profiles"))
 	dim(&b, "universal_id", "string", col("universal_id"), "primary_key: yes")
+	if p.Scoped() {
+		dim(&b, "pool", "string", col("pool"), "")
+	}
 	timeDim(&b, "first_seen", col("first_seen_at"))
 	timeDim(&b, "last_seen", col("last_seen_at"))
 	dim(&b, "identifiers", "number", col("identifiers"), "")
@@ -60,6 +63,11 @@ func Files(p *config.Project) map[string]string {
 	dim(&b, "universal_id", "string", col("universal_id"), "")
 	dim(&b, "id_type", "string", col("id_type"), "")
 	dim(&b, "id_value", "string", col("id_value"), "")
+	if p.Scoped() {
+		// An identifier of a local type is one per scope; a shared one is one per pool.
+		dim(&b, "scope", "string", col("scope"), "")
+		dim(&b, "pool", "string", col("pool"), "")
+	}
 	timeDim(&b, "first_seen", col("first_seen_at"))
 	timeDim(&b, "last_seen", col("last_seen_at"))
 	dim(&b, "row_count", "number", col("row_count"), "")
@@ -83,6 +91,10 @@ func Files(p *config.Project) map[string]string {
 		view := s.Name + "_stitched"
 		fmt.Fprintf(&b, "view: %s {\n  sql_table_name: %s ;;\n\n", view, table(view))
 		dim(&b, "universal_id", "string", col("universal_id"), "")
+		if p.Scoped() {
+			dim(&b, "row_scope", "string", col("row_scope"), "")
+			dim(&b, "row_pool", "string", col("row_pool"), "")
+		}
 		if s.Timestamp != "" {
 			timeDim(&b, "event", col(s.Timestamp))
 		}

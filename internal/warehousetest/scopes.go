@@ -15,6 +15,7 @@ import (
 	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/lookup"
 	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/report"
 	"github.com/idstitch/idstitch/engine/unionfind"
 )
 
@@ -158,7 +159,8 @@ func testScopes(t *testing.T, open Factory) {
 	}
 }
 
-// checkScopedLookups: lookups and explain take the scope, and a value held in two pools needs one.
+// checkScopedLookups: lookups and explain take the scope, a value held in two pools needs one,
+// and the report counts the profiles of each pool.
 func checkScopedLookups(t *testing.T, conn connectors.Conn, p *config.Project, got map[unionfind.ID]string) {
 	t.Helper()
 	ctx := context.Background()
@@ -188,6 +190,13 @@ func checkScopedLookups(t *testing.T, conn connectors.Conn, p *config.Project, g
 	}
 	if _, err := svc.LookupIn(ctx, conn, "device_id", "d2", "app1", lookup.Page{}); !errors.Is(err, lookup.ErrNotFound) {
 		t.Fatalf("lookup device_id=d2 in app1, which only app3 holds: %v; want not found", err)
+	}
+	data, err := report.Collect(ctx, conn, pl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(data.Pools) != "[{brand_b 1} {games 2}]" {
+		t.Fatalf("the report's profiles per pool: %v, want brand_b 1 and games 2", data.Pools)
 	}
 	ex, err := svc.ExplainIn(ctx, conn, "user_id", "u1", "device_id", "d1", "app2")
 	if err != nil {
