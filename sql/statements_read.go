@@ -64,9 +64,11 @@ type (
 
 // Report: the charts and tables of the HTML report.
 var (
-	ReportSizes       = define[ReportSizesData]("report_sizes")
-	ReportTypes       = define[ReportTypesData]("report_types")
-	ReportPools       = define[ReportPoolsData]("report_pools")
+	ReportSizes = define[ReportSizesData]("report_sizes")
+	ReportTypes = define[ReportTypesData]("report_types")
+	ReportPools = define[ReportPoolsData]("report_pools")
+	// ScopeUnmatched counts the rows of a source that no declared scope takes (validate).
+	ScopeUnmatched    = define[ScopeUnmatchedData]("scope_unmatched")
 	ReportLargest     = define[ReportLargestData]("report_largest")
 	ReportReasons     = define[ReportReasonsData]("report_reasons")
 	ReportQuarantined = define[ReportQuarantinedData]("report_quarantined")
@@ -75,9 +77,13 @@ var (
 )
 
 type (
-	ReportSizesData       struct{}
-	ReportTypesData       struct{}
-	ReportPoolsData       struct{}
+	ReportSizesData    struct{}
+	ReportTypesData    struct{}
+	ReportPoolsData    struct{}
+	ScopeUnmatchedData struct {
+		Table, Filter, Column string
+		Scopes                []string
+	}
 	ReportLargestData     struct{}
 	ReportReasonsData     struct{}
 	ReportQuarantinedData struct{}

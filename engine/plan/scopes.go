@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/render"
 	idsql "github.com/idstitch/idstitch/sql"
 )
 
@@ -56,4 +57,16 @@ func (pl *Planner) scoping(s *config.Source) *idsql.Scoping {
 		}
 	}
 	return out
+}
+
+// UnscopedRows is the query counting the rows of source s that a run leaves out because their
+// scope column holds NULL or an undeclared scope and no default scope takes them; "" when no
+// row of s can be left out.
+func (pl *Planner) UnscopedRows(s config.Source) string {
+	p := pl.Project
+	if !p.Scoped() || s.ScopeColumn == "" || p.Scopes.Default != "" {
+		return ""
+	}
+	return render.SQL(pl.names.r, idsql.ScopeUnmatched, idsql.ScopeUnmatchedData{Table: pl.SourceTable(s), Filter: s.Filter,
+		Column: pl.Dialect.QuoteIdent(s.ScopeColumn), Scopes: p.ScopeNames()})
 }
