@@ -83,10 +83,6 @@ type Server struct {
 
 // New checks the options and listens on the address.
 func New(o Options) (*Server, error) {
-	if o.Memory && o.Project != nil && o.Project.Scoped() {
-		// The copy keys identifiers by type and value, which a project with scopes repeats.
-		return nil, errors.New("serve --memory does not answer lookups of a project with scopes yet; serve without --memory")
-	}
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:8080"
 	}
@@ -104,6 +100,12 @@ func New(o Options) (*Server, error) {
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if o.Memory && o.Project != nil && o.Project.Scoped() {
+		// The copy keys identifiers by type and value, which a project with scopes repeats in
+		// each scope or pool: its lookups query the published tables.
+		o.Memory = false
+		o.Log.Info("lookups of a project with scopes query the published tables; the in-memory copy is not made")
 	}
 	loopback, err := isLoopback(o.Addr)
 	if err != nil {
