@@ -16,7 +16,23 @@ type Slot struct {
 	Table      string // the work table that holds the source's extracted rows
 	Source     string
 	First      string // the COALESCE of the source's node ids: the row's first identifier
+	// Value is the identifier's value inside a run: v<N>, or with scopes the qualifier column
+	// (sc for a local type, pl for a shared one), a bar and v<N>.
+	Value string
 }
+
+// Scoping is what templates need to know of a project's scopes: the scope of each source row
+// (Column, else Fixed), the declared scopes with their pools, the default scope of a row whose
+// scope is NULL or undeclared, and the id types local to a scope.
+type Scoping struct {
+	Column, Fixed string
+	Scopes        []ScopePool
+	Default       string
+	Local         []string
+}
+
+// ScopePool is a declared scope and its pool.
+type ScopePool struct{ Scope, Pool string }
 
 // Check is one reason a value is not an identifier: Cond holds over its normalized value.
 type Check struct {
@@ -55,6 +71,7 @@ type Audience struct{ Name, Where string }
 type ViewSlot struct {
 	N           int
 	Type, Value string
+	Local       bool // with scopes, the type is local to a scope
 }
 
 // Column is a column of a table the engine creates, its type a name typ and cast know.

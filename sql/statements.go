@@ -18,8 +18,8 @@ type (
 	RunsCreateData            struct{}
 	AudienceTablesData        struct{}
 	AudienceHistoryCreateData struct{}
-	IDGraphCreateData         struct{}
-	IDChangesCreateData       struct{}
+	IDGraphCreateData         struct{ Scope *Scoping }
+	IDChangesCreateData       struct{ Scope *Scoping }
 	StateCreateData           struct {
 		Table   string
 		Columns []Column
@@ -48,6 +48,8 @@ type (
 		// Stored, when set, reads rows already extracted (those matching StoredWhere) instead
 		// of the source table.
 		Stored, StoredWhere string
+		// Scope, when the project declares scopes, says how each row gets its scope.
+		Scope *Scoping
 	}
 	HashedData struct{ Extract, Hash string }
 	// CountRowsData counts the rows of a work table.
@@ -105,6 +107,7 @@ type (
 		Named   string
 		Hubs    bool
 		Reasons []string
+		Scope   *Scoping
 	}
 )
 
@@ -240,8 +243,11 @@ type (
 		Groups string
 		Hubs   bool
 	}
-	AnchorsData struct{ Salt string }
-	GraphData   struct{}
+	AnchorsData struct {
+		Salt  string
+		Scope *Scoping
+	}
+	GraphData   struct{ Scope *Scoping }
 	RegionsData struct {
 		Labels string
 		Hubs   bool
@@ -292,21 +298,28 @@ var (
 )
 
 type (
-	IDGraphData       struct{}
-	ChangesData       struct{}
-	ProfilesData      struct{ Types []string }
+	IDGraphData  struct{ Scope *Scoping }
+	ChangesData  struct{ Scope *Scoping }
+	ProfilesData struct {
+		Types []string
+		Scope *Scoping
+	}
 	ProfilesFinalData struct {
 		Traits    []TraitColumn
 		Joins     []TraitJoin
 		Audiences []Audience
 	}
-	IDEdgesData      struct{}
+	IDEdgesData      struct{ Scope *Scoping }
 	IDQuarantineData struct {
 		Parts []string // queries of (id_type, id_value, reason, evidence)
 		RunID int64
+		Scope *Scoping
 	}
 	QuarantineNodesData struct{ Table, Reason, Evidence string }
-	QuarantineKeptData  struct{ Reasons []string }
+	QuarantineKeptData  struct {
+		Reasons []string
+		Scope   *Scoping
+	}
 	QuarantineFromData  struct{ Table string }
 	QuarantineHubsData  struct{ Reason string }
 	AudienceMembersData struct {
@@ -317,7 +330,7 @@ type (
 	StateHubsData         struct{}
 	StateEmptyData        struct{ Columns []Column }
 	IncRedoData           struct{ Flips bool }
-	IncOldMapData         struct{}
+	IncOldMapData         struct{ Scope *Scoping }
 	IncRedoIDsData        struct{}
 	StatsData             struct{}
 	StatsIncrementalData  struct{}
@@ -346,6 +359,8 @@ var (
 
 type (
 	StitchedViewData struct {
+		// Scope, with scopes declared, gives each row's scope (its Column qualified by s.).
+		Scope *Scoping
 		Table string
 		Slots []ViewSlot
 	}
@@ -355,6 +370,7 @@ type (
 	IDChangesInsertData struct {
 		RunID int64
 		From  string
+		Scope *Scoping
 	}
 	MetaInsertData struct {
 		Table string

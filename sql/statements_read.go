@@ -30,20 +30,29 @@ var (
 	LookupIdentifiers = define[LookupIdentifiersData]("lookup_identifiers")
 	LookupCount       = define[LookupCountData]("lookup_count")
 	LookupLinks       = define[LookupLinksData]("lookup_links")
-	LastRun           = define[LastRunData]("last_run")
-	MemoryProfiles    = define[MemoryProfilesData]("memory_profiles")
-	MemoryIdentifiers = define[MemoryIdentifiersData]("memory_identifiers")
-	MemoryQuarantine  = define[MemoryQuarantineData]("memory_quarantine")
+	// The lookups of a project with scopes, whose id_graph, id_quarantine and id_edges say where
+	// each identifier is.
+	LookupValueScoped       = define[LookupValueScopedData]("lookup_value_scoped")
+	LookupQuarantinedScoped = define[LookupQuarantinedScopedData]("lookup_quarantined_scoped")
+	LookupLinksScoped       = define[LookupLinksScopedData]("lookup_links_scoped")
+	LastRun                 = define[LastRunData]("last_run")
+	MemoryProfiles          = define[MemoryProfilesData]("memory_profiles")
+	MemoryIdentifiers       = define[MemoryIdentifiersData]("memory_identifiers")
+	MemoryQuarantine        = define[MemoryQuarantineData]("memory_quarantine")
 )
 
 type (
-	LookupValueData       struct{}
-	LookupQuarantinedData struct{}
-	LookupProfileData     struct{}
+	LookupValueData             struct{}
+	LookupValueScopedData       struct{}
+	LookupQuarantinedScopedData struct{}
+	LookupLinksScopedData       struct{}
+	LookupQuarantinedData       struct{}
+	LookupProfileData           struct{}
 	// LookupIdentifiersData reads Rows identifiers of a profile, after a cursor when After is set.
 	LookupIdentifiersData struct {
-		After bool
-		Rows  int
+		After  bool
+		Rows   int
+		Scoped bool
 	}
 	LookupCountData       struct{}
 	LookupLinksData       struct{}
@@ -55,8 +64,11 @@ type (
 
 // Report: the charts and tables of the HTML report.
 var (
-	ReportSizes       = define[ReportSizesData]("report_sizes")
-	ReportTypes       = define[ReportTypesData]("report_types")
+	ReportSizes = define[ReportSizesData]("report_sizes")
+	ReportTypes = define[ReportTypesData]("report_types")
+	ReportPools = define[ReportPoolsData]("report_pools")
+	// ScopeUnmatched counts the rows of a source that no declared scope takes (validate).
+	ScopeUnmatched    = define[ScopeUnmatchedData]("scope_unmatched")
 	ReportLargest     = define[ReportLargestData]("report_largest")
 	ReportReasons     = define[ReportReasonsData]("report_reasons")
 	ReportQuarantined = define[ReportQuarantinedData]("report_quarantined")
@@ -65,8 +77,13 @@ var (
 )
 
 type (
-	ReportSizesData       struct{}
-	ReportTypesData       struct{}
+	ReportSizesData    struct{}
+	ReportTypesData    struct{}
+	ReportPoolsData    struct{}
+	ScopeUnmatchedData struct {
+		Table, Filter, Column string
+		Scopes                []string
+	}
 	ReportLargestData     struct{}
 	ReportReasonsData     struct{}
 	ReportQuarantinedData struct{}

@@ -61,6 +61,9 @@ func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error 
 		if s.Timestamp != "" && !has(s.Timestamp) {
 			return missing("timestamp", s.Timestamp)
 		}
+		if s.ScopeColumn != "" && !has(s.ScopeColumn) {
+			return missing("scope_column", s.ScopeColumn)
+		}
 		for _, m := range s.IDs {
 			for _, c := range m.Columns {
 				if config.IsColumn(c) {
@@ -216,4 +219,27 @@ func firstLine(err error) error {
 		msg = msg[:i]
 	}
 	return fmt.Errorf("%s", msg)
+}
+
+// Unscoped counts, per source of a project with scopes, the rows that a run leaves out because
+// their scope column holds NULL or a scope the project does not declare, and no default scope
+// takes them. It returns one warning per source with such rows, naming the count.
+func Unscoped(ctx context.Context, conn connectors.Conn, pl *plan.Planner) ([]string, error) {
+	p := pl.Project
+	var out []string
+	for i, s := range p.Sources {
+		q := pl.UnscopedRows(s)
+		if q == "" {
+			continue
+		}
+		n, err := count(ctx, conn, q)
+		if err != nil {
+			return nil, fmt.Errorf("%s: sources[%d].scope_column: cannot count the rows of %s without a declared scope: %w", p.File, i, s.Table, err)
+		}
+		if n > 0 {
+			out = append(out, fmt.Sprintf("%s: sources[%d].scope_column: %d rows of %s have NULL or an undeclared scope in %s and are left out of the graph; declare their scopes under scopes.pools, or set scopes.default",
+				p.File, i, n, s.Table, s.ScopeColumn))
+		}
+	}
+	return out, nil
 }

@@ -37,6 +37,8 @@ type Project struct {
 	Traits    []Trait    `yaml:"traits"`
 	Audiences []Audience `yaml:"audiences"`
 	Schedule  Schedule   `yaml:"schedule"`
+	// Scopes declares the scopes and pools of scopes; none means one global graph.
+	Scopes Scopes `yaml:"scopes"`
 	// Incremental tunes incremental runs.
 	Incremental Incremental `yaml:"incremental"`
 	// DBT locates the dbt project whose models and sources a source may name.
@@ -139,6 +141,9 @@ type IDType struct {
 	MaxDegree *int `yaml:"max_degree"`
 	// Anonymous types (cookies, anonymous ids) are what policy.anonymous acts on.
 	Anonymous bool `yaml:"anonymous"`
+	// Scope is shared (default: one identifier across the scopes of a pool) or local (equal
+	// values in two scopes are two identifiers).
+	Scope string `yaml:"scope"`
 }
 
 // Normalizer is one normalization step: a named one (trim, lower, …) or a SQL expression over
@@ -194,6 +199,9 @@ type Source struct {
 	Key string `yaml:"key" json:"-"`
 	// Description says what the source holds, for LookML.
 	Description string `yaml:"description" json:"-"`
+	// Scope is the source's scope; ScopeColumn instead names the column that holds each row's.
+	Scope       string `yaml:"scope" json:",omitempty"`
+	ScopeColumn string `yaml:"scope_column" json:",omitempty"`
 }
 
 // DBTName is the dbt name the source was given by, such as "model stg_events" or "source
@@ -389,7 +397,7 @@ var unknownField = regexp.MustCompile(`^field (\S+) not found in type config\.(\
 var sectionOf = map[string]string{
 	"Project": "top level", "Output": "output", "IDType": "an id_types entry",
 	"Source": "a sources entry", "Policy": "policy", "Trait": "a traits entry", "Audience": "an audiences entry",
-	"Schedule": "schedule", "Incremental": "incremental", "DBT": "dbt", "Lineage": "lineage",
+	"Schedule": "schedule", "Incremental": "incremental", "DBT": "dbt", "Lineage": "lineage", "Scopes": "scopes",
 }
 
 // Parse checks the project file's text; path is used in messages and to resolve relative paths.
@@ -652,6 +660,7 @@ func (c *checker) check(p *Project) {
 	types := c.checkIDTypes(p)
 	sources := c.checkSources(p, types)
 	c.checkTraits(p, sources)
+	c.checkScopes(p)
 	c.checkColumnClashes(p)
 	switch p.Policy.Anonymous {
 	case "", "link", "isolate":
@@ -1075,6 +1084,9 @@ func (c *checker) checkColumnClashes(p *Project) {
 		}
 	}
 	taken["count"] = owner{what: "the LookML measure count"}
+	if p.Scoped() {
+		taken["pool"] = owner{what: "the profile column of a project with scopes"}
+	}
 	add := func(line int, key, name, col, what string) {
 		if prev, ok := taken[col]; ok {
 			if prev.key != "" {
@@ -1107,6 +1119,16 @@ func (c *checker) checkColumnClashes(p *Project) {
 	// warehouse knows of.
 	for i, s := range p.Sources {
 		key := fmt.Sprintf("sources[%d]", i)
+		if p.Scoped() {
+			// The view adds each row's scope and pool too.
+			for _, m := range s.IDs {
+				for _, col := range append(append([]string(nil), m.Columns...), s.ScopeColumn, s.Timestamp) {
+					if strings.EqualFold(col, "row_scope") || strings.EqualFold(col, "row_pool") {
+						c.fail(c.line("sources", i), key, "the column %s has the name of a column that the view %s_stitched adds to the source's columns; map a view of %s that renames it", col, s.Name, s.Table)
+					}
+				}
+			}
+		}
 		if strings.EqualFold(s.Timestamp, stitchedID) {
 			c.fail(c.line("sources", i, "timestamp"), key+".timestamp", "the column %s has the name of the column that the view %s_stitched adds to the source's columns; map a view of %s that renames it", s.Timestamp, s.Name, s.Table)
 		}

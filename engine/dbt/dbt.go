@@ -94,7 +94,13 @@ func Properties(p *config.Project, database string) (*PropertyFile, error) {
 		case "profiles":
 			tab.column("universal_id").DataTests = []any{"unique", "not_null"}
 		case "id_graph":
-			tab.DataTests = []any{map[string]any{CombinationTest: map[string]any{"combination_of_columns": []string{"id_type", "id_value"}}}}
+			key := []string{"id_type", "id_value"}
+			if p.Scoped() {
+				// With scopes a value repeats across scopes and pools: a local identifier is one per
+				// scope, a shared one (whose scope is NULL) one per pool.
+				key = append(key, "pool", "scope")
+			}
+			tab.DataTests = []any{map[string]any{CombinationTest: map[string]any{"combination_of_columns": key}}}
 			tab.column("id_type").DataTests = []any{"not_null"}
 			tab.column("id_value").DataTests = []any{"not_null"}
 			tab.column("universal_id").DataTests = []any{"not_null", map[string]any{"relationships": map[string]any{

@@ -31,6 +31,8 @@ const (
 	// Skip: the check cannot be made on this warehouse before a run; Detail says why and what
 	// to make sure of instead.
 	Skip
+	// Warn: a run works, but probably not as meant (rows left out for want of a scope).
+	Warn
 )
 
 func (s Status) String() string {
@@ -39,6 +41,8 @@ func (s Status) String() string {
 		return "FAIL"
 	case Skip:
 		return "skip"
+	case Warn:
+		return "warn"
 	}
 	return "ok"
 }
@@ -267,6 +271,13 @@ func (d *Doctor) projectChecks(ctx context.Context) {
 		return
 	}
 	d.add(Finding{Status: Pass, Check: "sources' columns and expressions", Detail: "every mapped column exists and every expression runs on its source"})
+	left, err := check.Unscoped(ctx, d.Conn, d.Planner)
+	if err != nil {
+		d.add(Finding{Status: Fail, Check: "rows without a declared scope", Detail: err.Error()})
+	}
+	for _, w := range left {
+		d.add(Finding{Status: Warn, Check: "rows without a declared scope", Detail: w})
+	}
 }
 
 // patterns runs one SELECT per regular expression of the project on sample values and compares

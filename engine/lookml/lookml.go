@@ -61,6 +61,9 @@ func Files(p *config.Project) map[string]string {
 
 	v := open("profiles")
 	v.dim("universal_id", "string", "universal_id", "primary_key: yes")
+	if p.Scoped() {
+		v.dim("pool", "string", "pool")
+	}
 	v.time("first_seen", "first_seen_at")
 	v.time("last_seen", "last_seen_at")
 	v.dim("identifiers", "number", "identifiers")
@@ -78,10 +81,20 @@ func Files(p *config.Project) map[string]string {
 	files["profiles.view.lkml"] = v.close()
 
 	v = open("id_graph")
-	v.key("type_and_value", "The identifier: its type and value, which together are unique.", "id_type", "id_value")
+	if p.Scoped() {
+		// An identifier of a local type is one per scope, a shared one one per pool: the value
+		// alone repeats across scopes.
+		v.key("type_value_and_scope", "The identifier: its type, value, pool and scope (empty for a shared type), which together are unique.", "id_type", "id_value", "pool", "scope")
+	} else {
+		v.key("type_and_value", "The identifier: its type and value, which together are unique.", "id_type", "id_value")
+	}
 	v.dim("universal_id", "string", "universal_id")
 	v.dim("id_type", "string", "id_type")
 	v.dim("id_value", "string", "id_value")
+	if p.Scoped() {
+		v.dim("scope", "string", "scope")
+		v.dim("pool", "string", "pool")
+	}
 	v.time("first_seen", "first_seen_at")
 	v.time("last_seen", "last_seen_at")
 	v.dim("row_count", "number", "row_count")
@@ -100,7 +113,7 @@ func Files(p *config.Project) map[string]string {
 
 	for _, s := range p.Sources {
 		name := s.Name + "_stitched"
-		files[name+".view.lkml"] = stitched(open(name), s)
+		files[name+".view.lkml"] = stitched(open(name), s, p.Scoped())
 	}
 
 	// the model: an explore from profiles
@@ -121,8 +134,12 @@ func Files(p *config.Project) map[string]string {
 
 // stitched writes the view of a source's stitched rows. Its primary key is the source's key
 // column when the project file names one, else a hash of the whole row.
-func stitched(v *view, s config.Source) string {
+func stitched(v *view, s config.Source, scoped bool) string {
 	v.dim("universal_id", "string", "universal_id")
+	if scoped {
+		v.dim("row_scope", "string", "row_scope")
+		v.dim("row_pool", "string", "row_pool")
+	}
 	if s.Timestamp != "" {
 		v.docs[s.Timestamp] = outputs.Column{Description: "When the row happened: the source's timestamp column " + s.Timestamp + "."}
 		v.time("event", s.Timestamp)
@@ -218,7 +235,8 @@ func (v *view) key(name, description string, columns ...string) {
 		if i > 0 {
 			parts = append(parts, v.d.String(":"))
 		}
-		parts = append(parts, "${TABLE}."+v.d.QuoteIdent(c))
+		// A NULL part (the scope of a shared identifier) would make the whole key NULL.
+		parts = append(parts, "COALESCE(${TABLE}."+v.d.QuoteIdent(c)+", "+v.d.String("")+")")
 	}
 	fmt.Fprintf(&v.b, "  dimension: %s {\n    primary_key: yes\n    hidden: yes\n    description: %s\n    type: string\n    sql: %s ;;\n  }\n\n",
 		name, quote(description), v.d.Concat(parts...))

@@ -33,9 +33,15 @@ type Explanation struct {
 // Explain finds the shortest chain of evidence between two identifiers of one profile, or says
 // why there is none: they are in different profiles, or one is quarantined or unknown.
 func (s Service) Explain(ctx context.Context, conn connectors.Conn, typeA, valueA, typeB, valueB string) (*Explanation, error) {
+	return s.ExplainIn(ctx, conn, typeA, valueA, typeB, valueB, "")
+}
+
+// ExplainIn is Explain in a scope of a project with scopes: both identifiers are looked up in it
+// (see LookupIn), and an identifier of a local type is named with its scope, as type:value@scope.
+func (s Service) ExplainIn(ctx context.Context, conn connectors.Conn, typeA, valueA, typeB, valueB, scope string) (*Explanation, error) {
 	// Only the universal ids and the normalized values are used: the first page is enough.
-	ra, errA := s.Lookup(ctx, conn, typeA, valueA, Page{})
-	rb, errB := s.Lookup(ctx, conn, typeB, valueB, Page{})
+	ra, errA := s.LookupIn(ctx, conn, typeA, valueA, scope, Page{})
+	rb, errB := s.LookupIn(ctx, conn, typeB, valueB, scope, Page{})
 	ex := &Explanation{A: typeA + ":" + valueA, B: typeB + ":" + valueB}
 	for _, e := range []error{errA, errB} {
 		var nf *NotFound
@@ -53,27 +59,43 @@ func (s Service) Explain(ctx context.Context, conn connectors.Conn, typeA, value
 		return ex, nil
 	}
 	ex.UniversalID = ra.UniversalID
-	from, to := typeA+":"+ra.Normalized, typeB+":"+rb.Normalized
+	p := s.Planner.Project
+	name := func(t, v string, scope *string) string {
+		if scope != nil && *scope != "" && p.Local(t) {
+			return t + ":" + v + "@" + *scope
+		}
+		return t + ":" + v
+	}
+	from, to := name(typeA, ra.Normalized, &ra.Scope), name(typeB, rb.Normalized, &rb.Scope)
 	if from == to {
 		ex.Linked = true
 		return ex, nil
 	}
 	// A profile's links are few: read them all and search breadth-first, which gives a chain
 	// with the fewest links.
-	rows, err := conn.Query(ctx, render.SQL(s.Planner.Renderer(), idsql.LookupLinks, idsql.LookupLinksData{}), ex.UniversalID)
+	links := render.SQL(s.Planner.Renderer(), idsql.LookupLinks, idsql.LookupLinksData{})
+	if p.Scoped() {
+		links = render.SQL(s.Planner.Renderer(), idsql.LookupLinksScoped, idsql.LookupLinksScopedData{})
+	}
+	rows, err := conn.Query(ctx, links, ex.UniversalID)
 	if err != nil {
 		return nil, published(err)
 	}
 	adj := map[string][]Link{}
 	for rows.Next() {
 		var ta, va, tb, vb, sources string
+		var sa, sb *string
 		var l Link
-		if err := rows.Scan(&ta, &va, &tb, &vb, &l.Rows, &sources, &l.FirstSeenAt, &l.LastSeenAt); err != nil {
+		dest := []any{&ta, &va, &tb, &vb, &l.Rows, &sources, &l.FirstSeenAt, &l.LastSeenAt}
+		if p.Scoped() {
+			dest = append(dest, &sa, &sb)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		l.Sources = sources
-		a, b := ta+":"+va, tb+":"+vb
+		a, b := name(ta, va, sa), name(tb, vb, sb)
 		adj[a] = append(adj[a], Link{From: a, To: b, Rows: l.Rows, Sources: sources, FirstSeenAt: l.FirstSeenAt, LastSeenAt: l.LastSeenAt})
 		adj[b] = append(adj[b], Link{From: b, To: a, Rows: l.Rows, Sources: sources, FirstSeenAt: l.FirstSeenAt, LastSeenAt: l.LastSeenAt})
 	}

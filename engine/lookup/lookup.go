@@ -53,8 +53,10 @@ func (e *BadRequest) Error() string { return e.Msg }
 
 // Identifier is one identifier of a profile.
 type Identifier struct {
-	Type        string     `json:"type"`
-	Value       string     `json:"value"`
+	Type  string `json:"type"`
+	Value string `json:"value"`
+	// Scope is the scope of an identifier of a local type, in a project with scopes.
+	Scope       *string    `json:"scope,omitempty"`
 	FirstSeenAt *time.Time `json:"first_seen_at"`
 	LastSeenAt  *time.Time `json:"last_seen_at"`
 }
@@ -75,6 +77,9 @@ type Result struct {
 	Type       string `json:"type"`
 	Value      string `json:"value"`
 	Normalized string `json:"normalized_value"`
+	// Scope is the scope the lookup was asked in, in a project with scopes, or for a local
+	// type the scope of the identifier found.
+	Scope string `json:"scope,omitempty"`
 	*Profile
 }
 
@@ -92,7 +97,18 @@ type Service struct {
 // compared with an expression of a parameter, DuckDB cannot use the index and evaluates it on
 // every row.
 func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value string, page Page) (*Result, error) {
+	return s.LookupIn(ctx, conn, idType, value, "", page)
+}
+
+// LookupIn is Lookup in a scope of a project with scopes (docs/scopes.md): the identifier of a
+// local type in that scope, or of a shared type in its pool. Without a scope, a value held in
+// several scopes or pools is a question that needs one.
+func (s Service) LookupIn(ctx context.Context, conn connectors.Conn, idType, value, scope string, page Page) (*Result, error) {
 	if err := page.check(); err != nil {
+		return nil, err
+	}
+	in, err := s.where(idType, scope)
+	if err != nil {
 		return nil, err
 	}
 	q, ok := s.Planner.NormalizeQuery(idType)
@@ -108,13 +124,16 @@ func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value
 		return nil, err
 	}
 	what := fmt.Sprintf("%s %q", idType, value)
+	if scope != "" {
+		what += " in scope " + scope
+	}
 	if normalized == nil {
 		return nil, &BadRequest{Msg: what + " is empty once normalized, so it is not an identifier"}
 	}
 	if reason != nil {
 		// The guards refuse the value; whether it is quarantined depends on whether a row held it,
 		// which only the published quarantine says.
-		return nil, s.quarantined(ctx, conn, idType, *normalized, what, *reason)
+		return nil, s.quarantined(ctx, conn, in, *normalized, what, *reason)
 	}
 	if s.Memory != nil {
 		p, err := s.Memory.find(idType, *normalized, what, page)
@@ -124,12 +143,11 @@ func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value
 		return &Result{Type: idType, Value: value, Normalized: *normalized, Profile: p}, nil
 	}
 	var uid string
-	r := s.Planner.Renderer()
-	err := byValue(ctx, conn, render.SQL(r, idsql.LookupValue, idsql.LookupValueData{}), idType, *normalized, &uid)
+	qualifier, err := byValue(ctx, conn, s.valueQuery(), in, *normalized, &uid)
 	if errors.Is(err, ErrNotFound) {
 		var reason string
 		var evidence int64
-		if byValue(ctx, conn, render.SQL(r, idsql.LookupQuarantined, idsql.LookupQuarantinedData{}), idType, *normalized, &reason, &evidence) == nil {
+		if _, err := byValue(ctx, conn, s.quarantinedQuery(), in, *normalized, &reason, &evidence); err == nil {
 			return nil, &NotFound{What: what, Reason: reason, Evidence: evidence}
 		}
 		return nil, &NotFound{What: what}
@@ -141,21 +159,69 @@ func (s Service) Lookup(ctx context.Context, conn connectors.Conn, idType, value
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Type: idType, Value: value, Normalized: *normalized, Profile: p}, nil
+	res := &Result{Type: idType, Value: value, Normalized: *normalized, Scope: scope, Profile: p}
+	if s.Planner.Project.Local(idType) {
+		res.Scope = qualifier // the identifier's own scope, found when none was asked
+	}
+	return res, nil
+}
+
+// valueQuery and quarantinedQuery find identifiers by value (see byValue); with scopes they
+// give each one's scope or pool too.
+func (s Service) valueQuery() lookupQuery {
+	r := s.Planner.Renderer()
+	if s.Planner.Project.Scoped() {
+		return lookupQuery{render.SQL(r, idsql.LookupValueScoped, idsql.LookupValueScopedData{}), true}
+	}
+	return lookupQuery{render.SQL(r, idsql.LookupValue, idsql.LookupValueData{}), false}
+}
+
+func (s Service) quarantinedQuery() lookupQuery {
+	r := s.Planner.Renderer()
+	if s.Planner.Project.Scoped() {
+		return lookupQuery{render.SQL(r, idsql.LookupQuarantinedScoped, idsql.LookupQuarantinedScopedData{}), true}
+	}
+	return lookupQuery{render.SQL(r, idsql.LookupQuarantined, idsql.LookupQuarantinedData{}), false}
+}
+
+// lookupQuery is a query of byValue; scoped when its second column is the qualifier.
+type lookupQuery struct {
+	sql    string
+	scoped bool
+}
+
+// target is the identifier a lookup asks for: its type and, in a project with scopes, the scope
+// (local types) or pool (shared types) it must be in; qualifier "" takes any, if only one.
+type target struct{ idType, qualifier string }
+
+// where checks a lookup's scope against the project and says which identifier it asks for.
+func (s Service) where(idType, scope string) (target, error) {
+	p := s.Planner.Project
+	switch {
+	case scope == "":
+		return target{idType: idType}, nil
+	case !p.Scoped():
+		return target{}, &BadRequest{Msg: fmt.Sprintf("scope %q given, but the project declares no scopes; leave the scope out", scope)}
+	case p.PoolOf(scope) == "":
+		return target{}, &BadRequest{Msg: fmt.Sprintf("%q is not a scope of this project (its scopes: %v)", scope, p.ScopeNames())}
+	case p.Local(idType):
+		return target{idType: idType, qualifier: scope}, nil
+	}
+	return target{idType: idType, qualifier: p.PoolOf(scope)}, nil
 }
 
 // quarantined explains a value that the guards refuse: quarantined with its evidence when a run
 // quarantined it, or one that would be, with no evidence to speak of, when no row held it.
-func (s Service) quarantined(ctx context.Context, conn connectors.Conn, idType, normalized, what, wouldBe string) error {
+func (s Service) quarantined(ctx context.Context, conn connectors.Conn, in target, normalized, what, wouldBe string) error {
 	if s.Memory != nil {
-		if q, ok := s.Memory.quarantine(idType, normalized); ok {
+		if q, ok := s.Memory.quarantine(in.idType, normalized); ok {
 			return &NotFound{What: what, Reason: q.reason, Evidence: q.evidence}
 		}
 		return &NotFound{What: what, WouldBe: wouldBe}
 	}
 	var reason string
 	var evidence int64
-	err := byValue(ctx, conn, render.SQL(s.Planner.Renderer(), idsql.LookupQuarantined, idsql.LookupQuarantinedData{}), idType, normalized, &reason, &evidence)
+	_, err := byValue(ctx, conn, s.quarantinedQuery(), in, normalized, &reason, &evidence)
 	switch {
 	case err == nil:
 		return &NotFound{What: what, Reason: reason, Evidence: evidence}
@@ -212,7 +278,7 @@ func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string, 
 		args = append(args, t, v)
 	}
 	// One row more than the page: when it comes, another page follows.
-	q := render.SQL(r, idsql.LookupIdentifiers, idsql.LookupIdentifiersData{After: page.After != "", Rows: limit + 1})
+	q := render.SQL(r, idsql.LookupIdentifiers, idsql.LookupIdentifiersData{After: page.After != "", Rows: limit + 1, Scoped: s.Planner.Project.Scoped()})
 	rows, err = conn.Query(ctx, q, args...)
 	if err != nil {
 		return nil, published(err)
@@ -220,7 +286,7 @@ func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string, 
 	defer rows.Close()
 	for rows.Next() {
 		var id Identifier
-		if err := rows.Scan(&id.Type, &id.Value, &id.FirstSeenAt, &id.LastSeenAt); err != nil {
+		if err := rows.Scan(&id.Type, &id.Value, &id.FirstSeenAt, &id.LastSeenAt, &id.Scope); err != nil {
 			return nil, err
 		}
 		p.Identifiers = append(p.Identifiers, id)
@@ -247,29 +313,61 @@ func (s Service) Profile(ctx context.Context, conn connectors.Conn, uid string, 
 
 // statements renders this package's statements for a planner's dialect and output schema.
 
-// byValue runs query, which gives (id_type, columns…) of the rows whose value is bind parameter
-// 1, and reads the columns of the row of this identifier into dest. The query filters on the
-// value alone, which an index on id_value answers; the type is picked here among the few
-// identifiers of other types that share the value.
-func byValue(ctx context.Context, conn connectors.Conn, query, idType, value string, dest ...any) error {
-	rows, err := conn.Query(ctx, query, value)
+// byValue runs query, which gives (id_type, qualifier, columns…) of the rows whose value is bind
+// parameter 1, and reads the columns of the row of the identifier in into dest. The query filters
+// on the value alone, which an index on id_value answers; the type (and the scope or pool) is
+// picked here among the few identifiers that share the value. Asked for no scope or pool, a value
+// of one type held in several is a question that needs one.
+func byValue(ctx context.Context, conn connectors.Conn, query lookupQuery, in target, value string, dest ...any) (string, error) {
+	rows, err := conn.Query(ctx, query.sql, value)
 	if err != nil {
-		return published(err)
+		return "", published(err)
 	}
 	defer rows.Close()
 	var t string
+	var q *string
+	var found []string
 	for rows.Next() {
-		if err := rows.Scan(append([]any{&t}, dest...)...); err != nil {
-			return err
+		if len(found) > 0 {
+			// The first match is in dest; another one only names its scope or pool.
+			var skip = make([]any, len(dest))
+			for i := range skip {
+				skip[i] = new(any)
+			}
+			dest = skip
 		}
-		if t == idType {
-			return nil
+		head := []any{&t}
+		if query.scoped {
+			head = append(head, &q)
+		}
+		if err := rows.Scan(append(head, dest...)...); err != nil {
+			return "", err
+		}
+		switch {
+		case t != in.idType:
+		case in.qualifier == "":
+			found = append(found, deref(q))
+		case q != nil && *q == in.qualifier:
+			return *q, nil
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return "", err
 	}
-	return ErrNotFound
+	switch len(found) {
+	case 0:
+		return "", ErrNotFound
+	case 1:
+		return found[0], nil
+	}
+	return "", &BadRequest{Msg: fmt.Sprintf("%s %q is an identifier in several scopes or pools (%s); give the scope to look it up in", in.idType, value, strings.Join(found, ", "))}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func scanOne(ctx context.Context, conn connectors.Conn, q string, args []any, dest ...any) error {

@@ -73,6 +73,9 @@ func Tables(p *config.Project) []Table {
 			{Name: "run_id", Description: "The run that recorded the entry."},
 		}},
 	}
+	if p.Scoped() {
+		scoped(tables)
+	}
 	for _, s := range p.Sources {
 		tables = append(tables, Table{Name: s.Name + "_stitched", Row: "source row",
 			Description: stitchedDescription(s),
@@ -110,6 +113,22 @@ func Tables(p *config.Project) []Table {
 			{Name: "future_rows", Description: "Rows dated later than the run's clock allows."},
 		}},
 	)
+}
+
+// scoped adds the columns a project with scopes publishes (docs/scopes.md).
+func scoped(tables []Table) {
+	scope := Column{Name: "scope", Description: "The identifier's scope: its own for a local id type; empty for a shared one, which is one identifier across its pool."}
+	pool := Column{Name: "pool", Description: "The pool of scopes the identifier belongs to; profiles never span two pools."}
+	add := map[string][]Column{
+		"id_graph":      {scope, pool},
+		"profiles":      {{Name: "pool", Description: "The pool of scopes the profile belongs to."}},
+		"id_quarantine": {scope, pool},
+		"id_edges": {{Name: "scope_a", Description: "The first identifier's scope, for a local id type."},
+			{Name: "scope_b", Description: "The second identifier's scope, for a local id type."}, pool},
+	}
+	for i := range tables {
+		tables[i].Columns = append(tables[i].Columns, add[tables[i].Name]...)
+	}
 }
 
 func profileColumns(p *config.Project) []Column {

@@ -26,6 +26,7 @@ func (pl *Planner) slots(s config.Source) []idsql.Slot {
 				if t.MaxDegree != nil {
 					sl.MaxDegree = *t.MaxDegree
 				}
+				sl.Value = pl.slotValue(t, n)
 				out = append(out, sl)
 			}
 		}
@@ -66,7 +67,8 @@ func (pl *Planner) extract(s config.Source, window string) string {
 	if s.Timestamp != "" {
 		ts = pl.Dialect.QuoteIdent(s.Timestamp)
 	}
-	return render.SQL(pl.names.r, idsql.Extract, idsql.ExtractData{Slots: pl.slots(s), Traits: pl.traitInputs(s), TS: ts, Table: pl.SourceTable(s), Filter: s.Filter, Window: window})
+	return render.SQL(pl.names.r, idsql.Extract, idsql.ExtractData{Slots: pl.slots(s), Traits: pl.traitInputs(s), TS: ts, Table: pl.SourceTable(s), Filter: s.Filter, Window: window,
+		Scope: pl.scoping(&s)})
 }
 
 // traitInputs lists the traits computed from a source. Each row carries t<N>, the value to
@@ -126,14 +128,22 @@ func (pl *Planner) stitchedView(s config.Source) string {
 		}
 		raw := "NULLIF(" + pl.Dialect.Cast(expr, dialects.Text) + ", '')"
 		t := pl.Project.IDTypes[sl.Rank]
-		slots = append(slots, idsql.ViewSlot{N: sl.N, Type: sl.Type, Value: "NULLIF(" + pl.normalize(t, raw) + ", '')"})
+		slots = append(slots, idsql.ViewSlot{N: sl.N, Type: sl.Type, Value: "NULLIF(" + pl.normalize(t, raw) + ", '')", Local: t.Scope == config.ScopeLocal})
 	}
-	return render.SQL(pl.names.r, idsql.StitchedView, idsql.StitchedViewData{Table: pl.SourceTable(s), Slots: slots})
+	scope := pl.scoping(&s)
+	if scope != nil && scope.Column != "" {
+		scope.Column = "s." + scope.Column
+	}
+	return render.SQL(pl.names.r, idsql.StitchedView, idsql.StitchedViewData{Table: pl.SourceTable(s), Slots: slots, Scope: scope})
 }
 
-// nodeColumns lists the node id columns of a source's slots, with their values when asked.
+// nodeColumns lists the node id columns of a source's slots, with their values when asked (and
+// then, with scopes, the row's scope and pool, which the values are qualified by).
 func nodeColumns(slots []idsql.Slot, values bool) string {
 	var cols []string
+	if values && scopedSlots(slots) {
+		cols = append(cols, "sc", "pl")
+	}
 	for _, sl := range slots {
 		cols = append(cols, fmt.Sprintf("n%d", sl.N))
 		if values {

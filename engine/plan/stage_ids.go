@@ -38,8 +38,8 @@ func (b *build) ids(regions Statement) {
 	groups := b.groups
 	b.add(Stage{Kind: KindIDs, Name: "ids", Note: "one universal id per profile, from its anchor identifier", Statements: []Statement{
 		create(b, "assign", idsql.Assign, idsql.AssignData{Groups: groups, Hubs: b.hubs()}, "every identifier in the graph with its profile"),
-		create(b, "anchors", idsql.Anchors, idsql.AnchorsData{Salt: b.Project.Output.IDSalt}, "anchor: earliest first_seen, then type priority, then value"),
-		create(b, "graph", idsql.Graph, idsql.GraphData{}, "every identifier with its universal id"),
+		create(b, "anchors", idsql.Anchors, idsql.AnchorsData{Salt: b.Project.Output.IDSalt, Scope: b.scoping(nil)}, "anchor: earliest first_seen, then type priority, then value"),
+		create(b, "graph", idsql.Graph, idsql.GraphData{Scope: b.scoping(nil)}, "every identifier with its universal id"),
 		regions,
 	}})
 }

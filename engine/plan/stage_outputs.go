@@ -19,7 +19,7 @@ type outputTarget struct {
 // incremental run builds on.
 func (b *build) outputsAll() {
 	st := Stage{Kind: KindOutputs, Name: "outputs", Note: "output tables, built beside the published ones"}
-	st.Statements = append(st.Statements, createOutput(b, b.next(IDGraph), idsql.IDGraph, idsql.IDGraphData{}, ""))
+	st.Statements = append(st.Statements, createOutput(b, b.next(IDGraph), idsql.IDGraph, idsql.IDGraphData{Scope: b.scoping(nil)}, ""))
 	st.Statements = append(st.Statements, b.outputTables(outputTarget{profiles: b.next(Profiles), edges: b.next(IDEdges), durable: true})...)
 	// The rest of the state a later incremental run builds on (the rows and regions are built in
 	// place), swapped in with the outputs.
@@ -48,7 +48,7 @@ func (b *build) outputsRegion() {
 	flips := b.hubs() && b.prior.Rules.Degrees
 	st.Statements = append(st.Statements,
 		create(b, "redo", idsql.IncRedo, idsql.IncRedoData{Flips: flips}, "every identifier whose published rows are replaced"),
-		create(b, "old_map", idsql.IncOldMap, idsql.IncOldMapData{}, "their published universal ids"),
+		create(b, "old_map", idsql.IncOldMap, idsql.IncOldMapData{Scope: b.scoping(nil)}, "their published universal ids"),
 		create(b, "redo_ids", idsql.IncRedoIDs, idsql.IncRedoIDsData{}, ""),
 	)
 	st.Statements = append(st.Statements, b.outputTables(outputTarget{profiles: b.workTable("profiles_region"), edges: b.workTable("edges_region"), keep: "redo_ids"})...)
@@ -59,8 +59,8 @@ func (b *build) outputsRegion() {
 // outputTables builds what full and incremental runs both build: the changes, the profiles with
 // their traits and audiences, the links, the quarantine and the audience members.
 func (b *build) outputTables(t outputTarget) []Statement {
-	out := []Statement{create(b, "changes", idsql.Changes, idsql.ChangesData{}, "universal ids that are new, merged, split or quarantined since the last run")}
-	profiles := render.SQL(b.r, idsql.Profiles, idsql.ProfilesData{Types: b.typeNames()})
+	out := []Statement{create(b, "changes", idsql.Changes, idsql.ChangesData{Scope: b.scoping(nil)}, "universal ids that are new, merged, split or quarantined since the last run")}
+	profiles := render.SQL(b.r, idsql.Profiles, idsql.ProfilesData{Types: b.typeNames(), Scope: b.scoping(nil)})
 	if len(b.traits) > 0 || len(b.Project.Audiences) > 0 {
 		out = append(out, b.table(b.workTable("profiles_base"), false, profiles, ""))
 		final := render.SQL(b.r, idsql.ProfilesFinal, idsql.ProfilesFinalData{Traits: b.traits, Joins: b.joins, Audiences: b.audiences()})
@@ -69,8 +69,8 @@ func (b *build) outputTables(t outputTarget) []Statement {
 		out = append(out, b.table(t.profiles, t.durable, profiles, ""))
 	}
 	return append(out,
-		b.table(t.edges, t.durable, render.SQL(b.r, idsql.IDEdges, idsql.IDEdgesData{}), ""),
-		createOutput(b, b.next(IDQuarantine), idsql.IDQuarantine, idsql.IDQuarantineData{Parts: b.quarantine, RunID: b.runID}, "what was kept out of the graph, and why"),
+		b.table(t.edges, t.durable, render.SQL(b.r, idsql.IDEdges, idsql.IDEdgesData{Scope: b.scoping(nil)}), ""),
+		createOutput(b, b.next(IDQuarantine), idsql.IDQuarantine, idsql.IDQuarantineData{Parts: b.quarantine, RunID: b.runID, Scope: b.scoping(nil)}, "what was kept out of the graph, and why"),
 		createOutput(b, b.next(AudienceMembers), idsql.AudienceMembers, idsql.AudienceMembersData{Audiences: b.audiences(), Profiles: t.profiles, Keep: t.keep},
 			"audience members; those already in keep the time they entered"),
 	)

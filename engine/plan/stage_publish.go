@@ -79,7 +79,7 @@ func (b *build) view(s config.Source) Statement {
 
 // changesInsert appends the run's changes, read from the table from, to id_changes.
 func (b *build) changesInsert(from string) Statement {
-	return stmt(b, idsql.IDChangesInsert, idsql.IDChangesInsertData{RunID: b.runID, From: from})
+	return stmt(b, idsql.IDChangesInsert, idsql.IDChangesInsertData{RunID: b.runID, From: from, Scope: b.scoping(nil)})
 }
 
 // publishRegion replaces the recomputed regions' rows of the outputs and brings the state up to
@@ -98,7 +98,7 @@ func (b *build) publishRegion() {
 	st := Stage{Kind: KindPublish, Name: "publish", Note: "replace the recomputed regions' rows and update the state, all together", Atomic: true}
 	st.Statements = append(st.Statements,
 		b.deleteIn(b.out(IDGraph), "node_id", "redo"),
-		stmt(b, idsql.InsertSelect, idsql.InsertSelectData{Table: b.out(IDGraph), Query: render.SQL(b.r, idsql.IDGraph, idsql.IDGraphData{})}),
+		stmt(b, idsql.InsertSelect, idsql.InsertSelectData{Table: b.out(IDGraph), Query: render.SQL(b.r, idsql.IDGraph, idsql.IDGraphData{Scope: b.scoping(nil)})}),
 		b.deleteIn(b.out(Profiles), "universal_id", "redo_ids"),
 		b.insertFrom(b.out(Profiles), "*", "profiles_region"),
 		b.deleteIn(b.out(IDEdges), "universal_id", "redo_ids"),

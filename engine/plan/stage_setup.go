@@ -32,8 +32,18 @@ func (pl *Planner) Setup() Stage {
 	st.Statements = append(st.Statements,
 		Statement{SQL: render.SQL(r, idsql.AudienceTables, idsql.AudienceTablesData{}), Note: "the published members, read for when each entered"},
 		Statement{SQL: render.SQL(r, idsql.AudienceHistoryCreate, idsql.AudienceHistoryCreateData{}), Note: "every entry into and exit from an audience, across runs"},
-		Statement{SQL: render.SQL(r, idsql.IDGraphCreate, idsql.IDGraphCreateData{}), Note: "an empty mapping before the first run, so that every run can compare with the last"},
-		Statement{SQL: render.SQL(r, idsql.IDChangesCreate, idsql.IDChangesCreateData{}), Note: "every change of universal ids, across runs"},
+		Statement{SQL: render.SQL(r, idsql.IDGraphCreate, idsql.IDGraphCreateData{Scope: pl.scoping(nil)}), Note: "an empty mapping before the first run, so that every run can compare with the last"},
+		Statement{SQL: render.SQL(r, idsql.IDChangesCreate, idsql.IDChangesCreateData{Scope: pl.scoping(nil)}), Note: "every change of universal ids, across runs"},
+	)
+	if p.Scoped() {
+		// Tables of a project that declared no scopes before: the run after declaring them
+		// compares with the old mapping and appends to the old changes.
+		st.Statements = append(st.Statements,
+			Statement{SQL: d.AddColumn(n.out(IDGraph), "scope", dialects.Text)},
+			Statement{SQL: d.AddColumn(n.out(IDGraph), "pool", dialects.Text)},
+			Statement{SQL: d.AddColumn(n.out(IDChanges), "pool", dialects.Text)})
+	}
+	st.Statements = append(st.Statements,
 		Statement{SQL: d.CreateSchema(p.Output.StateSchema), Schema: p.Output.StateSchema},
 		Statement{SQL: render.SQL(r, idsql.StateCreate, idsql.StateCreateData{Table: n.state(stateMeta), Columns: stateColumns[stateMeta]}), Note: "what the stored state was built from"},
 	)

@@ -118,6 +118,10 @@ func (pl *Planner) rowHash(s config.Source) string {
 		return "COALESCE(" + d.Cast(c, dialects.Text) + ", " + d.String("∅") + ")"
 	}
 	parts := []string{col("ts")}
+	if pl.Project.Scoped() {
+		// A row whose scope changed is a changed row: its identifiers are other identifiers.
+		parts = append(parts, col("sc"))
+	}
 	for _, t := range pl.traitInputs(s) {
 		parts = append(parts, col(fmt.Sprintf("t%d", t.N)), col(fmt.Sprintf("f%d", t.N)))
 	}
@@ -146,6 +150,7 @@ func (pl *Planner) hashedExtract(s config.Source, prior *Prior) string {
 	if w := pl.window(s, prior); w != "" {
 		where = "NOT " + w
 	}
-	again := render.SQL(r, idsql.Extract, idsql.ExtractData{Slots: pl.slots(s), Traits: pl.traitInputs(s), Stored: pl.names.state(stateRows + s.Name), StoredWhere: where})
+	again := render.SQL(r, idsql.Extract, idsql.ExtractData{Slots: pl.slots(s), Traits: pl.traitInputs(s), Stored: pl.names.state(stateRows + s.Name), StoredWhere: where,
+		Scope: pl.scoping(&s)})
 	return q + "\nUNION ALL\n" + render.SQL(r, idsql.Hashed, idsql.HashedData{Extract: again, Hash: pl.rowHash(s)})
 }

@@ -110,6 +110,7 @@ func (m StateMeta) Fingerprints() map[string]string {
 		Normalize   []config.Normalizer
 		CountryCode string
 		Anonymous   bool
+		Scope       string `json:",omitempty"`
 	}
 	type checks struct {
 		Name, Pattern, BlockPattern string
@@ -120,17 +121,22 @@ func (m StateMeta) Fingerprints() map[string]string {
 	degrees := map[string]*int{}
 	limits := map[string]int{}
 	for _, t := range p.IDTypes {
-		ids = append(ids, identity{t.Name, t.Normalize, t.CountryCode, t.Anonymous})
+		ids = append(ids, identity{t.Name, t.Normalize, t.CountryCode, t.Anonymous, t.Scope})
 		chk = append(chk, checks{t.Name, t.Pattern, t.BlockPattern, t.Block})
 		degrees[t.Name] = t.MaxDegree
 		if t.Limit != nil {
 			limits[t.Name] = *t.Limit
 		}
 	}
+	var sources any = p.Sources
+	if p.Scoped() {
+		// The scopes decide which identifiers the sources' rows hold.
+		sources = []any{p.Sources, p.Scopes}
+	}
 	out := map[string]string{}
 	for name, v := range map[string]any{
 		"id_types":  ids,
-		"sources":   p.Sources,
+		"sources":   sources,
 		"policy":    []string{p.Policy.Anonymous, p.Policy.LimitTies},
 		"id_salt":   p.Output.IDSalt,
 		"traits":    p.Traits,

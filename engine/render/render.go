@@ -53,7 +53,24 @@ func New(d dialects.Dialect, outputSchema string, work func(name string) string)
 		"stringagg": d.StringAgg,
 		"cast":      func(expr, t string) string { return d.Cast(expr, types[t]) },
 		"typ":       func(t string) string { return d.Type(types[t]) },
+		"bare":      func(x string) string { return bare(d, x) },
+		"qualifier": func(x string) string {
+			return "SUBSTR(" + x + ", 1, LENGTH(" + x + ") - LENGTH(" + bare(d, x) + ") - 1)"
+		},
 	}}
+}
+
+// qualified matches the qualifier that a project with scopes puts before an identifier's value
+// inside a run (scope or pool, a lower-case name, then a bar); see docs/scopes.md.
+const qualified = `^[a-z][a-z0-9_]*[|]`
+
+// bare is an identifier's value without its qualifier.
+func bare(d dialects.Dialect, x string) string {
+	re, err := d.Pattern(qualified)
+	if err != nil {
+		panic(err) // a constant pattern every dialect reads
+	}
+	return d.RegexpReplace(x, re, d.String(""))
 }
 
 // ForProject returns a renderer for a project's output and work schemas, for code that has no

@@ -45,6 +45,7 @@ type Data struct {
 	Generated    time.Time
 	Sizes        []Bar // profiles by number of identifiers
 	Types        []Bar // identifiers per id type
+	Pools        []Bar // profiles per pool of scopes; none without scopes
 	Largest      [][2]string
 	Quarantined  [][4]string
 	Runs         []Run
@@ -86,6 +87,19 @@ func Collect(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Data
 		return nil
 	}); err != nil {
 		return nil, err
+	}
+	if pl.Project.Scoped() {
+		if err := each(ctx, conn, render.SQL(r, idsql.ReportPools, idsql.ReportPoolsData{}), func(s scanner) error {
+			var pool *string
+			var n int64
+			if err := s.Scan(&pool, &n); err != nil {
+				return err
+			}
+			d.Pools = append(d.Pools, Bar{Label: deref(pool), Value: float64(n)})
+			return nil
+		}); err != nil {
+			return nil, err
+		}
 	}
 	if err := each(ctx, conn, render.SQL(r, idsql.ReportLargest, idsql.ReportLargestData{}), func(s scanner) error {
 		var u string
@@ -376,6 +390,10 @@ table { border-collapse: collapse; font-size: 0.9em; } td, th { padding: 2px 10p
 {{bars .Sizes 720 220}}
 <h2>Identifiers per type</h2>
 {{bars .Types 720 220}}
+{{- if .Pools}}
+<h2>Profiles per pool of scopes</h2>
+{{bars .Pools 720 200}}
+{{- end}}
 <h2>Largest profiles</h2>
 <table><tr><th>universal_id</th><th>identifiers</th></tr>{{range .Largest}}<tr><td><code>{{index . 0}}</code></td><td>{{index . 1}}</td></tr>{{end}}</table>
 <h2>Quarantined identifiers by reason</h2>
@@ -409,3 +427,10 @@ func Sources(sources []config.Source) [][2]string {
 
 // Render writes the page.
 func Render(w io.Writer, d *Data) error { return page.Execute(w, d) }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -134,7 +134,7 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
 	var res *lookup.Result
 	err = s.wh.Read(r.Context(), func(conn connectors.Conn) error {
 		var err error
-		res, err = s.service().Lookup(r.Context(), conn, idType, value, page)
+		res, err = s.service().LookupIn(r.Context(), conn, idType, value, r.URL.Query().Get("scope"), page)
 		return err
 	})
 	if err != nil {

@@ -101,6 +101,12 @@ func New(o Options) (*Server, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
+	if o.Memory && o.Project != nil && o.Project.Scoped() {
+		// The copy keys identifiers by type and value, which a project with scopes repeats in
+		// each scope or pool: its lookups query the published tables.
+		o.Memory = false
+		o.Log.Info("lookups of a project with scopes query the published tables; the in-memory copy is not made")
+	}
 	loopback, err := isLoopback(o.Addr)
 	if err != nil {
 		return nil, err

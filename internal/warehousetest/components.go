@@ -14,15 +14,20 @@ func testRandomGraphs(t *testing.T, open Factory) {
 	// The property's own t hides the test's, so that a failure in any helper is rapid's to shrink.
 	rapid.Check(t, func(t *rapid.T) {
 		tables := drawTables(t)
+		sc := drawScopes(t, tables)
 		Load(t, conn, tables)
-		p := mustParse(t, ProjectYAML(randomTypes, tables, conn.Dialect().DefaultSchema()))
+		yaml := ProjectYAML(randomTypes, tables, conn.Dialect().DefaultSchema())
+		if sc != nil {
+			yaml = scopedYAML(sc, yaml)
+		}
+		p := mustParse(t, yaml)
 		Stitch(t, conn, p, plan.Contraction)
-		first := Published(t, conn, p.Output.Schema)
-		CheckPartition(t, Oracle(tables), first, randomTypes, p.Output.IDSalt)
+		first := published(t, conn, p.Output.Schema, sc != nil)
+		CheckPartition(t, OracleScoped(tables, sc), first, randomTypes, p.Output.IDSalt)
 		if sum := StitchIncremental(t, conn, p); sum.Mode != plan.ModeIncremental || len(sum.Changes) != 0 {
 			t.Fatalf("a second run over the same data was %s (%s) and changed %v; want incremental and no change", sum.Mode, sum.Reason, sum.Changes)
 		}
-		second := Published(t, conn, p.Output.Schema)
+		second := published(t, conn, p.Output.Schema, sc != nil)
 		for id, uid := range first {
 			if second[id] != uid {
 				t.Fatalf("a second run over the same data gave %v universal id %s, the first %s", id, second[id], uid)

@@ -71,7 +71,7 @@ func stream(t *rapid.T, tables []Table) [][]Table {
 	for j := range out {
 		out[j] = make([]Table, len(tables))
 		for i, tb := range tables {
-			out[j][i] = Table{Name: tb.Name, Columns: tb.Columns, Types: tb.Types}
+			out[j][i] = Table{Name: tb.Name, Columns: tb.Columns, Types: tb.Types, ScopeColumn: tb.ScopeColumn, Scope: tb.Scope}
 		}
 		// Cumulative: a source table holds every row that has arrived so far.
 		for _, a := range all {
@@ -83,7 +83,8 @@ func stream(t *rapid.T, tables []Table) [][]Table {
 	return out
 }
 
-// testIncremental: random event streams cut into random batches, with guards on; after every
+// testIncremental: random event streams cut into random batches, with guards on and, in half of
+// the examples, random scopes (drawScopes); after every
 // batch an incremental run gives exactly what a full rebuild over all rows so far gives (the
 // partition, the universal ids and the quarantine), and id_changes records every identifier
 // whose universal id changed.
@@ -93,9 +94,14 @@ func testIncremental(t *testing.T, open Factory) {
 	// The property's own t hides the test's, so that a failure in any helper is rapid's to shrink.
 	rapid.Check(t, func(t *rapid.T) {
 		tables := drawTables(t)
+		sc := drawScopes(t, tables)
+		scoped := sc != nil
 		r := drawRules(t)
 		projects := func(r rules) (inc, full *config.Project) {
 			yaml := guardedYAML(r, ProjectYAML(randomTypes, tables, conn.Dialect().DefaultSchema()))
+			if scoped {
+				yaml = scopedYAML(sc, yaml)
+			}
 			yaml += fmt.Sprintf("incremental:\n  lookback: %dh\n", int(lookback.Hours()))
 			return mustParse(t, strings.Replace(yaml, "schema: identity", "schema: inc", 1)), mustParse(t, strings.Replace(yaml, "schema: identity", "schema: full", 1))
 		}
@@ -125,7 +131,7 @@ func testIncremental(t *testing.T, open Factory) {
 				t.Fatalf("batch %d: run was %s (%s), want incremental", j, sum.Mode, sum.Reason)
 			}
 			Stitch(t, conn, full, plan.Contraction)
-			got, want := Published(t, conn, "inc"), Published(t, conn, "full")
+			got, want := published(t, conn, "inc", scoped), published(t, conn, "full", scoped)
 			for id, uid := range want {
 				if got[id] != uid {
 					t.Fatalf("batch %d: incremental gives %v universal id %q, a full rebuild %q", j, id, got[id], uid)
@@ -135,12 +141,12 @@ func testIncremental(t *testing.T, open Factory) {
 				t.Fatalf("batch %d: incremental id_graph has %d identifiers, a full rebuild %d", j, len(got), len(want))
 			}
 			for _, schema := range []string{"inc", "full"} {
-				if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM (SELECT id_type, id_value FROM %s GROUP BY id_type, id_value HAVING COUNT(*) > 1) d",
-					conn.Dialect().Table(schema, plan.IDQuarantine))); n > 0 {
+				if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM (SELECT id_type, %[2]s FROM %[1]s GROUP BY id_type, %[2]s HAVING COUNT(*) > 1) d",
+					conn.Dialect().Table(schema, plan.IDQuarantine), valueKey(conn.Dialect(), scoped))); n > 0 {
 					t.Fatalf("batch %d: %s.id_quarantine lists %d identifiers twice", j, schema, n)
 				}
 			}
-			if q, wq := quarantined(t, conn, "inc"), quarantined(t, conn, "full"); strings.Join(q, "\n") != strings.Join(wq, "\n") {
+			if q, wq := quarantinedAs(t, conn, "inc", scoped), quarantinedAs(t, conn, "full", scoped); strings.Join(q, "\n") != strings.Join(wq, "\n") {
 				t.Fatalf("batch %d: incremental id_quarantine:\n%s\nfull rebuild:\n%s", j, strings.Join(q, "\n"), strings.Join(wq, "\n"))
 			}
 			checkChanges(t, conn, "inc", sum.RunID, prev, got)

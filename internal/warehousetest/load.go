@@ -30,6 +30,8 @@ type TB interface {
 type Row struct {
 	TS     time.Time
 	Values []any // string or nil, in the order of the table's id columns
+	// Scope is the value of the table's ScopeColumn: a string or nil.
+	Scope any
 }
 
 // Table is a source table for a test: its id columns and their id types.
@@ -38,6 +40,9 @@ type Table struct {
 	Columns []string
 	Types   []string
 	Rows    []Row
+	// ScopeColumn, when set, is a text column holding each row's scope (Row.Scope); Scope is
+	// instead the fixed scope of the whole table. Either makes the project a scoped one.
+	ScopeColumn, Scope string
 }
 
 // Load creates the tables in the warehouse's default schema and fills them.
@@ -47,8 +52,13 @@ func Load(t TB, conn connectors.Conn, tables []Table) {
 	d := conn.Dialect()
 	for _, tb := range tables {
 		cols := []string{d.QuoteIdent("ts") + " " + d.Type(dialects.Timestamp)}
+		names := append([]string{"ts"}, tb.Columns...)
 		for _, c := range tb.Columns {
 			cols = append(cols, d.QuoteIdent(c)+" "+d.Type(dialects.Text))
+		}
+		if tb.ScopeColumn != "" {
+			cols = append(cols, d.QuoteIdent(tb.ScopeColumn)+" "+d.Type(dialects.Text))
+			names = append(names, tb.ScopeColumn)
 		}
 		name := d.Table(d.DefaultSchema(), tb.Name)
 		// A stitched view from an earlier run depends on the table (on Postgres, by reference):
@@ -57,12 +67,15 @@ func Load(t TB, conn connectors.Conn, tables []Table) {
 		mustExec(t, conn, d.DropTable(name))
 		mustExec(t, conn, fmt.Sprintf("CREATE TABLE %s (%s)", name, strings.Join(cols, ", ")))
 		i := 0
-		err := conn.Load(ctx, d.DefaultSchema(), tb.Name, append([]string{"ts"}, tb.Columns...), func(row []any) bool {
+		err := conn.Load(ctx, d.DefaultSchema(), tb.Name, names, func(row []any) bool {
 			if i >= len(tb.Rows) {
 				return false
 			}
 			row[0] = tb.Rows[i].TS
 			copy(row[1:], tb.Rows[i].Values)
+			if tb.ScopeColumn != "" {
+				row[len(row)-1] = tb.Rows[i].Scope
+			}
 			i++
 			return true
 		})
@@ -95,7 +108,14 @@ func ProjectYAML(types []string, tables []Table, schema string) string {
 	}
 	b.WriteString("sources:\n")
 	for _, tb := range tables {
-		fmt.Fprintf(&b, "  - name: %s\n    table: %s.%s\n    timestamp: ts\n    ids:\n", tb.Name, schema, tb.Name)
+		fmt.Fprintf(&b, "  - name: %s\n    table: %s.%s\n    timestamp: ts\n", tb.Name, schema, tb.Name)
+		if tb.ScopeColumn != "" {
+			fmt.Fprintf(&b, "    scope_column: %s\n", tb.ScopeColumn)
+		}
+		if tb.Scope != "" {
+			fmt.Fprintf(&b, "    scope: %s\n", tb.Scope)
+		}
+		b.WriteString("    ids:\n")
 		byType := map[string][]string{}
 		var order []string
 		for i, c := range tb.Columns {
@@ -150,8 +170,28 @@ func stitch(t TB, conn connectors.Conn, p *config.Project, algorithm plan.Algori
 // Published reads id_graph: identifier → universal id.
 func Published(t TB, conn connectors.Conn, schema string) map[unionfind.ID]string {
 	t.Helper()
+	return published(t, conn, schema, false)
+}
+
+// PublishedScoped reads the id_graph of a project with scopes: each identifier's value is keyed
+// as the oracle keys it, by its scope (local types) or pool, a bar, and the value.
+func PublishedScoped(t TB, conn connectors.Conn, schema string) map[unionfind.ID]string {
+	t.Helper()
+	return published(t, conn, schema, true)
+}
+
+// valueKey is the column that keys an identifier's value in a published table.
+func valueKey(d dialects.Dialect, scoped bool) string {
+	if scoped {
+		return d.Concat("COALESCE(scope, pool)", d.String("|"), "id_value")
+	}
+	return "id_value"
+}
+
+func published(t TB, conn connectors.Conn, schema string, scoped bool) map[unionfind.ID]string {
+	t.Helper()
 	d := conn.Dialect()
-	rows, err := conn.Query(context.Background(), "SELECT id_type, id_value, universal_id FROM "+d.Table(schema, plan.IDGraph))
+	rows, err := conn.Query(context.Background(), "SELECT id_type, "+valueKey(d, scoped)+", universal_id FROM "+d.Table(schema, plan.IDGraph))
 	if err != nil {
 		t.Fatalf("read id_graph: %v", err)
 	}
@@ -177,8 +217,14 @@ func Published(t TB, conn connectors.Conn, schema string) map[unionfind.ID]strin
 // quarantined lists id_quarantine as sorted "type:value reason evidence" lines.
 func quarantined(t TB, conn connectors.Conn, schema string) []string {
 	t.Helper()
+	return quarantinedAs(t, conn, schema, false)
+}
+
+// quarantinedAs lists id_quarantine, its values keyed by scope or pool when scoped.
+func quarantinedAs(t TB, conn connectors.Conn, schema string, scoped bool) []string {
+	t.Helper()
 	var out []string
-	for id, r := range quarantinedIDs(t, conn, schema) {
+	for id, r := range quarantinedKeyed(t, conn, schema, scoped) {
 		out = append(out, fmt.Sprintf("%s:%s %s", id.Type, id.Value, r))
 	}
 	sort.Strings(out)
@@ -188,7 +234,13 @@ func quarantined(t TB, conn connectors.Conn, schema string) []string {
 // quarantinedIDs reads id_quarantine: identifier → "reason evidence".
 func quarantinedIDs(t TB, conn connectors.Conn, schema string) map[unionfind.ID]string {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), "SELECT id_type, id_value, reason, evidence FROM "+conn.Dialect().Table(schema, plan.IDQuarantine))
+	return quarantinedKeyed(t, conn, schema, false)
+}
+
+func quarantinedKeyed(t TB, conn connectors.Conn, schema string, scoped bool) map[unionfind.ID]string {
+	t.Helper()
+	d := conn.Dialect()
+	rows, err := conn.Query(context.Background(), "SELECT id_type, "+valueKey(d, scoped)+", reason, evidence FROM "+d.Table(schema, plan.IDQuarantine))
 	if err != nil {
 		t.Fatalf("read id_quarantine: %v", err)
 	}

@@ -18,10 +18,53 @@ type Graph struct {
 }
 
 // Oracle builds the expected partition from the rows, in Go.
-func Oracle(tables []Table) Graph {
+func Oracle(tables []Table) Graph { return OracleScoped(tables, nil) }
+
+// Scopes is a test project's scopes as the oracle reads them: the scopes of each pool, the
+// default scope, and the id types local to a scope.
+type Scopes struct {
+	Pools   map[string][]string
+	Default string
+	Local   map[string]bool
+}
+
+// rowScope is the scope a row belongs to: the table's fixed one, its scope column's value when
+// that is a declared scope, else the default; "" when the row is left out.
+func (sc *Scopes) rowScope(tb Table, r Row) (scope, pool string) {
+	scope = tb.Scope
+	if tb.ScopeColumn != "" {
+		scope, _ = r.Scope.(string)
+	}
+	if sc.poolOf(scope) == "" {
+		scope = sc.Default
+	}
+	return scope, sc.poolOf(scope)
+}
+
+func (sc *Scopes) poolOf(scope string) string {
+	for pool, scopes := range sc.Pools {
+		for _, s := range scopes {
+			if s == scope {
+				return pool
+			}
+		}
+	}
+	return ""
+}
+
+// OracleScoped builds the expected partition of a project with scopes (none when sc is nil): an
+// identifier of a local type is keyed by its row's scope, one of a shared type by its pool, as
+// scope-or-pool|value, the text the universal id's MD5 covers after the type.
+func OracleScoped(tables []Table, sc *Scopes) Graph {
 	g := Graph{UF: unionfind.New(), FirstSeen: map[unionfind.ID]time.Time{}}
 	for _, tb := range tables {
 		for _, r := range tb.Rows {
+			var scope, pool string
+			if sc != nil {
+				if scope, pool = sc.rowScope(tb, r); pool == "" {
+					continue // no declared scope and no default: left out
+				}
+			}
 			first := int32(-1)
 			for i, v := range r.Values {
 				s, ok := v.(string)
@@ -29,6 +72,13 @@ func Oracle(tables []Table) Graph {
 					continue
 				}
 				id := unionfind.ID{Type: tb.Types[i], Value: s}
+				switch {
+				case sc == nil:
+				case sc.Local[id.Type]:
+					id.Value = scope + "|" + s
+				default:
+					id.Value = pool + "|" + s
+				}
 				if fs, seen := g.FirstSeen[id]; !seen || r.TS.Before(fs) {
 					g.FirstSeen[id] = r.TS
 				}

@@ -1,7 +1,13 @@
 {{/* extract: a source's rows from Table (TS, Filter, Window), or with Stored its stored rows matching
-     StoredWhere: ts, the inputs of Traits and, per slot of Slots, value, check result and node id. */}}
+     StoredWhere: ts, the inputs of Traits and, per slot of Slots, value, check result and node id. With
+     Scope, each row's scope sc and pool pl too, the node id hashes the slot's Value (its value qualified
+     by scope or pool), and rows without a declared scope are left out. */}}
 SELECT
   ts
+{{- if .Scope}},
+  sc,
+  pl
+{{- end}}
 {{- range .Traits}},
   t{{.N}},
   f{{.N}}
@@ -9,11 +15,15 @@ SELECT
 {{- range .Slots}},
   v{{.N}},
   q{{.N}},
-  CASE WHEN v{{.N}} IS NULL OR q{{.N}} IS NOT NULL THEN NULL ELSE {{hash64 (str .Type) (print "v" .N)}} END AS n{{.N}}
+  CASE WHEN v{{.N}} IS NULL OR q{{.N}} IS NOT NULL THEN NULL ELSE {{hash64 (str .Type) .Value}} END AS n{{.N}}
 {{- end}}
 FROM (
   SELECT
     ts
+{{- if .Scope}},
+    sc,
+    CASE sc{{range .Scope.Scopes}} WHEN {{str .Scope}} THEN {{str .Pool}}{{end}} END AS pl
+{{- end}}
 {{- range .Traits}},
     t{{.N}},
     f{{.N}}
@@ -28,12 +38,15 @@ FROM (
 {{- end}}
   FROM (
 {{- if .Stored}}
-    SELECT ts{{range .Traits}}, t{{.N}}, f{{.N}}{{end}}{{range .Slots}}, v{{.N}}{{end}}
+    SELECT ts{{if .Scope}}, sc{{end}}{{range .Traits}}, t{{.N}}, f{{.N}}{{end}}{{range .Slots}}, v{{.N}}{{end}}
     FROM {{.Stored}}
     WHERE {{.StoredWhere}}
 {{- else}}
     SELECT
       ts
+{{- if .Scope}},
+      sc
+{{- end}}
 {{- range .Traits}},
       t{{.N}},
       f{{.N}}
@@ -44,6 +57,13 @@ FROM (
     FROM (
       SELECT
         {{if .TS}}{{cast .TS "timestamp"}}{{else}}{{cast "NULL" "timestamp"}}{{end}} AS ts
+{{- with .Scope}},
+{{- if .Column}}
+        CASE {{cast .Column "text"}}{{range .Scopes}} WHEN {{str .Scope}} THEN {{str .Scope}}{{end}} ELSE {{if .Default}}{{str .Default}}{{else}}{{cast "NULL" "text"}}{{end}} END AS sc
+{{- else}}
+        {{cast (str .Fixed) "text"}} AS sc
+{{- end}}
+{{- end}}
 {{- range .Traits}},
         {{.Value}} AS t{{.N}},
         {{.Flag}} AS f{{.N}}
@@ -63,3 +83,6 @@ FROM (
 {{- end}}
   ) v
 ) s
+{{- if .Scope}}
+WHERE sc IS NOT NULL
+{{- end}}

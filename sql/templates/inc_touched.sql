@@ -3,7 +3,7 @@
 SELECT DISTINCT node_id, id_type, id_value
 FROM (
 {{- range $i, $s := .Slots}}
-  {{if $i}}UNION ALL {{end}}SELECT n{{.N}} AS node_id, {{str .Type}} AS id_type, v{{.N}} AS id_value
+  {{if $i}}UNION ALL {{end}}SELECT n{{.N}} AS node_id, {{str .Type}} AS id_type, {{.Value}} AS id_value
   FROM {{work .Table}} WHERE n{{.N}} IS NOT NULL
 {{- end}}
 ) t

@@ -4,7 +4,7 @@ SELECT node_id, id_type, id_value, type_rank,
   MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
 FROM (
 {{- range $i, $s := .Slots}}
-  {{if $i}}UNION ALL {{end}}SELECT n{{.N}} AS node_id, {{str .Type}} AS id_type, v{{.N}} AS id_value, {{.Rank}} AS type_rank, ts
+  {{if $i}}UNION ALL {{end}}SELECT n{{.N}} AS node_id, {{str .Type}} AS id_type, {{.Value}} AS id_value, {{.Rank}} AS type_rank, ts
   FROM {{work .Table}} WHERE n{{.N}} IS NOT NULL
 {{- end}}
 ) i

@@ -1,8 +1,8 @@
 {{/* profiles: per component of assign, the universal_id (anchors), first and last seen, identifiers and per
-     type of Types <type>_count and latest_<type>. DuckDB has its own file: one pass of FILTER and arg_max is
+     type of Types <type>_count and latest_<type> (with Scope, the pool, and bare values). DuckDB has its own file: one pass of FILTER and arg_max is
      faster. */}}
-SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers
-{{- range .Types}}, p.{{q (print . "_count")}}, p.{{q (print "latest_" .)}}{{end}}
+SELECT a.universal_id{{if .Scope}}, a.pool{{end}}, p.first_seen_at, p.last_seen_at, p.identifiers
+{{- range .Types}}, p.{{q (print . "_count")}}, {{if $.Scope}}{{bare (print "p." (q (print "latest_" .)))}} AS {{q (print "latest_" .)}}{{else}}p.{{q (print "latest_" .)}}{{end}}{{end}}
 FROM (
   SELECT component,
     MIN(first_seen_at) AS first_seen_at,

@@ -1,5 +1,5 @@
 {{/* profiles: one row per profile of assign with its universal_id (anchors): first and last seen, identifiers
-     and, per type of Types, <type>_count and latest_<type>, its most recently seen value. */}}
+     and, per type of Types, <type>_count and latest_<type>, its most recently seen value; with Scope, the pool, and bare values. */}}
 WITH ranked AS (
   SELECT component, id_type, id_value, first_seen_at, last_seen_at,
     ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, {{bytewise "id_value"}} DESC) AS pos
@@ -21,7 +21,7 @@ WITH ranked AS (
   FROM per_type
   GROUP BY component
 )
-SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers
-{{- range .Types}}, p.{{q (print . "_count")}}, p.{{q (print "latest_" .)}}{{end}}
+SELECT a.universal_id{{if .Scope}}, a.pool{{end}}, p.first_seen_at, p.last_seen_at, p.identifiers
+{{- range .Types}}, p.{{q (print . "_count")}}, {{if $.Scope}}{{bare (print "p." (q (print "latest_" .)))}} AS {{q (print "latest_" .)}}{{else}}p.{{q (print "latest_" .)}}{{end}}{{end}}
 FROM per_profile p
 JOIN {{work "anchors"}} a ON p.component = a.component

@@ -3,7 +3,7 @@
 SELECT id_type, id_value, reason, COUNT(*) AS evidence
 FROM (
 {{- range $i, $s := .Slots}}
-  {{if $i}}UNION ALL {{end}}SELECT {{str .Type}} AS id_type, v{{.N}} AS id_value, q{{.N}} AS reason
+  {{if $i}}UNION ALL {{end}}SELECT {{str .Type}} AS id_type, {{.Value}} AS id_value, q{{.N}} AS reason
   FROM {{work .Table}} WHERE q{{.N}} IS NOT NULL
 {{- end}}
 ) q

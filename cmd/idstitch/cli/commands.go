@@ -124,6 +124,13 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		if _, err := check.Ownership(ctx, conn, pl); err != nil {
 			return asProject(err)
 		}
+		left, err := check.Unscoped(ctx, conn, pl)
+		if err != nil {
+			return err
+		}
+		for _, w := range left {
+			fmt.Fprintf(e.stderr, "idstitch: warning: %s\n", w)
+		}
 	}
 	fmt.Fprintf(e.stdout, "%s is valid: %d id types, %d sources\n", p.File, len(p.IDTypes), len(p.Sources))
 	return nil

@@ -54,10 +54,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 }
 
 func runLookup(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "lookup", "[-c idstitch.yaml] [--limit N] [--after CURSOR] TYPE=VALUE",
+	fs := newFlags(e, "lookup", "[-c idstitch.yaml] [--scope SCOPE] [--limit N] [--after CURSOR] TYPE=VALUE",
 		"Prints, as JSON, the profile holding an identifier: the value is normalized as a run normalizes it.\n"+
+			"In a project with scopes, --scope names the scope the identifier is in (its pool, for a shared type).\n"+
 			pagesHelp)
 	path := configFlag(fs)
+	scope := fs.String("scope", "", "the scope to look the identifier up in, in a project with scopes")
 	page := pageFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -71,7 +73,7 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 	}
 	idType, value, _ := strings.Cut(fs.Arg(0), "=")
 	return readOutputs(ctx, e, *path, func(svc lookup.Service, conn connectors.Conn) (any, error) {
-		return svc.Lookup(ctx, conn, idType, value, pg)
+		return svc.LookupIn(ctx, conn, idType, value, *scope, pg)
 	})
 }
 
@@ -151,9 +153,10 @@ func projectPlanner(path string) (*config.Project, *plan.Planner, error) {
 }
 
 func runExplain(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "explain", "[-c idstitch.yaml] TYPE=VALUE TYPE=VALUE",
-		"Prints, as JSON, the shortest chain of evidence linking two identifiers (each link with its sources,\nrow count and first/last seen), or why they are not linked.")
+	fs := newFlags(e, "explain", "[-c idstitch.yaml] [--scope SCOPE] TYPE=VALUE TYPE=VALUE",
+		"Prints, as JSON, the shortest chain of evidence linking two identifiers (each link with its sources,\nrow count and first/last seen), or why they are not linked. In a project with scopes, --scope names\nthe scope both identifiers are in, and identifiers of local types are named type:value@scope.")
 	path := configFlag(fs)
+	scope := fs.String("scope", "", "the scope to look both identifiers up in, in a project with scopes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -163,7 +166,7 @@ func runExplain(ctx context.Context, e *env, args []string) error {
 	ta, va, _ := strings.Cut(fs.Arg(0), "=")
 	tb, vb, _ := strings.Cut(fs.Arg(1), "=")
 	return readOutputs(ctx, e, *path, func(svc lookup.Service, conn connectors.Conn) (any, error) {
-		return svc.Explain(ctx, conn, ta, va, tb, vb)
+		return svc.ExplainIn(ctx, conn, ta, va, tb, vb, *scope)
 	})
 }
 

@@ -7,7 +7,7 @@ view: audience_members {
     hidden: yes
     description: "The membership: the audience and the profile, which together are unique."
     type: string
-    sql: (${TABLE}."audience" || ':' || ${TABLE}."universal_id") ;;
+    sql: (COALESCE(${TABLE}."audience", '') || ':' || COALESCE(${TABLE}."universal_id", '')) ;;
   }
 
   dimension: audience {

@@ -7,7 +7,7 @@ view: id_graph {
     hidden: yes
     description: "The identifier: its type and value, which together are unique."
     type: string
-    sql: (${TABLE}."id_type" || ':' || ${TABLE}."id_value") ;;
+    sql: (COALESCE(${TABLE}."id_type", '') || ':' || COALESCE(${TABLE}."id_value", '')) ;;
   }
 
   dimension: universal_id {

@@ -1,0 +1,651 @@
+-- idstitch plan: project scopes, warehouse postgres, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage setup: schemas and the run history table
+CREATE SCHEMA IF NOT EXISTS "identity";
+CREATE SCHEMA IF NOT EXISTS "identity_work";
+-- every table and view idstitch made here, by project: a run replaces nothing else
+CREATE TABLE IF NOT EXISTS "identity"."idstitch_objects" (
+  project TEXT,
+  schema_name TEXT,
+  object_name TEXT
+);
+CREATE TABLE IF NOT EXISTS "identity"."runs" (
+  run_id BIGINT,
+  project TEXT,
+  started_at TIMESTAMP,
+  finished_at TIMESTAMP,
+  status TEXT,
+  mode TEXT,
+  algorithm TEXT,
+  rows_read BIGINT,
+  nodes BIGINT,
+  edges BIGINT,
+  components BIGINT,
+  largest_component BIGINT,
+  rounds BIGINT,
+  stage_seconds TEXT,
+  error TEXT,
+  quarantined TEXT
+);
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "quarantined" TEXT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "rows_by_source" TEXT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "watermarks" TEXT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "components_changed" BIGINT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "future_rows" BIGINT;
+-- the published members, read for when each entered
+CREATE TABLE IF NOT EXISTS "identity"."audience_members" (
+  audience TEXT,
+  universal_id TEXT,
+  entered_at TIMESTAMP
+);
+-- every entry into and exit from an audience, across runs
+CREATE TABLE IF NOT EXISTS "identity"."audience_history" (
+  audience TEXT,
+  universal_id TEXT,
+  entered_at TIMESTAMP,
+  exited_at TIMESTAMP,
+  run_id BIGINT
+);
+-- an empty mapping before the first run, so that every run can compare with the last
+CREATE TABLE IF NOT EXISTS "identity"."id_graph" (
+  universal_id TEXT,
+  id_type TEXT,
+  id_value TEXT,
+  first_seen_at TIMESTAMP,
+  last_seen_at TIMESTAMP,
+  row_count BIGINT,
+  node_id BIGINT,
+  scope TEXT,
+  pool TEXT
+);
+-- every change of universal ids, across runs
+CREATE TABLE IF NOT EXISTS "identity"."id_changes" (
+  run_id BIGINT,
+  changed_at TIMESTAMP,
+  kind TEXT,
+  old_universal_id TEXT,
+  new_universal_id TEXT,
+  identifiers BIGINT,
+  pool TEXT
+);
+ALTER TABLE "identity"."id_graph" ADD COLUMN IF NOT EXISTS "scope" TEXT;
+ALTER TABLE "identity"."id_graph" ADD COLUMN IF NOT EXISTS "pool" TEXT;
+ALTER TABLE "identity"."id_changes" ADD COLUMN IF NOT EXISTS "pool" TEXT;
+CREATE SCHEMA IF NOT EXISTS "identity_state";
+-- what the stored state was built from
+CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
+  section TEXT,
+  fingerprint TEXT
+);
+
+-- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
+-- source events (events), kept as the rows read so far
+DROP TABLE IF EXISTS "identity_state"."rows_events__next";
+CREATE TABLE "identity_state"."rows_events__next" AS
+SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(sc AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅'), COALESCE(CAST(v2 AS TEXT), '∅'), COALESCE(CAST(q2 AS TEXT), '∅')), 0) AS row_hash
+FROM (
+SELECT
+  ts,
+  sc,
+  pl,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'user_id', (pl || '|' || v1)), 0) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'device_id', (sc || '|' || v2)), 0) END AS n2
+FROM (
+  SELECT
+    ts,
+    sc,
+    CASE sc WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END AS pl,
+    v1,
+    CAST(NULL AS TEXT) AS q1,
+    v2,
+    CAST(NULL AS TEXT) AS q2
+  FROM (
+    SELECT
+      ts,
+      sc,
+      NULLIF(r1, '') AS v1,
+      NULLIF(r2, '') AS v2
+    FROM (
+      SELECT
+        CAST("ts" AS TIMESTAMP) AS ts,
+        CASE CAST("app_id" AS TEXT) WHEN 'app1' THEN 'app1' WHEN 'app2' THEN 'app2' WHEN 'web' THEN 'web' ELSE 'app1' END AS sc,
+        NULLIF(CAST("user_id" AS TEXT), '') AS r1,
+        NULLIF(CAST("device_id" AS TEXT), '') AS r2
+      FROM "events"
+    ) r
+  ) v
+) s
+WHERE sc IS NOT NULL
+) e;
+ANALYZE "identity_state"."rows_events__next";
+-- source crm (crm), kept as the rows read so far
+DROP TABLE IF EXISTS "identity_state"."rows_crm__next";
+CREATE TABLE "identity_state"."rows_crm__next" AS
+SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(sc AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅'), COALESCE(CAST(v2 AS TEXT), '∅'), COALESCE(CAST(q2 AS TEXT), '∅')), 0) AS row_hash
+FROM (
+SELECT
+  ts,
+  sc,
+  pl,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'user_id', (pl || '|' || v1)), 0) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'email', (pl || '|' || v2)), 0) END AS n2
+FROM (
+  SELECT
+    ts,
+    sc,
+    CASE sc WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END AS pl,
+    v1,
+    CAST(NULL AS TEXT) AS q1,
+    v2,
+    CAST(NULL AS TEXT) AS q2
+  FROM (
+    SELECT
+      ts,
+      sc,
+      NULLIF(r1, '') AS v1,
+      NULLIF(r2, '') AS v2
+    FROM (
+      SELECT
+        CAST("updated_at" AS TIMESTAMP) AS ts,
+        CAST('web' AS TEXT) AS sc,
+        NULLIF(CAST("customer_id" AS TEXT), '') AS r1,
+        NULLIF(CAST("email" AS TEXT), '') AS r2
+      FROM "crm"
+    ) r
+  ) v
+) s
+WHERE sc IS NOT NULL
+) e;
+ANALYZE "identity_state"."rows_crm__next";
+
+-- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
+DROP TABLE IF EXISTS "identity_work"."nodes";
+CREATE UNLOGGED TABLE "identity_work"."nodes" AS
+SELECT node_id, id_type, id_value, type_rank,
+  MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
+FROM (
+  SELECT n1 AS node_id, 'user_id' AS id_type, (pl || '|' || v1) AS id_value, 0 AS type_rank, ts
+  FROM "identity_state"."rows_events__next" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, (sc || '|' || v2) AS id_value, 2 AS type_rank, ts
+  FROM "identity_state"."rows_events__next" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, (pl || '|' || v1) AS id_value, 0 AS type_rank, ts
+  FROM "identity_state"."rows_crm__next" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'email' AS id_type, (pl || '|' || v2) AS id_value, 1 AS type_rank, ts
+  FROM "identity_state"."rows_crm__next" WHERE n2 IS NOT NULL
+) i
+GROUP BY node_id, id_type, id_value, type_rank;
+ANALYZE "identity_work"."nodes";
+-- two distinct identifiers must never share a node id
+-- check: this count must be 0, else: two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)
+SELECT COUNT(*) FROM (
+  SELECT node_id FROM "identity_work"."nodes" GROUP BY node_id HAVING COUNT(*) > 1
+) c;
+
+-- ===== stage guards: values that are invalid or blocked, and hubs, are kept out of the graph
+-- hubs: identifiers seen with more distinct identifiers than their type's max_degree
+DROP TABLE IF EXISTS "identity_work"."hubs";
+CREATE UNLOGGED TABLE "identity_work"."hubs" AS
+SELECT node_id, degree
+FROM (
+  SELECT node AS node_id, max_degree, COUNT(DISTINCT other) AS degree
+  FROM (
+    SELECT n2 AS node, n1 AS other, 50 AS max_degree
+    FROM "identity_state"."rows_events__next" WHERE n2 IS NOT NULL AND n1 IS NOT NULL AND n2 <> n1
+  ) p
+  GROUP BY node, max_degree
+) d
+WHERE degree > max_degree;
+ANALYZE "identity_work"."hubs";
+-- source events without its hubs
+DROP TABLE IF EXISTS "identity_work"."kept_events";
+CREATE UNLOGGED TABLE "identity_work"."kept_events" AS
+SELECT ts,
+  CASE WHEN n1 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n1 END AS n1,
+  CASE WHEN n2 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n2 END AS n2
+FROM "identity_state"."rows_events__next";
+ANALYZE "identity_work"."kept_events";
+-- source crm without its hubs
+DROP TABLE IF EXISTS "identity_work"."kept_crm";
+CREATE UNLOGGED TABLE "identity_work"."kept_crm" AS
+SELECT ts,
+  CASE WHEN n1 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n1 END AS n1,
+  CASE WHEN n2 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n2 END AS n2
+FROM "identity_state"."rows_crm__next";
+ANALYZE "identity_work"."kept_crm";
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+DROP TABLE IF EXISTS "identity_work"."edges";
+CREATE UNLOGGED TABLE "identity_work"."edges" AS
+SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  string_agg(source, ',' ORDER BY source) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 'events' AS source
+    FROM "identity_work"."kept_events" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2)
+    UNION ALL SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 'crm' AS source
+    FROM "identity_work"."kept_crm" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+) per_source
+GROUP BY a, b;
+ANALYZE "identity_work"."edges";
+
+-- ===== stage components: connected components by randomised contraction
+-- round 0: the graph's edges
+DROP TABLE IF EXISTS "identity_work"."cc_edges_0";
+CREATE UNLOGGED TABLE "identity_work"."cc_edges_0" AS
+SELECT e.a, e.b FROM "identity_work"."edges" e;
+ANALYZE "identity_work"."cc_edges_0";
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+DROP TABLE IF EXISTS "identity_work"."cc_map_1";
+CREATE UNLOGGED TABLE "identity_work"."cc_map_1" AS
+SELECT v, (MIN(ARRAY[hashint8extended(u, 1), u]))[2] AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work"."cc_edges_0"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work"."cc_edges_0"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work"."cc_edges_0"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work"."cc_edges_0"
+) n
+GROUP BY v;
+ANALYZE "identity_work"."cc_map_1";
+-- round 1: rewrite edges onto representatives; drop self-loops
+DROP TABLE IF EXISTS "identity_work"."cc_edges_1";
+CREATE UNLOGGED TABLE "identity_work"."cc_edges_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work"."cc_edges_0" e
+JOIN "identity_work"."cc_map_1" ma ON e.a = ma.v
+JOIN "identity_work"."cc_map_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+ANALYZE "identity_work"."cc_edges_1";
+DROP TABLE IF EXISTS "identity_work"."cc_edges_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+DROP TABLE IF EXISTS "identity_work"."cc_map_2";
+CREATE UNLOGGED TABLE "identity_work"."cc_map_2" AS
+SELECT v, (MIN(ARRAY[hashint8extended(u, 2), u]))[2] AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work"."cc_edges_1"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work"."cc_edges_1"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work"."cc_edges_1"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work"."cc_edges_1"
+) n
+GROUP BY v;
+ANALYZE "identity_work"."cc_map_2";
+-- round 2: rewrite edges onto representatives; drop self-loops
+DROP TABLE IF EXISTS "identity_work"."cc_edges_2";
+CREATE UNLOGGED TABLE "identity_work"."cc_edges_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work"."cc_edges_1" e
+JOIN "identity_work"."cc_map_2" ma ON e.a = ma.v
+JOIN "identity_work"."cc_map_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+ANALYZE "identity_work"."cc_edges_2";
+DROP TABLE IF EXISTS "identity_work"."cc_edges_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work"."cc_edges_2";
+-- compose the 2 round maps, last to first
+DROP TABLE IF EXISTS "identity_work"."cc_rep_2";
+CREATE UNLOGGED TABLE "identity_work"."cc_rep_2" AS
+SELECT v, rep FROM "identity_work"."cc_map_2";
+ANALYZE "identity_work"."cc_rep_2";
+DROP TABLE IF EXISTS "identity_work"."cc_rep_1";
+CREATE UNLOGGED TABLE "identity_work"."cc_rep_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "identity_work"."cc_map_1" m
+LEFT JOIN "identity_work"."cc_rep_2" r ON m.rep = r.v;
+ANALYZE "identity_work"."cc_rep_1";
+DROP TABLE IF EXISTS "identity_work"."cc_rep_2";
+-- label: the smallest node id of the component, whatever the random choices
+DROP TABLE IF EXISTS "identity_work"."labels";
+CREATE UNLOGGED TABLE "identity_work"."labels" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "identity_work"."cc_rep_1";
+ANALYZE "identity_work"."labels";
+DROP TABLE IF EXISTS "identity_work"."cc_rep_1";
+DROP TABLE IF EXISTS "identity_work"."cc_edges_2";
+DROP TABLE IF EXISTS "identity_work"."cc_map_1";
+DROP TABLE IF EXISTS "identity_work"."cc_map_2";
+-- the partition that the limits and policies below refine
+DROP TABLE IF EXISTS "identity_work"."groups_0";
+CREATE UNLOGGED TABLE "identity_work"."groups_0" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
+FROM "identity_work"."nodes" n
+LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id
+WHERE 1 = 1
+  AND n.node_id NOT IN (SELECT node_id FROM "identity_work"."hubs");
+ANALYZE "identity_work"."groups_0";
+
+-- ===== stage limit_user_id: at most 1 user_id per profile: split the profiles that hold more
+-- profiles over the limit
+DROP TABLE IF EXISTS "identity_work"."lim_violating";
+CREATE UNLOGGED TABLE "identity_work"."lim_violating" AS
+SELECT g.grp
+FROM "identity_work"."groups_0" g
+JOIN "identity_work"."nodes" n ON g.node_id = n.node_id
+WHERE n.id_type = 'user_id'
+GROUP BY g.grp
+HAVING COUNT(*) > 1;
+ANALYZE "identity_work"."lim_violating";
+-- their links, both ways
+DROP TABLE IF EXISTS "identity_work"."lim_edges";
+CREATE UNLOGGED TABLE "identity_work"."lim_edges" AS
+SELECT u, v, row_count, last_seen_at
+FROM (
+  SELECT e.a AS u, e.b AS v, e.row_count, e.last_seen_at, ga.grp AS gu, gb.grp AS gv
+  FROM "identity_work"."edges" e
+  JOIN "identity_work"."groups_0" ga ON e.a = ga.node_id
+  JOIN "identity_work"."groups_0" gb ON e.b = gb.node_id
+  UNION ALL
+  SELECT e.b AS u, e.a AS v, e.row_count, e.last_seen_at, gb.grp AS gu, ga.grp AS gv
+  FROM "identity_work"."edges" e
+  JOIN "identity_work"."groups_0" ga ON e.a = ga.node_id
+  JOIN "identity_work"."groups_0" gb ON e.b = gb.node_id
+) d
+WHERE gu = gv AND gu IN (SELECT grp FROM "identity_work"."lim_violating");
+ANALYZE "identity_work"."lim_edges";
+-- their identifiers of this type are the anchors
+DROP TABLE IF EXISTS "identity_work"."lim_seen_0";
+CREATE UNLOGGED TABLE "identity_work"."lim_seen_0" AS
+SELECT g.node_id AS node, g.node_id AS anchor, 0 AS anchors
+FROM "identity_work"."groups_0" g
+JOIN "identity_work"."nodes" n ON g.node_id = n.node_id
+WHERE n.id_type = 'user_id' AND g.grp IN (SELECT grp FROM "identity_work"."lim_violating");
+ANALYZE "identity_work"."lim_seen_0";
+DROP TABLE IF EXISTS "identity_work"."lim_front_0";
+CREATE UNLOGGED TABLE "identity_work"."lim_front_0" AS
+SELECT node, anchor, anchors FROM "identity_work"."lim_seen_0";
+ANALYZE "identity_work"."lim_front_0";
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (identifiers reached)
+-- ring 1: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+DROP TABLE IF EXISTS "identity_work"."lim_front_1";
+CREATE UNLOGGED TABLE "identity_work"."lim_front_1" AS
+SELECT node,
+  anchor AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value COLLATE "C") AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "identity_work"."lim_edges" e
+    JOIN "identity_work"."lim_front_0" f ON e.u = f.node
+    JOIN "identity_work"."nodes" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "identity_work"."lim_seen_0")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+ANALYZE "identity_work"."lim_front_1";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_1";
+CREATE UNLOGGED TABLE "identity_work"."lim_seen_1" AS
+SELECT node, anchor, anchors FROM "identity_work"."lim_seen_0"
+UNION ALL
+SELECT node, anchor, anchors FROM "identity_work"."lim_front_1";
+ANALYZE "identity_work"."lim_seen_1";
+DROP TABLE IF EXISTS "identity_work"."lim_front_0";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_0";
+-- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+DROP TABLE IF EXISTS "identity_work"."lim_front_2";
+CREATE UNLOGGED TABLE "identity_work"."lim_front_2" AS
+SELECT node,
+  anchor AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value COLLATE "C") AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "identity_work"."lim_edges" e
+    JOIN "identity_work"."lim_front_1" f ON e.u = f.node
+    JOIN "identity_work"."nodes" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "identity_work"."lim_seen_1")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+ANALYZE "identity_work"."lim_front_2";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_2";
+CREATE UNLOGGED TABLE "identity_work"."lim_seen_2" AS
+SELECT node, anchor, anchors FROM "identity_work"."lim_seen_1"
+UNION ALL
+SELECT node, anchor, anchors FROM "identity_work"."lim_front_2";
+ANALYZE "identity_work"."lim_seen_2";
+DROP TABLE IF EXISTS "identity_work"."lim_front_1";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work"."lim_front_2";
+-- the refined partition; identifiers no anchor reached stay together
+DROP TABLE IF EXISTS "identity_work"."groups_1";
+CREATE UNLOGGED TABLE "identity_work"."groups_1" AS
+SELECT node_id,
+  CASE
+    WHEN violating = 0 THEN grp
+    WHEN anchor IS NOT NULL THEN anchor
+    ELSE MIN(CASE WHEN anchor IS NULL THEN node_id END) OVER (PARTITION BY grp)
+  END AS grp
+FROM (
+  SELECT g.node_id, g.grp, s.anchor,
+    CASE WHEN g.grp IN (SELECT grp FROM "identity_work"."lim_violating") THEN 1 ELSE 0 END AS violating
+  FROM "identity_work"."groups_0" g
+  LEFT JOIN "identity_work"."lim_seen_2" s ON g.node_id = s.node
+  WHERE s.node IS NULL OR s.anchor IS NOT NULL
+) x;
+ANALYZE "identity_work"."groups_1";
+DROP TABLE IF EXISTS "identity_work"."lim_front_2";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_2";
+
+-- ===== stage ids: one universal id per profile, from its anchor identifier
+-- every identifier in the graph with its profile
+DROP TABLE IF EXISTS "identity_work"."assign";
+CREATE UNLOGGED TABLE "identity_work"."assign" AS
+SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
+  g.grp AS component
+FROM "identity_work"."nodes" n
+JOIN "identity_work"."groups_1" g ON n.node_id = g.node_id;
+ANALYZE "identity_work"."assign";
+-- anchor: earliest first_seen, then type priority, then value
+DROP TABLE IF EXISTS "identity_work"."anchors";
+CREATE UNLOGGED TABLE "identity_work"."anchors" AS
+SELECT component, id_type AS anchor_type, id_value AS anchor_value,
+  md5(('scopes' || '|' || id_type || '|' || id_value)) AS universal_id,
+  CASE WHEN id_type IN ('device_id') THEN CASE SUBSTR(id_value, 1, LENGTH(id_value) - LENGTH(regexp_replace(id_value, '^[a-z][[:digit:]_a-z]*\|', '', 'g')) - 1) WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END ELSE SUBSTR(id_value, 1, LENGTH(id_value) - LENGTH(regexp_replace(id_value, '^[a-z][[:digit:]_a-z]*\|', '', 'g')) - 1) END AS pool
+FROM (
+  SELECT component, id_type, id_value,
+    ROW_NUMBER() OVER (PARTITION BY component ORDER BY first_seen_at ASC NULLS LAST, type_rank, id_value COLLATE "C") AS pos
+  FROM "identity_work"."assign"
+) a
+WHERE pos = 1;
+ANALYZE "identity_work"."anchors";
+-- every identifier with its universal id
+DROP TABLE IF EXISTS "identity_work"."graph";
+CREATE UNLOGGED TABLE "identity_work"."graph" AS
+SELECT a.universal_id, n.id_type, regexp_replace(n.id_value, '^[a-z][[:digit:]_a-z]*\|', '', 'g') AS id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component,
+  CASE WHEN n.id_type IN ('device_id') THEN SUBSTR(n.id_value, 1, LENGTH(n.id_value) - LENGTH(regexp_replace(n.id_value, '^[a-z][[:digit:]_a-z]*\|', '', 'g')) - 1) END AS scope,
+  a.pool
+FROM "identity_work"."assign" n
+JOIN "identity_work"."anchors" a ON n.component = a.component;
+ANALYZE "identity_work"."graph";
+-- every identifier's region, quarantined ones too
+DROP TABLE IF EXISTS "identity_state"."regions__next";
+CREATE TABLE "identity_state"."regions__next" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
+FROM "identity_work"."nodes" n
+LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id
+WHERE n.node_id NOT IN (SELECT node_id FROM "identity_work"."hubs");
+ANALYZE "identity_state"."regions__next";
+
+-- ===== stage outputs: output tables, built beside the published ones
+DROP TABLE IF EXISTS "identity"."id_graph__next";
+CREATE TABLE "identity"."id_graph__next" AS
+SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id, scope, pool
+FROM "identity_work"."graph";
+ANALYZE "identity"."id_graph__next";
+-- universal ids that are new, merged, split or quarantined since the last run
+DROP TABLE IF EXISTS "identity_work"."changes";
+CREATE UNLOGGED TABLE "identity_work"."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work"."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers, p.pool
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved, MAX(pool) AS pool
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id, COALESCE(n.pool, o.pool) AS pool
+    FROM "identity"."id_graph" o
+    FULL OUTER JOIN "identity_work"."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity"."id_graph"));
+ANALYZE "identity_work"."changes";
+DROP TABLE IF EXISTS "identity"."profiles__next";
+CREATE TABLE "identity"."profiles__next" AS
+WITH ranked AS (
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value COLLATE "C" DESC) AS pos
+  FROM "identity_work"."assign"
+), per_type AS (
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM ranked
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS BIGINT) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'user_id' THEN n END), 0) AS BIGINT) AS "user_id_count",
+    MAX(CASE WHEN id_type = 'user_id' THEN latest END) AS "latest_user_id",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'email' THEN n END), 0) AS BIGINT) AS "email_count",
+    MAX(CASE WHEN id_type = 'email' THEN latest END) AS "latest_email",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'device_id' THEN n END), 0) AS BIGINT) AS "device_id_count",
+    MAX(CASE WHEN id_type = 'device_id' THEN latest END) AS "latest_device_id"
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, a.pool, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", regexp_replace(p."latest_user_id", '^[a-z][[:digit:]_a-z]*\|', '', 'g') AS "latest_user_id", p."email_count", regexp_replace(p."latest_email", '^[a-z][[:digit:]_a-z]*\|', '', 'g') AS "latest_email", p."device_id_count", regexp_replace(p."latest_device_id", '^[a-z][[:digit:]_a-z]*\|', '', 'g') AS "latest_device_id"
+FROM per_profile p
+JOIN "identity_work"."anchors" a ON p.component = a.component;
+ANALYZE "identity"."profiles__next";
+DROP TABLE IF EXISTS "identity"."id_edges__next";
+CREATE TABLE "identity"."id_edges__next" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources,
+  ga.scope AS scope_a, gb.scope AS scope_b, ga.pool
+FROM "identity_work"."edges" e
+JOIN "identity_work"."graph" ga ON e.a = ga.node_id
+JOIN "identity_work"."graph" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+ANALYZE "identity"."id_edges__next";
+-- what was kept out of the graph, and why
+DROP TABLE IF EXISTS "identity"."id_quarantine__next";
+CREATE TABLE "identity"."id_quarantine__next" AS
+SELECT id_type, regexp_replace(id_value, '^[a-z][[:digit:]_a-z]*\|', '', 'g') AS id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id,
+  CASE WHEN id_type IN ('device_id') THEN SUBSTR(id_value, 1, LENGTH(id_value) - LENGTH(regexp_replace(id_value, '^[a-z][[:digit:]_a-z]*\|', '', 'g')) - 1) END AS scope,
+  CASE WHEN id_type IN ('device_id') THEN CASE SUBSTR(id_value, 1, LENGTH(id_value) - LENGTH(regexp_replace(id_value, '^[a-z][[:digit:]_a-z]*\|', '', 'g')) - 1) WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END ELSE SUBSTR(id_value, 1, LENGTH(id_value) - LENGTH(regexp_replace(id_value, '^[a-z][[:digit:]_a-z]*\|', '', 'g')) - 1) END AS pool
+FROM (
+  SELECT n.id_type, n.id_value, 'hub' AS reason, CAST(q.degree AS BIGINT) AS evidence
+FROM "identity_work"."hubs" q JOIN "identity_work"."nodes" n ON q.node_id = n.node_id
+) q;
+ANALYZE "identity"."id_quarantine__next";
+-- audience members; those already in keep the time they entered
+DROP TABLE IF EXISTS "identity"."audience_members__next";
+CREATE TABLE "identity"."audience_members__next" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(LOCALTIMESTAMP AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS TEXT) AS audience, CAST(NULL AS TEXT) AS universal_id FROM "identity"."profiles__next" WHERE 1 = 0
+) m
+LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
+ANALYZE "identity"."audience_members__next";
+DROP TABLE IF EXISTS "identity_state"."hubs__next";
+CREATE TABLE "identity_state"."hubs__next" AS
+SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "identity_work"."hubs" h JOIN "identity_work"."nodes" n ON h.node_id = n.node_id;
+ANALYZE "identity_state"."hubs__next";
+DROP TABLE IF EXISTS "identity_state"."qvalues__next";
+CREATE TABLE "identity_state"."qvalues__next" AS
+SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+ANALYZE "identity_state"."qvalues__next";
+
+-- ===== stage publish: swap the new tables in, all together
+BEGIN;
+DROP VIEW IF EXISTS "identity"."events_stitched";
+DROP VIEW IF EXISTS "identity"."crm_stitched";
+UPDATE "identity"."audience_history" AS h
+SET exited_at = CAST(LOCALTIMESTAMP AS TIMESTAMP)
+WHERE h.exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "identity"."audience_members__next" n
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
+  );
+INSERT INTO "identity"."audience_history" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "identity"."audience_members__next" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "identity"."audience_history" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+DROP TABLE IF EXISTS "identity"."id_graph";
+ALTER TABLE "identity"."id_graph__next" RENAME TO "id_graph";
+DROP TABLE IF EXISTS "identity"."profiles";
+ALTER TABLE "identity"."profiles__next" RENAME TO "profiles";
+DROP TABLE IF EXISTS "identity"."id_edges";
+ALTER TABLE "identity"."id_edges__next" RENAME TO "id_edges";
+DROP TABLE IF EXISTS "identity"."id_quarantine";
+ALTER TABLE "identity"."id_quarantine__next" RENAME TO "id_quarantine";
+DROP TABLE IF EXISTS "identity"."audience_members";
+ALTER TABLE "identity"."audience_members__next" RENAME TO "audience_members";
+-- source events with the universal id of each row
+CREATE OR REPLACE VIEW "identity"."events_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS TEXT)) AS universal_id,
+  CASE CAST(s."app_id" AS TEXT) WHEN 'app1' THEN 'app1' WHEN 'app2' THEN 'app2' WHEN 'web' THEN 'web' ELSE 'app1' END AS row_scope,
+  CASE CASE CAST(s."app_id" AS TEXT) WHEN 'app1' THEN 'app1' WHEN 'app2' THEN 'app2' WHEN 'web' THEN 'web' ELSE 'app1' END WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END AS row_pool
+FROM "events" s
+LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."user_id" AS TEXT), ''), '') AND g1.pool = CASE CASE CAST(s."app_id" AS TEXT) WHEN 'app1' THEN 'app1' WHEN 'app2' THEN 'app2' WHEN 'web' THEN 'web' ELSE 'app1' END WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END
+LEFT JOIN "identity"."id_graph" g2 ON g2.id_type = 'device_id' AND g2.id_value = NULLIF(NULLIF(CAST(s."device_id" AS TEXT), ''), '') AND g2.scope = CASE CAST(s."app_id" AS TEXT) WHEN 'app1' THEN 'app1' WHEN 'app2' THEN 'app2' WHEN 'web' THEN 'web' ELSE 'app1' END;
+-- source crm with the universal id of each row
+CREATE OR REPLACE VIEW "identity"."crm_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS TEXT)) AS universal_id,
+  CAST('web' AS TEXT) AS row_scope,
+  CASE CAST('web' AS TEXT) WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END AS row_pool
+FROM "crm" s
+LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."customer_id" AS TEXT), ''), '') AND g1.pool = CASE CAST('web' AS TEXT) WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END
+LEFT JOIN "identity"."id_graph" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(NULLIF(CAST(s."email" AS TEXT), ''), '') AND g2.pool = CASE CAST('web' AS TEXT) WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END;
+DROP TABLE IF EXISTS "identity_state"."rows_events";
+ALTER TABLE "identity_state"."rows_events__next" RENAME TO "rows_events";
+DROP TABLE IF EXISTS "identity_state"."rows_crm";
+ALTER TABLE "identity_state"."rows_crm__next" RENAME TO "rows_crm";
+DROP TABLE IF EXISTS "identity_state"."hubs";
+ALTER TABLE "identity_state"."hubs__next" RENAME TO "hubs";
+DROP TABLE IF EXISTS "identity_state"."qvalues";
+ALTER TABLE "identity_state"."qvalues__next" RENAME TO "qvalues";
+DROP TABLE IF EXISTS "identity_state"."regions";
+ALTER TABLE "identity_state"."regions__next" RENAME TO "regions";
+DELETE FROM "identity_state"."meta" WHERE 1 = 1;
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '4bb1fc6304e2e852'), ('degrees', '42c0ce0b0f403f54'), ('id_salt', 'a1797ec5ecfd6437'), ('id_types', 'd143aeeefd895b1c'), ('limits', '{"user_id":1}'), ('policy', '439083f38956ba51'), ('sources', '8846a5a3a69fe880'), ('traits', '74234e98afe7498f');
+INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers, pool) SELECT 0, CAST(LOCALTIMESTAMP AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers, pool FROM "identity_work"."changes";
+COMMIT;
