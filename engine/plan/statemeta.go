@@ -127,11 +127,16 @@ func (m StateMeta) Fingerprints() map[string]string {
 			limits[t.Name] = *t.Limit
 		}
 	}
+	policy := []string{p.Policy.Anonymous, p.Policy.LimitTies}
+	if p.Evidence() {
+		// Only this policy reads the window; other projects keep the digest they had.
+		policy = append(policy, fmt.Sprint(p.SignInSeconds()))
+	}
 	out := map[string]string{}
 	for name, v := range map[string]any{
 		"id_types":  ids,
 		"sources":   p.Sources,
-		"policy":    []string{p.Policy.Anonymous, p.Policy.LimitTies},
+		"policy":    policy,
 		"id_salt":   p.Output.IDSalt,
 		"traits":    p.Traits,
 		"audiences": p.Audiences,
