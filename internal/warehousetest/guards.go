@@ -277,7 +277,7 @@ func drawRules(t *rapid.T) rules {
 		maxDegree:    rapid.IntRange(1, 6).Draw(t, "cookie max_degree"),
 		blockPattern: rapid.SampledFrom([]string{"7$", "[05]$"}).Draw(t, "block_pattern"),
 		block:        rapid.SampledFrom([]string{"user_id-3", "user_id-1"}).Draw(t, "block"),
-		anonymous:    rapid.SampledFrom([]string{"link", "isolate"}).Draw(t, "anonymous"),
+		anonymous:    rapid.SampledFrom([]string{"link", "isolate", "evidence"}).Draw(t, "anonymous"),
 		ties:         rapid.SampledFrom([]string{"nearest", "isolate"}).Draw(t, "ties"),
 	}
 }
