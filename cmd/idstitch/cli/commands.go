@@ -50,7 +50,7 @@ warehouse:
 output:
   schema: identity        # every output table goes here
 policy:
-  anonymous: link         # link: pre-login history joins the known profile; isolate: shared devices stay apart
+  anonymous: link         # link: pre-login history joins the known profile; evidence: only on its own rows and time; isolate: shared devices stay apart
   block:                  # values that are never identifiers, of any type (case-insensitive)
 ` + blockList() + `id_types:                 # order = priority: the first is the most trusted
   - name: user_id
