@@ -35,7 +35,8 @@ type Options struct {
 	// from: the shop's web site and app (pool shop) and two games (pool play). Device ids are
 	// local to an app, and the install ids of the shop's app and of the games are numbered per
 	// pool, so equal install ids in the two pools belong to different people. The persons and
-	// their own events are those of the data without households.
+	// their own events are those of the data without households, except that the devices running
+	// the shop's app carry install ids in place of random cookies.
 	Households bool
 }
 
