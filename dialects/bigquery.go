@@ -91,6 +91,10 @@ func (BigQuery) DaysAgo(n int) string {
 	return fmt.Sprintf("TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL %d DAY)", n)
 }
 
+func (BigQuery) SecondsBefore(expr string, n int) string {
+	return fmt.Sprintf("TIMESTAMP_SUB(%s, INTERVAL %d SECOND)", expr, n)
+}
+
 func (BigQuery) MD5Hex(expr string) string { return fmt.Sprintf("TO_HEX(MD5(%s))", expr) }
 
 func (BigQuery) Concat(exprs ...string) string { return "CONCAT(" + strings.Join(exprs, ", ") + ")" }

@@ -85,6 +85,8 @@ type Dialect interface {
 	FirstBy(value, order, cond string, last bool) string
 	// DaysAgo is the timestamp n days before the statement runs, comparable with TIMESTAMP columns.
 	DaysAgo(n int) string
+	// SecondsBefore is the timestamp n seconds before the TIMESTAMP expression expr.
+	SecondsBefore(expr string, n int) string
 	// Bytewise makes an ORDER BY on a text expression compare bytes, not the locale's collation,
 	// so that ties between values break the same way on every warehouse.
 	Bytewise(expr string) string

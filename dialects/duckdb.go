@@ -78,6 +78,10 @@ func (DuckDB) DaysAgo(n int) string {
 	return fmt.Sprintf("(CAST(current_timestamp AS TIMESTAMP) - INTERVAL '%d days')", n)
 }
 
+func (DuckDB) SecondsBefore(expr string, n int) string {
+	return fmt.Sprintf("(%s - INTERVAL '%d seconds')", expr, n)
+}
+
 func (DuckDB) MD5Hex(expr string) string { return fmt.Sprintf("md5(%s)", expr) }
 
 func (DuckDB) Concat(exprs ...string) string { return "(" + strings.Join(exprs, " || ") + ")" }

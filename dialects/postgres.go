@@ -78,6 +78,10 @@ func (Postgres) FirstBy(value, order, cond string, last bool) string {
 	return fmt.Sprintf("(ARRAY_AGG(%s ORDER BY %s%s) FILTER (WHERE %s))[1]", value, order, dir, cond)
 }
 
+func (Postgres) SecondsBefore(expr string, n int) string {
+	return fmt.Sprintf("(%s - INTERVAL '%d seconds')", expr, n)
+}
+
 func (Postgres) DaysAgo(n int) string { return fmt.Sprintf("(LOCALTIMESTAMP - INTERVAL '%d days')", n) }
 
 func (Postgres) MD5Hex(expr string) string { return fmt.Sprintf("md5(%s)", expr) }

@@ -86,6 +86,10 @@ func (Snowflake) FirstBy(value, order, cond string, last bool) string {
 	return fmt.Sprintf("%s(%s, IFF(%s, %s, NULL))", f, value, cond, order)
 }
 
+func (Snowflake) SecondsBefore(expr string, n int) string {
+	return fmt.Sprintf("DATEADD(second, -%d, %s)", n, expr)
+}
+
 func (Snowflake) DaysAgo(n int) string { return fmt.Sprintf("DATEADD(day, -%d, SYSDATE())", n) }
 
 func (Snowflake) MD5Hex(expr string) string { return fmt.Sprintf("MD5(%s)", expr) }

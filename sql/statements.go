@@ -197,6 +197,14 @@ var (
 	AnonTouch     = define[AnonTouchData]("anon_touch")
 	AnonIsolated  = define[AnonIsolatedData]("anon_isolated")
 	AnonGroups    = define[AnonGroupsData]("anon_groups")
+	EvDirect      = define[EvDirectData]("ev_direct")
+	EvRanked      = define[EvRankedData]("ev_ranked")
+	EvDecide      = define[EvDecideData]("ev_decide")
+	EvLinks       = define[EvLinksData]("ev_links")
+	EvFront       = define[EvFrontData]("ev_front")
+	EvSeen        = define[EvSeenData]("ev_seen")
+	EvGroups      = define[EvGroupsData]("ev_groups")
+	EvAmbiguous   = define[EvAmbiguousData]("ev_ambiguous")
 )
 
 type (
@@ -228,6 +236,25 @@ type (
 	AnonTouchData    struct{ Groups string }
 	AnonIsolatedData struct{}
 	AnonGroupsData   struct{ Groups string }
+	EvDirectData     struct {
+		Groups string
+		Types  []string
+	}
+	EvRankedData struct{}
+	// Window is policy.sign_in_window in seconds.
+	EvDecideData struct{ Window int }
+	EvLinksData  struct{ Types []string }
+	EvFrontData  struct {
+		Front, Seen string
+		Ring        int
+	}
+	EvSeenData   struct{ Seen, Front string }
+	EvGroupsData struct {
+		Groups, Seen, Regions string
+		Types                 []string
+		Hubs                  bool
+	}
+	EvAmbiguousData struct{ Seen string }
 )
 
 // IDs: one universal id per profile; regions.

@@ -265,9 +265,15 @@ func (c *IDColumns) UnmarshalYAML(n *yaml.Node) error {
 
 // Policy holds project-wide identity policies.
 type Policy struct {
-	// Anonymous is link (default: anonymous identifiers join the known profile they touch) or
-	// isolate (an anonymous identifier touching more than one known profile joins none).
+	// Anonymous is link (default: anonymous identifiers join the known profile they touch),
+	// evidence (each anonymous identifier joins the one known profile its own rows, and their
+	// time, point to; an ambiguous one joins none) or isolate (a cluster of linked anonymous
+	// identifiers touching more than one known profile joins none).
 	Anonymous string `yaml:"anonymous"`
+	// SignInWindow, with policy evidence, is how long before a sign-in the activity of an
+	// anonymous identifier seen with several known profiles still belongs to whoever signed in
+	// next on it, written as a duration like 30m; default 30m.
+	SignInWindow string `yaml:"sign_in_window"`
 	// LimitTies is nearest (default: an identifier equally near several anchors joins the best by
 	// evidence) or isolate (it joins none and is quarantined as a limit conflict).
 	LimitTies string `yaml:"limit_ties"`
@@ -281,6 +287,22 @@ var DefaultBlock = []string{"", "null", "none", "undefined", "nan", "n/a", "0", 
 
 // Isolate reports whether anonymous identifiers touching several known profiles are isolated.
 func (p *Project) Isolate() bool { return p.Policy.Anonymous == "isolate" }
+
+// Evidence reports whether each anonymous identifier joins a known profile only on its own
+// evidence.
+func (p *Project) Evidence() bool { return p.Policy.Anonymous == "evidence" }
+
+// DefaultSignInWindow is policy.sign_in_window when the project file gives none.
+const DefaultSignInWindow = 30 * time.Minute
+
+// SignInSeconds is policy.sign_in_window in whole seconds (the default when unset or invalid).
+func (p *Project) SignInSeconds() int {
+	d, err := time.ParseDuration(p.Policy.SignInWindow)
+	if p.Policy.SignInWindow == "" || err != nil || d < time.Second {
+		d = DefaultSignInWindow
+	}
+	return int(d / time.Second)
+}
 
 // AnonymousTypes lists the names of anonymous id types.
 func (p *Project) AnonymousTypes() []string {
@@ -663,9 +685,18 @@ func (c *checker) check(p *Project) {
 	c.checkScopes(p)
 	c.checkColumnClashes(p)
 	switch p.Policy.Anonymous {
-	case "", "link", "isolate":
+	case "", "link", "isolate", "evidence":
 	default:
-		c.fail(c.line("policy", "anonymous"), "policy.anonymous", "%q is not a policy; use link or isolate", p.Policy.Anonymous)
+		c.fail(c.line("policy", "anonymous"), "policy.anonymous", "%q is not a policy; use link, evidence or isolate", p.Policy.Anonymous)
+	}
+	if w := p.Policy.SignInWindow; w != "" {
+		d, err := time.ParseDuration(w)
+		switch {
+		case err != nil || d < time.Second || d > 30*24*time.Hour:
+			c.fail(c.line("policy", "sign_in_window"), "policy.sign_in_window", "%q is not a window; write a duration between 1s and 720h, like 30m", w)
+		case !p.Evidence():
+			c.fail(c.line("policy", "sign_in_window"), "policy.sign_in_window", "is only read with policy.anonymous: evidence; remove it or set that policy")
+		}
 	}
 	if p.Schedule.Cron != "" {
 		if _, err := cron.ParseStandard(p.Schedule.Cron); err != nil {
@@ -840,8 +871,8 @@ func (c *checker) checkIDTypes(p *Project) map[string]bool {
 		if t.CountryCode != "" && !digitsOnly.MatchString(t.CountryCode) {
 			c.fail(c.line("id_types", i, "country_code"), key+".country_code", "%q must be the calling code in digits, e.g. \"44\"", t.CountryCode)
 		}
-		if t.Anonymous && t.Limit != nil && p.Policy.Anonymous == "isolate" {
-			c.fail(c.line("id_types", i, "limit"), key+".limit", "limits on anonymous types are not enforced with policy.anonymous: isolate; remove the limit or use link")
+		if t.Anonymous && t.Limit != nil && (p.Isolate() || p.Evidence()) {
+			c.fail(c.line("id_types", i, "limit"), key+".limit", "limits on anonymous types are not enforced with policy.anonymous: %s; remove the limit or use link", p.Policy.Anonymous)
 		}
 		for _, k := range []struct{ key, re string }{{"pattern", t.Pattern}, {"block_pattern", t.BlockPattern}} {
 			if k.re == "" {

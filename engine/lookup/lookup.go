@@ -36,6 +36,9 @@ type NotFound struct {
 
 func (e *NotFound) Error() string {
 	switch {
+	case e.Reason == plan.ReasonAmbiguous:
+		// Policy evidence: say what the evidence was.
+		return fmt.Sprintf("%s is quarantined (%s): its own rows point to %d known profiles, and their time does not say whose it is", e.What, e.Reason, e.Evidence)
 	case e.Reason != "":
 		return fmt.Sprintf("%s is quarantined (%s)", e.What, e.Reason)
 	case e.WouldBe != "":

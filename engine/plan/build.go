@@ -33,8 +33,8 @@ type build struct {
 	// quarantine lists the queries of the identifiers kept out of the graph, each of
 	// (id_type, id_value, reason, evidence).
 	quarantine []string
-	// graph selects the links that components start from; with policy isolate, those of the
-	// known identifiers only.
+	// graph selects the links that components start from; with policy isolate or evidence, those
+	// of the known identifiers only.
 	graph idsql.GraphStartData
 	// groups is the work table of the partition so far: the components, refined by each limit
 	// and by the anonymous policy; "" while no constraint applies.
@@ -52,6 +52,15 @@ func (b *build) hubs() bool { return len(b.pairs) > 0 }
 func (b *build) isolate() bool {
 	return b.Project.Isolate() && len(b.Project.AnonymousTypes()) > 0
 }
+
+// evidence reports whether policy evidence applies: it needs anonymous id types.
+func (b *build) evidence() bool {
+	return b.Project.Evidence() && len(b.Project.AnonymousTypes()) > 0
+}
+
+// apart reports whether a policy decides the anonymous identifiers apart from the components
+// of the known ones (isolate or evidence).
+func (b *build) apart() bool { return b.isolate() || b.evidence() }
 
 // newBuild prepares the state of a plan: the slots of every source, and the tables that this
 // mode keeps outside the work schema.
@@ -86,7 +95,7 @@ func (pl *Planner) newBuild(m mode, runID int64, prior *Prior) *build {
 			}
 		}
 	}
-	if b.isolate() {
+	if b.apart() {
 		b.graph = idsql.GraphStartData{Types: p.AnonymousTypes(), Not: true}
 	}
 	return b

@@ -15,14 +15,24 @@ const (
 	ReasonHub           = "hub"
 	ReasonLimitConflict = "limit_conflict"
 	ReasonAnonymous     = "anonymous_isolated"
+	ReasonAmbiguous     = "anonymous_ambiguous"
 )
 
 // Reasons lists every quarantine reason, in the order summaries show them.
-var Reasons = []string{ReasonInvalid, ReasonBlocked, ReasonHub, ReasonLimitConflict, ReasonAnonymous}
+var Reasons = []string{ReasonInvalid, ReasonBlocked, ReasonHub, ReasonLimitConflict, ReasonAnonymous, ReasonAmbiguous}
 
 // structuralReasons are the reasons decided on a whole region (limits, policies) rather than on
 // single values or degrees: an incremental run keeps those of the regions it does not recompute.
+// Policy evidence adds its own.
 var structuralReasons = []string{ReasonLimitConflict, ReasonAnonymous}
+
+// structural lists the structural reasons of this plan's project.
+func (b *build) structural() []string {
+	if b.evidence() {
+		return append(append([]string{}, structuralReasons...), ReasonAmbiguous)
+	}
+	return structuralReasons
+}
 
 // normalize returns the SQL that applies a type's normalizers, in order, to a text expression.
 func (pl *Planner) normalize(t config.IDType, raw string) string {

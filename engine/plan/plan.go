@@ -73,7 +73,7 @@ const (
 	KindEdges                      // the links of each row
 	KindComponents                 // connected components
 	KindLimit                      // one id type's limit per profile
-	KindAnonymous                  // the anonymous isolate policy
+	KindAnonymous                  // the anonymous policy, isolate or evidence
 	KindRegions                    // components of all links, when policies split them
 	KindIDs                        // universal ids
 	KindTraits                     // profile columns from the sources' rows

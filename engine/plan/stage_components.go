@@ -8,12 +8,12 @@ import (
 	idsql "github.com/idstitch/idstitch/sql"
 )
 
-// components finds the connected components of the graph (with policy isolate, of the known
-// identifiers only) into labels. When limits or policies refine them, it ends by writing the
+// components finds the connected components of the graph (with policy isolate or evidence, of the
+// known identifiers only) into labels. When limits or policies refine them, it ends by writing the
 // partition they start from.
 func (b *build) components() {
 	st := b.connected(KindComponents, "components", "cc", b.graphStart(b.graph), "labels")
-	if len(b.limited()) > 0 || b.isolate() {
+	if len(b.limited()) > 0 || b.apart() {
 		b.groups = "groups_0"
 		st.After = append(st.After, create(b, b.groups, idsql.Groups, idsql.GroupsData{Labels: "labels", Hubs: b.hubs(), Types: b.graph.Types, Not: b.graph.Not},
 			"the partition that the limits and policies below refine"))

@@ -8,12 +8,12 @@ import (
 	idsql "github.com/idstitch/idstitch/sql"
 )
 
-// limited lists the id types with a limit per profile. With policy isolate, anonymous types are
-// left to the policy.
+// limited lists the id types with a limit per profile. With policy isolate or evidence, anonymous
+// types are left to the policy.
 func (b *build) limited() []config.IDType {
 	var out []config.IDType
 	for _, t := range b.Project.IDTypes {
-		if t.Limit != nil && !(b.isolate() && t.Anonymous) {
+		if t.Limit != nil && !(b.apart() && t.Anonymous) {
 			out = append(out, t)
 		}
 	}
@@ -75,9 +75,11 @@ func (b *build) limit(t config.IDType, groups, next string) Stage {
 	return st
 }
 
-// anonymous applies policy isolate: clusters of linked anonymous identifiers join the one known
-// profile they touch, or none.
+// anonymous applies the anonymous policy: isolate, or evidence (stage_evidence.go).
 func (b *build) anonymous() {
+	if b.evidence() {
+		b.evidenceStage()
+	}
 	if !b.isolate() {
 		return
 	}

@@ -26,7 +26,7 @@ func (b *build) guardsAll() {
 func (b *build) guardsRegion() {
 	b.quarantine = append(b.quarantine,
 		stmt(b, idsql.QuarantineFrom, idsql.QuarantineFromData{Table: "qvalues_new"}).SQL,
-		stmt(b, idsql.QuarantineKept, idsql.QuarantineKeptData{Reasons: structuralReasons, Scope: b.scoping(nil)}).SQL)
+		stmt(b, idsql.QuarantineKept, idsql.QuarantineKeptData{Reasons: b.structural(), Scope: b.scoping(nil)}).SQL)
 	if b.hubs() {
 		b.quarantine = append(b.quarantine, stmt(b, idsql.QuarantineHubs, idsql.QuarantineHubsData{Reason: ReasonHub}).SQL)
 	}

@@ -2,12 +2,15 @@ package plan
 
 import idsql "github.com/idstitch/idstitch/sql"
 
-// regions finds the regions when policy isolate splits the components: a region is a component
-// of all links, the unit a later incremental run recomputes as a whole. Otherwise the components
-// are the regions.
+// regions finds the regions when policy isolate or evidence splits the components: a region is a
+// component of all links, the unit a later incremental run recomputes as a whole. Otherwise the
+// components are the regions. Policy evidence needs them first, and finds them itself.
 func (b *build) regions() {
+	if b.regionLabels != "" {
+		return
+	}
 	b.regionLabels = "labels"
-	if !b.isolate() {
+	if !b.apart() {
 		return
 	}
 	st := b.connected(KindRegions, "regions", "rc", b.graphStart(idsql.GraphStartData{}), "region_labels")

@@ -127,7 +127,7 @@ func (b *build) regionRows(seeds []idsql.Slot) []Statement {
 		// The rows below are read without their values, which costs a third of reading them
 		// with; the values come from the published identifiers, the structural quarantine, the
 		// changed rows and the hubs.
-		create(b, "names", idsql.IncNames, idsql.IncNamesData{Named: named, Hubs: b.hubs(), Reasons: structuralReasons, Scope: b.scoping(nil)},
+		create(b, "names", idsql.IncNames, idsql.IncNamesData{Named: named, Hubs: b.hubs(), Reasons: b.structural(), Scope: b.scoping(nil)},
 			"the value of every identifier on the rows of those regions"),
 	}
 	for _, s := range b.sources() {

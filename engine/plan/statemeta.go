@@ -133,11 +133,16 @@ func (m StateMeta) Fingerprints() map[string]string {
 		// The scopes decide which identifiers the sources' rows hold.
 		sources = []any{p.Sources, p.Scopes}
 	}
+	policy := []string{p.Policy.Anonymous, p.Policy.LimitTies}
+	if p.Evidence() {
+		// Only this policy reads the window; other projects keep the digest they had.
+		policy = append(policy, fmt.Sprint(p.SignInSeconds()))
+	}
 	out := map[string]string{}
 	for name, v := range map[string]any{
 		"id_types":  ids,
 		"sources":   sources,
-		"policy":    []string{p.Policy.Anonymous, p.Policy.LimitTies},
+		"policy":    policy,
 		"id_salt":   p.Output.IDSalt,
 		"traits":    p.Traits,
 		"audiences": p.Audiences,

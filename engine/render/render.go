@@ -50,6 +50,7 @@ func New(d dialects.Dialect, outputSchema string, work func(name string) string)
 		"md5":       d.MD5Hex,
 		"concat":    func(exprs ...string) string { return d.Concat(exprs...) },
 		"minby":     d.MinBy,
+		"before":    d.SecondsBefore,
 		"stringagg": d.StringAgg,
 		"cast":      func(expr, t string) string { return d.Cast(expr, types[t]) },
 		"typ":       func(t string) string { return d.Type(types[t]) },

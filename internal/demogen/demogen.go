@@ -27,6 +27,17 @@ type Options struct {
 	Clean bool
 	// Start is the first event time; events span the following year.
 	Start time.Time
+	// Households adds the people who share a home, and apps of two pools: 30% of persons live in
+	// households of 2–4 members; half of those households share one tablet or laptop, on which
+	// each member has 1–3 sessions, each with a fresh anonymous id, signing in during half of them
+	// and signing out at the end of a third of those (a member who does not sign out leaves the
+	// device signed in for whoever uses it next). Every device's events carry the app they come
+	// from: the shop's web site and app (pool shop) and two games (pool play). Device ids are
+	// local to an app, and the install ids of the shop's app and of the games are numbered per
+	// pool, so equal install ids in the two pools belong to different people. The persons and
+	// their own events are those of the data without households, except that the devices running
+	// the shop's app carry install ids in place of random cookies.
+	Households bool
 }
 
 // Stats counts what was written.
@@ -39,7 +50,7 @@ var Tables = []struct {
 	Name    string
 	Columns []Column
 }{
-	{"events", []Column{{"event_id", dialects.Int64}, {"ts", dialects.Timestamp}, {"event_type", dialects.Text}, {"anonymous_id", dialects.Text}, {"device_id", dialects.Text}, {"user_id", dialects.Text}, {"email", dialects.Text}, {"revenue", dialects.Float64}, {"person", dialects.Int64}}},
+	{"events", []Column{{"event_id", dialects.Int64}, {"ts", dialects.Timestamp}, {"event_type", dialects.Text}, {"anonymous_id", dialects.Text}, {"device_id", dialects.Text}, {"user_id", dialects.Text}, {"email", dialects.Text}, {"revenue", dialects.Float64}, {"person", dialects.Int64}, {"app_id", dialects.Text}}},
 	{"orders", []Column{{"order_id", dialects.Int64}, {"ts", dialects.Timestamp}, {"user_id", dialects.Text}, {"email", dialects.Text}, {"billing_email", dialects.Text}, {"phone", dialects.Text}, {"revenue", dialects.Float64}, {"person", dialects.Int64}}},
 	{"crm_contacts", []Column{{"contact_id", dialects.Int64}, {"updated_at", dialects.Timestamp}, {"user_id", dialects.Text}, {"email", dialects.Text}, {"phone", dialects.Text}, {"person", dialects.Int64}}},
 }
@@ -52,6 +63,16 @@ type Column struct {
 
 var junkEmails = []string{"test@test.com", "a@a.com", "noreply@example.com", "none@none.com"}
 var nullish = []string{"null", "undefined", "0", "none", "N/A", ""}
+
+// callCentre is the phone number entered for customers who gave none.
+const callCentre = "+15550000000"
+
+// Noise lists the values the noise writes in place of identifiers: they are nobody's.
+func Noise() []string {
+	out := append([]string{callCentre}, junkEmails...)
+	return append(out, nullish...)
+}
+
 var domains = []string{"gmail.com", "yahoo.com", "outlook.com", "icloud.com", "proton.me", "acme.io"}
 
 type person struct {
@@ -61,6 +82,15 @@ type person struct {
 	phone   string
 	devices []string
 	anons   [][]string // per device
+	// home holds the rows of this person's sessions on a device shared with the household, and
+	// of the game they play (with Households).
+	home []homeRow
+}
+
+// homeRow is an events row of a shared device's session or of a game.
+type homeRow struct {
+	ts                                  time.Time
+	typ, anon, device, user, email, app string
 }
 
 // Generate creates the tables (replacing them) and fills them.
@@ -142,6 +172,9 @@ type gen struct {
 	noise  *rand.Rand // decides the noise only, so Clean changes nothing else
 	ps     []person
 	shared []string // devices shared by several people (family tablets)
+	// house decides the households, their sessions and the games, so that the persons and their
+	// own events are those of the data without households.
+	house *rand.Rand
 	// pick lists the persons whose rows are written (nil: all), span how long after Start the
 	// rows fall (0: a year), idBase the number ids of rows count from.
 	pick   []int
@@ -181,6 +214,12 @@ func (g *gen) build() {
 	nShared := g.o.Persons / 500
 	for i := 0; i < nShared; i++ {
 		g.shared = append(g.shared, "d-shared-"+g.hex(12))
+	}
+	if g.o.Households {
+		g.house = rand.New(rand.NewPCG(g.o.Seed, 3))
+		g.apps()
+		g.households()
+		g.games()
 	}
 }
 
@@ -311,12 +350,14 @@ func (g *gen) rows(ti int) iter.Seq[[]any] {
 func (g *gen) events(emit func([]any)) {
 	r := g.people
 	id := g.idBase
+	var app string
 	add := func(p *person, typ string, anon, device, user, email any, revenue any) {
 		id++
-		emit([]any{id, g.ts(), typ, anon, device, user, email, revenue, p.id})
+		emit([]any{id, g.ts(), typ, anon, device, user, email, revenue, p.id, app})
 	}
 	for _, p := range g.persons() {
 		for di, dev := range p.devices {
+			app = deviceApp(di)
 			device := dev
 			if !g.o.Clean && len(g.shared) > 0 && g.noise.Float64() < 0.01 {
 				// A family tablet: this person's sessions on it carry a device id that others use too.
@@ -348,7 +389,16 @@ func (g *gen) events(emit func([]any)) {
 			if !g.o.Clean && g.noise.Float64() < 0.02 {
 				email = junkEmails[g.noise.IntN(len(junkEmails))]
 			}
+			app = deviceApp(0)
 			add(p, "newsletter_signup", p.anons[0][0], nil, nil, email, nil)
+		}
+		if g.pick != nil {
+			// Appended visits are the persons' own.
+			continue
+		}
+		for _, h := range p.home {
+			id++
+			emit([]any{id, h.ts, h.typ, h.anon, h.device, orNil(h.user), orNil(h.email), nil, p.id, h.app})
 		}
 	}
 }
@@ -391,11 +441,14 @@ func (g *gen) contacts(emit func([]any)) {
 		id++
 		phone := any(orNil(p.phone))
 		if !g.o.Clean && phone != nil && g.noise.Float64() < 0.005 {
-			phone = "+15550000000" // a call-centre number entered for customers who gave none
+			phone = callCentre
 		}
 		emit([]any{id, g.ts(), orNil(p.userID), p.emails[0], g.maybeNull(phone, 0.01), p.id})
 	}
 }
+
+// AppLocal is the SQL that makes a column of the events local to its app: app_id:value.
+func AppLocal(column string) string { return "app_id || ':' || " + column }
 
 // ProjectOptions shapes the project file written for generated data.
 type ProjectOptions struct {
@@ -411,6 +464,18 @@ type ProjectOptions struct {
 	// Traits adds the classic traits and audiences: lifetime revenue, orders and recent cart
 	// abandons; loyal customers and frequent cart abandoners.
 	Traits bool
+	// Anonymous is the policy.anonymous of the guards; empty is link.
+	Anonymous string
+	// AppLocal reads the events' device and anonymous ids as local to their app, by writing each
+	// as app_id:value (data generated with Households, whose apps number their ids apart).
+	AppLocal bool
+}
+
+// policyNotes explains each policy.anonymous in the project file.
+var policyNotes = map[string]string{
+	"link":     "pre-login history joins the known profile; evidence and isolate keep shared devices apart",
+	"isolate":  "anonymous identifiers touching several known profiles join none",
+	"evidence": "an anonymous identifier joins the profile its own rows and their time point to, or none",
 }
 
 const demoTraits = `traits:
@@ -440,6 +505,12 @@ audiences:
 // Project returns an idstitch.yaml for the generated tables.
 func Project(o ProjectOptions) string {
 	name, schema, guards := o.Name, o.Schema, o.Guards
+	local := func(column string) string {
+		if o.AppLocal {
+			return fmt.Sprintf(`"%s"   # local to its app`, AppLocal(column))
+		}
+		return column
+	}
 	if schema == "" {
 		schema = "main"
 	}
@@ -456,7 +527,11 @@ func Project(o ProjectOptions) string {
 `
 	policy := ""
 	if guards {
-		policy = "policy:\n  anonymous: link   # pre-login history joins the known profile; isolate keeps shared devices apart\n" +
+		anonymous := o.Anonymous
+		if anonymous == "" {
+			anonymous = "link"
+		}
+		policy = fmt.Sprintf("policy:\n  anonymous: %s   # %s\n", anonymous, policyNotes[anonymous]) +
 			"  block:            # values that are never identifiers, of any type (case-insensitive)\n"
 		for _, v := range config.DefaultBlock {
 			policy += fmt.Sprintf("    - %q\n", v)
@@ -475,6 +550,7 @@ func Project(o ProjectOptions) string {
     max_degree: 10     # call-centre numbers
   - name: device_id
     max_degree: 10     # shared family tablets
+    anonymous: true    # a device can be shared: the anonymous policy decides whose it is
   - name: anonymous_id
     anonymous: true
 `
@@ -489,8 +565,8 @@ warehouse:
     table: %s.events
     timestamp: ts
     ids:
-      anonymous_id: anonymous_id
-      device_id: device_id
+      anonymous_id: %s
+      device_id: %s
       user_id: user_id
       email: email
   - name: orders
@@ -507,5 +583,5 @@ warehouse:
       user_id: user_id
       email: email
       phone: phone
-`+map[bool]string{true: demoTraits}[o.Traits], name, warehouse, policy, types, schema, schema, schema)
+`+map[bool]string{true: demoTraits}[o.Traits], name, warehouse, policy, types, schema, local("anonymous_id"), local("device_id"), schema, schema)
 }

@@ -185,6 +185,18 @@ var guardCases = []guardCase{
 		quarantine: map[string]string{"cookie:k1": "anonymous_isolated 2"},
 	},
 	{
+		name:   "anonymous evidence",
+		policy: "policy:\n  anonymous: evidence\n  sign_in_window: 2h",
+		types:  map[string]string{"device_id": "    anonymous: true\n"},
+		rows:   evidenceRows,
+		profiles: [][]string{
+			{"user_id:u1", "email:a@x.com", "cookie:k1", "device_id:d5", "cookie:k6", "cookie:k7"},
+			{"user_id:u2", "email:b@x.com", "cookie:k2"},
+			{"device_id:d9", "cookie:k4", "cookie:k5"},
+		},
+		quarantine: map[string]string{"device_id:t1": "anonymous_ambiguous 2", "cookie:k3": "anonymous_ambiguous 2"},
+	},
+	{
 		name:   "invalid and blocked values",
 		policy: "policy:\n  block: ['null', 'N/A']",
 		types:  map[string]string{"email": "    pattern: '^[^@]+@[^@]+$'\n"},
@@ -201,6 +213,18 @@ var isolateRows = [][5]string{
 	{"u1", "a@x.com"}, {"u2", "b@x.com"},
 	{"u1", "", "", "", "k1"}, {"u2", "", "", "", "k1"}, {"u1", "", "", "", "k2"},
 	{"", "", "", "d3", "k3"},
+}
+
+// A family tablet t1, one row an hour: k1 browses anonymously, then u1 signs in on it; k2 starts
+// while u1 is still signed in, then u2 signs in within the window; k3 is u1's, u2's, then u1's
+// again; d5 is u1's own device, and k7 only ever browsed on it; d9, k4 and k5 never signed in.
+var evidenceRows = [][5]string{
+	{"u1", "a@x.com"}, {"u2", "b@x.com"},
+	{"", "", "", "t1", "k1"}, {"u1", "", "", "t1", "k1"},
+	{"", "", "", "t1", "k2"}, {"u1", "", "", "t1", "k2"}, {"u2", "", "", "t1", "k2"},
+	{"u1", "", "", "", "k3"}, {"u2", "", "", "", "k3"}, {"u1", "", "", "", "k3"},
+	{"", "", "", "d9", "k4"}, {"", "", "", "d9", "k5"},
+	{"u1", "", "", "d5", "k6"}, {"", "", "", "d5", "k7"},
 }
 
 // testGuardProperties: with guards on, on random graphs, no profile breaks a limit, every
@@ -277,7 +301,7 @@ func drawRules(t *rapid.T) rules {
 		maxDegree:    rapid.IntRange(1, 6).Draw(t, "cookie max_degree"),
 		blockPattern: rapid.SampledFrom([]string{"7$", "[05]$"}).Draw(t, "block_pattern"),
 		block:        rapid.SampledFrom([]string{"user_id-3", "user_id-1"}).Draw(t, "block"),
-		anonymous:    rapid.SampledFrom([]string{"link", "isolate"}).Draw(t, "anonymous"),
+		anonymous:    rapid.SampledFrom([]string{"link", "isolate", "evidence"}).Draw(t, "anonymous"),
 		ties:         rapid.SampledFrom([]string{"nearest", "isolate"}).Draw(t, "ties"),
 	}
 }

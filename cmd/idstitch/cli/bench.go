@@ -47,7 +47,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	algorithms := fs.String("algorithms", "contraction,unionfind,labelprop", "what to measure")
 	lpTimeout := fs.Duration("labelprop-timeout", 10*time.Minute, "stop a label-propagation run after this long")
 	out := fs.String("out", "", "also append the results as a Markdown table to this file")
-	qualityFlag := fs.Bool("quality", false, "measure stitching quality instead: noisy data with and without guards against the same people without noise")
+	qualityFlag := fs.Bool("quality", false, "measure stitching quality instead: the demo's noisy households at two seeds, stitched with the\nrecommended guards under each anonymous policy (link, isolate, evidence), against the generator's person of every identifier")
 	lookupURL := fs.String("lookup", "", "load-test a running server instead: its base URL, e.g. http://127.0.0.1:8080 (with -c for the identifiers to ask for)")
 	project := configFlag(fs)
 	clients := fs.Int("clients", 16, "with --lookup: concurrent clients")

@@ -185,25 +185,29 @@ func TestBenchSmall(t *testing.T) {
 	}
 }
 
-// TestBenchQuality runs the quality benchmark at a toy size: the recommended guards must keep
-// the noise from gluing customers together, as raw components do.
+// TestBenchQuality runs the quality benchmark at a toy size: every policy is measured at both
+// seeds, and on the households' shared devices policy evidence merges fewer people than link and
+// keeps more of each person's history than isolate.
 func TestBenchQuality(t *testing.T) {
 	code, out, errs := do(t, "bench", "--quality", "--dir", t.TempDir(), "--persons", "2000")
 	if code != 0 {
 		t.Fatalf("bench --quality: exit %d\n%s\n%s", code, out, errs)
 	}
-	precision := map[string]float64{}
+	precision, recall := map[string]float64{}, map[string]float64{}
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Split(line, "|")
-		if len(f) > 4 && strings.TrimSpace(f[1]) == "2,000" {
-			var p float64
-			fmt.Sscan(strings.TrimSpace(f[3]), &p)
-			precision[strings.TrimSpace(f[2])] = p
+		if len(f) > 6 && strings.TrimSpace(f[1]) == "2,000" && strings.TrimSpace(f[2]) == "1" {
+			var p, r float64
+			fmt.Sscan(strings.TrimSpace(f[4]), &p)
+			fmt.Sscan(strings.TrimSpace(f[5]), &r)
+			precision[strings.TrimSpace(f[3])], recall[strings.TrimSpace(f[3])] = p, r
 		}
 	}
-	raw, guarded := precision["raw components"], precision["recommended guards"]
-	if guarded < 0.97 || guarded <= raw {
-		t.Fatalf("precision: raw %.4f, guarded %.4f; want guarded ≥ 0.97 and above raw\n%s", raw, guarded, out)
+	if len(precision) != 3 || !strings.Contains(out, "| 2,000 | 2 | evidence |") {
+		t.Fatalf("want link, isolate and evidence at seeds 1 and 2:\n%s", out)
+	}
+	if precision["evidence"] <= precision["link"] || recall["evidence"] <= recall["isolate"] {
+		t.Fatalf("precision %v, recall %v: want evidence above link in precision and above isolate in recall\n%s", precision, recall, out)
 	}
 }
 

@@ -52,7 +52,7 @@ warehouse:
 output:
   schema: identity        # every output table goes here
 policy:
-  anonymous: link         # link: pre-login history joins the known profile; isolate: shared devices stay apart
+  anonymous: link         # link: pre-login history joins the known profile; evidence: only on its own rows and time; isolate: shared devices stay apart
   block:                  # values that are never identifiers, of any type (case-insensitive)
 ` + blockList() + `id_types:                 # order = priority: the first is the most trusted
   - name: user_id
@@ -517,6 +517,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	dsnEnv := fs.String("dsn-env", "PG_DSN", "with --warehouse postgres: the environment variable holding the connection string")
 	quiet := fs.Bool("quiet", false, "print no progress")
 	verbose := fs.Bool("verbose", false, "log every statement of the run with its duration")
+	households := fs.Bool("households", true, "generate households that share a tablet or laptop, and apps of two pools (the shop's and two games)\nwhose device and install ids are local to each app; the project reads them as app:value and uses\npolicy.anonymous: evidence (--households=false: the people alone, with policy link)")
 	appendPct := fs.Float64("append", 0, "add this percentage of new rows (returning and new customers, timed after the latest)\nto the demo in --dir made earlier with the same --persons and --seed, and run it incrementally")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -528,12 +529,15 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return usageError{msg: "demo --append is a percentage between 0 and 100"}
 	}
 	if *appendPct > 0 {
-		return demoAppend(ctx, e, *dir, demogen.Options{Persons: *persons, Seed: *seed}, *appendPct/100, *quiet, *verbose)
+		return demoAppend(ctx, e, *dir, demogen.Options{Persons: *persons, Seed: *seed, Households: *households}, *appendPct/100, *quiet, *verbose)
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return fmt.Errorf("create demo directory %s: %w", *dir, err)
 	}
 	opts := demogen.ProjectOptions{Name: "demo", Warehouse: *wh, Guards: true, Traits: true}
+	if *households {
+		opts.AppLocal, opts.Anonymous = true, "evidence"
+	}
 	var conn connectors.Conn
 	var where string
 	switch *wh {
@@ -575,7 +579,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	began := time.Now()
 	// The events end today, so that windows such as "the last 90 days" find some.
 	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(-1, 0, 0)
-	st, err := demogen.Generate(ctx, conn, demogen.Options{Persons: *persons, Seed: *seed, Schema: opts.Schema, Start: start})
+	st, err := demogen.Generate(ctx, conn, demogen.Options{Persons: *persons, Seed: *seed, Schema: opts.Schema, Start: start, Households: *households})
 	conn.Close()
 	if err != nil {
 		return fmt.Errorf("generate demo data: %w", err)

@@ -1,0 +1,340 @@
+-- idstitch plan: project anonymous_evidence, warehouse duckdb, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage components: connected components by randomised contraction
+-- round 0: the graph's edges
+CREATE OR REPLACE TABLE "identity_work".main."cc_edges_0" AS
+SELECT e.a, e.b FROM "identity_work".main."edges" e
+JOIN "identity_work".main."nodes" na ON e.a = na.node_id
+JOIN "identity_work".main."nodes" nb ON e.b = nb.node_id
+WHERE na.id_type NOT IN ('device_id', 'anonymous_id')
+  AND nb.id_type NOT IN ('device_id', 'anonymous_id');
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE "identity_work".main."cc_map_1" AS
+SELECT v, arg_min(u, CAST(CAST(hash(u, 1) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work".main."cc_edges_0"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."cc_edges_0"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."cc_edges_0"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."cc_edges_0"
+) n
+GROUP BY v;
+-- round 1: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE "identity_work".main."cc_edges_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work".main."cc_edges_0" e
+JOIN "identity_work".main."cc_map_1" ma ON e.a = ma.v
+JOIN "identity_work".main."cc_map_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "identity_work".main."cc_edges_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE "identity_work".main."cc_map_2" AS
+SELECT v, arg_min(u, CAST(CAST(hash(u, 2) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work".main."cc_edges_1"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."cc_edges_1"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."cc_edges_1"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."cc_edges_1"
+) n
+GROUP BY v;
+-- round 2: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE "identity_work".main."cc_edges_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work".main."cc_edges_1" e
+JOIN "identity_work".main."cc_map_2" ma ON e.a = ma.v
+JOIN "identity_work".main."cc_map_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "identity_work".main."cc_edges_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work".main."cc_edges_2";
+-- compose the 2 round maps, last to first
+CREATE OR REPLACE TABLE "identity_work".main."cc_rep_2" AS
+SELECT v, rep FROM "identity_work".main."cc_map_2";
+CREATE OR REPLACE TABLE "identity_work".main."cc_rep_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "identity_work".main."cc_map_1" m
+LEFT JOIN "identity_work".main."cc_rep_2" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "identity_work".main."cc_rep_2";
+-- label: the smallest node id of the component, whatever the random choices
+CREATE OR REPLACE TABLE "identity_work".main."labels" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "identity_work".main."cc_rep_1";
+DROP TABLE IF EXISTS "identity_work".main."cc_rep_1";
+DROP TABLE IF EXISTS "identity_work".main."cc_edges_2";
+DROP TABLE IF EXISTS "identity_work".main."cc_map_1";
+DROP TABLE IF EXISTS "identity_work".main."cc_map_2";
+-- the partition that the limits and policies below refine
+CREATE OR REPLACE TABLE "identity_work".main."groups_0" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
+FROM "identity_work".main."nodes" n
+LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id
+WHERE 1 = 1
+  AND n.id_type NOT IN ('device_id', 'anonymous_id');
+
+-- ===== stage regions: regions: components of all links, the unit that incremental runs recompute
+-- round 0: the graph's edges
+CREATE OR REPLACE TABLE "identity_work".main."rc_edges_0" AS
+SELECT e.a, e.b FROM "identity_work".main."edges" e;
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE "identity_work".main."rc_map_1" AS
+SELECT v, arg_min(u, CAST(CAST(hash(u, 1) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work".main."rc_edges_0"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."rc_edges_0"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."rc_edges_0"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."rc_edges_0"
+) n
+GROUP BY v;
+-- round 1: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE "identity_work".main."rc_edges_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work".main."rc_edges_0" e
+JOIN "identity_work".main."rc_map_1" ma ON e.a = ma.v
+JOIN "identity_work".main."rc_map_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "identity_work".main."rc_edges_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TABLE "identity_work".main."rc_map_2" AS
+SELECT v, arg_min(u, CAST(CAST(hash(u, 2) AS HUGEINT) - 9223372036854775808 AS BIGINT)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work".main."rc_edges_1"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work".main."rc_edges_1"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work".main."rc_edges_1"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work".main."rc_edges_1"
+) n
+GROUP BY v;
+-- round 2: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TABLE "identity_work".main."rc_edges_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work".main."rc_edges_1" e
+JOIN "identity_work".main."rc_map_2" ma ON e.a = ma.v
+JOIN "identity_work".main."rc_map_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+DROP TABLE IF EXISTS "identity_work".main."rc_edges_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work".main."rc_edges_2";
+-- compose the 2 round maps, last to first
+CREATE OR REPLACE TABLE "identity_work".main."rc_rep_2" AS
+SELECT v, rep FROM "identity_work".main."rc_map_2";
+CREATE OR REPLACE TABLE "identity_work".main."rc_rep_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "identity_work".main."rc_map_1" m
+LEFT JOIN "identity_work".main."rc_rep_2" r ON m.rep = r.v;
+DROP TABLE IF EXISTS "identity_work".main."rc_rep_2";
+-- label: the smallest node id of the component, whatever the random choices
+CREATE OR REPLACE TABLE "identity_work".main."region_labels" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "identity_work".main."rc_rep_1";
+DROP TABLE IF EXISTS "identity_work".main."rc_rep_1";
+DROP TABLE IF EXISTS "identity_work".main."rc_edges_2";
+DROP TABLE IF EXISTS "identity_work".main."rc_map_1";
+DROP TABLE IF EXISTS "identity_work".main."rc_map_2";
+
+-- ===== stage anonymous: policy evidence: each anonymous identifier joins the one known profile its own rows and their time point to, or none
+-- direct evidence: the rows each anonymous identifier shares with each known profile, and when
+CREATE OR REPLACE TABLE "identity_work".main."ev_direct" AS
+SELECT e.x AS node_id, g.grp, CAST(SUM(e.row_count) AS BIGINT) AS row_count,
+  MIN(e.first_seen_at) AS first_seen_at, MAX(e.last_seen_at) AS last_seen_at
+FROM (
+  SELECT a AS x, b AS y, row_count, first_seen_at, last_seen_at FROM "identity_work".main."edges"
+  UNION ALL SELECT b AS x, a AS y, row_count, first_seen_at, last_seen_at FROM "identity_work".main."edges"
+) e
+JOIN "identity_work".main."nodes" n ON e.x = n.node_id
+JOIN "identity_work".main."groups_0" g ON e.y = g.node_id
+WHERE n.id_type IN ('device_id', 'anonymous_id')
+GROUP BY e.x, g.grp;
+-- the profiles of each, the last to sign in on it first
+CREATE OR REPLACE TABLE "identity_work".main."ev_ranked" AS
+SELECT node_id, grp, row_count, first_seen_at, last_seen_at,
+  COUNT(*) OVER (PARTITION BY node_id) AS profiles,
+  ROW_NUMBER() OVER (PARTITION BY node_id ORDER BY first_seen_at DESC NULLS LAST, grp) AS rk
+FROM "identity_work".main."ev_direct";
+-- ring 0: one profile, or the last to sign in when the others' rows lie within 2700s before; else ambiguous
+CREATE OR REPLACE TABLE "identity_work".main."ev_seen_0" AS
+SELECT t.node_id,
+  CASE WHEN t.profiles = 1 OR (o.last_seen_at < t.first_seen_at AND o.first_seen_at >= (t.first_seen_at - INTERVAL '2700 seconds'))
+    THEN t.grp END AS grp,
+  t.profiles, t.row_count AS evidence, 0 AS ring
+FROM "identity_work".main."ev_ranked" t
+LEFT JOIN (
+  SELECT node_id, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM "identity_work".main."ev_ranked" WHERE rk > 1 GROUP BY node_id
+) o ON t.node_id = o.node_id
+WHERE t.rk = 1;
+-- ring 0 decided them all
+CREATE OR REPLACE TABLE "identity_work".main."ev_front_0" AS
+SELECT * FROM "identity_work".main."ev_seen_0";
+-- links between two anonymous identifiers, both ways
+CREATE OR REPLACE TABLE "identity_work".main."ev_links" AS
+SELECT e.a AS x, e.b AS y FROM "identity_work".main."edges" e
+JOIN "identity_work".main."nodes" na ON e.a = na.node_id
+JOIN "identity_work".main."nodes" nb ON e.b = nb.node_id
+WHERE na.id_type IN ('device_id', 'anonymous_id')
+  AND nb.id_type IN ('device_id', 'anonymous_id')
+UNION ALL
+SELECT e.b AS x, e.a AS y FROM "identity_work".main."edges" e
+JOIN "identity_work".main."nodes" na ON e.a = na.node_id
+JOIN "identity_work".main."nodes" nb ON e.b = nb.node_id
+WHERE na.id_type IN ('device_id', 'anonymous_id')
+  AND nb.id_type IN ('device_id', 'anonymous_id');
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (anonymous identifiers reached)
+-- ring 1: the undecided anonymous identifiers linked to those ring 0 placed join their profile when all agree
+CREATE OR REPLACE TABLE "identity_work".main."ev_front_1" AS
+SELECT l.y AS node_id, CASE WHEN COUNT(DISTINCT f.grp) = 1 THEN MIN(f.grp) END AS grp,
+  COUNT(DISTINCT f.grp) AS profiles, COUNT(*) AS evidence, 1 AS ring
+FROM "identity_work".main."ev_links" l
+JOIN "identity_work".main."ev_front_0" f ON l.x = f.node_id
+LEFT JOIN "identity_work".main."ev_seen_0" s ON l.y = s.node_id
+WHERE f.grp IS NOT NULL AND s.node_id IS NULL
+GROUP BY l.y;
+CREATE OR REPLACE TABLE "identity_work".main."ev_seen_1" AS
+SELECT node_id, grp, profiles, evidence, ring FROM "identity_work".main."ev_seen_0"
+UNION ALL
+SELECT node_id, grp, profiles, evidence, ring FROM "identity_work".main."ev_front_1";
+DROP TABLE IF EXISTS "identity_work".main."ev_front_0";
+DROP TABLE IF EXISTS "identity_work".main."ev_seen_0";
+-- ring 2: the undecided anonymous identifiers linked to those ring 1 placed join their profile when all agree
+CREATE OR REPLACE TABLE "identity_work".main."ev_front_2" AS
+SELECT l.y AS node_id, CASE WHEN COUNT(DISTINCT f.grp) = 1 THEN MIN(f.grp) END AS grp,
+  COUNT(DISTINCT f.grp) AS profiles, COUNT(*) AS evidence, 2 AS ring
+FROM "identity_work".main."ev_links" l
+JOIN "identity_work".main."ev_front_1" f ON l.x = f.node_id
+LEFT JOIN "identity_work".main."ev_seen_1" s ON l.y = s.node_id
+WHERE f.grp IS NOT NULL AND s.node_id IS NULL
+GROUP BY l.y;
+CREATE OR REPLACE TABLE "identity_work".main."ev_seen_2" AS
+SELECT node_id, grp, profiles, evidence, ring FROM "identity_work".main."ev_seen_1"
+UNION ALL
+SELECT node_id, grp, profiles, evidence, ring FROM "identity_work".main."ev_front_2";
+DROP TABLE IF EXISTS "identity_work".main."ev_front_1";
+DROP TABLE IF EXISTS "identity_work".main."ev_seen_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work".main."ev_front_2";
+-- the final partition: anonymous identifiers no evidence reached stay alone, or with their region when nobody signed in there
+CREATE OR REPLACE TABLE "identity_work".main."groups_final" AS
+SELECT node_id, grp FROM "identity_work".main."groups_0"
+UNION ALL
+SELECT node_id, grp FROM "identity_work".main."ev_seen_2" WHERE grp IS NOT NULL
+UNION ALL
+SELECT n.node_id, CASE WHEN t.region IS NULL THEN COALESCE(r.component, n.node_id) ELSE n.node_id END AS grp
+FROM "identity_work".main."nodes" n
+LEFT JOIN "identity_work".main."ev_seen_2" s ON n.node_id = s.node_id
+LEFT JOIN "identity_work".main."region_labels" r ON n.node_id = r.node_id
+LEFT JOIN (
+  SELECT DISTINCT r2.component AS region
+  FROM "identity_work".main."region_labels" r2 JOIN "identity_work".main."ev_seen_2" d ON r2.node_id = d.node_id
+) t ON r.component = t.region
+WHERE s.node_id IS NULL
+  AND n.id_type IN ('device_id', 'anonymous_id');
+-- anonymous identifiers whose evidence points to several profiles join none
+CREATE OR REPLACE TABLE "identity_work".main."ev_ambiguous" AS
+SELECT node_id, profiles FROM "identity_work".main."ev_seen_2" WHERE grp IS NULL;
+DROP TABLE IF EXISTS "identity_work".main."ev_front_2";
+DROP TABLE IF EXISTS "identity_work".main."ev_seen_2";
+DROP TABLE IF EXISTS "identity_work".main."ev_ranked";
+
+-- ===== stage ids: one universal id per profile, from its anchor identifier
+-- every identifier in the graph with its profile
+CREATE OR REPLACE TABLE "identity_work".main."assign" AS
+SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
+  g.grp AS component
+FROM "identity_work".main."nodes" n
+JOIN "identity_work".main."groups_final" g ON n.node_id = g.node_id;
+-- anchor: earliest first_seen, then type priority, then value
+CREATE OR REPLACE TABLE "identity_work".main."anchors" AS
+SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,
+  md5(('anonymous_evidence' || '|' || anchor.id_type || '|' || anchor.id_value)) AS universal_id
+FROM (
+  SELECT component,
+    arg_min({id_type: id_type, id_value: id_value}, (COALESCE(first_seen_at, TIMESTAMP '9999-12-31'), type_rank, id_value)) AS anchor
+  FROM "identity_work".main."assign"
+  GROUP BY component
+) a;
+-- every identifier with its universal id
+CREATE OR REPLACE TABLE "identity_work".main."graph" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+FROM "identity_work".main."assign" n
+JOIN "identity_work".main."anchors" a ON n.component = a.component;
+-- every identifier's region, quarantined ones too
+CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
+FROM "identity_work".main."nodes" n
+LEFT JOIN "identity_work".main."region_labels" l ON n.node_id = l.node_id;
+
+-- ===== stage outputs: output tables, built beside the published ones
+CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
+SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "identity_work".main."graph";
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TABLE "identity_work".main."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work".main."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity"."id_graph" o
+    FULL OUTER JOIN "identity_work".main."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity"."id_graph"));
+CREATE OR REPLACE TABLE "identity"."profiles__next" AS
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."device_id_count", p."latest_device_id", p."anonymous_id_count", p."latest_anonymous_id"
+FROM (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    COUNT(*) AS identifiers,
+    COUNT(*) FILTER (WHERE id_type = 'user_id') AS "user_id_count",
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) FILTER (WHERE id_type = 'user_id') AS "latest_user_id",
+    COUNT(*) FILTER (WHERE id_type = 'device_id') AS "device_id_count",
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) FILTER (WHERE id_type = 'device_id') AS "latest_device_id",
+    COUNT(*) FILTER (WHERE id_type = 'anonymous_id') AS "anonymous_id_count",
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) FILTER (WHERE id_type = 'anonymous_id') AS "latest_anonymous_id"
+  FROM "identity_work".main."assign"
+  GROUP BY component
+) p
+JOIN "identity_work".main."anchors" a ON p.component = a.component;
+CREATE OR REPLACE TABLE "identity"."id_edges__next" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "identity_work".main."edges" e
+JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
+JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT n.id_type, n.id_value, 'anonymous_ambiguous' AS reason, CAST(q.profiles AS BIGINT) AS evidence
+FROM "identity_work".main."ev_ambiguous" q JOIN "identity_work".main."nodes" n ON q.node_id = n.node_id
+) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE "identity"."audience_members__next" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(current_timestamp AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "identity"."profiles__next" WHERE 1 = 0
+) m
+LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
+CREATE OR REPLACE TABLE "identity_state"."hubs__next" AS
+SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
+CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
+SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;

@@ -1,0 +1,509 @@
+-- idstitch plan: project anonymous_evidence, warehouse postgres, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage region: the identifiers the changed rows touch, the hub decisions they change, and the regions to recompute
+-- identifiers on rows that are new, changed or gone
+DROP TABLE IF EXISTS "identity_work"."touched";
+CREATE UNLOGGED TABLE "identity_work"."touched" AS
+SELECT DISTINCT node_id, id_type, id_value
+FROM (
+  SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "identity_work"."ins_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "identity_work"."ins_events" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n3 AS node_id, 'anonymous_id' AS id_type, v3 AS id_value
+  FROM "identity_work"."ins_events" WHERE n3 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "identity_work"."del_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "identity_work"."del_events" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n3 AS node_id, 'anonymous_id' AS id_type, v3 AS id_value
+  FROM "identity_work"."del_events" WHERE n3 IS NOT NULL
+) t;
+ANALYZE "identity_work"."touched";
+-- invalid and blocked values, counted over all rows
+DROP TABLE IF EXISTS "identity_work"."qvalues_new";
+CREATE UNLOGGED TABLE "identity_work"."qvalues_new" AS
+SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+ANALYZE "identity_work"."qvalues_new";
+-- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
+DROP TABLE IF EXISTS "identity_work"."seeds";
+CREATE UNLOGGED TABLE "identity_work"."seeds" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "identity_work"."touched"
+) s;
+ANALYZE "identity_work"."seeds";
+-- every identifier of the regions the seeds are in
+DROP TABLE IF EXISTS "identity_work"."rnodes";
+CREATE UNLOGGED TABLE "identity_work"."rnodes" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "identity_state"."regions"
+  WHERE region IN (
+    SELECT r.region FROM "identity_state"."regions" r JOIN "identity_work"."seeds" s ON r.node_id = s.node_id
+  )
+  UNION ALL
+  SELECT node_id FROM "identity_work"."seeds"
+) n;
+ANALYZE "identity_work"."rnodes";
+-- the value of every identifier on the rows of those regions
+DROP TABLE IF EXISTS "identity_work"."names";
+CREATE UNLOGGED TABLE "identity_work"."names" AS
+SELECT DISTINCT node_id, id_value FROM (
+  SELECT node_id, id_value FROM "identity"."id_graph"
+  WHERE node_id IN (SELECT node_id FROM "identity_work"."rnodes")
+  UNION ALL
+  SELECT hashtextextended(concat_ws(chr(31), id_type, id_value), 0) AS node_id, id_value FROM "identity"."id_quarantine"
+  WHERE reason IN ('limit_conflict', 'anonymous_isolated', 'anonymous_ambiguous')
+  UNION ALL
+  SELECT node_id, id_value FROM "identity_work"."touched"
+) n;
+ANALYZE "identity_work"."names";
+-- rows of events in those regions
+DROP TABLE IF EXISTS "identity_work"."src_events";
+CREATE UNLOGGED TABLE "identity_work"."src_events" AS
+-- The stored rows that hold one of the identifiers, less those this run replaces, and the new
+-- rows that hold one: filtering by identifier first keeps the costlier test to few rows.
+SELECT ts, row_hash, n1, n2, n3 FROM (
+  SELECT * FROM "identity_state"."rows_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n3 IN (SELECT node_id FROM "identity_work"."rnodes")
+) s
+WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "identity_work"."gone_events"))
+UNION ALL
+SELECT ts, row_hash, n1, n2, n3 FROM "identity_work"."ins_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n3 IN (SELECT node_id FROM "identity_work"."rnodes");
+ANALYZE "identity_work"."src_events";
+
+-- ===== stage components: connected components by randomised contraction
+-- round 0: the graph's edges
+DROP TABLE IF EXISTS "identity_work"."cc_edges_0";
+CREATE UNLOGGED TABLE "identity_work"."cc_edges_0" AS
+SELECT e.a, e.b FROM "identity_work"."edges" e
+JOIN "identity_work"."nodes" na ON e.a = na.node_id
+JOIN "identity_work"."nodes" nb ON e.b = nb.node_id
+WHERE na.id_type NOT IN ('device_id', 'anonymous_id')
+  AND nb.id_type NOT IN ('device_id', 'anonymous_id');
+ANALYZE "identity_work"."cc_edges_0";
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+DROP TABLE IF EXISTS "identity_work"."cc_map_1";
+CREATE UNLOGGED TABLE "identity_work"."cc_map_1" AS
+SELECT v, (MIN(ARRAY[hashint8extended(u, 1), u]))[2] AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work"."cc_edges_0"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work"."cc_edges_0"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work"."cc_edges_0"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work"."cc_edges_0"
+) n
+GROUP BY v;
+ANALYZE "identity_work"."cc_map_1";
+-- round 1: rewrite edges onto representatives; drop self-loops
+DROP TABLE IF EXISTS "identity_work"."cc_edges_1";
+CREATE UNLOGGED TABLE "identity_work"."cc_edges_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work"."cc_edges_0" e
+JOIN "identity_work"."cc_map_1" ma ON e.a = ma.v
+JOIN "identity_work"."cc_map_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+ANALYZE "identity_work"."cc_edges_1";
+DROP TABLE IF EXISTS "identity_work"."cc_edges_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+DROP TABLE IF EXISTS "identity_work"."cc_map_2";
+CREATE UNLOGGED TABLE "identity_work"."cc_map_2" AS
+SELECT v, (MIN(ARRAY[hashint8extended(u, 2), u]))[2] AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work"."cc_edges_1"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work"."cc_edges_1"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work"."cc_edges_1"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work"."cc_edges_1"
+) n
+GROUP BY v;
+ANALYZE "identity_work"."cc_map_2";
+-- round 2: rewrite edges onto representatives; drop self-loops
+DROP TABLE IF EXISTS "identity_work"."cc_edges_2";
+CREATE UNLOGGED TABLE "identity_work"."cc_edges_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work"."cc_edges_1" e
+JOIN "identity_work"."cc_map_2" ma ON e.a = ma.v
+JOIN "identity_work"."cc_map_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+ANALYZE "identity_work"."cc_edges_2";
+DROP TABLE IF EXISTS "identity_work"."cc_edges_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work"."cc_edges_2";
+-- compose the 2 round maps, last to first
+DROP TABLE IF EXISTS "identity_work"."cc_rep_2";
+CREATE UNLOGGED TABLE "identity_work"."cc_rep_2" AS
+SELECT v, rep FROM "identity_work"."cc_map_2";
+ANALYZE "identity_work"."cc_rep_2";
+DROP TABLE IF EXISTS "identity_work"."cc_rep_1";
+CREATE UNLOGGED TABLE "identity_work"."cc_rep_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "identity_work"."cc_map_1" m
+LEFT JOIN "identity_work"."cc_rep_2" r ON m.rep = r.v;
+ANALYZE "identity_work"."cc_rep_1";
+DROP TABLE IF EXISTS "identity_work"."cc_rep_2";
+-- label: the smallest node id of the component, whatever the random choices
+DROP TABLE IF EXISTS "identity_work"."labels";
+CREATE UNLOGGED TABLE "identity_work"."labels" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "identity_work"."cc_rep_1";
+ANALYZE "identity_work"."labels";
+DROP TABLE IF EXISTS "identity_work"."cc_rep_1";
+DROP TABLE IF EXISTS "identity_work"."cc_edges_2";
+DROP TABLE IF EXISTS "identity_work"."cc_map_1";
+DROP TABLE IF EXISTS "identity_work"."cc_map_2";
+-- the partition that the limits and policies below refine
+DROP TABLE IF EXISTS "identity_work"."groups_0";
+CREATE UNLOGGED TABLE "identity_work"."groups_0" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
+FROM "identity_work"."nodes" n
+LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id
+WHERE 1 = 1
+  AND n.id_type NOT IN ('device_id', 'anonymous_id');
+ANALYZE "identity_work"."groups_0";
+
+-- ===== stage regions: regions: components of all links, the unit that incremental runs recompute
+-- round 0: the graph's edges
+DROP TABLE IF EXISTS "identity_work"."rc_edges_0";
+CREATE UNLOGGED TABLE "identity_work"."rc_edges_0" AS
+SELECT e.a, e.b FROM "identity_work"."edges" e;
+ANALYZE "identity_work"."rc_edges_0";
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+DROP TABLE IF EXISTS "identity_work"."rc_map_1";
+CREATE UNLOGGED TABLE "identity_work"."rc_map_1" AS
+SELECT v, (MIN(ARRAY[hashint8extended(u, 1), u]))[2] AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work"."rc_edges_0"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work"."rc_edges_0"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work"."rc_edges_0"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work"."rc_edges_0"
+) n
+GROUP BY v;
+ANALYZE "identity_work"."rc_map_1";
+-- round 1: rewrite edges onto representatives; drop self-loops
+DROP TABLE IF EXISTS "identity_work"."rc_edges_1";
+CREATE UNLOGGED TABLE "identity_work"."rc_edges_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work"."rc_edges_0" e
+JOIN "identity_work"."rc_map_1" ma ON e.a = ma.v
+JOIN "identity_work"."rc_map_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+ANALYZE "identity_work"."rc_edges_1";
+DROP TABLE IF EXISTS "identity_work"."rc_edges_0";
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+DROP TABLE IF EXISTS "identity_work"."rc_map_2";
+CREATE UNLOGGED TABLE "identity_work"."rc_map_2" AS
+SELECT v, (MIN(ARRAY[hashint8extended(u, 2), u]))[2] AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "identity_work"."rc_edges_1"
+  UNION ALL SELECT b AS v, a AS u FROM "identity_work"."rc_edges_1"
+  UNION ALL SELECT a AS v, a AS u FROM "identity_work"."rc_edges_1"
+  UNION ALL SELECT b AS v, b AS u FROM "identity_work"."rc_edges_1"
+) n
+GROUP BY v;
+ANALYZE "identity_work"."rc_map_2";
+-- round 2: rewrite edges onto representatives; drop self-loops
+DROP TABLE IF EXISTS "identity_work"."rc_edges_2";
+CREATE UNLOGGED TABLE "identity_work"."rc_edges_2" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "identity_work"."rc_edges_1" e
+JOIN "identity_work"."rc_map_2" ma ON e.a = ma.v
+JOIN "identity_work"."rc_map_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+ANALYZE "identity_work"."rc_edges_2";
+DROP TABLE IF EXISTS "identity_work"."rc_edges_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work"."rc_edges_2";
+-- compose the 2 round maps, last to first
+DROP TABLE IF EXISTS "identity_work"."rc_rep_2";
+CREATE UNLOGGED TABLE "identity_work"."rc_rep_2" AS
+SELECT v, rep FROM "identity_work"."rc_map_2";
+ANALYZE "identity_work"."rc_rep_2";
+DROP TABLE IF EXISTS "identity_work"."rc_rep_1";
+CREATE UNLOGGED TABLE "identity_work"."rc_rep_1" AS
+SELECT m.v, COALESCE(r.rep, m.rep) AS rep
+FROM "identity_work"."rc_map_1" m
+LEFT JOIN "identity_work"."rc_rep_2" r ON m.rep = r.v;
+ANALYZE "identity_work"."rc_rep_1";
+DROP TABLE IF EXISTS "identity_work"."rc_rep_2";
+-- label: the smallest node id of the component, whatever the random choices
+DROP TABLE IF EXISTS "identity_work"."region_labels";
+CREATE UNLOGGED TABLE "identity_work"."region_labels" AS
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM "identity_work"."rc_rep_1";
+ANALYZE "identity_work"."region_labels";
+DROP TABLE IF EXISTS "identity_work"."rc_rep_1";
+DROP TABLE IF EXISTS "identity_work"."rc_edges_2";
+DROP TABLE IF EXISTS "identity_work"."rc_map_1";
+DROP TABLE IF EXISTS "identity_work"."rc_map_2";
+
+-- ===== stage anonymous: policy evidence: each anonymous identifier joins the one known profile its own rows and their time point to, or none
+-- direct evidence: the rows each anonymous identifier shares with each known profile, and when
+DROP TABLE IF EXISTS "identity_work"."ev_direct";
+CREATE UNLOGGED TABLE "identity_work"."ev_direct" AS
+SELECT e.x AS node_id, g.grp, CAST(SUM(e.row_count) AS BIGINT) AS row_count,
+  MIN(e.first_seen_at) AS first_seen_at, MAX(e.last_seen_at) AS last_seen_at
+FROM (
+  SELECT a AS x, b AS y, row_count, first_seen_at, last_seen_at FROM "identity_work"."edges"
+  UNION ALL SELECT b AS x, a AS y, row_count, first_seen_at, last_seen_at FROM "identity_work"."edges"
+) e
+JOIN "identity_work"."nodes" n ON e.x = n.node_id
+JOIN "identity_work"."groups_0" g ON e.y = g.node_id
+WHERE n.id_type IN ('device_id', 'anonymous_id')
+GROUP BY e.x, g.grp;
+ANALYZE "identity_work"."ev_direct";
+-- the profiles of each, the last to sign in on it first
+DROP TABLE IF EXISTS "identity_work"."ev_ranked";
+CREATE UNLOGGED TABLE "identity_work"."ev_ranked" AS
+SELECT node_id, grp, row_count, first_seen_at, last_seen_at,
+  COUNT(*) OVER (PARTITION BY node_id) AS profiles,
+  ROW_NUMBER() OVER (PARTITION BY node_id ORDER BY first_seen_at DESC NULLS LAST, grp) AS rk
+FROM "identity_work"."ev_direct";
+ANALYZE "identity_work"."ev_ranked";
+-- ring 0: one profile, or the last to sign in when the others' rows lie within 2700s before; else ambiguous
+DROP TABLE IF EXISTS "identity_work"."ev_seen_0";
+CREATE UNLOGGED TABLE "identity_work"."ev_seen_0" AS
+SELECT t.node_id,
+  CASE WHEN t.profiles = 1 OR (o.last_seen_at < t.first_seen_at AND o.first_seen_at >= (t.first_seen_at - INTERVAL '2700 seconds'))
+    THEN t.grp END AS grp,
+  t.profiles, t.row_count AS evidence, 0 AS ring
+FROM "identity_work"."ev_ranked" t
+LEFT JOIN (
+  SELECT node_id, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM "identity_work"."ev_ranked" WHERE rk > 1 GROUP BY node_id
+) o ON t.node_id = o.node_id
+WHERE t.rk = 1;
+ANALYZE "identity_work"."ev_seen_0";
+-- ring 0 decided them all
+DROP TABLE IF EXISTS "identity_work"."ev_front_0";
+CREATE UNLOGGED TABLE "identity_work"."ev_front_0" AS
+SELECT * FROM "identity_work"."ev_seen_0";
+ANALYZE "identity_work"."ev_front_0";
+-- links between two anonymous identifiers, both ways
+DROP TABLE IF EXISTS "identity_work"."ev_links";
+CREATE UNLOGGED TABLE "identity_work"."ev_links" AS
+SELECT e.a AS x, e.b AS y FROM "identity_work"."edges" e
+JOIN "identity_work"."nodes" na ON e.a = na.node_id
+JOIN "identity_work"."nodes" nb ON e.b = nb.node_id
+WHERE na.id_type IN ('device_id', 'anonymous_id')
+  AND nb.id_type IN ('device_id', 'anonymous_id')
+UNION ALL
+SELECT e.b AS x, e.a AS y FROM "identity_work"."edges" e
+JOIN "identity_work"."nodes" na ON e.a = na.node_id
+JOIN "identity_work"."nodes" nb ON e.b = nb.node_id
+WHERE na.id_type IN ('device_id', 'anonymous_id')
+  AND nb.id_type IN ('device_id', 'anonymous_id');
+ANALYZE "identity_work"."ev_links";
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (anonymous identifiers reached)
+-- ring 1: the undecided anonymous identifiers linked to those ring 0 placed join their profile when all agree
+DROP TABLE IF EXISTS "identity_work"."ev_front_1";
+CREATE UNLOGGED TABLE "identity_work"."ev_front_1" AS
+SELECT l.y AS node_id, CASE WHEN COUNT(DISTINCT f.grp) = 1 THEN MIN(f.grp) END AS grp,
+  COUNT(DISTINCT f.grp) AS profiles, COUNT(*) AS evidence, 1 AS ring
+FROM "identity_work"."ev_links" l
+JOIN "identity_work"."ev_front_0" f ON l.x = f.node_id
+LEFT JOIN "identity_work"."ev_seen_0" s ON l.y = s.node_id
+WHERE f.grp IS NOT NULL AND s.node_id IS NULL
+GROUP BY l.y;
+ANALYZE "identity_work"."ev_front_1";
+DROP TABLE IF EXISTS "identity_work"."ev_seen_1";
+CREATE UNLOGGED TABLE "identity_work"."ev_seen_1" AS
+SELECT node_id, grp, profiles, evidence, ring FROM "identity_work"."ev_seen_0"
+UNION ALL
+SELECT node_id, grp, profiles, evidence, ring FROM "identity_work"."ev_front_1";
+ANALYZE "identity_work"."ev_seen_1";
+DROP TABLE IF EXISTS "identity_work"."ev_front_0";
+DROP TABLE IF EXISTS "identity_work"."ev_seen_0";
+-- ring 2: the undecided anonymous identifiers linked to those ring 1 placed join their profile when all agree
+DROP TABLE IF EXISTS "identity_work"."ev_front_2";
+CREATE UNLOGGED TABLE "identity_work"."ev_front_2" AS
+SELECT l.y AS node_id, CASE WHEN COUNT(DISTINCT f.grp) = 1 THEN MIN(f.grp) END AS grp,
+  COUNT(DISTINCT f.grp) AS profiles, COUNT(*) AS evidence, 2 AS ring
+FROM "identity_work"."ev_links" l
+JOIN "identity_work"."ev_front_1" f ON l.x = f.node_id
+LEFT JOIN "identity_work"."ev_seen_1" s ON l.y = s.node_id
+WHERE f.grp IS NOT NULL AND s.node_id IS NULL
+GROUP BY l.y;
+ANALYZE "identity_work"."ev_front_2";
+DROP TABLE IF EXISTS "identity_work"."ev_seen_2";
+CREATE UNLOGGED TABLE "identity_work"."ev_seen_2" AS
+SELECT node_id, grp, profiles, evidence, ring FROM "identity_work"."ev_seen_1"
+UNION ALL
+SELECT node_id, grp, profiles, evidence, ring FROM "identity_work"."ev_front_2";
+ANALYZE "identity_work"."ev_seen_2";
+DROP TABLE IF EXISTS "identity_work"."ev_front_1";
+DROP TABLE IF EXISTS "identity_work"."ev_seen_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work"."ev_front_2";
+-- the final partition: anonymous identifiers no evidence reached stay alone, or with their region when nobody signed in there
+DROP TABLE IF EXISTS "identity_work"."groups_final";
+CREATE UNLOGGED TABLE "identity_work"."groups_final" AS
+SELECT node_id, grp FROM "identity_work"."groups_0"
+UNION ALL
+SELECT node_id, grp FROM "identity_work"."ev_seen_2" WHERE grp IS NOT NULL
+UNION ALL
+SELECT n.node_id, CASE WHEN t.region IS NULL THEN COALESCE(r.component, n.node_id) ELSE n.node_id END AS grp
+FROM "identity_work"."nodes" n
+LEFT JOIN "identity_work"."ev_seen_2" s ON n.node_id = s.node_id
+LEFT JOIN "identity_work"."region_labels" r ON n.node_id = r.node_id
+LEFT JOIN (
+  SELECT DISTINCT r2.component AS region
+  FROM "identity_work"."region_labels" r2 JOIN "identity_work"."ev_seen_2" d ON r2.node_id = d.node_id
+) t ON r.component = t.region
+WHERE s.node_id IS NULL
+  AND n.id_type IN ('device_id', 'anonymous_id');
+ANALYZE "identity_work"."groups_final";
+-- anonymous identifiers whose evidence points to several profiles join none
+DROP TABLE IF EXISTS "identity_work"."ev_ambiguous";
+CREATE UNLOGGED TABLE "identity_work"."ev_ambiguous" AS
+SELECT node_id, profiles FROM "identity_work"."ev_seen_2" WHERE grp IS NULL;
+ANALYZE "identity_work"."ev_ambiguous";
+DROP TABLE IF EXISTS "identity_work"."ev_front_2";
+DROP TABLE IF EXISTS "identity_work"."ev_seen_2";
+DROP TABLE IF EXISTS "identity_work"."ev_ranked";
+
+-- ===== stage ids: one universal id per profile, from its anchor identifier
+-- every identifier in the graph with its profile
+DROP TABLE IF EXISTS "identity_work"."assign";
+CREATE UNLOGGED TABLE "identity_work"."assign" AS
+SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_seen_at, n.row_count,
+  g.grp AS component
+FROM "identity_work"."nodes" n
+JOIN "identity_work"."groups_final" g ON n.node_id = g.node_id;
+ANALYZE "identity_work"."assign";
+-- anchor: earliest first_seen, then type priority, then value
+DROP TABLE IF EXISTS "identity_work"."anchors";
+CREATE UNLOGGED TABLE "identity_work"."anchors" AS
+SELECT component, id_type AS anchor_type, id_value AS anchor_value,
+  md5(('anonymous_evidence' || '|' || id_type || '|' || id_value)) AS universal_id
+FROM (
+  SELECT component, id_type, id_value,
+    ROW_NUMBER() OVER (PARTITION BY component ORDER BY first_seen_at ASC NULLS LAST, type_rank, id_value COLLATE "C") AS pos
+  FROM "identity_work"."assign"
+) a
+WHERE pos = 1;
+ANALYZE "identity_work"."anchors";
+-- every identifier with its universal id
+DROP TABLE IF EXISTS "identity_work"."graph";
+CREATE UNLOGGED TABLE "identity_work"."graph" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+FROM "identity_work"."assign" n
+JOIN "identity_work"."anchors" a ON n.component = a.component;
+ANALYZE "identity_work"."graph";
+-- every identifier's region, quarantined ones too
+DROP TABLE IF EXISTS "identity_work"."regions_new";
+CREATE UNLOGGED TABLE "identity_work"."regions_new" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
+FROM "identity_work"."nodes" n
+LEFT JOIN "identity_work"."region_labels" l ON n.node_id = l.node_id;
+ANALYZE "identity_work"."regions_new";
+
+-- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
+-- every identifier whose published rows are replaced
+DROP TABLE IF EXISTS "identity_work"."redo";
+CREATE UNLOGGED TABLE "identity_work"."redo" AS
+SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work"."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work"."touched") r;
+ANALYZE "identity_work"."redo";
+-- their published universal ids
+DROP TABLE IF EXISTS "identity_work"."old_map";
+CREATE UNLOGGED TABLE "identity_work"."old_map" AS
+SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work"."redo");
+ANALYZE "identity_work"."old_map";
+DROP TABLE IF EXISTS "identity_work"."redo_ids";
+CREATE UNLOGGED TABLE "identity_work"."redo_ids" AS
+SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "identity_work"."old_map" UNION ALL SELECT universal_id FROM "identity_work"."graph") u;
+ANALYZE "identity_work"."redo_ids";
+-- universal ids that are new, merged, split or quarantined since the last run
+DROP TABLE IF EXISTS "identity_work"."changes";
+CREATE UNLOGGED TABLE "identity_work"."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work"."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity_work"."old_map" o
+    FULL OUTER JOIN "identity_work"."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
+ANALYZE "identity_work"."changes";
+DROP TABLE IF EXISTS "identity_work"."profiles_region";
+CREATE UNLOGGED TABLE "identity_work"."profiles_region" AS
+WITH ranked AS (
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value COLLATE "C" DESC) AS pos
+  FROM "identity_work"."assign"
+), per_type AS (
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM ranked
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS BIGINT) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'user_id' THEN n END), 0) AS BIGINT) AS "user_id_count",
+    MAX(CASE WHEN id_type = 'user_id' THEN latest END) AS "latest_user_id",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'device_id' THEN n END), 0) AS BIGINT) AS "device_id_count",
+    MAX(CASE WHEN id_type = 'device_id' THEN latest END) AS "latest_device_id",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'anonymous_id' THEN n END), 0) AS BIGINT) AS "anonymous_id_count",
+    MAX(CASE WHEN id_type = 'anonymous_id' THEN latest END) AS "latest_anonymous_id"
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."device_id_count", p."latest_device_id", p."anonymous_id_count", p."latest_anonymous_id"
+FROM per_profile p
+JOIN "identity_work"."anchors" a ON p.component = a.component;
+ANALYZE "identity_work"."profiles_region";
+DROP TABLE IF EXISTS "identity_work"."edges_region";
+CREATE UNLOGGED TABLE "identity_work"."edges_region" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "identity_work"."edges" e
+JOIN "identity_work"."graph" ga ON e.a = ga.node_id
+JOIN "identity_work"."graph" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+ANALYZE "identity_work"."edges_region";
+-- what was kept out of the graph, and why
+DROP TABLE IF EXISTS "identity"."id_quarantine__next";
+CREATE TABLE "identity"."id_quarantine__next" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "identity_work"."qvalues_new"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM "identity"."id_quarantine" q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated', 'anonymous_ambiguous')
+  AND NOT EXISTS (SELECT 1 FROM "identity_work"."redo" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+  UNION ALL SELECT n.id_type, n.id_value, 'anonymous_ambiguous' AS reason, CAST(q.profiles AS BIGINT) AS evidence
+FROM "identity_work"."ev_ambiguous" q JOIN "identity_work"."nodes" n ON q.node_id = n.node_id
+) q;
+ANALYZE "identity"."id_quarantine__next";
+-- audience members; those already in keep the time they entered
+DROP TABLE IF EXISTS "identity"."audience_members__next";
+CREATE TABLE "identity"."audience_members__next" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(LOCALTIMESTAMP AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS TEXT) AS audience, CAST(NULL AS TEXT) AS universal_id FROM "identity_work"."profiles_region" WHERE 1 = 0
+) m
+LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
+WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work"."redo_ids");
+ANALYZE "identity"."audience_members__next";
