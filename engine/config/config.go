@@ -244,23 +244,32 @@ func (c *IDColumns) UnmarshalYAML(n *yaml.Node) error {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		col := IDColumn{Type: k.Value, Line: k.Line}
-		switch v.Kind {
-		case yaml.ScalarNode:
-			col.Columns = []string{v.Value}
-		case yaml.SequenceNode:
-			for _, item := range v.Content {
-				if item.Kind != yaml.ScalarNode {
-					return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ids.%s must be a column or a list of columns", item.Line, k.Value)}}
-				}
-				col.Columns = append(col.Columns, item.Value)
-			}
-		default:
-			return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ids.%s must be a column or a list of columns", v.Line, k.Value)}}
+		cols, err := scalarOrList(v, "ids."+k.Value+" must be a column or a list of columns")
+		if err != nil {
+			return err
 		}
-		*c = append(*c, col)
+		*c = append(*c, IDColumn{Type: k.Value, Columns: cols, Line: k.Line})
 	}
 	return nil
+}
+
+// scalarOrList reads one name or a list of names; must says what the key must be, in the
+// message of a node that is neither.
+func scalarOrList(v *yaml.Node, must string) ([]string, error) {
+	switch v.Kind {
+	case yaml.ScalarNode:
+		return []string{v.Value}, nil
+	case yaml.SequenceNode:
+		var out []string
+		for _, item := range v.Content {
+			if item.Kind != yaml.ScalarNode {
+				return nil, &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", item.Line, must)}}
+			}
+			out = append(out, item.Value)
+		}
+		return out, nil
+	}
+	return nil, &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", v.Line, must)}}
 }
 
 // Policy holds project-wide identity policies.

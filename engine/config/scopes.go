@@ -34,21 +34,11 @@ func (ps *Pools) UnmarshalYAML(n *yaml.Node) error {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		p := Pool{Name: k.Value, Line: k.Line}
-		switch v.Kind {
-		case yaml.ScalarNode:
-			p.Scopes = []string{v.Value}
-		case yaml.SequenceNode:
-			for _, item := range v.Content {
-				if item.Kind != yaml.ScalarNode {
-					return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: scopes.pools.%s must be a list of scope names", item.Line, k.Value)}}
-				}
-				p.Scopes = append(p.Scopes, item.Value)
-			}
-		default:
-			return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: scopes.pools.%s must be a list of scope names", v.Line, k.Value)}}
+		scopes, err := scalarOrList(v, "scopes.pools."+k.Value+" must be a list of scope names")
+		if err != nil {
+			return err
 		}
-		*ps = append(*ps, p)
+		*ps = append(*ps, Pool{Name: k.Value, Scopes: scopes, Line: k.Line})
 	}
 	return nil
 }
