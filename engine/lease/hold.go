@@ -34,12 +34,10 @@ func Holder() string {
 // what the claim found. warn is told when a renewal or the release fails.
 func Hold(ctx context.Context, conn connectors.Conn, pl *plan.Planner, holder string, ttl time.Duration, warn func(msg string, err error)) (release func(), owned *check.Owned, err error) {
 	l := pl.Lease(holder)
-	owned, err = check.Claim(ctx, conn, pl)
-	for attempt := 0; err != nil && connectors.KindOf(err) == connectors.Conflict && attempt < 5; attempt++ {
-		time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
+	if err = whileConflict(func() (err error) {
 		owned, err = check.Claim(ctx, conn, pl)
-	}
-	if err != nil {
+		return err
+	}); err != nil {
 		return nil, nil, err
 	}
 	if err := Prepare(ctx, conn, pl, l); err != nil {

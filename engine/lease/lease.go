@@ -18,29 +18,26 @@ import (
 // created only when it is missing, as a run creates its schemas (check.EnsureSchema).
 func Prepare(ctx context.Context, conn connectors.Conn, pl *plan.Planner, l plan.Lease) error {
 	schema := pl.Project.Output.Schema
-	err := check.EnsureSchema(ctx, conn, schema, conn.Dialect().CreateSchema(schema))
-	for attempt := 0; err != nil && connectors.KindOf(err) == connectors.Conflict && attempt < 5; attempt++ {
-		time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
-		err = check.EnsureSchema(ctx, conn, schema, conn.Dialect().CreateSchema(schema))
-	}
-	if err != nil {
+	if err := whileConflict(func() error {
+		return check.EnsureSchema(ctx, conn, schema, conn.Dialect().CreateSchema(schema))
+	}); err != nil {
 		return err
 	}
 	for _, q := range []string{l.Create, l.Seed} {
-		if err := execRetried(ctx, conn, q); err != nil {
+		if err := whileConflict(func() error { return conn.Exec(ctx, q) }); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// execRetried runs a statement, and again, a few times, while it fails for a concurrent
-// transaction that got in its way.
-func execRetried(ctx context.Context, conn connectors.Conn, q string) error {
-	err := conn.Exec(ctx, q)
+// whileConflict runs do, and again, a few times, while it fails for a concurrent transaction
+// that got in its way.
+func whileConflict(do func() error) error {
+	err := do()
 	for attempt := 0; err != nil && connectors.KindOf(err) == connectors.Conflict && attempt < 5; attempt++ {
 		time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
-		err = conn.Exec(ctx, q)
+		err = do()
 	}
 	return err
 }
@@ -89,7 +86,7 @@ const readBackPause = 250 * time.Millisecond
 func Try(ctx context.Context, conn connectors.Conn, l plan.Lease, now time.Time, ttl time.Duration) (bool, error) {
 	now = now.UTC()
 	expires := now.Add(ttl)
-	if err := execRetried(ctx, conn, l.Take(expires, now)); err != nil {
+	if err := whileConflict(func() error { return conn.Exec(ctx, l.Take(expires, now)) }); err != nil {
 		return false, err
 	}
 	for attempt := 0; ; attempt++ {

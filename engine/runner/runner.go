@@ -47,6 +47,9 @@ type Runner struct {
 	DryRun bool
 	// Observer, when set, is told when the run begins and how it ends.
 	Observer Observer
+	// Claimed, when set, is what the caller's check.Claim found just before the run (it claims
+	// the schemas to take the run lease); the run then does not check and claim them again.
+	Claimed *check.Owned
 
 	// journaled is set once a run has begun to record its publish in the journal.
 	journaled bool
@@ -184,13 +187,6 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	return sum, nil
 }
 
-// AdoptedNotice says that n tables of an earlier install were taken into the registry; a caller
-// that claimed the schemas before the run (to take the run lease) reports it in the run's stead.
-func AdoptedNotice(pl *plan.Planner, n int) string {
-	return fmt.Sprintf("adopted %d tables of an earlier install, which its runs table vouches for, into %s.%s",
-		n, pl.Project.Output.Schema, plan.RegistryTable)
-}
-
 // setupStage names the errors of what a run does before its first stage.
 const setupStage = "setup"
 
@@ -200,9 +196,12 @@ const setupStage = "setup"
 func (r *Runner) prepare(ctx context.Context, sum *Summary) error {
 	// Nothing is created before the schemas are known to hold only what idstitch made there;
 	// then what the run makes is listed as idstitch's.
-	owned, err := check.Claim(ctx, r.Conn, r.Planner)
-	if err != nil {
-		return err
+	owned := r.Claimed
+	if owned == nil {
+		var err error
+		if owned, err = check.Claim(ctx, r.Conn, r.Planner); err != nil {
+			return err
+		}
 	}
 	setup := r.Planner.Setup()
 	for _, s := range setup.Statements {
@@ -215,7 +214,8 @@ func (r *Runner) prepare(ctx context.Context, sum *Summary) error {
 		}
 	}
 	if len(owned.Adopted) > 0 {
-		sum.Adopted = AdoptedNotice(r.Planner, len(owned.Adopted))
+		sum.Adopted = fmt.Sprintf("adopted %d tables of an earlier install, which its runs table vouches for, into %s.%s",
+			len(owned.Adopted), r.Planner.Project.Output.Schema, plan.RegistryTable)
 	}
 	// A publish that stopped part-way is completed before anything else, so that the state
 	// this run reads and the outputs it replaces are those of one run.

@@ -278,7 +278,7 @@ func (s *Server) runHeld() error {
 func (s *Server) runOnce(ctx context.Context) (*runner.Summary, error) {
 	var sum *runner.Summary
 	err := s.wh.Write(ctx, func(conn connectors.Conn) error {
-		release, err := s.takeLease(ctx, conn)
+		release, owned, err := s.takeLease(ctx, conn)
 		if err != nil {
 			return err
 		}
@@ -286,7 +286,7 @@ func (s *Server) runOnce(ctx context.Context) (*runner.Summary, error) {
 		if err := check.Sources(ctx, conn, s.planner); err != nil {
 			return err
 		}
-		r := &runner.Runner{Conn: conn, Planner: s.planner}
+		r := &runner.Runner{Conn: conn, Planner: s.planner, Claimed: owned}
 		if em := lineage.New(s.planner, conn); em != nil {
 			r.Observer = em
 		}

@@ -334,7 +334,7 @@ func stitch(ctx context.Context, e *env, p *config.Project, o runOptions) (*runn
 	// One run of a project at a time, across processes: serve and other runs take the same lease.
 	// A warehouse that one process at a time can write (a DuckDB file) needs none: whoever holds
 	// the lease holds the file open, and a lease left by a killed run would only stop the next.
-	var owned check.Owned
+	r := &runner.Runner{Conn: conn, Planner: pl, Full: o.full, FullReason: o.why, DryRun: o.dryRun}
 	if !conn.Dialect().Supports(dialects.SingleWriter) {
 		release, claimed, err := lease.Hold(ctx, conn, pl, lease.Holder(), time.Minute, func(msg string, err error) {
 			fmt.Fprintf(e.stderr, "idstitch: warning: %s: %s\n", msg, sentence(err))
@@ -343,9 +343,8 @@ func stitch(ctx context.Context, e *env, p *config.Project, o runOptions) (*runn
 			return nil, err
 		}
 		defer release()
-		owned = *claimed
+		r.Claimed = claimed
 	}
-	r := &runner.Runner{Conn: conn, Planner: pl, Full: o.full, FullReason: o.why, DryRun: o.dryRun}
 	var obs observers
 	if em := lineage.New(pl, conn); em != nil {
 		obs = append(obs, em)
@@ -367,9 +366,6 @@ func stitch(ctx context.Context, e *env, p *config.Project, o runOptions) (*runn
 		}
 	}
 	sum, err := r.Run(ctx)
-	if err == nil && sum.Adopted == "" && len(owned.Adopted) > 0 {
-		sum.Adopted = runner.AdoptedNotice(pl, len(owned.Adopted))
-	}
 	if err != nil {
 		var se *runner.StageError
 		if errors.As(err, &se) && se.RunID > 0 {
