@@ -385,8 +385,8 @@ func (d *Doctor) prices(ctx context.Context) {
 		return
 	}
 	d.add(Finding{Status: Pass, Check: "cost", Detail: fmt.Sprintf(
-		"%d statements of a full run would scan %s bytes in all; %d read tables the run itself creates and cannot be priced before they exist (see compile --dry-run for each)",
-		priced, thousands(total), unpriced)})
+		"%d statements of a full run would scan %.2f GiB in all; %d read tables the run itself creates and cannot be priced before they exist (see compile --dry-run for each)",
+		priced, float64(total)/(1<<30), unpriced)})
 }
 
 // one runs a query and scans its first row into dest; with no dest it only checks that the
@@ -413,12 +413,4 @@ func one(ctx context.Context, conn connectors.Conn, q string, args []any, dest .
 		return err
 	}
 	return rows.Err()
-}
-
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
