@@ -18,6 +18,8 @@ type Grants interface {
 	GrantWriteSchema(schema, role string) []string
 	// GrantRead lets role read table, written as in the project file (schema.table).
 	GrantRead(table, role string) []string
+	// GrantWarehouse lets role use the compute the block names; nil where a session needs none.
+	GrantWarehouse(role string) []string
 }
 
 // PrivilegeCatalog is a dialect whose catalog answers privilege questions before anything is
@@ -65,6 +67,8 @@ func (p Postgres) GrantWriteSchema(schema, role string) []string {
 	return []string{fmt.Sprintf("GRANT USAGE, CREATE ON SCHEMA %s TO %s;", quotePath(p.QuoteIdent, schema), p.QuoteIdent(role))}
 }
 
+func (Postgres) GrantWarehouse(string) []string { return nil }
+
 func (p Postgres) GrantRead(table, role string) []string {
 	schema, _ := splitTable(table)
 	r := p.QuoteIdent(role)
@@ -105,6 +109,12 @@ func (s Snowflake) GrantWriteSchema(schema, role string) []string {
 	return []string{fmt.Sprintf("GRANT USAGE, CREATE TABLE, CREATE VIEW ON SCHEMA %s TO ROLE %s;", quotePath(s.QuoteIdent, schema), s.QuoteIdent(role))}
 }
 
+// GrantWarehouse: a session whose role may not use the block's virtual warehouse has none, and
+// its first query fails with "no active warehouse".
+func (s Snowflake) GrantWarehouse(role string) []string {
+	return []string{fmt.Sprintf("GRANT USAGE ON WAREHOUSE <warehouse.virtual_warehouse> TO ROLE %s;", s.QuoteIdent(role))}
+}
+
 // GrantRead names the database only for a table written database.schema.table; otherwise the
 // table is in the session's database, whose USAGE the session already has.
 func (s Snowflake) GrantRead(table, role string) []string {
@@ -140,6 +150,8 @@ func (b BigQuery) GrantCreateSchema(project, email string) []string {
 func (b BigQuery) GrantWriteSchema(schema, email string) []string {
 	return []string{fmt.Sprintf("GRANT `roles/bigquery.dataEditor` ON SCHEMA %s TO %s;", quotePath(b.QuoteIdent, schema), bigQueryMember(email))}
 }
+
+func (BigQuery) GrantWarehouse(string) []string { return nil }
 
 func (b BigQuery) GrantRead(table, email string) []string {
 	return []string{fmt.Sprintf("GRANT `roles/bigquery.dataViewer` ON TABLE %s TO %s;", quotePath(b.QuoteIdent, table), bigQueryMember(email))}

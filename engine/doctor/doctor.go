@@ -137,12 +137,9 @@ func (d *Doctor) who(ctx context.Context) bool {
 		detail += ", jobs and new datasets in " + l.Location() + " (where the sources are)"
 	}
 	d.add(Finding{Status: Pass, Check: "connect", Detail: detail})
-	if dl.Supports(dialects.CaseInsensitiveNames) && warehouse == "" {
-		// Snowflake: a session whose role may not use the block's warehouse has none, and its
-		// first query fails with "no active warehouse".
-		d.add(Finding{Status: Fail, Check: "virtual warehouse",
-			Detail: "the session has no virtual warehouse: the role may not use warehouse.virtual_warehouse, or the block names none",
-			Fix:    []string{fmt.Sprintf("GRANT USAGE ON WAREHOUSE <warehouse.virtual_warehouse> TO ROLE %s;", dl.QuoteIdent(d.role))}})
+	if fix := g.GrantWarehouse(d.role); fix != nil && warehouse == "" {
+		d.add(Finding{Status: Fail, Check: "virtual warehouse", Fix: fix,
+			Detail: "the session has no virtual warehouse: the role may not use warehouse.virtual_warehouse, or the block names none"})
 	}
 	return true
 }
