@@ -12,6 +12,9 @@ var (
 	IDGraphCreate         = define[IDGraphCreateData]("id_graph_create")
 	IDChangesCreate       = define[IDChangesCreateData]("id_changes_create")
 	StateCreate           = define[StateCreateData]("state_create")
+	OverridesCreate       = define[OverridesCreateData]("overrides_create")
+	ForgetRequestsCreate  = define[ForgetRequestsCreateData]("forget_requests_create")
+	ForgetAuditCreate     = define[ForgetAuditCreateData]("forget_audit_create")
 )
 
 type (
@@ -20,6 +23,9 @@ type (
 	AudienceHistoryCreateData struct{}
 	IDGraphCreateData         struct{ Scope *Scoping }
 	IDChangesCreateData       struct{ Scope *Scoping }
+	OverridesCreateData       struct{}
+	ForgetRequestsCreateData  struct{}
+	ForgetAuditCreateData     struct{}
 	StateCreateData           struct {
 		Table   string
 		Columns []Column

@@ -26,6 +26,11 @@ const (
 	Runs            = "runs"
 	// IDChanges records every change of universal ids between runs.
 	IDChanges = "id_changes"
+	// Overrides, ForgetRequests and ForgetAudit are the tables people write to between runs
+	// (controls.go); runs read them and never replace them.
+	Overrides      = "overrides"
+	ForgetRequests = "forget_requests"
+	ForgetAudit    = "forget_audit"
 )
 
 // Published lists the tables swapped in together at publish time.

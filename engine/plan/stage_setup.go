@@ -34,6 +34,9 @@ func (pl *Planner) Setup() Stage {
 		Statement{SQL: render.SQL(r, idsql.AudienceHistoryCreate, idsql.AudienceHistoryCreateData{}), Note: "every entry into and exit from an audience, across runs"},
 		Statement{SQL: render.SQL(r, idsql.IDGraphCreate, idsql.IDGraphCreateData{Scope: pl.scoping(nil)}), Note: "an empty mapping before the first run, so that every run can compare with the last"},
 		Statement{SQL: render.SQL(r, idsql.IDChangesCreate, idsql.IDChangesCreateData{Scope: pl.scoping(nil)}), Note: "every change of universal ids, across runs"},
+		Statement{SQL: render.SQL(r, idsql.OverridesCreate, idsql.OverridesCreateData{}), Note: "overrides people write between runs"},
+		Statement{SQL: render.SQL(r, idsql.ForgetRequestsCreate, idsql.ForgetRequestsCreateData{}), Note: "requests to forget identifiers, carried out by the next run"},
+		Statement{SQL: render.SQL(r, idsql.ForgetAuditCreate, idsql.ForgetAuditCreateData{}), Note: "what was forgotten, as salted hashes"},
 	)
 	if p.Scoped() {
 		// Tables of a project that declared no scopes before: the run after declaring them

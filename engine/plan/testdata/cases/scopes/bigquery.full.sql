@@ -69,6 +69,37 @@ CREATE TABLE IF NOT EXISTS `identity`.`id_changes` (
   identifiers INT64,
   pool STRING
 );
+-- overrides people write between runs
+CREATE TABLE IF NOT EXISTS `identity`.`overrides` (
+  override_id STRING,
+  kind STRING,
+  id_type_a STRING,
+  id_value_a STRING,
+  id_type_b STRING,
+  id_value_b STRING,
+  created_by STRING,
+  reason STRING,
+  created_at TIMESTAMP,
+  status STRING,
+  status_detail STRING,
+  status_run_id INT64
+);
+-- requests to forget identifiers, carried out by the next run
+CREATE TABLE IF NOT EXISTS `identity`.`forget_requests` (
+  request_id STRING,
+  action STRING,
+  id_type STRING,
+  id_value STRING,
+  requested_by STRING,
+  requested_at TIMESTAMP
+);
+-- what was forgotten, as salted hashes
+CREATE TABLE IF NOT EXISTS `identity`.`forget_audit` (
+  value_hash STRING,
+  requested_at TIMESTAMP,
+  forgotten_at TIMESTAMP,
+  run_id INT64
+);
 ALTER TABLE `identity`.`id_graph` ADD COLUMN IF NOT EXISTS `scope` STRING;
 ALTER TABLE `identity`.`id_graph` ADD COLUMN IF NOT EXISTS `pool` STRING;
 ALTER TABLE `identity`.`id_changes` ADD COLUMN IF NOT EXISTS `pool` STRING;

@@ -69,6 +69,37 @@ CREATE TABLE IF NOT EXISTS "identity"."id_changes" (
   identifiers BIGINT,
   pool VARCHAR
 );
+-- overrides people write between runs
+CREATE TABLE IF NOT EXISTS "identity"."overrides" (
+  override_id VARCHAR,
+  kind VARCHAR,
+  id_type_a VARCHAR,
+  id_value_a VARCHAR,
+  id_type_b VARCHAR,
+  id_value_b VARCHAR,
+  created_by VARCHAR,
+  reason VARCHAR,
+  created_at TIMESTAMP,
+  status VARCHAR,
+  status_detail VARCHAR,
+  status_run_id BIGINT
+);
+-- requests to forget identifiers, carried out by the next run
+CREATE TABLE IF NOT EXISTS "identity"."forget_requests" (
+  request_id VARCHAR,
+  action VARCHAR,
+  id_type VARCHAR,
+  id_value VARCHAR,
+  requested_by VARCHAR,
+  requested_at TIMESTAMP
+);
+-- what was forgotten, as salted hashes
+CREATE TABLE IF NOT EXISTS "identity"."forget_audit" (
+  value_hash VARCHAR,
+  requested_at TIMESTAMP,
+  forgotten_at TIMESTAMP,
+  run_id BIGINT
+);
 ALTER TABLE "identity"."id_graph" ADD COLUMN IF NOT EXISTS "scope" VARCHAR;
 ALTER TABLE "identity"."id_graph" ADD COLUMN IF NOT EXISTS "pool" VARCHAR;
 ALTER TABLE "identity"."id_changes" ADD COLUMN IF NOT EXISTS "pool" VARCHAR;

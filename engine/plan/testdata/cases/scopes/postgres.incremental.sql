@@ -69,6 +69,37 @@ CREATE TABLE IF NOT EXISTS "identity"."id_changes" (
   identifiers BIGINT,
   pool TEXT
 );
+-- overrides people write between runs
+CREATE TABLE IF NOT EXISTS "identity"."overrides" (
+  override_id TEXT,
+  kind TEXT,
+  id_type_a TEXT,
+  id_value_a TEXT,
+  id_type_b TEXT,
+  id_value_b TEXT,
+  created_by TEXT,
+  reason TEXT,
+  created_at TIMESTAMP,
+  status TEXT,
+  status_detail TEXT,
+  status_run_id BIGINT
+);
+-- requests to forget identifiers, carried out by the next run
+CREATE TABLE IF NOT EXISTS "identity"."forget_requests" (
+  request_id TEXT,
+  action TEXT,
+  id_type TEXT,
+  id_value TEXT,
+  requested_by TEXT,
+  requested_at TIMESTAMP
+);
+-- what was forgotten, as salted hashes
+CREATE TABLE IF NOT EXISTS "identity"."forget_audit" (
+  value_hash TEXT,
+  requested_at TIMESTAMP,
+  forgotten_at TIMESTAMP,
+  run_id BIGINT
+);
 ALTER TABLE "identity"."id_graph" ADD COLUMN IF NOT EXISTS "scope" TEXT;
 ALTER TABLE "identity"."id_graph" ADD COLUMN IF NOT EXISTS "pool" TEXT;
 ALTER TABLE "identity"."id_changes" ADD COLUMN IF NOT EXISTS "pool" TEXT;

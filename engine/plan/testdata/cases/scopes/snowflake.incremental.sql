@@ -69,6 +69,37 @@ CREATE TABLE IF NOT EXISTS "IDENTITY"."ID_CHANGES" (
   identifiers BIGINT,
   pool VARCHAR
 );
+-- overrides people write between runs
+CREATE TABLE IF NOT EXISTS "IDENTITY"."OVERRIDES" (
+  override_id VARCHAR,
+  kind VARCHAR,
+  id_type_a VARCHAR,
+  id_value_a VARCHAR,
+  id_type_b VARCHAR,
+  id_value_b VARCHAR,
+  created_by VARCHAR,
+  reason VARCHAR,
+  created_at TIMESTAMP,
+  status VARCHAR,
+  status_detail VARCHAR,
+  status_run_id BIGINT
+);
+-- requests to forget identifiers, carried out by the next run
+CREATE TABLE IF NOT EXISTS "IDENTITY"."FORGET_REQUESTS" (
+  request_id VARCHAR,
+  action VARCHAR,
+  id_type VARCHAR,
+  id_value VARCHAR,
+  requested_by VARCHAR,
+  requested_at TIMESTAMP
+);
+-- what was forgotten, as salted hashes
+CREATE TABLE IF NOT EXISTS "IDENTITY"."FORGET_AUDIT" (
+  value_hash VARCHAR,
+  requested_at TIMESTAMP,
+  forgotten_at TIMESTAMP,
+  run_id BIGINT
+);
 ALTER TABLE "IDENTITY"."ID_GRAPH" ADD COLUMN IF NOT EXISTS "SCOPE" VARCHAR;
 ALTER TABLE "IDENTITY"."ID_GRAPH" ADD COLUMN IF NOT EXISTS "POOL" VARCHAR;
 ALTER TABLE "IDENTITY"."ID_CHANGES" ADD COLUMN IF NOT EXISTS "POOL" VARCHAR;
