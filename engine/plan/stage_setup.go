@@ -34,10 +34,8 @@ func (pl *Planner) Setup() Stage {
 		Statement{SQL: render.SQL(r, idsql.AudienceHistoryCreate, idsql.AudienceHistoryCreateData{}), Note: "every entry into and exit from an audience, across runs"},
 		Statement{SQL: render.SQL(r, idsql.IDGraphCreate, idsql.IDGraphCreateData{Scope: pl.scoping(nil)}), Note: "an empty mapping before the first run, so that every run can compare with the last"},
 		Statement{SQL: render.SQL(r, idsql.IDChangesCreate, idsql.IDChangesCreateData{Scope: pl.scoping(nil)}), Note: "every change of universal ids, across runs"},
-		Statement{SQL: render.SQL(r, idsql.OverridesCreate, idsql.OverridesCreateData{}), Note: "overrides people write between runs"},
-		Statement{SQL: render.SQL(r, idsql.ForgetRequestsCreate, idsql.ForgetRequestsCreateData{}), Note: "requests to forget identifiers, carried out by the next run"},
-		Statement{SQL: render.SQL(r, idsql.ForgetAuditCreate, idsql.ForgetAuditCreateData{}), Note: "what was forgotten, as salted hashes"},
 	)
+	st.Statements = append(st.Statements, pl.ControlTables()...)
 	if p.Scoped() {
 		// Tables of a project that declared no scopes before: the run after declaring them
 		// compares with the old mapping and appends to the old changes.
@@ -57,3 +55,15 @@ func (pl *Planner) Setup() Stage {
 }
 
 func (b *build) setup() { b.add(b.Setup()) }
+
+// ControlTables creates, if missing, the tables people write to between runs: overrides,
+// forget_requests and forget_audit. Setup runs them; so do the commands and the API that write
+// to them, which may come before the first run.
+func (pl *Planner) ControlTables() []Statement {
+	r := pl.names.r
+	return []Statement{
+		{SQL: render.SQL(r, idsql.OverridesCreate, idsql.OverridesCreateData{}), Note: "overrides people write between runs"},
+		{SQL: render.SQL(r, idsql.ForgetRequestsCreate, idsql.ForgetRequestsCreateData{}), Note: "requests to forget identifiers, carried out by the next run"},
+		{SQL: render.SQL(r, idsql.ForgetAuditCreate, idsql.ForgetAuditCreateData{}), Note: "what was forgotten, as salted hashes"},
+	}
+}
