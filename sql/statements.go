@@ -101,9 +101,10 @@ type (
 	IncHubNodesData struct{}
 	IncFlipsData    struct{ Stored, Touched string }
 	IncSeedsData    struct {
-		Slots   []Slot
-		Over    []LimitChange
-		Regions string
+		Slots     []Slot
+		Overrides bool
+		Over      []LimitChange
+		Regions   string
 	}
 	IncRegionData struct {
 		Regions string
@@ -151,7 +152,10 @@ type (
 // Edges: the links of each row.
 var Edges = define[EdgesData]("edges")
 
-type EdgesData struct{ Links []Slot }
+type EdgesData struct {
+	Links     []Slot
+	Overrides bool
+}
 
 // Components: randomised contraction, and label propagation as a baseline.
 var (
@@ -470,6 +474,7 @@ type (
 		Rounds                                              int
 		StageSeconds, Quarantined, RowsBySource, Watermarks string
 		ComponentsChanged, FutureRows                       int64
+		Controls                                            string
 	}
 	RunFailedData struct {
 		RunID               int64

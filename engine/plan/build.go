@@ -44,6 +44,8 @@ type build struct {
 	// traits are the trait columns of the profiles, read from joins.
 	traits []idsql.TraitColumn
 	joins  []idsql.TraitJoin
+	// controls are the tables people write to that this run reads.
+	controls Controls
 }
 
 func (b *build) hubs() bool { return len(b.pairs) > 0 }

@@ -28,6 +28,8 @@ type goldenCase struct {
 	Algorithm string   `yaml:"algorithm"`
 	// LookupIndexes plans the indexes stage that serve asks for.
 	LookupIndexes bool `yaml:"lookup_indexes"`
+	// Controls are the tables people write to that the runner found rows in.
+	Controls Controls `yaml:"controls"`
 	// Rules are the guard rules that changed since the last run, for the incremental plan.
 	Rules struct {
 		Checks    bool           `yaml:"checks"`
@@ -93,9 +95,9 @@ func (gc goldenCase) script(t *testing.T, p *config.Project, d dialects.Dialect,
 				prior.Watermarks[s.Name] = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 			}
 		}
-		plan, err = pl.PlanIncremental(0, prior)
+		plan, err = pl.PlanWith(0, &prior, gc.Controls)
 	} else {
-		plan, err = pl.Plan(0)
+		plan, err = pl.PlanWith(0, nil, gc.Controls)
 	}
 	if err != nil {
 		t.Fatal(err)

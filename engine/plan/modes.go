@@ -13,11 +13,13 @@ type mode struct {
 // fullRun reads every source whole and replaces every output and state table.
 var fullRun = mode{name: ModeFull, inPlace: true, stages: []func(*build){
 	(*build).setup,
+	(*build).controlsStage,
 	(*build).extractAll,
 	(*build).nodesAll,
 	(*build).guardsAll,
 	(*build).edges,
 	(*build).components,
+	(*build).neverLinks,
 	(*build).limits,
 	(*build).anonymous,
 	(*build).regions,
@@ -32,12 +34,14 @@ var fullRun = mode{name: ModeFull, inPlace: true, stages: []func(*build){
 // touch, and replaces their rows of the outputs and the state.
 var incrementalRun = mode{name: ModeIncremental, stages: []func(*build){
 	(*build).setup,
+	(*build).controlsStage,
 	(*build).extractWindow,
 	(*build).region,
 	(*build).nodesNamed,
 	(*build).guardsRegion,
 	(*build).edges,
 	(*build).components,
+	(*build).neverLinks,
 	(*build).limits,
 	(*build).anonymous,
 	(*build).regions,
@@ -50,7 +54,7 @@ var incrementalRun = mode{name: ModeIncremental, stages: []func(*build){
 
 // Plan builds the plan of a full run. runID is written into the rows the run publishes (0 in a
 // compiled script).
-func (pl *Planner) Plan(runID int64) (*Plan, error) { return pl.build(fullRun, runID, nil), nil }
+func (pl *Planner) Plan(runID int64) (*Plan, error) { return pl.PlanWith(runID, nil, Controls{}) }
 
 // PlanIncremental builds the plan of an incremental run on top of the state the last run left.
 // It reads each source from its watermark less the lookback, finds the rows that are new or
@@ -58,13 +62,5 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) { return pl.build(fullRun, r
 // touch, together with every region that a hub decision they change affects. The rest of the
 // published tables stays as it is.
 func (pl *Planner) PlanIncremental(runID int64, prior Prior) (*Plan, error) {
-	return pl.build(incrementalRun, runID, &prior), nil
-}
-
-func (pl *Planner) build(m mode, runID int64, prior *Prior) *Plan {
-	b := pl.newBuild(m, runID, prior)
-	for _, stage := range m.stages {
-		stage(b)
-	}
-	return b.plan
+	return pl.PlanWith(runID, &prior, Controls{})
 }

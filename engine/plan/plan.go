@@ -85,6 +85,7 @@ const (
 	KindOutputs                    // output tables built beside the published ones; measured after
 	KindPublish                    // swaps the outputs in; the run is recorded as a success with it
 	KindIndexes                    // indexes for lookups, after publishing
+	KindControls                   // the overrides and forget requests people wrote, read before extraction
 )
 
 // Stage is a step of a run.
@@ -138,6 +139,9 @@ type Plan struct {
 	QuarantineCounts string
 	// ComponentsChanged counts the profiles the run writes: all of them in a full run.
 	ComponentsChanged string
+	// Controls are queries of (name, count) rows telling what the run did with the overrides and
+	// forget requests, read with the other measures.
+	Controls []string
 	// Mode is full or incremental.
 	Mode string
 	// read names, per source with a timestamp, the table of the rows the run read, which

@@ -90,14 +90,14 @@ func (pl *Planner) Made() []idsql.Object {
 			objs = append(objs, idsql.Object{Schema: schema, Name: n})
 		}
 	}
-	add(out, RegistryTable, Runs, AudienceHistory, IDChanges, IDChanges+render.NextSuffix, "run_lease")
+	add(out, RegistryTable, Runs, AudienceHistory, IDChanges, IDChanges+render.NextSuffix, "run_lease", Overrides, ForgetRequests, ForgetAudit)
 	for _, t := range Published {
 		add(out, t, t+render.NextSuffix)
 	}
 	for _, s := range pl.Project.Sources {
 		add(out, s.Name+"_stitched")
 	}
-	add(state, stateMeta, stateJournal)
+	add(state, stateMeta, stateJournal, stateOverrides)
 	for _, t := range pl.stateTables() {
 		add(state, t, t+render.NextSuffix)
 	}

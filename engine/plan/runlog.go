@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/idstitch/idstitch/engine/render"
@@ -52,6 +53,24 @@ type Result struct {
 	ComponentsChanged int64
 	// FutureRows counts the rows read that are dated after the run's horizon (Planner.Horizon).
 	FutureRows int64
+	// Controls counts what the run did with the overrides and forget requests, by name
+	// (overrides_applied, never_link_splits, forgotten_identifiers, …); see Plan.Controls.
+	Controls map[string]int64
+}
+
+// ControlsJSON renders the counts of Controls as a JSON object with sorted keys, for the runs
+// table.
+func (r Result) ControlsJSON() string {
+	keys := make([]string, 0, len(r.Controls))
+	for k := range r.Controls {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%q: %d", k, r.Controls[k]))
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 // QuarantinedJSON renders the counts per reason, every reason present, for the runs table.
@@ -74,7 +93,7 @@ func (l RunLog) done(runID int64, status string, r Result) Statement {
 	return Statement{SQL: render.SQL(l.names.r, idsql.RunDone, idsql.RunDoneData{RunID: runID, Status: status,
 		RowsRead: r.RowsRead, Nodes: r.Nodes, Edges: r.Edges, Components: r.Components, Largest: r.Largest, Rounds: r.Rounds,
 		StageSeconds: r.StageSeconds, Quarantined: r.QuarantinedJSON(), RowsBySource: r.RowsBySource, Watermarks: r.Watermarks,
-		ComponentsChanged: r.ComponentsChanged, FutureRows: r.FutureRows})}
+		ComponentsChanged: r.ComponentsChanged, FutureRows: r.FutureRows, Controls: r.ControlsJSON()})}
 }
 
 // Failed records a failed run with its error.

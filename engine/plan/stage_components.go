@@ -13,7 +13,7 @@ import (
 // partition they start from.
 func (b *build) components() {
 	st := b.connected(KindComponents, "components", "cc", b.graphStart(b.graph), "labels")
-	if len(b.limited()) > 0 || b.apart() {
+	if len(b.limited()) > 0 || b.apart() || b.overrides() {
 		b.groups = "groups_0"
 		st.After = append(st.After, create(b, b.groups, idsql.Groups, idsql.GroupsData{Labels: "labels", Hubs: b.hubs(), Types: b.graph.Types, Not: b.graph.Not},
 			"the partition that the limits and policies below refine"))

@@ -33,20 +33,39 @@ func (b *build) limits() {
 }
 
 // limit plans the split of the groups that hold more than t.Limit identifiers of type t: its
-// identifiers there become anchors, and every other identifier joins the nearest anchor by
-// breadth-first search inside its group, one ring per round.
+// identifiers there become anchors, and every other identifier joins the nearest anchor.
 func (b *build) limit(t config.IDType, groups, next string) Stage {
 	viol := "lim_violating"
-	front := func(i int) string { return fmt.Sprintf("lim_front_%d", i) }
-	seen := func(i int) string { return fmt.Sprintf("lim_seen_%d", i) }
-	isolate := b.Project.Policy.LimitTies == "isolate"
 	st := Stage{Kind: KindLimit, Name: "limit_" + t.Name, Note: fmt.Sprintf("at most %d %s per profile: split the profiles that hold more", *t.Limit, t.Name)}
 	st.Statements = []Statement{
 		create(b, viol, idsql.LimViolating, idsql.LimViolatingData{Groups: groups, Type: t.Name, Limit: *t.Limit}, "profiles over the limit"),
-		create(b, "lim_edges", idsql.LimEdges, idsql.LimEdgesData{Groups: groups, Violating: viol}, "their links, both ways"),
-		create(b, seen(0), idsql.LimSeed, idsql.LimSeedData{Groups: groups, Type: t.Name, Violating: viol}, "their identifiers of this type are the anchors"),
-		create(b, front(0), idsql.LimFrontStart, idsql.LimFrontStartData{Seen: seen(0)}, ""),
 	}
+	seed := create(b, "lim_seen_0", idsql.LimSeed, idsql.LimSeedData{Groups: groups, Type: t.Name, Violating: viol}, "their identifiers of this type are the anchors")
+	isolate := b.Project.Policy.LimitTies == "isolate"
+	st = b.nearest(st, groups, next, viol, seed, isolate)
+	if isolate {
+		finish := st.Loop.Finish
+		st.Loop.Finish = func(k int) []Statement {
+			out := finish(k)
+			conflicts := create(b, "conflicts_"+t.Name, idsql.LimConflicts, idsql.LimConflictsData{Seen: fmt.Sprintf("lim_seen_%d", k)}, "identifiers equally near several anchors (policy.limit_ties: isolate)")
+			// Before the drops of the last ring, which it reads.
+			return append([]Statement{out[0], conflicts}, out[1:]...)
+		}
+	}
+	return st
+}
+
+// nearest completes a split whose statements made the table of violating groups viol; seed
+// makes its anchors, lim_seen_0. Every other identifier of those groups joins its nearest anchor by
+// breadth-first search inside its group, one ring per round, and the refined partition is next.
+func (b *build) nearest(st Stage, groups, next, viol string, seed Statement, isolate bool) Stage {
+	front := func(i int) string { return fmt.Sprintf("lim_front_%d", i) }
+	seen := func(i int) string { return fmt.Sprintf("lim_seen_%d", i) }
+	st.Statements = append(st.Statements,
+		create(b, "lim_edges", idsql.LimEdges, idsql.LimEdgesData{Groups: groups, Violating: viol}, "their links, both ways"),
+		seed,
+		create(b, front(0), idsql.LimFrontStart, idsql.LimFrontStartData{Seen: seen(0)}, ""),
+	)
 	st.Loop = &Loop{
 		RemainingUnit: "identifiers reached",
 		Start:         b.count(front(0)),
@@ -63,13 +82,10 @@ func (b *build) limit(t config.IDType, groups, next string) Stage {
 		},
 		Remaining: func(i int) string { return b.count(front(i)) },
 		Finish: func(k int) []Statement {
-			out := []Statement{
+			return []Statement{
 				create(b, next, idsql.LimGroups, idsql.LimGroupsData{Groups: groups, Seen: seen(k), Violating: viol}, "the refined partition; identifiers no anchor reached stay together"),
+				b.drop(front(k)), b.drop(seen(k)),
 			}
-			if isolate {
-				out = append(out, create(b, "conflicts_"+t.Name, idsql.LimConflicts, idsql.LimConflictsData{Seen: seen(k)}, "identifiers equally near several anchors (policy.limit_ties: isolate)"))
-			}
-			return append(out, b.drop(front(k)), b.drop(seen(k)))
 		},
 	}
 	return st

@@ -14,7 +14,7 @@ func (b *build) edges() {
 			links = append(links, sl)
 		}
 	}
-	b.add(Stage{Kind: KindEdges, Name: "edges", Note: "identifiers on one row are linked as a star from the row's first identifier", Statements: []Statement{
-		create(b, "edges", idsql.Edges, idsql.EdgesData{Links: links}, ""),
-	}})
+	b.add(Stage{Kind: KindEdges, Name: "edges", Note: "identifiers on one row are linked as a star from the row's first identifier", Statements: append(b.overrideEdges(),
+		create(b, "edges", idsql.Edges, idsql.EdgesData{Links: links, Overrides: b.overrides()}, ""),
+	)})
 }

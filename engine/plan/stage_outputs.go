@@ -36,6 +36,7 @@ func (b *build) outputsAll() {
 		// commits must not be read from the work schema, which may be gone by then.
 		st.Statements = append(st.Statements, createOutput(b, b.next(IDChanges), idsql.SelectAll, idsql.SelectAllData{Table: b.workTable("changes")}, "the changes, kept for the publish"))
 	}
+	st.Statements = append(st.Statements, b.overrideStatus()...)
 	b.add(st)
 	measures(b, idsql.Stats, idsql.StatsData{})
 }
@@ -52,6 +53,7 @@ func (b *build) outputsRegion() {
 		create(b, "redo_ids", idsql.IncRedoIDs, idsql.IncRedoIDsData{}, ""),
 	)
 	st.Statements = append(st.Statements, b.outputTables(outputTarget{profiles: b.workTable("profiles_region"), edges: b.workTable("edges_region"), keep: "redo_ids"})...)
+	st.Statements = append(st.Statements, b.overrideStatus()...)
 	b.add(st)
 	measures(b, idsql.StatsIncremental, idsql.StatsIncrementalData{})
 }

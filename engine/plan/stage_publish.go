@@ -38,6 +38,7 @@ func (b *build) publishAll() {
 	}
 	st.Statements = append(st.Statements, b.StateMeta().write()...)
 	st.Statements = append(st.Statements, b.changesInsert(b.workTable("changes")))
+	st.Statements = append(st.Statements, b.overridesPublish()...)
 	b.add(st)
 }
 
@@ -60,6 +61,7 @@ func (b *build) publishJournaled() {
 	st.Commit = append(st.Commit, b.audienceHistory()...)
 	st.Commit = append(st.Commit, b.StateMeta().write()...)
 	st.Commit = append(st.Commit, b.changesInsert(b.next(IDChanges)))
+	st.Commit = append(st.Commit, b.overridesPublish()...)
 	b.add(st)
 }
 
@@ -111,6 +113,7 @@ func (b *build) publishRegion() {
 	st.Statements = append(st.Statements, b.stateUpdates()...)
 	st.Statements = append(st.Statements, b.StateMeta().write()...)
 	st.Statements = append(st.Statements, b.changesInsert(b.workTable("changes")))
+	st.Statements = append(st.Statements, b.overridesPublish()...)
 	b.add(st)
 }
 

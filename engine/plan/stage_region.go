@@ -121,7 +121,7 @@ func (b *build) regionRows(seeds []idsql.Slot) []Statement {
 		named = "decided"
 	}
 	out := []Statement{
-		create(b, "seeds", idsql.IncSeeds, idsql.IncSeedsData{Slots: seeds, Over: b.limitChanges(), Regions: b.state(stateRegions)},
+		create(b, "seeds", idsql.IncSeeds, idsql.IncSeedsData{Slots: seeds, Over: b.limitChanges(), Regions: b.state(stateRegions), Overrides: b.overrides()},
 			"touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split"),
 		create(b, "rnodes", idsql.IncRegion, idsql.IncRegionData{Regions: b.state(stateRegions), Hubs: b.hubs()}, "every identifier of the regions the seeds are in"),
 		// The rows below are read without their values, which costs a third of reading them

@@ -12,7 +12,7 @@ var runsAdded = []struct {
 	name string
 	typ  dialects.Type
 }{{"quarantined", dialects.Text}, {"rows_by_source", dialects.Text}, {"watermarks", dialects.Text}, {"components_changed", dialects.Int64},
-	{"future_rows", dialects.Int64}}
+	{"future_rows", dialects.Int64}, {"controls", dialects.Text}}
 
 // Setup is the first stage of every plan: the schemas and the tables that outlive runs. It does
 // not depend on the run id, which the runs table it creates gives.
@@ -47,6 +47,7 @@ func (pl *Planner) Setup() Stage {
 	st.Statements = append(st.Statements,
 		Statement{SQL: d.CreateSchema(p.Output.StateSchema), Schema: p.Output.StateSchema},
 		Statement{SQL: render.SQL(r, idsql.StateCreate, idsql.StateCreateData{Table: n.state(stateMeta), Columns: stateColumns[stateMeta]}), Note: "what the stored state was built from"},
+		Statement{SQL: render.SQL(r, idsql.StateCreate, idsql.StateCreateData{Table: n.state(stateOverrides), Columns: stateColumns[stateOverrides]}), Note: "the overrides the last run applied"},
 	)
 	if j := pl.Journal(); j.Needed() {
 		st.Statements = append(st.Statements, j.Create())
@@ -58,7 +59,8 @@ func (b *build) setup() { b.add(b.Setup()) }
 
 // ControlTables creates, if missing, the tables people write to between runs: overrides,
 // forget_requests and forget_audit. Setup runs them; so do the commands and the API that write
-// to them, which may come before the first run.
+// to them, which may come before the first run, after check.Claim has made the output schema
+// and listed them as idstitch's own.
 func (pl *Planner) ControlTables() []Statement {
 	r := pl.names.r
 	return []Statement{
@@ -67,3 +69,4 @@ func (pl *Planner) ControlTables() []Statement {
 		{SQL: render.SQL(r, idsql.ForgetAuditCreate, idsql.ForgetAuditCreateData{}), Note: "what was forgotten, as salted hashes"},
 	}
 }
+

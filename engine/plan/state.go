@@ -30,10 +30,11 @@ const (
 
 // stateColumns are the columns of the state tables that do not copy an extraction.
 var stateColumns = map[string][]idsql.Column{
-	stateHubs:    {{Name: "node_id", Type: "int64"}, {Name: "degree", Type: "int64"}, {Name: "id_type", Type: "text"}, {Name: "id_value", Type: "text"}},
-	stateQValues: {{Name: "id_type", Type: "text"}, {Name: "id_value", Type: "text"}, {Name: "reason", Type: "text"}, {Name: "evidence", Type: "int64"}},
-	stateRegions: {{Name: "node_id", Type: "int64"}, {Name: "region", Type: "int64"}, {Name: "id_type", Type: "text"}},
-	stateMeta:    {{Name: "section", Type: "text"}, {Name: "fingerprint", Type: "text"}},
+	stateHubs:      {{Name: "node_id", Type: "int64"}, {Name: "degree", Type: "int64"}, {Name: "id_type", Type: "text"}, {Name: "id_value", Type: "text"}},
+	stateQValues:   {{Name: "id_type", Type: "text"}, {Name: "id_value", Type: "text"}, {Name: "reason", Type: "text"}, {Name: "evidence", Type: "int64"}},
+	stateRegions:   {{Name: "node_id", Type: "int64"}, {Name: "region", Type: "int64"}, {Name: "id_type", Type: "text"}},
+	stateMeta:      {{Name: "section", Type: "text"}, {Name: "fingerprint", Type: "text"}},
+	stateOverrides: {{Name: "kind", Type: "text"}, {Name: "na", Type: "int64"}, {Name: "nb", Type: "int64"}},
 }
 
 // Prior is what the state schema holds from the last published run: an incremental plan needs it.

@@ -401,6 +401,9 @@ func (r *Runner) measure(ctx context.Context, p *plan.Plan, sum *Summary) error 
 	if err := r.changes(ctx, sum); err != nil {
 		return err
 	}
+	if err := r.tally(ctx, p, sum); err != nil {
+		return err
+	}
 	rows, err := r.Conn.Query(ctx, p.Stats)
 	if err != nil {
 		return err
@@ -640,10 +643,14 @@ func stageJSON(st []StageTime) string {
 func (r *Runner) plan(ctx context.Context, runID int64, sum *Summary) (*plan.Plan, error) {
 	pl := r.Planner
 	sum.Horizon = pl.Horizon(time.Now())
+	controls, err := r.controls(ctx)
+	if err != nil {
+		return nil, err
+	}
 	full := func(reason string) (*plan.Plan, error) {
 		sum.Mode, sum.Reason = plan.ModeFull, reason
 		sum.Result.Watermarks = "{}"
-		return pl.Plan(runID)
+		return pl.PlanWith(runID, nil, controls)
 	}
 	if r.Full {
 		if r.FullReason != "" {
@@ -716,7 +723,48 @@ func (r *Runner) plan(ctx context.Context, runID int64, sum *Summary) (*plan.Pla
 	}
 	sum.Mode, sum.Watermarks = plan.ModeIncremental, prior.Watermarks
 	sum.Result.Watermarks = "{" + strings.Join(marks, ", ") + "}"
-	return pl.PlanIncremental(runID, prior)
+	return pl.PlanWith(runID, &prior, controls)
+}
+
+// controls reads which of the tables people write to between runs this run must read.
+func (r *Runner) controls(ctx context.Context) (plan.Controls, error) {
+	rows, err := r.Conn.Query(ctx, r.Planner.ControlsProbe())
+	if err != nil {
+		return plan.Controls{}, err
+	}
+	defer rows.Close()
+	var overrides, applied int64
+	if rows.Next() {
+		if err := rows.Scan(&overrides, &applied); err != nil {
+			return plan.Controls{}, err
+		}
+	}
+	return plan.ReadControls(overrides, applied), rows.Err()
+}
+
+// tally reads what the run did with the overrides and forget requests.
+func (r *Runner) tally(ctx context.Context, p *plan.Plan, sum *Summary) error {
+	sum.Result.Controls = map[string]int64{}
+	for _, q := range p.Controls {
+		rows, err := r.Conn.Query(ctx, q)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var name string
+			var n int64
+			if err := rows.Scan(&name, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			sum.Result.Controls[name] += n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // changes reads what the run changes, by kind.

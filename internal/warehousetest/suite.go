@@ -95,6 +95,7 @@ var cases = []suiteCase{
 	{"GuardProperties", nil, testGuardProperties},
 	{"IncrementalEqualsFull", nil, testIncremental},
 	{"Scopes", nil, testScopes},
+	{"Overrides", nil, testOverrides},
 	{"EvidenceMatchesOracle", nil, testEvidence},
 	// Stopping a run between any two statements leaves everything as it was only where the run
 	// can be stopped at all and where its publish is one transaction.

@@ -1,5 +1,6 @@
 {{/* edges: the links from each row's first identifier to its other identifiers (Links), per pair with
-     row_count, first and last seen and the sorted list of sources.
+     row_count, first and last seen and the sorted list of sources; with Overrides, the links of always_link
+     overrides (ovr_edges) too, with no rows, as source override.
      BigQuery has its own file because GoogleSQL refuses WHERE in a query without FROM; LIMIT 0 keeps no row. */}}
 SELECT a, b, {{cast "SUM(n)" "int64"}} AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
   {{stringagg "source" ","}} AS sources
@@ -15,5 +16,10 @@ FROM (
 {{- end}}
   ) e
   GROUP BY LEAST(a, b), GREATEST(a, b), source
+{{- if .Overrides}}
+  UNION ALL
+  SELECT a, b, {{str "override"}} AS source, 0 AS n, {{cast "NULL" "timestamp"}} AS first_seen_at, {{cast "NULL" "timestamp"}} AS last_seen_at
+  FROM {{work "ovr_edges"}}
+{{- end}}
 ) per_source
 GROUP BY a, b

@@ -5,6 +5,9 @@ SELECT DISTINCT node_id FROM (
 {{- range .Slots}}
   UNION ALL SELECT n{{.N}} FROM {{work .Table}} WHERE n{{.N}} IS NOT NULL
 {{- end}}
+{{- if .Overrides}}
+  UNION ALL SELECT node_id FROM {{work "ovr_changed"}}
+{{- end}}
 {{- range .Over}}
   UNION ALL SELECT node_id FROM {{$.Regions}} WHERE region IN (SELECT region FROM {{$.Regions}} WHERE id_type = {{str .Type}} GROUP BY region HAVING COUNT(*) > {{.Limit}})
 {{- end}}

@@ -103,6 +103,12 @@ CREATE TABLE IF NOT EXISTS `identity_state`.`meta` (
   section STRING,
   fingerprint STRING
 );
+-- the overrides the last run applied
+CREATE TABLE IF NOT EXISTS `identity_state`.`overrides` (
+  kind STRING,
+  na INT64,
+  nb INT64
+);
 -- the publish of a full run that has not finished, completed by the next run
 CREATE TABLE IF NOT EXISTS `identity_state`.`publish_journal` (
   run_id INT64,

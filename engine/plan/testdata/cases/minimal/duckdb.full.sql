@@ -103,6 +103,12 @@ CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
   section VARCHAR,
   fingerprint VARCHAR
 );
+-- the overrides the last run applied
+CREATE TABLE IF NOT EXISTS "identity_state"."overrides" (
+  kind VARCHAR,
+  na BIGINT,
+  nb BIGINT
+);
 
 -- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
 -- source signups (signups), kept as the rows read so far

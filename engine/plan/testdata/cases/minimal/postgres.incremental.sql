@@ -103,6 +103,12 @@ CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
   section TEXT,
   fingerprint TEXT
 );
+-- the overrides the last run applied
+CREATE TABLE IF NOT EXISTS "identity_state"."overrides" (
+  kind TEXT,
+  na BIGINT,
+  nb BIGINT
+);
 
 -- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
 -- source signups (signups): the rows read again

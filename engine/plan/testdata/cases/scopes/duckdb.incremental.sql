@@ -109,6 +109,12 @@ CREATE TABLE IF NOT EXISTS "identity_state"."meta" (
   section VARCHAR,
   fingerprint VARCHAR
 );
+-- the overrides the last run applied
+CREATE TABLE IF NOT EXISTS "identity_state"."overrides" (
+  kind VARCHAR,
+  na BIGINT,
+  nb BIGINT
+);
 
 -- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
 -- source events (events): the rows read again

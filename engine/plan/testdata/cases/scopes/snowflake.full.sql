@@ -109,6 +109,12 @@ CREATE TRANSIENT TABLE IF NOT EXISTS "IDENTITY_STATE"."META" (
   section VARCHAR,
   fingerprint VARCHAR
 );
+-- the overrides the last run applied
+CREATE TRANSIENT TABLE IF NOT EXISTS "IDENTITY_STATE"."OVERRIDES" (
+  kind VARCHAR,
+  na BIGINT,
+  nb BIGINT
+);
 -- the publish of a full run that has not finished, completed by the next run
 CREATE TRANSIENT TABLE IF NOT EXISTS "IDENTITY_STATE"."PUBLISH_JOURNAL" (
   run_id BIGINT,

@@ -1,0 +1,135 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/idstitch/idstitch/engine/render"
+	idsql "github.com/idstitch/idstitch/sql"
+)
+
+// Controls says which of the tables people write to between runs (overrides, forget requests)
+// a run reads. The runner finds out before planning (Planner.ControlsProbe): a project whose
+// tables are empty, and whose last run applied nothing from them, plans as if they did not exist.
+type Controls struct {
+	// Overrides: the overrides table has rows, or the last run applied some.
+	Overrides bool `yaml:"overrides"`
+}
+
+// stateOverrides is the state table of the never_link and always_link overrides the last run
+// applied (kind and the two node ids): an incremental run recomputes the regions of those that
+// came or went since.
+const stateOverrides = "overrides"
+
+// PlanWith plans a run that reads the control tables c names: full when prior is nil.
+func (pl *Planner) PlanWith(runID int64, prior *Prior, c Controls) (*Plan, error) {
+	m := fullRun
+	if prior != nil {
+		m = incrementalRun
+	}
+	b := pl.newBuild(m, runID, prior)
+	b.controls = c
+	for _, stage := range m.stages {
+		stage(b)
+	}
+	return b.plan, nil
+}
+
+func (b *build) overrides() bool { return b.controls.Overrides }
+
+// controlsStage reads the overrides people wrote, normalized as their id types say, before
+// anything else: the region an incremental run recomputes depends on which of them changed.
+func (b *build) controlsStage() {
+	if !b.overrides() {
+		return
+	}
+	st := Stage{Kind: KindControls, Name: "controls", Note: "the overrides people wrote, normalized, and which of them changed since the last run"}
+	st.Statements = append(st.Statements, create(b, "ovr", idsql.Ovr, b.ovrData(), "every override with its identifiers' node ids, and what keeps an invalid one from applying"))
+	if b.prior != nil {
+		st.Statements = append(st.Statements, create(b, "ovr_changed", idsql.OvrChanged, idsql.OvrChangedData{Applied: b.state(stateOverrides)},
+			"the identifiers of the overrides added or removed since the last run: their regions are recomputed"))
+	}
+	b.add(st)
+}
+
+// ovrData normalizes an override's values as the extraction normalizes its type's. In a project
+// with scopes, values are written as id_graph shows them, qualified and normalized.
+func (b *build) ovrData() idsql.OvrData {
+	var d idsql.OvrData
+	for _, t := range b.Project.IDTypes {
+		a, bv := "id_value_a", "id_value_b"
+		if !b.Project.Scoped() {
+			a, bv = b.normalize(t, a), b.normalize(t, bv)
+		}
+		d.Types = append(d.Types, idsql.OvrType{Name: t.Name, A: a, B: bv})
+	}
+	return d
+}
+
+// neverLinks splits the groups that hold both identifiers of a never_link the way a limit does:
+// each identifier a never_link names there becomes an anchor, and every other identifier joins
+// the nearest. A group with several never_links is split at every identifier they name.
+func (b *build) neverLinks() {
+	if !b.overrides() {
+		return
+	}
+	st := Stage{Kind: KindLimit, Name: "never_link", Note: "never_link overrides: split the profiles that hold both identifiers of one"}
+	viol := "nl_violating"
+	st.Statements = []Statement{
+		create(b, viol, idsql.NLViolating, idsql.NLViolatingData{Groups: b.groups}, "profiles holding both identifiers of a never_link"),
+	}
+	seed := create(b, "lim_seen_0", idsql.NLSeed, idsql.NLSeedData{Groups: b.groups}, "the identifiers the never_links name are the anchors")
+	b.add(b.nearest(st, b.groups, "groups_nl", viol, seed, false))
+	b.groups = "groups_nl"
+	b.plan.Controls = append(b.plan.Controls, stmt(b, idsql.ControlTally, idsql.ControlTallyData{Name: "never_link_splits", Table: viol}).SQL)
+}
+
+// overrideEdges adds the links of the always_link overrides between identifiers in the graph.
+func (b *build) overrideEdges() []Statement {
+	if !b.overrides() {
+		return nil
+	}
+	return []Statement{create(b, "ovr_edges", idsql.OvrEdges, idsql.OvrEdgesData{Hubs: b.hubs()}, "links that always_link overrides add")}
+}
+
+// overrideStatus decides the status of each override from this run's graph.
+func (b *build) overrideStatus() []Statement {
+	if !b.overrides() {
+		return nil
+	}
+	var limits []idsql.OvrLimit
+	for i, t := range b.limited() {
+		limits = append(limits, idsql.OvrLimit{Type: t.Name, Column: fmt.Sprintf("c%d", i+1), Limit: *t.Limit})
+	}
+	var out []Statement
+	if len(limits) > 0 {
+		out = append(out, create(b, "ovr_counts", idsql.OvrCounts, idsql.OvrCountsData{Limits: limits}, "identifiers of each limited type per profile"))
+	}
+	out = append(out, create(b, "ovr_status", idsql.OvrStatus, idsql.OvrStatusData{Limits: limits, Incremental: b.prior != nil},
+		"what this run makes of each override: applied, refused, waiting or invalid"))
+	b.plan.Controls = append(b.plan.Controls, stmt(b, idsql.ControlStatuses, idsql.ControlStatusesData{}).SQL)
+	return out
+}
+
+// overridesPublish writes each override's status and keeps the applied links as state, in the
+// publish transaction.
+func (b *build) overridesPublish() []Statement {
+	if !b.overrides() {
+		return nil
+	}
+	return []Statement{
+		stmt(b, idsql.OvrUpdate, idsql.OvrUpdateData{RunID: b.runID}),
+		stmt(b, idsql.DeleteAll, idsql.DeleteAllData{Table: b.state(stateOverrides)}),
+		stmt(b, idsql.OvrApplied, idsql.OvrAppliedData{Table: b.state(stateOverrides)}),
+	}
+}
+
+// ControlsProbe is the query of one row of counts that ReadControls turns into Controls; it
+// reads the tables setup creates.
+func (pl *Planner) ControlsProbe() string {
+	return render.SQL(pl.names.r, idsql.ControlsProbe, idsql.ControlsProbeData{Applied: pl.names.state(stateOverrides)})
+}
+
+// ReadControls says what a run reads given the counts of ControlsProbe.
+func ReadControls(overrides, applied int64) Controls {
+	return Controls{Overrides: overrides > 0 || applied > 0}
+}

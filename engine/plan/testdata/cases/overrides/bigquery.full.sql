@@ -1,0 +1,359 @@
+-- idstitch plan: project overrides, warehouse bigquery, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage controls: the overrides people wrote, normalized, and which of them changed since the last run
+-- every override with its identifiers' node ids, and what keeps an invalid one from applying
+CREATE OR REPLACE TABLE `identity_work`.`ovr`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT override_id, kind, id_type_a, va, id_type_b, vb,
+  CASE WHEN va IS NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(id_type_a AS STRING), CAST(va AS STRING)], '\x1f')) END AS na,
+  CASE WHEN vb IS NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(id_type_b AS STRING), CAST(vb AS STRING)], '\x1f')) END AS nb,
+  CASE
+    WHEN override_id IS NULL THEN 'override_id is empty'
+    WHEN copies > 1 THEN 'override_id names more than one row'
+    WHEN kind IS NULL OR kind NOT IN ('never_link', 'always_link', 'block', 'unblock') THEN 'kind must be never_link, always_link, block or unblock'
+    WHEN id_type_a IS NULL OR id_type_a NOT IN ('user_id', 'email', 'anonymous_id') THEN 'id_type_a names no id type of the project'
+    WHEN va IS NULL THEN 'id_value_a is empty after normalization'
+    WHEN kind IN ('block', 'unblock') AND (id_type_b IS NOT NULL OR id_value_b IS NOT NULL) THEN 'block and unblock name one identifier: leave id_type_b and id_value_b empty'
+    WHEN kind IN ('block', 'unblock') THEN NULL
+    WHEN id_type_b IS NULL OR id_type_b NOT IN ('user_id', 'email', 'anonymous_id') THEN 'id_type_b names no id type of the project'
+    WHEN vb IS NULL THEN 'id_value_b is empty after normalization'
+    WHEN id_type_a = id_type_b AND va = vb THEN 'a and b are the same identifier'
+  END AS problem
+FROM (
+  SELECT override_id, kind, id_type_a, id_type_b, id_value_b, COUNT(*) OVER (PARTITION BY override_id) AS copies,
+    NULLIF(CASE id_type_a WHEN 'user_id' THEN id_value_a WHEN 'email' THEN LOWER(TRIM(id_value_a)) WHEN 'anonymous_id' THEN id_value_a END, '') AS va,
+    NULLIF(CASE id_type_b WHEN 'user_id' THEN id_value_b WHEN 'email' THEN LOWER(TRIM(id_value_b)) WHEN 'anonymous_id' THEN id_value_b END, '') AS vb
+  FROM `identity`.`overrides`
+) o;
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+-- links that always_link overrides add
+CREATE OR REPLACE TABLE `identity_work`.`ovr_edges`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT LEAST(o.na, o.nb) AS a, GREATEST(o.na, o.nb) AS b
+FROM `identity_work`.`ovr` o
+WHERE o.problem IS NULL AND o.kind = 'always_link'
+  AND o.na IN (SELECT node_id FROM `identity_work`.`nodes`) AND o.nb IN (SELECT node_id FROM `identity_work`.`nodes`)
+  AND NOT EXISTS (
+    SELECT 1 FROM `identity_work`.`ovr` x
+    WHERE x.problem IS NULL AND x.kind = 'never_link'
+      AND ((x.na = o.na AND x.nb = o.nb) OR (x.na = o.nb AND x.nb = o.na))
+  );
+CREATE OR REPLACE TABLE `identity_work`.`edges`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT a, b, CAST(SUM(n) AS INT64) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  STRING_AGG(source, ',' ORDER BY source) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 'events' AS source
+    FROM `identity_state`.`rows_events__next` WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3)
+    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 'events' AS source
+    FROM `identity_state`.`rows_events__next` WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+  UNION ALL
+  SELECT a, b, 'override' AS source, 0 AS n, CAST(NULL AS TIMESTAMP) AS first_seen_at, CAST(NULL AS TIMESTAMP) AS last_seen_at
+  FROM `identity_work`.`ovr_edges`
+) per_source
+GROUP BY a, b;
+
+-- ===== stage never_link: never_link overrides: split the profiles that hold both identifiers of one
+-- profiles holding both identifiers of a never_link
+CREATE OR REPLACE TABLE `identity_work`.`nl_violating`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT ga.grp
+FROM `identity_work`.`ovr` o
+JOIN `identity_work`.`groups_0` ga ON o.na = ga.node_id
+JOIN `identity_work`.`groups_0` gb ON o.nb = gb.node_id
+WHERE o.problem IS NULL AND o.kind = 'never_link' AND ga.grp = gb.grp;
+-- their links, both ways
+CREATE OR REPLACE TABLE `identity_work`.`lim_edges`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT u, v, row_count, last_seen_at
+FROM (
+  SELECT e.a AS u, e.b AS v, e.row_count, e.last_seen_at, ga.grp AS gu, gb.grp AS gv
+  FROM `identity_work`.`edges` e
+  JOIN `identity_work`.`groups_0` ga ON e.a = ga.node_id
+  JOIN `identity_work`.`groups_0` gb ON e.b = gb.node_id
+  UNION ALL
+  SELECT e.b AS u, e.a AS v, e.row_count, e.last_seen_at, gb.grp AS gu, ga.grp AS gv
+  FROM `identity_work`.`edges` e
+  JOIN `identity_work`.`groups_0` ga ON e.a = ga.node_id
+  JOIN `identity_work`.`groups_0` gb ON e.b = gb.node_id
+) d
+WHERE gu = gv AND gu IN (SELECT grp FROM `identity_work`.`nl_violating`);
+-- the identifiers the never_links name are the anchors
+CREATE OR REPLACE TABLE `identity_work`.`lim_seen_0`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT node, node AS anchor, 0 AS anchors
+FROM (
+  SELECT o.na AS node, o.nb AS other FROM `identity_work`.`ovr` o
+  JOIN `identity_work`.`groups_0` ga ON o.na = ga.node_id
+  JOIN `identity_work`.`groups_0` gb ON o.nb = gb.node_id
+  WHERE o.problem IS NULL AND o.kind = 'never_link' AND ga.grp = gb.grp
+  UNION ALL
+  SELECT o.nb AS node, o.na AS other FROM `identity_work`.`ovr` o
+  JOIN `identity_work`.`groups_0` ga ON o.na = ga.node_id
+  JOIN `identity_work`.`groups_0` gb ON o.nb = gb.node_id
+  WHERE o.problem IS NULL AND o.kind = 'never_link' AND ga.grp = gb.grp
+) s;
+CREATE OR REPLACE TABLE `identity_work`.`lim_front_0`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT node, anchor, anchors FROM `identity_work`.`lim_seen_0`;
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (identifiers reached)
+-- ring 1: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TABLE `identity_work`.`lim_front_1`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT node,
+  anchor AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM `identity_work`.`lim_edges` e
+    JOIN `identity_work`.`lim_front_0` f ON e.u = f.node
+    JOIN `identity_work`.`nodes` a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM `identity_work`.`lim_seen_0`)
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TABLE `identity_work`.`lim_seen_1`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT node, anchor, anchors FROM `identity_work`.`lim_seen_0`
+UNION ALL
+SELECT node, anchor, anchors FROM `identity_work`.`lim_front_1`;
+DROP TABLE IF EXISTS `identity_work`.`lim_front_0`;
+DROP TABLE IF EXISTS `identity_work`.`lim_seen_0`;
+-- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TABLE `identity_work`.`lim_front_2`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT node,
+  anchor AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM `identity_work`.`lim_edges` e
+    JOIN `identity_work`.`lim_front_1` f ON e.u = f.node
+    JOIN `identity_work`.`nodes` a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM `identity_work`.`lim_seen_1`)
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TABLE `identity_work`.`lim_seen_2`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT node, anchor, anchors FROM `identity_work`.`lim_seen_1`
+UNION ALL
+SELECT node, anchor, anchors FROM `identity_work`.`lim_front_2`;
+DROP TABLE IF EXISTS `identity_work`.`lim_front_1`;
+DROP TABLE IF EXISTS `identity_work`.`lim_seen_1`;
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM `identity_work`.`lim_front_2`;
+-- the refined partition; identifiers no anchor reached stay together
+CREATE OR REPLACE TABLE `identity_work`.`groups_nl`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT node_id,
+  CASE
+    WHEN violating = 0 THEN grp
+    WHEN anchor IS NOT NULL THEN anchor
+    ELSE MIN(CASE WHEN anchor IS NULL THEN node_id END) OVER (PARTITION BY grp)
+  END AS grp
+FROM (
+  SELECT g.node_id, g.grp, s.anchor,
+    CASE WHEN g.grp IN (SELECT grp FROM `identity_work`.`nl_violating`) THEN 1 ELSE 0 END AS violating
+  FROM `identity_work`.`groups_0` g
+  LEFT JOIN `identity_work`.`lim_seen_2` s ON g.node_id = s.node
+  WHERE s.node IS NULL OR s.anchor IS NOT NULL
+) x;
+DROP TABLE IF EXISTS `identity_work`.`lim_front_2`;
+DROP TABLE IF EXISTS `identity_work`.`lim_seen_2`;
+
+-- ===== stage outputs: output tables, built beside the published ones
+CREATE OR REPLACE TABLE `identity`.`id_graph__next`
+CLUSTER BY `id_type`, `id_value` AS
+SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM `identity_work`.`graph`;
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TABLE `identity_work`.`changes`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM `identity_work`.`graph`) THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM `identity`.`id_graph` o
+    FULL OUTER JOIN `identity_work`.`graph` n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM `identity`.`id_graph`));
+CREATE OR REPLACE TABLE `identity`.`profiles__next`
+CLUSTER BY `universal_id` AS
+WITH ranked AS (
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+  FROM `identity_work`.`assign`
+), per_type AS (
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM ranked
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS INT64) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'user_id' THEN n END), 0) AS INT64) AS `user_id_count`,
+    MAX(CASE WHEN id_type = 'user_id' THEN latest END) AS `latest_user_id`,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'email' THEN n END), 0) AS INT64) AS `email_count`,
+    MAX(CASE WHEN id_type = 'email' THEN latest END) AS `latest_email`,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'anonymous_id' THEN n END), 0) AS INT64) AS `anonymous_id_count`,
+    MAX(CASE WHEN id_type = 'anonymous_id' THEN latest END) AS `latest_anonymous_id`
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p.`user_id_count`, p.`latest_user_id`, p.`email_count`, p.`latest_email`, p.`anonymous_id_count`, p.`latest_anonymous_id`
+FROM per_profile p
+JOIN `identity_work`.`anchors` a ON p.component = a.component;
+CREATE OR REPLACE TABLE `identity`.`id_edges__next`
+CLUSTER BY `universal_id` AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM `identity_work`.`edges` e
+JOIN `identity_work`.`graph` ga ON e.a = ga.node_id
+JOIN `identity_work`.`graph` gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE `identity`.`id_quarantine__next` AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS INT64) AS run_id
+FROM (
+  SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence
+  LIMIT 0
+) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE `identity`.`audience_members__next` AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS STRING) AS audience, CAST(NULL AS STRING) AS universal_id FROM `identity`.`profiles__next` WHERE 1 = 0
+) m
+LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
+CREATE OR REPLACE TABLE `identity_state`.`hubs__next` AS
+SELECT CAST(NULL AS INT64) AS node_id, CAST(NULL AS INT64) AS degree, CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value LIMIT 0;
+CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
+SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence LIMIT 0;
+-- the changes, kept for the publish
+CREATE OR REPLACE TABLE `identity`.`id_changes__next` AS
+SELECT * FROM `identity_work`.`changes`;
+-- identifiers of each limited type per profile
+CREATE OR REPLACE TABLE `identity_work`.`ovr_counts`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT universal_id,
+  SUM(CASE WHEN id_type = 'user_id' THEN 1 ELSE 0 END) AS `c1`
+FROM `identity_work`.`graph`
+GROUP BY universal_id;
+-- what this run makes of each override: applied, refused, waiting or invalid
+CREATE OR REPLACE TABLE `identity_work`.`ovr_status`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT s.override_id, s.status, s.detail
+FROM (
+  SELECT o.override_id,
+    CASE
+      WHEN o.problem IS NOT NULL THEN 'invalid'
+      WHEN o.kind IN ('block', 'unblock') THEN 'applied'
+      WHEN ga.universal_id IS NULL OR gb.universal_id IS NULL THEN 'waiting'
+      WHEN o.kind = 'never_link' AND ga.universal_id <> gb.universal_id THEN 'applied'
+      WHEN o.kind = 'always_link' AND ga.universal_id = gb.universal_id THEN 'applied'
+      ELSE 'refused'
+    END AS status,
+    CASE
+      WHEN o.problem IS NOT NULL THEN o.problem
+      WHEN o.kind = 'block' THEN 'the value is kept out of the graph'
+      WHEN o.kind = 'unblock' THEN 'block_values and block_pattern do not keep the value out'
+      WHEN ga.universal_id IS NULL AND gb.universal_id IS NULL THEN 'neither identifier is in the graph'
+      WHEN ga.universal_id IS NULL THEN 'identifier a is not in the graph'
+      WHEN gb.universal_id IS NULL THEN 'identifier b is not in the graph'
+      WHEN o.kind = 'never_link' AND ga.universal_id <> gb.universal_id THEN 'the identifiers are in different profiles'
+      WHEN o.kind = 'never_link' THEN 'the identifiers are still in one profile'
+      WHEN ga.universal_id = gb.universal_id THEN 'the identifiers are in one profile'
+      WHEN EXISTS (SELECT 1 FROM `identity_work`.`ovr` x WHERE x.problem IS NULL AND x.kind = 'never_link'
+          AND ((x.na = o.na AND x.nb = o.nb) OR (x.na = o.nb AND x.nb = o.na))) THEN 'a never_link names the same identifiers'
+      WHEN ca.`c1` + cb.`c1` > 1 THEN 'together they would hold more than 1 user_id, over the limit per profile'
+      ELSE 'the anonymous policy or another override keeps them apart'
+    END AS detail,
+    CASE WHEN ga.node_id IS NOT NULL OR gb.node_id IS NOT NULL THEN 1 ELSE 0 END AS here
+  FROM `identity_work`.`ovr` o
+  LEFT JOIN `identity_work`.`graph` ga ON o.na = ga.node_id
+  LEFT JOIN `identity_work`.`graph` gb ON o.nb = gb.node_id
+  LEFT JOIN `identity_work`.`ovr_counts` ca ON ga.universal_id = ca.universal_id
+  LEFT JOIN `identity_work`.`ovr_counts` cb ON gb.universal_id = cb.universal_id
+) s;
+
+-- ===== stage publish: replace each table from its new version, then commit the history and the state together (this warehouse has no transactions over DDL; a publish that stops part-way is completed by the next run)
+CREATE OR REPLACE TABLE `identity`.`id_graph` COPY `identity`.`id_graph__next`;
+CREATE OR REPLACE TABLE `identity`.`profiles` COPY `identity`.`profiles__next`;
+CREATE OR REPLACE TABLE `identity`.`id_edges` COPY `identity`.`id_edges__next`;
+CREATE OR REPLACE TABLE `identity`.`id_quarantine` COPY `identity`.`id_quarantine__next`;
+CREATE OR REPLACE TABLE `identity`.`audience_members` COPY `identity`.`audience_members__next`;
+-- source events with the universal id of each row
+CREATE OR REPLACE VIEW `identity`.`events_stitched` AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, CAST(NULL AS STRING)) AS universal_id
+FROM `events` s
+LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s.`user_id` AS STRING), ''), '')
+LEFT JOIN `identity`.`id_graph` g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s.`email` AS STRING), ''))), '')
+LEFT JOIN `identity`.`id_graph` g3 ON g3.id_type = 'anonymous_id' AND g3.id_value = NULLIF(NULLIF(CAST(s.`anonymous_id` AS STRING), ''), '');
+DROP TABLE IF EXISTS `identity_state`.`rows_events`;
+CREATE OR REPLACE TABLE `identity_state`.`rows_events` COPY `identity_state`.`rows_events__next`;
+CREATE OR REPLACE TABLE `identity_state`.`hubs` COPY `identity_state`.`hubs__next`;
+CREATE OR REPLACE TABLE `identity_state`.`qvalues` COPY `identity_state`.`qvalues__next`;
+CREATE OR REPLACE TABLE `identity_state`.`regions` COPY `identity_state`.`regions__next`;
+-- together, once every table is in place (the runner first records this publish in the state's publish_journal, and commits its clearing here)
+BEGIN TRANSACTION;
+UPDATE `identity`.`audience_history` AS h
+SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
+WHERE h.exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM `identity`.`audience_members__next` n
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
+  );
+INSERT INTO `identity`.`audience_history` (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS INT64)
+FROM `identity`.`audience_members__next` n
+WHERE NOT EXISTS (
+  SELECT 1 FROM `identity`.`audience_history` h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+DELETE FROM `identity_state`.`meta` WHERE 1 = 1;
+INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '3f738e2206dda036'), ('id_types', '226703e49e2f6c68'), ('limits', '{"user_id":1}'), ('policy', '439083f38956ba51'), ('sources', 'f9f904fedc66e346'), ('traits', '74234e98afe7498f');
+INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity`.`id_changes__next`;
+UPDATE `identity`.`overrides` AS o
+SET status = s.status, status_detail = s.detail, status_run_id = 0
+FROM `identity_work`.`ovr_status` s
+WHERE o.override_id = s.override_id;
+DELETE FROM `identity_state`.`overrides` WHERE 1 = 1;
+INSERT INTO `identity_state`.`overrides` (kind, na, nb)
+SELECT kind, na, nb FROM `identity_work`.`ovr` WHERE problem IS NULL AND kind IN ('never_link', 'always_link');
+COMMIT TRANSACTION;

@@ -1,0 +1,484 @@
+-- idstitch plan: project overrides, warehouse postgres, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage controls: the overrides people wrote, normalized, and which of them changed since the last run
+-- every override with its identifiers' node ids, and what keeps an invalid one from applying
+DROP TABLE IF EXISTS "identity_work"."ovr";
+CREATE UNLOGGED TABLE "identity_work"."ovr" AS
+SELECT override_id, kind, id_type_a, va, id_type_b, vb,
+  CASE WHEN va IS NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), id_type_a, va), 0) END AS na,
+  CASE WHEN vb IS NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), id_type_b, vb), 0) END AS nb,
+  CASE
+    WHEN override_id IS NULL THEN 'override_id is empty'
+    WHEN copies > 1 THEN 'override_id names more than one row'
+    WHEN kind IS NULL OR kind NOT IN ('never_link', 'always_link', 'block', 'unblock') THEN 'kind must be never_link, always_link, block or unblock'
+    WHEN id_type_a IS NULL OR id_type_a NOT IN ('user_id', 'email', 'anonymous_id') THEN 'id_type_a names no id type of the project'
+    WHEN va IS NULL THEN 'id_value_a is empty after normalization'
+    WHEN kind IN ('block', 'unblock') AND (id_type_b IS NOT NULL OR id_value_b IS NOT NULL) THEN 'block and unblock name one identifier: leave id_type_b and id_value_b empty'
+    WHEN kind IN ('block', 'unblock') THEN NULL
+    WHEN id_type_b IS NULL OR id_type_b NOT IN ('user_id', 'email', 'anonymous_id') THEN 'id_type_b names no id type of the project'
+    WHEN vb IS NULL THEN 'id_value_b is empty after normalization'
+    WHEN id_type_a = id_type_b AND va = vb THEN 'a and b are the same identifier'
+  END AS problem
+FROM (
+  SELECT override_id, kind, id_type_a, id_type_b, id_value_b, COUNT(*) OVER (PARTITION BY override_id) AS copies,
+    NULLIF(CASE id_type_a WHEN 'user_id' THEN id_value_a WHEN 'email' THEN LOWER(TRIM(id_value_a)) WHEN 'anonymous_id' THEN id_value_a END, '') AS va,
+    NULLIF(CASE id_type_b WHEN 'user_id' THEN id_value_b WHEN 'email' THEN LOWER(TRIM(id_value_b)) WHEN 'anonymous_id' THEN id_value_b END, '') AS vb
+  FROM "identity"."overrides"
+) o;
+ANALYZE "identity_work"."ovr";
+-- the identifiers of the overrides added or removed since the last run: their regions are recomputed
+DROP TABLE IF EXISTS "identity_work"."ovr_changed";
+CREATE UNLOGGED TABLE "identity_work"."ovr_changed" AS
+SELECT DISTINCT node_id FROM (
+  SELECT o.na AS node_id, o.nb AS other FROM "identity_work"."ovr" o
+  WHERE o.problem IS NULL AND o.kind IN ('never_link', 'always_link')
+    AND NOT EXISTS (SELECT 1 FROM "identity_state"."overrides" s WHERE s.kind = o.kind AND s.na = o.na AND s.nb = o.nb)
+  UNION ALL
+  SELECT s.na AS node_id, s.nb AS other FROM "identity_state"."overrides" s
+  WHERE NOT EXISTS (SELECT 1 FROM "identity_work"."ovr" o WHERE o.problem IS NULL AND o.kind = s.kind AND o.na = s.na AND o.nb = s.nb)
+) c
+UNION ALL
+SELECT DISTINCT other FROM (
+  SELECT o.na AS node_id, o.nb AS other FROM "identity_work"."ovr" o
+  WHERE o.problem IS NULL AND o.kind IN ('never_link', 'always_link')
+    AND NOT EXISTS (SELECT 1 FROM "identity_state"."overrides" s WHERE s.kind = o.kind AND s.na = o.na AND s.nb = o.nb)
+  UNION ALL
+  SELECT s.na AS node_id, s.nb AS other FROM "identity_state"."overrides" s
+  WHERE NOT EXISTS (SELECT 1 FROM "identity_work"."ovr" o WHERE o.problem IS NULL AND o.kind = s.kind AND o.na = s.na AND o.nb = s.nb)
+) c;
+ANALYZE "identity_work"."ovr_changed";
+
+-- ===== stage region: the identifiers the changed rows touch, the hub decisions they change, and the regions to recompute
+-- identifiers on rows that are new, changed or gone
+DROP TABLE IF EXISTS "identity_work"."touched";
+CREATE UNLOGGED TABLE "identity_work"."touched" AS
+SELECT DISTINCT node_id, id_type, id_value
+FROM (
+  SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "identity_work"."ins_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value
+  FROM "identity_work"."ins_events" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n3 AS node_id, 'anonymous_id' AS id_type, v3 AS id_value
+  FROM "identity_work"."ins_events" WHERE n3 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "identity_work"."del_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value
+  FROM "identity_work"."del_events" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n3 AS node_id, 'anonymous_id' AS id_type, v3 AS id_value
+  FROM "identity_work"."del_events" WHERE n3 IS NOT NULL
+) t;
+ANALYZE "identity_work"."touched";
+-- invalid and blocked values, counted over all rows
+DROP TABLE IF EXISTS "identity_work"."qvalues_new";
+CREATE UNLOGGED TABLE "identity_work"."qvalues_new" AS
+SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+ANALYZE "identity_work"."qvalues_new";
+-- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
+DROP TABLE IF EXISTS "identity_work"."seeds";
+CREATE UNLOGGED TABLE "identity_work"."seeds" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "identity_work"."touched"
+  UNION ALL SELECT node_id FROM "identity_work"."ovr_changed"
+) s;
+ANALYZE "identity_work"."seeds";
+-- every identifier of the regions the seeds are in
+DROP TABLE IF EXISTS "identity_work"."rnodes";
+CREATE UNLOGGED TABLE "identity_work"."rnodes" AS
+SELECT DISTINCT node_id FROM (
+  SELECT node_id FROM "identity_state"."regions"
+  WHERE region IN (
+    SELECT r.region FROM "identity_state"."regions" r JOIN "identity_work"."seeds" s ON r.node_id = s.node_id
+  )
+  UNION ALL
+  SELECT node_id FROM "identity_work"."seeds"
+) n;
+ANALYZE "identity_work"."rnodes";
+-- the value of every identifier on the rows of those regions
+DROP TABLE IF EXISTS "identity_work"."names";
+CREATE UNLOGGED TABLE "identity_work"."names" AS
+SELECT DISTINCT node_id, id_value FROM (
+  SELECT node_id, id_value FROM "identity"."id_graph"
+  WHERE node_id IN (SELECT node_id FROM "identity_work"."rnodes")
+  UNION ALL
+  SELECT hashtextextended(concat_ws(chr(31), id_type, id_value), 0) AS node_id, id_value FROM "identity"."id_quarantine"
+  WHERE reason IN ('limit_conflict', 'anonymous_isolated')
+  UNION ALL
+  SELECT node_id, id_value FROM "identity_work"."touched"
+) n;
+ANALYZE "identity_work"."names";
+-- rows of events in those regions
+DROP TABLE IF EXISTS "identity_work"."src_events";
+CREATE UNLOGGED TABLE "identity_work"."src_events" AS
+-- The stored rows that hold one of the identifiers, less those this run replaces, and the new
+-- rows that hold one: filtering by identifier first keeps the costlier test to few rows.
+SELECT ts, row_hash, n1, n2, n3 FROM (
+  SELECT * FROM "identity_state"."rows_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n3 IN (SELECT node_id FROM "identity_work"."rnodes")
+) s
+WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "identity_work"."gone_events"))
+UNION ALL
+SELECT ts, row_hash, n1, n2, n3 FROM "identity_work"."ins_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n3 IN (SELECT node_id FROM "identity_work"."rnodes");
+ANALYZE "identity_work"."src_events";
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+-- links that always_link overrides add
+DROP TABLE IF EXISTS "identity_work"."ovr_edges";
+CREATE UNLOGGED TABLE "identity_work"."ovr_edges" AS
+SELECT DISTINCT LEAST(o.na, o.nb) AS a, GREATEST(o.na, o.nb) AS b
+FROM "identity_work"."ovr" o
+WHERE o.problem IS NULL AND o.kind = 'always_link'
+  AND o.na IN (SELECT node_id FROM "identity_work"."nodes") AND o.nb IN (SELECT node_id FROM "identity_work"."nodes")
+  AND NOT EXISTS (
+    SELECT 1 FROM "identity_work"."ovr" x
+    WHERE x.problem IS NULL AND x.kind = 'never_link'
+      AND ((x.na = o.na AND x.nb = o.nb) OR (x.na = o.nb AND x.nb = o.na))
+  );
+ANALYZE "identity_work"."ovr_edges";
+DROP TABLE IF EXISTS "identity_work"."edges";
+CREATE UNLOGGED TABLE "identity_work"."edges" AS
+SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  string_agg(source, ',' ORDER BY source) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 'events' AS source
+    FROM "identity_work"."src_events" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3)
+    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 'events' AS source
+    FROM "identity_work"."src_events" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+  UNION ALL
+  SELECT a, b, 'override' AS source, 0 AS n, CAST(NULL AS TIMESTAMP) AS first_seen_at, CAST(NULL AS TIMESTAMP) AS last_seen_at
+  FROM "identity_work"."ovr_edges"
+) per_source
+GROUP BY a, b;
+ANALYZE "identity_work"."edges";
+
+-- ===== stage never_link: never_link overrides: split the profiles that hold both identifiers of one
+-- profiles holding both identifiers of a never_link
+DROP TABLE IF EXISTS "identity_work"."nl_violating";
+CREATE UNLOGGED TABLE "identity_work"."nl_violating" AS
+SELECT DISTINCT ga.grp
+FROM "identity_work"."ovr" o
+JOIN "identity_work"."groups_0" ga ON o.na = ga.node_id
+JOIN "identity_work"."groups_0" gb ON o.nb = gb.node_id
+WHERE o.problem IS NULL AND o.kind = 'never_link' AND ga.grp = gb.grp;
+ANALYZE "identity_work"."nl_violating";
+-- their links, both ways
+DROP TABLE IF EXISTS "identity_work"."lim_edges";
+CREATE UNLOGGED TABLE "identity_work"."lim_edges" AS
+SELECT u, v, row_count, last_seen_at
+FROM (
+  SELECT e.a AS u, e.b AS v, e.row_count, e.last_seen_at, ga.grp AS gu, gb.grp AS gv
+  FROM "identity_work"."edges" e
+  JOIN "identity_work"."groups_0" ga ON e.a = ga.node_id
+  JOIN "identity_work"."groups_0" gb ON e.b = gb.node_id
+  UNION ALL
+  SELECT e.b AS u, e.a AS v, e.row_count, e.last_seen_at, gb.grp AS gu, ga.grp AS gv
+  FROM "identity_work"."edges" e
+  JOIN "identity_work"."groups_0" ga ON e.a = ga.node_id
+  JOIN "identity_work"."groups_0" gb ON e.b = gb.node_id
+) d
+WHERE gu = gv AND gu IN (SELECT grp FROM "identity_work"."nl_violating");
+ANALYZE "identity_work"."lim_edges";
+-- the identifiers the never_links name are the anchors
+DROP TABLE IF EXISTS "identity_work"."lim_seen_0";
+CREATE UNLOGGED TABLE "identity_work"."lim_seen_0" AS
+SELECT DISTINCT node, node AS anchor, 0 AS anchors
+FROM (
+  SELECT o.na AS node, o.nb AS other FROM "identity_work"."ovr" o
+  JOIN "identity_work"."groups_0" ga ON o.na = ga.node_id
+  JOIN "identity_work"."groups_0" gb ON o.nb = gb.node_id
+  WHERE o.problem IS NULL AND o.kind = 'never_link' AND ga.grp = gb.grp
+  UNION ALL
+  SELECT o.nb AS node, o.na AS other FROM "identity_work"."ovr" o
+  JOIN "identity_work"."groups_0" ga ON o.na = ga.node_id
+  JOIN "identity_work"."groups_0" gb ON o.nb = gb.node_id
+  WHERE o.problem IS NULL AND o.kind = 'never_link' AND ga.grp = gb.grp
+) s;
+ANALYZE "identity_work"."lim_seen_0";
+DROP TABLE IF EXISTS "identity_work"."lim_front_0";
+CREATE UNLOGGED TABLE "identity_work"."lim_front_0" AS
+SELECT node, anchor, anchors FROM "identity_work"."lim_seen_0";
+ANALYZE "identity_work"."lim_front_0";
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (identifiers reached)
+-- ring 1: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+DROP TABLE IF EXISTS "identity_work"."lim_front_1";
+CREATE UNLOGGED TABLE "identity_work"."lim_front_1" AS
+SELECT node,
+  anchor AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value COLLATE "C") AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "identity_work"."lim_edges" e
+    JOIN "identity_work"."lim_front_0" f ON e.u = f.node
+    JOIN "identity_work"."nodes" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "identity_work"."lim_seen_0")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+ANALYZE "identity_work"."lim_front_1";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_1";
+CREATE UNLOGGED TABLE "identity_work"."lim_seen_1" AS
+SELECT node, anchor, anchors FROM "identity_work"."lim_seen_0"
+UNION ALL
+SELECT node, anchor, anchors FROM "identity_work"."lim_front_1";
+ANALYZE "identity_work"."lim_seen_1";
+DROP TABLE IF EXISTS "identity_work"."lim_front_0";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_0";
+-- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+DROP TABLE IF EXISTS "identity_work"."lim_front_2";
+CREATE UNLOGGED TABLE "identity_work"."lim_front_2" AS
+SELECT node,
+  anchor AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value COLLATE "C") AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "identity_work"."lim_edges" e
+    JOIN "identity_work"."lim_front_1" f ON e.u = f.node
+    JOIN "identity_work"."nodes" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "identity_work"."lim_seen_1")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+ANALYZE "identity_work"."lim_front_2";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_2";
+CREATE UNLOGGED TABLE "identity_work"."lim_seen_2" AS
+SELECT node, anchor, anchors FROM "identity_work"."lim_seen_1"
+UNION ALL
+SELECT node, anchor, anchors FROM "identity_work"."lim_front_2";
+ANALYZE "identity_work"."lim_seen_2";
+DROP TABLE IF EXISTS "identity_work"."lim_front_1";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "identity_work"."lim_front_2";
+-- the refined partition; identifiers no anchor reached stay together
+DROP TABLE IF EXISTS "identity_work"."groups_nl";
+CREATE UNLOGGED TABLE "identity_work"."groups_nl" AS
+SELECT node_id,
+  CASE
+    WHEN violating = 0 THEN grp
+    WHEN anchor IS NOT NULL THEN anchor
+    ELSE MIN(CASE WHEN anchor IS NULL THEN node_id END) OVER (PARTITION BY grp)
+  END AS grp
+FROM (
+  SELECT g.node_id, g.grp, s.anchor,
+    CASE WHEN g.grp IN (SELECT grp FROM "identity_work"."nl_violating") THEN 1 ELSE 0 END AS violating
+  FROM "identity_work"."groups_0" g
+  LEFT JOIN "identity_work"."lim_seen_2" s ON g.node_id = s.node
+  WHERE s.node IS NULL OR s.anchor IS NOT NULL
+) x;
+ANALYZE "identity_work"."groups_nl";
+DROP TABLE IF EXISTS "identity_work"."lim_front_2";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_2";
+
+-- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
+-- every identifier whose published rows are replaced
+DROP TABLE IF EXISTS "identity_work"."redo";
+CREATE UNLOGGED TABLE "identity_work"."redo" AS
+SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work"."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work"."touched") r;
+ANALYZE "identity_work"."redo";
+-- their published universal ids
+DROP TABLE IF EXISTS "identity_work"."old_map";
+CREATE UNLOGGED TABLE "identity_work"."old_map" AS
+SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work"."redo");
+ANALYZE "identity_work"."old_map";
+DROP TABLE IF EXISTS "identity_work"."redo_ids";
+CREATE UNLOGGED TABLE "identity_work"."redo_ids" AS
+SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "identity_work"."old_map" UNION ALL SELECT universal_id FROM "identity_work"."graph") u;
+ANALYZE "identity_work"."redo_ids";
+-- universal ids that are new, merged, split or quarantined since the last run
+DROP TABLE IF EXISTS "identity_work"."changes";
+CREATE UNLOGGED TABLE "identity_work"."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work"."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity_work"."old_map" o
+    FULL OUTER JOIN "identity_work"."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
+ANALYZE "identity_work"."changes";
+DROP TABLE IF EXISTS "identity_work"."profiles_region";
+CREATE UNLOGGED TABLE "identity_work"."profiles_region" AS
+WITH ranked AS (
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value COLLATE "C" DESC) AS pos
+  FROM "identity_work"."assign"
+), per_type AS (
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM ranked
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS BIGINT) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'user_id' THEN n END), 0) AS BIGINT) AS "user_id_count",
+    MAX(CASE WHEN id_type = 'user_id' THEN latest END) AS "latest_user_id",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'email' THEN n END), 0) AS BIGINT) AS "email_count",
+    MAX(CASE WHEN id_type = 'email' THEN latest END) AS "latest_email",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'anonymous_id' THEN n END), 0) AS BIGINT) AS "anonymous_id_count",
+    MAX(CASE WHEN id_type = 'anonymous_id' THEN latest END) AS "latest_anonymous_id"
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email", p."anonymous_id_count", p."latest_anonymous_id"
+FROM per_profile p
+JOIN "identity_work"."anchors" a ON p.component = a.component;
+ANALYZE "identity_work"."profiles_region";
+DROP TABLE IF EXISTS "identity_work"."edges_region";
+CREATE UNLOGGED TABLE "identity_work"."edges_region" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "identity_work"."edges" e
+JOIN "identity_work"."graph" ga ON e.a = ga.node_id
+JOIN "identity_work"."graph" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+ANALYZE "identity_work"."edges_region";
+-- what was kept out of the graph, and why
+DROP TABLE IF EXISTS "identity"."id_quarantine__next";
+CREATE TABLE "identity"."id_quarantine__next" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "identity_work"."qvalues_new"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM "identity"."id_quarantine" q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM "identity_work"."redo" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+) q;
+ANALYZE "identity"."id_quarantine__next";
+-- audience members; those already in keep the time they entered
+DROP TABLE IF EXISTS "identity"."audience_members__next";
+CREATE TABLE "identity"."audience_members__next" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(LOCALTIMESTAMP AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS TEXT) AS audience, CAST(NULL AS TEXT) AS universal_id FROM "identity_work"."profiles_region" WHERE 1 = 0
+) m
+LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
+WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work"."redo_ids");
+ANALYZE "identity"."audience_members__next";
+-- identifiers of each limited type per profile
+DROP TABLE IF EXISTS "identity_work"."ovr_counts";
+CREATE UNLOGGED TABLE "identity_work"."ovr_counts" AS
+SELECT universal_id,
+  SUM(CASE WHEN id_type = 'user_id' THEN 1 ELSE 0 END) AS "c1"
+FROM "identity_work"."graph"
+GROUP BY universal_id;
+ANALYZE "identity_work"."ovr_counts";
+-- what this run makes of each override: applied, refused, waiting or invalid
+DROP TABLE IF EXISTS "identity_work"."ovr_status";
+CREATE UNLOGGED TABLE "identity_work"."ovr_status" AS
+SELECT DISTINCT s.override_id, s.status, s.detail
+FROM (
+  SELECT o.override_id,
+    CASE
+      WHEN o.problem IS NOT NULL THEN 'invalid'
+      WHEN o.kind IN ('block', 'unblock') THEN 'applied'
+      WHEN ga.universal_id IS NULL OR gb.universal_id IS NULL THEN 'waiting'
+      WHEN o.kind = 'never_link' AND ga.universal_id <> gb.universal_id THEN 'applied'
+      WHEN o.kind = 'always_link' AND ga.universal_id = gb.universal_id THEN 'applied'
+      ELSE 'refused'
+    END AS status,
+    CASE
+      WHEN o.problem IS NOT NULL THEN o.problem
+      WHEN o.kind = 'block' THEN 'the value is kept out of the graph'
+      WHEN o.kind = 'unblock' THEN 'block_values and block_pattern do not keep the value out'
+      WHEN ga.universal_id IS NULL AND gb.universal_id IS NULL THEN 'neither identifier is in the graph'
+      WHEN ga.universal_id IS NULL THEN 'identifier a is not in the graph'
+      WHEN gb.universal_id IS NULL THEN 'identifier b is not in the graph'
+      WHEN o.kind = 'never_link' AND ga.universal_id <> gb.universal_id THEN 'the identifiers are in different profiles'
+      WHEN o.kind = 'never_link' THEN 'the identifiers are still in one profile'
+      WHEN ga.universal_id = gb.universal_id THEN 'the identifiers are in one profile'
+      WHEN EXISTS (SELECT 1 FROM "identity_work"."ovr" x WHERE x.problem IS NULL AND x.kind = 'never_link'
+          AND ((x.na = o.na AND x.nb = o.nb) OR (x.na = o.nb AND x.nb = o.na))) THEN 'a never_link names the same identifiers'
+      WHEN ca."c1" + cb."c1" > 1 THEN 'together they would hold more than 1 user_id, over the limit per profile'
+      ELSE 'the anonymous policy or another override keeps them apart'
+    END AS detail,
+    CASE WHEN ga.node_id IS NOT NULL OR gb.node_id IS NOT NULL THEN 1 ELSE 0 END AS here
+  FROM "identity_work"."ovr" o
+  LEFT JOIN "identity_work"."graph" ga ON o.na = ga.node_id
+  LEFT JOIN "identity_work"."graph" gb ON o.nb = gb.node_id
+  LEFT JOIN "identity_work"."ovr_counts" ca ON ga.universal_id = ca.universal_id
+  LEFT JOIN "identity_work"."ovr_counts" cb ON gb.universal_id = cb.universal_id
+) s
+WHERE s.here = 1 OR s.status = 'invalid' OR s.override_id IN (
+  SELECT override_id FROM "identity"."overrides" WHERE status IS NULL OR status = 'pending'
+);
+ANALYZE "identity_work"."ovr_status";
+
+-- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+BEGIN;
+DELETE FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work"."redo");
+INSERT INTO "identity"."id_graph" SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "identity_work"."graph";
+DELETE FROM "identity"."profiles" WHERE universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids");
+INSERT INTO "identity"."profiles" SELECT * FROM "identity_work"."profiles_region";
+DELETE FROM "identity"."id_edges" WHERE universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids");
+INSERT INTO "identity"."id_edges" SELECT * FROM "identity_work"."edges_region";
+UPDATE "identity"."audience_history" AS h
+SET exited_at = CAST(LOCALTIMESTAMP AS TIMESTAMP)
+WHERE h.exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "identity"."audience_members__next" n
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
+  );
+INSERT INTO "identity"."audience_history" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "identity"."audience_members__next" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "identity"."audience_history" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+DROP TABLE IF EXISTS "identity"."id_quarantine";
+ALTER TABLE "identity"."id_quarantine__next" RENAME TO "id_quarantine";
+DROP TABLE IF EXISTS "identity"."audience_members";
+ALTER TABLE "identity"."audience_members__next" RENAME TO "audience_members";
+-- the rows of events
+DELETE FROM "identity_state"."rows_events" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work"."gone_events");
+INSERT INTO "identity_state"."rows_events" SELECT * FROM "identity_work"."ins_events";
+DELETE FROM "identity_state"."qvalues" WHERE 1 = 1;
+INSERT INTO "identity_state"."qvalues" SELECT id_type, id_value, reason, evidence FROM "identity_work"."qvalues_new";
+DELETE FROM "identity_state"."regions" WHERE node_id IN (SELECT node_id FROM "identity_work"."redo");
+INSERT INTO "identity_state"."regions" SELECT node_id, region, id_type FROM "identity_work"."regions_new";
+DELETE FROM "identity_state"."meta" WHERE 1 = 1;
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '3f738e2206dda036'), ('id_types', '226703e49e2f6c68'), ('limits', '{"user_id":1}'), ('policy', '439083f38956ba51'), ('sources', 'f9f904fedc66e346'), ('traits', '74234e98afe7498f');
+INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(LOCALTIMESTAMP AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work"."changes";
+UPDATE "identity"."overrides" AS o
+SET status = s.status, status_detail = s.detail, status_run_id = 0
+FROM "identity_work"."ovr_status" s
+WHERE o.override_id = s.override_id;
+DELETE FROM "identity_state"."overrides" WHERE 1 = 1;
+INSERT INTO "identity_state"."overrides" (kind, na, nb)
+SELECT kind, na, nb FROM "identity_work"."ovr" WHERE problem IS NULL AND kind IN ('never_link', 'always_link');
+COMMIT;

@@ -1,0 +1,340 @@
+-- idstitch plan: project overrides, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage controls: the overrides people wrote, normalized, and which of them changed since the last run
+-- every override with its identifiers' node ids, and what keeps an invalid one from applying
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR" AS
+SELECT override_id, kind, id_type_a, va, id_type_b, vb,
+  CASE WHEN va IS NULL THEN NULL ELSE HASH(id_type_a, va) END AS na,
+  CASE WHEN vb IS NULL THEN NULL ELSE HASH(id_type_b, vb) END AS nb,
+  CASE
+    WHEN override_id IS NULL THEN 'override_id is empty'
+    WHEN copies > 1 THEN 'override_id names more than one row'
+    WHEN kind IS NULL OR kind NOT IN ('never_link', 'always_link', 'block', 'unblock') THEN 'kind must be never_link, always_link, block or unblock'
+    WHEN id_type_a IS NULL OR id_type_a NOT IN ('user_id', 'email', 'anonymous_id') THEN 'id_type_a names no id type of the project'
+    WHEN va IS NULL THEN 'id_value_a is empty after normalization'
+    WHEN kind IN ('block', 'unblock') AND (id_type_b IS NOT NULL OR id_value_b IS NOT NULL) THEN 'block and unblock name one identifier: leave id_type_b and id_value_b empty'
+    WHEN kind IN ('block', 'unblock') THEN NULL
+    WHEN id_type_b IS NULL OR id_type_b NOT IN ('user_id', 'email', 'anonymous_id') THEN 'id_type_b names no id type of the project'
+    WHEN vb IS NULL THEN 'id_value_b is empty after normalization'
+    WHEN id_type_a = id_type_b AND va = vb THEN 'a and b are the same identifier'
+  END AS problem
+FROM (
+  SELECT override_id, kind, id_type_a, id_type_b, id_value_b, COUNT(*) OVER (PARTITION BY override_id) AS copies,
+    NULLIF(CASE id_type_a WHEN 'user_id' THEN id_value_a WHEN 'email' THEN LOWER(TRIM(id_value_a)) WHEN 'anonymous_id' THEN id_value_a END, '') AS va,
+    NULLIF(CASE id_type_b WHEN 'user_id' THEN id_value_b WHEN 'email' THEN LOWER(TRIM(id_value_b)) WHEN 'anonymous_id' THEN id_value_b END, '') AS vb
+  FROM "IDENTITY"."OVERRIDES"
+) o;
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+-- links that always_link overrides add
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_EDGES" AS
+SELECT DISTINCT LEAST(o.na, o.nb) AS a, GREATEST(o.na, o.nb) AS b
+FROM "IDENTITY_WORK"."OVR" o
+WHERE o.problem IS NULL AND o.kind = 'always_link'
+  AND o.na IN (SELECT node_id FROM "IDENTITY_WORK"."NODES") AND o.nb IN (SELECT node_id FROM "IDENTITY_WORK"."NODES")
+  AND NOT EXISTS (
+    SELECT 1 FROM "IDENTITY_WORK"."OVR" x
+    WHERE x.problem IS NULL AND x.kind = 'never_link'
+      AND ((x.na = o.na AND x.nb = o.nb) OR (x.na = o.nb AND x.nb = o.na))
+  );
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES" AS
+SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  LISTAGG(source, ',') WITHIN GROUP (ORDER BY source) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 'events' AS source
+    FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3)
+    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 'events' AS source
+    FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+  UNION ALL
+  SELECT a, b, 'override' AS source, 0 AS n, CAST(NULL AS TIMESTAMP) AS first_seen_at, CAST(NULL AS TIMESTAMP) AS last_seen_at
+  FROM "IDENTITY_WORK"."OVR_EDGES"
+) per_source
+GROUP BY a, b;
+
+-- ===== stage never_link: never_link overrides: split the profiles that hold both identifiers of one
+-- profiles holding both identifiers of a never_link
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."NL_VIOLATING" AS
+SELECT DISTINCT ga.grp
+FROM "IDENTITY_WORK"."OVR" o
+JOIN "IDENTITY_WORK"."GROUPS_0" ga ON o.na = ga.node_id
+JOIN "IDENTITY_WORK"."GROUPS_0" gb ON o.nb = gb.node_id
+WHERE o.problem IS NULL AND o.kind = 'never_link' AND ga.grp = gb.grp;
+-- their links, both ways
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_EDGES" AS
+SELECT u, v, row_count, last_seen_at
+FROM (
+  SELECT e.a AS u, e.b AS v, e.row_count, e.last_seen_at, ga.grp AS gu, gb.grp AS gv
+  FROM "IDENTITY_WORK"."EDGES" e
+  JOIN "IDENTITY_WORK"."GROUPS_0" ga ON e.a = ga.node_id
+  JOIN "IDENTITY_WORK"."GROUPS_0" gb ON e.b = gb.node_id
+  UNION ALL
+  SELECT e.b AS u, e.a AS v, e.row_count, e.last_seen_at, gb.grp AS gu, ga.grp AS gv
+  FROM "IDENTITY_WORK"."EDGES" e
+  JOIN "IDENTITY_WORK"."GROUPS_0" ga ON e.a = ga.node_id
+  JOIN "IDENTITY_WORK"."GROUPS_0" gb ON e.b = gb.node_id
+) d
+WHERE gu = gv AND gu IN (SELECT grp FROM "IDENTITY_WORK"."NL_VIOLATING");
+-- the identifiers the never_links name are the anchors
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_0" AS
+SELECT DISTINCT node, node AS anchor, 0 AS anchors
+FROM (
+  SELECT o.na AS node, o.nb AS other FROM "IDENTITY_WORK"."OVR" o
+  JOIN "IDENTITY_WORK"."GROUPS_0" ga ON o.na = ga.node_id
+  JOIN "IDENTITY_WORK"."GROUPS_0" gb ON o.nb = gb.node_id
+  WHERE o.problem IS NULL AND o.kind = 'never_link' AND ga.grp = gb.grp
+  UNION ALL
+  SELECT o.nb AS node, o.na AS other FROM "IDENTITY_WORK"."OVR" o
+  JOIN "IDENTITY_WORK"."GROUPS_0" ga ON o.na = ga.node_id
+  JOIN "IDENTITY_WORK"."GROUPS_0" gb ON o.nb = gb.node_id
+  WHERE o.problem IS NULL AND o.kind = 'never_link' AND ga.grp = gb.grp
+) s;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_FRONT_0" AS
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_SEEN_0";
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (identifiers reached)
+-- ring 1: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_FRONT_1" AS
+SELECT node,
+  anchor AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "IDENTITY_WORK"."LIM_EDGES" e
+    JOIN "IDENTITY_WORK"."LIM_FRONT_0" f ON e.u = f.node
+    JOIN "IDENTITY_WORK"."NODES" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "IDENTITY_WORK"."LIM_SEEN_0")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_1" AS
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_SEEN_0"
+UNION ALL
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_FRONT_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_0";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_0";
+-- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_FRONT_2" AS
+SELECT node,
+  anchor AS anchor,
+  anchors
+FROM (
+  SELECT node, anchor,
+    COUNT(*) OVER (PARTITION BY node) AS anchors,
+    ROW_NUMBER() OVER (PARTITION BY node ORDER BY row_count DESC, last_seen_at DESC NULLS LAST, anchor_value) AS pos
+  FROM (
+    SELECT e.v AS node, f.anchor, a.id_value AS anchor_value,
+      SUM(e.row_count) AS row_count, MAX(e.last_seen_at) AS last_seen_at
+    FROM "IDENTITY_WORK"."LIM_EDGES" e
+    JOIN "IDENTITY_WORK"."LIM_FRONT_1" f ON e.u = f.node
+    JOIN "IDENTITY_WORK"."NODES" a ON f.anchor = a.node_id
+    WHERE e.v NOT IN (SELECT node FROM "IDENTITY_WORK"."LIM_SEEN_1")
+    GROUP BY e.v, f.anchor, a.id_value
+  ) c
+) r
+WHERE pos = 1;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_2" AS
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_SEEN_1"
+UNION ALL
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_FRONT_2";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_1";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_1";
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "IDENTITY_WORK"."LIM_FRONT_2";
+-- the refined partition; identifiers no anchor reached stay together
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GROUPS_NL" AS
+SELECT node_id,
+  CASE
+    WHEN violating = 0 THEN grp
+    WHEN anchor IS NOT NULL THEN anchor
+    ELSE MIN(CASE WHEN anchor IS NULL THEN node_id END) OVER (PARTITION BY grp)
+  END AS grp
+FROM (
+  SELECT g.node_id, g.grp, s.anchor,
+    CASE WHEN g.grp IN (SELECT grp FROM "IDENTITY_WORK"."NL_VIOLATING") THEN 1 ELSE 0 END AS violating
+  FROM "IDENTITY_WORK"."GROUPS_0" g
+  LEFT JOIN "IDENTITY_WORK"."LIM_SEEN_2" s ON g.node_id = s.node
+  WHERE s.node IS NULL OR s.anchor IS NOT NULL
+) x;
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_2";
+DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_2";
+
+-- ===== stage outputs: output tables, built beside the published ones
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
+SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "IDENTITY_WORK"."GRAPH";
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "IDENTITY"."ID_GRAPH" o
+    FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY"."ID_GRAPH"));
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."PROFILES__NEXT" AS
+WITH ranked AS (
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+  FROM "IDENTITY_WORK"."ASSIGN"
+), per_type AS (
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM ranked
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS BIGINT) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'user_id' THEN n END), 0) AS BIGINT) AS "USER_ID_COUNT",
+    MAX(CASE WHEN id_type = 'user_id' THEN latest END) AS "LATEST_USER_ID",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'email' THEN n END), 0) AS BIGINT) AS "EMAIL_COUNT",
+    MAX(CASE WHEN id_type = 'email' THEN latest END) AS "LATEST_EMAIL",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'anonymous_id' THEN n END), 0) AS BIGINT) AS "ANONYMOUS_ID_COUNT",
+    MAX(CASE WHEN id_type = 'anonymous_id' THEN latest END) AS "LATEST_ANONYMOUS_ID"
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."USER_ID_COUNT", p."LATEST_USER_ID", p."EMAIL_COUNT", p."LATEST_EMAIL", p."ANONYMOUS_ID_COUNT", p."LATEST_ANONYMOUS_ID"
+FROM per_profile p
+JOIN "IDENTITY_WORK"."ANCHORS" a ON p.component = a.component;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_EDGES__NEXT" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "IDENTITY_WORK"."EDGES" e
+JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
+JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence
+  WHERE 1 = 0
+) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(SYSDATE() AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY"."PROFILES__NEXT" WHERE 1 = 0
+) m
+LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."HUBS__NEXT" AS
+SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."QVALUES__NEXT" AS
+SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+-- the changes, kept for the publish
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_CHANGES__NEXT" AS
+SELECT * FROM "IDENTITY_WORK"."CHANGES";
+-- identifiers of each limited type per profile
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_COUNTS" AS
+SELECT universal_id,
+  SUM(CASE WHEN id_type = 'user_id' THEN 1 ELSE 0 END) AS "C1"
+FROM "IDENTITY_WORK"."GRAPH"
+GROUP BY universal_id;
+-- what this run makes of each override: applied, refused, waiting or invalid
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_STATUS" AS
+SELECT DISTINCT s.override_id, s.status, s.detail
+FROM (
+  SELECT o.override_id,
+    CASE
+      WHEN o.problem IS NOT NULL THEN 'invalid'
+      WHEN o.kind IN ('block', 'unblock') THEN 'applied'
+      WHEN ga.universal_id IS NULL OR gb.universal_id IS NULL THEN 'waiting'
+      WHEN o.kind = 'never_link' AND ga.universal_id <> gb.universal_id THEN 'applied'
+      WHEN o.kind = 'always_link' AND ga.universal_id = gb.universal_id THEN 'applied'
+      ELSE 'refused'
+    END AS status,
+    CASE
+      WHEN o.problem IS NOT NULL THEN o.problem
+      WHEN o.kind = 'block' THEN 'the value is kept out of the graph'
+      WHEN o.kind = 'unblock' THEN 'block_values and block_pattern do not keep the value out'
+      WHEN ga.universal_id IS NULL AND gb.universal_id IS NULL THEN 'neither identifier is in the graph'
+      WHEN ga.universal_id IS NULL THEN 'identifier a is not in the graph'
+      WHEN gb.universal_id IS NULL THEN 'identifier b is not in the graph'
+      WHEN o.kind = 'never_link' AND ga.universal_id <> gb.universal_id THEN 'the identifiers are in different profiles'
+      WHEN o.kind = 'never_link' THEN 'the identifiers are still in one profile'
+      WHEN ga.universal_id = gb.universal_id THEN 'the identifiers are in one profile'
+      WHEN EXISTS (SELECT 1 FROM "IDENTITY_WORK"."OVR" x WHERE x.problem IS NULL AND x.kind = 'never_link'
+          AND ((x.na = o.na AND x.nb = o.nb) OR (x.na = o.nb AND x.nb = o.na))) THEN 'a never_link names the same identifiers'
+      WHEN ca."C1" + cb."C1" > 1 THEN 'together they would hold more than 1 user_id, over the limit per profile'
+      ELSE 'the anonymous policy or another override keeps them apart'
+    END AS detail,
+    CASE WHEN ga.node_id IS NOT NULL OR gb.node_id IS NOT NULL THEN 1 ELSE 0 END AS here
+  FROM "IDENTITY_WORK"."OVR" o
+  LEFT JOIN "IDENTITY_WORK"."GRAPH" ga ON o.na = ga.node_id
+  LEFT JOIN "IDENTITY_WORK"."GRAPH" gb ON o.nb = gb.node_id
+  LEFT JOIN "IDENTITY_WORK"."OVR_COUNTS" ca ON ga.universal_id = ca.universal_id
+  LEFT JOIN "IDENTITY_WORK"."OVR_COUNTS" cb ON gb.universal_id = cb.universal_id
+) s;
+
+-- ===== stage publish: replace each table from its new version, then commit the history and the state together (this warehouse has no transactions over DDL; a publish that stops part-way is completed by the next run)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_GRAPH" CLONE "IDENTITY"."ID_GRAPH__NEXT" COPY GRANTS;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."PROFILES" CLONE "IDENTITY"."PROFILES__NEXT" COPY GRANTS;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_EDGES" CLONE "IDENTITY"."ID_EDGES__NEXT" COPY GRANTS;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_QUARANTINE" CLONE "IDENTITY"."ID_QUARANTINE__NEXT" COPY GRANTS;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."AUDIENCE_MEMBERS" CLONE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" COPY GRANTS;
+-- source events with the universal id of each row
+CREATE OR REPLACE VIEW "IDENTITY"."EVENTS_STITCHED" COPY GRANTS AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, CAST(NULL AS VARCHAR)) AS universal_id
+FROM "EVENTS" s
+LEFT JOIN "IDENTITY"."ID_GRAPH" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."USER_ID" AS VARCHAR), ''), '')
+LEFT JOIN "IDENTITY"."ID_GRAPH" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s."EMAIL" AS VARCHAR), ''))), '')
+LEFT JOIN "IDENTITY"."ID_GRAPH" g3 ON g3.id_type = 'anonymous_id' AND g3.id_value = NULLIF(NULLIF(CAST(s."ANONYMOUS_ID" AS VARCHAR), ''), '');
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."ROWS_EVENTS" CLONE "IDENTITY_STATE"."ROWS_EVENTS__NEXT" COPY GRANTS;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."HUBS" CLONE "IDENTITY_STATE"."HUBS__NEXT" COPY GRANTS;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."QVALUES" CLONE "IDENTITY_STATE"."QVALUES__NEXT" COPY GRANTS;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."REGIONS" CLONE "IDENTITY_STATE"."REGIONS__NEXT" COPY GRANTS;
+-- together, once every table is in place (the runner first records this publish in the state's publish_journal, and commits its clearing here)
+BEGIN;
+UPDATE "IDENTITY"."AUDIENCE_HISTORY" AS h
+SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
+WHERE h.exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "IDENTITY"."AUDIENCE_MEMBERS__NEXT" n
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
+  );
+INSERT INTO "IDENTITY"."AUDIENCE_HISTORY" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "IDENTITY"."AUDIENCE_MEMBERS__NEXT" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "IDENTITY"."AUDIENCE_HISTORY" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+DELETE FROM "IDENTITY_STATE"."META" WHERE 1 = 1;
+INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '3f738e2206dda036'), ('id_types', '226703e49e2f6c68'), ('limits', '{"user_id":1}'), ('policy', '439083f38956ba51'), ('sources', 'f9f904fedc66e346'), ('traits', '74234e98afe7498f');
+INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY"."ID_CHANGES__NEXT";
+UPDATE "IDENTITY"."OVERRIDES" AS o
+SET status = s.status, status_detail = s.detail, status_run_id = 0
+FROM "IDENTITY_WORK"."OVR_STATUS" s
+WHERE o.override_id = s.override_id;
+DELETE FROM "IDENTITY_STATE"."OVERRIDES" WHERE 1 = 1;
+INSERT INTO "IDENTITY_STATE"."OVERRIDES" (kind, na, nb)
+SELECT kind, na, nb FROM "IDENTITY_WORK"."OVR" WHERE problem IS NULL AND kind IN ('never_link', 'always_link');
+COMMIT;

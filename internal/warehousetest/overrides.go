@@ -1,0 +1,202 @@
+package warehousetest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/dialects"
+	"github.com/idstitch/idstitch/engine/check"
+	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/unionfind"
+)
+
+// Override is one row of the overrides table, as people write it.
+type Override struct {
+	ID, Kind     string
+	TypeA, ValA  string
+	TypeB, ValB  string
+	By, Reason   string
+	CreatedHours int
+}
+
+// setOverrides makes the overrides table of p's output schema hold exactly rows, creating it
+// first if no run has.
+func setOverrides(t TB, conn connectors.Conn, p *config.Project, rows []Override) {
+	t.Helper()
+	pl, err := plan.New(p, conn.Dialect(), plan.Contraction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := check.Claim(context.Background(), conn, pl); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range pl.ControlTables() {
+		mustExec(t, conn, s.SQL)
+	}
+	d := conn.Dialect()
+	table := d.Table(p.Output.Schema, plan.Overrides)
+	mustExec(t, conn, "DELETE FROM "+table+" WHERE 1 = 1")
+	lit := func(s string) string {
+		if s == "" {
+			return "NULL"
+		}
+		return d.String(s)
+	}
+	for _, o := range rows {
+		mustExec(t, conn, fmt.Sprintf("INSERT INTO %s (override_id, kind, id_type_a, id_value_a, id_type_b, id_value_b, created_by, reason, created_at, status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+			table, lit(o.ID), lit(o.Kind), lit(o.TypeA), lit(o.ValA), lit(o.TypeB), lit(o.ValB), lit(o.By), lit(o.Reason),
+			d.Cast(d.String(base.Add(time.Duration(o.CreatedHours)*time.Hour).Format("2006-01-02 15:04:05")), dialects.Timestamp), lit("pending")))
+	}
+}
+
+// overrideStatuses reads each override's status and detail: id → "status: detail".
+func overrideStatuses(t TB, conn connectors.Conn, schema string) map[string]string {
+	t.Helper()
+	d := conn.Dialect()
+	rows, err := conn.Query(context.Background(), "SELECT override_id, COALESCE(status, ''), COALESCE(status_detail, '') FROM "+d.Table(schema, plan.Overrides))
+	if err != nil {
+		t.Fatalf("read overrides: %v", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, status, detail string
+		if err := rows.Scan(&id, &status, &detail); err != nil {
+			t.Fatal(err)
+		}
+		out[id] = status + ": " + detail
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// testOverrides: a never_link splits the profile that holds both its identifiers, nearest
+// anchor first; an always_link merges two profiles, its values normalized as their type says;
+// one that a limit refuses is not applied and its row says why; invalid and waiting rows say so.
+// Every run, incremental or full, applies them alike, and removing one undoes it.
+func testOverrides(t *testing.T, open Factory) {
+	conn := open(t)
+	defer conn.Close()
+	d := conn.Dialect()
+	at := func(h int) time.Time { return base.Add(time.Duration(h) * time.Hour) }
+	events := Table{Name: "ovr_events", Columns: []string{"user_id", "email", "anonymous_id"}, Types: []string{"user_id", "email", "anonymous_id"},
+		Rows: []Row{
+			// One gift-card email behind two anonymous visitors, with more rows on a1's side.
+			{TS: at(1), Values: []any{nil, "gift@shop.com", "a1"}},
+			{TS: at(2), Values: []any{nil, "gift@shop.com", "a1"}},
+			{TS: at(3), Values: []any{nil, "gift@shop.com", "a2"}},
+			{TS: at(4), Values: []any{nil, nil, "a2"}},
+			{TS: at(4), Values: []any{nil, "x2@shop.com", "a2"}},
+			// Two profiles that support confirmed are one customer.
+			{TS: at(5), Values: []any{nil, "e3@shop.com", "a3"}},
+			{TS: at(6), Values: []any{nil, "e4@shop.com", "a4"}},
+			// Two profiles with a user id each: one user id per profile refuses their merge.
+			{TS: at(7), Values: []any{"u5", "e5@shop.com", nil}},
+			{TS: at(8), Values: []any{"u6", "e6@shop.com", nil}},
+		}}
+	types := []string{"user_id", "email", "anonymous_id"}
+	yaml := ProjectYAML(types, []Table{events}, d.DefaultSchema())
+	yaml = strings.Replace(yaml, "  - name: user_id\n", "  - name: user_id\n    limit: 1\n", 1)
+	yaml = strings.Replace(yaml, "  - name: email\n", "  - name: email\n    normalize: [trim, lower]\n", 1)
+	p := mustParse(t, yaml)
+	full := mustParse(t, strings.Replace(yaml, "schema: identity", "schema: full", 1))
+	loadUnder(t, conn, []Table{events}, "identity", "full")
+	rows := []Override{
+		{ID: "o1", Kind: "never_link", TypeA: "anonymous_id", ValA: "a1", TypeB: "anonymous_id", ValB: "a2", By: "ops", Reason: "gift card"},
+		{ID: "o2", Kind: "always_link", TypeA: "email", ValA: "e3@shop.com", TypeB: "email", ValB: "  E4@Shop.com ", By: "support", Reason: "ticket 12"},
+		{ID: "o3", Kind: "always_link", TypeA: "email", ValA: "e5@shop.com", TypeB: "email", ValB: "e6@shop.com", By: "support"},
+		{ID: "o4", Kind: "always_link", TypeA: "shoe_size", ValA: "42", TypeB: "email", ValB: "e6@shop.com"},
+		{ID: "o5", Kind: "never_link", TypeA: "email", ValA: "nobody@shop.com", TypeB: "email", ValB: "gift@shop.com"},
+	}
+	// The first run finds no state: its overrides apply in a full run.
+	setOverrides(t, conn, p, rows)
+	sum := StitchIncremental(t, conn, p)
+	if sum.Result.Controls["never_link_splits"] != 1 {
+		t.Fatalf("the run reports %v, want one profile split by a never_link", sum.Result.Controls)
+	}
+	want := [][]string{
+		{"anonymous_id:a1", "email:gift@shop.com"},
+		{"anonymous_id:a2", "email:x2@shop.com"},
+		{"email:e3@shop.com", "anonymous_id:a3", "email:e4@shop.com", "anonymous_id:a4"},
+		{"user_id:u5", "email:e5@shop.com"},
+		{"user_id:u6", "email:e6@shop.com"},
+	}
+	checkGroups(t, Published(t, conn, "identity"), want)
+	st := overrideStatuses(t, conn, "identity")
+	for id, w := range map[string]string{
+		"o1": "applied: the identifiers are in different profiles",
+		"o2": "applied: the identifiers are in one profile",
+		"o3": "refused: together they would hold more than 1 user_id, over the limit per profile",
+		"o4": "invalid: id_type_a names no id type of the project",
+		"o5": "waiting: identifier a is not in the graph",
+	} {
+		if st[id] != w {
+			t.Fatalf("override %s: status %q, want %q", id, st[id], w)
+		}
+	}
+	if c := sum.Result.Controls; c["overrides_applied"] != 2 || c["overrides_refused"] != 1 || c["overrides_invalid"] != 1 || c["overrides_waiting"] != 1 {
+		t.Fatalf("the run counts overrides %v", c)
+	}
+	// The link an always_link adds is evidence of its own.
+	if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE sources = 'override' AND row_count = 0", d.Table("identity", plan.IDEdges))); n != 1 {
+		t.Fatalf("id_edges holds %d links made by an override alone, want 1", n)
+	}
+
+	// New rows that join both sides of the never_link again, run incrementally: still apart,
+	// and equal to a full rebuild.
+	events.Rows = append(events.Rows,
+		Row{TS: at(20), Values: []any{nil, "gift@shop.com", "a2"}},
+		Row{TS: at(21), Values: []any{nil, "e4@shop.com", "a9"}})
+	loadUnder(t, conn, []Table{events}, "identity", "full")
+	// current are the overrides of the full rebuild each incremental run is compared with.
+	var current []Override
+	sameAsFull := func(step string) map[unionfind.ID]string {
+		t.Helper()
+		sum := StitchIncremental(t, conn, p)
+		if sum.Mode != plan.ModeIncremental {
+			t.Fatalf("%s: the run was %s (%s), want incremental", step, sum.Mode, sum.Reason)
+		}
+		inc := Published(t, conn, "identity")
+		setOverrides(t, conn, full, current)
+		Stitch(t, conn, full, plan.Contraction)
+		if want := Published(t, conn, "full"); !sameMapping(inc, want) {
+			t.Fatalf("%s: incremental id_graph differs from a full rebuild:\n%v\n%v", step, inc, want)
+		}
+		return inc
+	}
+	current = rows
+	got := sameAsFull("new rows")
+	if got[unionfind.ID{Type: "anonymous_id", Value: "a1"}] == got[unionfind.ID{Type: "anonymous_id", Value: "a2"}] {
+		t.Fatalf("new rows joined a1 and a2 again despite the never_link")
+	}
+	if got[unionfind.ID{Type: "anonymous_id", Value: "a9"}] != got[unionfind.ID{Type: "anonymous_id", Value: "a3"}] {
+		t.Fatalf("a9, seen with e4, is not in the profile that the always_link made")
+	}
+
+	// Removing the never_link undoes it in the next incremental run; id_changes records the merge.
+	current = rows[1:]
+	setOverrides(t, conn, p, current)
+	got = sameAsFull("never_link removed")
+	if got[unionfind.ID{Type: "anonymous_id", Value: "a1"}] != got[unionfind.ID{Type: "anonymous_id", Value: "a2"}] {
+		t.Fatalf("with the never_link removed, a1 and a2 are still apart")
+	}
+	if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE kind = 'merge' AND run_id = (SELECT MAX(run_id) FROM %s)",
+		d.Table("identity", plan.IDChanges), d.Table("identity", plan.IDChanges))); n == 0 {
+		t.Fatalf("id_changes records no merge for the run that removed the never_link")
+	}
+
+	// A new always_link between two existing profiles, incrementally.
+	current = append(current, Override{ID: "o6", Kind: "always_link", TypeA: "email", ValA: "x2@shop.com", TypeB: "user_id", ValB: "u6"})
+	setOverrides(t, conn, p, current)
+	got = sameAsFull("always_link added")
+	if got[unionfind.ID{Type: "user_id", Value: "u6"}] != got[unionfind.ID{Type: "anonymous_id", Value: "a2"}] {
+		t.Fatalf("the always_link added between x2 and u6 did not merge their profiles")
+	}
+}

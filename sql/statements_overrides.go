@@ -1,0 +1,55 @@
+package sql
+
+// Overrides: the never_link, always_link, block and unblock rows people write between runs.
+var (
+	Ovr         = define[OvrData]("ovr")
+	OvrChanged  = define[OvrChangedData]("ovr_changed")
+	OvrEdges    = define[OvrEdgesData]("ovr_edges")
+	NLViolating = define[NLViolatingData]("nl_violating")
+	NLSeed      = define[NLSeedData]("nl_seed")
+	OvrCounts   = define[OvrCountsData]("ovr_counts")
+	OvrStatus   = define[OvrStatusData]("ovr_status")
+	OvrUpdate   = define[OvrUpdateData]("ovr_update")
+)
+
+type (
+	OvrData struct{ Types []OvrType }
+	// OvrType is an id type with the normalized values of an override's two identifiers.
+	OvrType struct {
+		Name string
+		A, B string // SQL: id_value_a and id_value_b normalized as the type says
+	}
+	OvrChangedData  struct{ Applied string }
+	OvrEdgesData    struct{ Hubs bool }
+	NLViolatingData struct{ Groups string }
+	NLSeedData      struct{ Groups string }
+	OvrCountsData   struct{ Limits []OvrLimit }
+	OvrStatusData   struct {
+		Limits      []OvrLimit
+		Incremental bool
+	}
+	// OvrLimit is a limited id type, with the column of ovr_counts that counts it.
+	OvrLimit struct {
+		Type, Column string
+		Limit        int
+	}
+	OvrUpdateData struct{ RunID int64 }
+)
+
+// What a run tells of its controls, and the state of the overrides it applied.
+var (
+	ControlTally    = define[ControlTallyData]("control_tally")
+	ControlStatuses = define[ControlStatusesData]("control_statuses")
+	OvrApplied      = define[OvrAppliedData]("ovr_applied")
+)
+
+type (
+	ControlTallyData    struct{ Name, Table string }
+	ControlStatusesData struct{}
+	OvrAppliedData      struct{ Table string }
+)
+
+// ControlsProbe counts what the runner needs to know of the control tables before planning.
+var ControlsProbe = define[ControlsProbeData]("controls_probe")
+
+type ControlsProbeData struct{ Applied string }

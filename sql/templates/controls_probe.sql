@@ -1,0 +1,3 @@
+{{/* controls_probe: one row: the rows of the overrides table, and those of Applied (the overrides the last run
+     applied, in the state), for the runner to decide what a run reads. */}}
+SELECT (SELECT COUNT(*) FROM {{out "overrides"}}) AS overrides, (SELECT COUNT(*) FROM {{.Applied}}) AS applied
