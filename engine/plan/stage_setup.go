@@ -69,4 +69,3 @@ func (pl *Planner) ControlTables() []Statement {
 		{SQL: render.SQL(r, idsql.ForgetAuditCreate, idsql.ForgetAuditCreateData{}), Note: "what was forgotten, as salted hashes"},
 	}
 }
-

@@ -33,6 +33,7 @@ ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "rows_by_source" VARCHAR;
 ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "watermarks" VARCHAR;
 ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "components_changed" BIGINT;
 ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "future_rows" BIGINT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "controls" VARCHAR;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS "identity"."audience_members" (
   audience VARCHAR,

@@ -33,6 +33,7 @@ ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "rows_by_source" TEXT;
 ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "watermarks" TEXT;
 ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "components_changed" BIGINT;
 ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "future_rows" BIGINT;
+ALTER TABLE "identity"."runs" ADD COLUMN IF NOT EXISTS "controls" TEXT;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS "identity"."audience_members" (
   audience TEXT,

@@ -33,6 +33,7 @@ ALTER TABLE `identity`.`runs` ADD COLUMN IF NOT EXISTS `rows_by_source` STRING;
 ALTER TABLE `identity`.`runs` ADD COLUMN IF NOT EXISTS `watermarks` STRING;
 ALTER TABLE `identity`.`runs` ADD COLUMN IF NOT EXISTS `components_changed` INT64;
 ALTER TABLE `identity`.`runs` ADD COLUMN IF NOT EXISTS `future_rows` INT64;
+ALTER TABLE `identity`.`runs` ADD COLUMN IF NOT EXISTS `controls` STRING;
 -- the published members, read for when each entered
 CREATE TABLE IF NOT EXISTS `identity`.`audience_members` (
   audience STRING,
