@@ -156,10 +156,16 @@ func newView(g *Graph) *view {
 	for _, q := range v.QLinks {
 		pairs = append(pairs, [2]int{v.Drawn[q[0]], v.Drawn[q[1]]})
 	}
-	pos := layout(len(v.Nodes), pairs, width, height)
+	// Labels are written to the right of their dots: the layout keeps room for them.
+	labels := len(v.Nodes) <= 60
+	w := width
+	if labels {
+		w -= 140
+	}
+	pos := layout(len(v.Nodes), pairs, w, height)
 	for i := range v.Nodes {
 		v.Nodes[i].X, v.Nodes[i].Y = pos[i].X, pos[i].Y
-		v.Nodes[i].Label = len(v.Nodes) <= 60
+		v.Nodes[i].Label = labels
 	}
 	return v
 }
