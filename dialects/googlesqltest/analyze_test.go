@@ -344,6 +344,12 @@ func (r *run) lookups() {
 		map[string]string{"p1": "STRING", "p2": "STRING", "p3": "STRING"})
 	r.exec("count of identifiers", render.SQL(rr, idsql.LookupCount, idsql.LookupCountData{}), value)
 	r.exec("lookup of links", render.SQL(rr, idsql.LookupLinks, idsql.LookupLinksData{}), value)
+	r.exec("identifiers of a profile's page", render.SQL(rr, idsql.ExplainNodes, idsql.ExplainNodesData{Rows: 50000}), value)
+	r.exec("counts of a profile's page", render.SQL(rr, idsql.ExplainTypes, idsql.ExplainTypesData{}), value)
+	r.exec("links of a profile's page", render.SQL(rr, idsql.ExplainEdges, idsql.ExplainEdgesData{Rows: 50000}), value)
+	for i, q := range pl.NeighbourQueries(50000) {
+		r.exec(fmt.Sprintf("quarantined neighbours of a profile's page, query %d", i+1), q, value)
+	}
 	for _, it := range pl.Project.IDTypes {
 		q, ok := pl.NormalizeQuery(it.Name)
 		if !ok {

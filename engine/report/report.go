@@ -56,6 +56,9 @@ type Data struct {
 	// Sources are the project's sources and what each reads: a table, or a dbt model or source
 	// with the relation it resolved to.
 	Sources [][2]string
+	// Links maps a universal id of Largest to the page of its graph, relative to the report
+	// (docs/explain.md); an id without one is shown without a link.
+	Links map[string]string
 }
 
 // Collect reads what the report needs from the published tables.
@@ -395,7 +398,7 @@ table { border-collapse: collapse; font-size: 0.9em; } td, th { padding: 2px 10p
 {{bars .Pools 720 200}}
 {{- end}}
 <h2>Largest profiles</h2>
-<table><tr><th>universal_id</th><th>identifiers</th></tr>{{range .Largest}}<tr><td><code>{{index . 0}}</code></td><td>{{index . 1}}</td></tr>{{end}}</table>
+<table><tr><th>universal_id</th><th>identifiers</th></tr>{{range .Largest}}{{$uid := index . 0}}<tr><td>{{with index $.Links $uid}}<a href="{{.}}"><code>{{$uid}}</code></a>{{else}}<code>{{$uid}}</code>{{end}}</td><td>{{index . 1}}</td></tr>{{end}}</table>
 <h2>Quarantined identifiers by reason</h2>
 {{bars .QuarantineBy 720 200}}
 <table><tr><th>reason</th><th>type</th><th>value</th><th>evidence</th></tr>{{range .Quarantined}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td><td><code>{{index . 2}}</code></td><td>{{index . 3}}</td></tr>{{end}}</table>

@@ -153,12 +153,22 @@ func projectPlanner(path string) (*config.Project, *plan.Planner, error) {
 }
 
 func runExplain(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "explain", "[-c idstitch.yaml] [--scope SCOPE] TYPE=VALUE TYPE=VALUE",
-		"Prints, as JSON, the shortest chain of evidence linking two identifiers (each link with its sources,\nrow count and first/last seen), or why they are not linked. In a project with scopes, --scope names\nthe scope both identifiers are in, and identifiers of local types are named type:value@scope.")
+	fs := newFlags(e, "explain", "[-c idstitch.yaml] [--scope SCOPE] TYPE=VALUE TYPE=VALUE\n       idstitch explain --html [-c idstitch.yaml] [-o FILE] UNIVERSAL_ID",
+		"Prints, as JSON, the shortest chain of evidence linking two identifiers (each link with its sources,\nrow count and first/last seen), or why they are not linked. In a project with scopes, --scope names\nthe scope both identifiers are in, and identifiers of local types are named type:value@scope.\n"+
+			"With --html, writes one profile's graph as a self-contained HTML page instead: its identifiers\ncoloured by type, its links with their evidence, the quarantined identifiers sharing its rows and the\nlinks overrides made (docs/explain.md).")
 	path := configFlag(fs)
 	scope := fs.String("scope", "", "the scope to look both identifiers up in, in a project with scopes")
+	html := fs.Bool("html", false, "write the page of the profile UNIVERSAL_ID's graph")
+	out := fs.String("out", "", "with --html, the file to write (default profile-UNIVERSAL_ID.html)")
+	fs.StringVar(out, "o", "", "with --html, the file to write (shorthand)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *html {
+		if fs.NArg() != 1 {
+			return usageError{msg: "explain --html takes one universal id, e.g. idstitch explain --html 0f3a…"}
+		}
+		return explainHTML(ctx, e, *path, fs.Arg(0), *out)
 	}
 	if fs.NArg() != 2 || !strings.Contains(fs.Arg(0), "=") || !strings.Contains(fs.Arg(1), "=") {
 		return usageError{msg: "explain takes two identifiers as TYPE=VALUE TYPE=VALUE, e.g. idstitch explain email=ann@example.com user_id=u1"}
@@ -192,9 +202,10 @@ func runLookML(ctx context.Context, e *env, args []string) error {
 
 func runReport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "report", "[-c idstitch.yaml] [--out idstitch-report.html]",
-		"Writes a self-contained HTML page: profile sizes, identifiers per type, largest profiles,\nquarantined values by reason, run history with stage timings.")
+		"Writes a self-contained HTML page: profile sizes, identifiers per type, largest profiles,\nquarantined values by reason, run history with stage timings. The largest profiles link to the\npages of their graphs, written beside it (see --profiles).")
 	path := configFlag(fs)
 	out := fs.String("out", "idstitch-report.html", "file to write")
+	pages := fs.Int("profiles", 10, "write the graph pages of this many of the largest profiles into a folder beside\nthe report (its name without .html, then -profiles) and link them; 0 for none")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -207,7 +218,14 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	var data *report.Data
 	if err := wh.Read(ctx, func(conn connectors.Conn) error {
 		var err error
-		data, err = report.Collect(ctx, conn, pl)
+		if data, err = report.Collect(ctx, conn, pl); err != nil {
+			return err
+		}
+		var uids []string
+		for i := 0; i < len(data.Largest) && i < *pages; i++ {
+			uids = append(uids, data.Largest[i][0])
+		}
+		data.Links, err = profilePages(ctx, conn, pl, *out, uids)
 		return err
 	}); err != nil {
 		if connectors.KindOf(err) == connectors.MissingObject {
