@@ -2,14 +2,15 @@ package sql
 
 // Overrides: the never_link, always_link, block and unblock rows people write between runs.
 var (
-	Ovr         = define[OvrData]("ovr")
-	OvrChanged  = define[OvrChangedData]("ovr_changed")
-	OvrEdges    = define[OvrEdgesData]("ovr_edges")
-	NLViolating = define[NLViolatingData]("nl_violating")
-	NLSeed      = define[NLSeedData]("nl_seed")
-	OvrCounts   = define[OvrCountsData]("ovr_counts")
-	OvrStatus   = define[OvrStatusData]("ovr_status")
-	OvrUpdate   = define[OvrUpdateData]("ovr_update")
+	Ovr          = define[OvrData]("ovr")
+	OvrChanged   = define[OvrChangedData]("ovr_changed")
+	OvrEdges     = define[OvrEdgesData]("ovr_edges")
+	NLViolating  = define[NLViolatingData]("nl_violating")
+	NLSeed       = define[NLSeedData]("nl_seed")
+	OvrCounts    = define[OvrCountsData]("ovr_counts")
+	OvrStatus    = define[OvrStatusData]("ovr_status")
+	OvrPublished = define[OvrPublishedData]("ovr_published")
+	OvrUpdate    = define[OvrUpdateData]("ovr_update")
 )
 
 type (
@@ -33,7 +34,8 @@ type (
 		Type, Column string
 		Limit        int
 	}
-	OvrUpdateData struct{ RunID int64 }
+	OvrUpdateData    struct{ RunID int64 }
+	OvrPublishedData struct{}
 )
 
 // What a run tells of its controls, and the state of the overrides it applied.

@@ -30,6 +30,7 @@ var (
 	LookupIdentifiers = define[LookupIdentifiersData]("lookup_identifiers")
 	LookupCount       = define[LookupCountData]("lookup_count")
 	LookupLinks       = define[LookupLinksData]("lookup_links")
+	LookupOverrides   = define[LookupOverridesData]("lookup_overrides")
 	// The lookups of a project with scopes, whose id_graph, id_quarantine and id_edges say where
 	// each identifier is.
 	LookupValueScoped       = define[LookupValueScopedData]("lookup_value_scoped")
@@ -56,6 +57,7 @@ type (
 	}
 	LookupCountData       struct{}
 	LookupLinksData       struct{}
+	LookupOverridesData   struct{}
 	LastRunData           struct{}
 	MemoryProfilesData    struct{}
 	MemoryIdentifiersData struct{}

@@ -28,6 +28,41 @@ type Explanation struct {
 	Chain       []Link  `json:"chain,omitempty"`
 	Reason      string  `json:"reason,omitempty"`
 	Profiles    *[2]any `json:"profiles,omitempty"`
+	// Overrides are the rows of the overrides table that name either identifier: a never_link
+	// keeps them apart, an always_link is a link of the chain (source override).
+	Overrides []Override `json:"overrides,omitempty"`
+}
+
+// Override is one row of the overrides table, as explain shows it.
+type Override struct {
+	ID     string `json:"override_id"`
+	Kind   string `json:"kind"`
+	Status string `json:"status"`
+	Detail string `json:"status_detail,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	By     string `json:"created_by,omitempty"`
+}
+
+// overrides reads the overrides naming either identifier, each given as written and normalized.
+// An install older than the overrides table has none.
+func (s Service) overrides(ctx context.Context, conn connectors.Conn, typeA, rawA, normA, typeB, rawB, normB string) ([]Override, error) {
+	rows, err := conn.Query(ctx, render.SQL(s.Planner.Renderer(), idsql.LookupOverrides, idsql.LookupOverridesData{}), typeA, rawA, normA, typeB, rawB, normB)
+	if connectors.KindOf(err) == connectors.MissingObject {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Override
+	for rows.Next() {
+		var o Override
+		if err := rows.Scan(&o.ID, &o.Kind, &o.Status, &o.Detail, &o.Reason, &o.By); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }
 
 // Explain finds the shortest chain of evidence between two identifiers of one profile, or says
@@ -52,6 +87,10 @@ func (s Service) ExplainIn(ctx context.Context, conn connectors.Conn, typeA, val
 		if e != nil {
 			return nil, e
 		}
+	}
+	var err error
+	if ex.Overrides, err = s.overrides(ctx, conn, typeA, valueA, ra.Normalized, typeB, valueB, rb.Normalized); err != nil {
+		return nil, err
 	}
 	if ra.UniversalID != rb.UniversalID {
 		ex.Reason = "they are in different profiles"

@@ -101,6 +101,9 @@ func (b *build) overrideStatus() []Statement {
 		limits = append(limits, idsql.OvrLimit{Type: t.Name, Column: fmt.Sprintf("c%d", i+1), Limit: *t.Limit})
 	}
 	var out []Statement
+	if b.prior != nil {
+		out = append(out, create(b, "ovr_published", idsql.OvrPublished, idsql.OvrPublishedData{}, "the published profiles of the identifiers overrides name outside the recomputed regions"))
+	}
 	if len(limits) > 0 {
 		out = append(out, create(b, "ovr_counts", idsql.OvrCounts, idsql.OvrCountsData{Limits: limits}, "identifiers of each limited type per profile"))
 	}

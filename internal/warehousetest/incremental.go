@@ -117,6 +117,10 @@ func testIncremental(t *testing.T, open Factory) {
 			mustExec(t, conn, d.DropTable(d.Table(schema, plan.IDGraph)))
 		}
 		var prev map[unionfind.ID]string
+		// Overrides come and go between runs (not with scopes, whose values they would have to
+		// write qualified).
+		overrides := !scoped && rapid.Bool().Draw(t, "overrides")
+		var current []Override
 		for j, batch := range stream(t, tables) {
 			if j > 0 && rapid.IntRange(0, 2).Draw(t, "change rules") == 0 {
 				// The guard rules change (not the policies): the run stays incremental.
@@ -126,6 +130,11 @@ func testIncremental(t *testing.T, open Factory) {
 				inc, full = projects(r)
 			}
 			loadUnder(t, conn, batch, "inc", "full")
+			if overrides {
+				current = drawOverrides(t, batch, current, j)
+				setOverrides(t, conn, inc, current)
+				setOverrides(t, conn, full, current)
+			}
 			sum := StitchIncremental(t, conn, inc)
 			if j > 0 && sum.Mode != plan.ModeIncremental {
 				t.Fatalf("batch %d: run was %s (%s), want incremental", j, sum.Mode, sum.Reason)
@@ -148,6 +157,11 @@ func testIncremental(t *testing.T, open Factory) {
 			}
 			if q, wq := quarantinedAs(t, conn, "inc", scoped), quarantinedAs(t, conn, "full", scoped); strings.Join(q, "\n") != strings.Join(wq, "\n") {
 				t.Fatalf("batch %d: incremental id_quarantine:\n%s\nfull rebuild:\n%s", j, strings.Join(q, "\n"), strings.Join(wq, "\n"))
+			}
+			if overrides {
+				if a, b := overrideStatuses(t, conn, "inc"), overrideStatuses(t, conn, "full"); fmt.Sprint(a) != fmt.Sprint(b) {
+					t.Fatalf("batch %d: override statuses after the incremental run:\n%v\nafter a full rebuild:\n%v", j, a, b)
+				}
 			}
 			checkChanges(t, conn, "inc", sum.RunID, prev, got)
 			prev = got

@@ -7,10 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"pgregory.net/rapid"
+
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/check"
 	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/lookup"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/unionfind"
 )
@@ -144,6 +147,31 @@ func testOverrides(t *testing.T, open Factory) {
 	if c := sum.Result.Controls; c["overrides_applied"] != 2 || c["overrides_refused"] != 1 || c["overrides_invalid"] != 1 || c["overrides_waiting"] != 1 {
 		t.Fatalf("the run counts overrides %v", c)
 	}
+	// explain shows the overrides: the never_link beside two identifiers it keeps apart, the
+	// always_link as a link of the chain.
+	pl, err := plan.New(p, d, plan.Contraction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := lookup.Service{Planner: pl}
+	ex, err := svc.Explain(context.Background(), conn, "anonymous_id", "a1", "anonymous_id", "a2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Linked || len(ex.Overrides) != 1 || ex.Overrides[0].ID != "o1" || ex.Overrides[0].Status != "applied" {
+		t.Fatalf("explain a1 a2: linked %v, overrides %+v; want apart, with never_link o1 applied", ex.Linked, ex.Overrides)
+	}
+	ex, err = svc.Explain(context.Background(), conn, "email", "E3@shop.com", "anonymous_id", "a4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	via := false
+	for _, l := range ex.Chain {
+		via = via || l.Sources == "override"
+	}
+	if !ex.Linked || !via || len(ex.Overrides) != 1 || ex.Overrides[0].ID != "o2" {
+		t.Fatalf("explain e3 a4: linked %v, chain %+v, overrides %+v; want a chain through always_link o2", ex.Linked, ex.Chain, ex.Overrides)
+	}
 	// The link an always_link adds is evidence of its own.
 	if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE sources = 'override' AND row_count = 0", d.Table("identity", plan.IDEdges))); n != 1 {
 		t.Fatalf("id_edges holds %d links made by an override alone, want 1", n)
@@ -199,4 +227,38 @@ func testOverrides(t *testing.T, open Factory) {
 	if got[unionfind.ID{Type: "user_id", Value: "u6"}] != got[unionfind.ID{Type: "anonymous_id", Value: "a2"}] {
 		t.Fatalf("the always_link added between x2 and u6 did not merge their profiles")
 	}
+}
+
+// drawOverrides changes the overrides before batch j: one may go, and up to two new ones name
+// identifiers of the batch's rows (or, now and then, one never seen).
+func drawOverrides(t *rapid.T, batch []Table, current []Override, j int) []Override {
+	if len(current) > 0 && rapid.IntRange(0, 2).Draw(t, "remove override") == 0 {
+		i := rapid.IntRange(0, len(current)-1).Draw(t, "removed")
+		current = append(append([]Override(nil), current[:i]...), current[i+1:]...)
+	}
+	var ids []unionfind.ID
+	for _, tb := range batch {
+		for _, r := range tb.Rows {
+			for i, v := range r.Values {
+				if s, ok := v.(string); ok && s != "" {
+					ids = append(ids, unionfind.ID{Type: tb.Types[i], Value: s})
+				}
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return current
+	}
+	pick := func(label string) unionfind.ID {
+		if rapid.IntRange(0, 9).Draw(t, label+" unseen") == 0 {
+			return unionfind.ID{Type: ids[0].Type, Value: "never-seen"}
+		}
+		return ids[rapid.IntRange(0, len(ids)-1).Draw(t, label)]
+	}
+	for k := rapid.IntRange(0, 2).Draw(t, "new overrides"); k > 0; k-- {
+		a, b := pick("a"), pick("b")
+		current = append(current, Override{ID: fmt.Sprintf("b%d-%d", j, k), Kind: rapid.SampledFrom([]string{"never_link", "always_link"}).Draw(t, "kind"),
+			TypeA: a.Type, ValA: a.Value, TypeB: b.Type, ValB: b.Value, CreatedHours: j})
+	}
+	return current
 }
