@@ -56,6 +56,8 @@ type (
 		Stored, StoredWhere string
 		// Scope, when the project declares scopes, says how each row gets its scope.
 		Scope *Scoping
+		// Forget, when set, leaves out the rows that hold a forgotten value.
+		Forget *Forget
 	}
 	HashedData struct{ Extract, Hash string }
 	// CountRowsData counts the rows of a work table.
@@ -400,6 +402,8 @@ type (
 		Scope *Scoping
 		Table string
 		Slots []ViewSlot
+		// Forget, when set, leaves out the rows holding a value of forget_audit.
+		Forget *Forget
 	}
 	AudienceExitsData   struct{}
 	AudienceEntriesData struct{ RunID int64 }

@@ -48,7 +48,10 @@ var (
 type (
 	ControlTallyData    struct{ Name, Table string }
 	ControlStatusesData struct{}
-	OvrAppliedData      struct{ Table string }
+	OvrAppliedData      struct {
+		Table  string
+		Forget bool
+	}
 )
 
 // ControlsProbe counts what the runner needs to know of the control tables before planning.

@@ -46,6 +46,8 @@ type build struct {
 	joins  []idsql.TraitJoin
 	// controls are the tables people write to that this run reads.
 	controls Controls
+	// forgotten are the work tables of the stored rows, per source, that this run forgets.
+	forgotten []string
 }
 
 func (b *build) hubs() bool { return len(b.pairs) > 0 }

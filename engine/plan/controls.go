@@ -13,6 +13,9 @@ import (
 type Controls struct {
 	// Overrides: the overrides table has rows, or the last run applied some.
 	Overrides bool `yaml:"overrides"`
+	// Forget: forget requests wait, or values were forgotten; Pending: requests wait.
+	Forget  bool `yaml:"forget"`
+	Pending bool `yaml:"pending"`
 }
 
 // stateOverrides is the state table of the never_link and always_link overrides the last run
@@ -39,10 +42,15 @@ func (b *build) overrides() bool { return b.controls.Overrides }
 // controlsStage reads the overrides people wrote, normalized as their id types say, before
 // anything else: the region an incremental run recomputes depends on which of them changed.
 func (b *build) controlsStage() {
-	if !b.overrides() {
+	if !b.overrides() && !b.forgets() {
 		return
 	}
-	st := Stage{Kind: KindControls, Name: "controls", Note: "the overrides people wrote, normalized, and which of them changed since the last run"}
+	st := Stage{Kind: KindControls, Name: "controls", Note: "the overrides and forget requests people wrote, normalized, and what changed since the last run"}
+	st.Statements = b.forgetStatements()
+	if !b.overrides() {
+		b.add(st)
+		return
+	}
 	st.Statements = append(st.Statements, create(b, "ovr", idsql.Ovr, b.ovrData(), "every override with its identifiers' node ids, and what keeps an invalid one from applying"))
 	if b.prior != nil {
 		st.Statements = append(st.Statements, create(b, "ovr_changed", idsql.OvrChanged, idsql.OvrChangedData{Applied: b.state(stateOverrides)},
@@ -122,7 +130,7 @@ func (b *build) overridesPublish() []Statement {
 	return []Statement{
 		stmt(b, idsql.OvrUpdate, idsql.OvrUpdateData{RunID: b.runID}),
 		stmt(b, idsql.DeleteAll, idsql.DeleteAllData{Table: b.state(stateOverrides)}),
-		stmt(b, idsql.OvrApplied, idsql.OvrAppliedData{Table: b.state(stateOverrides)}),
+		stmt(b, idsql.OvrApplied, idsql.OvrAppliedData{Table: b.state(stateOverrides), Forget: b.erases()}),
 	}
 }
 
@@ -133,6 +141,6 @@ func (pl *Planner) ControlsProbe() string {
 }
 
 // ReadControls says what a run reads given the counts of ControlsProbe.
-func ReadControls(overrides, applied int64) Controls {
-	return Controls{Overrides: overrides > 0 || applied > 0}
+func ReadControls(overrides, applied, requests, audit int64) Controls {
+	return Controls{Overrides: overrides > 0 || applied > 0, Forget: requests > 0 || audit > 0, Pending: requests > 0}
 }

@@ -49,6 +49,7 @@ var incrementalRun = mode{name: ModeIncremental, stages: []func(*build){
 	(*build).traitsStage,
 	(*build).outputsRegion,
 	(*build).publishRegion,
+	(*build).forgetViews,
 	(*build).indexes,
 }}
 

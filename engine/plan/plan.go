@@ -142,6 +142,9 @@ type Plan struct {
 	// Controls are queries of (name, count) rows telling what the run did with the overrides and
 	// forget requests, read with the other measures.
 	Controls []string
+	// Erases: the run forgets values, and the work schema, which holds copies of what it read,
+	// is emptied after publishing.
+	Erases bool
 	// Mode is full or incremental.
 	Mode string
 	// read names, per source with a timestamp, the table of the rows the run read, which

@@ -57,18 +57,18 @@ func (pl *Planner) column(c string) string {
 // ExtractQuery is the SELECT that extract runs for a source: its identifiers normalized and
 // checked. Validation runs it with LIMIT 0 to find a broken user expression before a run.
 func (pl *Planner) ExtractQuery(s config.Source) string {
-	return pl.extract(s, "")
+	return pl.extract(s, "", nil)
 }
 
 // extract renders the extraction of a source; window, when set, is a condition on its
 // timestamp column (as window gives it) that limits the rows read.
-func (pl *Planner) extract(s config.Source, window string) string {
+func (pl *Planner) extract(s config.Source, window string, forget *idsql.Forget) string {
 	ts := ""
 	if s.Timestamp != "" {
 		ts = pl.Dialect.QuoteIdent(s.Timestamp)
 	}
 	return render.SQL(pl.names.r, idsql.Extract, idsql.ExtractData{Slots: pl.slots(s), Traits: pl.traitInputs(s), TS: ts, Table: pl.SourceTable(s), Filter: s.Filter, Window: window,
-		Scope: pl.scoping(&s)})
+		Scope: pl.scoping(&s), Forget: forget})
 }
 
 // traitInputs lists the traits computed from a source. Each row carries t<N>, the value to
@@ -119,7 +119,7 @@ func (pl *Planner) traitInput(s config.Source, t config.Trait, n int) idsql.Trai
 
 // stitchedView is the query of a source's stitched view: every row of the source, with the
 // universal id of its first identifier in id_graph, each value normalized as a run normalizes it.
-func (pl *Planner) stitchedView(s config.Source) string {
+func (pl *Planner) stitchedView(s config.Source, forget *idsql.Forget) string {
 	var slots []idsql.ViewSlot
 	for _, sl := range pl.slots(s) {
 		expr := sl.Expr
@@ -134,7 +134,7 @@ func (pl *Planner) stitchedView(s config.Source) string {
 	if scope != nil && scope.Column != "" {
 		scope.Column = "s." + scope.Column
 	}
-	return render.SQL(pl.names.r, idsql.StitchedView, idsql.StitchedViewData{Table: pl.SourceTable(s), Slots: slots, Scope: scope})
+	return render.SQL(pl.names.r, idsql.StitchedView, idsql.StitchedViewData{Table: pl.SourceTable(s), Slots: slots, Scope: scope, Forget: forget})
 }
 
 // nodeColumns lists the node id columns of a source's slots, with their values when asked (and

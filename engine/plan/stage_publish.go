@@ -39,6 +39,7 @@ func (b *build) publishAll() {
 	st.Statements = append(st.Statements, b.StateMeta().write()...)
 	st.Statements = append(st.Statements, b.changesInsert(b.workTable("changes")))
 	st.Statements = append(st.Statements, b.overridesPublish()...)
+	st.Statements = append(st.Statements, b.forgetPublish()...)
 	b.add(st)
 }
 
@@ -62,6 +63,7 @@ func (b *build) publishJournaled() {
 	st.Commit = append(st.Commit, b.StateMeta().write()...)
 	st.Commit = append(st.Commit, b.changesInsert(b.next(IDChanges)))
 	st.Commit = append(st.Commit, b.overridesPublish()...)
+	st.Commit = append(st.Commit, b.forgetPublish()...)
 	b.add(st)
 }
 
@@ -76,7 +78,7 @@ func (b *build) replace(next, final string) []Statement {
 
 // view makes the stitched view of a source.
 func (b *build) view(s config.Source) Statement {
-	return Statement{Note: "source " + s.Name + " with the universal id of each row", SQL: b.Dialect.CreateView(b.out(s.Name+"_stitched"), b.stitchedView(s))}
+	return Statement{Note: "source " + s.Name + " with the universal id of each row", SQL: b.Dialect.CreateView(b.out(s.Name+"_stitched"), b.stitchedView(s, b.forgetFilter()))}
 }
 
 // changesInsert appends the run's changes, read from the table from, to id_changes.
@@ -114,6 +116,7 @@ func (b *build) publishRegion() {
 	st.Statements = append(st.Statements, b.StateMeta().write()...)
 	st.Statements = append(st.Statements, b.changesInsert(b.workTable("changes")))
 	st.Statements = append(st.Statements, b.overridesPublish()...)
+	st.Statements = append(st.Statements, b.forgetPublish()...)
 	b.add(st)
 }
 

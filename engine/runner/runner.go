@@ -173,6 +173,9 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		r.Observer.RunStarted(ctx, Started{RunID: runID, Mode: sum.Mode, Plan: p, At: start, DryRun: r.DryRun})
 	}
 	runErr := r.stages(ctx, p, sum)
+	if runErr == nil && p.Erases && !r.DryRun {
+		r.emptyWork(ctx, sum)
+	}
 	sum.Elapsed = time.Since(start)
 	if runErr != nil {
 		r.recordFailure(sum, runErr)
@@ -554,6 +557,39 @@ func (r *Runner) dropNext(ctx context.Context, sum *Summary) {
 // dropStale drops what the project made and no longer makes, now that the run that no longer
 // makes it has published. The run has succeeded: a failure is a warning, and the next run
 // tries again.
+// emptyWork drops every table of the work schema after a run that forgot values: its tables
+// hold copies of what the run read, the forgotten identifiers among them, and are made again by
+// the next run.
+func (r *Runner) emptyWork(ctx context.Context, sum *Summary) {
+	d, schema := r.Conn.Dialect(), r.Planner.Project.Output.WorkSchema
+	warn := func(err error) {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("the work schema %s may still hold copies of the identifiers this run forgot; drop its tables: %v", schema, err))
+	}
+	q, args := d.TablesQuery(schema)
+	rows, err := r.Conn.Query(ctx, q, args...)
+	if err != nil {
+		warn(err)
+		return
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			warn(err)
+			return
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	for _, t := range tables {
+		if err := r.Conn.Exec(ctx, d.DropTable(d.WorkTable(schema, t))); err != nil {
+			warn(err)
+			return
+		}
+	}
+}
+
 func (r *Runner) dropStale(ctx context.Context, sum *Summary) {
 	for _, s := range r.Planner.Registry().Drop(r.stale) {
 		if err := r.Conn.Exec(ctx, s.SQL); err != nil {
@@ -733,13 +769,13 @@ func (r *Runner) controls(ctx context.Context) (plan.Controls, error) {
 		return plan.Controls{}, err
 	}
 	defer rows.Close()
-	var overrides, applied int64
+	var overrides, applied, requests, audit int64
 	if rows.Next() {
-		if err := rows.Scan(&overrides, &applied); err != nil {
+		if err := rows.Scan(&overrides, &applied, &requests, &audit); err != nil {
 			return plan.Controls{}, err
 		}
 	}
-	return plan.ReadControls(overrides, applied), rows.Err()
+	return plan.ReadControls(overrides, applied, requests, audit), rows.Err()
 }
 
 // tally reads what the run did with the overrides and forget requests.

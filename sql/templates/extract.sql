@@ -83,6 +83,7 @@ FROM (
 {{- end}}
   ) v
 ) s
-{{- if .Scope}}
-WHERE sc IS NOT NULL
+{{- if or .Scope .Forget}}
+WHERE {{if .Scope}}sc IS NOT NULL{{end}}{{if and .Scope .Forget}} AND {{end}}
+{{- if .Forget}}NOT ({{range $i, $s := .Slots}}{{if $i}} OR {{end}}(v{{.N}} IS NOT NULL AND {{md5 (concat (str $.Forget.Salt) "'|forget|'" (str .Type) "'|'" (print "v" .N))}} IN (SELECT value_hash FROM {{work "fgt_hashes"}})){{end}}){{end}}
 {{- end}}

@@ -1,7 +1,7 @@
 -- idstitch plan: project overrides, warehouse postgres, components by contraction
 -- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
 
--- ===== stage controls: the overrides people wrote, normalized, and which of them changed since the last run
+-- ===== stage controls: the overrides and forget requests people wrote, normalized, and what changed since the last run
 -- every override with its identifiers' node ids, and what keeps an invalid one from applying
 DROP TABLE IF EXISTS "identity_work"."ovr";
 CREATE UNLOGGED TABLE "identity_work"."ovr" AS
@@ -306,32 +306,37 @@ FROM (
     CASE
       WHEN o.problem IS NOT NULL THEN 'invalid'
       WHEN o.kind IN ('block', 'unblock') THEN 'applied'
-      WHEN ga.universal_id IS NULL OR gb.universal_id IS NULL THEN 'waiting'
-      WHEN o.kind = 'never_link' AND ga.universal_id <> gb.universal_id THEN 'applied'
-      WHEN o.kind = 'always_link' AND ga.universal_id = gb.universal_id THEN 'applied'
+      WHEN o.ua IS NULL OR o.ub IS NULL THEN 'waiting'
+      WHEN o.kind = 'never_link' AND o.ua <> o.ub THEN 'applied'
+      WHEN o.kind = 'always_link' AND o.ua = o.ub THEN 'applied'
       ELSE 'refused'
     END AS status,
     CASE
       WHEN o.problem IS NOT NULL THEN o.problem
       WHEN o.kind = 'block' THEN 'the value is kept out of the graph'
       WHEN o.kind = 'unblock' THEN 'block_values and block_pattern do not keep the value out'
-      WHEN ga.universal_id IS NULL AND gb.universal_id IS NULL THEN 'neither identifier is in the graph'
-      WHEN ga.universal_id IS NULL THEN 'identifier a is not in the graph'
-      WHEN gb.universal_id IS NULL THEN 'identifier b is not in the graph'
-      WHEN o.kind = 'never_link' AND ga.universal_id <> gb.universal_id THEN 'the identifiers are in different profiles'
+      WHEN o.ua IS NULL AND o.ub IS NULL THEN 'neither identifier is in the graph'
+      WHEN o.ua IS NULL THEN 'identifier a is not in the graph'
+      WHEN o.ub IS NULL THEN 'identifier b is not in the graph'
+      WHEN o.kind = 'never_link' AND o.ua <> o.ub THEN 'the identifiers are in different profiles'
       WHEN o.kind = 'never_link' THEN 'the identifiers are still in one profile'
-      WHEN ga.universal_id = gb.universal_id THEN 'the identifiers are in one profile'
+      WHEN o.ua = o.ub THEN 'the identifiers are in one profile'
       WHEN EXISTS (SELECT 1 FROM "identity_work"."ovr" x WHERE x.problem IS NULL AND x.kind = 'never_link'
           AND ((x.na = o.na AND x.nb = o.nb) OR (x.na = o.nb AND x.nb = o.na))) THEN 'a never_link names the same identifiers'
       WHEN ca."c1" + cb."c1" > 1 THEN 'together they would hold more than 1 user_id, over the limit per profile'
       ELSE 'the anonymous policy or another override keeps them apart'
     END AS detail,
-    CASE WHEN ga.node_id IS NOT NULL OR gb.node_id IS NOT NULL THEN 1 ELSE 0 END AS here
-  FROM "identity_work"."ovr" o
-  LEFT JOIN "identity_work"."graph" ga ON o.na = ga.node_id
-  LEFT JOIN "identity_work"."graph" gb ON o.nb = gb.node_id
-  LEFT JOIN "identity_work"."ovr_counts" ca ON ga.universal_id = ca.universal_id
-  LEFT JOIN "identity_work"."ovr_counts" cb ON gb.universal_id = cb.universal_id
+    o.here
+  FROM (
+    SELECT o.*,
+      ga.universal_id AS ua, gb.universal_id AS ub,
+      CASE WHEN ga.node_id IS NOT NULL OR gb.node_id IS NOT NULL THEN 1 ELSE 0 END AS here
+    FROM "identity_work"."ovr" o
+    LEFT JOIN "identity_work"."graph" ga ON o.na = ga.node_id
+    LEFT JOIN "identity_work"."graph" gb ON o.nb = gb.node_id
+  ) o
+  LEFT JOIN "identity_work"."ovr_counts" ca ON o.ua = ca.universal_id
+  LEFT JOIN "identity_work"."ovr_counts" cb ON o.ub = cb.universal_id
 ) s;
 ANALYZE "identity_work"."ovr_status";
 

@@ -1,0 +1,171 @@
+-- idstitch plan: project forget, warehouse bigquery, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage controls: the overrides and forget requests people wrote, normalized, and what changed since the last run
+-- the forget requests waiting, normalized, with the salted hash forget_audit keeps
+CREATE OR REPLACE TABLE `identity_work`.`fgt_new`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT request_id, action, id_type, id_value, requested_at, value_hash, problem,
+  CASE WHEN problem IS NULL AND ROW_NUMBER() OVER (PARTITION BY problem, value_hash ORDER BY requested_at DESC NULLS LAST, request_id DESC) = 1 THEN 1 ELSE 0 END AS latest
+FROM (
+  SELECT request_id, action, id_type, id_value, requested_at,
+    CASE WHEN id_value IS NULL THEN NULL ELSE TO_HEX(MD5(CONCAT('forget', '|forget|', id_type, '|', id_value))) END AS value_hash,
+    CASE
+      WHEN request_id IS NULL THEN 'request_id is empty'
+      WHEN action IS NULL OR action NOT IN ('forget', 'withdraw') THEN 'action must be forget or withdraw'
+      WHEN id_type IS NULL OR id_type NOT IN ('user_id', 'email') THEN 'id_type names no id type of the project'
+      WHEN id_value IS NULL THEN 'id_value is empty after normalization'
+    END AS problem
+  FROM (
+    SELECT request_id, action, id_type, requested_at,
+      NULLIF(CASE id_type WHEN 'user_id' THEN id_value WHEN 'email' THEN LOWER(TRIM(id_value)) END, '') AS id_value
+    FROM `identity`.`forget_requests`
+  ) r
+) h;
+-- the node ids and universal ids of the identifiers forgotten now
+CREATE OR REPLACE TABLE `identity_work`.`fgt_keys`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(id_type AS STRING), CAST(id_value AS STRING)], '\x1f')) AS node_id,
+  TO_HEX(MD5(CONCAT('forget', '|', id_type, '|', id_value))) AS universal_id
+FROM `identity_work`.`fgt_new` WHERE latest = 1 AND action = 'forget';
+-- the hashes of every value forgotten
+CREATE OR REPLACE TABLE `identity_work`.`fgt_hashes`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT value_hash FROM `identity`.`forget_audit`
+WHERE value_hash NOT IN (SELECT value_hash FROM `identity_work`.`fgt_new` WHERE latest = 1 AND action = 'withdraw')
+UNION ALL
+SELECT value_hash FROM `identity_work`.`fgt_new` WHERE latest = 1 AND action = 'forget';
+
+-- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
+-- source logins (logins), kept as the rows read so far
+CREATE OR REPLACE TABLE `identity_state`.`rows_logins__next`
+PARTITION BY TIMESTAMP_TRUNC(`ts`, MONTH)
+CLUSTER BY `row_hash` AS
+SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('user_id' AS STRING), CAST(v1 AS STRING)], '\x1f')) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('email' AS STRING), CAST(v2 AS STRING)], '\x1f')) END AS n2
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS STRING) AS q1,
+    v2,
+    CAST(NULL AS STRING) AS q2
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(LOWER(TRIM(r2)), '') AS v2
+    FROM (
+      SELECT
+        CAST(`ts` AS TIMESTAMP) AS ts,
+        NULLIF(CAST(`user_id` AS STRING), '') AS r1,
+        NULLIF(CAST(`email` AS STRING), '') AS r2
+      FROM `logins`
+    ) r
+  ) v
+) s
+WHERE NOT ((v1 IS NOT NULL AND TO_HEX(MD5(CONCAT('forget', '|forget|', 'user_id', '|', v1))) IN (SELECT value_hash FROM `identity_work`.`fgt_hashes`)) OR (v2 IS NOT NULL AND TO_HEX(MD5(CONCAT('forget', '|forget|', 'email', '|', v2))) IN (SELECT value_hash FROM `identity_work`.`fgt_hashes`)))
+) e;
+-- source crm (crm), kept as the rows read so far
+CREATE OR REPLACE TABLE `identity_state`.`rows_crm__next`
+CLUSTER BY `row_hash` AS
+SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('email' AS STRING), CAST(v1 AS STRING)], '\x1f')) END AS n1
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS STRING) AS q1
+  FROM (
+    SELECT
+      ts,
+      NULLIF(LOWER(TRIM(r1)), '') AS v1
+    FROM (
+      SELECT
+        CAST(NULL AS TIMESTAMP) AS ts,
+        NULLIF(CAST(`email` AS STRING), '') AS r1
+      FROM `crm`
+    ) r
+  ) v
+) s
+WHERE NOT ((v1 IS NOT NULL AND TO_HEX(MD5(CONCAT('forget', '|forget|', 'email', '|', v1))) IN (SELECT value_hash FROM `identity_work`.`fgt_hashes`)))
+) e;
+
+-- ===== stage publish: replace each table from its new version, then commit the history and the state together (this warehouse has no transactions over DDL; a publish that stops part-way is completed by the next run)
+CREATE OR REPLACE TABLE `identity`.`id_graph` COPY `identity`.`id_graph__next`;
+CREATE OR REPLACE TABLE `identity`.`profiles` COPY `identity`.`profiles__next`;
+CREATE OR REPLACE TABLE `identity`.`id_edges` COPY `identity`.`id_edges__next`;
+CREATE OR REPLACE TABLE `identity`.`id_quarantine` COPY `identity`.`id_quarantine__next`;
+CREATE OR REPLACE TABLE `identity`.`audience_members` COPY `identity`.`audience_members__next`;
+-- source logins with the universal id of each row
+CREATE OR REPLACE VIEW `identity`.`logins_stitched` AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS STRING)) AS universal_id
+FROM `logins` s
+LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s.`user_id` AS STRING), ''), '')
+LEFT JOIN `identity`.`id_graph` g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s.`email` AS STRING), ''))), '')
+-- Rows holding a forgotten value are left out, as runs leave them out.
+WHERE NOT EXISTS (
+  SELECT 1 FROM `identity`.`forget_audit` f
+  WHERE f.value_hash IN (TO_HEX(MD5(CONCAT('forget', '|forget|', 'user_id', '|', NULLIF(NULLIF(CAST(s.`user_id` AS STRING), ''), '')))), TO_HEX(MD5(CONCAT('forget', '|forget|', 'email', '|', NULLIF(LOWER(TRIM(NULLIF(CAST(s.`email` AS STRING), ''))), '')))))
+);
+-- source crm with the universal id of each row
+CREATE OR REPLACE VIEW `identity`.`crm_stitched` AS
+SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS STRING)) AS universal_id
+FROM `crm` s
+LEFT JOIN `identity`.`id_graph` g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s.`email` AS STRING), ''))), '')
+-- Rows holding a forgotten value are left out, as runs leave them out.
+WHERE NOT EXISTS (
+  SELECT 1 FROM `identity`.`forget_audit` f
+  WHERE f.value_hash IN (TO_HEX(MD5(CONCAT('forget', '|forget|', 'email', '|', NULLIF(LOWER(TRIM(NULLIF(CAST(s.`email` AS STRING), ''))), '')))))
+);
+DROP TABLE IF EXISTS `identity_state`.`rows_logins`;
+CREATE OR REPLACE TABLE `identity_state`.`rows_logins` COPY `identity_state`.`rows_logins__next`;
+CREATE OR REPLACE TABLE `identity_state`.`rows_crm` COPY `identity_state`.`rows_crm__next`;
+CREATE OR REPLACE TABLE `identity_state`.`hubs` COPY `identity_state`.`hubs__next`;
+CREATE OR REPLACE TABLE `identity_state`.`qvalues` COPY `identity_state`.`qvalues__next`;
+CREATE OR REPLACE TABLE `identity_state`.`regions` COPY `identity_state`.`regions__next`;
+-- together, once every table is in place (the runner first records this publish in the state's publish_journal, and commits its clearing here)
+BEGIN TRANSACTION;
+UPDATE `identity`.`audience_history` AS h
+SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
+WHERE h.exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM `identity`.`audience_members__next` n
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
+  );
+INSERT INTO `identity`.`audience_history` (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS INT64)
+FROM `identity`.`audience_members__next` n
+WHERE NOT EXISTS (
+  SELECT 1 FROM `identity`.`audience_history` h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+DELETE FROM `identity_state`.`meta` WHERE 1 = 1;
+INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', 'a157d8ad65b576fe'), ('degrees', '84e3e2cc7fec8133'), ('id_salt', '21d2355ec15fdc06'), ('id_types', 'f56194c1cb5ceff2'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '0c89f0a39832a7eb'), ('traits', '74234e98afe7498f');
+INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity`.`id_changes__next`;
+INSERT INTO `identity`.`forget_audit` (value_hash, requested_at, forgotten_at, run_id)
+SELECT value_hash, requested_at, CURRENT_TIMESTAMP(), 0
+FROM `identity_work`.`fgt_new`
+WHERE latest = 1 AND action = 'forget' AND value_hash NOT IN (SELECT value_hash FROM `identity`.`forget_audit`);
+DELETE FROM `identity`.`forget_audit`
+WHERE value_hash IN (SELECT value_hash FROM `identity_work`.`fgt_new` WHERE latest = 1 AND action = 'withdraw');
+DELETE FROM `identity`.`forget_requests`
+WHERE request_id IN (SELECT request_id FROM `identity_work`.`fgt_new` WHERE request_id IS NOT NULL);
+DELETE FROM `identity`.`id_changes`
+WHERE old_universal_id IN (SELECT universal_id FROM `identity_work`.`fgt_keys`) OR new_universal_id IN (SELECT universal_id FROM `identity_work`.`fgt_keys`);
+DELETE FROM `identity`.`audience_history`
+WHERE universal_id IN (SELECT universal_id FROM `identity_work`.`fgt_keys`);
+COMMIT TRANSACTION;

@@ -1,0 +1,185 @@
+-- idstitch plan: project forget, warehouse postgres, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage controls: the overrides and forget requests people wrote, normalized, and what changed since the last run
+-- the forget requests waiting, normalized, with the salted hash forget_audit keeps
+DROP TABLE IF EXISTS "identity_work"."fgt_new";
+CREATE UNLOGGED TABLE "identity_work"."fgt_new" AS
+SELECT request_id, action, id_type, id_value, requested_at, value_hash, problem,
+  CASE WHEN problem IS NULL AND ROW_NUMBER() OVER (PARTITION BY problem, value_hash ORDER BY requested_at DESC NULLS LAST, request_id DESC) = 1 THEN 1 ELSE 0 END AS latest
+FROM (
+  SELECT request_id, action, id_type, id_value, requested_at,
+    CASE WHEN id_value IS NULL THEN NULL ELSE md5(('forget' || '|forget|' || id_type || '|' || id_value)) END AS value_hash,
+    CASE
+      WHEN request_id IS NULL THEN 'request_id is empty'
+      WHEN action IS NULL OR action NOT IN ('forget', 'withdraw') THEN 'action must be forget or withdraw'
+      WHEN id_type IS NULL OR id_type NOT IN ('user_id', 'email') THEN 'id_type names no id type of the project'
+      WHEN id_value IS NULL THEN 'id_value is empty after normalization'
+    END AS problem
+  FROM (
+    SELECT request_id, action, id_type, requested_at,
+      NULLIF(CASE id_type WHEN 'user_id' THEN id_value WHEN 'email' THEN LOWER(TRIM(id_value)) END, '') AS id_value
+    FROM "identity"."forget_requests"
+  ) r
+) h;
+ANALYZE "identity_work"."fgt_new";
+-- the node ids and universal ids of the identifiers forgotten now
+DROP TABLE IF EXISTS "identity_work"."fgt_keys";
+CREATE UNLOGGED TABLE "identity_work"."fgt_keys" AS
+SELECT hashtextextended(concat_ws(chr(31), id_type, id_value), 0) AS node_id,
+  md5(('forget' || '|' || id_type || '|' || id_value)) AS universal_id
+FROM "identity_work"."fgt_new" WHERE latest = 1 AND action = 'forget';
+ANALYZE "identity_work"."fgt_keys";
+-- the hashes of every value forgotten
+DROP TABLE IF EXISTS "identity_work"."fgt_hashes";
+CREATE UNLOGGED TABLE "identity_work"."fgt_hashes" AS
+SELECT value_hash FROM "identity"."forget_audit"
+WHERE value_hash NOT IN (SELECT value_hash FROM "identity_work"."fgt_new" WHERE latest = 1 AND action = 'withdraw')
+UNION ALL
+SELECT value_hash FROM "identity_work"."fgt_new" WHERE latest = 1 AND action = 'forget';
+ANALYZE "identity_work"."fgt_hashes";
+
+-- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
+-- source logins (logins), kept as the rows read so far
+DROP TABLE IF EXISTS "identity_state"."rows_logins__next";
+CREATE TABLE "identity_state"."rows_logins__next" AS
+SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅'), COALESCE(CAST(v2 AS TEXT), '∅'), COALESCE(CAST(q2 AS TEXT), '∅')), 0) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'user_id', v1), 0) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'email', v2), 0) END AS n2
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS TEXT) AS q1,
+    v2,
+    CAST(NULL AS TEXT) AS q2
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(LOWER(TRIM(r2)), '') AS v2
+    FROM (
+      SELECT
+        CAST("ts" AS TIMESTAMP) AS ts,
+        NULLIF(CAST("user_id" AS TEXT), '') AS r1,
+        NULLIF(CAST("email" AS TEXT), '') AS r2
+      FROM "logins"
+    ) r
+  ) v
+) s
+WHERE NOT ((v1 IS NOT NULL AND md5(('forget' || '|forget|' || 'user_id' || '|' || v1)) IN (SELECT value_hash FROM "identity_work"."fgt_hashes")) OR (v2 IS NOT NULL AND md5(('forget' || '|forget|' || 'email' || '|' || v2)) IN (SELECT value_hash FROM "identity_work"."fgt_hashes")))
+) e;
+ANALYZE "identity_state"."rows_logins__next";
+-- source crm (crm), kept as the rows read so far
+DROP TABLE IF EXISTS "identity_state"."rows_crm__next";
+CREATE TABLE "identity_state"."rows_crm__next" AS
+SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅')), 0) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'email', v1), 0) END AS n1
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS TEXT) AS q1
+  FROM (
+    SELECT
+      ts,
+      NULLIF(LOWER(TRIM(r1)), '') AS v1
+    FROM (
+      SELECT
+        CAST(NULL AS TIMESTAMP) AS ts,
+        NULLIF(CAST("email" AS TEXT), '') AS r1
+      FROM "crm"
+    ) r
+  ) v
+) s
+WHERE NOT ((v1 IS NOT NULL AND md5(('forget' || '|forget|' || 'email' || '|' || v1)) IN (SELECT value_hash FROM "identity_work"."fgt_hashes")))
+) e;
+ANALYZE "identity_state"."rows_crm__next";
+
+-- ===== stage publish: swap the new tables in, all together
+BEGIN;
+DROP VIEW IF EXISTS "identity"."logins_stitched";
+DROP VIEW IF EXISTS "identity"."crm_stitched";
+UPDATE "identity"."audience_history" AS h
+SET exited_at = CAST(LOCALTIMESTAMP AS TIMESTAMP)
+WHERE h.exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "identity"."audience_members__next" n
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
+  );
+INSERT INTO "identity"."audience_history" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "identity"."audience_members__next" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "identity"."audience_history" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+DROP TABLE IF EXISTS "identity"."id_graph";
+ALTER TABLE "identity"."id_graph__next" RENAME TO "id_graph";
+DROP TABLE IF EXISTS "identity"."profiles";
+ALTER TABLE "identity"."profiles__next" RENAME TO "profiles";
+DROP TABLE IF EXISTS "identity"."id_edges";
+ALTER TABLE "identity"."id_edges__next" RENAME TO "id_edges";
+DROP TABLE IF EXISTS "identity"."id_quarantine";
+ALTER TABLE "identity"."id_quarantine__next" RENAME TO "id_quarantine";
+DROP TABLE IF EXISTS "identity"."audience_members";
+ALTER TABLE "identity"."audience_members__next" RENAME TO "audience_members";
+-- source logins with the universal id of each row
+CREATE OR REPLACE VIEW "identity"."logins_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS TEXT)) AS universal_id
+FROM "logins" s
+LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'user_id' AND g1.id_value = NULLIF(NULLIF(CAST(s."user_id" AS TEXT), ''), '')
+LEFT JOIN "identity"."id_graph" g2 ON g2.id_type = 'email' AND g2.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s."email" AS TEXT), ''))), '')
+-- Rows holding a forgotten value are left out, as runs leave them out.
+WHERE NOT EXISTS (
+  SELECT 1 FROM "identity"."forget_audit" f
+  WHERE f.value_hash IN (md5(('forget' || '|forget|' || 'user_id' || '|' || NULLIF(NULLIF(CAST(s."user_id" AS TEXT), ''), ''))), md5(('forget' || '|forget|' || 'email' || '|' || NULLIF(LOWER(TRIM(NULLIF(CAST(s."email" AS TEXT), ''))), ''))))
+);
+-- source crm with the universal id of each row
+CREATE OR REPLACE VIEW "identity"."crm_stitched" AS
+SELECT s.*, COALESCE(g1.universal_id, CAST(NULL AS TEXT)) AS universal_id
+FROM "crm" s
+LEFT JOIN "identity"."id_graph" g1 ON g1.id_type = 'email' AND g1.id_value = NULLIF(LOWER(TRIM(NULLIF(CAST(s."email" AS TEXT), ''))), '')
+-- Rows holding a forgotten value are left out, as runs leave them out.
+WHERE NOT EXISTS (
+  SELECT 1 FROM "identity"."forget_audit" f
+  WHERE f.value_hash IN (md5(('forget' || '|forget|' || 'email' || '|' || NULLIF(LOWER(TRIM(NULLIF(CAST(s."email" AS TEXT), ''))), ''))))
+);
+DROP TABLE IF EXISTS "identity_state"."rows_logins";
+ALTER TABLE "identity_state"."rows_logins__next" RENAME TO "rows_logins";
+DROP TABLE IF EXISTS "identity_state"."rows_crm";
+ALTER TABLE "identity_state"."rows_crm__next" RENAME TO "rows_crm";
+DROP TABLE IF EXISTS "identity_state"."hubs";
+ALTER TABLE "identity_state"."hubs__next" RENAME TO "hubs";
+DROP TABLE IF EXISTS "identity_state"."qvalues";
+ALTER TABLE "identity_state"."qvalues__next" RENAME TO "qvalues";
+DROP TABLE IF EXISTS "identity_state"."regions";
+ALTER TABLE "identity_state"."regions__next" RENAME TO "regions";
+DELETE FROM "identity_state"."meta" WHERE 1 = 1;
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', 'a157d8ad65b576fe'), ('degrees', '84e3e2cc7fec8133'), ('id_salt', '21d2355ec15fdc06'), ('id_types', 'f56194c1cb5ceff2'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '0c89f0a39832a7eb'), ('traits', '74234e98afe7498f');
+INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(LOCALTIMESTAMP AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work"."changes";
+INSERT INTO "identity"."forget_audit" (value_hash, requested_at, forgotten_at, run_id)
+SELECT value_hash, requested_at, LOCALTIMESTAMP, 0
+FROM "identity_work"."fgt_new"
+WHERE latest = 1 AND action = 'forget' AND value_hash NOT IN (SELECT value_hash FROM "identity"."forget_audit");
+DELETE FROM "identity"."forget_audit"
+WHERE value_hash IN (SELECT value_hash FROM "identity_work"."fgt_new" WHERE latest = 1 AND action = 'withdraw');
+DELETE FROM "identity"."forget_requests"
+WHERE request_id IN (SELECT request_id FROM "identity_work"."fgt_new" WHERE request_id IS NOT NULL);
+DELETE FROM "identity"."id_changes"
+WHERE old_universal_id IN (SELECT universal_id FROM "identity_work"."fgt_keys") OR new_universal_id IN (SELECT universal_id FROM "identity_work"."fgt_keys");
+DELETE FROM "identity"."audience_history"
+WHERE universal_id IN (SELECT universal_id FROM "identity_work"."fgt_keys");
+COMMIT;
