@@ -90,7 +90,7 @@ func (pl *Planner) Made() []idsql.Object {
 			objs = append(objs, idsql.Object{Schema: schema, Name: n})
 		}
 	}
-	add(out, RegistryTable, Runs, AudienceHistory, IDChanges, IDChanges+render.NextSuffix, "run_lease")
+	add(out, RegistryTable, Runs, AudienceHistory, IDChanges, IDChanges+render.NextSuffix, "run_lease", Overrides, ForgetRequests, ForgetAudit)
 	for _, t := range Published {
 		add(out, t, t+render.NextSuffix)
 	}
