@@ -50,7 +50,12 @@ var incrementalRun = mode{name: ModeIncremental, stages: []func(*build){
 
 // Plan builds the plan of a full run. runID is written into the rows the run publishes (0 in a
 // compiled script).
-func (pl *Planner) Plan(runID int64) (*Plan, error) { return pl.build(fullRun, runID, nil), nil }
+func (pl *Planner) Plan(runID int64) (*Plan, error) {
+	if err := pl.Project.SaltReady(); err != nil {
+		return nil, err
+	}
+	return pl.build(fullRun, runID, nil), nil
+}
 
 // PlanIncremental builds the plan of an incremental run on top of the state the last run left.
 // It reads each source from its watermark less the lookback, finds the rows that are new or
@@ -58,6 +63,9 @@ func (pl *Planner) Plan(runID int64) (*Plan, error) { return pl.build(fullRun, r
 // touch, together with every region that a hub decision they change affects. The rest of the
 // published tables stays as it is.
 func (pl *Planner) PlanIncremental(runID int64, prior Prior) (*Plan, error) {
+	if err := pl.Project.SaltReady(); err != nil {
+		return nil, err
+	}
 	return pl.build(incrementalRun, runID, &prior), nil
 }
 

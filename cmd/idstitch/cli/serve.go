@@ -41,6 +41,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := p.ReadSalt(); err != nil {
+		return err
+	}
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	if p.Schedule.Cron == "" && !*noSchedule {
 		log.Info("the project file has no schedule.cron: runs start only with POST /v1/runs")
