@@ -183,10 +183,11 @@ func AddOverride(ctx context.Context, conn connectors.Conn, pl *plan.Planner, o 
 		return nil, err
 	}
 	id := newID("ovr_")
-	args := []any{id, o.Kind, o.A.Type, o.A.Value, o.CreatedBy, o.Reason}
+	args := []any{id, o.Kind, o.A.Type, o.A.Value}
 	if o.B != nil {
 		args = append(args, o.B.Type, o.B.Value)
 	}
+	args = append(args, o.CreatedBy, o.Reason)
 	q := render.SQL(pl.Renderer(), idsql.OverrideInsert, idsql.OverrideInsertData{Pair: o.B != nil})
 	if err := conn.Exec(ctx, q, args...); err != nil {
 		return nil, fmt.Errorf("recording the override in %s: %w", pl.OutputTable(plan.Overrides), err)
