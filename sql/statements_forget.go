@@ -36,7 +36,7 @@ type (
 		Slots  []Slot
 	}
 	// FgtGoneData: the rows a run replaces (Changed, as inc_gone) and those forgotten (Rows).
-	FgtGoneData struct{ Changed, Rows string }
+	FgtGoneData     struct{ Changed, Rows string }
 	FgtAuditData    struct{ RunID int64 }
 	FgtWithdrawData struct{}
 	FgtRequestsData struct{}

@@ -1,6 +1,7 @@
 package googlesqltest
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,6 +46,7 @@ func TestServeStatementsAnalyse(t *testing.T) {
 			r.exec("lease renewal", first.Take(now.Add(80*time.Second), now.Add(20*time.Second)), nil)
 			r.exec("lease renewal, read back", first.Held(now.Add(80*time.Second)), nil)
 			r.memory()
+			r.controls()
 			r.exec("release", first.Release, nil)
 			r.label = "second server"
 			r.serveStart(pl.Lease("host-b:2:bb"), now.Add(time.Hour))
@@ -81,6 +83,28 @@ func (r *run) memory() {
 	r.exec("memory copy: identifiers", render.SQL(rr, idsql.MemoryIdentifiers, idsql.MemoryIdentifiersData{}), nil)
 	r.exec("memory copy: quarantine", render.SQL(rr, idsql.MemoryQuarantine, idsql.MemoryQuarantineData{}), nil)
 	r.exec("runs the API lists", render.SQL(rr, idsql.APIRuns, idsql.APIRunsData{}), nil)
+}
+
+// controls sends what the API and the override and forget commands write and read, each value a
+// STRING parameter.
+func (r *run) controls() {
+	r.t.Helper()
+	rr := r.pl.Renderer()
+	strs := func(n int) map[string]string {
+		m := map[string]string{}
+		for i := 1; i <= n; i++ {
+			m[fmt.Sprintf("p%d", i)] = "STRING"
+		}
+		return m
+	}
+	r.all("control tables", r.pl.ControlTables())
+	r.exec("override of two identifiers", render.SQL(rr, idsql.OverrideInsert, idsql.OverrideInsertData{Pair: true}), strs(8))
+	r.exec("override of one identifier", render.SQL(rr, idsql.OverrideInsert, idsql.OverrideInsertData{}), strs(6))
+	r.exec("overrides", render.SQL(rr, idsql.OverrideRead, idsql.OverrideReadData{}), nil)
+	r.exec("override by id", render.SQL(rr, idsql.OverrideRead, idsql.OverrideReadData{One: true}), strs(1))
+	r.exec("override removed", render.SQL(rr, idsql.OverrideDelete, idsql.OverrideDeleteData{}), strs(1))
+	r.exec("forget requests", render.SQL(rr, idsql.ForgetInsert, idsql.ForgetInsertData{Rows: []idsql.ForgetRow{{ID: 1, Action: 2, Type: 3, Value: 4, By: 5}, {ID: 6, Action: 7, Type: 8, Value: 9, By: 10}}}), strs(10))
+	r.exec("forget counts", render.SQL(rr, idsql.ForgetCounts, idsql.ForgetCountsData{}), nil)
 }
 
 // TestOldLeaseRejected: the lease as it was written before it ran on BigQuery (an enforced

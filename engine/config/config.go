@@ -103,6 +103,9 @@ type Output struct {
 	// IDSalt is mixed into every universal id; default the project name. Changing it changes
 	// every universal id.
 	IDSalt string `yaml:"id_salt"`
+	// IDSaltEnv names the environment variable holding the salt instead (docs/privacy.md): the
+	// commands that run the project read it with ReadSalt, the others write SaltPlaceholder.
+	IDSaltEnv string `yaml:"id_salt_env" json:"-"`
 	// StateSchema holds what incremental runs build on (the rows read so far, hubs, each
 	// identifier's region); default <schema>_state. It must survive between runs.
 	StateSchema string `yaml:"state_schema"`
@@ -394,6 +397,60 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("%s: %s: %s", loc, e.Key, e.Msg)
 	}
 	return fmt.Sprintf("%s: %s", loc, e.Msg)
+}
+
+// ErrSaltUnread marks a plan asked of a project whose salt is in the environment before the salt
+// was read (ReadSalt) or a placeholder put in its place (SaltPlaceholder).
+var ErrSaltUnread = errors.New("the id salt was not read from the environment")
+
+// ReadSalt reads the salt from the environment variable output.id_salt_env names; a project
+// without one keeps output.id_salt. The commands that run the project call it.
+func (p *Project) ReadSalt() error {
+	o := &p.Output
+	if o.IDSaltEnv == "" {
+		return nil
+	}
+	v, ok := os.LookupEnv(o.IDSaltEnv)
+	if !ok || v == "" {
+		return &Error{File: p.File, Key: "output.id_salt_env", Msg: fmt.Sprintf("the environment variable %s holds no salt (it is unset or empty); set it to the project's salt before running", o.IDSaltEnv)}
+	}
+	o.IDSalt = v
+	return nil
+}
+
+// SaltPlaceholder puts the text ${NAME} in place of a salt kept in the environment variable
+// NAME, for the commands that print or check statements without running them (compile,
+// validate, doctor), so that the secret never appears in what they print or send; it reports
+// whether it did. Without output.id_salt_env it does nothing.
+func (p *Project) SaltPlaceholder() bool {
+	if p.Output.IDSaltEnv == "" {
+		return false
+	}
+	p.Output.IDSalt = "${" + p.Output.IDSaltEnv + "}"
+	return true
+}
+
+// SaltWarning says, for a project whose salt is not kept in the environment, that its ids can
+// be tested against guesses and how to fix it; "" for one whose salt is. validate and run print
+// it. It is not one of Warnings, which say that a setting is probably not what was meant.
+func (p *Project) SaltWarning() string {
+	if p.Output.IDSaltEnv != "" {
+		return ""
+	}
+	salt := "output.id_salt"
+	if p.Output.IDSalt == p.Project {
+		salt = "the project name (output.id_salt's default)"
+	}
+	return fmt.Sprintf("%s: output.id_salt_env is not set: universal ids are salted with %s, so anyone who has the project file can test a guess (an email) against an id; put a long random salt in an environment variable and name it in output.id_salt_env (docs/privacy.md)", p.File, salt)
+}
+
+// SaltReady is nil when the project's salt is known: written in the file, read from the
+// environment, or a placeholder put in its place.
+func (p *Project) SaltReady() error {
+	if p.Output.IDSalt == "" {
+		return fmt.Errorf("%w: %s: output.id_salt_env names %s; read it first", ErrSaltUnread, p.File, p.Output.IDSaltEnv)
+	}
+	return nil
 }
 
 // Warning is a setting that is valid but probably not what was meant, located as an Error is.
@@ -810,8 +867,15 @@ func (c *checker) checkOutput(p *Project) {
 	if !schemaName(o.WorkSchema, projects) || o.WorkSchema == o.Schema {
 		c.fail(c.line("output", "work_schema"), "output.work_schema", "%q must be %s, and differ from output.schema", o.WorkSchema, form)
 	}
-	if o.IDSalt == "" {
-		o.IDSalt = p.Project
+	switch {
+	case o.IDSaltEnv != "" && o.IDSalt != "":
+		c.fail(c.line("output", "id_salt_env"), "output.id_salt_env", "set either output.id_salt or output.id_salt_env, not both")
+	case o.IDSaltEnv != "" && !envName.MatchString(o.IDSaltEnv):
+		c.fail(c.line("output", "id_salt_env"), "output.id_salt_env", "%q is not an environment variable name (letters, digits and underscores)", o.IDSaltEnv)
+	case o.IDSaltEnv == "":
+		if o.IDSalt == "" {
+			o.IDSalt = p.Project
+		}
 	}
 	if o.StateSchema == "" {
 		o.StateSchema = o.Schema + "_state"

@@ -25,6 +25,9 @@ const stateOverrides = "overrides"
 
 // PlanWith plans a run that reads the control tables c names: full when prior is nil.
 func (pl *Planner) PlanWith(runID int64, prior *Prior, c Controls) (*Plan, error) {
+	if err := pl.Project.SaltReady(); err != nil {
+		return nil, err
+	}
 	m := fullRun
 	if prior != nil {
 		m = incrementalRun

@@ -31,6 +31,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/runs", s.startRun)
 	mux.HandleFunc("GET /v1/lookup", s.lookup)
 	mux.HandleFunc("GET /v1/profiles/{id}", s.profile)
+	mux.HandleFunc("GET /v1/overrides", s.listOverrides)
+	mux.HandleFunc("POST /v1/overrides", s.addOverride)
+	mux.HandleFunc("DELETE /v1/overrides/{id}", s.removeOverride)
+	mux.HandleFunc("GET /v1/forget", s.forgetStatus)
+	mux.HandleFunc("POST /v1/forget", s.addForget)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})

@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/config"
@@ -17,6 +18,11 @@ type Shared struct {
 	project *config.Project
 	mu      sync.RWMutex
 	conn    connectors.Conn
+	// writable: conn was opened for writing (by Write, while fn runs).
+	writable bool
+	// writing is held while a connection opened for writing is in use, so that two writers of
+	// an exclusive file never replace each other's connection.
+	writing sync.Mutex
 }
 
 // NewShared returns a handle that connects on first use.
@@ -62,6 +68,13 @@ func (s *Shared) Write(ctx context.Context, fn func(connectors.Conn) error) erro
 	if !s.embedded() {
 		return s.Read(ctx, fn)
 	}
+	s.writing.Lock()
+	defer s.writing.Unlock()
+	return s.writeHeld(ctx, fn)
+}
+
+// writeHeld opens an exclusive file for writing for fn's time, for a caller holding writing.
+func (s *Shared) writeHeld(ctx context.Context, fn func(connectors.Conn) error) error {
 	s.mu.Lock()
 	if s.conn != nil {
 		s.conn.Close()
@@ -72,16 +85,44 @@ func (s *Shared) Write(ctx context.Context, fn func(connectors.Conn) error) erro
 		s.mu.Unlock()
 		return err
 	}
-	s.conn = conn
+	s.conn, s.writable = conn, true
 	s.mu.Unlock()
 
 	err = fn(conn)
 
 	s.mu.Lock()
 	conn.Close()
-	s.conn = nil // the next Read reopens the file read-only
+	s.conn, s.writable = nil, false // the next Read reopens the file read-only
 	s.mu.Unlock()
 	return err
+}
+
+// Change calls fn with a connection that can write, for a short change (an override written
+// through the API) that must not wait for a run: during a run on an exclusive file it shares the
+// run's connection; otherwise it opens the file for writing as Write does.
+func (s *Shared) Change(ctx context.Context, fn func(connectors.Conn) error) error {
+	if !s.embedded() {
+		return s.Read(ctx, fn)
+	}
+	for {
+		s.mu.RLock()
+		if s.conn != nil && s.writable {
+			// The run closes its connection only once it has the lock this holds.
+			defer s.mu.RUnlock()
+			return fn(s.conn)
+		}
+		s.mu.RUnlock()
+		if s.writing.TryLock() {
+			defer s.writing.Unlock()
+			return s.writeHeld(ctx, fn)
+		}
+		// A run is opening the file for writing: its connection is there in a moment.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // Close releases the warehouse.

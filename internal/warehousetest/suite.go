@@ -102,6 +102,7 @@ var cases = []suiteCase{
 	{"KilledRuns", []Capability{Cancel, TransactionalDDL}, testKilledRuns},
 	{"RuleChangeMakesHubs", nil, testRuleChangeMakesHubs},
 	{"ExplainGraph", nil, testExplainGraph},
+	{"Controls", nil, testControls},
 }
 
 // Run runs every end-to-end case against the warehouse w, skipping those it cannot run.

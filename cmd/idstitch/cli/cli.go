@@ -114,6 +114,8 @@ var commands = []command{
 	{name: "explain", summary: "print the shortest chain of evidence linking two identifiers, or why there is none", run: runExplain},
 	{name: "lookml", summary: "write LookML views and an explore for the output tables", run: runLookML},
 	{name: "dbt", summary: "write a dbt property file declaring the output tables as a dbt source, with tests", run: runDBT},
+	{name: "override", summary: "record, list or remove overrides: never-link, always-link, block, unblock (applied by the next run)", run: runOverride},
+	{name: "forget", summary: "record requests to forget identifiers (erasure), carried out by the next run", run: runForget},
 	{name: "report", summary: "write a self-contained HTML report of the graph and the runs", run: runReport},
 }
 

@@ -86,6 +86,14 @@ func blockList() string {
 	return b.String()
 }
 
+// printSaltWarning warns, once, that the ids of a project without output.id_salt_env can be
+// tested against guesses.
+func printSaltWarning(e *env, p *config.Project) {
+	if w := p.SaltWarning(); w != "" {
+		fmt.Fprintf(e.stderr, "idstitch: warning: %s\n", w)
+	}
+}
+
 func loadProject(path string) (*config.Project, error) {
 	p, err := config.Load(path)
 	if err != nil {
@@ -108,6 +116,10 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 	for _, w := range p.Warnings {
 		fmt.Fprintf(e.stderr, "idstitch: warning: %s\n", w)
 	}
+	printSaltWarning(e, p)
+	// The checks run statements without publishing them: a salt kept in the environment is
+	// neither needed nor sent.
+	p.SaltPlaceholder()
 	if !*offline {
 		conn, err := warehouse.OpenReadOnly(ctx, p)
 		if err != nil {
@@ -152,6 +164,10 @@ func runCompile(ctx context.Context, e *env, args []string) error {
 	p, err := loadProject(*path)
 	if err != nil {
 		return err
+	}
+	// A salt kept in the environment is a secret: the script names the variable instead.
+	if p.SaltPlaceholder() {
+		fmt.Fprintf(e.stdout, "-- output.id_salt_env: the id salt is written as '${%s}'; put the value of %s in its place before running this script\n", p.Output.IDSaltEnv, p.Output.IDSaltEnv)
 	}
 	if *dryRun {
 		return dryRunPlan(ctx, e, p, *rounds)
@@ -271,6 +287,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	rec := &recorder{}
 	p, err := loadProject(*path)
 	if err == nil {
+		printSaltWarning(e, p)
 		var sum *runner.Summary
 		sum, err = stitch(ctx, e, p, runOptions{algorithm: plan.Algorithm(*algorithm), quiet: *quiet, verbose: *verbose, full: *full, dryRun: *dryRun, observer: rec})
 		if err == nil && !*asJSON {
@@ -319,6 +336,9 @@ func (o observers) RunEnded(ctx context.Context, sum *runner.Summary, err error)
 
 // stitch opens the warehouse, checks the sources and runs the project.
 func stitch(ctx context.Context, e *env, p *config.Project, o runOptions) (*runner.Summary, error) {
+	if err := p.ReadSalt(); err != nil {
+		return nil, err
+	}
 	conn, err := warehouse.Open(ctx, p)
 	if err != nil {
 		return nil, err

@@ -38,6 +38,8 @@ func runDoctor(ctx context.Context, e *env, args []string) error {
 	for _, w := range p.Warnings {
 		fmt.Fprintf(e.stdout, "  warn  %s\n", w)
 	}
+	// The doctor prices and checks statements without running them: no secret salt is needed.
+	p.SaltPlaceholder()
 	conn, err := warehouse.OpenReadOnly(ctx, p)
 	if err != nil {
 		printFinding(e, doctor.Finding{Status: doctor.Fail, Check: "connect", Detail: sentence(err)})
