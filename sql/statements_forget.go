@@ -21,7 +21,7 @@ type (
 	// FgtNewData normalizes the pending requests: Types as ovr's, with A the normalized id_value.
 	FgtNewData struct {
 		Types []OvrType
-		Forget
+		Salt  string
 	}
 	// FgtKeysData: the node and universal ids a forgotten value can have; with Qualifiers (a
 	// project's scopes and pools), one per qualifier.

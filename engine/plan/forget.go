@@ -41,7 +41,7 @@ func (b *build) forgetStatements() []Statement {
 		types = append(types, idsql.OvrType{Name: t.Name, A: b.normalize(t, "id_value")})
 	}
 	return []Statement{
-		create(b, "fgt_new", idsql.FgtNew, idsql.FgtNewData{Types: types, Forget: idsql.Forget{Salt: salt}}, "the forget requests waiting, normalized, with the salted hash forget_audit keeps"),
+		create(b, "fgt_new", idsql.FgtNew, idsql.FgtNewData{Types: types, Salt: salt}, "the forget requests waiting, normalized, with the salted hash forget_audit keeps"),
 		create(b, "fgt_keys", idsql.FgtKeys, idsql.FgtKeysData{Qualifiers: b.qualifiers(), Salt: salt}, "the node ids and universal ids of the identifiers forgotten now"),
 		create(b, "fgt_hashes", idsql.FgtHashes, idsql.FgtHashesData{}, "the hashes of every value forgotten"),
 	}
