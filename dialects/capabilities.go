@@ -24,3 +24,15 @@ type capabilities struct {
 }
 
 func (c capabilities) Supports(x Capability) bool { return c.supports(x) }
+
+// WorkTablesQuery is the query listing the tables of a work schema, as TablesQuery does for
+// other schemas; a dialect whose work schema is something else (DuckDB's attached database)
+// says how.
+func WorkTablesQuery(d Dialect, workSchema string) (string, []any) {
+	if w, ok := d.(interface {
+		WorkTablesQuery(string) (string, []any)
+	}); ok {
+		return w.WorkTablesQuery(workSchema)
+	}
+	return d.TablesQuery(workSchema)
+}

@@ -205,3 +205,8 @@ func (x DuckDB) CreateLaidOut(table, query string, _ TableLayout) string {
 func (x DuckDB) ReplaceLaidOut(next, final string, _ TableLayout) []string {
 	return []string{x.Replace(next, final)}
 }
+
+// WorkTablesQuery lists the tables of the attached work database (see CreateWorkSchema).
+func (d DuckDB) WorkTablesQuery(workSchema string) (string, []any) {
+	return d.TablesQuery(workSchema + ".main")
+}

@@ -565,7 +565,7 @@ func (r *Runner) emptyWork(ctx context.Context, sum *Summary) {
 	warn := func(err error) {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("the work schema %s may still hold copies of the identifiers this run forgot; drop its tables: %v", schema, err))
 	}
-	q, args := d.TablesQuery(schema)
+	q, args := dialects.WorkTablesQuery(d, schema)
 	rows, err := r.Conn.Query(ctx, q, args...)
 	if err != nil {
 		warn(err)

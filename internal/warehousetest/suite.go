@@ -96,6 +96,7 @@ var cases = []suiteCase{
 	{"IncrementalEqualsFull", nil, testIncremental},
 	{"Scopes", nil, testScopes},
 	{"Overrides", nil, testOverrides},
+	{"Forget", nil, testForget},
 	{"EvidenceMatchesOracle", nil, testEvidence},
 	// Stopping a run between any two statements leaves everything as it was only where the run
 	// can be stopped at all and where its publish is one transaction.
