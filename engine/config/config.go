@@ -38,7 +38,7 @@ type Project struct {
 	Audiences []Audience `yaml:"audiences"`
 	// Attributes are profile columns chosen by survivorship rules (attributes.go).
 	Attributes []Attribute `yaml:"attributes"`
-	Schedule  Schedule   `yaml:"schedule"`
+	Schedule   Schedule    `yaml:"schedule"`
 	// Scopes declares the scopes and pools of scopes; none means one global graph.
 	Scopes Scopes `yaml:"scopes"`
 	// Incremental tunes incremental runs.
