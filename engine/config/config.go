@@ -36,9 +36,7 @@ type Project struct {
 	Policy    Policy     `yaml:"policy"`
 	Traits    []Trait    `yaml:"traits"`
 	Audiences []Audience `yaml:"audiences"`
-	// Attributes are profile columns chosen by survivorship rules (attributes.go).
-	Attributes []Attribute `yaml:"attributes"`
-	Schedule   Schedule    `yaml:"schedule"`
+	Schedule  Schedule   `yaml:"schedule"`
 	// Scopes declares the scopes and pools of scopes; none means one global graph.
 	Scopes Scopes `yaml:"scopes"`
 	// Incremental tunes incremental runs.
@@ -47,6 +45,8 @@ type Project struct {
 	DBT DBT `yaml:"dbt"`
 	// Lineage, when set, sends OpenLineage events of every run.
 	Lineage *Lineage `yaml:"lineage"`
+	// Attributes are profile columns chosen by survivorship rules (attributes.go).
+	Attributes []Attribute `yaml:"attributes"`
 
 	// File is the path the project was read from; Dir is its directory, against which relative
 	// paths in the file are resolved.
@@ -429,8 +429,9 @@ var unknownField = regexp.MustCompile(`^field (\S+) not found in type config\.(\
 // sectionOf names, for error messages, where a config struct sits in the file.
 var sectionOf = map[string]string{
 	"Project": "top level", "Output": "output", "IDType": "an id_types entry",
-	"Source": "a sources entry", "Policy": "policy", "Trait": "a traits entry", "Audience": "an audiences entry", "Attribute": "an attributes entry",
+	"Source": "a sources entry", "Policy": "policy", "Trait": "a traits entry", "Audience": "an audiences entry",
 	"Schedule": "schedule", "Incremental": "incremental", "DBT": "dbt", "Lineage": "lineage", "Scopes": "scopes",
+	"Attribute": "an attributes entry",
 }
 
 // Parse checks the project file's text; path is used in messages and to resolve relative paths.
