@@ -100,6 +100,7 @@ var cases = []suiteCase{
 	// can be stopped at all and where its publish is one transaction.
 	{"KilledRuns", []Capability{Cancel, TransactionalDDL}, testKilledRuns},
 	{"RuleChangeMakesHubs", nil, testRuleChangeMakesHubs},
+	{"AttributesMatchOracle", nil, testAttributes},
 }
 
 // Run runs every end-to-end case against the warehouse w, skipping those it cannot run.
