@@ -1,9 +1,12 @@
 package config
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/idstitch/idstitch/dialects"
 )
 
 const withAttributes = `project: acme
@@ -124,5 +127,20 @@ func TestAttributeErrors(t *testing.T) {
 				t.Fatalf("got  %v\nwant %s", err, c.want)
 			}
 		})
+	}
+}
+
+// TestAttributeNameLength: an attribute's name makes <name>_source, so Postgres keeps it up to 56
+// characters, as docs/project-file.md says.
+func TestAttributeNameLength(t *testing.T) {
+	for n, want := range map[int]string{56: "", 57: `idstitch.yaml:32: attributes[1].name: "` + strings.Repeat("a", 57) + `" is too long for postgres: it names profile columns up to 7 characters longer (<name>_source), and postgres keeps at most 63; shorten it to at most 56 characters`} {
+		p, err := Parse("idstitch.yaml", []byte(strings.Replace(withAttributes, "  - name: full_name\n", "  - name: "+strings.Repeat("a", n)+"\n", 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = p.CheckFor(dialects.Postgres{})
+		if got := fmt.Sprint(err); want == "" && err != nil || want != "" && got != want {
+			t.Errorf("a name of %d characters: got %v\nwant %s", n, err, want)
+		}
 	}
 }
