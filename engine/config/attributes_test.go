@@ -144,3 +144,16 @@ func TestAttributeNameLength(t *testing.T) {
 		}
 	}
 }
+
+// TestAttributeWithoutTimestamps: most_recent over sources none of which has a timestamp is
+// valid, but the file check says that the rows' order cannot decide.
+func TestAttributeWithoutTimestamps(t *testing.T) {
+	p, err := Parse("idstitch.yaml", []byte(strings.Replace(withAttributes, "    sources: [web_forms, crm]\n    rule: source_priority\n    priority: [crm]\n", "    sources: [web_forms]\n    rule: most_recent\n", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `idstitch.yaml:35: attributes[1].rule: most_recent compares the rows' timestamps, and none of the sources of full_name has a timestamp column; the value is chosen by source priority, then value`
+	if len(p.Warnings) != 1 || p.Warnings[0].String() != want {
+		t.Fatalf("warnings %v, want %s", p.Warnings, want)
+	}
+}
