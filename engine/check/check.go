@@ -99,6 +99,9 @@ func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error 
 				}
 			}
 		}
+		if err := attributes(ctx, conn, pr, p, s, has); err != nil {
+			return err
+		}
 		// What is left to go wrong is a normalizer's expression of one of the mapped id types.
 		if err := try(ctx, conn, pr.extract(s)); err != nil {
 			return fmt.Errorf("%s: %s: the SQL built from the normalize entries of its id types does not run on %s (check each {expr: …}): %s", p.File, key, s.Table, err)

@@ -45,6 +45,8 @@ type Project struct {
 	DBT DBT `yaml:"dbt"`
 	// Lineage, when set, sends OpenLineage events of every run.
 	Lineage *Lineage `yaml:"lineage"`
+	// Attributes are profile columns chosen by survivorship rules (attributes.go).
+	Attributes []Attribute `yaml:"attributes"`
 
 	// File is the path the project was read from; Dir is its directory, against which relative
 	// paths in the file are resolved.
@@ -486,6 +488,7 @@ var sectionOf = map[string]string{
 	"Project": "top level", "Output": "output", "IDType": "an id_types entry",
 	"Source": "a sources entry", "Policy": "policy", "Trait": "a traits entry", "Audience": "an audiences entry",
 	"Schedule": "schedule", "Incremental": "incremental", "DBT": "dbt", "Lineage": "lineage", "Scopes": "scopes",
+	"Attribute": "an attributes entry",
 }
 
 // Parse checks the project file's text; path is used in messages and to resolve relative paths.
@@ -586,7 +589,7 @@ func (p *Project) Expressions() []Expression {
 	for i, a := range p.Audiences {
 		out = append(out, Expression{Key: fmt.Sprintf("audiences[%d].where", i), Line: c.line("audiences", i, "where"), Text: a.Where})
 	}
-	return out
+	return append(out, p.attributeExpressions(c)...)
 }
 
 // checkExpressions refuses, before any SQL is sent, an expression that is not one expression
@@ -748,6 +751,7 @@ func (c *checker) check(p *Project) {
 	types := c.checkIDTypes(p)
 	sources := c.checkSources(p, types)
 	c.checkTraits(p, sources)
+	c.checkAttributes(p, types, sources)
 	c.checkScopes(p)
 	c.checkColumnClashes(p)
 	switch p.Policy.Anonymous {
@@ -1164,6 +1168,11 @@ func (c *checker) checkNameLengths(p *Project, d dialects.Dialect) {
 	for i, a := range p.Audiences {
 		derived(c.line("audiences", i, "name"), fmt.Sprintf("audiences[%d].name", i), a.Name, []string{"%s"}, lim.Column, "a profile column")
 	}
+	for i, a := range p.Attributes {
+		line, key := c.line("attributes", i, "name"), fmt.Sprintf("attributes[%d].name", i)
+		derived(line, key, a.Name, attributeColumns, lim.Column, "profile columns")
+		derived(line, key, a.Name, attributeTables, lim.Table, "a table")
+	}
 }
 
 // stitchedID is the column that each source's stitched view adds to the source's own columns.
@@ -1217,6 +1226,11 @@ func (c *checker) checkColumnClashes(p *Project) {
 	}
 	for i, a := range p.Audiences {
 		add(c.line("audiences", i, "name"), fmt.Sprintf("audiences[%d].name", i), a.Name, a.Name, "the profile column")
+	}
+	for i, a := range p.Attributes {
+		for _, col := range a.Columns() {
+			add(c.line("attributes", i, "name"), fmt.Sprintf("attributes[%d].name", i), a.Name, col, "the profile column")
+		}
 	}
 	// A source's stitched view is the source's row with universal_id added; a mapped column of
 	// that name would make it twice. check.Sources refuses an unmapped one, which only the

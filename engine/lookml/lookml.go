@@ -74,6 +74,11 @@ func Files(p *config.Project) map[string]string {
 	for _, t := range p.Traits {
 		v.trait(p, t)
 	}
+	for _, a := range p.Attributes {
+		for _, col := range a.Columns() {
+			v.dim(col, "string", col)
+		}
+	}
 	for _, a := range p.Audiences {
 		v.dim(a.Name, "yesno", a.Name)
 	}

@@ -146,6 +146,7 @@ func profileColumns(p *config.Project) []Column {
 	for _, t := range p.Traits {
 		cols = append(cols, Column{Name: t.Name, Description: TraitDescription(t), Time: TraitIsTime(p, t)})
 	}
+	cols = append(cols, attributeColumns(p)...)
 	for _, a := range p.Audiences {
 		cols = append(cols, Column{Name: a.Name, Description: "Whether the profile is in the audience " + a.Name + ": " + a.Where + "."})
 	}

@@ -71,8 +71,9 @@ func (pl *Planner) extract(s config.Source, window string, forget *idsql.Forget)
 		Scope: pl.scoping(&s), Forget: forget})
 }
 
-// traitInputs lists the traits computed from a source. Each row carries t<N>, the value to
-// aggregate, and f<N>, 1 when the row counts for the trait (its filter holds, within its window).
+// traitInputs lists the values a source's rows carry for the traits computed from it, then for
+// the attributes that read an expression of it. Each row carries t<N>, the value to aggregate or
+// choose, and f<N>, 1 when the row counts for the trait (its filter holds, within its window).
 func (pl *Planner) traitInputs(s config.Source) []idsql.TraitInput {
 	var out []idsql.TraitInput
 	for _, t := range pl.Project.Traits {
@@ -80,7 +81,7 @@ func (pl *Planner) traitInputs(s config.Source) []idsql.TraitInput {
 			out = append(out, pl.traitInput(s, t, len(out)+1))
 		}
 	}
-	return out
+	return append(out, pl.attributeInputs(s, len(out))...)
 }
 
 func (pl *Planner) traitInput(s config.Source, t config.Trait, n int) idsql.TraitInput {

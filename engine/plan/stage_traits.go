@@ -17,8 +17,13 @@ func (b *build) traitsStage() {
 		}
 		rows, aggs := "trait_rows_"+s.Name, "traits_"+s.Name
 		st.Statements = append(st.Statements,
-			create(b, rows, idsql.TraitRows, idsql.TraitRowsData{Src: "src_" + s.Name, Slots: b.bySource[s.Name], Traits: ins}, "rows of "+s.Name+" with their profile"),
-			create(b, aggs, idsql.TraitAggs, idsql.TraitAggsData{Rows: rows, Traits: ins}, ""))
+			create(b, rows, idsql.TraitRows, idsql.TraitRowsData{Src: "src_" + s.Name, Slots: b.bySource[s.Name], Traits: ins}, "rows of "+s.Name+" with their profile"))
+		// The attributes' values (no aggregate) are chosen by the attributes stage.
+		ins = aggregated(ins)
+		if len(ins) == 0 {
+			continue
+		}
+		st.Statements = append(st.Statements, create(b, aggs, idsql.TraitAggs, idsql.TraitAggsData{Rows: rows, Traits: ins}, ""))
 		alias := fmt.Sprintf("t%d", i+1)
 		b.joins = append(b.joins, idsql.TraitJoin{Table: aggs, Alias: alias})
 		for _, in := range ins {

@@ -138,13 +138,19 @@ func (m StateMeta) Fingerprints() map[string]string {
 		// Only this policy reads the window; other projects keep the digest they had.
 		policy = append(policy, fmt.Sprint(p.SignInSeconds()))
 	}
+	var traits any = p.Traits
+	if len(p.Attributes) > 0 {
+		// The attributes' values are stored with the rows, as the traits' inputs are; a project
+		// without attributes keeps the digest it had.
+		traits = []any{p.Traits, p.Attributes}
+	}
 	out := map[string]string{}
 	for name, v := range map[string]any{
 		"id_types":  ids,
 		"sources":   sources,
 		"policy":    policy,
 		"id_salt":   p.Output.IDSalt,
-		"traits":    p.Traits,
+		"traits":    traits,
 		"audiences": p.Audiences,
 		"checks":    []any{chk, p.Policy.Block},
 		"degrees":   degrees,

@@ -104,6 +104,7 @@ var cases = []suiteCase{
 	{"RuleChangeMakesHubs", nil, testRuleChangeMakesHubs},
 	{"ExplainGraph", nil, testExplainGraph},
 	{"Controls", nil, testControls},
+	{"AttributesMatchOracle", nil, testAttributes},
 }
 
 // Run runs every end-to-end case against the warehouse w, skipping those it cannot run.

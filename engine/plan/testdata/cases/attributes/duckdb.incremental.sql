@@ -1,0 +1,424 @@
+-- idstitch plan: project attributes, warehouse duckdb, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
+-- source crm (raw.crm): the rows read again
+CREATE OR REPLACE TABLE "identity_work".main."win_crm" AS
+SELECT e.*, CAST(CAST(hash(ts, t1, f1, t2, f2, t3, f3, v1, q1, v2, q2) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+FROM (
+SELECT
+  ts,
+  t1,
+  f1,
+  t2,
+  f2,
+  t3,
+  f3,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('user_id', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v2) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n2
+FROM (
+  SELECT
+    ts,
+    t1,
+    f1,
+    t2,
+    f2,
+    t3,
+    f3,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1,
+    v2,
+    CAST(NULL AS VARCHAR) AS q2
+  FROM (
+    SELECT
+      ts,
+      t1,
+      f1,
+      t2,
+      f2,
+      t3,
+      f3,
+      NULLIF(r1, '') AS v1,
+      NULLIF(r2, '') AS v2
+    FROM (
+      SELECT
+        CAST("updated_at" AS TIMESTAMP) AS ts,
+        NULLIF(CAST((upper(ship_country)) AS VARCHAR), '') AS t1,
+        1 AS f1,
+        NULLIF(CAST("name" AS VARCHAR), '') AS t2,
+        1 AS f2,
+        NULLIF(CAST("channel" AS VARCHAR), '') AS t3,
+        1 AS f3,
+        NULLIF(CAST("user_id" AS VARCHAR), '') AS r1,
+        NULLIF(CAST("email" AS VARCHAR), '') AS r2
+      FROM "raw"."crm"
+      WHERE (CAST("updated_at" AS TIMESTAMP) IS NULL OR CAST("updated_at" AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+) e;
+-- rows whose count differs from the stored ones
+CREATE OR REPLACE TABLE "identity_work".main."changed_crm" AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM "identity_work".main."win_crm" GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM "identity_state"."rows_crm" s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+CREATE OR REPLACE TABLE "identity_work".main."ins_crm" AS
+SELECT * FROM "identity_work".main."win_crm" WHERE row_hash IN (SELECT row_hash FROM "identity_work".main."changed_crm");
+-- the stored rows that this run replaces
+CREATE OR REPLACE TABLE "identity_work".main."gone_crm" AS
+SELECT row_hash FROM "identity_work".main."changed_crm" WHERE stored = 1;
+-- their identifiers
+CREATE OR REPLACE TABLE "identity_work".main."del_crm" AS
+SELECT n1, v1, n2, v2, q1, q2 FROM "identity_state"."rows_crm" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_crm");
+-- source orders (raw.orders): the rows read again
+CREATE OR REPLACE TABLE "identity_work".main."win_orders" AS
+SELECT e.*, CAST(CAST(hash(ts, t1, f1, t2, f2, t3, f3, v1, q1, v2, q2, v3, q3) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+FROM (
+SELECT
+  ts,
+  t1,
+  f1,
+  t2,
+  f2,
+  t3,
+  f3,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('user_id', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v2) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n2,
+  v3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v3) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n3
+FROM (
+  SELECT
+    ts,
+    t1,
+    f1,
+    t2,
+    f2,
+    t3,
+    f3,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1,
+    v2,
+    CAST(NULL AS VARCHAR) AS q2,
+    v3,
+    CAST(NULL AS VARCHAR) AS q3
+  FROM (
+    SELECT
+      ts,
+      t1,
+      f1,
+      t2,
+      f2,
+      t3,
+      f3,
+      NULLIF(r1, '') AS v1,
+      NULLIF(r2, '') AS v2,
+      NULLIF(r3, '') AS v3
+    FROM (
+      SELECT
+        CAST("ts" AS TIMESTAMP) AS ts,
+        CAST(NULL AS BIGINT) AS t1,
+        1 AS f1,
+        NULLIF(CAST((upper(ship_country)) AS VARCHAR), '') AS t2,
+        1 AS f2,
+        NULLIF(CAST("channel" AS VARCHAR), '') AS t3,
+        1 AS f3,
+        NULLIF(CAST("user_id" AS VARCHAR), '') AS r1,
+        NULLIF(CAST("email" AS VARCHAR), '') AS r2,
+        NULLIF(CAST("billing_email" AS VARCHAR), '') AS r3
+      FROM "raw"."orders"
+      WHERE (CAST("ts" AS TIMESTAMP) IS NULL OR CAST("ts" AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+) e;
+-- rows whose count differs from the stored ones
+CREATE OR REPLACE TABLE "identity_work".main."changed_orders" AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM "identity_work".main."win_orders" GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM "identity_state"."rows_orders" s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+CREATE OR REPLACE TABLE "identity_work".main."ins_orders" AS
+SELECT * FROM "identity_work".main."win_orders" WHERE row_hash IN (SELECT row_hash FROM "identity_work".main."changed_orders");
+-- the stored rows that this run replaces
+CREATE OR REPLACE TABLE "identity_work".main."gone_orders" AS
+SELECT row_hash FROM "identity_work".main."changed_orders" WHERE stored = 1;
+-- their identifiers
+CREATE OR REPLACE TABLE "identity_work".main."del_orders" AS
+SELECT n1, v1, n2, v2, n3, v3, q1, q2, q3 FROM "identity_state"."rows_orders" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_orders");
+-- source web_forms (raw.web_forms): the rows read again
+CREATE OR REPLACE TABLE "identity_work".main."win_web_forms" AS
+SELECT e.*, CAST(CAST(hash(ts, t1, f1, v1, q1) AS HUGEINT) - 9223372036854775808 AS BIGINT) AS row_hash
+FROM (
+SELECT
+  ts,
+  t1,
+  f1,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE CAST(CAST(hash('email', v1) AS HUGEINT) - 9223372036854775808 AS BIGINT) END AS n1
+FROM (
+  SELECT
+    ts,
+    t1,
+    f1,
+    v1,
+    CAST(NULL AS VARCHAR) AS q1
+  FROM (
+    SELECT
+      ts,
+      t1,
+      f1,
+      NULLIF(r1, '') AS v1
+    FROM (
+      SELECT
+        CAST(NULL AS TIMESTAMP) AS ts,
+        NULLIF(CAST("name" AS VARCHAR), '') AS t1,
+        1 AS f1,
+        NULLIF(CAST("email" AS VARCHAR), '') AS r1
+      FROM "raw"."web_forms"
+    ) r
+  ) v
+) s
+) e;
+-- rows whose count differs from the stored ones
+CREATE OR REPLACE TABLE "identity_work".main."changed_web_forms" AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM "identity_work".main."win_web_forms" GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM "identity_state"."rows_web_forms" s WHERE 1 = 1 GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+CREATE OR REPLACE TABLE "identity_work".main."ins_web_forms" AS
+SELECT * FROM "identity_work".main."win_web_forms" WHERE row_hash IN (SELECT row_hash FROM "identity_work".main."changed_web_forms");
+-- the stored rows that this run replaces
+CREATE OR REPLACE TABLE "identity_work".main."gone_web_forms" AS
+SELECT row_hash FROM "identity_work".main."changed_web_forms" WHERE stored = 1;
+-- their identifiers
+CREATE OR REPLACE TABLE "identity_work".main."del_web_forms" AS
+SELECT n1, v1, q1 FROM "identity_state"."rows_web_forms" WHERE 1 = 1 AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_web_forms");
+
+-- ===== stage traits: profile columns computed from the sources' rows
+-- rows of crm with their profile
+CREATE OR REPLACE TABLE "identity_work".main."trait_rows_crm" AS
+SELECT COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
+FROM "identity_work".main."src_crm" s
+LEFT JOIN "identity_work".main."graph" g1 ON s.n1 = g1.node_id
+LEFT JOIN "identity_work".main."graph" g2 ON s.n2 = g2.node_id;
+-- rows of orders with their profile
+CREATE OR REPLACE TABLE "identity_work".main."trait_rows_orders" AS
+SELECT COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
+FROM "identity_work".main."src_orders" s
+LEFT JOIN "identity_work".main."graph" g1 ON s.n1 = g1.node_id
+LEFT JOIN "identity_work".main."graph" g2 ON s.n2 = g2.node_id
+LEFT JOIN "identity_work".main."graph" g3 ON s.n3 = g3.node_id;
+CREATE OR REPLACE TABLE "identity_work".main."traits_orders" AS
+SELECT universal_id,
+  COUNT(CASE WHEN f1 = 1 THEN 1 END) AS "orders"
+FROM "identity_work".main."trait_rows_orders"
+WHERE universal_id IS NOT NULL
+GROUP BY universal_id;
+-- rows of web_forms with their profile
+CREATE OR REPLACE TABLE "identity_work".main."trait_rows_web_forms" AS
+SELECT COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1
+FROM "identity_work".main."src_web_forms" s
+LEFT JOIN "identity_work".main."graph" g1 ON s.n1 = g1.node_id;
+
+-- ===== stage attributes: profile columns chosen among the rows' values by survivorship rules
+-- attribute email, most_recent
+CREATE OR REPLACE TABLE "identity_work".main."attr_email" AS
+SELECT universal_id, value AS "email", source AS "email_source"
+FROM (
+  SELECT universal_id, value, source,
+    ROW_NUMBER() OVER (PARTITION BY universal_id ORDER BY ts DESC NULLS LAST, rnk, value) AS pos
+  FROM (
+    SELECT universal_id, value, ts, rnk, source
+    FROM (
+      SELECT g.universal_id, g.id_value AS value, s.ts, 1 AS rnk, CAST('crm' AS VARCHAR) AS source
+      FROM "identity_work".main."src_crm" s
+      JOIN "identity_work".main."graph" g ON s.n2 = g.node_id
+      UNION ALL
+      SELECT g.universal_id, g.id_value AS value, s.ts, 2 AS rnk, CAST('orders' AS VARCHAR) AS source
+      FROM "identity_work".main."src_orders" s
+      JOIN "identity_work".main."graph" g ON s.n2 = g.node_id
+      UNION ALL
+      SELECT g.universal_id, g.id_value AS value, s.ts, 2 AS rnk, CAST('orders' AS VARCHAR) AS source
+      FROM "identity_work".main."src_orders" s
+      JOIN "identity_work".main."graph" g ON s.n3 = g.node_id
+      UNION ALL
+      SELECT g.universal_id, g.id_value AS value, s.ts, 3 AS rnk, CAST('web_forms' AS VARCHAR) AS source
+      FROM "identity_work".main."src_web_forms" s
+      JOIN "identity_work".main."graph" g ON s.n1 = g.node_id
+    ) c
+  ) r
+) w
+WHERE pos = 1;
+-- attribute country, most_frequent
+CREATE OR REPLACE TABLE "identity_work".main."attr_country" AS
+SELECT universal_id, value AS "country", source AS "country_source"
+FROM (
+  SELECT universal_id, value, source,
+    ROW_NUMBER() OVER (PARTITION BY universal_id ORDER BY n DESC, last_ts DESC NULLS LAST, value, ts DESC NULLS LAST, rnk) AS pos
+  FROM (
+    SELECT universal_id, value, ts, rnk, source,
+      COUNT(*) OVER (PARTITION BY universal_id, value) AS n,
+      MAX(ts) OVER (PARTITION BY universal_id, value) AS last_ts
+    FROM (
+      SELECT universal_id, t2 AS value, ts, 1 AS rnk, CAST('orders' AS VARCHAR) AS source
+      FROM "identity_work".main."trait_rows_orders"
+      WHERE universal_id IS NOT NULL AND t2 IS NOT NULL
+      UNION ALL
+      SELECT universal_id, t1 AS value, ts, 2 AS rnk, CAST('crm' AS VARCHAR) AS source
+      FROM "identity_work".main."trait_rows_crm"
+      WHERE universal_id IS NOT NULL AND t1 IS NOT NULL
+    ) c
+  ) r
+) w
+WHERE pos = 1;
+-- attribute full_name, source_priority
+CREATE OR REPLACE TABLE "identity_work".main."attr_full_name" AS
+SELECT universal_id, value AS "full_name", source AS "full_name_source"
+FROM (
+  SELECT universal_id, value, source,
+    ROW_NUMBER() OVER (PARTITION BY universal_id ORDER BY rnk, ts DESC NULLS LAST, value) AS pos
+  FROM (
+    SELECT universal_id, value, ts, rnk, source
+    FROM (
+      SELECT universal_id, t2 AS value, ts, 1 AS rnk, CAST('crm' AS VARCHAR) AS source
+      FROM "identity_work".main."trait_rows_crm"
+      WHERE universal_id IS NOT NULL AND t2 IS NOT NULL
+      UNION ALL
+      SELECT universal_id, t1 AS value, ts, 2 AS rnk, CAST('web_forms' AS VARCHAR) AS source
+      FROM "identity_work".main."trait_rows_web_forms"
+      WHERE universal_id IS NOT NULL AND t1 IS NOT NULL
+    ) c
+  ) r
+) w
+WHERE pos = 1;
+-- attribute signup_channel, first_seen
+CREATE OR REPLACE TABLE "identity_work".main."attr_signup_channel" AS
+SELECT universal_id, value AS "signup_channel", source AS "signup_channel_source"
+FROM (
+  SELECT universal_id, value, source,
+    ROW_NUMBER() OVER (PARTITION BY universal_id ORDER BY ts ASC NULLS LAST, rnk, value) AS pos
+  FROM (
+    SELECT universal_id, value, ts, rnk, source
+    FROM (
+      SELECT universal_id, t3 AS value, ts, 1 AS rnk, CAST('crm' AS VARCHAR) AS source
+      FROM "identity_work".main."trait_rows_crm"
+      WHERE universal_id IS NOT NULL AND t3 IS NOT NULL
+      UNION ALL
+      SELECT universal_id, t3 AS value, ts, 2 AS rnk, CAST('orders' AS VARCHAR) AS source
+      FROM "identity_work".main."trait_rows_orders"
+      WHERE universal_id IS NOT NULL AND t3 IS NOT NULL
+    ) c
+  ) r
+) w
+WHERE pos = 1;
+
+-- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
+-- every identifier whose published rows are replaced
+CREATE OR REPLACE TABLE "identity_work".main."redo" AS
+SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched") r;
+-- their published universal ids
+CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
+SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
+CREATE OR REPLACE TABLE "identity_work".main."redo_ids" AS
+SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "identity_work".main."old_map" UNION ALL SELECT universal_id FROM "identity_work".main."graph") u;
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TABLE "identity_work".main."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work".main."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity_work".main."old_map" o
+    FULL OUTER JOIN "identity_work".main."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+CREATE OR REPLACE TABLE "identity_work".main."profiles_base" AS
+SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email"
+FROM (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    COUNT(*) AS identifiers,
+    COUNT(*) FILTER (WHERE id_type = 'user_id') AS "user_id_count",
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) FILTER (WHERE id_type = 'user_id') AS "latest_user_id",
+    COUNT(*) FILTER (WHERE id_type = 'email') AS "email_count",
+    arg_max(id_value, (COALESCE(last_seen_at, TIMESTAMP '0001-01-01'), id_value)) FILTER (WHERE id_type = 'email') AS "latest_email"
+  FROM "identity_work".main."assign"
+  GROUP BY component
+) p
+JOIN "identity_work".main."anchors" a ON p.component = a.component;
+-- profiles with their traits and audience flags
+CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
+SELECT p.*
+FROM (
+  SELECT b.*,
+    COALESCE(t2."orders", 0) AS "orders",
+    a1."email" AS "email",
+    a1."email_source" AS "email_source",
+    a2."country" AS "country",
+    a3."full_name" AS "full_name",
+    a3."full_name_source" AS "full_name_source",
+    a4."signup_channel" AS "signup_channel"
+  FROM "identity_work".main."profiles_base" b
+  LEFT JOIN "identity_work".main."traits_orders" t2 ON b.universal_id = t2.universal_id
+  LEFT JOIN "identity_work".main."attr_email" a1 ON b.universal_id = a1.universal_id
+  LEFT JOIN "identity_work".main."attr_country" a2 ON b.universal_id = a2.universal_id
+  LEFT JOIN "identity_work".main."attr_full_name" a3 ON b.universal_id = a3.universal_id
+  LEFT JOIN "identity_work".main."attr_signup_channel" a4 ON b.universal_id = a4.universal_id
+) p;
+CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources
+FROM "identity_work".main."edges" e
+JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
+JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "identity_work".main."qvalues_new"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM "identity"."id_quarantine" q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM "identity_work".main."redo" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TABLE "identity"."audience_members__next" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(current_timestamp AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "identity_work".main."profiles_region" WHERE 1 = 0
+) m
+LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
+WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work".main."redo_ids");
