@@ -58,3 +58,16 @@ type (
 var ControlsProbe = define[ControlsProbeData]("controls_probe")
 
 type ControlsProbeData struct{ Applied string }
+
+// OvrValues lists the values block or unblock overrides name, for extraction's checks.
+var (
+	OvrValues        = define[OvrValuesData]("ovr_values")
+	OvrSeeds         = define[OvrSeedsData]("ovr_seeds")
+	OvrBlocksChanged = define[OvrBlocksChangedData]("ovr_blocks_changed")
+)
+
+type (
+	OvrValuesData        struct{ Kind, Type string }
+	OvrSeedsData         struct{}
+	OvrBlocksChangedData struct{ Ovr, Applied string }
+)

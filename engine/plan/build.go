@@ -68,10 +68,10 @@ func (b *build) apart() bool { return b.isolate() || b.evidence() }
 
 // newBuild prepares the state of a plan: the slots of every source, and the tables that this
 // mode keeps outside the work schema.
-func (pl *Planner) newBuild(m mode, runID int64, prior *Prior) *build {
+func (pl *Planner) newBuild(m mode, runID int64, prior *Prior, c Controls) *build {
 	p := pl.Project
 	elsewhere := map[string]string{}
-	b := &build{Planner: pl, runID: runID, prior: prior, bySource: map[string][]idsql.Slot{}, windows: map[string]string{},
+	b := &build{Planner: pl, runID: runID, prior: prior, controls: c, bySource: map[string][]idsql.Slot{}, windows: map[string]string{},
 		plan: &Plan{Project: p.Project, Dialect: pl.Dialect, Algorithm: pl.Algorithm, SourceRows: map[string]string{}, Mode: m.name, read: map[string]string{}}}
 	b.names = newNames(p, pl.Dialect, elsewhere)
 	b.layout = pl.layouts()
@@ -83,7 +83,7 @@ func (pl *Planner) newBuild(m mode, runID int64, prior *Prior) *build {
 		elsewhere["old_map"] = b.out(IDGraph)
 	}
 	for _, s := range p.Sources {
-		slots := pl.slots(s)
+		slots := pl.withBlocks(pl.slots(s), c.Overrides)
 		b.bySource[s.Name] = slots
 		b.allSlots = append(b.allSlots, slots...)
 		for _, sl := range slots {

@@ -32,8 +32,7 @@ func (pl *Planner) PlanWith(runID int64, prior *Prior, c Controls) (*Plan, error
 	if prior != nil {
 		m = incrementalRun
 	}
-	b := pl.newBuild(m, runID, prior)
-	b.controls = c
+	b := pl.newBuild(m, runID, prior, c)
 	for _, stage := range m.stages {
 		stage(b)
 	}
@@ -146,4 +145,48 @@ func (pl *Planner) ControlsProbe() string {
 // ReadControls says what a run reads given the counts of ControlsProbe.
 func ReadControls(overrides, applied, requests, audit int64) Controls {
 	return Controls{Overrides: overrides > 0 || applied > 0, Forget: requests > 0 || audit > 0, Pending: requests > 0}
+}
+
+// extras are what the control tables add to a source's extraction: the forgotten values it
+// leaves out, and the values overrides block or unblock.
+type extras struct {
+	forget *idsql.Forget
+	blocks bool
+}
+
+func (b *build) extras() extras { return extras{forget: b.forgetFilter(), blocks: b.overrides()} }
+
+// withBlocks adds to each slot's checks those of the block and unblock overrides (in the work
+// table ovr), when blocks: a value an override blocks is quarantined as blocked; one it unblocks
+// passes the project's block_values, block and block_pattern (not its pattern, nor a block
+// override).
+func (pl *Planner) withBlocks(slots []idsql.Slot, blocks bool) []idsql.Slot {
+	if !blocks {
+		return slots
+	}
+	out := make([]idsql.Slot, len(slots))
+	for i, sl := range slots {
+		v := fmt.Sprintf("v%d", sl.N)
+		listed := func(kind string) string {
+			return render.SQL(pl.names.r, idsql.OvrValues, idsql.OvrValuesData{Kind: kind, Type: sl.Type})
+		}
+		checks := []idsql.Check{{Cond: v + " IN (" + listed("block") + ")", Reason: ReasonBlocked}}
+		for _, c := range sl.Checks {
+			if c.Reason == ReasonBlocked {
+				c.Cond = "(" + c.Cond + ") AND " + v + " NOT IN (" + listed("unblock") + ")"
+			}
+			checks = append(checks, c)
+		}
+		sl.Checks = checks
+		out[i] = sl
+	}
+	return out
+}
+
+// BlocksChanged is the query counting the block and unblock overrides that differ from those
+// the last run applied: when it is not 0, an incremental run checks every stored row again
+// (Rules.Checks).
+func (pl *Planner) BlocksChanged() string {
+	b := &build{Planner: pl, names: pl.names}
+	return render.SQL(pl.names.r, idsql.OvrBlocksChanged, idsql.OvrBlocksChangedData{Ovr: render.SQL(pl.names.r, idsql.Ovr, b.ovrData()), Applied: pl.names.state(stateOverrides)})
 }

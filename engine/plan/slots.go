@@ -57,18 +57,18 @@ func (pl *Planner) column(c string) string {
 // ExtractQuery is the SELECT that extract runs for a source: its identifiers normalized and
 // checked. Validation runs it with LIMIT 0 to find a broken user expression before a run.
 func (pl *Planner) ExtractQuery(s config.Source) string {
-	return pl.extract(s, "", nil)
+	return pl.extract(s, "", extras{})
 }
 
 // extract renders the extraction of a source; window, when set, is a condition on its
 // timestamp column (as window gives it) that limits the rows read.
-func (pl *Planner) extract(s config.Source, window string, forget *idsql.Forget) string {
+func (pl *Planner) extract(s config.Source, window string, x extras) string {
 	ts := ""
 	if s.Timestamp != "" {
 		ts = pl.Dialect.QuoteIdent(s.Timestamp)
 	}
-	return render.SQL(pl.names.r, idsql.Extract, idsql.ExtractData{Slots: pl.slots(s), Traits: pl.traitInputs(s), TS: ts, Table: pl.SourceTable(s), Filter: s.Filter, Window: window,
-		Scope: pl.scoping(&s), Forget: forget})
+	return render.SQL(pl.names.r, idsql.Extract, idsql.ExtractData{Slots: pl.withBlocks(pl.slots(s), x.blocks), Traits: pl.traitInputs(s), TS: ts, Table: pl.SourceTable(s), Filter: s.Filter, Window: window,
+		Scope: pl.scoping(&s), Forget: x.forget})
 }
 
 // traitInputs lists the values a source's rows carry for the traits computed from it, then for

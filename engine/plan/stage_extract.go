@@ -11,7 +11,7 @@ func (b *build) extractAll() {
 	st := Stage{Kind: KindExtract, Name: "extract", Note: "per source: each row's identifiers, normalized and checked, with their node ids"}
 	for _, s := range b.sources() {
 		st.Statements = append(st.Statements, Statement{Note: "source " + s.Name + " (" + s.Table + "), kept as the rows read so far",
-			SQL: b.durable(b.workTable("src_"+s.Name), b.hashedExtract(s, nil, b.forgetFilter()))})
+			SQL: b.durable(b.workTable("src_"+s.Name), b.hashedExtract(s, nil, b.extras()))})
 		b.plan.SourceRows[s.Name] = b.count("src_" + s.Name)
 		if s.Timestamp != "" {
 			b.plan.read[s.Name] = b.workTable("src_" + s.Name)
@@ -36,7 +36,7 @@ func (b *build) extractWindow() {
 		sw := orAll(w)
 		slots := b.bySource[s.Name]
 		st.Statements = append(st.Statements,
-			Statement{Note: "source " + s.Name + " (" + s.Table + "): the rows read again", SQL: b.Dialect.CreateTableAs(b.workTable("win_"+s.Name), b.hashedExtract(s, b.prior, b.forgetFilter()), true)},
+			Statement{Note: "source " + s.Name + " (" + s.Table + "): the rows read again", SQL: b.Dialect.CreateTableAs(b.workTable("win_"+s.Name), b.hashedExtract(s, b.prior, b.extras()), true)},
 			create(b, "changed_"+s.Name, idsql.IncChanged, idsql.IncChangedData{New: "win_" + s.Name, Stored: stored, Window: sw}, "rows whose count differs from the stored ones"),
 			create(b, "ins_"+s.Name, idsql.IncIns, idsql.IncInsData{Window: "win_" + s.Name, Changed: "changed_" + s.Name}, ""),
 			// Usually none: rows are added, seldom changed. Keeping this set apart keeps the

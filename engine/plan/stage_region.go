@@ -123,13 +123,18 @@ func (b *build) regionRows(seeds []idsql.Slot) []Statement {
 	out := []Statement{
 		create(b, "seeds", idsql.IncSeeds, idsql.IncSeedsData{Slots: seeds, Over: b.limitChanges(), Regions: b.state(stateRegions), Overrides: b.overrides()},
 			"touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split"),
+	}
+	if b.overrides() {
+		out = append(out, stmt(b, idsql.OvrSeeds, idsql.OvrSeedsData{}))
+	}
+	out = append(out,
 		create(b, "rnodes", idsql.IncRegion, idsql.IncRegionData{Regions: b.state(stateRegions), Hubs: b.hubs()}, "every identifier of the regions the seeds are in"),
 		// The rows below are read without their values, which costs a third of reading them
 		// with; the values come from the published identifiers, the structural quarantine, the
 		// changed rows and the hubs.
 		create(b, "names", idsql.IncNames, idsql.IncNamesData{Named: named, Hubs: b.hubs(), Reasons: b.structural(), Scope: b.scoping(nil)},
 			"the value of every identifier on the rows of those regions"),
-	}
+	)
 	for _, s := range b.sources() {
 		out = append(out, create(b, "src_"+s.Name, idsql.IncRowsWith, b.rowsWith(s, "rnodes", b.regionColumns(s)), "rows of "+s.Name+" in those regions"))
 	}

@@ -135,13 +135,13 @@ func (pl *Planner) rowHash(s config.Source) string {
 // hashedExtract is the extraction query of a source with each row's hash. With prior, it reads
 // only the rows of the source's window; the condition goes on the source table itself, so that
 // the rows before it are never normalized.
-func (pl *Planner) hashedExtract(s config.Source, prior *Prior, forget *idsql.Forget) string {
+func (pl *Planner) hashedExtract(s config.Source, prior *Prior, x extras) string {
 	r := pl.names.r
 	window := ""
 	if s.Timestamp != "" {
 		window = pl.windowOn(s, prior, pl.Dialect.Cast(pl.Dialect.QuoteIdent(s.Timestamp), dialects.Timestamp))
 	}
-	q := render.SQL(r, idsql.Hashed, idsql.HashedData{Extract: pl.extract(s, window, forget), Hash: pl.rowHash(s)})
+	q := render.SQL(r, idsql.Hashed, idsql.HashedData{Extract: pl.extract(s, window, x), Hash: pl.rowHash(s)})
 	if prior == nil || !prior.Rules.Checks {
 		return q
 	}
@@ -151,7 +151,7 @@ func (pl *Planner) hashedExtract(s config.Source, prior *Prior, forget *idsql.Fo
 	if w := pl.window(s, prior); w != "" {
 		where = "NOT " + w
 	}
-	again := render.SQL(r, idsql.Extract, idsql.ExtractData{Slots: pl.slots(s), Traits: pl.traitInputs(s), Stored: pl.names.state(stateRows + s.Name), StoredWhere: where,
-		Scope: pl.scoping(&s), Forget: forget})
+	again := render.SQL(r, idsql.Extract, idsql.ExtractData{Slots: pl.withBlocks(pl.slots(s), x.blocks), Traits: pl.traitInputs(s), Stored: pl.names.state(stateRows + s.Name), StoredWhere: where,
+		Scope: pl.scoping(&s), Forget: x.forget})
 	return q + "\nUNION ALL\n" + render.SQL(r, idsql.Hashed, idsql.HashedData{Extract: again, Hash: pl.rowHash(s)})
 }

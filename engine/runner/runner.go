@@ -731,6 +731,14 @@ func (r *Runner) plan(ctx context.Context, runID int64, sum *Summary) (*plan.Pla
 	if rules.Degrees && !pl.StateMeta().HasHubGuard() {
 		return full("max_degree was removed from every id type since the last run")
 	}
+	if controls.Overrides && !rules.Checks {
+		// A value blocked or unblocked since the last run changes the checks of every row.
+		n, err := r.count(ctx, pl.BlocksChanged())
+		if err != nil {
+			return nil, err
+		}
+		rules.Checks = n > 0
+	}
 	prior := plan.Prior{Watermarks: map[string]time.Time{}, Rules: rules}
 	sum.Rules = rules
 	var marks []string

@@ -103,11 +103,13 @@ func testOverrides(t *testing.T, open Factory) {
 			// Two profiles with a user id each: one user id per profile refuses their merge.
 			{TS: at(7), Values: []any{"u5", "e5@shop.com", nil}},
 			{TS: at(8), Values: []any{"u6", "e6@shop.com", nil}},
+			// A value the project blocks, which an unblock will let in.
+			{TS: at(9), Values: []any{nil, "spare@shop.com", "a5"}},
 		}}
 	types := []string{"user_id", "email", "anonymous_id"}
 	yaml := ProjectYAML(types, []Table{events}, d.DefaultSchema())
 	yaml = strings.Replace(yaml, "  - name: user_id\n", "  - name: user_id\n    limit: 1\n", 1)
-	yaml = strings.Replace(yaml, "  - name: email\n", "  - name: email\n    normalize: [trim, lower]\n", 1)
+	yaml = strings.Replace(yaml, "  - name: email\n", "  - name: email\n    normalize: [trim, lower]\n    block: [spare@shop.com]\n", 1)
 	p := mustParse(t, yaml)
 	full := mustParse(t, strings.Replace(yaml, "schema: identity", "schema: full", 1))
 	loadUnder(t, conn, []Table{events}, "identity", "full")
@@ -130,6 +132,7 @@ func testOverrides(t *testing.T, open Factory) {
 		{"email:e3@shop.com", "anonymous_id:a3", "email:e4@shop.com", "anonymous_id:a4"},
 		{"user_id:u5", "email:e5@shop.com"},
 		{"user_id:u6", "email:e6@shop.com"},
+		{"anonymous_id:a5"},
 	}
 	checkGroups(t, Published(t, conn, "identity"), want)
 	st := overrideStatuses(t, conn, "identity")
@@ -227,10 +230,38 @@ func testOverrides(t *testing.T, open Factory) {
 	if got[unionfind.ID{Type: "user_id", Value: "u6"}] != got[unionfind.ID{Type: "anonymous_id", Value: "a2"}] {
 		t.Fatalf("the always_link added between x2 and u6 did not merge their profiles")
 	}
+
+	// A block keeps a value out, an unblock lets one in that the project blocks; the stored
+	// rows are checked again, incrementally.
+	current = append(current,
+		Override{ID: "o7", Kind: "block", TypeA: "email", ValA: " E4@shop.com"},
+		Override{ID: "o8", Kind: "unblock", TypeA: "email", ValA: "spare@shop.com"})
+	setOverrides(t, conn, p, current)
+	got = sameAsFull("block and unblock added")
+	if _, in := got[unionfind.ID{Type: "email", Value: "e4@shop.com"}]; in {
+		t.Fatalf("the blocked email e4 is still in the graph")
+	}
+	if q := quarantinedIDs(t, conn, "identity")[unionfind.ID{Type: "email", Value: "e4@shop.com"}]; !strings.HasPrefix(q, "blocked ") {
+		t.Fatalf("the blocked email e4 is quarantined as %q, want blocked", q)
+	}
+	if got[unionfind.ID{Type: "email", Value: "spare@shop.com"}] == "" || got[unionfind.ID{Type: "email", Value: "spare@shop.com"}] != got[unionfind.ID{Type: "anonymous_id", Value: "a5"}] {
+		t.Fatalf("the unblocked email spare is not in a5's profile")
+	}
+	if st := overrideStatuses(t, conn, "identity"); st["o2"] != "waiting: identifier b is not in the graph" || !strings.HasPrefix(st["o7"], "applied") {
+		t.Fatalf("statuses after the block: %v", st)
+	}
+	// Removed again, both values are back as they were.
+	current = current[:len(current)-2]
+	setOverrides(t, conn, p, current)
+	got = sameAsFull("block and unblock removed")
+	if _, in := got[unionfind.ID{Type: "email", Value: "spare@shop.com"}]; in || got[unionfind.ID{Type: "email", Value: "e4@shop.com"}] == "" {
+		t.Fatalf("after removing the block and the unblock, e4 in the graph: %v, spare: %v", got[unionfind.ID{Type: "email", Value: "e4@shop.com"}] != "", in)
+	}
 }
 
-// drawOverrides changes the overrides before batch j: one may go, and up to two new ones name
-// identifiers of the batch's rows (or, now and then, one never seen).
+// drawOverrides changes the overrides before batch j: one may go, and up to two new ones (links,
+// or now and then a block or an unblock) name identifiers of the batch's rows (or, now and
+// then, one never seen).
 func drawOverrides(t *rapid.T, batch []Table, current []Override, j int) []Override {
 	if len(current) > 0 && rapid.IntRange(0, 2).Draw(t, "remove override") == 0 {
 		i := rapid.IntRange(0, len(current)-1).Draw(t, "removed")
@@ -257,8 +288,12 @@ func drawOverrides(t *rapid.T, batch []Table, current []Override, j int) []Overr
 	}
 	for k := rapid.IntRange(0, 2).Draw(t, "new overrides"); k > 0; k-- {
 		a, b := pick("a"), pick("b")
-		current = append(current, Override{ID: fmt.Sprintf("b%d-%d", j, k), Kind: rapid.SampledFrom([]string{"never_link", "always_link"}).Draw(t, "kind"),
-			TypeA: a.Type, ValA: a.Value, TypeB: b.Type, ValB: b.Value, CreatedHours: j})
+		o := Override{ID: fmt.Sprintf("b%d-%d", j, k), Kind: rapid.SampledFrom([]string{"never_link", "always_link", "never_link", "always_link", "block", "unblock"}).Draw(t, "kind"),
+			TypeA: a.Type, ValA: a.Value, TypeB: b.Type, ValB: b.Value, CreatedHours: j}
+		if o.Kind == "block" || o.Kind == "unblock" {
+			o.TypeB, o.ValB = "", ""
+		}
+		current = append(current, o)
 	}
 	return current
 }

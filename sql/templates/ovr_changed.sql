@@ -6,7 +6,7 @@ SELECT DISTINCT node_id FROM (
     AND NOT EXISTS (SELECT 1 FROM {{.Applied}} s WHERE s.kind = o.kind AND s.na = o.na AND s.nb = o.nb)
   UNION ALL
   SELECT s.na AS node_id, s.nb AS other FROM {{.Applied}} s
-  WHERE NOT EXISTS (SELECT 1 FROM {{work "ovr"}} o WHERE o.problem IS NULL AND o.kind = s.kind AND o.na = s.na AND o.nb = s.nb)
+  WHERE s.kind IN ('never_link', 'always_link') AND NOT EXISTS (SELECT 1 FROM {{work "ovr"}} o WHERE o.problem IS NULL AND o.kind = s.kind AND o.na = s.na AND o.nb = s.nb)
 ) c
 UNION ALL
 SELECT DISTINCT other FROM (
@@ -15,5 +15,5 @@ SELECT DISTINCT other FROM (
     AND NOT EXISTS (SELECT 1 FROM {{.Applied}} s WHERE s.kind = o.kind AND s.na = o.na AND s.nb = o.nb)
   UNION ALL
   SELECT s.na AS node_id, s.nb AS other FROM {{.Applied}} s
-  WHERE NOT EXISTS (SELECT 1 FROM {{work "ovr"}} o WHERE o.problem IS NULL AND o.kind = s.kind AND o.na = s.na AND o.nb = s.nb)
+  WHERE s.kind IN ('never_link', 'always_link') AND NOT EXISTS (SELECT 1 FROM {{work "ovr"}} o WHERE o.problem IS NULL AND o.kind = s.kind AND o.na = s.na AND o.nb = s.nb)
 ) c

@@ -27,6 +27,51 @@ FROM (
   FROM `identity`.`overrides`
 ) o;
 
+-- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
+-- source events (events), kept as the rows read so far
+CREATE OR REPLACE TABLE `identity_state`.`rows_events__next`
+PARTITION BY TIMESTAMP_TRUNC(`ts`, MONTH)
+CLUSTER BY `row_hash` AS
+SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q3 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('user_id' AS STRING), CAST(v1 AS STRING)], '\x1f')) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('email' AS STRING), CAST(v2 AS STRING)], '\x1f')) END AS n2,
+  v3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('anonymous_id' AS STRING), CAST(v3 AS STRING)], '\x1f')) END AS n3
+FROM (
+  SELECT
+    ts,
+    v1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN v1 IN (SELECT va FROM `identity_work`.`ovr` WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'user_id') THEN 'blocked' END AS q1,
+    v2,
+    CASE WHEN v2 IS NULL THEN NULL WHEN v2 IN (SELECT va FROM `identity_work`.`ovr` WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'email') THEN 'blocked' END AS q2,
+    v3,
+    CASE WHEN v3 IS NULL THEN NULL WHEN v3 IN (SELECT va FROM `identity_work`.`ovr` WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'anonymous_id') THEN 'blocked' END AS q3
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(LOWER(TRIM(r2)), '') AS v2,
+      NULLIF(r3, '') AS v3
+    FROM (
+      SELECT
+        CAST(`ts` AS TIMESTAMP) AS ts,
+        NULLIF(CAST(`user_id` AS STRING), '') AS r1,
+        NULLIF(CAST(`email` AS STRING), '') AS r2,
+        NULLIF(CAST(`anonymous_id` AS STRING), '') AS r3
+      FROM `events`
+    ) r
+  ) v
+) s
+) e;
+
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 -- links that always_link overrides add
 CREATE OR REPLACE TABLE `identity_work`.`ovr_edges`
@@ -251,8 +296,7 @@ WHERE ga.component = gb.component;
 CREATE OR REPLACE TABLE `identity`.`id_quarantine__next` AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS INT64) AS run_id
 FROM (
-  SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence
-  LIMIT 0
+  SELECT id_type, id_value, reason, evidence FROM `identity_work`.`quarantine_values`
 ) q;
 -- audience members; those already in keep the time they entered
 CREATE OR REPLACE TABLE `identity`.`audience_members__next` AS
@@ -264,7 +308,7 @@ LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND p
 CREATE OR REPLACE TABLE `identity_state`.`hubs__next` AS
 SELECT CAST(NULL AS INT64) AS node_id, CAST(NULL AS INT64) AS degree, CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value LIMIT 0;
 CREATE OR REPLACE TABLE `identity_state`.`qvalues__next` AS
-SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(NULL AS STRING) AS reason, CAST(NULL AS INT64) AS evidence LIMIT 0;
+SELECT id_type, id_value, reason, evidence FROM `identity_work`.`quarantine_values`;
 -- the changes, kept for the publish
 CREATE OR REPLACE TABLE `identity`.`id_changes__next` AS
 SELECT * FROM `identity_work`.`changes`;
@@ -360,5 +404,5 @@ FROM `identity_work`.`ovr_status` s
 WHERE o.override_id = s.override_id;
 DELETE FROM `identity_state`.`overrides` WHERE 1 = 1;
 INSERT INTO `identity_state`.`overrides` (kind, na, nb)
-SELECT kind, na, nb FROM `identity_work`.`ovr` WHERE problem IS NULL AND kind IN ('never_link', 'always_link');
+SELECT kind, na, CASE WHEN kind IN ('block', 'unblock') THEN NULL ELSE nb END FROM `identity_work`.`ovr` WHERE problem IS NULL;
 COMMIT TRANSACTION;

@@ -28,6 +28,51 @@ FROM (
 ) o;
 ANALYZE "identity_work"."ovr";
 
+-- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
+-- source events (events), kept as the rows read so far
+DROP TABLE IF EXISTS "identity_state"."rows_events__next";
+CREATE TABLE "identity_state"."rows_events__next" AS
+SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅'), COALESCE(CAST(v2 AS TEXT), '∅'), COALESCE(CAST(q2 AS TEXT), '∅'), COALESCE(CAST(v3 AS TEXT), '∅'), COALESCE(CAST(q3 AS TEXT), '∅')), 0) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'user_id', v1), 0) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'email', v2), 0) END AS n2,
+  v3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'anonymous_id', v3), 0) END AS n3
+FROM (
+  SELECT
+    ts,
+    v1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN v1 IN (SELECT va FROM "identity_work"."ovr" WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'user_id') THEN 'blocked' END AS q1,
+    v2,
+    CASE WHEN v2 IS NULL THEN NULL WHEN v2 IN (SELECT va FROM "identity_work"."ovr" WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'email') THEN 'blocked' END AS q2,
+    v3,
+    CASE WHEN v3 IS NULL THEN NULL WHEN v3 IN (SELECT va FROM "identity_work"."ovr" WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'anonymous_id') THEN 'blocked' END AS q3
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(LOWER(TRIM(r2)), '') AS v2,
+      NULLIF(r3, '') AS v3
+    FROM (
+      SELECT
+        CAST("ts" AS TIMESTAMP) AS ts,
+        NULLIF(CAST("user_id" AS TEXT), '') AS r1,
+        NULLIF(CAST("email" AS TEXT), '') AS r2,
+        NULLIF(CAST("anonymous_id" AS TEXT), '') AS r3
+      FROM "events"
+    ) r
+  ) v
+) s
+) e;
+ANALYZE "identity_state"."rows_events__next";
+
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 -- links that always_link overrides add
 DROP TABLE IF EXISTS "identity_work"."ovr_edges";
@@ -268,8 +313,7 @@ DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
 FROM (
-  SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence
-  WHERE 1 = 0
+  SELECT id_type, id_value, reason, evidence FROM "identity_work"."quarantine_values"
 ) q;
 ANALYZE "identity"."id_quarantine__next";
 -- audience members; those already in keep the time they entered
@@ -287,7 +331,7 @@ SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NUL
 ANALYZE "identity_state"."hubs__next";
 DROP TABLE IF EXISTS "identity_state"."qvalues__next";
 CREATE TABLE "identity_state"."qvalues__next" AS
-SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+SELECT id_type, id_value, reason, evidence FROM "identity_work"."quarantine_values";
 ANALYZE "identity_state"."qvalues__next";
 -- identifiers of each limited type per profile
 DROP TABLE IF EXISTS "identity_work"."ovr_counts";
@@ -391,5 +435,5 @@ FROM "identity_work"."ovr_status" s
 WHERE o.override_id = s.override_id;
 DELETE FROM "identity_state"."overrides" WHERE 1 = 1;
 INSERT INTO "identity_state"."overrides" (kind, na, nb)
-SELECT kind, na, nb FROM "identity_work"."ovr" WHERE problem IS NULL AND kind IN ('never_link', 'always_link');
+SELECT kind, na, CASE WHEN kind IN ('block', 'unblock') THEN NULL ELSE nb END FROM "identity_work"."ovr" WHERE problem IS NULL;
 COMMIT;

@@ -36,7 +36,7 @@ SELECT DISTINCT node_id FROM (
     AND NOT EXISTS (SELECT 1 FROM "identity_state"."overrides" s WHERE s.kind = o.kind AND s.na = o.na AND s.nb = o.nb)
   UNION ALL
   SELECT s.na AS node_id, s.nb AS other FROM "identity_state"."overrides" s
-  WHERE NOT EXISTS (SELECT 1 FROM "identity_work"."ovr" o WHERE o.problem IS NULL AND o.kind = s.kind AND o.na = s.na AND o.nb = s.nb)
+  WHERE s.kind IN ('never_link', 'always_link') AND NOT EXISTS (SELECT 1 FROM "identity_work"."ovr" o WHERE o.problem IS NULL AND o.kind = s.kind AND o.na = s.na AND o.nb = s.nb)
 ) c
 UNION ALL
 SELECT DISTINCT other FROM (
@@ -45,9 +45,79 @@ SELECT DISTINCT other FROM (
     AND NOT EXISTS (SELECT 1 FROM "identity_state"."overrides" s WHERE s.kind = o.kind AND s.na = o.na AND s.nb = o.nb)
   UNION ALL
   SELECT s.na AS node_id, s.nb AS other FROM "identity_state"."overrides" s
-  WHERE NOT EXISTS (SELECT 1 FROM "identity_work"."ovr" o WHERE o.problem IS NULL AND o.kind = s.kind AND o.na = s.na AND o.nb = s.nb)
+  WHERE s.kind IN ('never_link', 'always_link') AND NOT EXISTS (SELECT 1 FROM "identity_work"."ovr" o WHERE o.problem IS NULL AND o.kind = s.kind AND o.na = s.na AND o.nb = s.nb)
 ) c;
 ANALYZE "identity_work"."ovr_changed";
+
+-- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
+-- source events (events): the rows read again
+DROP TABLE IF EXISTS "identity_work"."win_events";
+CREATE UNLOGGED TABLE "identity_work"."win_events" AS
+SELECT e.*, hashtextextended(concat_ws(chr(31), COALESCE(CAST(ts AS TEXT), '∅'), COALESCE(CAST(v1 AS TEXT), '∅'), COALESCE(CAST(q1 AS TEXT), '∅'), COALESCE(CAST(v2 AS TEXT), '∅'), COALESCE(CAST(q2 AS TEXT), '∅'), COALESCE(CAST(v3 AS TEXT), '∅'), COALESCE(CAST(q3 AS TEXT), '∅')), 0) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'user_id', v1), 0) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'email', v2), 0) END AS n2,
+  v3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE hashtextextended(concat_ws(chr(31), 'anonymous_id', v3), 0) END AS n3
+FROM (
+  SELECT
+    ts,
+    v1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN v1 IN (SELECT va FROM "identity_work"."ovr" WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'user_id') THEN 'blocked' END AS q1,
+    v2,
+    CASE WHEN v2 IS NULL THEN NULL WHEN v2 IN (SELECT va FROM "identity_work"."ovr" WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'email') THEN 'blocked' END AS q2,
+    v3,
+    CASE WHEN v3 IS NULL THEN NULL WHEN v3 IN (SELECT va FROM "identity_work"."ovr" WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'anonymous_id') THEN 'blocked' END AS q3
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(LOWER(TRIM(r2)), '') AS v2,
+      NULLIF(r3, '') AS v3
+    FROM (
+      SELECT
+        CAST("ts" AS TIMESTAMP) AS ts,
+        NULLIF(CAST("user_id" AS TEXT), '') AS r1,
+        NULLIF(CAST("email" AS TEXT), '') AS r2,
+        NULLIF(CAST("anonymous_id" AS TEXT), '') AS r3
+      FROM "events"
+      WHERE (CAST("ts" AS TIMESTAMP) IS NULL OR CAST("ts" AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+) e;
+ANALYZE "identity_work"."win_events";
+-- rows whose count differs from the stored ones
+DROP TABLE IF EXISTS "identity_work"."changed_events";
+CREATE UNLOGGED TABLE "identity_work"."changed_events" AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM "identity_work"."win_events" GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM "identity_state"."rows_events" s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+ANALYZE "identity_work"."changed_events";
+DROP TABLE IF EXISTS "identity_work"."ins_events";
+CREATE UNLOGGED TABLE "identity_work"."ins_events" AS
+SELECT * FROM "identity_work"."win_events" WHERE row_hash IN (SELECT row_hash FROM "identity_work"."changed_events");
+ANALYZE "identity_work"."ins_events";
+-- the stored rows that this run replaces
+DROP TABLE IF EXISTS "identity_work"."gone_events";
+CREATE UNLOGGED TABLE "identity_work"."gone_events" AS
+SELECT row_hash FROM "identity_work"."changed_events" WHERE stored = 1;
+ANALYZE "identity_work"."gone_events";
+-- their identifiers
+DROP TABLE IF EXISTS "identity_work"."del_events";
+CREATE UNLOGGED TABLE "identity_work"."del_events" AS
+SELECT n1, v1, n2, v2, n3, v3, q1, q2, q3 FROM "identity_state"."rows_events" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work"."gone_events");
+ANALYZE "identity_work"."del_events";
 
 -- ===== stage region: the identifiers the changed rows touch, the hub decisions they change, and the regions to recompute
 -- identifiers on rows that are new, changed or gone
@@ -72,7 +142,32 @@ ANALYZE "identity_work"."touched";
 -- invalid and blocked values, counted over all rows
 DROP TABLE IF EXISTS "identity_work"."qvalues_new";
 CREATE UNLOGGED TABLE "identity_work"."qvalues_new" AS
-SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+SELECT id_type, id_value, reason, CAST(SUM(evidence) AS BIGINT) AS evidence
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "identity_state"."qvalues"
+  UNION ALL SELECT id_type, id_value, reason, evidence FROM (SELECT id_type, id_value, reason, COUNT(*) AS evidence
+FROM (
+  SELECT 'user_id' AS id_type, v1 AS id_value, q1 AS reason
+  FROM "identity_work"."ins_events" WHERE q1 IS NOT NULL
+  UNION ALL SELECT 'email' AS id_type, v2 AS id_value, q2 AS reason
+  FROM "identity_work"."ins_events" WHERE q2 IS NOT NULL
+  UNION ALL SELECT 'anonymous_id' AS id_type, v3 AS id_value, q3 AS reason
+  FROM "identity_work"."ins_events" WHERE q3 IS NOT NULL
+) q
+GROUP BY id_type, id_value, reason) p1
+  UNION ALL SELECT id_type, id_value, reason, -evidence FROM (SELECT id_type, id_value, reason, COUNT(*) AS evidence
+FROM (
+  SELECT 'user_id' AS id_type, v1 AS id_value, q1 AS reason
+  FROM "identity_work"."del_events" WHERE q1 IS NOT NULL
+  UNION ALL SELECT 'email' AS id_type, v2 AS id_value, q2 AS reason
+  FROM "identity_work"."del_events" WHERE q2 IS NOT NULL
+  UNION ALL SELECT 'anonymous_id' AS id_type, v3 AS id_value, q3 AS reason
+  FROM "identity_work"."del_events" WHERE q3 IS NOT NULL
+) q
+GROUP BY id_type, id_value, reason) p2
+) q
+GROUP BY id_type, id_value, reason
+HAVING SUM(evidence) > 0;
 ANALYZE "identity_work"."qvalues_new";
 -- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
 DROP TABLE IF EXISTS "identity_work"."seeds";
@@ -82,6 +177,14 @@ SELECT DISTINCT node_id FROM (
   UNION ALL SELECT node_id FROM "identity_work"."ovr_changed"
 ) s;
 ANALYZE "identity_work"."seeds";
+INSERT INTO "identity_work"."seeds" (node_id)
+SELECT o.nb FROM "identity_work"."ovr" o
+WHERE o.problem IS NULL AND o.kind = 'always_link'
+  AND o.na IN (SELECT node_id FROM "identity_work"."seeds") AND o.nb NOT IN (SELECT node_id FROM "identity_work"."seeds")
+UNION ALL
+SELECT o.na FROM "identity_work"."ovr" o
+WHERE o.problem IS NULL AND o.kind = 'always_link'
+  AND o.nb IN (SELECT node_id FROM "identity_work"."seeds") AND o.na NOT IN (SELECT node_id FROM "identity_work"."seeds");
 -- every identifier of the regions the seeds are in
 DROP TABLE IF EXISTS "identity_work"."rnodes";
 CREATE UNLOGGED TABLE "identity_work"."rnodes" AS
@@ -495,5 +598,5 @@ FROM "identity_work"."ovr_status" s
 WHERE o.override_id = s.override_id;
 DELETE FROM "identity_state"."overrides" WHERE 1 = 1;
 INSERT INTO "identity_state"."overrides" (kind, na, nb)
-SELECT kind, na, nb FROM "identity_work"."ovr" WHERE problem IS NULL AND kind IN ('never_link', 'always_link');
+SELECT kind, na, CASE WHEN kind IN ('block', 'unblock') THEN NULL ELSE nb END FROM "identity_work"."ovr" WHERE problem IS NULL;
 COMMIT;

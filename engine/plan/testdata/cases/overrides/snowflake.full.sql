@@ -26,6 +26,49 @@ FROM (
   FROM "IDENTITY"."OVERRIDES"
 ) o;
 
+-- ===== stage extract: per source: each row's identifiers, normalized and checked, with their node ids
+-- source events (events), kept as the rows read so far
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."ROWS_EVENTS__NEXT" AS
+SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅'), COALESCE(CAST(v3 AS VARCHAR), '∅'), COALESCE(CAST(q3 AS VARCHAR), '∅')) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE HASH('user_id', v1) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE HASH('email', v2) END AS n2,
+  v3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE HASH('anonymous_id', v3) END AS n3
+FROM (
+  SELECT
+    ts,
+    v1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN v1 IN (SELECT va FROM "IDENTITY_WORK"."OVR" WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'user_id') THEN 'blocked' END AS q1,
+    v2,
+    CASE WHEN v2 IS NULL THEN NULL WHEN v2 IN (SELECT va FROM "IDENTITY_WORK"."OVR" WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'email') THEN 'blocked' END AS q2,
+    v3,
+    CASE WHEN v3 IS NULL THEN NULL WHEN v3 IN (SELECT va FROM "IDENTITY_WORK"."OVR" WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'anonymous_id') THEN 'blocked' END AS q3
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(LOWER(TRIM(r2)), '') AS v2,
+      NULLIF(r3, '') AS v3
+    FROM (
+      SELECT
+        CAST("TS" AS TIMESTAMP) AS ts,
+        NULLIF(CAST("USER_ID" AS VARCHAR), '') AS r1,
+        NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r2,
+        NULLIF(CAST("ANONYMOUS_ID" AS VARCHAR), '') AS r3
+      FROM "EVENTS"
+    ) r
+  ) v
+) s
+) e;
+
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 -- links that always_link overrides add
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_EDGES" AS
@@ -235,8 +278,7 @@ WHERE ga.component = gb.component;
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
 FROM (
-  SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence
-  WHERE 1 = 0
+  SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QUARANTINE_VALUES"
 ) q;
 -- audience members; those already in keep the time they entered
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
@@ -248,7 +290,7 @@ LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND p
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."HUBS__NEXT" AS
 SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."QVALUES__NEXT" AS
-SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QUARANTINE_VALUES";
 -- the changes, kept for the publish
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_CHANGES__NEXT" AS
 SELECT * FROM "IDENTITY_WORK"."CHANGES";
@@ -341,5 +383,5 @@ FROM "IDENTITY_WORK"."OVR_STATUS" s
 WHERE o.override_id = s.override_id;
 DELETE FROM "IDENTITY_STATE"."OVERRIDES" WHERE 1 = 1;
 INSERT INTO "IDENTITY_STATE"."OVERRIDES" (kind, na, nb)
-SELECT kind, na, nb FROM "IDENTITY_WORK"."OVR" WHERE problem IS NULL AND kind IN ('never_link', 'always_link');
+SELECT kind, na, CASE WHEN kind IN ('block', 'unblock') THEN NULL ELSE nb END FROM "IDENTITY_WORK"."OVR" WHERE problem IS NULL;
 COMMIT;
