@@ -112,7 +112,7 @@ func (b *build) forgetViews() {
 	if !b.erases() || b.prior == nil {
 		return
 	}
-	st := Stage{Kind: KindIndexes, Name: "views", Note: "the stitched views, which now leave out the rows of forgotten values"}
+	st := Stage{Kind: KindAfterPublish, Name: "views", Note: "the stitched views, which now leave out the rows of forgotten values"}
 	for _, s := range b.sources() {
 		st.Statements = append(st.Statements, b.view(s))
 	}

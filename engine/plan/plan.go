@@ -86,6 +86,7 @@ const (
 	KindPublish                    // swaps the outputs in; the run is recorded as a success with it
 	KindIndexes                    // indexes for lookups, after publishing
 	KindControls                   // the overrides and forget requests people wrote, read before extraction
+	KindAfterPublish               // bookkeeping after a publish that is not one transaction; a failure is a warning
 )
 
 // Stage is a step of a run.

@@ -62,9 +62,14 @@ func (b *build) publishJournaled() {
 	st.Commit = append(st.Commit, b.audienceHistory()...)
 	st.Commit = append(st.Commit, b.StateMeta().write()...)
 	st.Commit = append(st.Commit, b.changesInsert(b.next(IDChanges)))
-	st.Commit = append(st.Commit, b.overridesPublish()...)
-	st.Commit = append(st.Commit, b.forgetPublish()...)
 	b.add(st)
+	// What the overrides and the forget requests commit reads the work schema, which a publish
+	// completed by a later run cannot (see outputsAll); it follows the commit instead, and every
+	// statement of it can run again: a run that stops in between leaves the requests waiting for
+	// the next.
+	if after := append(b.overridesPublish(), b.forgetPublish()...); len(after) > 0 {
+		b.add(Stage{Kind: KindAfterPublish, Name: "controls_after", Note: "the overrides' statuses and the forget requests carried out", Statements: after})
+	}
 }
 
 // replace makes final a copy of next, in next's layout, by statements that can each run again.

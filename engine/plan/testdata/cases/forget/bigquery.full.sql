@@ -156,6 +156,9 @@ WHERE NOT EXISTS (
 DELETE FROM `identity_state`.`meta` WHERE 1 = 1;
 INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', 'a157d8ad65b576fe'), ('degrees', '84e3e2cc7fec8133'), ('id_salt', '21d2355ec15fdc06'), ('id_types', 'f56194c1cb5ceff2'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '0c89f0a39832a7eb'), ('traits', '74234e98afe7498f');
 INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity`.`id_changes__next`;
+COMMIT TRANSACTION;
+
+-- ===== stage controls_after: the overrides' statuses and the forget requests carried out
 INSERT INTO `identity`.`forget_audit` (value_hash, requested_at, forgotten_at, run_id)
 SELECT value_hash, requested_at, CURRENT_TIMESTAMP(), 0
 FROM `identity_work`.`fgt_new`
@@ -168,4 +171,3 @@ DELETE FROM `identity`.`id_changes`
 WHERE old_universal_id IN (SELECT universal_id FROM `identity_work`.`fgt_keys`) OR new_universal_id IN (SELECT universal_id FROM `identity_work`.`fgt_keys`);
 DELETE FROM `identity`.`audience_history`
 WHERE universal_id IN (SELECT universal_id FROM `identity_work`.`fgt_keys`);
-COMMIT TRANSACTION;

@@ -149,6 +149,9 @@ WHERE NOT EXISTS (
 DELETE FROM "IDENTITY_STATE"."META" WHERE 1 = 1;
 INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', 'a157d8ad65b576fe'), ('degrees', '84e3e2cc7fec8133'), ('id_salt', '21d2355ec15fdc06'), ('id_types', 'f56194c1cb5ceff2'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '0c89f0a39832a7eb'), ('traits', '74234e98afe7498f');
 INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY"."ID_CHANGES__NEXT";
+COMMIT;
+
+-- ===== stage controls_after: the overrides' statuses and the forget requests carried out
 INSERT INTO "IDENTITY"."FORGET_AUDIT" (value_hash, requested_at, forgotten_at, run_id)
 SELECT value_hash, requested_at, SYSDATE(), 0
 FROM "IDENTITY_WORK"."FGT_NEW"
@@ -161,4 +164,3 @@ DELETE FROM "IDENTITY"."ID_CHANGES"
 WHERE old_universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."FGT_KEYS") OR new_universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."FGT_KEYS");
 DELETE FROM "IDENTITY"."AUDIENCE_HISTORY"
 WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."FGT_KEYS");
-COMMIT;
