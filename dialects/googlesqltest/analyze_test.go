@@ -42,9 +42,10 @@ func TestBigQueryPlansAnalyse(t *testing.T) {
 				t.Fatal(err)
 			}
 			sources := loadSources(t, dir, p)
+			controls := loadControls(t, dir)
 			for _, algorithm := range []plan.Algorithm{plan.Contraction, plan.LabelPropagation} {
 				t.Run(string(algorithm), func(t *testing.T) {
-					total += analyseRuns(t, p, sources, algorithm)
+					total += analyseRuns(t, p, sources, algorithm, controls)
 				})
 			}
 		})
@@ -64,6 +65,25 @@ func caseDirs(t *testing.T) []string {
 		t.Fatalf("no golden cases: %v", err)
 	}
 	return dirs
+}
+
+// loadControls reads which control tables a case's plans read (case.yaml's controls).
+func loadControls(t *testing.T, dir string) plan.Controls {
+	t.Helper()
+	var c struct {
+		Controls plan.Controls `yaml:"controls"`
+	}
+	text, err := os.ReadFile(filepath.Join(dir, "case.yaml"))
+	if os.IsNotExist(err) {
+		return plan.Controls{}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(text, &c); err != nil {
+		t.Fatalf("%s/case.yaml: %v", dir, err)
+	}
+	return c.Controls
 }
 
 // loadSources reads a case's declaration of its source tables, which must name exactly the tables
@@ -97,7 +117,7 @@ func loadSources(t *testing.T, dir string, p *config.Project) map[string]map[str
 
 // analyseRuns makes the runs of one project with one algorithm and returns the number of
 // statements analysed.
-func analyseRuns(t *testing.T, p *config.Project, sources map[string]map[string]string, algorithm plan.Algorithm) int {
+func analyseRuns(t *testing.T, p *config.Project, sources map[string]map[string]string, algorithm plan.Algorithm, controls plan.Controls) int {
 	pl, err := plan.New(p, dialects.BigQuery{}, algorithm)
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +126,7 @@ func analyseRuns(t *testing.T, p *config.Project, sources map[string]map[string]
 	w := newWarehouse(t, sources)
 	r := &run{t: t, w: w, pl: pl}
 
-	full, err := pl.Plan(7)
+	full, err := pl.PlanWith(7, nil, controls)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +152,7 @@ func analyseRuns(t *testing.T, p *config.Project, sources map[string]map[string]
 		{"incremental run", plan.Prior{Watermarks: marks}},
 		{"incremental run with every guard rule changed", plan.Prior{Watermarks: marks, Rules: plan.Rules{Checks: true, Degrees: true, OldLimits: map[string]int{"email": 9}}}},
 	} {
-		inc, err := pl.PlanIncremental(8, c.prior)
+		inc, err := pl.PlanWith(8, &c.prior, controls)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -344,6 +364,11 @@ func (r *run) lookups() {
 		map[string]string{"p1": "STRING", "p2": "STRING", "p3": "STRING"})
 	r.exec("count of identifiers", render.SQL(rr, idsql.LookupCount, idsql.LookupCountData{}), value)
 	r.exec("lookup of links", render.SQL(rr, idsql.LookupLinks, idsql.LookupLinksData{}), value)
+	r.exec("overrides naming two identifiers", render.SQL(rr, idsql.LookupOverrides, idsql.LookupOverridesData{}),
+		map[string]string{"p1": "STRING", "p2": "STRING", "p3": "STRING", "p4": "STRING", "p5": "STRING", "p6": "STRING"})
+	// What the runner asks before planning, of the tables setup made.
+	r.exec("the counts of the control tables", pl.ControlsProbe(), nil)
+	r.exec("the block and unblock overrides changed", pl.BlocksChanged(), nil)
 	r.exec("identifiers of a profile's page", render.SQL(rr, idsql.ExplainNodes, idsql.ExplainNodesData{Rows: 50000}), value)
 	r.exec("counts of a profile's page", render.SQL(rr, idsql.ExplainTypes, idsql.ExplainTypesData{}), value)
 	r.exec("links of a profile's page", render.SQL(rr, idsql.ExplainEdges, idsql.ExplainEdgesData{Rows: 50000}), value)
