@@ -75,6 +75,7 @@ var (
 	ReportReasons     = define[ReportReasonsData]("report_reasons")
 	ReportQuarantined = define[ReportQuarantinedData]("report_quarantined")
 	ReportRuns        = define[ReportRunsData]("report_runs")
+	ReportControls    = define[ReportControlsData]("report_controls")
 	ReportChanges     = define[ReportChangesData]("report_changes")
 )
 
@@ -90,6 +91,7 @@ type (
 	ReportReasonsData     struct{}
 	ReportQuarantinedData struct{}
 	ReportRunsData        struct{}
+	ReportControlsData    struct{}
 	// ReportChangesData counts merges and splits of the runs from Since on.
 	ReportChangesData struct{ Since int64 }
 )

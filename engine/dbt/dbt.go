@@ -80,12 +80,20 @@ func Properties(p *config.Project, database string) (*PropertyFile, error) {
 		}
 	}
 	src := Source{Name: SourceName, Database: database, Schema: schema, Loader: "idstitch",
-		Description: "The tables idstitch publishes for the project " + p.Project + ": the identity graph, one profile per customer, audiences, the evidence behind every link and the run history."}
+		Description: "The tables idstitch publishes for the project " + p.Project + ": the identity graph, one profile per customer, audiences, the evidence behind every link, the run history, the overrides people write and the audit of erasures."}
 	fresh, err := FreshnessOf(p.Schedule)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range outputs.Tables(p) {
+		// forget_requests holds the very values people asked to have erased, until the next run
+		// deletes them: a model built on it would keep copies that no run can reach. overrides
+		// and forget_audit are declared: the first so that its statuses can be watched (its
+		// rows naming a forgotten identifier are deleted by the run that forgets it), the second
+		// holds hashes only.
+		if t.ErasureQueue {
+			continue
+		}
 		tab := Table{Name: t.Name, Description: t.Description + " One row per " + t.Row + "."}
 		for _, c := range t.Columns {
 			tab.Columns = append(tab.Columns, Column{Name: c.Name, Description: c.Description})
@@ -105,6 +113,11 @@ func Properties(p *config.Project, database string) (*PropertyFile, error) {
 			tab.column("id_value").DataTests = []any{"not_null"}
 			tab.column("universal_id").DataTests = []any{"not_null", map[string]any{"relationships": map[string]any{
 				"to": fmt.Sprintf("source('%s', 'profiles')", SourceName), "field": "universal_id"}}}
+		case "overrides":
+			tab.column("override_id").DataTests = []any{"unique", "not_null"}
+			tab.column("status").DataTests = []any{map[string]any{"accepted_values": map[string]any{"values": outputs.OverrideStatuses}}}
+		case "forget_audit":
+			tab.column("value_hash").DataTests = []any{"unique", "not_null"}
 		case "runs":
 			tab.column("status").DataTests = []any{"not_null", map[string]any{"accepted_values": map[string]any{"values": outputs.RunStatuses}}}
 			if fresh != nil {

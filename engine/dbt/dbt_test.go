@@ -83,10 +83,14 @@ func TestPropertyFileDeclaresTheOutputs(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{"id_graph", "profiles", "id_edges", "id_quarantine", "audience_members", "audience_history", "orders_stitched", "id_changes", "runs"} {
+	for _, name := range []string{"id_graph", "profiles", "id_edges", "id_quarantine", "audience_members", "audience_history", "orders_stitched", "id_changes", "runs", "overrides", "forget_audit"} {
 		if _, ok := tables[name]; !ok {
 			t.Errorf("no table %s", name)
 		}
+	}
+	// The values waiting to be erased are not offered to dbt models.
+	if _, ok := tables["forget_requests"]; ok {
+		t.Errorf("the property file declares forget_requests")
 	}
 	for _, want := range []string{
 		"          - name: universal_id\n            description: 'The profile''s id",
@@ -95,6 +99,7 @@ func TestPropertyFileDeclaresTheOutputs(t *testing.T) {
 		"              - relationships:\n                  field: universal_id\n                  to: source('idstitch', 'profiles')\n",
 		"              - accepted_values:\n                  values:\n                    - running\n                    - success\n                    - failed\n                    - dry_run\n",
 		"        loaded_at_field: finished_at\n",
+		"              - accepted_values:\n                  values:\n                    - pending\n                    - applied\n                    - refused\n                    - waiting\n                    - invalid\n",
 		"          - name: big_spenders\n            description: 'Whether the profile is in the audience big_spenders: lifetime_revenue > 1000.'\n",
 	} {
 		if !strings.Contains(string(out), want) {

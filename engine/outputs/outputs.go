@@ -16,6 +16,10 @@ type Table struct {
 	Row         string
 	Description string
 	Columns     []Column
+	// ErasureQueue marks forget_requests: its rows are values people asked to have erased,
+	// kept only until the next run carries the requests out and deletes them. The dbt property
+	// file leaves it out, so that no model copies those values where erasure cannot reach them.
+	ErasureQueue bool
 }
 
 // Column is a column of a published table.
@@ -28,6 +32,9 @@ type Column struct {
 
 // RunStatuses are the values of runs.status.
 var RunStatuses = []string{"running", "success", "failed", "dry_run"}
+
+// OverrideStatuses are the values of overrides.status.
+var OverrideStatuses = []string{"pending", "applied", "refused", "waiting", "invalid"}
 
 // Tables lists the tables and views a run of the project publishes, in the README's order.
 func Tables(p *config.Project) []Table {
@@ -111,6 +118,35 @@ func Tables(p *config.Project) []Table {
 			{Name: "watermarks", Description: "The watermark each source was read from, JSON; empty for a full run."},
 			{Name: "components_changed", Description: "The profiles the run wrote."},
 			{Name: "future_rows", Description: "Rows dated later than the run's clock allows."},
+			{Name: "controls", Description: "What the run did with overrides and forget requests, counts by name, JSON; empty for runs before them."},
+		}},
+		Table{Name: "overrides", Row: "override", Description: "Decisions people write between runs: never link two identifiers, always link them, block or unblock one. Every run reads them and writes back each one's status.", Columns: []Column{
+			{Name: "override_id", Description: "The override's id, unique; the commands and the API write ovr_ and a random part."},
+			{Name: "kind", Description: "never_link, always_link, block or unblock."},
+			{Name: "id_type_a", Description: "The first identifier's type."},
+			{Name: "id_value_a", Description: "The first identifier's value as written; the run normalizes it as its type says."},
+			{Name: "id_type_b", Description: "The second identifier's type; empty for block and unblock."},
+			{Name: "id_value_b", Description: "The second identifier's value as written; empty for block and unblock."},
+			{Name: "created_by", Description: "Who asked for it."},
+			{Name: "reason", Description: "Why."},
+			{Name: "created_at", Description: "When it was written.", Time: true},
+			{Name: "status", Description: "pending until a run reads it, then applied, refused, waiting or invalid."},
+			{Name: "status_detail", Description: "Why the run gave that status, in words that name no value."},
+			{Name: "status_run_id", Description: "The run that gave the status."},
+		}},
+		Table{Name: "forget_requests", Row: "request", ErasureQueue: true, Description: "Requests to forget an identifier, or to withdraw that; the next run carries them out and deletes them.", Columns: []Column{
+			{Name: "request_id", Description: "The request's id; a row without one stays and is counted invalid."},
+			{Name: "action", Description: "forget or withdraw."},
+			{Name: "id_type", Description: "The identifier's type."},
+			{Name: "id_value", Description: "The identifier's value as written; the run normalizes it as its type says."},
+			{Name: "requested_by", Description: "Who asked for it."},
+			{Name: "requested_at", Description: "When it was asked for; the latest request of an identifier decides.", Time: true},
+		}},
+		Table{Name: "forget_audit", Row: "identifier forgotten", Description: "Every identifier forgotten, as a salted hash only; a value whose hash is here stays out of every run.", Columns: []Column{
+			{Name: "value_hash", Description: "The MD5 of the id salt, forget, the id type and the normalized value."},
+			{Name: "requested_at", Description: "When the erasure was asked for.", Time: true},
+			{Name: "forgotten_at", Description: "When the run carried it out.", Time: true},
+			{Name: "run_id", Description: "The run that carried it out."},
 		}},
 	)
 }

@@ -37,6 +37,9 @@ type Run struct {
 	Quarantine int64
 	// Merged and Split count the profiles merged away and split off by the run (id_changes).
 	Merged, Split int64
+	// Overrides and Forgotten say what the run did with overrides and forget requests
+	// (ControlsText of runs.controls); empty for runs that had none, or ran before them.
+	Overrides, Forgotten string
 }
 
 // Data is what the page shows.
@@ -191,6 +194,9 @@ func Collect(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Data
 			return nil, err
 		}
 	}
+	if err := controls(ctx, conn, pl, byRun); err != nil {
+		return nil, err
+	}
 	// Stages in the order a run goes through them.
 	order := []string{"extract", "region", "nodes", "guards", "edges", "components", "anonymous", "regions", "ids", "traits", "outputs", "publish"}
 	for _, s := range order {
@@ -209,6 +215,35 @@ func Collect(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Data
 }
 
 // bucket groups profile sizes into powers of two, so that a long tail stays readable.
+// controls reads what each run did with overrides and forget requests. A runs table that no run
+// of this version has set up has no controls column: its runs had none.
+func controls(ctx context.Context, conn connectors.Conn, pl *plan.Planner, byRun map[int64]*Run) error {
+	if len(byRun) == 0 {
+		return nil
+	}
+	err := each(ctx, conn, render.SQL(pl.Renderer(), idsql.ReportControls, idsql.ReportControlsData{}), func(s scanner) error {
+		var id int64
+		var js *string
+		if err := s.Scan(&id, &js); err != nil {
+			return err
+		}
+		run := byRun[id]
+		if run == nil || js == nil {
+			return nil
+		}
+		var c map[string]int64
+		if err := json.Unmarshal([]byte(*js), &c); err != nil {
+			return fmt.Errorf("runs.controls of run %d is not a JSON object of counts: %w", id, err)
+		}
+		run.Overrides, run.Forgotten = ControlsText(c)
+		return nil
+	})
+	if connectors.KindOf(err) == connectors.MissingObject {
+		return nil
+	}
+	return err
+}
+
 func bucket(sizes []Bar) []Bar {
 	var out []Bar
 	index := map[string]int{}
@@ -377,6 +412,14 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 		return LineChart(rs, func(r Run) float64 { return float64(r.Split) }, 720, 200)
 	},
 	"n": func(v int64) string { return thousands(float64(v)) },
+	// newest lists the runs newest first, for the history table; the charts read them oldest first.
+	"newest": func(rs []Run) []Run {
+		out := make([]Run, len(rs))
+		for i, r := range rs {
+			out[len(rs)-1-i] = r
+		}
+		return out
+	},
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>idstitch report: {{.Project}}</title>
 <style>
@@ -402,6 +445,8 @@ table { border-collapse: collapse; font-size: 0.9em; } td, th { padding: 2px 10p
 <h2>Quarantined identifiers by reason</h2>
 {{bars .QuarantineBy 720 200}}
 <table><tr><th>reason</th><th>type</th><th>value</th><th>evidence</th></tr>{{range .Quarantined}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td><td><code>{{index . 2}}</code></td><td>{{index . 3}}</td></tr>{{end}}</table>
+<h2>Run history</h2>
+<table><tr><th>run</th><th>started (UTC)</th><th>status</th><th>profiles</th><th>seconds</th><th>overrides</th><th>forgotten</th></tr>{{range (newest .Runs)}}<tr><td>{{.ID}}</td><td>{{.StartedAt.UTC.Format "2006-01-02 15:04"}}</td><td>{{.Status}}</td><td>{{n .Profiles}}</td><td>{{printf "%.1f" .Seconds}}</td><td>{{.Overrides}}</td><td>{{.Forgotten}}</td></tr>{{end}}</table>
 <h2>Runs: seconds per stage</h2>
 {{stages .Runs .StageNames 720 260}}
 <h2>Profiles after each run</h2>

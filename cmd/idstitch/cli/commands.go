@@ -22,6 +22,7 @@ import (
 	"github.com/idstitch/idstitch/engine/lease"
 	"github.com/idstitch/idstitch/engine/lineage"
 	"github.com/idstitch/idstitch/engine/plan"
+	"github.com/idstitch/idstitch/engine/report"
 	"github.com/idstitch/idstitch/engine/runner"
 	"github.com/idstitch/idstitch/engine/warehouse"
 	"github.com/idstitch/idstitch/internal/demogen"
@@ -494,6 +495,13 @@ func printSummary(w io.Writer, p *config.Project, s *runner.Summary) {
 		ch = append(ch, fmt.Sprintf("%s %s %s", thousands(c.Rows), k.unit, k.label))
 	}
 	fmt.Fprintf(w, "  ids %-12s %s\n", verb, strings.Join(ch, ", "))
+	overrides, forgotten := report.ControlsText(r.Controls)
+	if overrides != "" {
+		fmt.Fprintf(w, "  overrides        %s\n", overrides)
+	}
+	if forgotten != "" {
+		fmt.Fprintf(w, "  forgotten        %s\n", forgotten)
+	}
 	var st []string
 	for _, x := range s.Stages {
 		st = append(st, fmt.Sprintf("%s %.2fs", x.Stage, x.Seconds))

@@ -30,7 +30,7 @@ var overrideVerbs = []struct{ name, kind, args, about string }{
 }
 
 func overrideUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: idstitch override <verb> [-c idstitch.yaml] …\n\nRecords overrides in the overrides table of the output schema; the next run applies them (docs/privacy.md).\n\nVerbs:")
+	fmt.Fprintln(w, "Usage: idstitch override <verb> [-c idstitch.yaml] …\n\nRecords overrides in the overrides table of the output schema; the next run applies them (docs/overrides.md).\n\nVerbs:")
 	for _, v := range overrideVerbs {
 		fmt.Fprintf(w, "  %-12s %-45s %s\n", v.name, v.args, v.about)
 	}

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -97,5 +100,79 @@ func TestForgetCommand(t *testing.T) {
 	}
 	if code, out, _ := do(t, "forget", "--status", "-c", project); code != exitOK || !strings.HasPrefix(out, "3 request(s) wait") || !strings.Contains(out, "0 identifier(s) forgotten") {
 		t.Errorf("forget --status: exit %d, %q", code, out)
+	}
+}
+
+// TestRunReportsControls: a run prints what it did with the overrides and forget requests
+// recorded before it, and run --json gives the same counts under controls.
+func TestRunReportsControls(t *testing.T) {
+	const rows = 20
+	project := exitProjectFile(t, rows, "")
+	t.Setenv("USER", "carol")
+	if code, _, errs := do(t, "run", "--quiet", "-c", project); code != exitOK {
+		t.Fatalf("first run: exit %d, %s", code, errs)
+	}
+	// The rows of main.events hold user_id u(i % 7): those of u6 are the stored rows forgotten.
+	var u6 int
+	for i := 0; i < rows; i++ {
+		if i%7 == 6 {
+			u6++
+		}
+	}
+	for _, args := range [][]string{
+		{"override", "always-link", "user_id=u1", "user_id=u2", "--reason", "one customer"},
+		{"override", "always-link", "user_id=u5", "user_id=u99", "--reason", "not seen yet"},
+		{"forget", "user_id=u6"},
+	} {
+		if code, out, errs := do(t, append(args, "-c", project)...); code != exitOK {
+			t.Fatalf("%v: exit %d, %s%s", args, code, out, errs)
+		}
+	}
+	code, out, errs := do(t, "run", "--quiet", "-c", project)
+	if code != exitOK {
+		t.Fatalf("the run after the requests: exit %d, %s", code, errs)
+	}
+	for _, want := range []string{
+		"(incremental)", "  profiles         5\n", "  overrides        1 applied, 1 waiting\n",
+		fmt.Sprintf("  forgotten        1 identifier, %d stored rows\n", u6),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, out)
+		}
+	}
+	// A never_link on the same pair wins over the always_link, which is then refused; the
+	// withdrawn request lets u6 in again, which a full run reads back from the source.
+	for _, args := range [][]string{
+		{"override", "never-link", "user_id=u1", "user_id=u2", "--reason", "two people after all"},
+		{"forget", "--withdraw", "user_id=u6"},
+	} {
+		if code, out, errs := do(t, append(args, "-c", project)...); code != exitOK {
+			t.Fatalf("%v: exit %d, %s%s", args, code, out, errs)
+		}
+	}
+	code, got, errs := runJSONOf(t, "--full", "-c", project)
+	if code != exitOK || got["profiles"] != float64(7) {
+		t.Fatalf("run --full --json: exit %d, profiles %v; stderr %q", code, got["profiles"], errs)
+	}
+	want := map[string]any{"overrides_applied": float64(1), "overrides_refused": float64(1), "overrides_waiting": float64(1),
+		"never_link_splits": float64(0), "forgotten_identifiers": float64(0), "forget_withdrawn": float64(1), "forget_invalid": float64(0)}
+	if c, _ := got["controls"].(map[string]any); fmt.Sprint(c) != fmt.Sprint(want) {
+		t.Errorf("controls %v, want %v", got["controls"], want)
+	}
+	// The report's run history says the same per run, from runs.controls; the first run, which
+	// read neither table, says nothing.
+	page := filepath.Join(t.TempDir(), "report.html")
+	if code, out, errs := do(t, "report", "--profiles", "0", "-c", project, "--out", page); code != exitOK {
+		t.Fatalf("report: exit %d, %s%s", code, out, errs)
+	}
+	html := readFile(t, page)
+	for _, row := range []string{
+		fmt.Sprintf("<td>5</td><td>[0-9.]+</td><td>1 applied, 1 waiting</td><td>1 identifier, %d stored rows</td></tr>", u6),
+		"<td>7</td><td>[0-9.]+</td><td>1 applied, 1 refused, 1 waiting</td><td>1 identifier let in again \\(withdrawn\\)</td></tr>",
+		"<tr><td>1</td><td>[0-9: -]+</td><td>success</td><td>7</td><td>[0-9.]+</td><td></td><td></td></tr>",
+	} {
+		if !regexp.MustCompile(row).MatchString(html) {
+			t.Errorf("the report's run history has no row matching %s", row)
+		}
 	}
 }

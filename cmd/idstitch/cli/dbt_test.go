@@ -167,7 +167,7 @@ schedule:
 			t.Errorf("the property file lacks %q:\n%s", want, text)
 		}
 	}
-	if !strings.Contains(stdout, "the dbt source idstitch with 9 tables") {
+	if !strings.Contains(stdout, "the dbt source idstitch with 11 tables") {
 		t.Errorf("stdout: %s", stdout)
 	}
 }

@@ -53,6 +53,7 @@ type runJSON struct {
 	Quarantined     map[string]int64      `json:"quarantined"`
 	Changes         map[string]changeJSON `json:"changes"`
 	StageSeconds    map[string]float64    `json:"stage_seconds"`
+	Controls        map[string]int64      `json:"controls"`
 	Warnings        []string              `json:"warnings"`
 }
 
@@ -134,6 +135,12 @@ func fillRun(out *runJSON, s *runner.Summary, ok bool) {
 	out.Quarantined = map[string]int64{}
 	for _, reason := range plan.Reasons {
 		out.Quarantined[reason] = r.Quarantined[reason]
+	}
+	// What the run did with overrides and forget requests, by name as runs.controls has it:
+	// empty when the run read neither.
+	out.Controls = map[string]int64{}
+	for k, n := range r.Controls {
+		out.Controls[k] = n
 	}
 	out.Changes = map[string]changeJSON{}
 	for _, k := range []string{"new", "merge", "split", "quarantine"} {
