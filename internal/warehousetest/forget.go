@@ -64,12 +64,15 @@ func testForget(t *testing.T, open Factory) {
 	if _, err := control.AddForget(ctx, conn, pl, control.Forget, []control.Identifier{{Type: "email", Value: raw}}, "dpo"); err != nil {
 		t.Fatal(err)
 	}
+	// A request written by hand that names no id type of the project cannot be carried out: it
+	// stays, counted, not dropped.
+	mustExec(t, conn, "INSERT INTO "+d.Table("fg", plan.ForgetRequests)+" (request_id, action, id_type, id_value) VALUES ('bulk-1', 'forget', 'shoe_size', '42')")
 	sum := StitchIncremental(t, conn, p)
 	if sum.Mode != plan.ModeIncremental {
 		t.Fatalf("the run after the request was %s (%s), want incremental", sum.Mode, sum.Reason)
 	}
-	if c := sum.Result.Controls; c["forgotten_identifiers"] != 1 || c["forgotten_rows"] != 3 {
-		t.Fatalf("the run reports %v; want 1 identifier and the 3 stored rows that held it", c)
+	if c := sum.Result.Controls; c["forgotten_identifiers"] != 1 || c["forgotten_rows"] != 3 || c["forget_invalid"] != 1 {
+		t.Fatalf("the run reports %v; want 1 identifier, the 3 stored rows that held it and 1 invalid request", c)
 	}
 	for _, needle := range []string{raw, strings.TrimSpace(raw), email, anchored} {
 		if where := findEverywhere(t, conn, p, needle); len(where) > 0 {
@@ -116,9 +119,10 @@ func testForget(t *testing.T, open Factory) {
 	if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE value_hash = '%s' AND requested_at IS NOT NULL AND run_id = %d", d.Table("fg", plan.ForgetAudit), hash, sum.RunID)); n != 1 {
 		t.Fatalf("forget_audit holds %d rows of the email's salted hash for run %d, want 1", n, sum.RunID)
 	}
-	if n := count(t, conn, "SELECT COUNT(*) FROM "+d.Table("fg", plan.ForgetRequests)); n != 0 {
-		t.Fatalf("forget_requests still holds %d requests after the run", n)
+	if n := count(t, conn, "SELECT COUNT(*) FROM "+d.Table("fg", plan.ForgetRequests)+" WHERE request_id <> 'bulk-1'"); n != 0 {
+		t.Fatalf("forget_requests still holds %d requests it carried out", n)
 	}
+	mustExec(t, conn, "DELETE FROM "+d.Table("fg", plan.ForgetRequests)+" WHERE request_id = 'bulk-1'")
 
 	// The email arrives again: it stays out, and so do the rows that hold it.
 	events.Rows = append(events.Rows, Row{TS: at(30), Values: []any{nil, email, "a7"}})

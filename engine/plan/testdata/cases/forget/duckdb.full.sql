@@ -167,7 +167,7 @@ WHERE latest = 1 AND action = 'forget' AND value_hash NOT IN (SELECT value_hash 
 DELETE FROM "identity"."forget_audit"
 WHERE value_hash IN (SELECT value_hash FROM "identity_work".main."fgt_new" WHERE latest = 1 AND action = 'withdraw');
 DELETE FROM "identity"."forget_requests"
-WHERE request_id IN (SELECT request_id FROM "identity_work".main."fgt_new" WHERE request_id IS NOT NULL);
+WHERE request_id IN (SELECT request_id FROM "identity_work".main."fgt_new" WHERE problem IS NULL);
 DELETE FROM "identity"."id_changes"
 WHERE old_universal_id IN (SELECT universal_id FROM "identity_work".main."fgt_keys") OR new_universal_id IN (SELECT universal_id FROM "identity_work".main."fgt_keys");
 DELETE FROM "identity"."audience_history"

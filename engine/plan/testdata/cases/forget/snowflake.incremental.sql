@@ -200,7 +200,7 @@ WHERE latest = 1 AND action = 'forget' AND value_hash NOT IN (SELECT value_hash 
 DELETE FROM "IDENTITY"."FORGET_AUDIT"
 WHERE value_hash IN (SELECT value_hash FROM "IDENTITY_WORK"."FGT_NEW" WHERE latest = 1 AND action = 'withdraw');
 DELETE FROM "IDENTITY"."FORGET_REQUESTS"
-WHERE request_id IN (SELECT request_id FROM "IDENTITY_WORK"."FGT_NEW" WHERE request_id IS NOT NULL);
+WHERE request_id IN (SELECT request_id FROM "IDENTITY_WORK"."FGT_NEW" WHERE problem IS NULL);
 DELETE FROM "IDENTITY"."ID_CHANGES"
 WHERE old_universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."FGT_KEYS") OR new_universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."FGT_KEYS");
 DELETE FROM "IDENTITY"."AUDIENCE_HISTORY"
