@@ -70,23 +70,23 @@ type Statement struct {
 type Kind int
 
 const (
-	KindSetup      Kind = iota + 1 // schemas and the tables that outlive runs
-	KindExtract                    // each source's identifiers, normalized and checked
-	KindRegion                     // incremental runs: what to recompute
-	KindNodes                      // distinct identifiers with their node ids
-	KindGuards                     // invalid and blocked values, hubs
-	KindEdges                      // the links of each row
-	KindComponents                 // connected components
-	KindLimit                      // one id type's limit per profile
-	KindAnonymous                  // the anonymous policy, isolate or evidence
-	KindRegions                    // components of all links, when policies split them
-	KindIDs                        // universal ids
-	KindTraits                     // profile columns from the sources' rows
-	KindOutputs                    // output tables built beside the published ones; measured after
-	KindPublish                    // swaps the outputs in; the run is recorded as a success with it
-	KindIndexes                    // indexes for lookups, after publishing
-	KindControls                   // the overrides and forget requests people wrote, read before extraction
-	KindAfterPublish               // bookkeeping after a publish that is not one transaction; a failure is a warning
+	KindSetup        Kind = iota + 1 // schemas and the tables that outlive runs
+	KindExtract                      // each source's identifiers, normalized and checked
+	KindRegion                       // incremental runs: what to recompute
+	KindNodes                        // distinct identifiers with their node ids
+	KindGuards                       // invalid and blocked values, hubs
+	KindEdges                        // the links of each row
+	KindComponents                   // connected components
+	KindLimit                        // one id type's limit per profile
+	KindAnonymous                    // the anonymous policy, isolate or evidence
+	KindRegions                      // components of all links, when policies split them
+	KindIDs                          // universal ids
+	KindTraits                       // profile columns from the sources' rows
+	KindOutputs                      // output tables built beside the published ones; measured after
+	KindPublish                      // swaps the outputs in; the run is recorded as a success with it
+	KindIndexes                      // indexes for lookups, after publishing
+	KindControls                     // the overrides and forget requests people wrote, read before extraction
+	KindAfterPublish                 // bookkeeping after a publish that is not one transaction; a failure is a warning
 )
 
 // Stage is a step of a run.
