@@ -401,10 +401,10 @@ INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id,
 COMMIT TRANSACTION;
 
 -- ===== stage controls_after: the overrides' statuses and the forget requests carried out
-UPDATE `identity`.`overrides` AS o
+UPDATE `identity`.`overrides`
 SET status = s.status, status_detail = s.detail, status_run_id = 0
 FROM `identity_work`.`ovr_status` s
-WHERE o.override_id = s.override_id;
+WHERE `overrides`.override_id = s.override_id;
 DELETE FROM `identity_state`.`overrides` WHERE 1 = 1;
 INSERT INTO `identity_state`.`overrides` (kind, na, nb)
 SELECT kind, na, CASE WHEN kind IN ('block', 'unblock') THEN NULL ELSE nb END FROM `identity_work`.`ovr` WHERE problem IS NULL;

@@ -555,10 +555,10 @@ INSERT INTO `identity_state`.`regions` SELECT node_id, region, id_type FROM `ide
 DELETE FROM `identity_state`.`meta` WHERE 1 = 1;
 INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '3f738e2206dda036'), ('id_types', '226703e49e2f6c68'), ('limits', '{"user_id":1}'), ('policy', '439083f38956ba51'), ('sources', 'f9f904fedc66e346'), ('traits', '74234e98afe7498f');
 INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;
-UPDATE `identity`.`overrides` AS o
+UPDATE `identity`.`overrides`
 SET status = s.status, status_detail = s.detail, status_run_id = 0
 FROM `identity_work`.`ovr_status` s
-WHERE o.override_id = s.override_id;
+WHERE `overrides`.override_id = s.override_id;
 DELETE FROM `identity_state`.`overrides` WHERE 1 = 1;
 INSERT INTO `identity_state`.`overrides` (kind, na, nb)
 SELECT kind, na, CASE WHEN kind IN ('block', 'unblock') THEN NULL ELSE nb END FROM `identity_work`.`ovr` WHERE problem IS NULL;

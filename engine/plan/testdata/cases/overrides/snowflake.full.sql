@@ -380,10 +380,10 @@ INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id,
 COMMIT;
 
 -- ===== stage controls_after: the overrides' statuses and the forget requests carried out
-UPDATE "IDENTITY"."OVERRIDES" AS o
+UPDATE "IDENTITY"."OVERRIDES"
 SET status = s.status, status_detail = s.detail, status_run_id = 0
 FROM "IDENTITY_WORK"."OVR_STATUS" s
-WHERE o.override_id = s.override_id;
+WHERE "OVERRIDES".override_id = s.override_id;
 DELETE FROM "IDENTITY_STATE"."OVERRIDES" WHERE 1 = 1;
 INSERT INTO "IDENTITY_STATE"."OVERRIDES" (kind, na, nb)
 SELECT kind, na, CASE WHEN kind IN ('block', 'unblock') THEN NULL ELSE nb END FROM "IDENTITY_WORK"."OVR" WHERE problem IS NULL;

@@ -522,10 +522,10 @@ INSERT INTO "IDENTITY_STATE"."REGIONS" SELECT node_id, region, id_type FROM "IDE
 DELETE FROM "IDENTITY_STATE"."META" WHERE 1 = 1;
 INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '3f738e2206dda036'), ('id_types', '226703e49e2f6c68'), ('limits', '{"user_id":1}'), ('policy', '439083f38956ba51'), ('sources', 'f9f904fedc66e346'), ('traits', '74234e98afe7498f');
 INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";
-UPDATE "IDENTITY"."OVERRIDES" AS o
+UPDATE "IDENTITY"."OVERRIDES"
 SET status = s.status, status_detail = s.detail, status_run_id = 0
 FROM "IDENTITY_WORK"."OVR_STATUS" s
-WHERE o.override_id = s.override_id;
+WHERE "OVERRIDES".override_id = s.override_id;
 DELETE FROM "IDENTITY_STATE"."OVERRIDES" WHERE 1 = 1;
 INSERT INTO "IDENTITY_STATE"."OVERRIDES" (kind, na, nb)
 SELECT kind, na, CASE WHEN kind IN ('block', 'unblock') THEN NULL ELSE nb END FROM "IDENTITY_WORK"."OVR" WHERE problem IS NULL;
