@@ -97,6 +97,7 @@ var cases = []suiteCase{
 	{"Scopes", nil, testScopes},
 	{"Overrides", nil, testOverrides},
 	{"Forget", nil, testForget},
+	{"ForgetScoped", nil, testForgetScoped},
 	{"EvidenceMatchesOracle", nil, testEvidence},
 	// Stopping a run between any two statements leaves everything as it was only where the run
 	// can be stopped at all and where its publish is one transaction.
