@@ -3,6 +3,7 @@ package sql
 // Overrides: the never_link, always_link, block and unblock rows people write between runs.
 var (
 	Ovr          = define[OvrData]("ovr")
+	OvrPool      = define[OvrPoolData]("ovr_pool")
 	OvrChanged   = define[OvrChangedData]("ovr_changed")
 	OvrEdges     = define[OvrEdgesData]("ovr_edges")
 	NLViolating  = define[NLViolatingData]("nl_violating")
@@ -14,20 +15,28 @@ var (
 )
 
 type (
-	OvrData struct{ Types []OvrType }
+	// OvrData: with scopes, PoolA and PoolB give the pool of each identifier (ovr_pool).
+	OvrData struct {
+		Types        []OvrType
+		PoolA, PoolB string
+	}
+	OvrPoolData struct {
+		Scope       *Scoping
+		Type, Value string
+	}
 	// OvrType is an id type with the normalized values of an override's two identifiers.
 	OvrType struct {
 		Name string
 		A, B string // SQL: id_value_a and id_value_b normalized as the type says
 	}
 	OvrChangedData  struct{ Applied string }
-	OvrEdgesData    struct{ Hubs bool }
+	OvrEdgesData    struct{ Hubs, Scoped bool }
 	NLViolatingData struct{ Groups string }
 	NLSeedData      struct{ Groups string }
 	OvrCountsData   struct{ Limits []OvrLimit }
 	OvrStatusData   struct {
-		Limits      []OvrLimit
-		Incremental bool
+		Limits              []OvrLimit
+		Incremental, Scoped bool
 	}
 	// OvrLimit is a limited id type, with the column of ovr_counts that counts it.
 	OvrLimit struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +43,9 @@ func duckStatements(t testing.TB, text string) (statements int, errorType, messa
 		ErrorMessage string            `json:"error_message"`
 		Statements   []json.RawMessage `json:"statements"`
 	}
+	// DuckDB writes a constant too large for a double as a bare Infinity (and NaN likewise),
+	// which JSON has no word for; only the statements are counted here.
+	out = nonFinite.ReplaceAllString(out, "${1}null")
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("json_serialize_sql(%q) gave %s: %v", text, out, err)
 	}
@@ -50,6 +54,9 @@ func duckStatements(t testing.TB, text string) (statements int, errorType, messa
 	}
 	return len(r.Statements), "", ""
 }
+
+// nonFinite matches a bare non-finite number that json_serialize_sql writes as a JSON value.
+var nonFinite = regexp.MustCompile(`(:\s*)-?(Infinity|NaN)\b`)
 
 // onlySelect is how json_serialize_sql refuses a text that holds a statement other than a SELECT.
 const onlySelect = "Only SELECT statements"

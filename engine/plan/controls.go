@@ -72,6 +72,10 @@ func (b *build) ovrData() idsql.OvrData {
 		}
 		d.Types = append(d.Types, idsql.OvrType{Name: t.Name, A: a, B: bv})
 	}
+	if sc := b.scoping(nil); sc != nil {
+		d.PoolA = render.SQL(b.r, idsql.OvrPool, idsql.OvrPoolData{Scope: sc, Type: "id_type_a", Value: "va"})
+		d.PoolB = render.SQL(b.r, idsql.OvrPool, idsql.OvrPoolData{Scope: sc, Type: "id_type_b", Value: "vb"})
+	}
 	return d
 }
 
@@ -98,7 +102,7 @@ func (b *build) overrideEdges() []Statement {
 	if !b.overrides() {
 		return nil
 	}
-	return []Statement{create(b, "ovr_edges", idsql.OvrEdges, idsql.OvrEdgesData{Hubs: b.hubs()}, "links that always_link overrides add")}
+	return []Statement{create(b, "ovr_edges", idsql.OvrEdges, idsql.OvrEdgesData{Hubs: b.hubs(), Scoped: b.Project.Scoped()}, "links that always_link overrides add")}
 }
 
 // overrideStatus decides the status of each override from this run's graph.
@@ -117,7 +121,7 @@ func (b *build) overrideStatus() []Statement {
 	if len(limits) > 0 {
 		out = append(out, create(b, "ovr_counts", idsql.OvrCounts, idsql.OvrCountsData{Limits: limits}, "identifiers of each limited type per profile"))
 	}
-	out = append(out, create(b, "ovr_status", idsql.OvrStatus, idsql.OvrStatusData{Limits: limits, Incremental: b.prior != nil},
+	out = append(out, create(b, "ovr_status", idsql.OvrStatus, idsql.OvrStatusData{Limits: limits, Incremental: b.prior != nil, Scoped: b.Project.Scoped()},
 		"what this run makes of each override: applied, refused, waiting or invalid"))
 	b.plan.Controls = append(b.plan.Controls, stmt(b, idsql.ControlStatuses, idsql.ControlStatusesData{}).SQL)
 	return out

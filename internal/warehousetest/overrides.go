@@ -297,3 +297,45 @@ func drawOverrides(t *rapid.T, batch []Table, current []Override, j int) []Overr
 	}
 	return current
 }
+
+// testOverridesScoped: in a project with scopes, overrides name values as id_graph shows them,
+// qualified; an always_link within a pool merges, one across pools is refused and says why.
+func testOverridesScoped(t *testing.T, open Factory) {
+	conn := open(t)
+	defer conn.Close()
+	d := conn.Dialect()
+	at := func(h int) time.Time { return base.Add(time.Duration(h) * time.Hour) }
+	events := Table{Name: "ovs_events", Columns: []string{"user_id", "email", "device_id"}, Types: []string{"user_id", "email", "device_id"}, ScopeColumn: "app_id",
+		Rows: []Row{
+			{TS: at(1), Scope: "app1", Values: []any{"u1", nil, "d1"}},
+			{TS: at(2), Scope: "app2", Values: []any{"u2", nil, "d5"}},
+			{TS: at(3), Scope: "app3", Values: []any{"u3", "e3", nil}},
+			{TS: at(4), Scope: "app1", Values: []any{nil, "e1", "d1"}},
+		}}
+	types := []string{"user_id", "email", "device_id"}
+	sc := &Scopes{Pools: map[string][]string{"games": {"app1", "app2"}, "brand_b": {"app3"}}, Local: map[string]bool{"device_id": true}}
+	yaml := strings.Replace(scopedYAML(sc, ProjectYAML(types, []Table{events}, d.DefaultSchema())), "schema: identity", "schema: ovs", 1)
+	p := mustParse(t, yaml)
+	loadUnder(t, conn, []Table{events}, "ovs")
+	setOverrides(t, conn, p, []Override{
+		{ID: "within", Kind: "always_link", TypeA: "user_id", ValA: "games|u1", TypeB: "user_id", ValB: "games|u2"},
+		{ID: "across", Kind: "always_link", TypeA: "user_id", ValA: "games|u1", TypeB: "user_id", ValB: "brand_b|u3"},
+		{ID: "apart", Kind: "never_link", TypeA: "device_id", ValA: "app1|d1", TypeB: "email", ValB: "games|e1"},
+	})
+	StitchIncremental(t, conn, p)
+	checkGroups(t, PublishedScoped(t, conn, "ovs"), [][]string{
+		{"user_id:games|u1", "device_id:app1|d1", "user_id:games|u2", "device_id:app2|d5"},
+		{"email:games|e1"},
+		{"user_id:brand_b|u3", "email:brand_b|e3"},
+	})
+	st := overrideStatuses(t, conn, "ovs")
+	for id, w := range map[string]string{
+		"within": "applied: the identifiers are in one profile",
+		"across": "refused: the identifiers are in different pools, which no link crosses",
+		"apart":  "applied: the identifiers are in different profiles",
+	} {
+		if st[id] != w {
+			t.Fatalf("override %s: status %q, want %q", id, st[id], w)
+		}
+	}
+}

@@ -96,6 +96,7 @@ var cases = []suiteCase{
 	{"IncrementalEqualsFull", nil, testIncremental},
 	{"Scopes", nil, testScopes},
 	{"Overrides", nil, testOverrides},
+	{"OverridesScoped", nil, testOverridesScoped},
 	{"Forget", nil, testForget},
 	{"ForgetScoped", nil, testForgetScoped},
 	{"EvidenceMatchesOracle", nil, testEvidence},

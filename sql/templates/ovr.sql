@@ -1,6 +1,7 @@
 {{/* ovr: every row of the overrides table, each identifier normalized as its id type says (Types: per id
      type, the normalized value of id_value_a as A and of id_value_b as B) with its node id, and the problem
-     that keeps an invalid row from applying (NULL when it is valid). */}}
+     that keeps an invalid row from applying (NULL when it is valid). In a project with scopes, values are written
+     qualified, and each identifier's pool (pa, pb: PoolA and PoolB, from ovr_pool) is that of its qualifier. */}}
 SELECT override_id, kind, id_type_a, va, id_type_b, vb,
   CASE WHEN va IS NULL THEN NULL ELSE {{hash64 "id_type_a" "va"}} END AS na,
   CASE WHEN vb IS NULL THEN NULL ELSE {{hash64 "id_type_b" "vb"}} END AS nb,
@@ -16,6 +17,10 @@ SELECT override_id, kind, id_type_a, va, id_type_b, vb,
     WHEN vb IS NULL THEN 'id_value_b is empty after normalization'
     WHEN id_type_a = id_type_b AND va = vb THEN 'a and b are the same identifier'
   END AS problem
+{{- if .PoolA}},
+  {{.PoolA}} AS pa,
+  {{.PoolB}} AS pb
+{{- end}}
 FROM (
   SELECT override_id, kind, id_type_a, id_type_b, id_value_b, COUNT(*) OVER (PARTITION BY override_id) AS copies,
     NULLIF(CASE id_type_a{{range .Types}} WHEN {{str .Name}} THEN {{.A}}{{end}} END, '') AS va,

@@ -25,6 +25,9 @@ FROM (
       WHEN o.kind = 'never_link' AND o.ua <> o.ub THEN 'the identifiers are in different profiles'
       WHEN o.kind = 'never_link' THEN 'the identifiers are still in one profile'
       WHEN o.ua = o.ub THEN 'the identifiers are in one profile'
+{{- if .Scoped}}
+      WHEN o.kind = 'always_link' AND o.pa <> o.pb THEN 'the identifiers are in different pools, which no link crosses'
+{{- end}}
       WHEN EXISTS (SELECT 1 FROM {{work "ovr"}} x WHERE x.problem IS NULL AND x.kind = 'never_link'
           AND ((x.na = o.na AND x.nb = o.nb) OR (x.na = o.nb AND x.nb = o.na))) THEN 'a never_link names the same identifiers'
 {{- range .Limits}}

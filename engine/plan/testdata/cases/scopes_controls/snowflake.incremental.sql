@@ -1,0 +1,418 @@
+-- idstitch plan: project scopes, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage controls: the overrides and forget requests people wrote, normalized, and what changed since the last run
+-- the forget requests waiting, normalized, with the salted hash forget_audit keeps
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."FGT_NEW" AS
+SELECT request_id, action, id_type, id_value, requested_at, value_hash, problem,
+  CASE WHEN problem IS NULL AND ROW_NUMBER() OVER (PARTITION BY problem, value_hash ORDER BY requested_at DESC NULLS LAST, request_id DESC) = 1 THEN 1 ELSE 0 END AS latest
+FROM (
+  SELECT request_id, action, id_type, id_value, requested_at,
+    CASE WHEN id_value IS NULL THEN NULL ELSE MD5(('scopes' || '|forget|' || id_type || '|' || id_value)) END AS value_hash,
+    CASE
+      WHEN request_id IS NULL THEN 'request_id is empty'
+      WHEN action IS NULL OR action NOT IN ('forget', 'withdraw') THEN 'action must be forget or withdraw'
+      WHEN id_type IS NULL OR id_type NOT IN ('user_id', 'email', 'device_id') THEN 'id_type names no id type of the project'
+      WHEN id_value IS NULL THEN 'id_value is empty after normalization'
+    END AS problem
+  FROM (
+    SELECT request_id, action, id_type, requested_at,
+      NULLIF(CASE id_type WHEN 'user_id' THEN id_value WHEN 'email' THEN id_value WHEN 'device_id' THEN id_value END, '') AS id_value
+    FROM "IDENTITY"."FORGET_REQUESTS"
+  ) r
+) h;
+-- the node ids and universal ids of the identifiers forgotten now
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."FGT_KEYS" AS
+SELECT HASH(id_type, ('app1' || '|' || id_value)) AS node_id,
+  MD5(('scopes' || '|' || id_type || '|' || ('app1' || '|' || id_value))) AS universal_id
+FROM "IDENTITY_WORK"."FGT_NEW" WHERE latest = 1 AND action = 'forget'
+UNION ALL
+SELECT HASH(id_type, ('app2' || '|' || id_value)) AS node_id,
+  MD5(('scopes' || '|' || id_type || '|' || ('app2' || '|' || id_value))) AS universal_id
+FROM "IDENTITY_WORK"."FGT_NEW" WHERE latest = 1 AND action = 'forget'
+UNION ALL
+SELECT HASH(id_type, ('games' || '|' || id_value)) AS node_id,
+  MD5(('scopes' || '|' || id_type || '|' || ('games' || '|' || id_value))) AS universal_id
+FROM "IDENTITY_WORK"."FGT_NEW" WHERE latest = 1 AND action = 'forget'
+UNION ALL
+SELECT HASH(id_type, ('shop' || '|' || id_value)) AS node_id,
+  MD5(('scopes' || '|' || id_type || '|' || ('shop' || '|' || id_value))) AS universal_id
+FROM "IDENTITY_WORK"."FGT_NEW" WHERE latest = 1 AND action = 'forget'
+UNION ALL
+SELECT HASH(id_type, ('web' || '|' || id_value)) AS node_id,
+  MD5(('scopes' || '|' || id_type || '|' || ('web' || '|' || id_value))) AS universal_id
+FROM "IDENTITY_WORK"."FGT_NEW" WHERE latest = 1 AND action = 'forget';
+-- the hashes of every value forgotten
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."FGT_HASHES" AS
+SELECT value_hash FROM "IDENTITY"."FORGET_AUDIT"
+WHERE value_hash NOT IN (SELECT value_hash FROM "IDENTITY_WORK"."FGT_NEW" WHERE latest = 1 AND action = 'withdraw')
+UNION ALL
+SELECT value_hash FROM "IDENTITY_WORK"."FGT_NEW" WHERE latest = 1 AND action = 'forget';
+-- every override with its identifiers' node ids, and what keeps an invalid one from applying
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR" AS
+SELECT override_id, kind, id_type_a, va, id_type_b, vb,
+  CASE WHEN va IS NULL THEN NULL ELSE HASH(id_type_a, va) END AS na,
+  CASE WHEN vb IS NULL THEN NULL ELSE HASH(id_type_b, vb) END AS nb,
+  CASE
+    WHEN override_id IS NULL THEN 'override_id is empty'
+    WHEN copies > 1 THEN 'override_id names more than one row'
+    WHEN kind IS NULL OR kind NOT IN ('never_link', 'always_link', 'block', 'unblock') THEN 'kind must be never_link, always_link, block or unblock'
+    WHEN id_type_a IS NULL OR id_type_a NOT IN ('user_id', 'email', 'device_id') THEN 'id_type_a names no id type of the project'
+    WHEN va IS NULL THEN 'id_value_a is empty after normalization'
+    WHEN kind IN ('block', 'unblock') AND (id_type_b IS NOT NULL OR id_value_b IS NOT NULL) THEN 'block and unblock name one identifier: leave id_type_b and id_value_b empty'
+    WHEN kind IN ('block', 'unblock') THEN NULL
+    WHEN id_type_b IS NULL OR id_type_b NOT IN ('user_id', 'email', 'device_id') THEN 'id_type_b names no id type of the project'
+    WHEN vb IS NULL THEN 'id_value_b is empty after normalization'
+    WHEN id_type_a = id_type_b AND va = vb THEN 'a and b are the same identifier'
+  END AS problem,
+  CASE WHEN id_type_a IN ('device_id') THEN CASE SUBSTR(va, 1, LENGTH(va) - LENGTH(REGEXP_REPLACE(va, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END ELSE SUBSTR(va, 1, LENGTH(va) - LENGTH(REGEXP_REPLACE(va, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) END AS pa,
+  CASE WHEN id_type_b IN ('device_id') THEN CASE SUBSTR(vb, 1, LENGTH(vb) - LENGTH(REGEXP_REPLACE(vb, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END ELSE SUBSTR(vb, 1, LENGTH(vb) - LENGTH(REGEXP_REPLACE(vb, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) END AS pb
+FROM (
+  SELECT override_id, kind, id_type_a, id_type_b, id_value_b, COUNT(*) OVER (PARTITION BY override_id) AS copies,
+    NULLIF(CASE id_type_a WHEN 'user_id' THEN id_value_a WHEN 'email' THEN id_value_a WHEN 'device_id' THEN id_value_a END, '') AS va,
+    NULLIF(CASE id_type_b WHEN 'user_id' THEN id_value_b WHEN 'email' THEN id_value_b WHEN 'device_id' THEN id_value_b END, '') AS vb
+  FROM "IDENTITY"."OVERRIDES"
+) o;
+-- the identifiers of the overrides added or removed since the last run: their regions are recomputed
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_CHANGED" AS
+SELECT DISTINCT node_id FROM (
+  SELECT o.na AS node_id, o.nb AS other FROM "IDENTITY_WORK"."OVR" o
+  WHERE o.problem IS NULL AND o.kind IN ('never_link', 'always_link')
+    AND NOT EXISTS (SELECT 1 FROM "IDENTITY_STATE"."OVERRIDES" s WHERE s.kind = o.kind AND s.na = o.na AND s.nb = o.nb)
+  UNION ALL
+  SELECT s.na AS node_id, s.nb AS other FROM "IDENTITY_STATE"."OVERRIDES" s
+  WHERE s.kind IN ('never_link', 'always_link') AND NOT EXISTS (SELECT 1 FROM "IDENTITY_WORK"."OVR" o WHERE o.problem IS NULL AND o.kind = s.kind AND o.na = s.na AND o.nb = s.nb)
+) c
+UNION ALL
+SELECT DISTINCT other FROM (
+  SELECT o.na AS node_id, o.nb AS other FROM "IDENTITY_WORK"."OVR" o
+  WHERE o.problem IS NULL AND o.kind IN ('never_link', 'always_link')
+    AND NOT EXISTS (SELECT 1 FROM "IDENTITY_STATE"."OVERRIDES" s WHERE s.kind = o.kind AND s.na = o.na AND s.nb = o.nb)
+  UNION ALL
+  SELECT s.na AS node_id, s.nb AS other FROM "IDENTITY_STATE"."OVERRIDES" s
+  WHERE s.kind IN ('never_link', 'always_link') AND NOT EXISTS (SELECT 1 FROM "IDENTITY_WORK"."OVR" o WHERE o.problem IS NULL AND o.kind = s.kind AND o.na = s.na AND o.nb = s.nb)
+) c;
+
+-- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
+-- source events (events): the rows read again
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."WIN_EVENTS" AS
+SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(sc AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅')) AS row_hash
+FROM (
+SELECT
+  ts,
+  sc,
+  pl,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE HASH('user_id', (pl || '|' || v1)) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE HASH('device_id', (sc || '|' || v2)) END AS n2
+FROM (
+  SELECT
+    ts,
+    sc,
+    CASE sc WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END AS pl,
+    v1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN v1 IN (SELECT va FROM "IDENTITY_WORK"."OVR" WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'user_id') THEN 'blocked' END AS q1,
+    v2,
+    CASE WHEN v2 IS NULL THEN NULL WHEN v2 IN (SELECT va FROM "IDENTITY_WORK"."OVR" WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'device_id') THEN 'blocked' END AS q2
+  FROM (
+    SELECT
+      ts,
+      sc,
+      NULLIF(r1, '') AS v1,
+      NULLIF(r2, '') AS v2
+    FROM (
+      SELECT
+        CAST("TS" AS TIMESTAMP) AS ts,
+        CASE CAST("APP_ID" AS VARCHAR) WHEN 'app1' THEN 'app1' WHEN 'app2' THEN 'app2' WHEN 'web' THEN 'web' ELSE 'app1' END AS sc,
+        NULLIF(CAST("USER_ID" AS VARCHAR), '') AS r1,
+        NULLIF(CAST("DEVICE_ID" AS VARCHAR), '') AS r2
+      FROM "EVENTS"
+      WHERE (CAST("TS" AS TIMESTAMP) IS NULL OR CAST("TS" AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+WHERE sc IS NOT NULL AND NOT ((v1 IS NOT NULL AND MD5(('scopes' || '|forget|' || 'user_id' || '|' || v1)) IN (SELECT value_hash FROM "IDENTITY_WORK"."FGT_HASHES")) OR (v2 IS NOT NULL AND MD5(('scopes' || '|forget|' || 'device_id' || '|' || v2)) IN (SELECT value_hash FROM "IDENTITY_WORK"."FGT_HASHES")))
+) e;
+-- rows whose count differs from the stored ones
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGED_EVENTS" AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM "IDENTITY_WORK"."WIN_EVENTS" GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM "IDENTITY_STATE"."ROWS_EVENTS" s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."INS_EVENTS" AS
+SELECT * FROM "IDENTITY_WORK"."WIN_EVENTS" WHERE row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."CHANGED_EVENTS");
+-- the stored rows that this run replaces
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GONE_EVENTS" AS
+SELECT row_hash FROM "IDENTITY_WORK"."CHANGED_EVENTS" WHERE stored = 1;
+-- the stored rows of events that hold an identifier forgotten now
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."FGT_ROWS_EVENTS" AS
+SELECT row_hash, COUNT(*) AS n
+FROM "IDENTITY_STATE"."ROWS_EVENTS" s
+WHERE s.n1 IN (SELECT node_id FROM "IDENTITY_WORK"."FGT_KEYS") OR s.n2 IN (SELECT node_id FROM "IDENTITY_WORK"."FGT_KEYS")
+GROUP BY row_hash;
+-- the stored rows that this run replaces or forgets
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GONE_EVENTS" AS
+SELECT row_hash FROM "IDENTITY_WORK"."CHANGED_EVENTS" WHERE stored = 1
+UNION ALL
+SELECT row_hash FROM "IDENTITY_WORK"."FGT_ROWS_EVENTS";
+-- their identifiers
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."DEL_EVENTS" AS
+SELECT sc, pl, n1, v1, n2, v2, q1, q2 FROM "IDENTITY_STATE"."ROWS_EVENTS" WHERE ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) OR row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."FGT_ROWS_EVENTS")) AND row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_EVENTS");
+-- source crm (crm): the rows read again
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."WIN_CRM" AS
+SELECT e.*, HASH(COALESCE(CAST(ts AS VARCHAR), '∅'), COALESCE(CAST(sc AS VARCHAR), '∅'), COALESCE(CAST(v1 AS VARCHAR), '∅'), COALESCE(CAST(q1 AS VARCHAR), '∅'), COALESCE(CAST(v2 AS VARCHAR), '∅'), COALESCE(CAST(q2 AS VARCHAR), '∅')) AS row_hash
+FROM (
+SELECT
+  ts,
+  sc,
+  pl,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE HASH('user_id', (pl || '|' || v1)) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE HASH('email', (pl || '|' || v2)) END AS n2
+FROM (
+  SELECT
+    ts,
+    sc,
+    CASE sc WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END AS pl,
+    v1,
+    CASE WHEN v1 IS NULL THEN NULL WHEN v1 IN (SELECT va FROM "IDENTITY_WORK"."OVR" WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'user_id') THEN 'blocked' END AS q1,
+    v2,
+    CASE WHEN v2 IS NULL THEN NULL WHEN v2 IN (SELECT va FROM "IDENTITY_WORK"."OVR" WHERE problem IS NULL AND kind = 'block' AND id_type_a = 'email') THEN 'blocked' END AS q2
+  FROM (
+    SELECT
+      ts,
+      sc,
+      NULLIF(r1, '') AS v1,
+      NULLIF(r2, '') AS v2
+    FROM (
+      SELECT
+        CAST("UPDATED_AT" AS TIMESTAMP) AS ts,
+        CAST('web' AS VARCHAR) AS sc,
+        NULLIF(CAST("CUSTOMER_ID" AS VARCHAR), '') AS r1,
+        NULLIF(CAST("EMAIL" AS VARCHAR), '') AS r2
+      FROM "CRM"
+      WHERE (CAST("UPDATED_AT" AS TIMESTAMP) IS NULL OR CAST("UPDATED_AT" AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+WHERE sc IS NOT NULL AND NOT ((v1 IS NOT NULL AND MD5(('scopes' || '|forget|' || 'user_id' || '|' || v1)) IN (SELECT value_hash FROM "IDENTITY_WORK"."FGT_HASHES")) OR (v2 IS NOT NULL AND MD5(('scopes' || '|forget|' || 'email' || '|' || v2)) IN (SELECT value_hash FROM "IDENTITY_WORK"."FGT_HASHES")))
+) e;
+-- rows whose count differs from the stored ones
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGED_CRM" AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM "IDENTITY_WORK"."WIN_CRM" GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM "IDENTITY_STATE"."ROWS_CRM" s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."INS_CRM" AS
+SELECT * FROM "IDENTITY_WORK"."WIN_CRM" WHERE row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."CHANGED_CRM");
+-- the stored rows that this run replaces
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GONE_CRM" AS
+SELECT row_hash FROM "IDENTITY_WORK"."CHANGED_CRM" WHERE stored = 1;
+-- the stored rows of crm that hold an identifier forgotten now
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."FGT_ROWS_CRM" AS
+SELECT row_hash, COUNT(*) AS n
+FROM "IDENTITY_STATE"."ROWS_CRM" s
+WHERE s.n1 IN (SELECT node_id FROM "IDENTITY_WORK"."FGT_KEYS") OR s.n2 IN (SELECT node_id FROM "IDENTITY_WORK"."FGT_KEYS")
+GROUP BY row_hash;
+-- the stored rows that this run replaces or forgets
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GONE_CRM" AS
+SELECT row_hash FROM "IDENTITY_WORK"."CHANGED_CRM" WHERE stored = 1
+UNION ALL
+SELECT row_hash FROM "IDENTITY_WORK"."FGT_ROWS_CRM";
+-- their identifiers
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."DEL_CRM" AS
+SELECT sc, pl, n1, v1, n2, v2, q1, q2 FROM "IDENTITY_STATE"."ROWS_CRM" WHERE ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) OR row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."FGT_ROWS_CRM")) AND row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_CRM");
+
+-- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
+-- links that always_link overrides add
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_EDGES" AS
+SELECT DISTINCT LEAST(o.na, o.nb) AS a, GREATEST(o.na, o.nb) AS b
+FROM "IDENTITY_WORK"."OVR" o
+WHERE o.problem IS NULL AND o.kind = 'always_link'
+  AND o.na IN (SELECT node_id FROM "IDENTITY_WORK"."NODES") AND o.nb IN (SELECT node_id FROM "IDENTITY_WORK"."NODES")
+  AND o.pa = o.pb
+  AND o.na NOT IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS") AND o.nb NOT IN (SELECT node_id FROM "IDENTITY_WORK"."HUBS")
+  AND NOT EXISTS (
+    SELECT 1 FROM "IDENTITY_WORK"."OVR" x
+    WHERE x.problem IS NULL AND x.kind = 'never_link'
+      AND ((x.na = o.na AND x.nb = o.nb) OR (x.na = o.nb AND x.nb = o.na))
+  );
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES" AS
+SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
+  LISTAGG(source, ',') WITHIN GROUP (ORDER BY source) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 'events' AS source
+    FROM "IDENTITY_WORK"."KEPT_EVENTS" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2)
+    UNION ALL SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 'crm' AS source
+    FROM "IDENTITY_WORK"."KEPT_CRM" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b), source
+  UNION ALL
+  SELECT a, b, 'override' AS source, 0 AS n, CAST(NULL AS TIMESTAMP) AS first_seen_at, CAST(NULL AS TIMESTAMP) AS last_seen_at
+  FROM "IDENTITY_WORK"."OVR_EDGES"
+) per_source
+GROUP BY a, b;
+
+-- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
+-- every identifier whose published rows are replaced
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO" AS
+SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "IDENTITY_WORK"."NODES" UNION ALL SELECT node_id, id_type, id_value FROM "IDENTITY_WORK"."TOUCHED") r;
+-- their published universal ids
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
+SELECT node_id, universal_id, pool FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO_IDS" AS
+SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP" UNION ALL SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") u;
+-- universal ids that are new, merged, split or quarantined since the last run
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers, p.pool
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved, MAX(pool) AS pool
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id, COALESCE(n.pool, o.pool) AS pool
+    FROM "IDENTITY_WORK"."OLD_MAP" o
+    FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP"));
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."PROFILES_REGION" AS
+WITH ranked AS (
+  SELECT component, id_type, id_value, first_seen_at, last_seen_at,
+    ROW_NUMBER() OVER (PARTITION BY component, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+  FROM "IDENTITY_WORK"."ASSIGN"
+), per_type AS (
+  SELECT component, id_type, COUNT(*) AS n, MAX(CASE WHEN pos = 1 THEN id_value END) AS latest,
+    MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at
+  FROM ranked
+  GROUP BY component, id_type
+), per_profile AS (
+  SELECT component,
+    MIN(first_seen_at) AS first_seen_at,
+    MAX(last_seen_at) AS last_seen_at,
+    CAST(SUM(n) AS BIGINT) AS identifiers,
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'user_id' THEN n END), 0) AS BIGINT) AS "USER_ID_COUNT",
+    MAX(CASE WHEN id_type = 'user_id' THEN latest END) AS "LATEST_USER_ID",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'email' THEN n END), 0) AS BIGINT) AS "EMAIL_COUNT",
+    MAX(CASE WHEN id_type = 'email' THEN latest END) AS "LATEST_EMAIL",
+    CAST(COALESCE(SUM(CASE WHEN id_type = 'device_id' THEN n END), 0) AS BIGINT) AS "DEVICE_ID_COUNT",
+    MAX(CASE WHEN id_type = 'device_id' THEN latest END) AS "LATEST_DEVICE_ID"
+  FROM per_type
+  GROUP BY component
+)
+SELECT a.universal_id, a.pool, p.first_seen_at, p.last_seen_at, p.identifiers, p."USER_ID_COUNT", REGEXP_REPLACE(p."LATEST_USER_ID", '^[a-z][[:digit:]_a-z]*\\|', '') AS "LATEST_USER_ID", p."EMAIL_COUNT", REGEXP_REPLACE(p."LATEST_EMAIL", '^[a-z][[:digit:]_a-z]*\\|', '') AS "LATEST_EMAIL", p."DEVICE_ID_COUNT", REGEXP_REPLACE(p."LATEST_DEVICE_ID", '^[a-z][[:digit:]_a-z]*\\|', '') AS "LATEST_DEVICE_ID"
+FROM per_profile p
+JOIN "IDENTITY_WORK"."ANCHORS" a ON p.component = a.component;
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES_REGION" AS
+SELECT ga.universal_id,
+  ga.id_type AS id_type_a, ga.id_value AS id_value_a,
+  gb.id_type AS id_type_b, gb.id_value AS id_value_b,
+  e.row_count, e.first_seen_at, e.last_seen_at, e.sources,
+  ga.scope AS scope_a, gb.scope AS scope_b, ga.pool
+FROM "IDENTITY_WORK"."EDGES" e
+JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
+JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
+WHERE ga.component = gb.component;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
+SELECT id_type, REGEXP_REPLACE(id_value, '^[a-z][[:digit:]_a-z]*\\|', '') AS id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id,
+  CASE WHEN id_type IN ('device_id') THEN SUBSTR(id_value, 1, LENGTH(id_value) - LENGTH(REGEXP_REPLACE(id_value, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) END AS scope,
+  CASE WHEN id_type IN ('device_id') THEN CASE SUBSTR(id_value, 1, LENGTH(id_value) - LENGTH(REGEXP_REPLACE(id_value, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END ELSE SUBSTR(id_value, 1, LENGTH(id_value) - LENGTH(REGEXP_REPLACE(id_value, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) END AS pool
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QVALUES_NEW"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM (
+  SELECT id_type, (COALESCE(scope, pool) || '|' || id_value) AS id_value, reason, evidence
+  FROM "IDENTITY"."ID_QUARANTINE"
+) q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM "IDENTITY_WORK"."REDO" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+  UNION ALL SELECT id_type, id_value, 'hub' AS reason, degree AS evidence FROM "IDENTITY_WORK"."HUBS_NAMED"
+) q;
+-- audience members; those already in keep the time they entered
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(SYSDATE() AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY_WORK"."PROFILES_REGION" WHERE 1 = 0
+) m
+LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "IDENTITY"."AUDIENCE_MEMBERS"
+WHERE universal_id NOT IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+-- the published profiles of the identifiers overrides name outside the recomputed regions
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_PUBLISHED" AS
+SELECT node_id, universal_id
+FROM "IDENTITY"."ID_GRAPH"
+WHERE node_id IN (SELECT na FROM "IDENTITY_WORK"."OVR" WHERE na IS NOT NULL UNION ALL SELECT nb FROM "IDENTITY_WORK"."OVR" WHERE nb IS NOT NULL)
+  AND node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+-- identifiers of each limited type per profile
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_COUNTS" AS
+SELECT universal_id,
+  SUM(CASE WHEN id_type = 'user_id' THEN 1 ELSE 0 END) AS "C1"
+FROM "IDENTITY_WORK"."GRAPH"
+GROUP BY universal_id;
+-- what this run makes of each override: applied, refused, waiting or invalid
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_STATUS" AS
+SELECT DISTINCT s.override_id, s.status, s.detail
+FROM (
+  SELECT o.override_id,
+    CASE
+      WHEN o.problem IS NOT NULL THEN 'invalid'
+      WHEN o.kind IN ('block', 'unblock') THEN 'applied'
+      WHEN o.ua IS NULL OR o.ub IS NULL THEN 'waiting'
+      WHEN o.kind = 'never_link' AND o.ua <> o.ub THEN 'applied'
+      WHEN o.kind = 'always_link' AND o.ua = o.ub THEN 'applied'
+      ELSE 'refused'
+    END AS status,
+    CASE
+      WHEN o.problem IS NOT NULL THEN o.problem
+      WHEN o.kind = 'block' THEN 'the value is kept out of the graph'
+      WHEN o.kind = 'unblock' THEN 'block_values and block_pattern do not keep the value out'
+      WHEN o.ua IS NULL AND o.ub IS NULL THEN 'neither identifier is in the graph'
+      WHEN o.ua IS NULL THEN 'identifier a is not in the graph'
+      WHEN o.ub IS NULL THEN 'identifier b is not in the graph'
+      WHEN o.kind = 'never_link' AND o.ua <> o.ub THEN 'the identifiers are in different profiles'
+      WHEN o.kind = 'never_link' THEN 'the identifiers are still in one profile'
+      WHEN o.ua = o.ub THEN 'the identifiers are in one profile'
+      WHEN o.kind = 'always_link' AND o.pa <> o.pb THEN 'the identifiers are in different pools, which no link crosses'
+      WHEN EXISTS (SELECT 1 FROM "IDENTITY_WORK"."OVR" x WHERE x.problem IS NULL AND x.kind = 'never_link'
+          AND ((x.na = o.na AND x.nb = o.nb) OR (x.na = o.nb AND x.nb = o.na))) THEN 'a never_link names the same identifiers'
+      WHEN ca."C1" + cb."C1" > 1 THEN 'together they would hold more than 1 user_id, over the limit per profile'
+      ELSE 'the anonymous policy or another override keeps them apart'
+    END AS detail,
+    o.here
+  FROM (
+    SELECT o.*,
+      COALESCE(ga.universal_id, pa.universal_id) AS ua, COALESCE(gb.universal_id, pb.universal_id) AS ub,
+      CASE WHEN ga.node_id IS NOT NULL OR gb.node_id IS NOT NULL THEN 1 ELSE 0 END AS here
+    FROM "IDENTITY_WORK"."OVR" o
+    LEFT JOIN "IDENTITY_WORK"."GRAPH" ga ON o.na = ga.node_id
+    LEFT JOIN "IDENTITY_WORK"."GRAPH" gb ON o.nb = gb.node_id
+    LEFT JOIN "IDENTITY_WORK"."OVR_PUBLISHED" pa ON o.na = pa.node_id
+    LEFT JOIN "IDENTITY_WORK"."OVR_PUBLISHED" pb ON o.nb = pb.node_id
+  ) o
+  LEFT JOIN "IDENTITY_WORK"."OVR_COUNTS" ca ON o.ua = ca.universal_id
+  LEFT JOIN "IDENTITY_WORK"."OVR_COUNTS" cb ON o.ub = cb.universal_id
+) s
+WHERE s.here = 1 OR s.status = 'invalid' OR s.override_id IN (
+  SELECT override_id FROM "IDENTITY"."OVERRIDES" WHERE status IS NULL OR status = 'pending'
+);
