@@ -21,7 +21,7 @@ type (
 		PoolA, PoolB string
 	}
 	OvrPoolData struct {
-		Scope       *Scoping
+		Scope       Scoping
 		Type, Value string
 	}
 	// OvrType is an id type with the normalized values of an override's two identifiers.

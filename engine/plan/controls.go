@@ -73,8 +73,8 @@ func (b *build) ovrData() idsql.OvrData {
 		d.Types = append(d.Types, idsql.OvrType{Name: t.Name, A: a, B: bv})
 	}
 	if sc := b.scoping(nil); sc != nil {
-		d.PoolA = render.SQL(b.r, idsql.OvrPool, idsql.OvrPoolData{Scope: sc, Type: "id_type_a", Value: "va"})
-		d.PoolB = render.SQL(b.r, idsql.OvrPool, idsql.OvrPoolData{Scope: sc, Type: "id_type_b", Value: "vb"})
+		d.PoolA = render.SQL(b.r, idsql.OvrPool, idsql.OvrPoolData{Scope: *sc, Type: "id_type_a", Value: "va"})
+		d.PoolB = render.SQL(b.r, idsql.OvrPool, idsql.OvrPoolData{Scope: *sc, Type: "id_type_b", Value: "vb"})
 	}
 	return d
 }
