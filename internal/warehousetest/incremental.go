@@ -116,6 +116,9 @@ func testIncremental(t *testing.T, open Factory) {
 			}
 			mustExec(t, conn, d.DropTable(d.Table(schema, plan.IDGraph)))
 		}
+		// Nor its overrides.
+		setOverrides(t, conn, inc, nil)
+		setOverrides(t, conn, full, nil)
 		var prev map[unionfind.ID]string
 		// Overrides come and go between runs (not with scopes, whose values they would have to
 		// write qualified).

@@ -321,6 +321,8 @@ func testOverridesScoped(t *testing.T, open Factory) {
 		{ID: "within", Kind: "always_link", TypeA: "user_id", ValA: "games|u1", TypeB: "user_id", ValB: "games|u2"},
 		{ID: "across", Kind: "always_link", TypeA: "user_id", ValA: "games|u1", TypeB: "user_id", ValB: "brand_b|u3"},
 		{ID: "apart", Kind: "never_link", TypeA: "device_id", ValA: "app1|d1", TypeB: "email", ValB: "games|e1"},
+		// Written without its qualifier: invalid, and the run goes on.
+		{ID: "bare", Kind: "always_link", TypeA: "user_id", ValA: "u1", TypeB: "user_id", ValB: "games|u2"},
 	})
 	StitchIncremental(t, conn, p)
 	checkGroups(t, PublishedScoped(t, conn, "ovs"), [][]string{
@@ -333,6 +335,7 @@ func testOverridesScoped(t *testing.T, open Factory) {
 		"within": "applied: the identifiers are in one profile",
 		"across": "refused: the identifiers are in different pools, which no link crosses",
 		"apart":  "applied: the identifiers are in different profiles",
+		"bare":   "invalid: in a project with scopes, id_value_a is written qualified, as id_graph keys it: scope|value or pool|value",
 	} {
 		if st[id] != w {
 			t.Fatalf("override %s: status %q, want %q", id, st[id], w)

@@ -13,8 +13,14 @@ SELECT override_id, kind, id_type_a, va, id_type_b, vb,
     WHEN va IS NULL THEN 'id_value_a is empty after normalization'
     WHEN kind IN ('block', 'unblock') AND (id_type_b IS NOT NULL OR id_value_b IS NOT NULL) THEN 'block and unblock name one identifier: leave id_type_b and id_value_b empty'
     WHEN kind IN ('block', 'unblock') THEN NULL
+{{- if .PoolA}}
+    WHEN {{bare "va"}} = va THEN 'in a project with scopes, id_value_a is written qualified, as id_graph keys it: scope|value or pool|value'
+{{- end}}
     WHEN id_type_b IS NULL OR id_type_b NOT IN ({{range $i, $t := .Types}}{{if $i}}, {{end}}{{str $t.Name}}{{end}}) THEN 'id_type_b names no id type of the project'
     WHEN vb IS NULL THEN 'id_value_b is empty after normalization'
+{{- if .PoolB}}
+    WHEN {{bare "vb"}} = vb THEN 'in a project with scopes, id_value_b is written qualified, as id_graph keys it: scope|value or pool|value'
+{{- end}}
     WHEN id_type_a = id_type_b AND va = vb THEN 'a and b are the same identifier'
   END AS problem
 {{- if .PoolA}},

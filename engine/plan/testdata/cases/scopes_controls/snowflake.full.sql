@@ -61,12 +61,14 @@ SELECT override_id, kind, id_type_a, va, id_type_b, vb,
     WHEN va IS NULL THEN 'id_value_a is empty after normalization'
     WHEN kind IN ('block', 'unblock') AND (id_type_b IS NOT NULL OR id_value_b IS NOT NULL) THEN 'block and unblock name one identifier: leave id_type_b and id_value_b empty'
     WHEN kind IN ('block', 'unblock') THEN NULL
+    WHEN REGEXP_REPLACE(va, '^[a-z][[:digit:]_a-z]*\\|', '') = va THEN 'in a project with scopes, id_value_a is written qualified, as id_graph keys it: scope|value or pool|value'
     WHEN id_type_b IS NULL OR id_type_b NOT IN ('user_id', 'email', 'device_id') THEN 'id_type_b names no id type of the project'
     WHEN vb IS NULL THEN 'id_value_b is empty after normalization'
+    WHEN REGEXP_REPLACE(vb, '^[a-z][[:digit:]_a-z]*\\|', '') = vb THEN 'in a project with scopes, id_value_b is written qualified, as id_graph keys it: scope|value or pool|value'
     WHEN id_type_a = id_type_b AND va = vb THEN 'a and b are the same identifier'
   END AS problem,
-  CASE WHEN id_type_a IN ('device_id') THEN CASE SUBSTR(va, 1, LENGTH(va) - LENGTH(REGEXP_REPLACE(va, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END ELSE SUBSTR(va, 1, LENGTH(va) - LENGTH(REGEXP_REPLACE(va, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) END AS pa,
-  CASE WHEN id_type_b IN ('device_id') THEN CASE SUBSTR(vb, 1, LENGTH(vb) - LENGTH(REGEXP_REPLACE(vb, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END ELSE SUBSTR(vb, 1, LENGTH(vb) - LENGTH(REGEXP_REPLACE(vb, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) END AS pb
+  CASE WHEN REGEXP_REPLACE(va, '^[a-z][[:digit:]_a-z]*\\|', '') = va THEN NULL ELSE CASE WHEN id_type_a IN ('device_id') THEN CASE SUBSTR(va, 1, LENGTH(va) - LENGTH(REGEXP_REPLACE(va, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END ELSE SUBSTR(va, 1, LENGTH(va) - LENGTH(REGEXP_REPLACE(va, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) END END AS pa,
+  CASE WHEN REGEXP_REPLACE(vb, '^[a-z][[:digit:]_a-z]*\\|', '') = vb THEN NULL ELSE CASE WHEN id_type_b IN ('device_id') THEN CASE SUBSTR(vb, 1, LENGTH(vb) - LENGTH(REGEXP_REPLACE(vb, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) WHEN 'app1' THEN 'games' WHEN 'app2' THEN 'games' WHEN 'web' THEN 'shop' END ELSE SUBSTR(vb, 1, LENGTH(vb) - LENGTH(REGEXP_REPLACE(vb, '^[a-z][[:digit:]_a-z]*\\|', '')) - 1) END END AS pb
 FROM (
   SELECT override_id, kind, id_type_a, id_type_b, id_value_b, COUNT(*) OVER (PARTITION BY override_id) AS copies,
     NULLIF(CASE id_type_a WHEN 'user_id' THEN id_value_a WHEN 'email' THEN id_value_a WHEN 'device_id' THEN id_value_a END, '') AS va,
