@@ -33,7 +33,7 @@ func (b *build) region() {
 	var seeds []idsql.Slot
 	if b.hubs() {
 		var hubs []Statement
-		hubs, seeds = b.regionHubs()
+		hubs, seeds = b.regionHubs(append(insSlots, delSlots...))
 		st.Statements = append(st.Statements, hubs...)
 	}
 	st.Statements = append(st.Statements, b.regionRows(seeds)...)
@@ -64,7 +64,7 @@ func (b *build) near() map[string]bool {
 // regionHubs decides the hubs again for the touched identifiers (for every identifier when a
 // max_degree changed), and returns the slots of the rows that hold an identifier whose decision
 // flipped: their partners are seeds too.
-func (b *build) regionHubs() (stmts []Statement, seeds []idsql.Slot) {
+func (b *build) regionHubs(touched []idsql.Slot) (stmts []Statement, seeds []idsql.Slot) {
 	near := b.near()
 	var nearPairs []idsql.Pair
 	for _, p := range b.pairs {
@@ -80,8 +80,10 @@ func (b *build) regionHubs() (stmts []Statement, seeds []idsql.Slot) {
 		}
 	}
 	if b.prior.Rules.Degrees {
+		// The touched identifiers too: one that left every row (a value blocked since) is a hub
+		// no longer, which only deciding it again says.
 		decided = "decided"
-		stmts = append(stmts, create(b, decided, idsql.IncTouched, idsql.IncTouchedData{Slots: all}, "every identifier on a row with partners"))
+		stmts = append(stmts, create(b, decided, idsql.IncTouched, idsql.IncTouchedData{Slots: append(all, touched...)}, "every identifier on a row with partners, and the touched ones"))
 	}
 	stmts = append(stmts,
 		create(b, "hubs_named", idsql.IncHubs, idsql.IncHubsData{Stored: b.state(stateHubs), Touched: decided, Degrees: render.SQL(b.r, idsql.Hubs, idsql.HubsData{Pairs: nearPairs})},

@@ -342,3 +342,60 @@ func testOverridesScoped(t *testing.T, open Factory) {
 		}
 	}
 }
+
+// testBlockedHubLeaves: a hub that a block override keeps out of every row, in a run whose
+// max_degree changed too, is a hub no longer: the incremental run quarantines it once, as
+// blocked, as a full rebuild does.
+func testBlockedHubLeaves(t *testing.T, open Factory) {
+	conn := open(t)
+	defer conn.Close()
+	row := func(hour int, vals map[int]string) Row {
+		v := make([]any, len(wideColumns))
+		for i, s := range vals {
+			v[i] = s
+		}
+		return Row{TS: base.Add(time.Duration(hour) * time.Hour), Values: v}
+	}
+	tb := Table{Name: "src_0", Columns: wideColumns, Types: wideTypes, Rows: []Row{
+		row(1, map[int]string{0: "user_id-1", 4: "cookie-20"}),
+		row(2, map[int]string{0: "user_id-2", 4: "cookie-20"}),
+		row(3, map[int]string{2: "email-1", 4: "cookie-20"}),
+		row(4, map[int]string{0: "user_id-1", 4: "cookie-21"}),
+	}}
+	d := conn.Dialect()
+	for _, schema := range []string{"inc", "full"} {
+		mustExec(t, conn, d.DropTable(d.Table(schema+"_state", "meta")))
+		for i := 0; i < 4; i++ {
+			mustExec(t, conn, d.DropView(d.Table(schema, fmt.Sprintf("src_%d_stitched", i))))
+		}
+	}
+	loadUnder(t, conn, []Table{tb}, "inc", "full")
+	for i, maxDegree := range []int{2, 1} {
+		r := rules{userLimit: 2, emailLimit: 3, maxDegree: maxDegree, blockPattern: "7$", block: "user_id-3", anonymous: "link", ties: "nearest"}
+		yaml := guardedYAML(r, ProjectYAML(randomTypes, []Table{tb}, d.DefaultSchema()))
+		inc := mustParse(t, strings.Replace(yaml, "schema: identity", "schema: inc", 1))
+		full := mustParse(t, strings.Replace(yaml, "schema: identity", "schema: full", 1))
+		var rows []Override
+		if i == 1 {
+			rows = []Override{{ID: "b", Kind: "block", TypeA: "cookie", ValA: "cookie-20"}}
+		}
+		setOverrides(t, conn, inc, rows)
+		setOverrides(t, conn, full, rows)
+		sum := StitchIncremental(t, conn, inc)
+		if i == 1 && (sum.Mode != plan.ModeIncremental || !sum.Rules.Degrees || !sum.Rules.Checks) {
+			t.Fatalf("the run after the block and the new max_degree was %s (%s, %+v); want incremental, checking and deciding hubs again", sum.Mode, sum.Reason, sum.Rules)
+		}
+		Stitch(t, conn, full, plan.Contraction)
+		want := map[int]string{0: "hub 3", 1: "blocked 3"}[i]
+		if got := quarantinedIDs(t, conn, "inc")[unionfind.ID{Type: "cookie", Value: "cookie-20"}]; got != want {
+			t.Fatalf("run %d: cookie-20 is quarantined as %q, want %q", i+1, got, want)
+		}
+		if q, wq := quarantined(t, conn, "inc"), quarantined(t, conn, "full"); strings.Join(q, "\n") != strings.Join(wq, "\n") {
+			t.Fatalf("run %d: incremental id_quarantine:\n%s\nfull rebuild:\n%s", i+1, strings.Join(q, "\n"), strings.Join(wq, "\n"))
+		}
+	}
+	// The schemas are shared with other cases: they start without this one's override.
+	for _, schema := range []string{"inc", "full"} {
+		setOverrides(t, conn, mustParse(t, strings.Replace(ProjectYAML(randomTypes, []Table{tb}, d.DefaultSchema()), "schema: identity", "schema: "+schema, 1)), nil)
+	}
+}

@@ -97,6 +97,7 @@ var cases = []suiteCase{
 	{"Scopes", nil, testScopes},
 	{"Overrides", nil, testOverrides},
 	{"OverridesScoped", nil, testOverridesScoped},
+	{"BlockedHubLeaves", nil, testBlockedHubLeaves},
 	{"Forget", nil, testForget},
 	{"ForgetScoped", nil, testForgetScoped},
 	{"EvidenceMatchesOracle", nil, testEvidence},

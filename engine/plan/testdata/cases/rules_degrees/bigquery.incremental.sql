@@ -24,7 +24,7 @@ SELECT CAST(NULL AS STRING) AS id_type, CAST(NULL AS STRING) AS id_value, CAST(N
 CREATE OR REPLACE TABLE `identity_work`.`near_events`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT n1, v1, n2, v2 FROM (SELECT * FROM `identity_state`.`rows_events` WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM `identity_work`.`gone_events`)) UNION ALL SELECT * FROM `identity_work`.`ins_events`) s;
--- every identifier on a row with partners
+-- every identifier on a row with partners, and the touched ones
 CREATE OR REPLACE TABLE `identity_work`.`decided`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT DISTINCT node_id, id_type, id_value
@@ -33,6 +33,14 @@ FROM (
   FROM `identity_work`.`near_events` WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
   FROM `identity_work`.`near_events` WHERE n2 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM `identity_work`.`ins_events` WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM `identity_work`.`ins_events` WHERE n2 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM `identity_work`.`del_events` WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM `identity_work`.`del_events` WHERE n2 IS NOT NULL
 ) t;
 -- hubs: the stored ones, with the touched identifiers decided again over all their rows
 CREATE OR REPLACE TABLE `identity_work`.`hubs_named`

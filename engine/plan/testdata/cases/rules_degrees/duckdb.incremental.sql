@@ -21,7 +21,7 @@ SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST
 -- all rows of events, since a max_degree changed
 CREATE OR REPLACE TABLE "identity_work".main."near_events" AS
 SELECT n1, v1, n2, v2 FROM (SELECT * FROM "identity_state"."rows_events" WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_events")) UNION ALL SELECT * FROM "identity_work".main."ins_events") s;
--- every identifier on a row with partners
+-- every identifier on a row with partners, and the touched ones
 CREATE OR REPLACE TABLE "identity_work".main."decided" AS
 SELECT DISTINCT node_id, id_type, id_value
 FROM (
@@ -29,6 +29,14 @@ FROM (
   FROM "identity_work".main."near_events" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
   FROM "identity_work".main."near_events" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "identity_work".main."ins_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "identity_work".main."ins_events" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "identity_work".main."del_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "identity_work".main."del_events" WHERE n2 IS NOT NULL
 ) t;
 -- hubs: the stored ones, with the touched identifiers decided again over all their rows
 CREATE OR REPLACE TABLE "identity_work".main."hubs_named" AS

@@ -21,7 +21,7 @@ SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST
 -- all rows of events, since a max_degree changed
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."NEAR_EVENTS" AS
 SELECT n1, v1, n2, v2 FROM (SELECT * FROM "IDENTITY_STATE"."ROWS_EVENTS" WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_EVENTS")) UNION ALL SELECT * FROM "IDENTITY_WORK"."INS_EVENTS") s;
--- every identifier on a row with partners
+-- every identifier on a row with partners, and the touched ones
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."DECIDED" AS
 SELECT DISTINCT node_id, id_type, id_value
 FROM (
@@ -29,6 +29,14 @@ FROM (
   FROM "IDENTITY_WORK"."NEAR_EVENTS" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
   FROM "IDENTITY_WORK"."NEAR_EVENTS" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "IDENTITY_WORK"."INS_EVENTS" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "IDENTITY_WORK"."INS_EVENTS" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "IDENTITY_WORK"."DEL_EVENTS" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "IDENTITY_WORK"."DEL_EVENTS" WHERE n2 IS NOT NULL
 ) t;
 -- hubs: the stored ones, with the touched identifiers decided again over all their rows
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."HUBS_NAMED" AS
