@@ -190,6 +190,17 @@ func Claim(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Owned,
 // list returns the names of the tables and views of a schema; none when it does not exist.
 func list(ctx context.Context, conn connectors.Conn, schema string) ([]string, error) {
 	q, args := conn.Dialect().TablesQuery(schema)
+	return names(ctx, conn, q, args)
+}
+
+// WorkTables returns the names of the tables of a work schema; none when it does not exist.
+func WorkTables(ctx context.Context, conn connectors.Conn, schema string) ([]string, error) {
+	q, args := dialects.WorkTablesQuery(conn.Dialect(), schema)
+	return names(ctx, conn, q, args)
+}
+
+// names runs a query listing tables by name.
+func names(ctx context.Context, conn connectors.Conn, q string, args []any) ([]string, error) {
 	rows, err := conn.Query(ctx, q, args...)
 	if connectors.KindOf(err) == connectors.MissingObject {
 		return nil, nil

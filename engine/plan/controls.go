@@ -63,18 +63,18 @@ func (b *build) controlsStage() {
 
 // ovrData normalizes an override's values as the extraction normalizes its type's. In a project
 // with scopes, values are written as id_graph shows them, qualified and normalized.
-func (b *build) ovrData() idsql.OvrData {
+func (pl *Planner) ovrData() idsql.OvrData {
 	var d idsql.OvrData
-	for _, t := range b.Project.IDTypes {
+	for _, t := range pl.Project.IDTypes {
 		a, bv := "id_value_a", "id_value_b"
-		if !b.Project.Scoped() {
-			a, bv = b.normalize(t, a), b.normalize(t, bv)
+		if !pl.Project.Scoped() {
+			a, bv = pl.normalize(t, a), pl.normalize(t, bv)
 		}
 		d.Types = append(d.Types, idsql.OvrType{Name: t.Name, A: a, B: bv})
 	}
-	if sc := b.scoping(nil); sc != nil {
-		d.PoolA = render.SQL(b.r, idsql.OvrPool, idsql.OvrPoolData{Scope: *sc, Type: "id_type_a", Value: "va"})
-		d.PoolB = render.SQL(b.r, idsql.OvrPool, idsql.OvrPoolData{Scope: *sc, Type: "id_type_b", Value: "vb"})
+	if sc := pl.scoping(nil); sc != nil {
+		d.PoolA = render.SQL(pl.names.r, idsql.OvrPool, idsql.OvrPoolData{Scope: *sc, Type: "id_type_a", Value: "va"})
+		d.PoolB = render.SQL(pl.names.r, idsql.OvrPool, idsql.OvrPoolData{Scope: *sc, Type: "id_type_b", Value: "vb"})
 	}
 	return d
 }
@@ -191,6 +191,5 @@ func (pl *Planner) withBlocks(slots []idsql.Slot, blocks bool) []idsql.Slot {
 // the last run applied: when it is not 0, an incremental run checks every stored row again
 // (Rules.Checks).
 func (pl *Planner) BlocksChanged() string {
-	b := &build{Planner: pl, names: pl.names}
-	return render.SQL(pl.names.r, idsql.OvrBlocksChanged, idsql.OvrBlocksChangedData{Ovr: render.SQL(pl.names.r, idsql.Ovr, b.ovrData()), Applied: pl.names.state(stateOverrides)})
+	return render.SQL(pl.names.r, idsql.OvrBlocksChanged, idsql.OvrBlocksChangedData{Ovr: render.SQL(pl.names.r, idsql.Ovr, pl.ovrData()), Applied: pl.names.state(stateOverrides)})
 }

@@ -565,23 +565,11 @@ func (r *Runner) emptyWork(ctx context.Context, sum *Summary) {
 	warn := func(err error) {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("the work schema %s may still hold copies of the identifiers this run forgot; drop its tables: %v", schema, err))
 	}
-	q, args := dialects.WorkTablesQuery(d, schema)
-	rows, err := r.Conn.Query(ctx, q, args...)
+	tables, err := check.WorkTables(ctx, r.Conn, schema)
 	if err != nil {
 		warn(err)
 		return
 	}
-	var tables []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			warn(err)
-			return
-		}
-		tables = append(tables, t)
-	}
-	rows.Close()
 	for _, t := range tables {
 		if err := r.Conn.Exec(ctx, d.DropTable(d.WorkTable(schema, t))); err != nil {
 			warn(err)
