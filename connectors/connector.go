@@ -86,6 +86,8 @@ const (
 	// Denied: the warehouse refused for want of a privilege or over a quota; a grant or a
 	// setting fixes it, not trying again.
 	Denied
+	// OutOfMemory: the warehouse ran out of memory for a statement; a setting fixes it.
+	OutOfMemory
 )
 
 func (k Kind) String() string {
@@ -102,6 +104,8 @@ func (k Kind) String() string {
 		return "conflict with a concurrent transaction"
 	case Denied:
 		return "refused: a privilege or a quota"
+	case OutOfMemory:
+		return "out of memory"
 	}
 	return "warehouse error"
 }

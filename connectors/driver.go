@@ -199,3 +199,16 @@ type redialectedConn struct {
 
 func (c redialectedConn) Dialect() dialects.Dialect { return c.dialect }
 func (c redialectedConn) Unwrap() Conn              { return c.Conn }
+
+// Invalid reports that the value of key (written as warehouse.key) is wrong, at the key's line.
+func (b Block) Invalid(key, format string, args ...any) error {
+	line := b.Line
+	if b.Node != nil && b.Node.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(b.Node.Content); i += 2 {
+			if b.Node.Content[i].Value == key {
+				line = b.Node.Content[i].Line
+			}
+		}
+	}
+	return &BlockError{Line: line, Key: "warehouse." + key, Msg: fmt.Sprintf(format, args...)}
+}

@@ -7,6 +7,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +29,8 @@ type Conn struct {
 	// in a normalizer are compiled at prepare time, for one).
 	stmts  sync.Map // query → *sql.Stmt
 	nstmts atomic.Int64
+	// res are the settings the file was opened with, named when memory runs out.
+	res Resources
 }
 
 // maxStatements bounds the cache; queries beyond it are prepared each time.
@@ -35,23 +39,54 @@ const maxStatements = 256
 // Open opens (or creates) the database file at path; an empty path is an in-memory database.
 // readOnly opens it without taking the write lock, so several processes can read one file.
 func Open(ctx context.Context, path string, readOnly bool) (*Conn, error) {
-	// Insertion order means nothing to our tables; not keeping it lets DuckDB write
-	// CREATE TABLE … AS in parallel.
-	dsn := path + "?preserve_insertion_order=false"
-	if readOnly {
-		dsn += "&access_mode=read_only"
+	return OpenWith(ctx, path, readOnly, Resources{})
+}
+
+// Resources are the DuckDB settings that bound what a run may use of the machine; zero values
+// leave DuckDB's defaults (80% of the RAM, every core, a temporary directory beside the file).
+type Resources struct {
+	MemoryLimit   string
+	Threads       int
+	TempDirectory string
+	// File is the project file that set them, named when memory runs out.
+	File string
+}
+
+// dsn adds the settings to a DuckDB connection string's parameters.
+func (r Resources) dsn(v url.Values) {
+	if r.MemoryLimit != "" {
+		v.Set("memory_limit", r.MemoryLimit)
 	}
-	return open(ctx, path, dsn)
+	if r.Threads > 0 && v.Get("threads") == "" {
+		v.Set("threads", strconv.Itoa(r.Threads))
+	}
+	if r.TempDirectory != "" {
+		v.Set("temp_directory", r.TempDirectory)
+	}
+}
+
+// OpenWith is Open with the resources a project's warehouse block sets.
+func OpenWith(ctx context.Context, path string, readOnly bool, r Resources) (*Conn, error) {
+	// Insertion order means nothing to our tables; not keeping it lets DuckDB write
+	// CREATE TABLE … AS in parallel, and spill less.
+	v := url.Values{"preserve_insertion_order": {"false"}}
+	if readOnly {
+		v.Set("access_mode", "read_only")
+	}
+	r.dsn(v)
+	return open(ctx, path, path+"?"+v.Encode(), r)
 }
 
 // OpenForLookups opens the file read-only for many small concurrent queries: one thread per
 // query, so that concurrent lookups run side by side instead of each one spreading over every
 // core and waiting for the others.
-func OpenForLookups(ctx context.Context, path string) (*Conn, error) {
-	return open(ctx, path, path+"?access_mode=read_only&threads=1")
+func OpenForLookups(ctx context.Context, path string, r Resources) (*Conn, error) {
+	v := url.Values{"access_mode": {"read_only"}, "threads": {"1"}}
+	r.dsn(v)
+	return open(ctx, path, path+"?"+v.Encode(), r)
 }
 
-func open(ctx context.Context, path, dsn string) (*Conn, error) {
+func open(ctx context.Context, path, dsn string, r Resources) (*Conn, error) {
 	c, err := duckdbdriver.NewConnector(dsn, nil)
 	if err != nil {
 		return nil, &connectors.Error{Kind: connectors.Unreachable, Err: fmt.Errorf("open DuckDB file %s: %w", path, err)}
@@ -64,7 +99,7 @@ func open(ctx context.Context, path, dsn string) (*Conn, error) {
 		db.Close()
 		return nil, &connectors.Error{Kind: connectors.Unreachable, Err: fmt.Errorf("open DuckDB file %s: %w", path, err)}
 	}
-	return &Conn{db: db, connector: c, path: path}, nil
+	return &Conn{db: db, connector: c, path: path, res: r}, nil
 }
 
 // DB exposes the database for tests and tools that read the outputs directly.
@@ -74,7 +109,7 @@ func (c *Conn) Dialect() dialects.Dialect { return dialects.DuckDB{} }
 
 func (c *Conn) Exec(ctx context.Context, query string, args ...any) error {
 	_, err := c.db.ExecContext(ctx, query, args...)
-	return mapError(err, query)
+	return c.fail(err, query)
 }
 
 func (c *Conn) Query(ctx context.Context, query string, args ...any) (connectors.Rows, error) {
@@ -86,7 +121,7 @@ func (c *Conn) Query(ctx context.Context, query string, args ...any) (connectors
 		rows, err = c.db.QueryContext(ctx, query, args...)
 	}
 	if err != nil {
-		return nil, mapError(err, query)
+		return nil, c.fail(err, query)
 	}
 	return rows, nil
 }
@@ -118,27 +153,27 @@ func (c *Conn) prepared(ctx context.Context, query string, parameterized bool) *
 func (c *Conn) ExecTx(ctx context.Context, queries []string) error {
 	tx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
-		return mapError(err, "BEGIN")
+		return c.fail(err, "BEGIN")
 	}
 	for _, q := range queries {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			tx.Rollback()
-			return mapError(err, q)
+			return c.fail(err, q)
 		}
 	}
-	return mapError(tx.Commit(), "COMMIT")
+	return c.fail(tx.Commit(), "COMMIT")
 }
 
 // Rehearse runs queries in one transaction and rolls it back.
 func (c *Conn) Rehearse(ctx context.Context, queries []string) error {
 	tx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
-		return mapError(err, "BEGIN")
+		return c.fail(err, "BEGIN")
 	}
 	defer tx.Rollback()
 	for _, q := range queries {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return mapError(err, q)
+			return c.fail(err, q)
 		}
 	}
 	return nil
@@ -148,13 +183,13 @@ func (c *Conn) Rehearse(ctx context.Context, queries []string) error {
 func (c *Conn) Load(ctx context.Context, schema, table string, columns []string, next func(row []any) bool) error {
 	conn, err := c.db.Conn(ctx)
 	if err != nil {
-		return mapError(err, "")
+		return c.fail(err, "")
 	}
 	defer conn.Close()
 	return conn.Raw(func(raw any) error {
 		app, err := duckdbdriver.NewAppenderFromConn(raw.(driver.Conn), schema, table)
 		if err != nil {
-			return mapError(err, "append to "+schema+"."+table)
+			return c.fail(err, "append to "+schema+"."+table)
 		}
 		row := make([]any, len(columns))
 		vals := make([]driver.Value, len(columns))
@@ -165,7 +200,7 @@ func (c *Conn) Load(ctx context.Context, schema, table string, columns []string,
 			}
 			if err := app.AppendRow(vals...); err != nil {
 				app.Close()
-				return mapError(err, "append to "+schema+"."+table)
+				return c.fail(err, "append to "+schema+"."+table)
 			}
 			n++
 			if n%100000 == 0 && ctx.Err() != nil {
@@ -173,7 +208,7 @@ func (c *Conn) Load(ctx context.Context, schema, table string, columns []string,
 				return ctx.Err()
 			}
 		}
-		return mapError(app.Close(), "append to "+schema+"."+table)
+		return c.fail(app.Close(), "append to "+schema+"."+table)
 	})
 }
 
@@ -215,4 +250,26 @@ func mapError(err error, query string) error {
 		}
 	}
 	return &connectors.Error{Kind: kind, Statement: query, Err: err}
+}
+
+// fail maps a driver error, and turns running out of memory into what to change: DuckDB spills
+// the large operators to disk, so what is left over is the limit, the threads that each hold
+// their own buffers, or a temporary directory without room.
+func (c *Conn) fail(err error, query string) error {
+	mapped := mapError(err, query)
+	var de *duckdbdriver.Error
+	if mapped == nil || !errors.As(err, &de) || de.Type != duckdbdriver.ErrorTypeOutOfMemory {
+		return mapped
+	}
+	limit := "DuckDB's default of 80% of the RAM"
+	if c.res.MemoryLimit != "" {
+		limit = c.res.MemoryLimit
+	}
+	where := "the project file"
+	if c.res.File != "" {
+		where = c.res.File
+	}
+	return &connectors.Error{Kind: connectors.OutOfMemory, Statement: query, Err: fmt.Errorf(
+		"DuckDB ran out of memory within warehouse.memory_limit (%s); raise warehouse.memory_limit in %s if the machine has more, lower warehouse.threads (each thread holds buffers of its own), or set warehouse.temp_directory to a disk with room to spill: %w",
+		limit, where, err)}
 }

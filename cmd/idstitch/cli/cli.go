@@ -229,6 +229,8 @@ func sentence(err error) string {
 		msg += "; check that the warehouse is reachable and not held open by another program"
 	case connectors.Denied:
 		msg += "; the warehouse refused it for want of a privilege or over a quota: grant the role what a run needs on the sources and on the output, work and state schemas (see the warehouse's page under docs/), or raise the quota"
+	case connectors.OutOfMemory:
+		msg += "; the published tables were left as they were"
 	}
 	return msg
 }
