@@ -469,6 +469,10 @@ type ProjectOptions struct {
 	// AppLocal reads the events' device and anonymous ids as local to their app, by writing each
 	// as app_id:value (data generated with Households, whose apps number their ids apart).
 	AppLocal bool
+	// MemoryLimit and Threads, when set, bound what DuckDB may use (warehouse.memory_limit and
+	// warehouse.threads).
+	MemoryLimit string
+	Threads     int
 }
 
 // policyNotes explains each policy.anonymous in the project file.
@@ -515,6 +519,12 @@ func Project(o ProjectOptions) string {
 		schema = "main"
 	}
 	warehouse := "  type: duckdb\n  path: " + o.Path + "\n"
+	if o.MemoryLimit != "" {
+		warehouse += "  memory_limit: " + o.MemoryLimit + "\n"
+	}
+	if o.Threads > 0 {
+		warehouse += fmt.Sprintf("  threads: %d\n", o.Threads)
+	}
 	if o.Warehouse == "postgres" {
 		warehouse = "  type: postgres\n  dsn_env: " + o.DSNEnv + "   # the connection string comes from this environment variable\n"
 	}

@@ -33,6 +33,8 @@ type measurement struct {
 	PeakMiB    float64
 	Rounds     int
 	Components int64
+	// DiskMiB is the size of the DuckDB file after the run: sources, outputs and state.
+	DiskMiB float64
 	Stages     string
 	Note       string
 }
@@ -55,10 +57,13 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	tokenEnv := fs.String("token-env", "IDSTITCH_TOKEN", "with --lookup: environment variable holding the API's bearer token")
 	incremental := fs.Float64("incremental", 0, "measure incremental runs instead: a full run with the recommended guards, then this percentage\nof new rows and an incremental run, checked against a full rebuild")
 	estimate := fs.Bool("estimate", false, "estimate BigQuery's on-demand bytes billed instead: run the demo on DuckDB in full, then after --incremental\npercent new rows (default 1) incrementally, and price every statement of the BigQuery plans of both runs\nfrom the sizes of the tables the DuckDB runs made (an estimate; BigQuery's dry run is the measure)")
+	memoryLimit := fs.String("memory-limit", "", "warehouse.memory_limit of the generated demo projects, e.g. 14GB (default DuckDB's, 80% of the RAM)")
+	threads := fs.Int("threads", 0, "warehouse.threads of the generated demo projects (default every core)")
 	unionfindOnly := fs.String("unionfind-only", "", "internal: measure the union-find on this project file and print JSON")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	res := demogen.ProjectOptions{MemoryLimit: *memoryLimit, Threads: *threads}
 	if *unionfindOnly != "" {
 		return unionfindChild(ctx, e, *unionfindOnly)
 	}
@@ -86,7 +91,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return runEstimate(ctx, e, *dir, sizes, fraction/100, *out)
 	}
 	if *incremental > 0 {
-		return runIncrementalBench(ctx, e, *dir, sizes, *incremental/100, *out)
+		return runIncrementalBench(ctx, e, *dir, sizes, *incremental/100, res, *out)
 	}
 	if *qualityFlag {
 		qs, err := runQuality(ctx, e, *dir, sizes)
@@ -118,7 +123,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	for _, n := range sizes {
-		project, err := demoData(ctx, e, *dir, n)
+		project, err := demoData(ctx, e, *dir, n, res)
 		if err != nil {
 			return err
 		}
@@ -146,13 +151,13 @@ func printTable(e *env, out, table string) error {
 
 func markdown(ms []measurement) string {
 	var b strings.Builder
-	b.WriteString("| data | algorithm | wall s | peak MiB | rounds | profiles | seconds per stage / note |\n|---|---|---:|---:|---:|---:|---|\n")
+	b.WriteString("| data | algorithm | wall s | peak MiB | disk MiB | rounds | profiles | seconds per stage / note |\n|---|---|---:|---:|---:|---:|---:|---|\n")
 	for _, m := range ms {
 		detail := m.Stages
 		if m.Note != "" {
 			detail = strings.TrimSpace(detail + " " + m.Note)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.2f | %.0f | %d | %s | %s |\n", m.Dataset, m.Algorithm, m.Seconds, m.PeakMiB, m.Rounds, thousands(m.Components), detail)
+		fmt.Fprintf(&b, "| %s | %s | %.2f | %.0f | %.0f | %d | %s | %s |\n", m.Dataset, m.Algorithm, m.Seconds, m.PeakMiB, m.DiskMiB, m.Rounds, thousands(m.Components), detail)
 	}
 	return b.String()
 }
@@ -201,7 +206,28 @@ func measure(ctx context.Context, project, algorithm string, lpTimeout time.Dura
 		m.Stages = fmt.Sprintf("reading the rows and linking them in Go: %.2f s", r.Seconds)
 		return m, nil
 	}
-	return m, lastRun(project, &m)
+	if err := lastRun(project, &m); err != nil {
+		return m, err
+	}
+	m.DiskMiB = fileMiB(project)
+	return m, nil
+}
+
+// fileMiB is the size of a DuckDB project's database file, 0 when it cannot be read.
+func fileMiB(project string) float64 {
+	p, err := config.Load(project)
+	if err != nil {
+		return 0
+	}
+	path, ok := duckdb.PathOf(p.Warehouse.Settings)
+	if !ok {
+		return 0
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return float64(fi.Size()) / (1 << 20)
 }
 
 // lastRun reads the measured run's record from the runs table.
@@ -278,7 +304,7 @@ func chainData(ctx context.Context, dir string, n int) (string, error) {
 	return project, os.WriteFile(project, []byte(text), 0o644)
 }
 
-func demoData(ctx context.Context, e *env, dir string, persons int) (string, error) {
+func demoData(ctx context.Context, e *env, dir string, persons int, res demogen.ProjectOptions) (string, error) {
 	conn, db, err := freshDuckDB(ctx, dir, fmt.Sprintf("demo-%d", persons), "demo.duckdb")
 	if err != nil {
 		return "", err
@@ -292,7 +318,7 @@ func demoData(ctx context.Context, e *env, dir string, persons int) (string, err
 	}
 	fmt.Fprintf(e.stdout, "generated %s persons: %s rows in %.1f s\n", thousands(int64(persons)), thousands(st.Events+st.Orders+st.Contacts), time.Since(began).Seconds())
 	project := filepath.Join(sub, config.DefaultFile)
-	return project, os.WriteFile(project, []byte(demogen.Project(demogen.ProjectOptions{Name: "demo", Warehouse: "duckdb", Path: "demo.duckdb"})), 0o644)
+	return project, os.WriteFile(project, []byte(demogen.Project(demogen.ProjectOptions{Name: "demo", Warehouse: "duckdb", Path: "demo.duckdb", MemoryLimit: res.MemoryLimit, Threads: res.Threads})), 0o644)
 }
 
 // child runs this program with args in a child process, measuring its wall time and peak memory
