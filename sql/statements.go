@@ -329,6 +329,12 @@ var (
 	IncRedo           = define[IncRedoData]("inc_redo")
 	IncOldMap         = define[IncOldMapData]("inc_old_map")
 	IncRedoIDs        = define[IncRedoIDsData]("inc_redo_ids")
+	IncGraphWrite     = define[IncGraphWriteData]("inc_graph_write")
+	IncRegionsWrite   = define[IncRegionsWriteData]("inc_regions_write")
+	IncInsertWritten  = define[IncInsertWrittenData]("inc_insert_written")
+	IncEdgesStale     = define[IncEdgesData]("inc_edges_stale")
+	IncEdgesFresh     = define[IncEdgesData]("inc_edges_fresh")
+	IncEdgesDelete    = define[IncEdgesData]("inc_edges_delete")
 	Stats             = define[StatsData]("stats")
 	StatsIncremental  = define[StatsIncrementalData]("stats_incremental")
 	QuarantineCounts  = define[QuarantineCountsData]("quarantine_counts")
@@ -366,11 +372,18 @@ type (
 		Profiles  string
 		Keep      string // the work table of the universal ids whose rows are recomputed
 	}
-	StateHubsData         struct{}
-	StateEmptyData        struct{ Columns []Column }
-	IncRedoData           struct{ Flips bool }
-	IncOldMapData         struct{ Scope *Scoping }
-	IncRedoIDsData        struct{}
+	StateHubsData     struct{}
+	StateEmptyData    struct{ Columns []Column }
+	IncRedoData       struct{ Flips bool }
+	IncOldMapData     struct{ Scope *Scoping }
+	IncRedoIDsData    struct{}
+	IncGraphWriteData struct{ Scope *Scoping }
+	// IncRegionsWriteData names the stored regions table.
+	IncRegionsWriteData struct{ Regions string }
+	// IncInsertWrittenData inserts the rows of Query whose node ids are in the work table Written.
+	IncInsertWrittenData struct{ Table, Query, Written string }
+	// IncEdgesData: with Scope, the links carry the scopes of their identifiers and their pool.
+	IncEdgesData          struct{ Scope *Scoping }
 	StatsData             struct{}
 	StatsIncrementalData  struct{}
 	QuarantineCountsData  struct{}

@@ -51,8 +51,14 @@ func (b *build) outputsRegion() {
 		create(b, "redo", idsql.IncRedo, idsql.IncRedoData{Flips: flips}, "every identifier whose published rows are replaced"),
 		create(b, "old_map", idsql.IncOldMap, idsql.IncOldMapData{Scope: b.scoping(nil)}, "their published universal ids"),
 		create(b, "redo_ids", idsql.IncRedoIDs, idsql.IncRedoIDsData{}, ""),
+		create(b, "graph_write", idsql.IncGraphWrite, idsql.IncGraphWriteData{Scope: b.scoping(nil)}, "of those, the identifiers whose published row changes"),
+		create(b, "regions_write", idsql.IncRegionsWrite, idsql.IncRegionsWriteData{Regions: b.state(stateRegions)}, "and those whose stored region changes"),
 	)
 	st.Statements = append(st.Statements, b.outputTables(outputTarget{profiles: b.workTable("profiles_region"), edges: b.workTable("edges_region"), keep: "redo_ids"})...)
+	st.Statements = append(st.Statements,
+		create(b, "edges_stale", idsql.IncEdgesStale, idsql.IncEdgesData{Scope: b.scoping(nil)}, "the published links of those profiles that change or go"),
+		create(b, "edges_fresh", idsql.IncEdgesFresh, idsql.IncEdgesData{Scope: b.scoping(nil)}, "and the links that are new or changed"),
+	)
 	st.Statements = append(st.Statements, b.overrideStatus()...)
 	b.add(st)
 	measures(b, idsql.StatsIncremental, idsql.StatsIncrementalData{})

@@ -106,12 +106,12 @@ func (b *build) changesInsert(from string) Statement {
 func (b *build) publishRegion() {
 	st := Stage{Kind: KindPublish, Name: "publish", Note: "replace the recomputed regions' rows and update the state, all together", Atomic: true}
 	st.Statements = append(st.Statements,
-		b.deleteIn(b.out(IDGraph), "node_id", "redo"),
-		stmt(b, idsql.InsertSelect, idsql.InsertSelectData{Table: b.out(IDGraph), Query: render.SQL(b.r, idsql.IDGraph, idsql.IDGraphData{Scope: b.scoping(nil)})}),
+		b.deleteIn(b.out(IDGraph), "node_id", "graph_write"),
+		stmt(b, idsql.IncInsertWritten, idsql.IncInsertWrittenData{Table: b.out(IDGraph), Query: render.SQL(b.r, idsql.IDGraph, idsql.IDGraphData{Scope: b.scoping(nil)}), Written: "graph_write"}),
 		b.deleteIn(b.out(Profiles), "universal_id", "redo_ids"),
 		b.insertFrom(b.out(Profiles), "*", "profiles_region"),
-		b.deleteIn(b.out(IDEdges), "universal_id", "redo_ids"),
-		b.insertFrom(b.out(IDEdges), "*", "edges_region"),
+		stmt(b, idsql.IncEdgesDelete, idsql.IncEdgesData{Scope: b.scoping(nil)}),
+		b.insertFrom(b.out(IDEdges), "*", "edges_fresh"),
 	)
 	st.Statements = append(st.Statements, b.audienceHistory()...)
 	for _, t := range []string{IDQuarantine, AudienceMembers} {
@@ -156,8 +156,8 @@ func (b *build) stateUpdates() []Statement {
 	return append(out,
 		stmt(b, idsql.DeleteAll, idsql.DeleteAllData{Table: b.state(stateQValues)}),
 		b.insertFrom(b.state(stateQValues), "id_type, id_value, reason, evidence", "qvalues_new"),
-		b.deleteIn(b.state(stateRegions), "node_id", "redo"),
-		b.insertFrom(b.state(stateRegions), "node_id, region, id_type", "regions_new"),
+		b.deleteIn(b.state(stateRegions), "node_id", "regions_write"),
+		stmt(b, idsql.IncInsertWritten, idsql.IncInsertWrittenData{Table: b.state(stateRegions), Query: "SELECT node_id, region, id_type FROM " + b.workTable("regions_new"), Written: "regions_write"}),
 	)
 }
 

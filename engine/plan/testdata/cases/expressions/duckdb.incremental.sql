@@ -125,13 +125,15 @@ LEFT JOIN "customer_360_work".main."labels" l ON n.node_id = l.node_id;
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN TRANSACTION;
-DELETE FROM "customer_360"."id_graph" WHERE node_id IN (SELECT node_id FROM "customer_360_work".main."redo");
-INSERT INTO "customer_360"."id_graph" SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
-FROM "customer_360_work".main."graph";
+DELETE FROM "customer_360"."id_graph" WHERE node_id IN (SELECT node_id FROM "customer_360_work".main."graph_write");
+INSERT INTO "customer_360"."id_graph" SELECT * FROM (SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "customer_360_work".main."graph") q WHERE q.node_id IN (SELECT node_id FROM "customer_360_work".main."graph_write");
 DELETE FROM "customer_360"."profiles" WHERE universal_id IN (SELECT universal_id FROM "customer_360_work".main."redo_ids");
 INSERT INTO "customer_360"."profiles" SELECT * FROM "customer_360_work".main."profiles_region";
-DELETE FROM "customer_360"."id_edges" WHERE universal_id IN (SELECT universal_id FROM "customer_360_work".main."redo_ids");
-INSERT INTO "customer_360"."id_edges" SELECT * FROM "customer_360_work".main."edges_region";
+DELETE FROM "customer_360"."id_edges" USING "customer_360_work".main."edges_stale" s
+WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
+  AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b;
+INSERT INTO "customer_360"."id_edges" SELECT * FROM "customer_360_work".main."edges_fresh";
 UPDATE "customer_360"."audience_history" AS h
 SET exited_at = CAST(current_timestamp AS TIMESTAMP)
 WHERE h.exited_at IS NULL
@@ -155,8 +157,8 @@ DELETE FROM "customer_360_state"."rows_web" WHERE (ts IS NULL OR ts >= CAST('202
 INSERT INTO "customer_360_state"."rows_web" SELECT * FROM "customer_360_work".main."ins_web";
 DELETE FROM "customer_360_state"."qvalues" WHERE 1 = 1;
 INSERT INTO "customer_360_state"."qvalues" SELECT id_type, id_value, reason, evidence FROM "customer_360_work".main."qvalues_new";
-DELETE FROM "customer_360_state"."regions" WHERE node_id IN (SELECT node_id FROM "customer_360_work".main."redo");
-INSERT INTO "customer_360_state"."regions" SELECT node_id, region, id_type FROM "customer_360_work".main."regions_new";
+DELETE FROM "customer_360_state"."regions" WHERE node_id IN (SELECT node_id FROM "customer_360_work".main."regions_write");
+INSERT INTO "customer_360_state"."regions" SELECT * FROM (SELECT node_id, region, id_type FROM "customer_360_work".main."regions_new") q WHERE q.node_id IN (SELECT node_id FROM "customer_360_work".main."regions_write");
 DELETE FROM "customer_360_state"."meta" WHERE 1 = 1;
 INSERT INTO "customer_360_state"."meta" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '47840e74bf1ca2dc'), ('traits', '74234e98afe7498f');
 INSERT INTO "customer_360"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "customer_360_work".main."changes";

@@ -125,13 +125,15 @@ LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON n.node_id = l.node_id;
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN;
-DELETE FROM "CUSTOMER_360"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "CUSTOMER_360_WORK"."REDO");
-INSERT INTO "CUSTOMER_360"."ID_GRAPH" SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
-FROM "CUSTOMER_360_WORK"."GRAPH";
+DELETE FROM "CUSTOMER_360"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "CUSTOMER_360_WORK"."GRAPH_WRITE");
+INSERT INTO "CUSTOMER_360"."ID_GRAPH" SELECT * FROM (SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "CUSTOMER_360_WORK"."GRAPH") q WHERE q.node_id IN (SELECT node_id FROM "CUSTOMER_360_WORK"."GRAPH_WRITE");
 DELETE FROM "CUSTOMER_360"."PROFILES" WHERE universal_id IN (SELECT universal_id FROM "CUSTOMER_360_WORK"."REDO_IDS");
 INSERT INTO "CUSTOMER_360"."PROFILES" SELECT * FROM "CUSTOMER_360_WORK"."PROFILES_REGION";
-DELETE FROM "CUSTOMER_360"."ID_EDGES" WHERE universal_id IN (SELECT universal_id FROM "CUSTOMER_360_WORK"."REDO_IDS");
-INSERT INTO "CUSTOMER_360"."ID_EDGES" SELECT * FROM "CUSTOMER_360_WORK"."EDGES_REGION";
+DELETE FROM "CUSTOMER_360"."ID_EDGES" USING "CUSTOMER_360_WORK"."EDGES_STALE" s
+WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
+  AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b;
+INSERT INTO "CUSTOMER_360"."ID_EDGES" SELECT * FROM "CUSTOMER_360_WORK"."EDGES_FRESH";
 UPDATE "CUSTOMER_360"."AUDIENCE_HISTORY" AS h
 SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
 WHERE h.exited_at IS NULL
@@ -155,8 +157,8 @@ DELETE FROM "CUSTOMER_360_STATE"."ROWS_WEB" WHERE (ts IS NULL OR ts >= CAST('202
 INSERT INTO "CUSTOMER_360_STATE"."ROWS_WEB" SELECT * FROM "CUSTOMER_360_WORK"."INS_WEB";
 DELETE FROM "CUSTOMER_360_STATE"."QVALUES" WHERE 1 = 1;
 INSERT INTO "CUSTOMER_360_STATE"."QVALUES" SELECT id_type, id_value, reason, evidence FROM "CUSTOMER_360_WORK"."QVALUES_NEW";
-DELETE FROM "CUSTOMER_360_STATE"."REGIONS" WHERE node_id IN (SELECT node_id FROM "CUSTOMER_360_WORK"."REDO");
-INSERT INTO "CUSTOMER_360_STATE"."REGIONS" SELECT node_id, region, id_type FROM "CUSTOMER_360_WORK"."REGIONS_NEW";
+DELETE FROM "CUSTOMER_360_STATE"."REGIONS" WHERE node_id IN (SELECT node_id FROM "CUSTOMER_360_WORK"."REGIONS_WRITE");
+INSERT INTO "CUSTOMER_360_STATE"."REGIONS" SELECT * FROM (SELECT node_id, region, id_type FROM "CUSTOMER_360_WORK"."REGIONS_NEW") q WHERE q.node_id IN (SELECT node_id FROM "CUSTOMER_360_WORK"."REGIONS_WRITE");
 DELETE FROM "CUSTOMER_360_STATE"."META" WHERE 1 = 1;
 INSERT INTO "CUSTOMER_360_STATE"."META" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '47840e74bf1ca2dc'), ('traits', '74234e98afe7498f');
 INSERT INTO "CUSTOMER_360"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "CUSTOMER_360_WORK"."CHANGES";

@@ -172,13 +172,18 @@ SELECT n1, v1, q1 FROM `identity_state`.`rows_crm` WHERE 1 = 1 AND row_hash IN (
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN TRANSACTION;
-DELETE FROM `identity`.`id_graph` WHERE node_id IN (SELECT node_id FROM `identity_work`.`redo`);
-INSERT INTO `identity`.`id_graph` SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
-FROM `identity_work`.`graph`;
+DELETE FROM `identity`.`id_graph` WHERE node_id IN (SELECT node_id FROM `identity_work`.`graph_write`);
+INSERT INTO `identity`.`id_graph` SELECT * FROM (SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM `identity_work`.`graph`) q WHERE q.node_id IN (SELECT node_id FROM `identity_work`.`graph_write`);
 DELETE FROM `identity`.`profiles` WHERE universal_id IN (SELECT universal_id FROM `identity_work`.`redo_ids`);
 INSERT INTO `identity`.`profiles` SELECT * FROM `identity_work`.`profiles_region`;
-DELETE FROM `identity`.`id_edges` WHERE universal_id IN (SELECT universal_id FROM `identity_work`.`redo_ids`);
-INSERT INTO `identity`.`id_edges` SELECT * FROM `identity_work`.`edges_region`;
+DELETE FROM `identity`.`id_edges`
+WHERE EXISTS (
+  SELECT 1 FROM `identity_work`.`edges_stale` s
+  WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
+    AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b
+);
+INSERT INTO `identity`.`id_edges` SELECT * FROM `identity_work`.`edges_fresh`;
 UPDATE `identity`.`audience_history` AS h
 SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
 WHERE h.exited_at IS NULL
@@ -205,8 +210,8 @@ DELETE FROM `identity_state`.`rows_crm` WHERE 1 = 1 AND row_hash IN (SELECT row_
 INSERT INTO `identity_state`.`rows_crm` SELECT * FROM `identity_work`.`ins_crm`;
 DELETE FROM `identity_state`.`qvalues` WHERE 1 = 1;
 INSERT INTO `identity_state`.`qvalues` SELECT id_type, id_value, reason, evidence FROM `identity_work`.`qvalues_new`;
-DELETE FROM `identity_state`.`regions` WHERE node_id IN (SELECT node_id FROM `identity_work`.`redo`);
-INSERT INTO `identity_state`.`regions` SELECT node_id, region, id_type FROM `identity_work`.`regions_new`;
+DELETE FROM `identity_state`.`regions` WHERE node_id IN (SELECT node_id FROM `identity_work`.`regions_write`);
+INSERT INTO `identity_state`.`regions` SELECT * FROM (SELECT node_id, region, id_type FROM `identity_work`.`regions_new`) q WHERE q.node_id IN (SELECT node_id FROM `identity_work`.`regions_write`);
 DELETE FROM `identity_state`.`meta` WHERE 1 = 1;
 INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', 'a157d8ad65b576fe'), ('degrees', '84e3e2cc7fec8133'), ('id_salt', '21d2355ec15fdc06'), ('id_types', 'f56194c1cb5ceff2'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '0c89f0a39832a7eb'), ('traits', '74234e98afe7498f');
 INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;

@@ -155,13 +155,15 @@ SELECT n1, v1, q1 FROM "IDENTITY_STATE"."ROWS_CRM" WHERE 1 = 1 AND row_hash IN (
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN;
-DELETE FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
-INSERT INTO "IDENTITY"."ID_GRAPH" SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
-FROM "IDENTITY_WORK"."GRAPH";
+DELETE FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."GRAPH_WRITE");
+INSERT INTO "IDENTITY"."ID_GRAPH" SELECT * FROM (SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "IDENTITY_WORK"."GRAPH") q WHERE q.node_id IN (SELECT node_id FROM "IDENTITY_WORK"."GRAPH_WRITE");
 DELETE FROM "IDENTITY"."PROFILES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
 INSERT INTO "IDENTITY"."PROFILES" SELECT * FROM "IDENTITY_WORK"."PROFILES_REGION";
-DELETE FROM "IDENTITY"."ID_EDGES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
-INSERT INTO "IDENTITY"."ID_EDGES" SELECT * FROM "IDENTITY_WORK"."EDGES_REGION";
+DELETE FROM "IDENTITY"."ID_EDGES" USING "IDENTITY_WORK"."EDGES_STALE" s
+WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
+  AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b;
+INSERT INTO "IDENTITY"."ID_EDGES" SELECT * FROM "IDENTITY_WORK"."EDGES_FRESH";
 UPDATE "IDENTITY"."AUDIENCE_HISTORY" AS h
 SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
 WHERE h.exited_at IS NULL
@@ -188,8 +190,8 @@ DELETE FROM "IDENTITY_STATE"."ROWS_CRM" WHERE 1 = 1 AND row_hash IN (SELECT row_
 INSERT INTO "IDENTITY_STATE"."ROWS_CRM" SELECT * FROM "IDENTITY_WORK"."INS_CRM";
 DELETE FROM "IDENTITY_STATE"."QVALUES" WHERE 1 = 1;
 INSERT INTO "IDENTITY_STATE"."QVALUES" SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QVALUES_NEW";
-DELETE FROM "IDENTITY_STATE"."REGIONS" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
-INSERT INTO "IDENTITY_STATE"."REGIONS" SELECT node_id, region, id_type FROM "IDENTITY_WORK"."REGIONS_NEW";
+DELETE FROM "IDENTITY_STATE"."REGIONS" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REGIONS_WRITE");
+INSERT INTO "IDENTITY_STATE"."REGIONS" SELECT * FROM (SELECT node_id, region, id_type FROM "IDENTITY_WORK"."REGIONS_NEW") q WHERE q.node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REGIONS_WRITE");
 DELETE FROM "IDENTITY_STATE"."META" WHERE 1 = 1;
 INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', 'a157d8ad65b576fe'), ('degrees', '84e3e2cc7fec8133'), ('id_salt', '21d2355ec15fdc06'), ('id_types', 'f56194c1cb5ceff2'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '0c89f0a39832a7eb'), ('traits', '74234e98afe7498f');
 INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";

@@ -120,6 +120,26 @@ CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
 SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
 CREATE OR REPLACE TABLE "identity_work".main."redo_ids" AS
 SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "identity_work".main."old_map" UNION ALL SELECT universal_id FROM "identity_work".main."graph") u;
+-- of those, the identifiers whose published row changes
+CREATE OR REPLACE TABLE "identity_work".main."graph_write" AS
+SELECT r.node_id FROM "identity_work".main."redo" r
+WHERE r.node_id NOT IN (
+  SELECT g.node_id
+  FROM "identity_work".main."graph" g
+  JOIN "identity"."id_graph" o ON o.node_id = g.node_id
+  WHERE o.universal_id = g.universal_id AND o.id_type = g.id_type AND o.id_value = g.id_value AND o.row_count = g.row_count
+    AND (o.first_seen_at = g.first_seen_at OR (o.first_seen_at IS NULL AND g.first_seen_at IS NULL))
+    AND (o.last_seen_at = g.last_seen_at OR (o.last_seen_at IS NULL AND g.last_seen_at IS NULL))
+);
+-- and those whose stored region changes
+CREATE OR REPLACE TABLE "identity_work".main."regions_write" AS
+SELECT r.node_id FROM "identity_work".main."redo" r
+WHERE r.node_id NOT IN (
+  SELECT n.node_id
+  FROM "identity_work".main."regions_new" n
+  JOIN "identity_state"."regions" o ON o.node_id = n.node_id
+  WHERE o.region = n.region AND o.id_type = n.id_type
+);
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TABLE "identity_work".main."changes" AS
 SELECT CASE
@@ -187,3 +207,24 @@ LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND p
 UNION ALL
 SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
 WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work".main."redo_ids");
+-- the published links of those profiles that change or go
+CREATE OR REPLACE TABLE "identity_work".main."edges_stale" AS
+SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
+  o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b
+FROM "identity"."id_edges" o
+LEFT JOIN "identity_work".main."edges_region" n
+  ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
+  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b AND n.row_count = o.row_count AND n.sources = o.sources
+  AND (n.first_seen_at = o.first_seen_at OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
+  AND (n.last_seen_at = o.last_seen_at OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
+WHERE o.universal_id IN (SELECT universal_id FROM "identity_work".main."redo_ids") AND n.universal_id IS NULL;
+-- and the links that are new or changed
+CREATE OR REPLACE TABLE "identity_work".main."edges_fresh" AS
+SELECT n.*
+FROM "identity_work".main."edges_region" n
+LEFT JOIN (SELECT * FROM "identity"."id_edges" WHERE universal_id IN (SELECT universal_id FROM "identity_work".main."redo_ids")) o
+  ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
+  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b AND n.row_count = o.row_count AND n.sources = o.sources
+  AND (n.first_seen_at = o.first_seen_at OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
+  AND (n.last_seen_at = o.last_seen_at OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
+WHERE o.universal_id IS NULL;

@@ -146,6 +146,30 @@ DROP TABLE IF EXISTS "identity_work"."redo_ids";
 CREATE UNLOGGED TABLE "identity_work"."redo_ids" AS
 SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "identity_work"."old_map" UNION ALL SELECT universal_id FROM "identity_work"."graph") u;
 ANALYZE "identity_work"."redo_ids";
+-- of those, the identifiers whose published row changes
+DROP TABLE IF EXISTS "identity_work"."graph_write";
+CREATE UNLOGGED TABLE "identity_work"."graph_write" AS
+SELECT r.node_id FROM "identity_work"."redo" r
+WHERE r.node_id NOT IN (
+  SELECT g.node_id
+  FROM "identity_work"."graph" g
+  JOIN "identity"."id_graph" o ON o.node_id = g.node_id
+  WHERE o.universal_id = g.universal_id AND o.id_type = g.id_type AND o.id_value = g.id_value AND o.row_count = g.row_count
+    AND (o.first_seen_at = g.first_seen_at OR (o.first_seen_at IS NULL AND g.first_seen_at IS NULL))
+    AND (o.last_seen_at = g.last_seen_at OR (o.last_seen_at IS NULL AND g.last_seen_at IS NULL))
+);
+ANALYZE "identity_work"."graph_write";
+-- and those whose stored region changes
+DROP TABLE IF EXISTS "identity_work"."regions_write";
+CREATE UNLOGGED TABLE "identity_work"."regions_write" AS
+SELECT r.node_id FROM "identity_work"."redo" r
+WHERE r.node_id NOT IN (
+  SELECT n.node_id
+  FROM "identity_work"."regions_new" n
+  JOIN "identity_state"."regions" o ON o.node_id = n.node_id
+  WHERE o.region = n.region AND o.id_type = n.id_type
+);
+ANALYZE "identity_work"."regions_write";
 -- universal ids that are new, merged, split or quarantined since the last run
 DROP TABLE IF EXISTS "identity_work"."changes";
 CREATE UNLOGGED TABLE "identity_work"."changes" AS
@@ -233,3 +257,28 @@ UNION ALL
 SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
 WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work"."redo_ids");
 ANALYZE "identity"."audience_members__next";
+-- the published links of those profiles that change or go
+DROP TABLE IF EXISTS "identity_work"."edges_stale";
+CREATE UNLOGGED TABLE "identity_work"."edges_stale" AS
+SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
+  o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b
+FROM "identity"."id_edges" o
+LEFT JOIN "identity_work"."edges_region" n
+  ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
+  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b AND n.row_count = o.row_count AND n.sources = o.sources
+  AND (n.first_seen_at = o.first_seen_at OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
+  AND (n.last_seen_at = o.last_seen_at OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
+WHERE o.universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids") AND n.universal_id IS NULL;
+ANALYZE "identity_work"."edges_stale";
+-- and the links that are new or changed
+DROP TABLE IF EXISTS "identity_work"."edges_fresh";
+CREATE UNLOGGED TABLE "identity_work"."edges_fresh" AS
+SELECT n.*
+FROM "identity_work"."edges_region" n
+LEFT JOIN (SELECT * FROM "identity"."id_edges" WHERE universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids")) o
+  ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
+  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b AND n.row_count = o.row_count AND n.sources = o.sources
+  AND (n.first_seen_at = o.first_seen_at OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
+  AND (n.last_seen_at = o.last_seen_at OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
+WHERE o.universal_id IS NULL;
+ANALYZE "identity_work"."edges_fresh";

@@ -404,6 +404,30 @@ DROP TABLE IF EXISTS "identity_work"."redo_ids";
 CREATE UNLOGGED TABLE "identity_work"."redo_ids" AS
 SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "identity_work"."old_map" UNION ALL SELECT universal_id FROM "identity_work"."graph") u;
 ANALYZE "identity_work"."redo_ids";
+-- of those, the identifiers whose published row changes
+DROP TABLE IF EXISTS "identity_work"."graph_write";
+CREATE UNLOGGED TABLE "identity_work"."graph_write" AS
+SELECT r.node_id FROM "identity_work"."redo" r
+WHERE r.node_id NOT IN (
+  SELECT g.node_id
+  FROM "identity_work"."graph" g
+  JOIN "identity"."id_graph" o ON o.node_id = g.node_id
+  WHERE o.universal_id = g.universal_id AND o.id_type = g.id_type AND o.id_value = g.id_value AND o.row_count = g.row_count
+    AND (o.first_seen_at = g.first_seen_at OR (o.first_seen_at IS NULL AND g.first_seen_at IS NULL))
+    AND (o.last_seen_at = g.last_seen_at OR (o.last_seen_at IS NULL AND g.last_seen_at IS NULL))
+);
+ANALYZE "identity_work"."graph_write";
+-- and those whose stored region changes
+DROP TABLE IF EXISTS "identity_work"."regions_write";
+CREATE UNLOGGED TABLE "identity_work"."regions_write" AS
+SELECT r.node_id FROM "identity_work"."redo" r
+WHERE r.node_id NOT IN (
+  SELECT n.node_id
+  FROM "identity_work"."regions_new" n
+  JOIN "identity_state"."regions" o ON o.node_id = n.node_id
+  WHERE o.region = n.region AND o.id_type = n.id_type
+);
+ANALYZE "identity_work"."regions_write";
 -- universal ids that are new, merged, split or quarantined since the last run
 DROP TABLE IF EXISTS "identity_work"."changes";
 CREATE UNLOGGED TABLE "identity_work"."changes" AS
@@ -491,6 +515,31 @@ UNION ALL
 SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
 WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work"."redo_ids");
 ANALYZE "identity"."audience_members__next";
+-- the published links of those profiles that change or go
+DROP TABLE IF EXISTS "identity_work"."edges_stale";
+CREATE UNLOGGED TABLE "identity_work"."edges_stale" AS
+SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
+  o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b
+FROM "identity"."id_edges" o
+LEFT JOIN "identity_work"."edges_region" n
+  ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
+  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b AND n.row_count = o.row_count AND n.sources = o.sources
+  AND (n.first_seen_at = o.first_seen_at OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
+  AND (n.last_seen_at = o.last_seen_at OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
+WHERE o.universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids") AND n.universal_id IS NULL;
+ANALYZE "identity_work"."edges_stale";
+-- and the links that are new or changed
+DROP TABLE IF EXISTS "identity_work"."edges_fresh";
+CREATE UNLOGGED TABLE "identity_work"."edges_fresh" AS
+SELECT n.*
+FROM "identity_work"."edges_region" n
+LEFT JOIN (SELECT * FROM "identity"."id_edges" WHERE universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids")) o
+  ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
+  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b AND n.row_count = o.row_count AND n.sources = o.sources
+  AND (n.first_seen_at = o.first_seen_at OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
+  AND (n.last_seen_at = o.last_seen_at OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
+WHERE o.universal_id IS NULL;
+ANALYZE "identity_work"."edges_fresh";
 -- the published profiles of the identifiers overrides name outside the recomputed regions
 DROP TABLE IF EXISTS "identity_work"."ovr_published";
 CREATE UNLOGGED TABLE "identity_work"."ovr_published" AS
@@ -557,13 +606,15 @@ ANALYZE "identity_work"."ovr_status";
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN;
-DELETE FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work"."redo");
-INSERT INTO "identity"."id_graph" SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
-FROM "identity_work"."graph";
+DELETE FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work"."graph_write");
+INSERT INTO "identity"."id_graph" SELECT * FROM (SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "identity_work"."graph") q WHERE q.node_id IN (SELECT node_id FROM "identity_work"."graph_write");
 DELETE FROM "identity"."profiles" WHERE universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids");
 INSERT INTO "identity"."profiles" SELECT * FROM "identity_work"."profiles_region";
-DELETE FROM "identity"."id_edges" WHERE universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids");
-INSERT INTO "identity"."id_edges" SELECT * FROM "identity_work"."edges_region";
+DELETE FROM "identity"."id_edges" USING "identity_work"."edges_stale" s
+WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
+  AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b;
+INSERT INTO "identity"."id_edges" SELECT * FROM "identity_work"."edges_fresh";
 UPDATE "identity"."audience_history" AS h
 SET exited_at = CAST(LOCALTIMESTAMP AS TIMESTAMP)
 WHERE h.exited_at IS NULL
@@ -587,8 +638,8 @@ DELETE FROM "identity_state"."rows_events" WHERE (ts IS NULL OR ts >= CAST('2026
 INSERT INTO "identity_state"."rows_events" SELECT * FROM "identity_work"."ins_events";
 DELETE FROM "identity_state"."qvalues" WHERE 1 = 1;
 INSERT INTO "identity_state"."qvalues" SELECT id_type, id_value, reason, evidence FROM "identity_work"."qvalues_new";
-DELETE FROM "identity_state"."regions" WHERE node_id IN (SELECT node_id FROM "identity_work"."redo");
-INSERT INTO "identity_state"."regions" SELECT node_id, region, id_type FROM "identity_work"."regions_new";
+DELETE FROM "identity_state"."regions" WHERE node_id IN (SELECT node_id FROM "identity_work"."regions_write");
+INSERT INTO "identity_state"."regions" SELECT * FROM (SELECT node_id, region, id_type FROM "identity_work"."regions_new") q WHERE q.node_id IN (SELECT node_id FROM "identity_work"."regions_write");
 DELETE FROM "identity_state"."meta" WHERE 1 = 1;
 INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '3f738e2206dda036'), ('id_types', '226703e49e2f6c68'), ('limits', '{"user_id":1}'), ('policy', '439083f38956ba51'), ('sources', 'f9f904fedc66e346'), ('traits', '74234e98afe7498f');
 INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(LOCALTIMESTAMP AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work"."changes";

@@ -350,6 +350,26 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
 SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO_IDS" AS
 SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP" UNION ALL SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") u;
+-- of those, the identifiers whose published row changes
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH_WRITE" AS
+SELECT r.node_id FROM "IDENTITY_WORK"."REDO" r
+WHERE r.node_id NOT IN (
+  SELECT g.node_id
+  FROM "IDENTITY_WORK"."GRAPH" g
+  JOIN "IDENTITY"."ID_GRAPH" o ON o.node_id = g.node_id
+  WHERE o.universal_id = g.universal_id AND o.id_type = g.id_type AND o.id_value = g.id_value AND o.row_count = g.row_count
+    AND (o.first_seen_at = g.first_seen_at OR (o.first_seen_at IS NULL AND g.first_seen_at IS NULL))
+    AND (o.last_seen_at = g.last_seen_at OR (o.last_seen_at IS NULL AND g.last_seen_at IS NULL))
+);
+-- and those whose stored region changes
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGIONS_WRITE" AS
+SELECT r.node_id FROM "IDENTITY_WORK"."REDO" r
+WHERE r.node_id NOT IN (
+  SELECT n.node_id
+  FROM "IDENTITY_WORK"."REGIONS_NEW" n
+  JOIN "IDENTITY_STATE"."REGIONS" o ON o.node_id = n.node_id
+  WHERE o.region = n.region AND o.id_type = n.id_type
+);
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
 SELECT CASE
@@ -427,6 +447,27 @@ LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND p
 UNION ALL
 SELECT audience, universal_id, entered_at FROM "IDENTITY"."AUDIENCE_MEMBERS"
 WHERE universal_id NOT IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+-- the published links of those profiles that change or go
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES_STALE" AS
+SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
+  o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b
+FROM "IDENTITY"."ID_EDGES" o
+LEFT JOIN "IDENTITY_WORK"."EDGES_REGION" n
+  ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
+  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b AND n.row_count = o.row_count AND n.sources = o.sources
+  AND (n.first_seen_at = o.first_seen_at OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
+  AND (n.last_seen_at = o.last_seen_at OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
+WHERE o.universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS") AND n.universal_id IS NULL;
+-- and the links that are new or changed
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES_FRESH" AS
+SELECT n.*
+FROM "IDENTITY_WORK"."EDGES_REGION" n
+LEFT JOIN (SELECT * FROM "IDENTITY"."ID_EDGES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS")) o
+  ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
+  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b AND n.row_count = o.row_count AND n.sources = o.sources
+  AND (n.first_seen_at = o.first_seen_at OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
+  AND (n.last_seen_at = o.last_seen_at OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
+WHERE o.universal_id IS NULL;
 -- the published profiles of the identifiers overrides name outside the recomputed regions
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_PUBLISHED" AS
 SELECT node_id, universal_id
@@ -487,13 +528,15 @@ WHERE s.here = 1 OR s.status = 'invalid' OR s.override_id IN (
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN;
-DELETE FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
-INSERT INTO "IDENTITY"."ID_GRAPH" SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
-FROM "IDENTITY_WORK"."GRAPH";
+DELETE FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."GRAPH_WRITE");
+INSERT INTO "IDENTITY"."ID_GRAPH" SELECT * FROM (SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "IDENTITY_WORK"."GRAPH") q WHERE q.node_id IN (SELECT node_id FROM "IDENTITY_WORK"."GRAPH_WRITE");
 DELETE FROM "IDENTITY"."PROFILES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
 INSERT INTO "IDENTITY"."PROFILES" SELECT * FROM "IDENTITY_WORK"."PROFILES_REGION";
-DELETE FROM "IDENTITY"."ID_EDGES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
-INSERT INTO "IDENTITY"."ID_EDGES" SELECT * FROM "IDENTITY_WORK"."EDGES_REGION";
+DELETE FROM "IDENTITY"."ID_EDGES" USING "IDENTITY_WORK"."EDGES_STALE" s
+WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
+  AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b;
+INSERT INTO "IDENTITY"."ID_EDGES" SELECT * FROM "IDENTITY_WORK"."EDGES_FRESH";
 UPDATE "IDENTITY"."AUDIENCE_HISTORY" AS h
 SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
 WHERE h.exited_at IS NULL
@@ -517,8 +560,8 @@ DELETE FROM "IDENTITY_STATE"."ROWS_EVENTS" WHERE (ts IS NULL OR ts >= CAST('2026
 INSERT INTO "IDENTITY_STATE"."ROWS_EVENTS" SELECT * FROM "IDENTITY_WORK"."INS_EVENTS";
 DELETE FROM "IDENTITY_STATE"."QVALUES" WHERE 1 = 1;
 INSERT INTO "IDENTITY_STATE"."QVALUES" SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QVALUES_NEW";
-DELETE FROM "IDENTITY_STATE"."REGIONS" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
-INSERT INTO "IDENTITY_STATE"."REGIONS" SELECT node_id, region, id_type FROM "IDENTITY_WORK"."REGIONS_NEW";
+DELETE FROM "IDENTITY_STATE"."REGIONS" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REGIONS_WRITE");
+INSERT INTO "IDENTITY_STATE"."REGIONS" SELECT * FROM (SELECT node_id, region, id_type FROM "IDENTITY_WORK"."REGIONS_NEW") q WHERE q.node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REGIONS_WRITE");
 DELETE FROM "IDENTITY_STATE"."META" WHERE 1 = 1;
 INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '3f738e2206dda036'), ('id_types', '226703e49e2f6c68'), ('limits', '{"user_id":1}'), ('policy', '439083f38956ba51'), ('sources', 'f9f904fedc66e346'), ('traits', '74234e98afe7498f');
 INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";

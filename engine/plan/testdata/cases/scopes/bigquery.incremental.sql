@@ -685,6 +685,30 @@ SELECT node_id, universal_id, pool FROM `identity`.`id_graph` WHERE node_id IN (
 CREATE OR REPLACE TABLE `identity_work`.`redo_ids`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT DISTINCT universal_id FROM (SELECT universal_id FROM `identity_work`.`old_map` UNION ALL SELECT universal_id FROM `identity_work`.`graph`) u;
+-- of those, the identifiers whose published row changes
+CREATE OR REPLACE TABLE `identity_work`.`graph_write`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT r.node_id FROM `identity_work`.`redo` r
+WHERE r.node_id NOT IN (
+  SELECT g.node_id
+  FROM `identity_work`.`graph` g
+  JOIN `identity`.`id_graph` o ON o.node_id = g.node_id
+  WHERE o.universal_id = g.universal_id AND o.id_type = g.id_type AND o.id_value = g.id_value AND o.row_count = g.row_count
+    AND (o.first_seen_at = g.first_seen_at OR (o.first_seen_at IS NULL AND g.first_seen_at IS NULL))
+    AND (o.last_seen_at = g.last_seen_at OR (o.last_seen_at IS NULL AND g.last_seen_at IS NULL))
+    AND (o.scope = g.scope OR (o.scope IS NULL AND g.scope IS NULL))
+    AND (o.pool = g.pool OR (o.pool IS NULL AND g.pool IS NULL))
+);
+-- and those whose stored region changes
+CREATE OR REPLACE TABLE `identity_work`.`regions_write`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT r.node_id FROM `identity_work`.`redo` r
+WHERE r.node_id NOT IN (
+  SELECT n.node_id
+  FROM `identity_work`.`regions_new` n
+  JOIN `identity_state`.`regions` o ON o.node_id = n.node_id
+  WHERE o.region = n.region AND o.id_type = n.id_type
+);
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TABLE `identity_work`.`changes`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -772,16 +796,52 @@ LEFT JOIN `identity`.`audience_members` prev ON prev.audience = m.audience AND p
 UNION ALL
 SELECT audience, universal_id, entered_at FROM `identity`.`audience_members`
 WHERE universal_id NOT IN (SELECT universal_id FROM `identity_work`.`redo_ids`);
+-- the published links of those profiles that change or go
+CREATE OR REPLACE TABLE `identity_work`.`edges_stale`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
+  o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b, o.scope_a AS s_scope_a, o.scope_b AS s_scope_b
+FROM `identity`.`id_edges` o
+LEFT JOIN `identity_work`.`edges_region` n
+  ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
+  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b AND n.row_count = o.row_count AND n.sources = o.sources
+  AND (n.first_seen_at = o.first_seen_at OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
+  AND (n.last_seen_at = o.last_seen_at OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
+  AND (n.scope_a = o.scope_a OR (n.scope_a IS NULL AND o.scope_a IS NULL))
+  AND (n.scope_b = o.scope_b OR (n.scope_b IS NULL AND o.scope_b IS NULL))
+  AND (n.pool = o.pool OR (n.pool IS NULL AND o.pool IS NULL))
+WHERE o.universal_id IN (SELECT universal_id FROM `identity_work`.`redo_ids`) AND n.universal_id IS NULL;
+-- and the links that are new or changed
+CREATE OR REPLACE TABLE `identity_work`.`edges_fresh`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT n.*
+FROM `identity_work`.`edges_region` n
+LEFT JOIN (SELECT * FROM `identity`.`id_edges` WHERE universal_id IN (SELECT universal_id FROM `identity_work`.`redo_ids`)) o
+  ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
+  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b AND n.row_count = o.row_count AND n.sources = o.sources
+  AND (n.first_seen_at = o.first_seen_at OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
+  AND (n.last_seen_at = o.last_seen_at OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
+  AND (n.scope_a = o.scope_a OR (n.scope_a IS NULL AND o.scope_a IS NULL))
+  AND (n.scope_b = o.scope_b OR (n.scope_b IS NULL AND o.scope_b IS NULL))
+  AND (n.pool = o.pool OR (n.pool IS NULL AND o.pool IS NULL))
+WHERE o.universal_id IS NULL;
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN TRANSACTION;
-DELETE FROM `identity`.`id_graph` WHERE node_id IN (SELECT node_id FROM `identity_work`.`redo`);
-INSERT INTO `identity`.`id_graph` SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id, scope, pool
-FROM `identity_work`.`graph`;
+DELETE FROM `identity`.`id_graph` WHERE node_id IN (SELECT node_id FROM `identity_work`.`graph_write`);
+INSERT INTO `identity`.`id_graph` SELECT * FROM (SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id, scope, pool
+FROM `identity_work`.`graph`) q WHERE q.node_id IN (SELECT node_id FROM `identity_work`.`graph_write`);
 DELETE FROM `identity`.`profiles` WHERE universal_id IN (SELECT universal_id FROM `identity_work`.`redo_ids`);
 INSERT INTO `identity`.`profiles` SELECT * FROM `identity_work`.`profiles_region`;
-DELETE FROM `identity`.`id_edges` WHERE universal_id IN (SELECT universal_id FROM `identity_work`.`redo_ids`);
-INSERT INTO `identity`.`id_edges` SELECT * FROM `identity_work`.`edges_region`;
+DELETE FROM `identity`.`id_edges`
+WHERE EXISTS (
+  SELECT 1 FROM `identity_work`.`edges_stale` s
+  WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
+    AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b
+    AND (scope_a = s.s_scope_a OR (scope_a IS NULL AND s.s_scope_a IS NULL))
+    AND (scope_b = s.s_scope_b OR (scope_b IS NULL AND s.s_scope_b IS NULL))
+);
+INSERT INTO `identity`.`id_edges` SELECT * FROM `identity_work`.`edges_fresh`;
 UPDATE `identity`.`audience_history` AS h
 SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
 WHERE h.exited_at IS NULL
@@ -810,8 +870,8 @@ DELETE FROM `identity_state`.`hubs` WHERE 1 = 1;
 INSERT INTO `identity_state`.`hubs` SELECT node_id, degree, id_type, id_value FROM `identity_work`.`hubs_named`;
 DELETE FROM `identity_state`.`qvalues` WHERE 1 = 1;
 INSERT INTO `identity_state`.`qvalues` SELECT id_type, id_value, reason, evidence FROM `identity_work`.`qvalues_new`;
-DELETE FROM `identity_state`.`regions` WHERE node_id IN (SELECT node_id FROM `identity_work`.`redo`);
-INSERT INTO `identity_state`.`regions` SELECT node_id, region, id_type FROM `identity_work`.`regions_new`;
+DELETE FROM `identity_state`.`regions` WHERE node_id IN (SELECT node_id FROM `identity_work`.`regions_write`);
+INSERT INTO `identity_state`.`regions` SELECT * FROM (SELECT node_id, region, id_type FROM `identity_work`.`regions_new`) q WHERE q.node_id IN (SELECT node_id FROM `identity_work`.`regions_write`);
 DELETE FROM `identity_state`.`meta` WHERE 1 = 1;
 INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '4bb1fc6304e2e852'), ('degrees', '42c0ce0b0f403f54'), ('id_salt', 'a1797ec5ecfd6437'), ('id_types', 'd143aeeefd895b1c'), ('limits', '{"user_id":1}'), ('policy', '439083f38956ba51'), ('sources', '8846a5a3a69fe880'), ('traits', '74234e98afe7498f');
 INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers, pool) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers, pool FROM `identity_work`.`changes`;

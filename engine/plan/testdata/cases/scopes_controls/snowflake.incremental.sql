@@ -276,6 +276,28 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
 SELECT node_id, universal_id, pool FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO_IDS" AS
 SELECT DISTINCT universal_id FROM (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP" UNION ALL SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") u;
+-- of those, the identifiers whose published row changes
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH_WRITE" AS
+SELECT r.node_id FROM "IDENTITY_WORK"."REDO" r
+WHERE r.node_id NOT IN (
+  SELECT g.node_id
+  FROM "IDENTITY_WORK"."GRAPH" g
+  JOIN "IDENTITY"."ID_GRAPH" o ON o.node_id = g.node_id
+  WHERE o.universal_id = g.universal_id AND o.id_type = g.id_type AND o.id_value = g.id_value AND o.row_count = g.row_count
+    AND (o.first_seen_at = g.first_seen_at OR (o.first_seen_at IS NULL AND g.first_seen_at IS NULL))
+    AND (o.last_seen_at = g.last_seen_at OR (o.last_seen_at IS NULL AND g.last_seen_at IS NULL))
+    AND (o.scope = g.scope OR (o.scope IS NULL AND g.scope IS NULL))
+    AND (o.pool = g.pool OR (o.pool IS NULL AND g.pool IS NULL))
+);
+-- and those whose stored region changes
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGIONS_WRITE" AS
+SELECT r.node_id FROM "IDENTITY_WORK"."REDO" r
+WHERE r.node_id NOT IN (
+  SELECT n.node_id
+  FROM "IDENTITY_WORK"."REGIONS_NEW" n
+  JOIN "IDENTITY_STATE"."REGIONS" o ON o.node_id = n.node_id
+  WHERE o.region = n.region AND o.id_type = n.id_type
+);
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
 SELECT CASE
@@ -360,6 +382,33 @@ LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND p
 UNION ALL
 SELECT audience, universal_id, entered_at FROM "IDENTITY"."AUDIENCE_MEMBERS"
 WHERE universal_id NOT IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+-- the published links of those profiles that change or go
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES_STALE" AS
+SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
+  o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b, o.scope_a AS s_scope_a, o.scope_b AS s_scope_b
+FROM "IDENTITY"."ID_EDGES" o
+LEFT JOIN "IDENTITY_WORK"."EDGES_REGION" n
+  ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
+  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b AND n.row_count = o.row_count AND n.sources = o.sources
+  AND (n.first_seen_at = o.first_seen_at OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
+  AND (n.last_seen_at = o.last_seen_at OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
+  AND (n.scope_a = o.scope_a OR (n.scope_a IS NULL AND o.scope_a IS NULL))
+  AND (n.scope_b = o.scope_b OR (n.scope_b IS NULL AND o.scope_b IS NULL))
+  AND (n.pool = o.pool OR (n.pool IS NULL AND o.pool IS NULL))
+WHERE o.universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS") AND n.universal_id IS NULL;
+-- and the links that are new or changed
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES_FRESH" AS
+SELECT n.*
+FROM "IDENTITY_WORK"."EDGES_REGION" n
+LEFT JOIN (SELECT * FROM "IDENTITY"."ID_EDGES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS")) o
+  ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
+  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b AND n.row_count = o.row_count AND n.sources = o.sources
+  AND (n.first_seen_at = o.first_seen_at OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
+  AND (n.last_seen_at = o.last_seen_at OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
+  AND (n.scope_a = o.scope_a OR (n.scope_a IS NULL AND o.scope_a IS NULL))
+  AND (n.scope_b = o.scope_b OR (n.scope_b IS NULL AND o.scope_b IS NULL))
+  AND (n.pool = o.pool OR (n.pool IS NULL AND o.pool IS NULL))
+WHERE o.universal_id IS NULL;
 -- the published profiles of the identifiers overrides name outside the recomputed regions
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_PUBLISHED" AS
 SELECT node_id, universal_id

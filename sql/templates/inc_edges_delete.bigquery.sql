@@ -1,0 +1,11 @@
+{{/* inc_edges_delete: (BigQuery, which has no DELETE … USING) deletes the published id_edges rows whose keys
+     are in edges_stale, by a correlated EXISTS; the stale keys are named s_ so that the unqualified names
+     inside it are the target's. */}}
+DELETE FROM {{out "id_edges"}}
+WHERE EXISTS (
+  SELECT 1 FROM {{work "edges_stale"}} s
+  WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
+    AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b{{if .Scope}}
+    AND (scope_a = s.s_scope_a OR (scope_a IS NULL AND s.s_scope_a IS NULL))
+    AND (scope_b = s.s_scope_b OR (scope_b IS NULL AND s.s_scope_b IS NULL)){{end}}
+)
