@@ -35,8 +35,8 @@ type measurement struct {
 	Components int64
 	// DiskMiB is the size of the DuckDB file after the run: sources, outputs and state.
 	DiskMiB float64
-	Stages     string
-	Note       string
+	Stages  string
+	Note    string
 }
 
 func runBench(ctx context.Context, e *env, args []string) error {

@@ -164,4 +164,3 @@ func compareRebuild(ctx context.Context, db, schema string, r *incResult) error 
 		(SELECT COUNT(*) FROM %[1]s.id_graph a FULL OUTER JOIN %[1]s_check.id_graph b ON a.node_id = b.node_id
 		 WHERE a.universal_id IS DISTINCT FROM b.universal_id)`, schema)).Scan(&r.written, &r.different)
 }
-
