@@ -6,6 +6,6 @@ WHERE EXISTS (
   SELECT 1 FROM {{work "edges_stale"}} s
   WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
     AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b{{if .Scope}}
-    AND (scope_a = s.s_scope_a OR (scope_a IS NULL AND s.s_scope_a IS NULL))
-    AND (scope_b = s.s_scope_b OR (scope_b IS NULL AND s.s_scope_b IS NULL)){{end}}
+    AND COALESCE(scope_a, '') = COALESCE(s.s_scope_a, '')
+    AND COALESCE(scope_b, '') = COALESCE(s.s_scope_b, ''){{end}}
 )

@@ -801,16 +801,15 @@ CREATE OR REPLACE TABLE `identity_work`.`edges_stale`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
   o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b, o.scope_a AS s_scope_a, o.scope_b AS s_scope_b
-FROM `identity`.`id_edges` o
+FROM (SELECT * FROM `identity`.`id_edges` WHERE universal_id IN (SELECT universal_id FROM `identity_work`.`redo_ids`)) o
 LEFT JOIN `identity_work`.`edges_region` n
   ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
-  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b AND n.row_count = o.row_count AND n.sources = o.sources
-  AND (n.first_seen_at = o.first_seen_at OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
-  AND (n.last_seen_at = o.last_seen_at OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
-  AND (n.scope_a = o.scope_a OR (n.scope_a IS NULL AND o.scope_a IS NULL))
-  AND (n.scope_b = o.scope_b OR (n.scope_b IS NULL AND o.scope_b IS NULL))
-  AND (n.pool = o.pool OR (n.pool IS NULL AND o.pool IS NULL))
-WHERE o.universal_id IN (SELECT universal_id FROM `identity_work`.`redo_ids`) AND n.universal_id IS NULL;
+  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b
+  AND COALESCE(n.scope_a, '') = COALESCE(o.scope_a, '') AND COALESCE(n.scope_b, '') = COALESCE(o.scope_b, '')
+WHERE n.universal_id IS NULL OR NOT COALESCE(n.row_count = o.row_count AND n.sources = o.sources
+  AND (COALESCE(n.first_seen_at = o.first_seen_at, FALSE) OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
+  AND (COALESCE(n.last_seen_at = o.last_seen_at, FALSE) OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
+  AND (COALESCE(n.pool = o.pool, FALSE) OR (n.pool IS NULL AND o.pool IS NULL)), FALSE);
 -- and the links that are new or changed
 CREATE OR REPLACE TABLE `identity_work`.`edges_fresh`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -818,13 +817,12 @@ SELECT n.*
 FROM `identity_work`.`edges_region` n
 LEFT JOIN (SELECT * FROM `identity`.`id_edges` WHERE universal_id IN (SELECT universal_id FROM `identity_work`.`redo_ids`)) o
   ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
-  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b AND n.row_count = o.row_count AND n.sources = o.sources
-  AND (n.first_seen_at = o.first_seen_at OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
-  AND (n.last_seen_at = o.last_seen_at OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
-  AND (n.scope_a = o.scope_a OR (n.scope_a IS NULL AND o.scope_a IS NULL))
-  AND (n.scope_b = o.scope_b OR (n.scope_b IS NULL AND o.scope_b IS NULL))
-  AND (n.pool = o.pool OR (n.pool IS NULL AND o.pool IS NULL))
-WHERE o.universal_id IS NULL;
+  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b
+  AND COALESCE(n.scope_a, '') = COALESCE(o.scope_a, '') AND COALESCE(n.scope_b, '') = COALESCE(o.scope_b, '')
+WHERE o.universal_id IS NULL OR NOT COALESCE(n.row_count = o.row_count AND n.sources = o.sources
+  AND (COALESCE(n.first_seen_at = o.first_seen_at, FALSE) OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
+  AND (COALESCE(n.last_seen_at = o.last_seen_at, FALSE) OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
+  AND (COALESCE(n.pool = o.pool, FALSE) OR (n.pool IS NULL AND o.pool IS NULL)), FALSE);
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN TRANSACTION;
@@ -838,8 +836,8 @@ WHERE EXISTS (
   SELECT 1 FROM `identity_work`.`edges_stale` s
   WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
     AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b
-    AND (scope_a = s.s_scope_a OR (scope_a IS NULL AND s.s_scope_a IS NULL))
-    AND (scope_b = s.s_scope_b OR (scope_b IS NULL AND s.s_scope_b IS NULL))
+    AND COALESCE(scope_a, '') = COALESCE(s.s_scope_a, '')
+    AND COALESCE(scope_b, '') = COALESCE(s.s_scope_b, '')
 );
 INSERT INTO `identity`.`id_edges` SELECT * FROM `identity_work`.`edges_fresh`;
 UPDATE `identity`.`audience_history` AS h
