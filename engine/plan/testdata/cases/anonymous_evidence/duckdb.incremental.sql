@@ -246,10 +246,8 @@ CREATE OR REPLACE TABLE "identity_work".main."ev_seen_1" AS
 SELECT node_id, grp, profiles, evidence, ring FROM "identity_work".main."ev_seen_0"
 UNION ALL
 SELECT node_id, grp, profiles, evidence, ring FROM "identity_work".main."ev_front_1";
-DROP TABLE IF EXISTS "identity_work".main."ev_front_0";
-DROP TABLE IF EXISTS "identity_work".main."ev_seen_0";
 -- ring 2: the undecided anonymous identifiers linked to those ring 1 placed join their profile when all agree
-CREATE OR REPLACE TABLE "identity_work".main."ev_front_2" AS
+CREATE OR REPLACE TABLE "identity_work".main."ev_front_0" AS
 SELECT l.y AS node_id, CASE WHEN COUNT(DISTINCT f.grp) = 1 THEN MIN(f.grp) END AS grp,
   COUNT(DISTINCT f.grp) AS profiles, COUNT(*) AS evidence, 2 AS ring
 FROM "identity_work".main."ev_links" l
@@ -257,36 +255,32 @@ JOIN "identity_work".main."ev_front_1" f ON l.x = f.node_id
 LEFT JOIN "identity_work".main."ev_seen_1" s ON l.y = s.node_id
 WHERE f.grp IS NOT NULL AND s.node_id IS NULL
 GROUP BY l.y;
-CREATE OR REPLACE TABLE "identity_work".main."ev_seen_2" AS
+CREATE OR REPLACE TABLE "identity_work".main."ev_seen_0" AS
 SELECT node_id, grp, profiles, evidence, ring FROM "identity_work".main."ev_seen_1"
 UNION ALL
-SELECT node_id, grp, profiles, evidence, ring FROM "identity_work".main."ev_front_2";
-DROP TABLE IF EXISTS "identity_work".main."ev_front_1";
-DROP TABLE IF EXISTS "identity_work".main."ev_seen_1";
+SELECT node_id, grp, profiles, evidence, ring FROM "identity_work".main."ev_front_0";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "identity_work".main."ev_front_2";
+SELECT COUNT(*) FROM "identity_work".main."ev_front_0";
 -- the final partition: anonymous identifiers no evidence reached stay alone, or with their region when nobody signed in there
 CREATE OR REPLACE TABLE "identity_work".main."groups_final" AS
 SELECT node_id, grp FROM "identity_work".main."groups_0"
 UNION ALL
-SELECT node_id, grp FROM "identity_work".main."ev_seen_2" WHERE grp IS NOT NULL
+SELECT node_id, grp FROM "identity_work".main."ev_seen_0" WHERE grp IS NOT NULL
 UNION ALL
 SELECT n.node_id, CASE WHEN t.region IS NULL THEN COALESCE(r.component, n.node_id) ELSE n.node_id END AS grp
 FROM "identity_work".main."nodes" n
-LEFT JOIN "identity_work".main."ev_seen_2" s ON n.node_id = s.node_id
+LEFT JOIN "identity_work".main."ev_seen_0" s ON n.node_id = s.node_id
 LEFT JOIN "identity_work".main."region_labels" r ON n.node_id = r.node_id
 LEFT JOIN (
   SELECT DISTINCT r2.component AS region
-  FROM "identity_work".main."region_labels" r2 JOIN "identity_work".main."ev_seen_2" d ON r2.node_id = d.node_id
+  FROM "identity_work".main."region_labels" r2 JOIN "identity_work".main."ev_seen_0" d ON r2.node_id = d.node_id
 ) t ON r.component = t.region
 WHERE s.node_id IS NULL
   AND n.id_type IN ('device_id', 'anonymous_id');
 -- anonymous identifiers whose evidence points to several profiles join none
 CREATE OR REPLACE TABLE "identity_work".main."ev_ambiguous" AS
-SELECT node_id, profiles FROM "identity_work".main."ev_seen_2" WHERE grp IS NULL;
-DROP TABLE IF EXISTS "identity_work".main."ev_front_2";
-DROP TABLE IF EXISTS "identity_work".main."ev_seen_2";
+SELECT node_id, profiles FROM "identity_work".main."ev_seen_0" WHERE grp IS NULL;
 DROP TABLE IF EXISTS "identity_work".main."ev_ranked";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
