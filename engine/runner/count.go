@@ -132,9 +132,11 @@ func stageSends(st plan.Stage, k int) []Sent {
 			Sent{Stage: st.Name, What: "end of the loop", Part: Finish, Statements: len(l.Finish(k))})
 	}
 	out = append(out, Sent{Stage: st.Name, What: "after", Statements: len(st.After)})
+	// The rounds and the end of a loop stay when they are none, so that counts for different
+	// rounds have the same lines.
 	var kept []Sent
 	for _, s := range out {
-		if s.Statements > 0 {
+		if s.Statements > 0 || s.Part != Once {
 			kept = append(kept, s)
 		}
 	}

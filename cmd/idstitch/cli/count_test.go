@@ -28,7 +28,7 @@ func TestCompileCount(t *testing.T) {
 	line := regexp.MustCompile(`(?m)^\s+(\d+)\s`)
 	total := regexp.MustCompile(`total at k = 5\s+(\d+) \((\d+) of the plan, (\d+) bookkeeping\)`)
 	perRound := regexp.MustCompile(`per round\s+(\d+) `)
-	end := regexp.MustCompile(`end of the loop\s+(\d+)k \+ (\d+)`)
+	end := regexp.MustCompile(`end of the loop\s+(?:(\d+)k)?(?: \+ )?(\d+)?\n`)
 	for _, name := range dialects.Names() {
 		for _, mode := range [][]string{nil, {"--incremental", "--watermark", "2026-11-01T00:00:00Z"}} {
 			args := append([]string{"compile", "-c", project, "--dialect", name, "--rounds", strconv.Itoa(k)}, mode...)
@@ -67,6 +67,26 @@ func TestCompileCount(t *testing.T) {
 				t.Errorf("%v --count: the loop ends with %dk + %d statements, %d at k = %d; the script ends it with %d", args, a, b, a*k+b, k, finish)
 			}
 		}
+	}
+}
+
+// TestCompileCountNoRounds: a loop that takes no round (nothing to link, nothing over a limit) is
+// counted as such.
+func TestCompileCountNoRounds(t *testing.T) {
+	project := filepath.Join(t.TempDir(), "idstitch.yaml")
+	if err := os.WriteFile(project, []byte(demogen.Project(demogen.ProjectOptions{Name: "demo", Warehouse: "duckdb", Path: "demo.duckdb"})), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := do(t, "compile", "-c", project, "--dialect", "snowflake", "--count", "--stage-rounds", "components=0")
+	if code != 0 {
+		t.Fatalf("compile --count --stage-rounds components=0: exit %d, %s", code, errs)
+	}
+	if !regexp.MustCompile(`(?m)^\s+0\s+3\s+components: rounds`).MatchString(out) || !strings.Contains(out, "(but components 0)") {
+		t.Errorf("compile --count --stage-rounds components=0: no line of 0 statements in rounds of 3 for the components loop:\n%s", out)
+	}
+	code, _, errs = do(t, "compile", "-c", project, "--stage-rounds", "components=0")
+	if code != exitUsage || !strings.Contains(errs, "--stage-rounds needs --count") {
+		t.Errorf("compile --stage-rounds without --count: exit %d, %q; want a usage error", code, errs)
 	}
 }
 
