@@ -66,9 +66,10 @@ func (r *Runner) Sends(p *plan.Plan, rounds func(stage string) int) []Sent {
 	for _, s := range setup.Statements {
 		if s.Schema != "" {
 			n += check.SchemaSends(d, s.Schema)
-			if s.SQL != d.CreateSchema(s.Schema) {
-				// A work database attached under the schema's name (DuckDB) is no schema the
-				// query finds: it is attached, if not already, every run.
+			if s.Schema == pl.Project.Output.WorkSchema && d.WorkTable(s.Schema, "t") != d.Table(s.Schema, "t") {
+				// A work schema that is a database of its own, attached under the schema's
+				// name (DuckDB's, in memory), is no schema the query finds: it is attached, if
+				// not already, every run.
 				n++
 			}
 			continue
