@@ -165,8 +165,6 @@ var (
 	CCMap      = define[CCMapData]("cc_map")
 	CCEdges    = define[CCEdgesData]("cc_edges")
 	CCNone     = define[CCNoneData]("cc_none")
-	CCSeed     = define[CCSeedData]("cc_seed")
-	CCCompose  = define[CCComposeData]("cc_compose")
 	CCLabels   = define[CCLabelsData]("cc_labels")
 	LPStart    = define[LPStartData]("lp_start")
 	LPRound    = define[LPRoundData]("lp_round")
@@ -183,11 +181,15 @@ type (
 		Edges string
 		Salt  int
 	}
-	CCEdgesData   struct{ Edges, Map string }
-	CCNoneData    struct{ Edges string }
-	CCSeedData    struct{ Map string }
-	CCComposeData struct{ Map, Later string }
-	CCLabelsData  struct{ Rep string }
+	CCEdgesData struct{ Edges, Map string }
+	CCNoneData  struct{ Edges string }
+	// CCLabelsData lists contraction's round maps from the last round to the first.
+	CCLabelsData struct{ Rounds []CCRound }
+	// CCRound is the map of round N; Later is the round after it, 0 for the last.
+	CCRound struct {
+		N, Later int
+		Map      string
+	}
 	LPStartData   struct{ Edges string }
 	LPRoundData   struct{ Prev, Edges string }
 	LPChangedData struct{ Cur, Prev string }

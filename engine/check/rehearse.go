@@ -37,12 +37,37 @@ func Rehearse(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error
 		return nil
 	}
 	p := pl.Project
-	d := conn.Dialect()
+	stmts, where, err := rehearsal(pl, conn.Dialect())
+	if err != nil {
+		return err
+	}
+	err = reh.Rehearse(ctx, stmts)
+	if err == nil {
+		return nil
+	}
+	var ce *connectors.Error
+	if errors.As(err, &ce) && ce.Kind == connectors.Denied && ce.Statement == stmts[0] {
+		// The rehearsal's schemas live only inside its transaction, but creating them still needs
+		// the privilege to create schemas, which a role given schemas of its own may lack. Such a
+		// role's runs are not rehearsed; idstitch doctor says so and gives the grant.
+		return nil
+	}
+	if !errors.As(err, &ce) || ce.Kind != connectors.BadSQL && ce.Kind != connectors.MissingObject && ce.Kind != connectors.Other {
+		return fmt.Errorf("%s: cannot rehearse the run on copies of the sources' first rows: %w", p.File, err)
+	}
+	stage := where[ce.Statement]
+	return fmt.Errorf("%s: the run would fail in stage %s (%s), rehearsed on copies of the sources' first rows: %s; nothing was created",
+		p.File, stage, blame(stage), firstLine(err))
+}
+
+// rehearsal returns the statements of a rehearsal in the dialect d, and the stage of each.
+func rehearsal(pl *plan.Planner, d dialects.Dialect) (stmts []string, where map[string]string, err error) {
+	p := pl.Project
 	copyOf := *p
 	copyOf.Output.WorkSchema = rehearsalWork
 	copyOf.Sources = make([]config.Source, len(p.Sources))
 	r := pl.Renderer()
-	stmts := []string{d.CreateSchema(rehearsalSources)}
+	stmts = []string{d.CreateSchema(rehearsalSources)}
 	for i, s := range p.Sources {
 		copyOf.Sources[i] = s
 		copyOf.Sources[i].Table = rehearsalSources + "." + s.Name
@@ -51,13 +76,13 @@ func Rehearse(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error
 	}
 	rp, err := plan.New(&copyOf, dialects.WorkInSchema(d), pl.Algorithm)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	pn, err := rp.Plan(1)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	where := map[string]string{}
+	where = map[string]string{}
 	add := func(st plan.Stage, list []plan.Statement) {
 		for _, s := range list {
 			stmts = append(stmts, s.SQL)
@@ -79,23 +104,7 @@ func Rehearse(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error
 			add(st, []plan.Statement{{SQL: pn.Stats}, {SQL: pn.QuarantineCounts}})
 		}
 	}
-	err = reh.Rehearse(ctx, stmts)
-	if err == nil {
-		return nil
-	}
-	var ce *connectors.Error
-	if errors.As(err, &ce) && ce.Kind == connectors.Denied && ce.Statement == stmts[0] {
-		// The rehearsal's schemas live only inside its transaction, but creating them still needs
-		// the privilege to create schemas, which a role given schemas of its own may lack. Such a
-		// role's runs are not rehearsed; idstitch doctor says so and gives the grant.
-		return nil
-	}
-	if !errors.As(err, &ce) || ce.Kind != connectors.BadSQL && ce.Kind != connectors.MissingObject && ce.Kind != connectors.Other {
-		return fmt.Errorf("%s: cannot rehearse the run on copies of the sources' first rows: %w", p.File, err)
-	}
-	stage := where[ce.Statement]
-	return fmt.Errorf("%s: the run would fail in stage %s (%s), rehearsed on copies of the sources' first rows: %s; nothing was created",
-		p.File, stage, blame(stage), firstLine(err))
+	return stmts, where, nil
 }
 
 // blame says which part of the project file a failing stage reads.

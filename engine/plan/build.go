@@ -72,7 +72,7 @@ func (pl *Planner) newBuild(m mode, runID int64, prior *Prior, c Controls) *buil
 	p := pl.Project
 	elsewhere := map[string]string{}
 	b := &build{Planner: pl, runID: runID, prior: prior, controls: c, bySource: map[string][]idsql.Slot{}, windows: map[string]string{},
-		plan: &Plan{Project: p.Project, Dialect: pl.Dialect, Algorithm: pl.Algorithm, SourceRows: map[string]string{}, Mode: m.name, read: map[string]string{}}}
+		plan: &Plan{Project: p.Project, Dialect: pl.Dialect, Algorithm: pl.Algorithm, SourceRows: map[string]string{}, Mode: m.name, Reads: c, read: map[string]string{}}}
 	b.names = newNames(p, pl.Dialect, elsewhere)
 	b.layout = pl.layouts()
 	if m.inPlace {

@@ -143,6 +143,8 @@ type Plan struct {
 	// Controls are queries of (name, count) rows telling what the run did with the overrides and
 	// forget requests, read with the other measures.
 	Controls []string
+	// Reads says which of the tables people write to between runs the run reads.
+	Reads Controls
 	// Erases: the run forgets values, and the work schema, which holds copies of what it read,
 	// is emptied after publishing.
 	Erases bool

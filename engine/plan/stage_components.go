@@ -27,11 +27,18 @@ func (b *build) graphStart(g idsql.GraphStartData) string {
 
 // connected plans connected components of the edges a start query selects, written to the
 // labels table as (node_id, component). Tables of the rounds are named with prefix.
+//
+// On Snowflake and BigQuery every statement is a round trip or a job, so a round is as few as it
+// can be: the map, the edges rewritten onto it, and the count the runner reads. The edges of
+// round i replace those of round i-2 (two names alternate), so no round drops the edges before
+// it; the maps are kept for the end of the loop, which composes them and labels the components
+// in one statement. The tables stay in the work schema, as every work table does, and the next
+// run replaces them: a run leaves as many maps as the most rounds a run took.
 func (b *build) connected(kind Kind, name, prefix, start, labels string) Stage {
 	if b.Algorithm == LabelPropagation {
 		return b.labelPropagation(kind, name, prefix, start, labels)
 	}
-	edges := func(i int) string { return fmt.Sprintf("%s_edges_%d", prefix, i) }
+	edges := func(i int) string { return fmt.Sprintf("%s_edges_%d", prefix, i%2) }
 	maps := func(i int) string { return fmt.Sprintf("%s_map_%d", prefix, i) }
 	st := Stage{Kind: kind, Name: name, Note: "connected components by randomised contraction"}
 	st.Statements = []Statement{{Note: "round 0: the graph's edges", SQL: b.Dialect.CreateTableAs(b.workTable(edges(0)), start, true)}}
@@ -43,45 +50,34 @@ func (b *build) connected(kind Kind, name, prefix, start, labels string) Stage {
 		// past this many rounds means something is wrong, not that the graph is hard.
 		MaxRounds: func(n int64) int { return 4*int(math.Ceil(math.Log2(float64(n+2)))) + 20 },
 		Round: func(i int) []Statement {
+			note := fmt.Sprintf("round %d: rewrite edges onto representatives; drop self-loops", i)
+			if i >= 2 {
+				note += fmt.Sprintf(" (in place of the edges of round %d)", i-2)
+			}
 			return []Statement{
 				create(b, maps(i), idsql.CCMap, idsql.CCMapData{Edges: edges(i - 1), Salt: i},
 					fmt.Sprintf("round %d: every node picks the neighbour (or itself) with the smallest hash", i)),
-				create(b, edges(i), idsql.CCEdges, idsql.CCEdgesData{Edges: edges(i - 1), Map: maps(i)},
-					fmt.Sprintf("round %d: rewrite edges onto representatives; drop self-loops", i)),
-				b.drop(edges(i - 1)),
+				create(b, edges(i), idsql.CCEdges, idsql.CCEdgesData{Edges: edges(i - 1), Map: maps(i)}, note),
 			}
 		},
 		Remaining: func(i int) string { return b.count(edges(i)) },
-		Finish:    func(k int) []Statement { return b.compose(prefix, labels, k) },
+		Finish: func(k int) []Statement {
+			if k == 0 {
+				return []Statement{create(b, labels, idsql.CCNone, idsql.CCNoneData{Edges: edges(0)}, "no links: every identifier is its own component")}
+			}
+			rounds := make([]idsql.CCRound, 0, k)
+			for i := k; i >= 1; i-- {
+				r := idsql.CCRound{N: i, Map: maps(i)}
+				if i < k {
+					r.Later = i + 1
+				}
+				rounds = append(rounds, r)
+			}
+			return []Statement{create(b, labels, idsql.CCLabels, idsql.CCLabelsData{Rounds: rounds},
+				fmt.Sprintf("compose the %d round maps, last to first, and label each component with its smallest node id, whatever the random choices", k))}
+		},
 	}
 	return st
-}
-
-// compose ends contraction after k rounds: the round maps composed from the last to the first
-// give each node its representative, and the smallest node id of each component labels it.
-func (b *build) compose(prefix, labels string, k int) []Statement {
-	edges := func(i int) string { return fmt.Sprintf("%s_edges_%d", prefix, i) }
-	maps := func(i int) string { return fmt.Sprintf("%s_map_%d", prefix, i) }
-	reps := func(i int) string { return fmt.Sprintf("%s_rep_%d", prefix, i) }
-	if k == 0 {
-		return []Statement{
-			create(b, labels, idsql.CCNone, idsql.CCNoneData{Edges: edges(0)}, "no links: every identifier is its own component"),
-			b.drop(edges(0)),
-		}
-	}
-	out := []Statement{create(b, reps(k), idsql.CCSeed, idsql.CCSeedData{Map: maps(k)}, fmt.Sprintf("compose the %d round maps, last to first", k))}
-	for i := k - 1; i >= 1; i-- {
-		out = append(out,
-			create(b, reps(i), idsql.CCCompose, idsql.CCComposeData{Map: maps(i), Later: reps(i + 1)}, ""),
-			b.drop(reps(i+1)),
-		)
-	}
-	out = append(out, create(b, labels, idsql.CCLabels, idsql.CCLabelsData{Rep: reps(1)}, "label: the smallest node id of the component, whatever the random choices"))
-	out = append(out, b.drop(reps(1)), b.drop(edges(k)))
-	for i := 1; i <= k; i++ {
-		out = append(out, b.drop(maps(i)))
-	}
-	return out
 }
 
 // labelPropagation plans the baseline: every node takes the smallest label among itself and its

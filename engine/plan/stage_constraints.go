@@ -47,9 +47,8 @@ func (b *build) limit(t config.IDType, groups, next string) Stage {
 		finish := st.Loop.Finish
 		st.Loop.Finish = func(k int) []Statement {
 			out := finish(k)
-			conflicts := create(b, "conflicts_"+t.Name, idsql.LimConflicts, idsql.LimConflictsData{Seen: fmt.Sprintf("lim_seen_%d", k)}, "identifiers equally near several anchors (policy.limit_ties: isolate)")
-			// Before the drops of the last ring, which it reads.
-			return append([]Statement{out[0], conflicts}, out[1:]...)
+			conflicts := create(b, "conflicts_"+t.Name, idsql.LimConflicts, idsql.LimConflictsData{Seen: fmt.Sprintf("lim_seen_%d", k%2)}, "identifiers equally near several anchors (policy.limit_ties: isolate)")
+			return append(out, conflicts)
 		}
 	}
 	return st
@@ -58,9 +57,11 @@ func (b *build) limit(t config.IDType, groups, next string) Stage {
 // nearest completes a split whose statements made the table of violating groups viol; seed
 // makes its anchors, lim_seen_0. Every other identifier of those groups joins its nearest anchor by
 // breadth-first search inside its group, one ring per round, and the refined partition is next.
+// The tables of ring i replace those of ring i-2 (two names alternate), so that no round drops
+// the tables before it: every statement is a round trip on Snowflake and a job on BigQuery.
 func (b *build) nearest(st Stage, groups, next, viol string, seed Statement, isolate bool) Stage {
-	front := func(i int) string { return fmt.Sprintf("lim_front_%d", i) }
-	seen := func(i int) string { return fmt.Sprintf("lim_seen_%d", i) }
+	front := func(i int) string { return fmt.Sprintf("lim_front_%d", i%2) }
+	seen := func(i int) string { return fmt.Sprintf("lim_seen_%d", i%2) }
 	st.Statements = append(st.Statements,
 		create(b, "lim_edges", idsql.LimEdges, idsql.LimEdgesData{Groups: groups, Violating: viol}, "their links, both ways"),
 		seed,
@@ -76,15 +77,12 @@ func (b *build) nearest(st Stage, groups, next, viol string, seed Statement, iso
 				create(b, front(i), idsql.LimFront, idsql.LimFrontData{Front: front(i - 1), Seen: seen(i - 1), Isolate: isolate},
 					fmt.Sprintf("ring %d: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)", i)),
 				create(b, seen(i), idsql.LimSeen, idsql.LimSeenData{Seen: seen(i - 1), Front: front(i)}, ""),
-				b.drop(front(i - 1)),
-				b.drop(seen(i - 1)),
 			}
 		},
 		Remaining: func(i int) string { return b.count(front(i)) },
 		Finish: func(k int) []Statement {
 			return []Statement{
 				create(b, next, idsql.LimGroups, idsql.LimGroupsData{Groups: groups, Seen: seen(k), Violating: viol}, "the refined partition; identifiers no anchor reached stay together"),
-				b.drop(front(k)), b.drop(seen(k)),
 			}
 		},
 	}

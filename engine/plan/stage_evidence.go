@@ -20,8 +20,9 @@ import (
 func (b *build) evidenceStage() {
 	b.regions()
 	anon, groups := b.Project.AnonymousTypes(), b.groups
-	front := func(i int) string { return fmt.Sprintf("ev_front_%d", i) }
-	seen := func(i int) string { return fmt.Sprintf("ev_seen_%d", i) }
+	// The tables of ring i replace those of ring i-2, as in nearest.
+	front := func(i int) string { return fmt.Sprintf("ev_front_%d", i%2) }
+	seen := func(i int) string { return fmt.Sprintf("ev_seen_%d", i%2) }
 	st := Stage{Kind: KindAnonymous, Name: "anonymous", Note: "policy evidence: each anonymous identifier joins the one known profile its own rows and their time point to, or none"}
 	st.Statements = []Statement{
 		create(b, "ev_direct", idsql.EvDirect, idsql.EvDirectData{Groups: groups, Types: anon}, "direct evidence: the rows each anonymous identifier shares with each known profile, and when"),
@@ -41,8 +42,6 @@ func (b *build) evidenceStage() {
 				create(b, front(i), idsql.EvFront, idsql.EvFrontData{Front: front(i - 1), Seen: seen(i - 1), Ring: i},
 					fmt.Sprintf("ring %d: the undecided anonymous identifiers linked to those ring %d placed join their profile when all agree", i, i-1)),
 				create(b, seen(i), idsql.EvSeen, idsql.EvSeenData{Seen: seen(i - 1), Front: front(i)}, ""),
-				b.drop(front(i - 1)),
-				b.drop(seen(i - 1)),
 			}
 		},
 		Remaining: func(i int) string { return b.count(front(i)) },
@@ -51,7 +50,7 @@ func (b *build) evidenceStage() {
 				create(b, "groups_final", idsql.EvGroups, idsql.EvGroupsData{Groups: groups, Seen: seen(k), Regions: b.regionLabels, Types: anon, Hubs: b.hubs()},
 					"the final partition: anonymous identifiers no evidence reached stay alone, or with their region when nobody signed in there"),
 				create(b, "ev_ambiguous", idsql.EvAmbiguous, idsql.EvAmbiguousData{Seen: seen(k)}, "anonymous identifiers whose evidence points to several profiles join none"),
-				b.drop(front(k)), b.drop(seen(k)), b.drop("ev_ranked"),
+				b.drop("ev_ranked"),
 			}
 		},
 	}

@@ -108,6 +108,7 @@ var cases = []suiteCase{
 	{"ExplainGraph", nil, testExplainGraph},
 	{"Controls", nil, testControls},
 	{"AttributesMatchOracle", nil, testAttributes},
+	{"StatementCounts", nil, testStatementCounts},
 }
 
 // Run runs every end-to-end case against the warehouse w, skipping those it cannot run.

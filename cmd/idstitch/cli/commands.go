@@ -150,8 +150,9 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 }
 
 func runCompile(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "compile", "[-c idstitch.yaml] [--dialect D] [--rounds N] [--incremental [--watermark TIME]]",
-		"Prints the SQL of a full run (or, with --incremental, of an incremental one) as a script the warehouse can run as it is.")
+	fs := newFlags(e, "compile", "[-c idstitch.yaml] [--dialect D] [--rounds N] [--incremental [--watermark TIME]] [--count [--stage-rounds STAGE=N,…]]",
+		"Prints the SQL of a full run (or, with --incremental, of an incremental one) as a script the warehouse can run as it is;\n"+
+			"with --count, how many statements such a run sends instead.")
 	path := configFlag(fs)
 	dialect := fs.String("dialect", "", "warehouse to compile for ("+strings.Join(dialects.Names(), ", ")+"); default the project's")
 	rounds := fs.Int("rounds", plan.DefaultScriptRounds, "contraction rounds to unroll in the script")
@@ -159,8 +160,17 @@ func runCompile(ctx context.Context, e *env, args []string) error {
 	dryRun := fs.Bool("dry-run", false, "BigQuery: ask the project's warehouse what each statement would scan, without running it")
 	incremental := fs.Bool("incremental", false, "print the plan of an incremental run, as if the last run had left the state the project file describes")
 	watermark := fs.String("watermark", "", "with --incremental: the latest timestamp of every source's stored rows (RFC 3339, e.g. 2026-11-01T00:00:00Z); default the start of today, UTC")
+	count := fs.Bool("count", false, "print how many statements the run sends (each a round trip on Snowflake, a job on BigQuery): before the loop,\nper round, at its end and after it, bookkeeping apart, with each loop taking --rounds rounds; no SQL")
+	other := fs.String("stage-rounds", "", "with --count: the rounds of a stage's loop where they differ from --rounds, e.g. limit_user_id=4")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	perStage, err := stageRounds(*other)
+	if err != nil {
+		return err
+	}
+	if *other != "" && !*count {
+		return usageError{msg: "compile --stage-rounds needs --count"}
 	}
 	p, err := loadProject(*path)
 	if err != nil {
@@ -205,6 +215,9 @@ func runCompile(ctx context.Context, e *env, args []string) error {
 		return usageError{msg: "compile --watermark needs --incremental"}
 	} else if pn, err = pl.Plan(0); err != nil {
 		return err
+	}
+	if *count {
+		return printSends(e.stdout, pl, pn, *rounds, perStage)
 	}
 	_, err = io.WriteString(e.stdout, pn.Script(*rounds))
 	return err

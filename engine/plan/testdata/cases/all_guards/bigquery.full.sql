@@ -97,7 +97,6 @@ FROM `identity_work`.`ac_edges_0` e
 JOIN `identity_work`.`ac_map_1` ma ON e.a = ma.v
 JOIN `identity_work`.`ac_map_1` mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS `identity_work`.`ac_edges_0`;
 -- round 2: every node picks the neighbour (or itself) with the smallest hash
 CREATE OR REPLACE TABLE `identity_work`.`ac_map_2`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -109,37 +108,31 @@ FROM (
   UNION ALL SELECT b AS v, b AS u FROM `identity_work`.`ac_edges_1`
 ) n
 GROUP BY v;
--- round 2: rewrite edges onto representatives; drop self-loops
-CREATE OR REPLACE TABLE `identity_work`.`ac_edges_2`
+-- round 2: rewrite edges onto representatives; drop self-loops (in place of the edges of round 0)
+CREATE OR REPLACE TABLE `identity_work`.`ac_edges_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
 FROM `identity_work`.`ac_edges_1` e
 JOIN `identity_work`.`ac_map_2` ma ON e.a = ma.v
 JOIN `identity_work`.`ac_map_2` mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS `identity_work`.`ac_edges_1`;
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM `identity_work`.`ac_edges_2`;
--- compose the 2 round maps, last to first
-CREATE OR REPLACE TABLE `identity_work`.`ac_rep_2`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT v, rep FROM `identity_work`.`ac_map_2`;
-CREATE OR REPLACE TABLE `identity_work`.`ac_rep_1`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM `identity_work`.`ac_map_1` m
-LEFT JOIN `identity_work`.`ac_rep_2` r ON m.rep = r.v;
-DROP TABLE IF EXISTS `identity_work`.`ac_rep_2`;
--- label: the smallest node id of the component, whatever the random choices
+SELECT COUNT(*) FROM `identity_work`.`ac_edges_0`;
+-- compose the 2 round maps, last to first, and label each component with its smallest node id, whatever the random choices
 CREATE OR REPLACE TABLE `identity_work`.`anon_labels`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+WITH
+r2 AS (
+  SELECT v, rep FROM `identity_work`.`ac_map_2`
+),
+r1 AS (
+  SELECT m.v, COALESCE(l.rep, m.rep) AS rep
+  FROM `identity_work`.`ac_map_1` m
+  LEFT JOIN r2 l ON m.rep = l.v
+)
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
-FROM `identity_work`.`ac_rep_1`;
-DROP TABLE IF EXISTS `identity_work`.`ac_rep_1`;
-DROP TABLE IF EXISTS `identity_work`.`ac_edges_2`;
-DROP TABLE IF EXISTS `identity_work`.`ac_map_1`;
-DROP TABLE IF EXISTS `identity_work`.`ac_map_2`;
+FROM r1;
 -- clusters of linked anonymous identifiers
 CREATE OR REPLACE TABLE `identity_work`.`anon_clusters`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS

@@ -90,7 +90,6 @@ FROM "IDENTITY_WORK"."AC_EDGES_0" e
 JOIN "IDENTITY_WORK"."AC_MAP_1" ma ON e.a = ma.v
 JOIN "IDENTITY_WORK"."AC_MAP_1" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_EDGES_0";
 -- round 2: every node picks the neighbour (or itself) with the smallest hash
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."AC_MAP_2" AS
 SELECT v, MIN_BY(u, HASH(u, 2)) AS rep
@@ -101,33 +100,29 @@ FROM (
   UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."AC_EDGES_1"
 ) n
 GROUP BY v;
--- round 2: rewrite edges onto representatives; drop self-loops
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."AC_EDGES_2" AS
+-- round 2: rewrite edges onto representatives; drop self-loops (in place of the edges of round 0)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."AC_EDGES_0" AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
 FROM "IDENTITY_WORK"."AC_EDGES_1" e
 JOIN "IDENTITY_WORK"."AC_MAP_2" ma ON e.a = ma.v
 JOIN "IDENTITY_WORK"."AC_MAP_2" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_EDGES_1";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "IDENTITY_WORK"."AC_EDGES_2";
--- compose the 2 round maps, last to first
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."AC_REP_2" AS
-SELECT v, rep FROM "IDENTITY_WORK"."AC_MAP_2";
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."AC_REP_1" AS
-SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM "IDENTITY_WORK"."AC_MAP_1" m
-LEFT JOIN "IDENTITY_WORK"."AC_REP_2" r ON m.rep = r.v;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_REP_2";
--- label: the smallest node id of the component, whatever the random choices
+SELECT COUNT(*) FROM "IDENTITY_WORK"."AC_EDGES_0";
+-- compose the 2 round maps, last to first, and label each component with its smallest node id, whatever the random choices
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ANON_LABELS" AS
+WITH
+r2 AS (
+  SELECT v, rep FROM "IDENTITY_WORK"."AC_MAP_2"
+),
+r1 AS (
+  SELECT m.v, COALESCE(l.rep, m.rep) AS rep
+  FROM "IDENTITY_WORK"."AC_MAP_1" m
+  LEFT JOIN r2 l ON m.rep = l.v
+)
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
-FROM "IDENTITY_WORK"."AC_REP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_REP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_EDGES_2";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_MAP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_MAP_2";
+FROM r1;
 -- clusters of linked anonymous identifiers
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ANON_CLUSTERS" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS cluster

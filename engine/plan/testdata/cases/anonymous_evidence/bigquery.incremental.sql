@@ -95,7 +95,6 @@ FROM `identity_work`.`cc_edges_0` e
 JOIN `identity_work`.`cc_map_1` ma ON e.a = ma.v
 JOIN `identity_work`.`cc_map_1` mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS `identity_work`.`cc_edges_0`;
 -- round 2: every node picks the neighbour (or itself) with the smallest hash
 CREATE OR REPLACE TABLE `identity_work`.`cc_map_2`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -107,37 +106,31 @@ FROM (
   UNION ALL SELECT b AS v, b AS u FROM `identity_work`.`cc_edges_1`
 ) n
 GROUP BY v;
--- round 2: rewrite edges onto representatives; drop self-loops
-CREATE OR REPLACE TABLE `identity_work`.`cc_edges_2`
+-- round 2: rewrite edges onto representatives; drop self-loops (in place of the edges of round 0)
+CREATE OR REPLACE TABLE `identity_work`.`cc_edges_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
 FROM `identity_work`.`cc_edges_1` e
 JOIN `identity_work`.`cc_map_2` ma ON e.a = ma.v
 JOIN `identity_work`.`cc_map_2` mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS `identity_work`.`cc_edges_1`;
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM `identity_work`.`cc_edges_2`;
--- compose the 2 round maps, last to first
-CREATE OR REPLACE TABLE `identity_work`.`cc_rep_2`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT v, rep FROM `identity_work`.`cc_map_2`;
-CREATE OR REPLACE TABLE `identity_work`.`cc_rep_1`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM `identity_work`.`cc_map_1` m
-LEFT JOIN `identity_work`.`cc_rep_2` r ON m.rep = r.v;
-DROP TABLE IF EXISTS `identity_work`.`cc_rep_2`;
--- label: the smallest node id of the component, whatever the random choices
+SELECT COUNT(*) FROM `identity_work`.`cc_edges_0`;
+-- compose the 2 round maps, last to first, and label each component with its smallest node id, whatever the random choices
 CREATE OR REPLACE TABLE `identity_work`.`labels`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+WITH
+r2 AS (
+  SELECT v, rep FROM `identity_work`.`cc_map_2`
+),
+r1 AS (
+  SELECT m.v, COALESCE(l.rep, m.rep) AS rep
+  FROM `identity_work`.`cc_map_1` m
+  LEFT JOIN r2 l ON m.rep = l.v
+)
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
-FROM `identity_work`.`cc_rep_1`;
-DROP TABLE IF EXISTS `identity_work`.`cc_rep_1`;
-DROP TABLE IF EXISTS `identity_work`.`cc_edges_2`;
-DROP TABLE IF EXISTS `identity_work`.`cc_map_1`;
-DROP TABLE IF EXISTS `identity_work`.`cc_map_2`;
+FROM r1;
 -- the partition that the limits and policies below refine
 CREATE OR REPLACE TABLE `identity_work`.`groups_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -173,7 +166,6 @@ FROM `identity_work`.`rc_edges_0` e
 JOIN `identity_work`.`rc_map_1` ma ON e.a = ma.v
 JOIN `identity_work`.`rc_map_1` mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS `identity_work`.`rc_edges_0`;
 -- round 2: every node picks the neighbour (or itself) with the smallest hash
 CREATE OR REPLACE TABLE `identity_work`.`rc_map_2`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -185,37 +177,31 @@ FROM (
   UNION ALL SELECT b AS v, b AS u FROM `identity_work`.`rc_edges_1`
 ) n
 GROUP BY v;
--- round 2: rewrite edges onto representatives; drop self-loops
-CREATE OR REPLACE TABLE `identity_work`.`rc_edges_2`
+-- round 2: rewrite edges onto representatives; drop self-loops (in place of the edges of round 0)
+CREATE OR REPLACE TABLE `identity_work`.`rc_edges_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
 FROM `identity_work`.`rc_edges_1` e
 JOIN `identity_work`.`rc_map_2` ma ON e.a = ma.v
 JOIN `identity_work`.`rc_map_2` mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS `identity_work`.`rc_edges_1`;
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM `identity_work`.`rc_edges_2`;
--- compose the 2 round maps, last to first
-CREATE OR REPLACE TABLE `identity_work`.`rc_rep_2`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT v, rep FROM `identity_work`.`rc_map_2`;
-CREATE OR REPLACE TABLE `identity_work`.`rc_rep_1`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM `identity_work`.`rc_map_1` m
-LEFT JOIN `identity_work`.`rc_rep_2` r ON m.rep = r.v;
-DROP TABLE IF EXISTS `identity_work`.`rc_rep_2`;
--- label: the smallest node id of the component, whatever the random choices
+SELECT COUNT(*) FROM `identity_work`.`rc_edges_0`;
+-- compose the 2 round maps, last to first, and label each component with its smallest node id, whatever the random choices
 CREATE OR REPLACE TABLE `identity_work`.`region_labels`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+WITH
+r2 AS (
+  SELECT v, rep FROM `identity_work`.`rc_map_2`
+),
+r1 AS (
+  SELECT m.v, COALESCE(l.rep, m.rep) AS rep
+  FROM `identity_work`.`rc_map_1` m
+  LEFT JOIN r2 l ON m.rep = l.v
+)
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
-FROM `identity_work`.`rc_rep_1`;
-DROP TABLE IF EXISTS `identity_work`.`rc_rep_1`;
-DROP TABLE IF EXISTS `identity_work`.`rc_edges_2`;
-DROP TABLE IF EXISTS `identity_work`.`rc_map_1`;
-DROP TABLE IF EXISTS `identity_work`.`rc_map_2`;
+FROM r1;
 
 -- ===== stage anonymous: policy evidence: each anonymous identifier joins the one known profile its own rows and their time point to, or none
 -- direct evidence: the rows each anonymous identifier shares with each known profile, and when
@@ -286,10 +272,8 @@ OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DA
 SELECT node_id, grp, profiles, evidence, ring FROM `identity_work`.`ev_seen_0`
 UNION ALL
 SELECT node_id, grp, profiles, evidence, ring FROM `identity_work`.`ev_front_1`;
-DROP TABLE IF EXISTS `identity_work`.`ev_front_0`;
-DROP TABLE IF EXISTS `identity_work`.`ev_seen_0`;
 -- ring 2: the undecided anonymous identifiers linked to those ring 1 placed join their profile when all agree
-CREATE OR REPLACE TABLE `identity_work`.`ev_front_2`
+CREATE OR REPLACE TABLE `identity_work`.`ev_front_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT l.y AS node_id, CASE WHEN COUNT(DISTINCT f.grp) = 1 THEN MIN(f.grp) END AS grp,
   COUNT(DISTINCT f.grp) AS profiles, COUNT(*) AS evidence, 2 AS ring
@@ -298,39 +282,35 @@ JOIN `identity_work`.`ev_front_1` f ON l.x = f.node_id
 LEFT JOIN `identity_work`.`ev_seen_1` s ON l.y = s.node_id
 WHERE f.grp IS NOT NULL AND s.node_id IS NULL
 GROUP BY l.y;
-CREATE OR REPLACE TABLE `identity_work`.`ev_seen_2`
+CREATE OR REPLACE TABLE `identity_work`.`ev_seen_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT node_id, grp, profiles, evidence, ring FROM `identity_work`.`ev_seen_1`
 UNION ALL
-SELECT node_id, grp, profiles, evidence, ring FROM `identity_work`.`ev_front_2`;
-DROP TABLE IF EXISTS `identity_work`.`ev_front_1`;
-DROP TABLE IF EXISTS `identity_work`.`ev_seen_1`;
+SELECT node_id, grp, profiles, evidence, ring FROM `identity_work`.`ev_front_0`;
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM `identity_work`.`ev_front_2`;
+SELECT COUNT(*) FROM `identity_work`.`ev_front_0`;
 -- the final partition: anonymous identifiers no evidence reached stay alone, or with their region when nobody signed in there
 CREATE OR REPLACE TABLE `identity_work`.`groups_final`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT node_id, grp FROM `identity_work`.`groups_0`
 UNION ALL
-SELECT node_id, grp FROM `identity_work`.`ev_seen_2` WHERE grp IS NOT NULL
+SELECT node_id, grp FROM `identity_work`.`ev_seen_0` WHERE grp IS NOT NULL
 UNION ALL
 SELECT n.node_id, CASE WHEN t.region IS NULL THEN COALESCE(r.component, n.node_id) ELSE n.node_id END AS grp
 FROM `identity_work`.`nodes` n
-LEFT JOIN `identity_work`.`ev_seen_2` s ON n.node_id = s.node_id
+LEFT JOIN `identity_work`.`ev_seen_0` s ON n.node_id = s.node_id
 LEFT JOIN `identity_work`.`region_labels` r ON n.node_id = r.node_id
 LEFT JOIN (
   SELECT DISTINCT r2.component AS region
-  FROM `identity_work`.`region_labels` r2 JOIN `identity_work`.`ev_seen_2` d ON r2.node_id = d.node_id
+  FROM `identity_work`.`region_labels` r2 JOIN `identity_work`.`ev_seen_0` d ON r2.node_id = d.node_id
 ) t ON r.component = t.region
 WHERE s.node_id IS NULL
   AND n.id_type IN ('device_id', 'anonymous_id');
 -- anonymous identifiers whose evidence points to several profiles join none
 CREATE OR REPLACE TABLE `identity_work`.`ev_ambiguous`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT node_id, profiles FROM `identity_work`.`ev_seen_2` WHERE grp IS NULL;
-DROP TABLE IF EXISTS `identity_work`.`ev_front_2`;
-DROP TABLE IF EXISTS `identity_work`.`ev_seen_2`;
+SELECT node_id, profiles FROM `identity_work`.`ev_seen_0` WHERE grp IS NULL;
 DROP TABLE IF EXISTS `identity_work`.`ev_ranked`;
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier

@@ -34,7 +34,6 @@ JOIN "identity_work"."cc_map_1" ma ON e.a = ma.v
 JOIN "identity_work"."cc_map_1" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
 ANALYZE "identity_work"."cc_edges_1";
-DROP TABLE IF EXISTS "identity_work"."cc_edges_0";
 -- round 2: every node picks the neighbour (or itself) with the smallest hash
 DROP TABLE IF EXISTS "identity_work"."cc_map_2";
 CREATE UNLOGGED TABLE "identity_work"."cc_map_2" AS
@@ -47,41 +46,33 @@ FROM (
 ) n
 GROUP BY v;
 ANALYZE "identity_work"."cc_map_2";
--- round 2: rewrite edges onto representatives; drop self-loops
-DROP TABLE IF EXISTS "identity_work"."cc_edges_2";
-CREATE UNLOGGED TABLE "identity_work"."cc_edges_2" AS
+-- round 2: rewrite edges onto representatives; drop self-loops (in place of the edges of round 0)
+DROP TABLE IF EXISTS "identity_work"."cc_edges_0";
+CREATE UNLOGGED TABLE "identity_work"."cc_edges_0" AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
 FROM "identity_work"."cc_edges_1" e
 JOIN "identity_work"."cc_map_2" ma ON e.a = ma.v
 JOIN "identity_work"."cc_map_2" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-ANALYZE "identity_work"."cc_edges_2";
-DROP TABLE IF EXISTS "identity_work"."cc_edges_1";
+ANALYZE "identity_work"."cc_edges_0";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "identity_work"."cc_edges_2";
--- compose the 2 round maps, last to first
-DROP TABLE IF EXISTS "identity_work"."cc_rep_2";
-CREATE UNLOGGED TABLE "identity_work"."cc_rep_2" AS
-SELECT v, rep FROM "identity_work"."cc_map_2";
-ANALYZE "identity_work"."cc_rep_2";
-DROP TABLE IF EXISTS "identity_work"."cc_rep_1";
-CREATE UNLOGGED TABLE "identity_work"."cc_rep_1" AS
-SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM "identity_work"."cc_map_1" m
-LEFT JOIN "identity_work"."cc_rep_2" r ON m.rep = r.v;
-ANALYZE "identity_work"."cc_rep_1";
-DROP TABLE IF EXISTS "identity_work"."cc_rep_2";
--- label: the smallest node id of the component, whatever the random choices
+SELECT COUNT(*) FROM "identity_work"."cc_edges_0";
+-- compose the 2 round maps, last to first, and label each component with its smallest node id, whatever the random choices
 DROP TABLE IF EXISTS "identity_work"."labels";
 CREATE UNLOGGED TABLE "identity_work"."labels" AS
+WITH
+r2 AS (
+  SELECT v, rep FROM "identity_work"."cc_map_2"
+),
+r1 AS (
+  SELECT m.v, COALESCE(l.rep, m.rep) AS rep
+  FROM "identity_work"."cc_map_1" m
+  LEFT JOIN r2 l ON m.rep = l.v
+)
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
-FROM "identity_work"."cc_rep_1";
+FROM r1;
 ANALYZE "identity_work"."labels";
-DROP TABLE IF EXISTS "identity_work"."cc_rep_1";
-DROP TABLE IF EXISTS "identity_work"."cc_edges_2";
-DROP TABLE IF EXISTS "identity_work"."cc_map_1";
-DROP TABLE IF EXISTS "identity_work"."cc_map_2";
 -- the partition that the limits and policies below refine
 DROP TABLE IF EXISTS "identity_work"."groups_0";
 CREATE UNLOGGED TABLE "identity_work"."groups_0" AS
@@ -121,7 +112,6 @@ JOIN "identity_work"."rc_map_1" ma ON e.a = ma.v
 JOIN "identity_work"."rc_map_1" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
 ANALYZE "identity_work"."rc_edges_1";
-DROP TABLE IF EXISTS "identity_work"."rc_edges_0";
 -- round 2: every node picks the neighbour (or itself) with the smallest hash
 DROP TABLE IF EXISTS "identity_work"."rc_map_2";
 CREATE UNLOGGED TABLE "identity_work"."rc_map_2" AS
@@ -134,41 +124,33 @@ FROM (
 ) n
 GROUP BY v;
 ANALYZE "identity_work"."rc_map_2";
--- round 2: rewrite edges onto representatives; drop self-loops
-DROP TABLE IF EXISTS "identity_work"."rc_edges_2";
-CREATE UNLOGGED TABLE "identity_work"."rc_edges_2" AS
+-- round 2: rewrite edges onto representatives; drop self-loops (in place of the edges of round 0)
+DROP TABLE IF EXISTS "identity_work"."rc_edges_0";
+CREATE UNLOGGED TABLE "identity_work"."rc_edges_0" AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
 FROM "identity_work"."rc_edges_1" e
 JOIN "identity_work"."rc_map_2" ma ON e.a = ma.v
 JOIN "identity_work"."rc_map_2" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-ANALYZE "identity_work"."rc_edges_2";
-DROP TABLE IF EXISTS "identity_work"."rc_edges_1";
+ANALYZE "identity_work"."rc_edges_0";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "identity_work"."rc_edges_2";
--- compose the 2 round maps, last to first
-DROP TABLE IF EXISTS "identity_work"."rc_rep_2";
-CREATE UNLOGGED TABLE "identity_work"."rc_rep_2" AS
-SELECT v, rep FROM "identity_work"."rc_map_2";
-ANALYZE "identity_work"."rc_rep_2";
-DROP TABLE IF EXISTS "identity_work"."rc_rep_1";
-CREATE UNLOGGED TABLE "identity_work"."rc_rep_1" AS
-SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM "identity_work"."rc_map_1" m
-LEFT JOIN "identity_work"."rc_rep_2" r ON m.rep = r.v;
-ANALYZE "identity_work"."rc_rep_1";
-DROP TABLE IF EXISTS "identity_work"."rc_rep_2";
--- label: the smallest node id of the component, whatever the random choices
+SELECT COUNT(*) FROM "identity_work"."rc_edges_0";
+-- compose the 2 round maps, last to first, and label each component with its smallest node id, whatever the random choices
 DROP TABLE IF EXISTS "identity_work"."region_labels";
 CREATE UNLOGGED TABLE "identity_work"."region_labels" AS
+WITH
+r2 AS (
+  SELECT v, rep FROM "identity_work"."rc_map_2"
+),
+r1 AS (
+  SELECT m.v, COALESCE(l.rep, m.rep) AS rep
+  FROM "identity_work"."rc_map_1" m
+  LEFT JOIN r2 l ON m.rep = l.v
+)
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
-FROM "identity_work"."rc_rep_1";
+FROM r1;
 ANALYZE "identity_work"."region_labels";
-DROP TABLE IF EXISTS "identity_work"."rc_rep_1";
-DROP TABLE IF EXISTS "identity_work"."rc_edges_2";
-DROP TABLE IF EXISTS "identity_work"."rc_map_1";
-DROP TABLE IF EXISTS "identity_work"."rc_map_2";
 
 -- ===== stage anonymous: policy evidence: each anonymous identifier joins the one known profile its own rows and their time point to, or none
 -- direct evidence: the rows each anonymous identifier shares with each known profile, and when
@@ -246,11 +228,9 @@ SELECT node_id, grp, profiles, evidence, ring FROM "identity_work"."ev_seen_0"
 UNION ALL
 SELECT node_id, grp, profiles, evidence, ring FROM "identity_work"."ev_front_1";
 ANALYZE "identity_work"."ev_seen_1";
-DROP TABLE IF EXISTS "identity_work"."ev_front_0";
-DROP TABLE IF EXISTS "identity_work"."ev_seen_0";
 -- ring 2: the undecided anonymous identifiers linked to those ring 1 placed join their profile when all agree
-DROP TABLE IF EXISTS "identity_work"."ev_front_2";
-CREATE UNLOGGED TABLE "identity_work"."ev_front_2" AS
+DROP TABLE IF EXISTS "identity_work"."ev_front_0";
+CREATE UNLOGGED TABLE "identity_work"."ev_front_0" AS
 SELECT l.y AS node_id, CASE WHEN COUNT(DISTINCT f.grp) = 1 THEN MIN(f.grp) END AS grp,
   COUNT(DISTINCT f.grp) AS profiles, COUNT(*) AS evidence, 2 AS ring
 FROM "identity_work"."ev_links" l
@@ -258,32 +238,30 @@ JOIN "identity_work"."ev_front_1" f ON l.x = f.node_id
 LEFT JOIN "identity_work"."ev_seen_1" s ON l.y = s.node_id
 WHERE f.grp IS NOT NULL AND s.node_id IS NULL
 GROUP BY l.y;
-ANALYZE "identity_work"."ev_front_2";
-DROP TABLE IF EXISTS "identity_work"."ev_seen_2";
-CREATE UNLOGGED TABLE "identity_work"."ev_seen_2" AS
+ANALYZE "identity_work"."ev_front_0";
+DROP TABLE IF EXISTS "identity_work"."ev_seen_0";
+CREATE UNLOGGED TABLE "identity_work"."ev_seen_0" AS
 SELECT node_id, grp, profiles, evidence, ring FROM "identity_work"."ev_seen_1"
 UNION ALL
-SELECT node_id, grp, profiles, evidence, ring FROM "identity_work"."ev_front_2";
-ANALYZE "identity_work"."ev_seen_2";
-DROP TABLE IF EXISTS "identity_work"."ev_front_1";
-DROP TABLE IF EXISTS "identity_work"."ev_seen_1";
+SELECT node_id, grp, profiles, evidence, ring FROM "identity_work"."ev_front_0";
+ANALYZE "identity_work"."ev_seen_0";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "identity_work"."ev_front_2";
+SELECT COUNT(*) FROM "identity_work"."ev_front_0";
 -- the final partition: anonymous identifiers no evidence reached stay alone, or with their region when nobody signed in there
 DROP TABLE IF EXISTS "identity_work"."groups_final";
 CREATE UNLOGGED TABLE "identity_work"."groups_final" AS
 SELECT node_id, grp FROM "identity_work"."groups_0"
 UNION ALL
-SELECT node_id, grp FROM "identity_work"."ev_seen_2" WHERE grp IS NOT NULL
+SELECT node_id, grp FROM "identity_work"."ev_seen_0" WHERE grp IS NOT NULL
 UNION ALL
 SELECT n.node_id, CASE WHEN t.region IS NULL THEN COALESCE(r.component, n.node_id) ELSE n.node_id END AS grp
 FROM "identity_work"."nodes" n
-LEFT JOIN "identity_work"."ev_seen_2" s ON n.node_id = s.node_id
+LEFT JOIN "identity_work"."ev_seen_0" s ON n.node_id = s.node_id
 LEFT JOIN "identity_work"."region_labels" r ON n.node_id = r.node_id
 LEFT JOIN (
   SELECT DISTINCT r2.component AS region
-  FROM "identity_work"."region_labels" r2 JOIN "identity_work"."ev_seen_2" d ON r2.node_id = d.node_id
+  FROM "identity_work"."region_labels" r2 JOIN "identity_work"."ev_seen_0" d ON r2.node_id = d.node_id
 ) t ON r.component = t.region
 WHERE s.node_id IS NULL
   AND n.id_type IN ('device_id', 'anonymous_id');
@@ -291,10 +269,8 @@ ANALYZE "identity_work"."groups_final";
 -- anonymous identifiers whose evidence points to several profiles join none
 DROP TABLE IF EXISTS "identity_work"."ev_ambiguous";
 CREATE UNLOGGED TABLE "identity_work"."ev_ambiguous" AS
-SELECT node_id, profiles FROM "identity_work"."ev_seen_2" WHERE grp IS NULL;
+SELECT node_id, profiles FROM "identity_work"."ev_seen_0" WHERE grp IS NULL;
 ANALYZE "identity_work"."ev_ambiguous";
-DROP TABLE IF EXISTS "identity_work"."ev_front_2";
-DROP TABLE IF EXISTS "identity_work"."ev_seen_2";
 DROP TABLE IF EXISTS "identity_work"."ev_ranked";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier

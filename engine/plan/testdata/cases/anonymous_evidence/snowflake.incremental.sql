@@ -86,7 +86,6 @@ FROM "IDENTITY_WORK"."CC_EDGES_0" e
 JOIN "IDENTITY_WORK"."CC_MAP_1" ma ON e.a = ma.v
 JOIN "IDENTITY_WORK"."CC_MAP_1" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_0";
 -- round 2: every node picks the neighbour (or itself) with the smallest hash
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_MAP_2" AS
 SELECT v, MIN_BY(u, HASH(u, 2)) AS rep
@@ -97,33 +96,29 @@ FROM (
   UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_1"
 ) n
 GROUP BY v;
--- round 2: rewrite edges onto representatives; drop self-loops
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_EDGES_2" AS
+-- round 2: rewrite edges onto representatives; drop self-loops (in place of the edges of round 0)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_EDGES_0" AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
 FROM "IDENTITY_WORK"."CC_EDGES_1" e
 JOIN "IDENTITY_WORK"."CC_MAP_2" ma ON e.a = ma.v
 JOIN "IDENTITY_WORK"."CC_MAP_2" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_1";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "IDENTITY_WORK"."CC_EDGES_2";
--- compose the 2 round maps, last to first
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_REP_2" AS
-SELECT v, rep FROM "IDENTITY_WORK"."CC_MAP_2";
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_REP_1" AS
-SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM "IDENTITY_WORK"."CC_MAP_1" m
-LEFT JOIN "IDENTITY_WORK"."CC_REP_2" r ON m.rep = r.v;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_REP_2";
--- label: the smallest node id of the component, whatever the random choices
+SELECT COUNT(*) FROM "IDENTITY_WORK"."CC_EDGES_0";
+-- compose the 2 round maps, last to first, and label each component with its smallest node id, whatever the random choices
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LABELS" AS
+WITH
+r2 AS (
+  SELECT v, rep FROM "IDENTITY_WORK"."CC_MAP_2"
+),
+r1 AS (
+  SELECT m.v, COALESCE(l.rep, m.rep) AS rep
+  FROM "IDENTITY_WORK"."CC_MAP_1" m
+  LEFT JOIN r2 l ON m.rep = l.v
+)
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
-FROM "IDENTITY_WORK"."CC_REP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_REP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_2";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_2";
+FROM r1;
 -- the partition that the limits and policies below refine
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GROUPS_0" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
@@ -155,7 +150,6 @@ FROM "IDENTITY_WORK"."RC_EDGES_0" e
 JOIN "IDENTITY_WORK"."RC_MAP_1" ma ON e.a = ma.v
 JOIN "IDENTITY_WORK"."RC_MAP_1" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_EDGES_0";
 -- round 2: every node picks the neighbour (or itself) with the smallest hash
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_MAP_2" AS
 SELECT v, MIN_BY(u, HASH(u, 2)) AS rep
@@ -166,33 +160,29 @@ FROM (
   UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."RC_EDGES_1"
 ) n
 GROUP BY v;
--- round 2: rewrite edges onto representatives; drop self-loops
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_EDGES_2" AS
+-- round 2: rewrite edges onto representatives; drop self-loops (in place of the edges of round 0)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_EDGES_0" AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
 FROM "IDENTITY_WORK"."RC_EDGES_1" e
 JOIN "IDENTITY_WORK"."RC_MAP_2" ma ON e.a = ma.v
 JOIN "IDENTITY_WORK"."RC_MAP_2" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_EDGES_1";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "IDENTITY_WORK"."RC_EDGES_2";
--- compose the 2 round maps, last to first
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_REP_2" AS
-SELECT v, rep FROM "IDENTITY_WORK"."RC_MAP_2";
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."RC_REP_1" AS
-SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM "IDENTITY_WORK"."RC_MAP_1" m
-LEFT JOIN "IDENTITY_WORK"."RC_REP_2" r ON m.rep = r.v;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_REP_2";
--- label: the smallest node id of the component, whatever the random choices
+SELECT COUNT(*) FROM "IDENTITY_WORK"."RC_EDGES_0";
+-- compose the 2 round maps, last to first, and label each component with its smallest node id, whatever the random choices
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGION_LABELS" AS
+WITH
+r2 AS (
+  SELECT v, rep FROM "IDENTITY_WORK"."RC_MAP_2"
+),
+r1 AS (
+  SELECT m.v, COALESCE(l.rep, m.rep) AS rep
+  FROM "IDENTITY_WORK"."RC_MAP_1" m
+  LEFT JOIN r2 l ON m.rep = l.v
+)
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
-FROM "IDENTITY_WORK"."RC_REP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_REP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_EDGES_2";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_MAP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_MAP_2";
+FROM r1;
 
 -- ===== stage anonymous: policy evidence: each anonymous identifier joins the one known profile its own rows and their time point to, or none
 -- direct evidence: the rows each anonymous identifier shares with each known profile, and when
@@ -256,10 +246,8 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EV_SEEN_1" AS
 SELECT node_id, grp, profiles, evidence, ring FROM "IDENTITY_WORK"."EV_SEEN_0"
 UNION ALL
 SELECT node_id, grp, profiles, evidence, ring FROM "IDENTITY_WORK"."EV_FRONT_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."EV_FRONT_0";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."EV_SEEN_0";
 -- ring 2: the undecided anonymous identifiers linked to those ring 1 placed join their profile when all agree
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EV_FRONT_2" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EV_FRONT_0" AS
 SELECT l.y AS node_id, CASE WHEN COUNT(DISTINCT f.grp) = 1 THEN MIN(f.grp) END AS grp,
   COUNT(DISTINCT f.grp) AS profiles, COUNT(*) AS evidence, 2 AS ring
 FROM "IDENTITY_WORK"."EV_LINKS" l
@@ -267,36 +255,32 @@ JOIN "IDENTITY_WORK"."EV_FRONT_1" f ON l.x = f.node_id
 LEFT JOIN "IDENTITY_WORK"."EV_SEEN_1" s ON l.y = s.node_id
 WHERE f.grp IS NOT NULL AND s.node_id IS NULL
 GROUP BY l.y;
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EV_SEEN_2" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EV_SEEN_0" AS
 SELECT node_id, grp, profiles, evidence, ring FROM "IDENTITY_WORK"."EV_SEEN_1"
 UNION ALL
-SELECT node_id, grp, profiles, evidence, ring FROM "IDENTITY_WORK"."EV_FRONT_2";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."EV_FRONT_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."EV_SEEN_1";
+SELECT node_id, grp, profiles, evidence, ring FROM "IDENTITY_WORK"."EV_FRONT_0";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "IDENTITY_WORK"."EV_FRONT_2";
+SELECT COUNT(*) FROM "IDENTITY_WORK"."EV_FRONT_0";
 -- the final partition: anonymous identifiers no evidence reached stay alone, or with their region when nobody signed in there
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GROUPS_FINAL" AS
 SELECT node_id, grp FROM "IDENTITY_WORK"."GROUPS_0"
 UNION ALL
-SELECT node_id, grp FROM "IDENTITY_WORK"."EV_SEEN_2" WHERE grp IS NOT NULL
+SELECT node_id, grp FROM "IDENTITY_WORK"."EV_SEEN_0" WHERE grp IS NOT NULL
 UNION ALL
 SELECT n.node_id, CASE WHEN t.region IS NULL THEN COALESCE(r.component, n.node_id) ELSE n.node_id END AS grp
 FROM "IDENTITY_WORK"."NODES" n
-LEFT JOIN "IDENTITY_WORK"."EV_SEEN_2" s ON n.node_id = s.node_id
+LEFT JOIN "IDENTITY_WORK"."EV_SEEN_0" s ON n.node_id = s.node_id
 LEFT JOIN "IDENTITY_WORK"."REGION_LABELS" r ON n.node_id = r.node_id
 LEFT JOIN (
   SELECT DISTINCT r2.component AS region
-  FROM "IDENTITY_WORK"."REGION_LABELS" r2 JOIN "IDENTITY_WORK"."EV_SEEN_2" d ON r2.node_id = d.node_id
+  FROM "IDENTITY_WORK"."REGION_LABELS" r2 JOIN "IDENTITY_WORK"."EV_SEEN_0" d ON r2.node_id = d.node_id
 ) t ON r.component = t.region
 WHERE s.node_id IS NULL
   AND n.id_type IN ('device_id', 'anonymous_id');
 -- anonymous identifiers whose evidence points to several profiles join none
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EV_AMBIGUOUS" AS
-SELECT node_id, profiles FROM "IDENTITY_WORK"."EV_SEEN_2" WHERE grp IS NULL;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."EV_FRONT_2";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."EV_SEEN_2";
+SELECT node_id, profiles FROM "IDENTITY_WORK"."EV_SEEN_0" WHERE grp IS NULL;
 DROP TABLE IF EXISTS "IDENTITY_WORK"."EV_RANKED";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier

@@ -34,7 +34,6 @@ JOIN "identity_work"."cc_map_1" ma ON e.a = ma.v
 JOIN "identity_work"."cc_map_1" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
 ANALYZE "identity_work"."cc_edges_1";
-DROP TABLE IF EXISTS "identity_work"."cc_edges_0";
 -- round 2: every node picks the neighbour (or itself) with the smallest hash
 DROP TABLE IF EXISTS "identity_work"."cc_map_2";
 CREATE UNLOGGED TABLE "identity_work"."cc_map_2" AS
@@ -47,41 +46,33 @@ FROM (
 ) n
 GROUP BY v;
 ANALYZE "identity_work"."cc_map_2";
--- round 2: rewrite edges onto representatives; drop self-loops
-DROP TABLE IF EXISTS "identity_work"."cc_edges_2";
-CREATE UNLOGGED TABLE "identity_work"."cc_edges_2" AS
+-- round 2: rewrite edges onto representatives; drop self-loops (in place of the edges of round 0)
+DROP TABLE IF EXISTS "identity_work"."cc_edges_0";
+CREATE UNLOGGED TABLE "identity_work"."cc_edges_0" AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
 FROM "identity_work"."cc_edges_1" e
 JOIN "identity_work"."cc_map_2" ma ON e.a = ma.v
 JOIN "identity_work"."cc_map_2" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-ANALYZE "identity_work"."cc_edges_2";
-DROP TABLE IF EXISTS "identity_work"."cc_edges_1";
+ANALYZE "identity_work"."cc_edges_0";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "identity_work"."cc_edges_2";
--- compose the 2 round maps, last to first
-DROP TABLE IF EXISTS "identity_work"."cc_rep_2";
-CREATE UNLOGGED TABLE "identity_work"."cc_rep_2" AS
-SELECT v, rep FROM "identity_work"."cc_map_2";
-ANALYZE "identity_work"."cc_rep_2";
-DROP TABLE IF EXISTS "identity_work"."cc_rep_1";
-CREATE UNLOGGED TABLE "identity_work"."cc_rep_1" AS
-SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM "identity_work"."cc_map_1" m
-LEFT JOIN "identity_work"."cc_rep_2" r ON m.rep = r.v;
-ANALYZE "identity_work"."cc_rep_1";
-DROP TABLE IF EXISTS "identity_work"."cc_rep_2";
--- label: the smallest node id of the component, whatever the random choices
+SELECT COUNT(*) FROM "identity_work"."cc_edges_0";
+-- compose the 2 round maps, last to first, and label each component with its smallest node id, whatever the random choices
 DROP TABLE IF EXISTS "identity_work"."labels";
 CREATE UNLOGGED TABLE "identity_work"."labels" AS
+WITH
+r2 AS (
+  SELECT v, rep FROM "identity_work"."cc_map_2"
+),
+r1 AS (
+  SELECT m.v, COALESCE(l.rep, m.rep) AS rep
+  FROM "identity_work"."cc_map_1" m
+  LEFT JOIN r2 l ON m.rep = l.v
+)
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
-FROM "identity_work"."cc_rep_1";
+FROM r1;
 ANALYZE "identity_work"."labels";
-DROP TABLE IF EXISTS "identity_work"."cc_rep_1";
-DROP TABLE IF EXISTS "identity_work"."cc_edges_2";
-DROP TABLE IF EXISTS "identity_work"."cc_map_1";
-DROP TABLE IF EXISTS "identity_work"."cc_map_2";
 -- the partition that the limits and policies below refine
 DROP TABLE IF EXISTS "identity_work"."groups_0";
 CREATE UNLOGGED TABLE "identity_work"."groups_0" AS
@@ -125,7 +116,6 @@ JOIN "identity_work"."ac_map_1" ma ON e.a = ma.v
 JOIN "identity_work"."ac_map_1" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
 ANALYZE "identity_work"."ac_edges_1";
-DROP TABLE IF EXISTS "identity_work"."ac_edges_0";
 -- round 2: every node picks the neighbour (or itself) with the smallest hash
 DROP TABLE IF EXISTS "identity_work"."ac_map_2";
 CREATE UNLOGGED TABLE "identity_work"."ac_map_2" AS
@@ -138,41 +128,33 @@ FROM (
 ) n
 GROUP BY v;
 ANALYZE "identity_work"."ac_map_2";
--- round 2: rewrite edges onto representatives; drop self-loops
-DROP TABLE IF EXISTS "identity_work"."ac_edges_2";
-CREATE UNLOGGED TABLE "identity_work"."ac_edges_2" AS
+-- round 2: rewrite edges onto representatives; drop self-loops (in place of the edges of round 0)
+DROP TABLE IF EXISTS "identity_work"."ac_edges_0";
+CREATE UNLOGGED TABLE "identity_work"."ac_edges_0" AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
 FROM "identity_work"."ac_edges_1" e
 JOIN "identity_work"."ac_map_2" ma ON e.a = ma.v
 JOIN "identity_work"."ac_map_2" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-ANALYZE "identity_work"."ac_edges_2";
-DROP TABLE IF EXISTS "identity_work"."ac_edges_1";
+ANALYZE "identity_work"."ac_edges_0";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "identity_work"."ac_edges_2";
--- compose the 2 round maps, last to first
-DROP TABLE IF EXISTS "identity_work"."ac_rep_2";
-CREATE UNLOGGED TABLE "identity_work"."ac_rep_2" AS
-SELECT v, rep FROM "identity_work"."ac_map_2";
-ANALYZE "identity_work"."ac_rep_2";
-DROP TABLE IF EXISTS "identity_work"."ac_rep_1";
-CREATE UNLOGGED TABLE "identity_work"."ac_rep_1" AS
-SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM "identity_work"."ac_map_1" m
-LEFT JOIN "identity_work"."ac_rep_2" r ON m.rep = r.v;
-ANALYZE "identity_work"."ac_rep_1";
-DROP TABLE IF EXISTS "identity_work"."ac_rep_2";
--- label: the smallest node id of the component, whatever the random choices
+SELECT COUNT(*) FROM "identity_work"."ac_edges_0";
+-- compose the 2 round maps, last to first, and label each component with its smallest node id, whatever the random choices
 DROP TABLE IF EXISTS "identity_work"."anon_labels";
 CREATE UNLOGGED TABLE "identity_work"."anon_labels" AS
+WITH
+r2 AS (
+  SELECT v, rep FROM "identity_work"."ac_map_2"
+),
+r1 AS (
+  SELECT m.v, COALESCE(l.rep, m.rep) AS rep
+  FROM "identity_work"."ac_map_1" m
+  LEFT JOIN r2 l ON m.rep = l.v
+)
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
-FROM "identity_work"."ac_rep_1";
+FROM r1;
 ANALYZE "identity_work"."anon_labels";
-DROP TABLE IF EXISTS "identity_work"."ac_rep_1";
-DROP TABLE IF EXISTS "identity_work"."ac_edges_2";
-DROP TABLE IF EXISTS "identity_work"."ac_map_1";
-DROP TABLE IF EXISTS "identity_work"."ac_map_2";
 -- clusters of linked anonymous identifiers
 DROP TABLE IF EXISTS "identity_work"."anon_clusters";
 CREATE UNLOGGED TABLE "identity_work"."anon_clusters" AS
@@ -240,7 +222,6 @@ JOIN "identity_work"."rc_map_1" ma ON e.a = ma.v
 JOIN "identity_work"."rc_map_1" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
 ANALYZE "identity_work"."rc_edges_1";
-DROP TABLE IF EXISTS "identity_work"."rc_edges_0";
 -- round 2: every node picks the neighbour (or itself) with the smallest hash
 DROP TABLE IF EXISTS "identity_work"."rc_map_2";
 CREATE UNLOGGED TABLE "identity_work"."rc_map_2" AS
@@ -253,41 +234,33 @@ FROM (
 ) n
 GROUP BY v;
 ANALYZE "identity_work"."rc_map_2";
--- round 2: rewrite edges onto representatives; drop self-loops
-DROP TABLE IF EXISTS "identity_work"."rc_edges_2";
-CREATE UNLOGGED TABLE "identity_work"."rc_edges_2" AS
+-- round 2: rewrite edges onto representatives; drop self-loops (in place of the edges of round 0)
+DROP TABLE IF EXISTS "identity_work"."rc_edges_0";
+CREATE UNLOGGED TABLE "identity_work"."rc_edges_0" AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
 FROM "identity_work"."rc_edges_1" e
 JOIN "identity_work"."rc_map_2" ma ON e.a = ma.v
 JOIN "identity_work"."rc_map_2" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-ANALYZE "identity_work"."rc_edges_2";
-DROP TABLE IF EXISTS "identity_work"."rc_edges_1";
+ANALYZE "identity_work"."rc_edges_0";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "identity_work"."rc_edges_2";
--- compose the 2 round maps, last to first
-DROP TABLE IF EXISTS "identity_work"."rc_rep_2";
-CREATE UNLOGGED TABLE "identity_work"."rc_rep_2" AS
-SELECT v, rep FROM "identity_work"."rc_map_2";
-ANALYZE "identity_work"."rc_rep_2";
-DROP TABLE IF EXISTS "identity_work"."rc_rep_1";
-CREATE UNLOGGED TABLE "identity_work"."rc_rep_1" AS
-SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM "identity_work"."rc_map_1" m
-LEFT JOIN "identity_work"."rc_rep_2" r ON m.rep = r.v;
-ANALYZE "identity_work"."rc_rep_1";
-DROP TABLE IF EXISTS "identity_work"."rc_rep_2";
--- label: the smallest node id of the component, whatever the random choices
+SELECT COUNT(*) FROM "identity_work"."rc_edges_0";
+-- compose the 2 round maps, last to first, and label each component with its smallest node id, whatever the random choices
 DROP TABLE IF EXISTS "identity_work"."region_labels";
 CREATE UNLOGGED TABLE "identity_work"."region_labels" AS
+WITH
+r2 AS (
+  SELECT v, rep FROM "identity_work"."rc_map_2"
+),
+r1 AS (
+  SELECT m.v, COALESCE(l.rep, m.rep) AS rep
+  FROM "identity_work"."rc_map_1" m
+  LEFT JOIN r2 l ON m.rep = l.v
+)
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
-FROM "identity_work"."rc_rep_1";
+FROM r1;
 ANALYZE "identity_work"."region_labels";
-DROP TABLE IF EXISTS "identity_work"."rc_rep_1";
-DROP TABLE IF EXISTS "identity_work"."rc_edges_2";
-DROP TABLE IF EXISTS "identity_work"."rc_map_1";
-DROP TABLE IF EXISTS "identity_work"."rc_map_2";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile

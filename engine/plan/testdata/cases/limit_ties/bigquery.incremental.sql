@@ -65,10 +65,8 @@ OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DA
 SELECT node, anchor, anchors FROM `identity_work`.`lim_seen_0`
 UNION ALL
 SELECT node, anchor, anchors FROM `identity_work`.`lim_front_1`;
-DROP TABLE IF EXISTS `identity_work`.`lim_front_0`;
-DROP TABLE IF EXISTS `identity_work`.`lim_seen_0`;
 -- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
-CREATE OR REPLACE TABLE `identity_work`.`lim_front_2`
+CREATE OR REPLACE TABLE `identity_work`.`lim_front_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT node,
   CASE WHEN anchors > 1 THEN NULL ELSE anchor END AS anchor,
@@ -88,16 +86,14 @@ FROM (
   ) c
 ) r
 WHERE pos = 1;
-CREATE OR REPLACE TABLE `identity_work`.`lim_seen_2`
+CREATE OR REPLACE TABLE `identity_work`.`lim_seen_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT node, anchor, anchors FROM `identity_work`.`lim_seen_1`
 UNION ALL
-SELECT node, anchor, anchors FROM `identity_work`.`lim_front_2`;
-DROP TABLE IF EXISTS `identity_work`.`lim_front_1`;
-DROP TABLE IF EXISTS `identity_work`.`lim_seen_1`;
+SELECT node, anchor, anchors FROM `identity_work`.`lim_front_0`;
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM `identity_work`.`lim_front_2`;
+SELECT COUNT(*) FROM `identity_work`.`lim_front_0`;
 -- the refined partition; identifiers no anchor reached stay together
 CREATE OR REPLACE TABLE `identity_work`.`groups_1`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -111,15 +107,13 @@ FROM (
   SELECT g.node_id, g.grp, s.anchor,
     CASE WHEN g.grp IN (SELECT grp FROM `identity_work`.`lim_violating`) THEN 1 ELSE 0 END AS violating
   FROM `identity_work`.`groups_0` g
-  LEFT JOIN `identity_work`.`lim_seen_2` s ON g.node_id = s.node
+  LEFT JOIN `identity_work`.`lim_seen_0` s ON g.node_id = s.node
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
 -- identifiers equally near several anchors (policy.limit_ties: isolate)
 CREATE OR REPLACE TABLE `identity_work`.`conflicts_user_id`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT node AS node_id, anchors FROM `identity_work`.`lim_seen_2` WHERE anchor IS NULL;
-DROP TABLE IF EXISTS `identity_work`.`lim_front_2`;
-DROP TABLE IF EXISTS `identity_work`.`lim_seen_2`;
+SELECT node AS node_id, anchors FROM `identity_work`.`lim_seen_0` WHERE anchor IS NULL;
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced

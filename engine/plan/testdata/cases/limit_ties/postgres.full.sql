@@ -71,11 +71,9 @@ SELECT node, anchor, anchors FROM "identity_work"."lim_seen_0"
 UNION ALL
 SELECT node, anchor, anchors FROM "identity_work"."lim_front_1";
 ANALYZE "identity_work"."lim_seen_1";
-DROP TABLE IF EXISTS "identity_work"."lim_front_0";
-DROP TABLE IF EXISTS "identity_work"."lim_seen_0";
 -- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
-DROP TABLE IF EXISTS "identity_work"."lim_front_2";
-CREATE UNLOGGED TABLE "identity_work"."lim_front_2" AS
+DROP TABLE IF EXISTS "identity_work"."lim_front_0";
+CREATE UNLOGGED TABLE "identity_work"."lim_front_0" AS
 SELECT node,
   CASE WHEN anchors > 1 THEN NULL ELSE anchor END AS anchor,
   anchors
@@ -94,18 +92,16 @@ FROM (
   ) c
 ) r
 WHERE pos = 1;
-ANALYZE "identity_work"."lim_front_2";
-DROP TABLE IF EXISTS "identity_work"."lim_seen_2";
-CREATE UNLOGGED TABLE "identity_work"."lim_seen_2" AS
+ANALYZE "identity_work"."lim_front_0";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_0";
+CREATE UNLOGGED TABLE "identity_work"."lim_seen_0" AS
 SELECT node, anchor, anchors FROM "identity_work"."lim_seen_1"
 UNION ALL
-SELECT node, anchor, anchors FROM "identity_work"."lim_front_2";
-ANALYZE "identity_work"."lim_seen_2";
-DROP TABLE IF EXISTS "identity_work"."lim_front_1";
-DROP TABLE IF EXISTS "identity_work"."lim_seen_1";
+SELECT node, anchor, anchors FROM "identity_work"."lim_front_0";
+ANALYZE "identity_work"."lim_seen_0";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "identity_work"."lim_front_2";
+SELECT COUNT(*) FROM "identity_work"."lim_front_0";
 -- the refined partition; identifiers no anchor reached stay together
 DROP TABLE IF EXISTS "identity_work"."groups_1";
 CREATE UNLOGGED TABLE "identity_work"."groups_1" AS
@@ -119,17 +115,15 @@ FROM (
   SELECT g.node_id, g.grp, s.anchor,
     CASE WHEN g.grp IN (SELECT grp FROM "identity_work"."lim_violating") THEN 1 ELSE 0 END AS violating
   FROM "identity_work"."groups_0" g
-  LEFT JOIN "identity_work"."lim_seen_2" s ON g.node_id = s.node
+  LEFT JOIN "identity_work"."lim_seen_0" s ON g.node_id = s.node
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
 ANALYZE "identity_work"."groups_1";
 -- identifiers equally near several anchors (policy.limit_ties: isolate)
 DROP TABLE IF EXISTS "identity_work"."conflicts_user_id";
 CREATE UNLOGGED TABLE "identity_work"."conflicts_user_id" AS
-SELECT node AS node_id, anchors FROM "identity_work"."lim_seen_2" WHERE anchor IS NULL;
+SELECT node AS node_id, anchors FROM "identity_work"."lim_seen_0" WHERE anchor IS NULL;
 ANALYZE "identity_work"."conflicts_user_id";
-DROP TABLE IF EXISTS "identity_work"."lim_front_2";
-DROP TABLE IF EXISTS "identity_work"."lim_seen_2";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "identity"."id_graph__next";

@@ -59,10 +59,8 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_1" AS
 SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_SEEN_0"
 UNION ALL
 SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_FRONT_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_0";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_0";
 -- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_FRONT_2" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_FRONT_0" AS
 SELECT node,
   CASE WHEN anchors > 1 THEN NULL ELSE anchor END AS anchor,
   anchors
@@ -81,15 +79,13 @@ FROM (
   ) c
 ) r
 WHERE pos = 1;
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_2" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_0" AS
 SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_SEEN_1"
 UNION ALL
-SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_FRONT_2";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_1";
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_FRONT_0";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "IDENTITY_WORK"."LIM_FRONT_2";
+SELECT COUNT(*) FROM "IDENTITY_WORK"."LIM_FRONT_0";
 -- the refined partition; identifiers no anchor reached stay together
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GROUPS_1" AS
 SELECT node_id,
@@ -102,14 +98,12 @@ FROM (
   SELECT g.node_id, g.grp, s.anchor,
     CASE WHEN g.grp IN (SELECT grp FROM "IDENTITY_WORK"."LIM_VIOLATING") THEN 1 ELSE 0 END AS violating
   FROM "IDENTITY_WORK"."GROUPS_0" g
-  LEFT JOIN "IDENTITY_WORK"."LIM_SEEN_2" s ON g.node_id = s.node
+  LEFT JOIN "IDENTITY_WORK"."LIM_SEEN_0" s ON g.node_id = s.node
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
 -- identifiers equally near several anchors (policy.limit_ties: isolate)
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CONFLICTS_USER_ID" AS
-SELECT node AS node_id, anchors FROM "IDENTITY_WORK"."LIM_SEEN_2" WHERE anchor IS NULL;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_2";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_2";
+SELECT node AS node_id, anchors FROM "IDENTITY_WORK"."LIM_SEEN_0" WHERE anchor IS NULL;
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced

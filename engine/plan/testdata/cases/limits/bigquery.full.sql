@@ -27,7 +27,6 @@ FROM `identity_work`.`cc_edges_0` e
 JOIN `identity_work`.`cc_map_1` ma ON e.a = ma.v
 JOIN `identity_work`.`cc_map_1` mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS `identity_work`.`cc_edges_0`;
 -- round 2: every node picks the neighbour (or itself) with the smallest hash
 CREATE OR REPLACE TABLE `identity_work`.`cc_map_2`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -39,37 +38,31 @@ FROM (
   UNION ALL SELECT b AS v, b AS u FROM `identity_work`.`cc_edges_1`
 ) n
 GROUP BY v;
--- round 2: rewrite edges onto representatives; drop self-loops
-CREATE OR REPLACE TABLE `identity_work`.`cc_edges_2`
+-- round 2: rewrite edges onto representatives; drop self-loops (in place of the edges of round 0)
+CREATE OR REPLACE TABLE `identity_work`.`cc_edges_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
 FROM `identity_work`.`cc_edges_1` e
 JOIN `identity_work`.`cc_map_2` ma ON e.a = ma.v
 JOIN `identity_work`.`cc_map_2` mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS `identity_work`.`cc_edges_1`;
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM `identity_work`.`cc_edges_2`;
--- compose the 2 round maps, last to first
-CREATE OR REPLACE TABLE `identity_work`.`cc_rep_2`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT v, rep FROM `identity_work`.`cc_map_2`;
-CREATE OR REPLACE TABLE `identity_work`.`cc_rep_1`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM `identity_work`.`cc_map_1` m
-LEFT JOIN `identity_work`.`cc_rep_2` r ON m.rep = r.v;
-DROP TABLE IF EXISTS `identity_work`.`cc_rep_2`;
--- label: the smallest node id of the component, whatever the random choices
+SELECT COUNT(*) FROM `identity_work`.`cc_edges_0`;
+-- compose the 2 round maps, last to first, and label each component with its smallest node id, whatever the random choices
 CREATE OR REPLACE TABLE `identity_work`.`labels`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+WITH
+r2 AS (
+  SELECT v, rep FROM `identity_work`.`cc_map_2`
+),
+r1 AS (
+  SELECT m.v, COALESCE(l.rep, m.rep) AS rep
+  FROM `identity_work`.`cc_map_1` m
+  LEFT JOIN r2 l ON m.rep = l.v
+)
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
-FROM `identity_work`.`cc_rep_1`;
-DROP TABLE IF EXISTS `identity_work`.`cc_rep_1`;
-DROP TABLE IF EXISTS `identity_work`.`cc_edges_2`;
-DROP TABLE IF EXISTS `identity_work`.`cc_map_1`;
-DROP TABLE IF EXISTS `identity_work`.`cc_map_2`;
+FROM r1;
 -- the partition that the limits and policies below refine
 CREATE OR REPLACE TABLE `identity_work`.`groups_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -142,10 +135,8 @@ OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DA
 SELECT node, anchor, anchors FROM `identity_work`.`lim_seen_0`
 UNION ALL
 SELECT node, anchor, anchors FROM `identity_work`.`lim_front_1`;
-DROP TABLE IF EXISTS `identity_work`.`lim_front_0`;
-DROP TABLE IF EXISTS `identity_work`.`lim_seen_0`;
 -- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
-CREATE OR REPLACE TABLE `identity_work`.`lim_front_2`
+CREATE OR REPLACE TABLE `identity_work`.`lim_front_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT node,
   anchor AS anchor,
@@ -165,16 +156,14 @@ FROM (
   ) c
 ) r
 WHERE pos = 1;
-CREATE OR REPLACE TABLE `identity_work`.`lim_seen_2`
+CREATE OR REPLACE TABLE `identity_work`.`lim_seen_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT node, anchor, anchors FROM `identity_work`.`lim_seen_1`
 UNION ALL
-SELECT node, anchor, anchors FROM `identity_work`.`lim_front_2`;
-DROP TABLE IF EXISTS `identity_work`.`lim_front_1`;
-DROP TABLE IF EXISTS `identity_work`.`lim_seen_1`;
+SELECT node, anchor, anchors FROM `identity_work`.`lim_front_0`;
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM `identity_work`.`lim_front_2`;
+SELECT COUNT(*) FROM `identity_work`.`lim_front_0`;
 -- the refined partition; identifiers no anchor reached stay together
 CREATE OR REPLACE TABLE `identity_work`.`groups_1`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -188,11 +177,9 @@ FROM (
   SELECT g.node_id, g.grp, s.anchor,
     CASE WHEN g.grp IN (SELECT grp FROM `identity_work`.`lim_violating`) THEN 1 ELSE 0 END AS violating
   FROM `identity_work`.`groups_0` g
-  LEFT JOIN `identity_work`.`lim_seen_2` s ON g.node_id = s.node
+  LEFT JOIN `identity_work`.`lim_seen_0` s ON g.node_id = s.node
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
-DROP TABLE IF EXISTS `identity_work`.`lim_front_2`;
-DROP TABLE IF EXISTS `identity_work`.`lim_seen_2`;
 
 -- ===== stage limit_email: at most 3 email per profile: split the profiles that hold more
 -- profiles over the limit
@@ -258,10 +245,8 @@ OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DA
 SELECT node, anchor, anchors FROM `identity_work`.`lim_seen_0`
 UNION ALL
 SELECT node, anchor, anchors FROM `identity_work`.`lim_front_1`;
-DROP TABLE IF EXISTS `identity_work`.`lim_front_0`;
-DROP TABLE IF EXISTS `identity_work`.`lim_seen_0`;
 -- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
-CREATE OR REPLACE TABLE `identity_work`.`lim_front_2`
+CREATE OR REPLACE TABLE `identity_work`.`lim_front_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT node,
   anchor AS anchor,
@@ -281,16 +266,14 @@ FROM (
   ) c
 ) r
 WHERE pos = 1;
-CREATE OR REPLACE TABLE `identity_work`.`lim_seen_2`
+CREATE OR REPLACE TABLE `identity_work`.`lim_seen_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT node, anchor, anchors FROM `identity_work`.`lim_seen_1`
 UNION ALL
-SELECT node, anchor, anchors FROM `identity_work`.`lim_front_2`;
-DROP TABLE IF EXISTS `identity_work`.`lim_front_1`;
-DROP TABLE IF EXISTS `identity_work`.`lim_seen_1`;
+SELECT node, anchor, anchors FROM `identity_work`.`lim_front_0`;
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM `identity_work`.`lim_front_2`;
+SELECT COUNT(*) FROM `identity_work`.`lim_front_0`;
 -- the refined partition; identifiers no anchor reached stay together
 CREATE OR REPLACE TABLE `identity_work`.`groups_2`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -304,11 +287,9 @@ FROM (
   SELECT g.node_id, g.grp, s.anchor,
     CASE WHEN g.grp IN (SELECT grp FROM `identity_work`.`lim_violating`) THEN 1 ELSE 0 END AS violating
   FROM `identity_work`.`groups_1` g
-  LEFT JOIN `identity_work`.`lim_seen_2` s ON g.node_id = s.node
+  LEFT JOIN `identity_work`.`lim_seen_0` s ON g.node_id = s.node
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
-DROP TABLE IF EXISTS `identity_work`.`lim_front_2`;
-DROP TABLE IF EXISTS `identity_work`.`lim_seen_2`;
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile

@@ -334,11 +334,9 @@ SELECT node, anchor, anchors FROM "identity_work"."lim_seen_0"
 UNION ALL
 SELECT node, anchor, anchors FROM "identity_work"."lim_front_1";
 ANALYZE "identity_work"."lim_seen_1";
-DROP TABLE IF EXISTS "identity_work"."lim_front_0";
-DROP TABLE IF EXISTS "identity_work"."lim_seen_0";
 -- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
-DROP TABLE IF EXISTS "identity_work"."lim_front_2";
-CREATE UNLOGGED TABLE "identity_work"."lim_front_2" AS
+DROP TABLE IF EXISTS "identity_work"."lim_front_0";
+CREATE UNLOGGED TABLE "identity_work"."lim_front_0" AS
 SELECT node,
   anchor AS anchor,
   anchors
@@ -357,18 +355,16 @@ FROM (
   ) c
 ) r
 WHERE pos = 1;
-ANALYZE "identity_work"."lim_front_2";
-DROP TABLE IF EXISTS "identity_work"."lim_seen_2";
-CREATE UNLOGGED TABLE "identity_work"."lim_seen_2" AS
+ANALYZE "identity_work"."lim_front_0";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_0";
+CREATE UNLOGGED TABLE "identity_work"."lim_seen_0" AS
 SELECT node, anchor, anchors FROM "identity_work"."lim_seen_1"
 UNION ALL
-SELECT node, anchor, anchors FROM "identity_work"."lim_front_2";
-ANALYZE "identity_work"."lim_seen_2";
-DROP TABLE IF EXISTS "identity_work"."lim_front_1";
-DROP TABLE IF EXISTS "identity_work"."lim_seen_1";
+SELECT node, anchor, anchors FROM "identity_work"."lim_front_0";
+ANALYZE "identity_work"."lim_seen_0";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "identity_work"."lim_front_2";
+SELECT COUNT(*) FROM "identity_work"."lim_front_0";
 -- the refined partition; identifiers no anchor reached stay together
 DROP TABLE IF EXISTS "identity_work"."groups_nl";
 CREATE UNLOGGED TABLE "identity_work"."groups_nl" AS
@@ -382,12 +378,10 @@ FROM (
   SELECT g.node_id, g.grp, s.anchor,
     CASE WHEN g.grp IN (SELECT grp FROM "identity_work"."nl_violating") THEN 1 ELSE 0 END AS violating
   FROM "identity_work"."groups_0" g
-  LEFT JOIN "identity_work"."lim_seen_2" s ON g.node_id = s.node
+  LEFT JOIN "identity_work"."lim_seen_0" s ON g.node_id = s.node
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
 ANALYZE "identity_work"."groups_nl";
-DROP TABLE IF EXISTS "identity_work"."lim_front_2";
-DROP TABLE IF EXISTS "identity_work"."lim_seen_2";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced

@@ -440,7 +440,6 @@ FROM "IDENTITY_WORK"."CC_EDGES_0" e
 JOIN "IDENTITY_WORK"."CC_MAP_1" ma ON e.a = ma.v
 JOIN "IDENTITY_WORK"."CC_MAP_1" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_0";
 -- round 2: every node picks the neighbour (or itself) with the smallest hash
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_MAP_2" AS
 SELECT v, MIN_BY(u, HASH(u, 2)) AS rep
@@ -451,33 +450,29 @@ FROM (
   UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_1"
 ) n
 GROUP BY v;
--- round 2: rewrite edges onto representatives; drop self-loops
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_EDGES_2" AS
+-- round 2: rewrite edges onto representatives; drop self-loops (in place of the edges of round 0)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_EDGES_0" AS
 SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
 FROM "IDENTITY_WORK"."CC_EDGES_1" e
 JOIN "IDENTITY_WORK"."CC_MAP_2" ma ON e.a = ma.v
 JOIN "IDENTITY_WORK"."CC_MAP_2" mb ON e.b = mb.v
 WHERE ma.rep <> mb.rep;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_1";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "IDENTITY_WORK"."CC_EDGES_2";
--- compose the 2 round maps, last to first
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_REP_2" AS
-SELECT v, rep FROM "IDENTITY_WORK"."CC_MAP_2";
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_REP_1" AS
-SELECT m.v, COALESCE(r.rep, m.rep) AS rep
-FROM "IDENTITY_WORK"."CC_MAP_1" m
-LEFT JOIN "IDENTITY_WORK"."CC_REP_2" r ON m.rep = r.v;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_REP_2";
--- label: the smallest node id of the component, whatever the random choices
+SELECT COUNT(*) FROM "IDENTITY_WORK"."CC_EDGES_0";
+-- compose the 2 round maps, last to first, and label each component with its smallest node id, whatever the random choices
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LABELS" AS
+WITH
+r2 AS (
+  SELECT v, rep FROM "IDENTITY_WORK"."CC_MAP_2"
+),
+r1 AS (
+  SELECT m.v, COALESCE(l.rep, m.rep) AS rep
+  FROM "IDENTITY_WORK"."CC_MAP_1" m
+  LEFT JOIN r2 l ON m.rep = l.v
+)
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
-FROM "IDENTITY_WORK"."CC_REP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_REP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_2";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_2";
+FROM r1;
 -- the partition that the limits and policies below refine
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GROUPS_0" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
@@ -544,10 +539,8 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_1" AS
 SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_SEEN_0"
 UNION ALL
 SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_FRONT_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_0";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_0";
 -- ring 2: each identifier next to the last ring joins its best anchor (more rows, then more recent, then anchor value)
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_FRONT_2" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_FRONT_0" AS
 SELECT node,
   anchor AS anchor,
   anchors
@@ -566,15 +559,13 @@ FROM (
   ) c
 ) r
 WHERE pos = 1;
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_2" AS
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LIM_SEEN_0" AS
 SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_SEEN_1"
 UNION ALL
-SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_FRONT_2";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_1";
+SELECT node, anchor, anchors FROM "IDENTITY_WORK"."LIM_FRONT_0";
 -- 2 rounds must have been enough
 -- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
-SELECT COUNT(*) FROM "IDENTITY_WORK"."LIM_FRONT_2";
+SELECT COUNT(*) FROM "IDENTITY_WORK"."LIM_FRONT_0";
 -- the refined partition; identifiers no anchor reached stay together
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GROUPS_1" AS
 SELECT node_id,
@@ -587,11 +578,9 @@ FROM (
   SELECT g.node_id, g.grp, s.anchor,
     CASE WHEN g.grp IN (SELECT grp FROM "IDENTITY_WORK"."LIM_VIOLATING") THEN 1 ELSE 0 END AS violating
   FROM "IDENTITY_WORK"."GROUPS_0" g
-  LEFT JOIN "IDENTITY_WORK"."LIM_SEEN_2" s ON g.node_id = s.node
+  LEFT JOIN "IDENTITY_WORK"."LIM_SEEN_0" s ON g.node_id = s.node
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_FRONT_2";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."LIM_SEEN_2";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
