@@ -334,6 +334,7 @@ var (
 	IncGraphWrite     = define[IncGraphWriteData]("inc_graph_write")
 	IncRegionsWrite   = define[IncRegionsWriteData]("inc_regions_write")
 	IncInsertWritten  = define[IncInsertWrittenData]("inc_insert_written")
+	IncRegionsRows    = define[IncRegionsRowsData]("inc_regions_rows")
 	IncEdgesStale     = define[IncEdgesData]("inc_edges_stale")
 	IncEdgesFresh     = define[IncEdgesData]("inc_edges_fresh")
 	IncEdgesDelete    = define[IncEdgesData]("inc_edges_delete")
@@ -386,6 +387,7 @@ type (
 	IncInsertWrittenData struct{ Table, Query, Written string }
 	// IncEdgesData: with Scope, the links carry the scopes of their identifiers and their pool.
 	IncEdgesData          struct{ Scope *Scoping }
+	IncRegionsRowsData    struct{}
 	StatsData             struct{}
 	StatsIncrementalData  struct{}
 	QuarantineCountsData  struct{}

@@ -157,7 +157,7 @@ func (b *build) stateUpdates() []Statement {
 		stmt(b, idsql.DeleteAll, idsql.DeleteAllData{Table: b.state(stateQValues)}),
 		b.insertFrom(b.state(stateQValues), "id_type, id_value, reason, evidence", "qvalues_new"),
 		b.deleteIn(b.state(stateRegions), "node_id", "regions_write"),
-		stmt(b, idsql.IncInsertWritten, idsql.IncInsertWrittenData{Table: b.state(stateRegions), Query: "SELECT node_id, region, id_type FROM " + b.workTable("regions_new"), Written: "regions_write"}),
+		stmt(b, idsql.IncInsertWritten, idsql.IncInsertWrittenData{Table: b.state(stateRegions), Query: render.SQL(b.r, idsql.IncRegionsRows, idsql.IncRegionsRowsData{}), Written: "regions_write"}),
 	)
 }
 
