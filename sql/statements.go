@@ -335,8 +335,7 @@ var (
 	IncRegionsWrite   = define[IncRegionsWriteData]("inc_regions_write")
 	IncInsertWritten  = define[IncInsertWrittenData]("inc_insert_written")
 	IncRegionsRows    = define[IncRegionsRowsData]("inc_regions_rows")
-	IncEdgesStale     = define[IncEdgesData]("inc_edges_stale")
-	IncEdgesFresh     = define[IncEdgesData]("inc_edges_fresh")
+	IncEdgesDiff      = define[IncEdgesDiffData]("inc_edges_diff")
 	IncEdgesDelete    = define[IncEdgesData]("inc_edges_delete")
 	Stats             = define[StatsData]("stats")
 	StatsIncremental  = define[StatsIncrementalData]("stats_incremental")
@@ -386,7 +385,12 @@ type (
 	// IncInsertWrittenData inserts the rows of Query whose node ids are in the work table Written.
 	IncInsertWrittenData struct{ Table, Query, Written string }
 	// IncEdgesData: with Scope, the links carry the scopes of their identifiers and their pool.
-	IncEdgesData          struct{ Scope *Scoping }
+	IncEdgesData struct{ Scope *Scoping }
+	// IncEdgesDiffData: Fresh selects the rows to insert, else the keys of those to delete.
+	IncEdgesDiffData struct {
+		Scope *Scoping
+		Fresh bool
+	}
 	IncRegionsRowsData    struct{}
 	StatsData             struct{}
 	StatsIncrementalData  struct{}
