@@ -107,8 +107,8 @@ func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error 
 			return fmt.Errorf("%s: %s: the SQL built from the normalize entries of its id types does not run on %s (check each {expr: …}): %s", p.File, key, s.Table, err)
 		}
 	}
-	// The rehearsal runs the plan in the schemas idstitch writes, inside a transaction: they
-	// must hold only what it made before it touches them even there.
+	// The schemas idstitch writes must hold only what it made before anything runs, the
+	// rehearsal included (it writes schemas of its own, inside a transaction rolled back).
 	if _, err := Ownership(ctx, conn, pl); err != nil {
 		return err
 	}

@@ -24,6 +24,8 @@ const (
 const (
 	rehearsalSources = "idstitch_rehearsal_sources"
 	rehearsalWork    = "idstitch_rehearsal_work"
+	rehearsalOutput  = "idstitch_rehearsal"
+	rehearsalState   = "idstitch_rehearsal_state"
 )
 
 // Rehearse runs the whole plan of a full run on copies of the sources' first rows, in one transaction
@@ -64,7 +66,11 @@ func Rehearse(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error
 func rehearsal(pl *plan.Planner, d dialects.Dialect) (stmts []string, where map[string]string, err error) {
 	p := pl.Project
 	copyOf := *p
-	copyOf.Output.WorkSchema = rehearsalWork
+	// The rehearsal publishes into schemas of its own, made and dropped inside its transaction.
+	// In the project's schemas it would compare a hundred rows with every published identifier
+	// (seconds per million) and, on Postgres, hold locks on the published tables that readers
+	// wait for until it rolls back.
+	copyOf.Output.Schema, copyOf.Output.WorkSchema, copyOf.Output.StateSchema = rehearsalOutput, rehearsalWork, rehearsalState
 	copyOf.Sources = make([]config.Source, len(p.Sources))
 	r := pl.Renderer()
 	stmts = []string{d.CreateSchema(rehearsalSources)}
