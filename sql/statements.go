@@ -292,6 +292,9 @@ type (
 	RegionsData struct {
 		Labels string
 		Hubs   bool
+		// FromAssign: assign was built from the same labels, less the same hubs, so the
+		// regions are its components and need no second join.
+		FromAssign bool
 	}
 )
 
@@ -395,7 +398,10 @@ type (
 	StatsData             struct{}
 	StatsIncrementalData  struct{}
 	QuarantineCountsData  struct{}
-	ComponentsChangedData struct{}
+	ComponentsChangedData struct {
+		// Profiles is the work or next table of the profiles the run writes, one row each.
+		Profiles string
+	}
 	ChangesCountData      struct{}
 )
 

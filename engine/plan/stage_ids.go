@@ -34,7 +34,9 @@ func (b *build) idsScratch() {
 const regionsNote = "every identifier's region, quarantined ones too"
 
 func (b *build) regionsData() idsql.RegionsData {
-	return idsql.RegionsData{Labels: b.regionLabels, Hubs: b.hubs()}
+	// assign is built from labels, less the hubs, unless groups (limits, the anonymous policy)
+	// split the components.
+	return idsql.RegionsData{Labels: b.regionLabels, Hubs: b.hubs(), FromAssign: b.regionLabels == "labels" && b.groups == ""}
 }
 
 func (b *build) ids(regions Statement) {

@@ -38,7 +38,7 @@ func (b *build) outputsAll() {
 	}
 	st.Statements = append(st.Statements, b.overrideStatus()...)
 	b.add(st)
-	measures(b, idsql.Stats, idsql.StatsData{})
+	measures(b, idsql.Stats, idsql.StatsData{}, b.next(Profiles))
 }
 
 // outputsRegion builds the recomputed regions' rows of the output tables, and what changed.
@@ -61,7 +61,7 @@ func (b *build) outputsRegion() {
 	)
 	st.Statements = append(st.Statements, b.overrideStatus()...)
 	b.add(st)
-	measures(b, idsql.StatsIncremental, idsql.StatsIncrementalData{})
+	measures(b, idsql.StatsIncremental, idsql.StatsIncrementalData{}, b.workTable("profiles_region"))
 }
 
 // outputTables builds what full and incremental runs both build: the changes, the profiles with
@@ -84,11 +84,12 @@ func (b *build) outputTables(t outputTarget) []Statement {
 	)
 }
 
-// measures sets the queries the runner reads after the outputs stage.
-func measures[T any](b *build, stats idsql.Template[T], data T) {
+// measures sets the queries the runner reads after the outputs stage; profiles is the table of
+// the profiles the run writes.
+func measures[T any](b *build, stats idsql.Template[T], data T, profiles string) {
 	b.plan.Stats = render.SQL(b.r, stats, data)
 	b.plan.QuarantineCounts = render.SQL(b.r, idsql.QuarantineCounts, idsql.QuarantineCountsData{})
-	b.plan.ComponentsChanged = render.SQL(b.r, idsql.ComponentsChanged, idsql.ComponentsChangedData{})
+	b.plan.ComponentsChanged = render.SQL(b.r, idsql.ComponentsChanged, idsql.ComponentsChangedData{Profiles: profiles})
 }
 
 func (b *build) typeNames() []string {

@@ -1,2 +1,3 @@
-{{/* components_changed: the number of profiles a run writes, from graph. */}}
-SELECT COUNT(DISTINCT universal_id) FROM {{work "graph"}}
+{{/* components_changed: the number of profiles a run writes: the rows of Profiles, one per universal id
+     (counting them costs nothing; counting the distinct ids of graph cost half a second per million). */}}
+SELECT COUNT(*) FROM {{.Profiles}}

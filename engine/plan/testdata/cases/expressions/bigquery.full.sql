@@ -110,9 +110,8 @@ JOIN `customer_360_work`.`anchors` a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE `customer_360_state`.`regions__next`
 CLUSTER BY `node_id` AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
-FROM `customer_360_work`.`nodes` n
-LEFT JOIN `customer_360_work`.`labels` l ON n.node_id = l.node_id;
+SELECT node_id, component AS region, id_type
+FROM `customer_360_work`.`assign`;
 
 -- ===== stage publish: replace each table from its new version, then commit the history and the state together (this warehouse has no transactions over DDL; a publish that stops part-way is completed by the next run)
 CREATE OR REPLACE TABLE `customer_360`.`id_graph` COPY `customer_360`.`id_graph__next`;

@@ -129,9 +129,8 @@ JOIN `customer_360_work`.`anchors` a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE `customer_360_work`.`regions_new`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
-FROM `customer_360_work`.`nodes` n
-LEFT JOIN `customer_360_work`.`labels` l ON n.node_id = l.node_id;
+SELECT node_id, component AS region, id_type
+FROM `customer_360_work`.`assign`;
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN TRANSACTION;

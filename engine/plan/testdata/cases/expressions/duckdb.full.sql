@@ -103,9 +103,8 @@ FROM "customer_360_work".main."assign" n
 JOIN "customer_360_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE "customer_360_state"."regions__next" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
-FROM "customer_360_work".main."nodes" n
-LEFT JOIN "customer_360_work".main."labels" l ON n.node_id = l.node_id;
+SELECT node_id, component AS region, id_type
+FROM "customer_360_work".main."assign";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;

@@ -114,9 +114,8 @@ ANALYZE "customer_360_work"."graph";
 -- every identifier's region, quarantined ones too
 DROP TABLE IF EXISTS "customer_360_state"."regions__next";
 CREATE TABLE "customer_360_state"."regions__next" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
-FROM "customer_360_work"."nodes" n
-LEFT JOIN "customer_360_work"."labels" l ON n.node_id = l.node_id;
+SELECT node_id, component AS region, id_type
+FROM "customer_360_work"."assign";
 ANALYZE "customer_360_state"."regions__next";
 
 -- ===== stage publish: swap the new tables in, all together

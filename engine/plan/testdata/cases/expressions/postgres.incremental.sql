@@ -138,9 +138,8 @@ ANALYZE "customer_360_work"."graph";
 -- every identifier's region, quarantined ones too
 DROP TABLE IF EXISTS "customer_360_work"."regions_new";
 CREATE UNLOGGED TABLE "customer_360_work"."regions_new" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
-FROM "customer_360_work"."nodes" n
-LEFT JOIN "customer_360_work"."labels" l ON n.node_id = l.node_id;
+SELECT node_id, component AS region, id_type
+FROM "customer_360_work"."assign";
 ANALYZE "customer_360_work"."regions_new";
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together

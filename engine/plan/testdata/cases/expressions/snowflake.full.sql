@@ -103,9 +103,8 @@ FROM "CUSTOMER_360_WORK"."ASSIGN" n
 JOIN "CUSTOMER_360_WORK"."ANCHORS" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_STATE"."REGIONS__NEXT" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
-FROM "CUSTOMER_360_WORK"."NODES" n
-LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON n.node_id = l.node_id;
+SELECT node_id, component AS region, id_type
+FROM "CUSTOMER_360_WORK"."ASSIGN";
 
 -- ===== stage publish: replace each table from its new version, then commit the history and the state together (this warehouse has no transactions over DDL; a publish that stops part-way is completed by the next run)
 CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360"."ID_GRAPH" CLONE "CUSTOMER_360"."ID_GRAPH__NEXT" COPY GRANTS;

@@ -119,9 +119,8 @@ FROM "CUSTOMER_360_WORK"."ASSIGN" n
 JOIN "CUSTOMER_360_WORK"."ANCHORS" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."REGIONS_NEW" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
-FROM "CUSTOMER_360_WORK"."NODES" n
-LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON n.node_id = l.node_id;
+SELECT node_id, component AS region, id_type
+FROM "CUSTOMER_360_WORK"."ASSIGN";
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN;

@@ -354,9 +354,8 @@ JOIN `identity_work`.`anchors` a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE `identity_work`.`regions_new`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
-FROM `identity_work`.`nodes` n
-LEFT JOIN `identity_work`.`labels` l ON n.node_id = l.node_id;
+SELECT node_id, component AS region, id_type
+FROM `identity_work`.`assign`;
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced

@@ -250,9 +250,8 @@ FROM "identity_work".main."assign" n
 JOIN "identity_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
-FROM "identity_work".main."nodes" n
-LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
+SELECT node_id, component AS region, id_type
+FROM "identity_work".main."assign";
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS

@@ -324,9 +324,8 @@ FROM "identity_work".main."assign" n
 JOIN "identity_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TABLE "identity_work".main."regions_new" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
-FROM "identity_work".main."nodes" n
-LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
+SELECT node_id, component AS region, id_type
+FROM "identity_work".main."assign";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced

@@ -275,9 +275,8 @@ ANALYZE "identity_work"."graph";
 -- every identifier's region, quarantined ones too
 DROP TABLE IF EXISTS "identity_state"."regions__next";
 CREATE TABLE "identity_state"."regions__next" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
-FROM "identity_work"."nodes" n
-LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id;
+SELECT node_id, component AS region, id_type
+FROM "identity_work"."assign";
 ANALYZE "identity_state"."regions__next";
 
 -- ===== stage outputs: output tables, built beside the published ones

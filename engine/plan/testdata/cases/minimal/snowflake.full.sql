@@ -257,9 +257,8 @@ FROM "IDENTITY_WORK"."ASSIGN" n
 JOIN "IDENTITY_WORK"."ANCHORS" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_STATE"."REGIONS__NEXT" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
-FROM "IDENTITY_WORK"."NODES" n
-LEFT JOIN "IDENTITY_WORK"."LABELS" l ON n.node_id = l.node_id;
+SELECT node_id, component AS region, id_type
+FROM "IDENTITY_WORK"."ASSIGN";
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_GRAPH__NEXT" AS

@@ -331,9 +331,8 @@ FROM "IDENTITY_WORK"."ASSIGN" n
 JOIN "IDENTITY_WORK"."ANCHORS" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGIONS_NEW" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
-FROM "IDENTITY_WORK"."NODES" n
-LEFT JOIN "IDENTITY_WORK"."LABELS" l ON n.node_id = l.node_id;
+SELECT node_id, component AS region, id_type
+FROM "IDENTITY_WORK"."ASSIGN";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
