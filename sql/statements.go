@@ -402,7 +402,7 @@ type (
 		// Profiles is the work or next table of the profiles the run writes, one row each.
 		Profiles string
 	}
-	ChangesCountData      struct{}
+	ChangesCountData struct{}
 )
 
 // Publish: the outputs and the state swapped in or updated, all together.
