@@ -33,8 +33,11 @@ type (
 	OvrEdgesData    struct{ Hubs, Scoped bool }
 	NLViolatingData struct{ Groups string }
 	NLSeedData      struct{ Groups string }
-	OvrCountsData   struct{ Limits []OvrLimit }
-	OvrStatusData   struct {
+	OvrCountsData   struct {
+		Limits      []OvrLimit
+		Incremental bool
+	}
+	OvrStatusData struct {
 		Limits              []OvrLimit
 		Incremental, Scoped bool
 	}

@@ -119,7 +119,7 @@ func (b *build) overrideStatus() []Statement {
 		out = append(out, create(b, "ovr_published", idsql.OvrPublished, idsql.OvrPublishedData{}, "the published profiles of the identifiers overrides name outside the recomputed regions"))
 	}
 	if len(limits) > 0 {
-		out = append(out, create(b, "ovr_counts", idsql.OvrCounts, idsql.OvrCountsData{Limits: limits}, "identifiers of each limited type per profile"))
+		out = append(out, create(b, "ovr_counts", idsql.OvrCounts, idsql.OvrCountsData{Limits: limits, Incremental: b.prior != nil}, "identifiers of each limited type per profile"))
 	}
 	out = append(out, create(b, "ovr_status", idsql.OvrStatus, idsql.OvrStatusData{Limits: limits, Incremental: b.prior != nil, Scoped: b.Project.Scoped()},
 		"what this run makes of each override: applied, refused, waiting or invalid"))

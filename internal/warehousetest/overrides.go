@@ -257,6 +257,16 @@ func testOverrides(t *testing.T, open Factory) {
 	if _, in := got[unionfind.ID{Type: "email", Value: "spare@shop.com"}]; in || got[unionfind.ID{Type: "email", Value: "e4@shop.com"}] == "" {
 		t.Fatalf("after removing the block and the unblock, e4 in the graph: %v, spare: %v", got[unionfind.ID{Type: "email", Value: "e4@shop.com"}] != "", in)
 	}
+	// The overrides are written again as pending, and new rows touch neither side of the refused
+	// always_link o3: the incremental run decides it again from the published profiles, and still
+	// names the limit that refuses it.
+	events.Rows = append(events.Rows, Row{TS: at(30), Values: []any{nil, nil, "a10"}})
+	loadUnder(t, conn, []Table{events}, "identity", "full")
+	setOverrides(t, conn, p, current)
+	sameAsFull("overrides pending again, new rows elsewhere")
+	if st := overrideStatuses(t, conn, "identity"); st["o3"] != "refused: together they would hold more than 1 user_id, over the limit per profile" {
+		t.Fatalf("with o3 pending again, its status is %q, want the limit that refuses it", st["o3"])
+	}
 }
 
 // drawOverrides changes the overrides before batch j: one may go, and up to two new ones (links,

@@ -463,6 +463,12 @@ CREATE OR REPLACE TABLE "identity_work".main."ovr_counts" AS
 SELECT universal_id,
   SUM(CASE WHEN id_type = 'user_id' THEN 1 ELSE 0 END) AS "c1"
 FROM "identity_work".main."graph"
+GROUP BY universal_id
+UNION ALL
+SELECT universal_id,
+  SUM(CASE WHEN id_type = 'user_id' THEN 1 ELSE 0 END) AS "c1"
+FROM "identity"."id_graph"
+WHERE universal_id IN (SELECT universal_id FROM "identity_work".main."ovr_published")
 GROUP BY universal_id;
 -- what this run makes of each override: applied, refused, waiting or invalid
 CREATE OR REPLACE TABLE "identity_work".main."ovr_status" AS

@@ -487,6 +487,12 @@ CREATE UNLOGGED TABLE "identity_work"."ovr_counts" AS
 SELECT universal_id,
   SUM(CASE WHEN id_type = 'user_id' THEN 1 ELSE 0 END) AS "c1"
 FROM "identity_work"."graph"
+GROUP BY universal_id
+UNION ALL
+SELECT universal_id,
+  SUM(CASE WHEN id_type = 'user_id' THEN 1 ELSE 0 END) AS "c1"
+FROM "identity"."id_graph"
+WHERE universal_id IN (SELECT universal_id FROM "identity_work"."ovr_published")
 GROUP BY universal_id;
 ANALYZE "identity_work"."ovr_counts";
 -- what this run makes of each override: applied, refused, waiting or invalid

@@ -418,6 +418,12 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_COUNTS" AS
 SELECT universal_id,
   SUM(CASE WHEN id_type = 'user_id' THEN 1 ELSE 0 END) AS "C1"
 FROM "IDENTITY_WORK"."GRAPH"
+GROUP BY universal_id
+UNION ALL
+SELECT universal_id,
+  SUM(CASE WHEN id_type = 'user_id' THEN 1 ELSE 0 END) AS "C1"
+FROM "IDENTITY"."ID_GRAPH"
+WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."OVR_PUBLISHED")
 GROUP BY universal_id;
 -- what this run makes of each override: applied, refused, waiting or invalid
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_STATUS" AS
