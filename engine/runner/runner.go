@@ -322,7 +322,11 @@ func (r *Runner) stage(ctx context.Context, st plan.Stage, sum *Summary) error {
 			return &StageError{Stage: st.Name, Err: fmt.Errorf("%w: round %d grew the edge table from %d to %d edges", ErrCheck, rounds, prev, remaining)}
 		}
 		prev = remaining
-		sum.Result.Rounds = rounds
+		if st.Kind == plan.KindComponents {
+			// runs.rounds counts contraction rounds; the loops of the guards and the regions
+			// have rounds of their own, in the progress events.
+			sum.Result.Rounds = rounds
+		}
 		r.progress(Event{Stage: st.Name, Round: rounds, Remaining: remaining, Unit: l.RemainingUnit})
 	}
 	if err := r.statements(ctx, st.Name, l.Finish(rounds)); err != nil {
