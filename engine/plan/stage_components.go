@@ -73,8 +73,15 @@ func (b *build) connected(kind Kind, name, prefix, start, labels string) Stage {
 				}
 				rounds = append(rounds, r)
 			}
-			return []Statement{create(b, labels, idsql.CCLabels, idsql.CCLabelsData{Rounds: rounds},
+			out := []Statement{create(b, labels, idsql.CCLabels, idsql.CCLabelsData{Rounds: rounds},
 				fmt.Sprintf("compose the %d round maps, last to first, and label each component with its smallest node id, whatever the random choices", k))}
+			// The round tables are read by nothing after the labels; at ten million persons they
+			// hold gigabytes that would otherwise stay until the next run.
+			out = append(out, b.drop(edges(0)), b.drop(edges(1)))
+			for i := 1; i <= k; i++ {
+				out = append(out, b.drop(maps(i)))
+			}
+			return out
 		},
 	}
 	return st

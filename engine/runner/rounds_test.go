@@ -58,3 +58,28 @@ func TestRoundsAreContractions(t *testing.T) {
 		t.Errorf("runs.rounds: %v; want %d", got, most["components"])
 	}
 }
+
+// TestRoundTablesDropped: the tables of the contraction rounds (each round's map and edges) are
+// dropped once the components are labelled, whichever loop made them, instead of staying on disk
+// until the next run.
+func TestRoundTablesDropped(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01-02 15:04:05")
+	var rows [][5]string
+	for i := 0; i < 30; i++ {
+		rows = append(rows, [5]string{at, "", fmt.Sprintf("e%d@example.org", i), fmt.Sprintf("d%d", i), fmt.Sprintf("a%d", i)})
+		rows = append(rows, [5]string{at, "", fmt.Sprintf("e%d@example.org", i), fmt.Sprintf("d%d", i+1), ""})
+	}
+	conn, p := openLayoutDB(t, rows)
+	sum := run(t, conn, p, true)
+	if sum.Result.Rounds == 0 {
+		t.Fatal("the run took no contraction rounds, so this test checks nothing")
+	}
+	left := query(t, conn, `SELECT table_schema, table_name, '' FROM information_schema.tables
+		WHERE regexp_matches(table_name, '^[a-z]+_(map|edges)_[0-9]+$')`)
+	if len(left) > 0 {
+		t.Fatalf("after %d rounds these round tables are still there: %v", sum.Result.Rounds, left)
+	}
+	if got := query(t, conn, `SELECT table_name, '', '' FROM information_schema.tables WHERE table_name = 'labels'`); len(got) != 1 {
+		t.Fatalf("the labels work table: %v; want it kept", got)
+	}
+}

@@ -123,6 +123,10 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
+DROP TABLE IF EXISTS "identity_work".main."ac_edges_0";
+DROP TABLE IF EXISTS "identity_work".main."ac_edges_1";
+DROP TABLE IF EXISTS "identity_work".main."ac_map_1";
+DROP TABLE IF EXISTS "identity_work".main."ac_map_2";
 -- clusters of linked anonymous identifiers
 CREATE OR REPLACE TABLE "identity_work".main."anon_clusters" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS cluster

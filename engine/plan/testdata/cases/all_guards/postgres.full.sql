@@ -143,6 +143,10 @@ r1 AS (
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
 ANALYZE "identity_work"."anon_labels";
+DROP TABLE IF EXISTS "identity_work"."ac_edges_0";
+DROP TABLE IF EXISTS "identity_work"."ac_edges_1";
+DROP TABLE IF EXISTS "identity_work"."ac_map_1";
+DROP TABLE IF EXISTS "identity_work"."ac_map_2";
 -- clusters of linked anonymous identifiers
 DROP TABLE IF EXISTS "identity_work"."anon_clusters";
 CREATE UNLOGGED TABLE "identity_work"."anon_clusters" AS

@@ -119,6 +119,10 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
+DROP TABLE IF EXISTS "identity_work".main."cc_edges_0";
+DROP TABLE IF EXISTS "identity_work".main."cc_edges_1";
+DROP TABLE IF EXISTS "identity_work".main."cc_map_1";
+DROP TABLE IF EXISTS "identity_work".main."cc_map_2";
 -- the partition that the limits and policies below refine
 CREATE OR REPLACE TABLE "identity_work".main."groups_0" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
@@ -183,6 +187,10 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
+DROP TABLE IF EXISTS "identity_work".main."rc_edges_0";
+DROP TABLE IF EXISTS "identity_work".main."rc_edges_1";
+DROP TABLE IF EXISTS "identity_work".main."rc_map_1";
+DROP TABLE IF EXISTS "identity_work".main."rc_map_2";
 
 -- ===== stage anonymous: policy evidence: each anonymous identifier joins the one known profile its own rows and their time point to, or none
 -- direct evidence: the rows each anonymous identifier shares with each known profile, and when

@@ -143,6 +143,10 @@ r1 AS (
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
 ANALYZE "identity_work"."labels";
+DROP TABLE IF EXISTS "identity_work"."cc_edges_0";
+DROP TABLE IF EXISTS "identity_work"."cc_edges_1";
+DROP TABLE IF EXISTS "identity_work"."cc_map_1";
+DROP TABLE IF EXISTS "identity_work"."cc_map_2";
 -- the partition that the limits and policies below refine
 DROP TABLE IF EXISTS "identity_work"."groups_0";
 CREATE UNLOGGED TABLE "identity_work"."groups_0" AS
@@ -221,6 +225,10 @@ r1 AS (
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
 ANALYZE "identity_work"."region_labels";
+DROP TABLE IF EXISTS "identity_work"."rc_edges_0";
+DROP TABLE IF EXISTS "identity_work"."rc_edges_1";
+DROP TABLE IF EXISTS "identity_work"."rc_map_1";
+DROP TABLE IF EXISTS "identity_work"."rc_map_2";
 
 -- ===== stage anonymous: policy evidence: each anonymous identifier joins the one known profile its own rows and their time point to, or none
 -- direct evidence: the rows each anonymous identifier shares with each known profile, and when

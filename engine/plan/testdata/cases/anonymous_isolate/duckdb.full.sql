@@ -61,6 +61,10 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
+DROP TABLE IF EXISTS "identity_work".main."cc_edges_0";
+DROP TABLE IF EXISTS "identity_work".main."cc_edges_1";
+DROP TABLE IF EXISTS "identity_work".main."cc_map_1";
+DROP TABLE IF EXISTS "identity_work".main."cc_map_2";
 -- the partition that the limits and policies below refine
 CREATE OR REPLACE TABLE "identity_work".main."groups_0" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
@@ -129,6 +133,10 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
+DROP TABLE IF EXISTS "identity_work".main."ac_edges_0";
+DROP TABLE IF EXISTS "identity_work".main."ac_edges_1";
+DROP TABLE IF EXISTS "identity_work".main."ac_map_1";
+DROP TABLE IF EXISTS "identity_work".main."ac_map_2";
 -- clusters of linked anonymous identifiers
 CREATE OR REPLACE TABLE "identity_work".main."anon_clusters" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS cluster
@@ -215,6 +223,10 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
+DROP TABLE IF EXISTS "identity_work".main."rc_edges_0";
+DROP TABLE IF EXISTS "identity_work".main."rc_edges_1";
+DROP TABLE IF EXISTS "identity_work".main."rc_map_1";
+DROP TABLE IF EXISTS "identity_work".main."rc_map_2";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile

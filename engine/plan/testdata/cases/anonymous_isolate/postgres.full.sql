@@ -73,6 +73,10 @@ r1 AS (
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
 ANALYZE "identity_work"."labels";
+DROP TABLE IF EXISTS "identity_work"."cc_edges_0";
+DROP TABLE IF EXISTS "identity_work"."cc_edges_1";
+DROP TABLE IF EXISTS "identity_work"."cc_map_1";
+DROP TABLE IF EXISTS "identity_work"."cc_map_2";
 -- the partition that the limits and policies below refine
 DROP TABLE IF EXISTS "identity_work"."groups_0";
 CREATE UNLOGGED TABLE "identity_work"."groups_0" AS
@@ -155,6 +159,10 @@ r1 AS (
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
 ANALYZE "identity_work"."anon_labels";
+DROP TABLE IF EXISTS "identity_work"."ac_edges_0";
+DROP TABLE IF EXISTS "identity_work"."ac_edges_1";
+DROP TABLE IF EXISTS "identity_work"."ac_map_1";
+DROP TABLE IF EXISTS "identity_work"."ac_map_2";
 -- clusters of linked anonymous identifiers
 DROP TABLE IF EXISTS "identity_work"."anon_clusters";
 CREATE UNLOGGED TABLE "identity_work"."anon_clusters" AS
@@ -261,6 +269,10 @@ r1 AS (
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
 ANALYZE "identity_work"."region_labels";
+DROP TABLE IF EXISTS "identity_work"."rc_edges_0";
+DROP TABLE IF EXISTS "identity_work"."rc_edges_1";
+DROP TABLE IF EXISTS "identity_work"."rc_map_1";
+DROP TABLE IF EXISTS "identity_work"."rc_map_2";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile

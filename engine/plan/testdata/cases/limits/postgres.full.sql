@@ -69,6 +69,10 @@ r1 AS (
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
 ANALYZE "identity_work"."labels";
+DROP TABLE IF EXISTS "identity_work"."cc_edges_0";
+DROP TABLE IF EXISTS "identity_work"."cc_edges_1";
+DROP TABLE IF EXISTS "identity_work"."cc_map_1";
+DROP TABLE IF EXISTS "identity_work"."cc_map_2";
 -- the partition that the limits and policies below refine
 DROP TABLE IF EXISTS "identity_work"."groups_0";
 CREATE UNLOGGED TABLE "identity_work"."groups_0" AS
