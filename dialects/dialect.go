@@ -28,6 +28,11 @@ const (
 	// case letters, digits and hyphens (BigQuery: a dataset in another project than the one that
 	// runs the jobs).
 	ProjectSchemas
+	// DropEarly: a work table is best dropped as soon as nothing reads it: it takes the disk of the
+	// machine the run is on, and a statement is a call, not a job. On Snowflake and BigQuery each
+	// statement is a round trip and a job, and work tables go when the next run replaces them (or
+	// expire), so there the plan keeps them rather than send a statement per table.
+	DropEarly
 )
 
 // Type is a column type the planner needs, spelled per warehouse by Dialect.Type.

@@ -14,7 +14,7 @@ func (DuckDB) Name() string { return "duckdb" }
 
 func (DuckDB) Supports(c Capability) bool {
 	switch c {
-	case TransactionalDDL, CaseInsensitiveNames, TypedHash, SingleWriter:
+	case TransactionalDDL, CaseInsensitiveNames, TypedHash, SingleWriter, DropEarly:
 		return true
 	}
 	return false

@@ -14,7 +14,7 @@ func (Postgres) Name() string { return "postgres" }
 
 func (Postgres) Supports(c Capability) bool {
 	switch c {
-	case TransactionalDDL:
+	case TransactionalDDL, DropEarly:
 		return true
 	}
 	return false

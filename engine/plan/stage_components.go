@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/render"
 	idsql "github.com/idstitch/idstitch/sql"
 )
@@ -75,8 +76,11 @@ func (b *build) connected(kind Kind, name, prefix, start, labels string) Stage {
 			}
 			out := []Statement{create(b, labels, idsql.CCLabels, idsql.CCLabelsData{Rounds: rounds},
 				fmt.Sprintf("compose the %d round maps, last to first, and label each component with its smallest node id, whatever the random choices", k))}
+			if !b.Dialect.Supports(dialects.DropEarly) {
+				return out
+			}
 			// The round tables are read by nothing after the labels; at ten million persons they
-			// hold gigabytes that would otherwise stay until the next run.
+			// hold gigabytes of the machine's disk that would otherwise stay until the next run.
 			out = append(out, b.drop(edges(0)), b.drop(edges(1)))
 			for i := 1; i <= k; i++ {
 				out = append(out, b.drop(maps(i)))

@@ -133,10 +133,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-DROP TABLE IF EXISTS `identity_work`.`ac_edges_0`;
-DROP TABLE IF EXISTS `identity_work`.`ac_edges_1`;
-DROP TABLE IF EXISTS `identity_work`.`ac_map_1`;
-DROP TABLE IF EXISTS `identity_work`.`ac_map_2`;
 -- clusters of linked anonymous identifiers
 CREATE OR REPLACE TABLE `identity_work`.`anon_clusters`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS

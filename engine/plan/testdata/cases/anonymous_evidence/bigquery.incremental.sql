@@ -131,10 +131,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-DROP TABLE IF EXISTS `identity_work`.`cc_edges_0`;
-DROP TABLE IF EXISTS `identity_work`.`cc_edges_1`;
-DROP TABLE IF EXISTS `identity_work`.`cc_map_1`;
-DROP TABLE IF EXISTS `identity_work`.`cc_map_2`;
 -- the partition that the limits and policies below refine
 CREATE OR REPLACE TABLE `identity_work`.`groups_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -206,10 +202,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-DROP TABLE IF EXISTS `identity_work`.`rc_edges_0`;
-DROP TABLE IF EXISTS `identity_work`.`rc_edges_1`;
-DROP TABLE IF EXISTS `identity_work`.`rc_map_1`;
-DROP TABLE IF EXISTS `identity_work`.`rc_map_2`;
 
 -- ===== stage anonymous: policy evidence: each anonymous identifier joins the one known profile its own rows and their time point to, or none
 -- direct evidence: the rows each anonymous identifier shares with each known profile, and when

@@ -119,10 +119,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_0";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_2";
 -- the partition that the limits and policies below refine
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GROUPS_0" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
@@ -187,10 +183,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_EDGES_0";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_EDGES_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_MAP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_MAP_2";
 
 -- ===== stage anonymous: policy evidence: each anonymous identifier joins the one known profile its own rows and their time point to, or none
 -- direct evidence: the rows each anonymous identifier shares with each known profile, and when

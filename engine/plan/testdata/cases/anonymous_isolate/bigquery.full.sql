@@ -67,10 +67,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-DROP TABLE IF EXISTS `identity_work`.`cc_edges_0`;
-DROP TABLE IF EXISTS `identity_work`.`cc_edges_1`;
-DROP TABLE IF EXISTS `identity_work`.`cc_map_1`;
-DROP TABLE IF EXISTS `identity_work`.`cc_map_2`;
 -- the partition that the limits and policies below refine
 CREATE OR REPLACE TABLE `identity_work`.`groups_0`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -146,10 +142,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-DROP TABLE IF EXISTS `identity_work`.`ac_edges_0`;
-DROP TABLE IF EXISTS `identity_work`.`ac_edges_1`;
-DROP TABLE IF EXISTS `identity_work`.`ac_map_1`;
-DROP TABLE IF EXISTS `identity_work`.`ac_map_2`;
 -- clusters of linked anonymous identifiers
 CREATE OR REPLACE TABLE `identity_work`.`anon_clusters`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -246,10 +238,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-DROP TABLE IF EXISTS `identity_work`.`rc_edges_0`;
-DROP TABLE IF EXISTS `identity_work`.`rc_edges_1`;
-DROP TABLE IF EXISTS `identity_work`.`rc_map_1`;
-DROP TABLE IF EXISTS `identity_work`.`rc_map_2`;
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile

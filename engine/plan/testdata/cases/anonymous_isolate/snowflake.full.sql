@@ -61,10 +61,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_0";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_2";
 -- the partition that the limits and policies below refine
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GROUPS_0" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
@@ -133,10 +129,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_EDGES_0";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_EDGES_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_MAP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."AC_MAP_2";
 -- clusters of linked anonymous identifiers
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ANON_CLUSTERS" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS cluster
@@ -223,10 +215,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_EDGES_0";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_EDGES_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_MAP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."RC_MAP_2";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile

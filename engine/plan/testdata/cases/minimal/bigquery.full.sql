@@ -242,10 +242,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-DROP TABLE IF EXISTS `identity_work`.`cc_edges_0`;
-DROP TABLE IF EXISTS `identity_work`.`cc_edges_1`;
-DROP TABLE IF EXISTS `identity_work`.`cc_map_1`;
-DROP TABLE IF EXISTS `identity_work`.`cc_map_2`;
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile

@@ -232,10 +232,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_0";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_EDGES_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_1";
-DROP TABLE IF EXISTS "IDENTITY_WORK"."CC_MAP_2";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
