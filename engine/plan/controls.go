@@ -36,6 +36,7 @@ func (pl *Planner) PlanWith(runID int64, prior *Prior, c Controls) (*Plan, error
 	for _, stage := range m.stages {
 		stage(b)
 	}
+	b.dropEarly()
 	return b.plan, nil
 }
 

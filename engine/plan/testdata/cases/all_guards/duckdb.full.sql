@@ -134,6 +134,7 @@ FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."anon_labels" l ON n.node_id = l.node_id
 WHERE n.id_type IN ('device_id', 'anonymous_id')
   AND n.node_id NOT IN (SELECT node_id FROM "identity_work".main."hubs");
+DROP TABLE IF EXISTS "identity_work".main."anon_labels";
 -- the known profiles each cluster touches
 CREATE OR REPLACE TABLE "identity_work".main."anon_touch" AS
 SELECT c.cluster, COUNT(DISTINCT g.grp) AS profiles, MIN(g.grp) AS grp
@@ -157,3 +158,6 @@ SELECT c.node_id, COALESCE(t.grp, c.cluster) AS grp
 FROM "identity_work".main."anon_clusters" c
 LEFT JOIN "identity_work".main."anon_touch" t ON c.cluster = t.cluster
 WHERE COALESCE(t.profiles, 0) <= 1;
+DROP TABLE IF EXISTS "identity_work".main."anon_clusters";
+DROP TABLE IF EXISTS "identity_work".main."anon_touch";
+DROP TABLE IF EXISTS "identity_work".main."groups_2";

@@ -156,6 +156,7 @@ LEFT JOIN "identity_work"."anon_labels" l ON n.node_id = l.node_id
 WHERE n.id_type IN ('device_id', 'anonymous_id')
   AND n.node_id NOT IN (SELECT node_id FROM "identity_work"."hubs");
 ANALYZE "identity_work"."anon_clusters";
+DROP TABLE IF EXISTS "identity_work"."anon_labels";
 -- the known profiles each cluster touches
 DROP TABLE IF EXISTS "identity_work"."anon_touch";
 CREATE UNLOGGED TABLE "identity_work"."anon_touch" AS
@@ -185,3 +186,6 @@ FROM "identity_work"."anon_clusters" c
 LEFT JOIN "identity_work"."anon_touch" t ON c.cluster = t.cluster
 WHERE COALESCE(t.profiles, 0) <= 1;
 ANALYZE "identity_work"."groups_final";
+DROP TABLE IF EXISTS "identity_work"."anon_clusters";
+DROP TABLE IF EXISTS "identity_work"."anon_touch";
+DROP TABLE IF EXISTS "identity_work"."groups_2";

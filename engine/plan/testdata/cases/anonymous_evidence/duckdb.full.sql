@@ -72,6 +72,7 @@ FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id
 WHERE 1 = 1
   AND n.id_type NOT IN ('device_id', 'anonymous_id');
+DROP TABLE IF EXISTS "identity_work".main."labels";
 
 -- ===== stage regions: regions: components of all links, the unit that incremental runs recompute
 -- round 0: the graph's edges
@@ -153,6 +154,7 @@ SELECT node_id, grp, row_count, first_seen_at, last_seen_at,
   COUNT(*) OVER (PARTITION BY node_id) AS profiles,
   ROW_NUMBER() OVER (PARTITION BY node_id ORDER BY first_seen_at DESC NULLS LAST, grp) AS rk
 FROM "identity_work".main."ev_direct";
+DROP TABLE IF EXISTS "identity_work".main."ev_direct";
 -- ring 0: one profile, or the last to sign in when the others' rows lie within 2700s before; else ambiguous
 CREATE OR REPLACE TABLE "identity_work".main."ev_seen_0" AS
 SELECT t.node_id,
@@ -232,6 +234,12 @@ WHERE s.node_id IS NULL
 CREATE OR REPLACE TABLE "identity_work".main."ev_ambiguous" AS
 SELECT node_id, profiles FROM "identity_work".main."ev_seen_0" WHERE grp IS NULL;
 DROP TABLE IF EXISTS "identity_work".main."ev_ranked";
+DROP TABLE IF EXISTS "identity_work".main."ev_front_0";
+DROP TABLE IF EXISTS "identity_work".main."ev_front_1";
+DROP TABLE IF EXISTS "identity_work".main."ev_links";
+DROP TABLE IF EXISTS "identity_work".main."ev_seen_0";
+DROP TABLE IF EXISTS "identity_work".main."ev_seen_1";
+DROP TABLE IF EXISTS "identity_work".main."groups_0";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
@@ -240,6 +248,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
   g.grp AS component
 FROM "identity_work".main."nodes" n
 JOIN "identity_work".main."groups_final" g ON n.node_id = g.node_id;
+DROP TABLE IF EXISTS "identity_work".main."groups_final";
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TABLE "identity_work".main."anchors" AS
 SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,
@@ -260,6 +269,7 @@ CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."region_labels" l ON n.node_id = l.node_id;
+DROP TABLE IF EXISTS "identity_work".main."region_labels";
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
@@ -303,6 +313,7 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
 CREATE OR REPLACE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -312,6 +323,8 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
+DROP TABLE IF EXISTS "identity_work".main."graph";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
@@ -319,6 +332,8 @@ FROM (
   SELECT n.id_type, n.id_value, 'anonymous_ambiguous' AS reason, CAST(q.profiles AS BIGINT) AS evidence
 FROM "identity_work".main."ev_ambiguous" q JOIN "identity_work".main."nodes" n ON q.node_id = n.node_id
 ) q;
+DROP TABLE IF EXISTS "identity_work".main."ev_ambiguous";
+DROP TABLE IF EXISTS "identity_work".main."nodes";
 -- audience members; those already in keep the time they entered
 CREATE OR REPLACE TABLE "identity"."audience_members__next" AS
 SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(current_timestamp AS TIMESTAMP)) AS entered_at

@@ -19,6 +19,7 @@ FROM (
   UNION ALL SELECT n3 AS node_id, 'anonymous_id' AS id_type, v3 AS id_value
   FROM "identity_work".main."del_events" WHERE n3 IS NOT NULL
 ) t;
+DROP TABLE IF EXISTS "identity_work".main."del_events";
 -- invalid and blocked values, counted over all rows
 CREATE OR REPLACE TABLE "identity_work".main."qvalues_new" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
@@ -37,6 +38,7 @@ SELECT DISTINCT node_id FROM (
   UNION ALL
   SELECT node_id FROM "identity_work".main."seeds"
 ) n;
+DROP TABLE IF EXISTS "identity_work".main."seeds";
 -- the value of every identifier on the rows of those regions
 CREATE OR REPLACE TABLE "identity_work".main."names" AS
 SELECT DISTINCT node_id, id_value FROM (
@@ -58,6 +60,7 @@ SELECT ts, row_hash, n1, n2, n3 FROM (
 WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "identity_work".main."gone_events"))
 UNION ALL
 SELECT ts, row_hash, n1, n2, n3 FROM "identity_work".main."ins_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n3 IN (SELECT node_id FROM "identity_work".main."rnodes");
+DROP TABLE IF EXISTS "identity_work".main."rnodes";
 
 -- ===== stage components: connected components by randomised contraction
 -- round 0: the graph's edges
@@ -130,6 +133,7 @@ FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id
 WHERE 1 = 1
   AND n.id_type NOT IN ('device_id', 'anonymous_id');
+DROP TABLE IF EXISTS "identity_work".main."labels";
 
 -- ===== stage regions: regions: components of all links, the unit that incremental runs recompute
 -- round 0: the graph's edges
@@ -211,6 +215,7 @@ SELECT node_id, grp, row_count, first_seen_at, last_seen_at,
   COUNT(*) OVER (PARTITION BY node_id) AS profiles,
   ROW_NUMBER() OVER (PARTITION BY node_id ORDER BY first_seen_at DESC NULLS LAST, grp) AS rk
 FROM "identity_work".main."ev_direct";
+DROP TABLE IF EXISTS "identity_work".main."ev_direct";
 -- ring 0: one profile, or the last to sign in when the others' rows lie within 2700s before; else ambiguous
 CREATE OR REPLACE TABLE "identity_work".main."ev_seen_0" AS
 SELECT t.node_id,
@@ -290,6 +295,12 @@ WHERE s.node_id IS NULL
 CREATE OR REPLACE TABLE "identity_work".main."ev_ambiguous" AS
 SELECT node_id, profiles FROM "identity_work".main."ev_seen_0" WHERE grp IS NULL;
 DROP TABLE IF EXISTS "identity_work".main."ev_ranked";
+DROP TABLE IF EXISTS "identity_work".main."ev_front_0";
+DROP TABLE IF EXISTS "identity_work".main."ev_front_1";
+DROP TABLE IF EXISTS "identity_work".main."ev_links";
+DROP TABLE IF EXISTS "identity_work".main."ev_seen_0";
+DROP TABLE IF EXISTS "identity_work".main."ev_seen_1";
+DROP TABLE IF EXISTS "identity_work".main."groups_0";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
@@ -298,6 +309,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
   g.grp AS component
 FROM "identity_work".main."nodes" n
 JOIN "identity_work".main."groups_final" g ON n.node_id = g.node_id;
+DROP TABLE IF EXISTS "identity_work".main."groups_final";
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TABLE "identity_work".main."anchors" AS
 SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,
@@ -318,11 +330,13 @@ CREATE OR REPLACE TABLE "identity_work".main."regions_new" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."region_labels" l ON n.node_id = l.node_id;
+DROP TABLE IF EXISTS "identity_work".main."region_labels";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
 CREATE OR REPLACE TABLE "identity_work".main."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched") r;
+DROP TABLE IF EXISTS "identity_work".main."touched";
 -- their published universal ids
 CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
 SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
@@ -369,6 +383,7 @@ FROM (
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+DROP TABLE IF EXISTS "identity_work".main."old_map";
 CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."device_id_count", p."latest_device_id", p."anonymous_id_count", p."latest_anonymous_id"
 FROM (
@@ -386,6 +401,8 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
+DROP TABLE IF EXISTS "identity_work".main."assign";
 CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -395,6 +412,7 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
@@ -407,6 +425,8 @@ WHERE q.reason IN ('limit_conflict', 'anonymous_isolated', 'anonymous_ambiguous'
   UNION ALL SELECT n.id_type, n.id_value, 'anonymous_ambiguous' AS reason, CAST(q.profiles AS BIGINT) AS evidence
 FROM "identity_work".main."ev_ambiguous" q JOIN "identity_work".main."nodes" n ON q.node_id = n.node_id
 ) q;
+DROP TABLE IF EXISTS "identity_work".main."ev_ambiguous";
+DROP TABLE IF EXISTS "identity_work".main."nodes";
 -- audience members; those already in keep the time they entered
 CREATE OR REPLACE TABLE "identity"."audience_members__next" AS
 SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(current_timestamp AS TIMESTAMP)) AS entered_at

@@ -86,6 +86,7 @@ LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id
 WHERE 1 = 1
   AND n.id_type NOT IN ('device_id', 'anonymous_id');
 ANALYZE "identity_work"."groups_0";
+DROP TABLE IF EXISTS "identity_work"."labels";
 
 -- ===== stage regions: regions: components of all links, the unit that incremental runs recompute
 -- round 0: the graph's edges
@@ -183,6 +184,7 @@ SELECT node_id, grp, row_count, first_seen_at, last_seen_at,
   ROW_NUMBER() OVER (PARTITION BY node_id ORDER BY first_seen_at DESC NULLS LAST, grp) AS rk
 FROM "identity_work"."ev_direct";
 ANALYZE "identity_work"."ev_ranked";
+DROP TABLE IF EXISTS "identity_work"."ev_direct";
 -- ring 0: one profile, or the last to sign in when the others' rows lie within 2700s before; else ambiguous
 DROP TABLE IF EXISTS "identity_work"."ev_seen_0";
 CREATE UNLOGGED TABLE "identity_work"."ev_seen_0" AS
@@ -280,6 +282,12 @@ CREATE UNLOGGED TABLE "identity_work"."ev_ambiguous" AS
 SELECT node_id, profiles FROM "identity_work"."ev_seen_0" WHERE grp IS NULL;
 ANALYZE "identity_work"."ev_ambiguous";
 DROP TABLE IF EXISTS "identity_work"."ev_ranked";
+DROP TABLE IF EXISTS "identity_work"."ev_front_0";
+DROP TABLE IF EXISTS "identity_work"."ev_front_1";
+DROP TABLE IF EXISTS "identity_work"."ev_links";
+DROP TABLE IF EXISTS "identity_work"."ev_seen_0";
+DROP TABLE IF EXISTS "identity_work"."ev_seen_1";
+DROP TABLE IF EXISTS "identity_work"."groups_0";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
@@ -290,6 +298,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
 FROM "identity_work"."nodes" n
 JOIN "identity_work"."groups_final" g ON n.node_id = g.node_id;
 ANALYZE "identity_work"."assign";
+DROP TABLE IF EXISTS "identity_work"."groups_final";
 -- anchor: earliest first_seen, then type priority, then value
 DROP TABLE IF EXISTS "identity_work"."anchors";
 CREATE UNLOGGED TABLE "identity_work"."anchors" AS
@@ -316,6 +325,7 @@ SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work"."nodes" n
 LEFT JOIN "identity_work"."region_labels" l ON n.node_id = l.node_id;
 ANALYZE "identity_state"."regions__next";
+DROP TABLE IF EXISTS "identity_work"."region_labels";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "identity"."id_graph__next";
@@ -375,6 +385,7 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_i
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity"."profiles__next";
+DROP TABLE IF EXISTS "identity_work"."anchors";
 DROP TABLE IF EXISTS "identity"."id_edges__next";
 CREATE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
@@ -386,6 +397,8 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity"."id_edges__next";
+DROP TABLE IF EXISTS "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."graph";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
@@ -395,6 +408,8 @@ FROM (
 FROM "identity_work"."ev_ambiguous" q JOIN "identity_work"."nodes" n ON q.node_id = n.node_id
 ) q;
 ANALYZE "identity"."id_quarantine__next";
+DROP TABLE IF EXISTS "identity_work"."ev_ambiguous";
+DROP TABLE IF EXISTS "identity_work"."nodes";
 -- audience members; those already in keep the time they entered
 DROP TABLE IF EXISTS "identity"."audience_members__next";
 CREATE TABLE "identity"."audience_members__next" AS

@@ -21,6 +21,7 @@ FROM (
   FROM "identity_work"."del_events" WHERE n3 IS NOT NULL
 ) t;
 ANALYZE "identity_work"."touched";
+DROP TABLE IF EXISTS "identity_work"."del_events";
 -- invalid and blocked values, counted over all rows
 DROP TABLE IF EXISTS "identity_work"."qvalues_new";
 CREATE UNLOGGED TABLE "identity_work"."qvalues_new" AS
@@ -45,6 +46,7 @@ SELECT DISTINCT node_id FROM (
   SELECT node_id FROM "identity_work"."seeds"
 ) n;
 ANALYZE "identity_work"."rnodes";
+DROP TABLE IF EXISTS "identity_work"."seeds";
 -- the value of every identifier on the rows of those regions
 DROP TABLE IF EXISTS "identity_work"."names";
 CREATE UNLOGGED TABLE "identity_work"."names" AS
@@ -70,6 +72,7 @@ WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.
 UNION ALL
 SELECT ts, row_hash, n1, n2, n3 FROM "identity_work"."ins_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n3 IN (SELECT node_id FROM "identity_work"."rnodes");
 ANALYZE "identity_work"."src_events";
+DROP TABLE IF EXISTS "identity_work"."rnodes";
 
 -- ===== stage components: connected components by randomised contraction
 -- round 0: the graph's edges
@@ -156,6 +159,7 @@ LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id
 WHERE 1 = 1
   AND n.id_type NOT IN ('device_id', 'anonymous_id');
 ANALYZE "identity_work"."groups_0";
+DROP TABLE IF EXISTS "identity_work"."labels";
 
 -- ===== stage regions: regions: components of all links, the unit that incremental runs recompute
 -- round 0: the graph's edges
@@ -253,6 +257,7 @@ SELECT node_id, grp, row_count, first_seen_at, last_seen_at,
   ROW_NUMBER() OVER (PARTITION BY node_id ORDER BY first_seen_at DESC NULLS LAST, grp) AS rk
 FROM "identity_work"."ev_direct";
 ANALYZE "identity_work"."ev_ranked";
+DROP TABLE IF EXISTS "identity_work"."ev_direct";
 -- ring 0: one profile, or the last to sign in when the others' rows lie within 2700s before; else ambiguous
 DROP TABLE IF EXISTS "identity_work"."ev_seen_0";
 CREATE UNLOGGED TABLE "identity_work"."ev_seen_0" AS
@@ -350,6 +355,12 @@ CREATE UNLOGGED TABLE "identity_work"."ev_ambiguous" AS
 SELECT node_id, profiles FROM "identity_work"."ev_seen_0" WHERE grp IS NULL;
 ANALYZE "identity_work"."ev_ambiguous";
 DROP TABLE IF EXISTS "identity_work"."ev_ranked";
+DROP TABLE IF EXISTS "identity_work"."ev_front_0";
+DROP TABLE IF EXISTS "identity_work"."ev_front_1";
+DROP TABLE IF EXISTS "identity_work"."ev_links";
+DROP TABLE IF EXISTS "identity_work"."ev_seen_0";
+DROP TABLE IF EXISTS "identity_work"."ev_seen_1";
+DROP TABLE IF EXISTS "identity_work"."groups_0";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
@@ -360,6 +371,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
 FROM "identity_work"."nodes" n
 JOIN "identity_work"."groups_final" g ON n.node_id = g.node_id;
 ANALYZE "identity_work"."assign";
+DROP TABLE IF EXISTS "identity_work"."groups_final";
 -- anchor: earliest first_seen, then type priority, then value
 DROP TABLE IF EXISTS "identity_work"."anchors";
 CREATE UNLOGGED TABLE "identity_work"."anchors" AS
@@ -386,6 +398,7 @@ SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work"."nodes" n
 LEFT JOIN "identity_work"."region_labels" l ON n.node_id = l.node_id;
 ANALYZE "identity_work"."regions_new";
+DROP TABLE IF EXISTS "identity_work"."region_labels";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
@@ -393,6 +406,7 @@ DROP TABLE IF EXISTS "identity_work"."redo";
 CREATE UNLOGGED TABLE "identity_work"."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work"."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work"."touched") r;
 ANALYZE "identity_work"."redo";
+DROP TABLE IF EXISTS "identity_work"."touched";
 -- their published universal ids
 DROP TABLE IF EXISTS "identity_work"."old_map";
 CREATE UNLOGGED TABLE "identity_work"."old_map" AS
@@ -449,6 +463,7 @@ FROM (
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
 ANALYZE "identity_work"."changes";
+DROP TABLE IF EXISTS "identity_work"."old_map";
 DROP TABLE IF EXISTS "identity_work"."profiles_region";
 CREATE UNLOGGED TABLE "identity_work"."profiles_region" AS
 WITH ranked AS (
@@ -478,6 +493,8 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_i
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity_work"."profiles_region";
+DROP TABLE IF EXISTS "identity_work"."anchors";
+DROP TABLE IF EXISTS "identity_work"."assign";
 DROP TABLE IF EXISTS "identity_work"."edges_region";
 CREATE UNLOGGED TABLE "identity_work"."edges_region" AS
 SELECT ga.universal_id,
@@ -489,6 +506,7 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity_work"."edges_region";
+DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
@@ -503,6 +521,8 @@ WHERE q.reason IN ('limit_conflict', 'anonymous_isolated', 'anonymous_ambiguous'
 FROM "identity_work"."ev_ambiguous" q JOIN "identity_work"."nodes" n ON q.node_id = n.node_id
 ) q;
 ANALYZE "identity"."id_quarantine__next";
+DROP TABLE IF EXISTS "identity_work"."ev_ambiguous";
+DROP TABLE IF EXISTS "identity_work"."nodes";
 -- audience members; those already in keep the time they entered
 DROP TABLE IF EXISTS "identity"."audience_members__next";
 CREATE TABLE "identity"."audience_members__next" AS

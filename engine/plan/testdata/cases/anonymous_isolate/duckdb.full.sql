@@ -72,6 +72,7 @@ FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id
 WHERE 1 = 1
   AND n.id_type NOT IN ('anonymous_id');
+DROP TABLE IF EXISTS "identity_work".main."labels";
 
 -- ===== stage anonymous: policy isolate: clusters of anonymous identifiers join the one known profile they touch, or none
 -- round 0: the graph's edges
@@ -143,6 +144,7 @@ SELECT n.node_id, COALESCE(l.component, n.node_id) AS cluster
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."anon_labels" l ON n.node_id = l.node_id
 WHERE n.id_type IN ('anonymous_id');
+DROP TABLE IF EXISTS "identity_work".main."anon_labels";
 -- the known profiles each cluster touches
 CREATE OR REPLACE TABLE "identity_work".main."anon_touch" AS
 SELECT c.cluster, COUNT(DISTINCT g.grp) AS profiles, MIN(g.grp) AS grp
@@ -166,6 +168,9 @@ SELECT c.node_id, COALESCE(t.grp, c.cluster) AS grp
 FROM "identity_work".main."anon_clusters" c
 LEFT JOIN "identity_work".main."anon_touch" t ON c.cluster = t.cluster
 WHERE COALESCE(t.profiles, 0) <= 1;
+DROP TABLE IF EXISTS "identity_work".main."anon_clusters";
+DROP TABLE IF EXISTS "identity_work".main."anon_touch";
+DROP TABLE IF EXISTS "identity_work".main."groups_0";
 
 -- ===== stage regions: regions: components of all links, the unit that incremental runs recompute
 -- round 0: the graph's edges
@@ -235,6 +240,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
   g.grp AS component
 FROM "identity_work".main."nodes" n
 JOIN "identity_work".main."groups_final" g ON n.node_id = g.node_id;
+DROP TABLE IF EXISTS "identity_work".main."groups_final";
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TABLE "identity_work".main."anchors" AS
 SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,
@@ -255,6 +261,7 @@ CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."region_labels" l ON n.node_id = l.node_id;
+DROP TABLE IF EXISTS "identity_work".main."region_labels";
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
@@ -296,6 +303,7 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
 CREATE OR REPLACE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -305,6 +313,8 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
+DROP TABLE IF EXISTS "identity_work".main."graph";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
@@ -312,6 +322,8 @@ FROM (
   SELECT n.id_type, n.id_value, 'anonymous_isolated' AS reason, CAST(q.profiles AS BIGINT) AS evidence
 FROM "identity_work".main."anon_isolated" q JOIN "identity_work".main."nodes" n ON q.node_id = n.node_id
 ) q;
+DROP TABLE IF EXISTS "identity_work".main."anon_isolated";
+DROP TABLE IF EXISTS "identity_work".main."nodes";
 -- audience members; those already in keep the time they entered
 CREATE OR REPLACE TABLE "identity"."audience_members__next" AS
 SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(current_timestamp AS TIMESTAMP)) AS entered_at

@@ -86,6 +86,7 @@ LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id
 WHERE 1 = 1
   AND n.id_type NOT IN ('anonymous_id');
 ANALYZE "identity_work"."groups_0";
+DROP TABLE IF EXISTS "identity_work"."labels";
 
 -- ===== stage anonymous: policy isolate: clusters of anonymous identifiers join the one known profile they touch, or none
 -- round 0: the graph's edges
@@ -171,6 +172,7 @@ FROM "identity_work"."nodes" n
 LEFT JOIN "identity_work"."anon_labels" l ON n.node_id = l.node_id
 WHERE n.id_type IN ('anonymous_id');
 ANALYZE "identity_work"."anon_clusters";
+DROP TABLE IF EXISTS "identity_work"."anon_labels";
 -- the known profiles each cluster touches
 DROP TABLE IF EXISTS "identity_work"."anon_touch";
 CREATE UNLOGGED TABLE "identity_work"."anon_touch" AS
@@ -200,6 +202,9 @@ FROM "identity_work"."anon_clusters" c
 LEFT JOIN "identity_work"."anon_touch" t ON c.cluster = t.cluster
 WHERE COALESCE(t.profiles, 0) <= 1;
 ANALYZE "identity_work"."groups_final";
+DROP TABLE IF EXISTS "identity_work"."anon_clusters";
+DROP TABLE IF EXISTS "identity_work"."anon_touch";
+DROP TABLE IF EXISTS "identity_work"."groups_0";
 
 -- ===== stage regions: regions: components of all links, the unit that incremental runs recompute
 -- round 0: the graph's edges
@@ -283,6 +288,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
 FROM "identity_work"."nodes" n
 JOIN "identity_work"."groups_final" g ON n.node_id = g.node_id;
 ANALYZE "identity_work"."assign";
+DROP TABLE IF EXISTS "identity_work"."groups_final";
 -- anchor: earliest first_seen, then type priority, then value
 DROP TABLE IF EXISTS "identity_work"."anchors";
 CREATE UNLOGGED TABLE "identity_work"."anchors" AS
@@ -309,6 +315,7 @@ SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work"."nodes" n
 LEFT JOIN "identity_work"."region_labels" l ON n.node_id = l.node_id;
 ANALYZE "identity_state"."regions__next";
+DROP TABLE IF EXISTS "identity_work"."region_labels";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "identity"."id_graph__next";
@@ -366,6 +373,7 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_i
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity"."profiles__next";
+DROP TABLE IF EXISTS "identity_work"."anchors";
 DROP TABLE IF EXISTS "identity"."id_edges__next";
 CREATE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
@@ -377,6 +385,8 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity"."id_edges__next";
+DROP TABLE IF EXISTS "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."graph";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
@@ -386,6 +396,8 @@ FROM (
 FROM "identity_work"."anon_isolated" q JOIN "identity_work"."nodes" n ON q.node_id = n.node_id
 ) q;
 ANALYZE "identity"."id_quarantine__next";
+DROP TABLE IF EXISTS "identity_work"."anon_isolated";
+DROP TABLE IF EXISTS "identity_work"."nodes";
 -- audience members; those already in keep the time they entered
 DROP TABLE IF EXISTS "identity"."audience_members__next";
 CREATE TABLE "identity"."audience_members__next" AS

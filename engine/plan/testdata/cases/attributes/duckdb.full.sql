@@ -258,6 +258,7 @@ FROM (
   ) r
 ) w
 WHERE pos = 1;
+DROP TABLE IF EXISTS "identity_work".main."trait_rows_web_forms";
 -- attribute signup_channel, first_seen
 CREATE OR REPLACE TABLE "identity_work".main."attr_signup_channel" AS
 SELECT universal_id, value AS "signup_channel", source AS "signup_channel_source"
@@ -278,6 +279,8 @@ FROM (
   ) r
 ) w
 WHERE pos = 1;
+DROP TABLE IF EXISTS "identity_work".main."trait_rows_crm";
+DROP TABLE IF EXISTS "identity_work".main."trait_rows_orders";
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
@@ -319,6 +322,7 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
 -- profiles with their traits and audience flags
 CREATE OR REPLACE TABLE "identity"."profiles__next" AS
 SELECT p.*
@@ -338,6 +342,12 @@ FROM (
   LEFT JOIN "identity_work".main."attr_full_name" a3 ON b.universal_id = a3.universal_id
   LEFT JOIN "identity_work".main."attr_signup_channel" a4 ON b.universal_id = a4.universal_id
 ) p;
+DROP TABLE IF EXISTS "identity_work".main."attr_country";
+DROP TABLE IF EXISTS "identity_work".main."attr_email";
+DROP TABLE IF EXISTS "identity_work".main."attr_full_name";
+DROP TABLE IF EXISTS "identity_work".main."attr_signup_channel";
+DROP TABLE IF EXISTS "identity_work".main."profiles_base";
+DROP TABLE IF EXISTS "identity_work".main."traits_orders";
 CREATE OR REPLACE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -347,6 +357,8 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
+DROP TABLE IF EXISTS "identity_work".main."graph";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id

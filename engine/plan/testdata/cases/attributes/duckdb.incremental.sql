@@ -74,6 +74,7 @@ SELECT * FROM "identity_work".main."win_crm" WHERE row_hash IN (SELECT row_hash 
 -- the stored rows that this run replaces
 CREATE OR REPLACE TABLE "identity_work".main."gone_crm" AS
 SELECT row_hash FROM "identity_work".main."changed_crm" WHERE stored = 1;
+DROP TABLE IF EXISTS "identity_work".main."changed_crm";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_crm" AS
 SELECT n1, v1, n2, v2, q1, q2 FROM "identity_state"."rows_crm" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_crm");
@@ -156,6 +157,7 @@ SELECT * FROM "identity_work".main."win_orders" WHERE row_hash IN (SELECT row_ha
 -- the stored rows that this run replaces
 CREATE OR REPLACE TABLE "identity_work".main."gone_orders" AS
 SELECT row_hash FROM "identity_work".main."changed_orders" WHERE stored = 1;
+DROP TABLE IF EXISTS "identity_work".main."changed_orders";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_orders" AS
 SELECT n1, v1, n2, v2, n3, v3, q1, q2, q3 FROM "identity_state"."rows_orders" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_orders");
@@ -207,6 +209,7 @@ SELECT * FROM "identity_work".main."win_web_forms" WHERE row_hash IN (SELECT row
 -- the stored rows that this run replaces
 CREATE OR REPLACE TABLE "identity_work".main."gone_web_forms" AS
 SELECT row_hash FROM "identity_work".main."changed_web_forms" WHERE stored = 1;
+DROP TABLE IF EXISTS "identity_work".main."changed_web_forms";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_web_forms" AS
 SELECT n1, v1, q1 FROM "identity_state"."rows_web_forms" WHERE 1 = 1 AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_web_forms");
@@ -266,6 +269,9 @@ FROM (
   ) r
 ) w
 WHERE pos = 1;
+DROP TABLE IF EXISTS "identity_work".main."src_crm";
+DROP TABLE IF EXISTS "identity_work".main."src_orders";
+DROP TABLE IF EXISTS "identity_work".main."src_web_forms";
 -- attribute country, most_frequent
 CREATE OR REPLACE TABLE "identity_work".main."attr_country" AS
 SELECT universal_id, value AS "country", source AS "country_source"
@@ -308,6 +314,7 @@ FROM (
   ) r
 ) w
 WHERE pos = 1;
+DROP TABLE IF EXISTS "identity_work".main."trait_rows_web_forms";
 -- attribute signup_channel, first_seen
 CREATE OR REPLACE TABLE "identity_work".main."attr_signup_channel" AS
 SELECT universal_id, value AS "signup_channel", source AS "signup_channel_source"
@@ -328,11 +335,15 @@ FROM (
   ) r
 ) w
 WHERE pos = 1;
+DROP TABLE IF EXISTS "identity_work".main."trait_rows_crm";
+DROP TABLE IF EXISTS "identity_work".main."trait_rows_orders";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
 CREATE OR REPLACE TABLE "identity_work".main."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched") r;
+DROP TABLE IF EXISTS "identity_work".main."nodes";
+DROP TABLE IF EXISTS "identity_work".main."touched";
 -- their published universal ids
 CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
 SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
@@ -379,6 +390,7 @@ FROM (
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+DROP TABLE IF EXISTS "identity_work".main."old_map";
 CREATE OR REPLACE TABLE "identity_work".main."profiles_base" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email"
 FROM (
@@ -394,6 +406,8 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
+DROP TABLE IF EXISTS "identity_work".main."assign";
 -- profiles with their traits and audience flags
 CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
 SELECT p.*
@@ -413,6 +427,12 @@ FROM (
   LEFT JOIN "identity_work".main."attr_full_name" a3 ON b.universal_id = a3.universal_id
   LEFT JOIN "identity_work".main."attr_signup_channel" a4 ON b.universal_id = a4.universal_id
 ) p;
+DROP TABLE IF EXISTS "identity_work".main."attr_country";
+DROP TABLE IF EXISTS "identity_work".main."attr_email";
+DROP TABLE IF EXISTS "identity_work".main."attr_full_name";
+DROP TABLE IF EXISTS "identity_work".main."attr_signup_channel";
+DROP TABLE IF EXISTS "identity_work".main."profiles_base";
+DROP TABLE IF EXISTS "identity_work".main."traits_orders";
 CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -422,6 +442,7 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id

@@ -278,6 +278,7 @@ FROM (
 ) w
 WHERE pos = 1;
 ANALYZE "identity_work"."attr_full_name";
+DROP TABLE IF EXISTS "identity_work"."trait_rows_web_forms";
 -- attribute signup_channel, first_seen
 DROP TABLE IF EXISTS "identity_work"."attr_signup_channel";
 CREATE UNLOGGED TABLE "identity_work"."attr_signup_channel" AS
@@ -300,6 +301,8 @@ FROM (
 ) w
 WHERE pos = 1;
 ANALYZE "identity_work"."attr_signup_channel";
+DROP TABLE IF EXISTS "identity_work"."trait_rows_crm";
+DROP TABLE IF EXISTS "identity_work"."trait_rows_orders";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "identity"."id_graph__next";
@@ -357,6 +360,7 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_i
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity_work"."profiles_base";
+DROP TABLE IF EXISTS "identity_work"."anchors";
 -- profiles with their traits and audience flags
 DROP TABLE IF EXISTS "identity"."profiles__next";
 CREATE TABLE "identity"."profiles__next" AS
@@ -378,6 +382,12 @@ FROM (
   LEFT JOIN "identity_work"."attr_signup_channel" a4 ON b.universal_id = a4.universal_id
 ) p;
 ANALYZE "identity"."profiles__next";
+DROP TABLE IF EXISTS "identity_work"."attr_country";
+DROP TABLE IF EXISTS "identity_work"."attr_email";
+DROP TABLE IF EXISTS "identity_work"."attr_full_name";
+DROP TABLE IF EXISTS "identity_work"."attr_signup_channel";
+DROP TABLE IF EXISTS "identity_work"."profiles_base";
+DROP TABLE IF EXISTS "identity_work"."traits_orders";
 DROP TABLE IF EXISTS "identity"."id_edges__next";
 CREATE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
@@ -389,6 +399,8 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity"."id_edges__next";
+DROP TABLE IF EXISTS "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."graph";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS

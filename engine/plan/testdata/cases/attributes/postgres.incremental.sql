@@ -82,6 +82,7 @@ DROP TABLE IF EXISTS "identity_work"."gone_crm";
 CREATE UNLOGGED TABLE "identity_work"."gone_crm" AS
 SELECT row_hash FROM "identity_work"."changed_crm" WHERE stored = 1;
 ANALYZE "identity_work"."gone_crm";
+DROP TABLE IF EXISTS "identity_work"."changed_crm";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_crm";
 CREATE UNLOGGED TABLE "identity_work"."del_crm" AS
@@ -174,6 +175,7 @@ DROP TABLE IF EXISTS "identity_work"."gone_orders";
 CREATE UNLOGGED TABLE "identity_work"."gone_orders" AS
 SELECT row_hash FROM "identity_work"."changed_orders" WHERE stored = 1;
 ANALYZE "identity_work"."gone_orders";
+DROP TABLE IF EXISTS "identity_work"."changed_orders";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_orders";
 CREATE UNLOGGED TABLE "identity_work"."del_orders" AS
@@ -235,6 +237,7 @@ DROP TABLE IF EXISTS "identity_work"."gone_web_forms";
 CREATE UNLOGGED TABLE "identity_work"."gone_web_forms" AS
 SELECT row_hash FROM "identity_work"."changed_web_forms" WHERE stored = 1;
 ANALYZE "identity_work"."gone_web_forms";
+DROP TABLE IF EXISTS "identity_work"."changed_web_forms";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_web_forms";
 CREATE UNLOGGED TABLE "identity_work"."del_web_forms" AS
@@ -306,6 +309,9 @@ FROM (
 ) w
 WHERE pos = 1;
 ANALYZE "identity_work"."attr_email";
+DROP TABLE IF EXISTS "identity_work"."src_crm";
+DROP TABLE IF EXISTS "identity_work"."src_orders";
+DROP TABLE IF EXISTS "identity_work"."src_web_forms";
 -- attribute country, most_frequent
 DROP TABLE IF EXISTS "identity_work"."attr_country";
 CREATE UNLOGGED TABLE "identity_work"."attr_country" AS
@@ -352,6 +358,7 @@ FROM (
 ) w
 WHERE pos = 1;
 ANALYZE "identity_work"."attr_full_name";
+DROP TABLE IF EXISTS "identity_work"."trait_rows_web_forms";
 -- attribute signup_channel, first_seen
 DROP TABLE IF EXISTS "identity_work"."attr_signup_channel";
 CREATE UNLOGGED TABLE "identity_work"."attr_signup_channel" AS
@@ -374,6 +381,8 @@ FROM (
 ) w
 WHERE pos = 1;
 ANALYZE "identity_work"."attr_signup_channel";
+DROP TABLE IF EXISTS "identity_work"."trait_rows_crm";
+DROP TABLE IF EXISTS "identity_work"."trait_rows_orders";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
@@ -381,6 +390,8 @@ DROP TABLE IF EXISTS "identity_work"."redo";
 CREATE UNLOGGED TABLE "identity_work"."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work"."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work"."touched") r;
 ANALYZE "identity_work"."redo";
+DROP TABLE IF EXISTS "identity_work"."nodes";
+DROP TABLE IF EXISTS "identity_work"."touched";
 -- their published universal ids
 DROP TABLE IF EXISTS "identity_work"."old_map";
 CREATE UNLOGGED TABLE "identity_work"."old_map" AS
@@ -437,6 +448,7 @@ FROM (
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
 ANALYZE "identity_work"."changes";
+DROP TABLE IF EXISTS "identity_work"."old_map";
 DROP TABLE IF EXISTS "identity_work"."profiles_base";
 CREATE UNLOGGED TABLE "identity_work"."profiles_base" AS
 WITH ranked AS (
@@ -464,6 +476,8 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_i
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity_work"."profiles_base";
+DROP TABLE IF EXISTS "identity_work"."anchors";
+DROP TABLE IF EXISTS "identity_work"."assign";
 -- profiles with their traits and audience flags
 DROP TABLE IF EXISTS "identity_work"."profiles_region";
 CREATE UNLOGGED TABLE "identity_work"."profiles_region" AS
@@ -485,6 +499,12 @@ FROM (
   LEFT JOIN "identity_work"."attr_signup_channel" a4 ON b.universal_id = a4.universal_id
 ) p;
 ANALYZE "identity_work"."profiles_region";
+DROP TABLE IF EXISTS "identity_work"."attr_country";
+DROP TABLE IF EXISTS "identity_work"."attr_email";
+DROP TABLE IF EXISTS "identity_work"."attr_full_name";
+DROP TABLE IF EXISTS "identity_work"."attr_signup_channel";
+DROP TABLE IF EXISTS "identity_work"."profiles_base";
+DROP TABLE IF EXISTS "identity_work"."traits_orders";
 DROP TABLE IF EXISTS "identity_work"."edges_region";
 CREATE UNLOGGED TABLE "identity_work"."edges_region" AS
 SELECT ga.universal_id,
@@ -496,6 +516,7 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity_work"."edges_region";
+DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS

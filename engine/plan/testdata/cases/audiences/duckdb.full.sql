@@ -39,6 +39,7 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
 -- profiles with their traits and audience flags
 CREATE OR REPLACE TABLE "identity"."profiles__next" AS
 SELECT p.*,
@@ -49,6 +50,8 @@ FROM (
   FROM "identity_work".main."profiles_base" b
   LEFT JOIN "identity_work".main."traits_orders" t1 ON b.universal_id = t1.universal_id
 ) p;
+DROP TABLE IF EXISTS "identity_work".main."profiles_base";
+DROP TABLE IF EXISTS "identity_work".main."traits_orders";
 CREATE OR REPLACE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -58,6 +61,8 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
+DROP TABLE IF EXISTS "identity_work".main."graph";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id

@@ -5,6 +5,8 @@
 -- every identifier whose published rows are replaced
 CREATE OR REPLACE TABLE "identity_work".main."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched") r;
+DROP TABLE IF EXISTS "identity_work".main."nodes";
+DROP TABLE IF EXISTS "identity_work".main."touched";
 -- their published universal ids
 CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
 SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
@@ -51,6 +53,7 @@ FROM (
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+DROP TABLE IF EXISTS "identity_work".main."old_map";
 CREATE OR REPLACE TABLE "identity_work".main."profiles_base" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id"
 FROM (
@@ -64,6 +67,8 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
+DROP TABLE IF EXISTS "identity_work".main."assign";
 -- profiles with their traits and audience flags
 CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
 SELECT p.*,
@@ -74,6 +79,8 @@ FROM (
   FROM "identity_work".main."profiles_base" b
   LEFT JOIN "identity_work".main."traits_orders" t1 ON b.universal_id = t1.universal_id
 ) p;
+DROP TABLE IF EXISTS "identity_work".main."profiles_base";
+DROP TABLE IF EXISTS "identity_work".main."traits_orders";
 CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -83,6 +90,7 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id

@@ -55,6 +55,7 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_i
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity_work"."profiles_base";
+DROP TABLE IF EXISTS "identity_work"."anchors";
 -- profiles with their traits and audience flags
 DROP TABLE IF EXISTS "identity"."profiles__next";
 CREATE TABLE "identity"."profiles__next" AS
@@ -67,6 +68,8 @@ FROM (
   LEFT JOIN "identity_work"."traits_orders" t1 ON b.universal_id = t1.universal_id
 ) p;
 ANALYZE "identity"."profiles__next";
+DROP TABLE IF EXISTS "identity_work"."profiles_base";
+DROP TABLE IF EXISTS "identity_work"."traits_orders";
 DROP TABLE IF EXISTS "identity"."id_edges__next";
 CREATE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
@@ -78,6 +81,8 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity"."id_edges__next";
+DROP TABLE IF EXISTS "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."graph";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS

@@ -50,6 +50,7 @@ SELECT * FROM "identity_work".main."win_signups" WHERE row_hash IN (SELECT row_h
 -- the stored rows that this run replaces
 CREATE OR REPLACE TABLE "identity_work".main."gone_signups" AS
 SELECT row_hash FROM "identity_work".main."changed_signups" WHERE stored = 1;
+DROP TABLE IF EXISTS "identity_work".main."changed_signups";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_signups" AS
 SELECT n1, v1, n2, v2, q1, q2 FROM "identity_state"."rows_signups" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_signups");
@@ -92,6 +93,7 @@ GROUP BY id_type, id_value, reason) p2
 ) q
 GROUP BY id_type, id_value, reason
 HAVING SUM(evidence) > 0;
+DROP TABLE IF EXISTS "identity_work".main."del_signups";
 -- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
 CREATE OR REPLACE TABLE "identity_work".main."seeds" AS
 SELECT DISTINCT node_id FROM (
@@ -107,6 +109,7 @@ SELECT DISTINCT node_id FROM (
   UNION ALL
   SELECT node_id FROM "identity_work".main."seeds"
 ) n;
+DROP TABLE IF EXISTS "identity_work".main."seeds";
 -- the value of every identifier on the rows of those regions
 CREATE OR REPLACE TABLE "identity_work".main."names" AS
 SELECT DISTINCT node_id, id_value FROM (
@@ -128,11 +131,14 @@ SELECT ts, row_hash, n1, n2 FROM (
 WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "identity_work".main."gone_signups"))
 UNION ALL
 SELECT ts, row_hash, n1, n2 FROM "identity_work".main."ins_signups" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work".main."rnodes");
+DROP TABLE IF EXISTS "identity_work".main."rnodes";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
 CREATE OR REPLACE TABLE "identity_work".main."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched") r;
+DROP TABLE IF EXISTS "identity_work".main."nodes";
+DROP TABLE IF EXISTS "identity_work".main."touched";
 -- their published universal ids
 CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
 SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
@@ -179,6 +185,7 @@ FROM (
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+DROP TABLE IF EXISTS "identity_work".main."old_map";
 CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."email_count", p."latest_email", p."user_id_count", p."latest_user_id"
 FROM (
@@ -194,6 +201,8 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
+DROP TABLE IF EXISTS "identity_work".main."assign";
 CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -203,6 +212,7 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id

@@ -86,6 +86,8 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
   COALESCE(l.component, n.node_id) AS component
 FROM "customer_360_work".main."nodes" n
 LEFT JOIN "customer_360_work".main."labels" l ON n.node_id = l.node_id;
+DROP TABLE IF EXISTS "customer_360_work".main."labels";
+DROP TABLE IF EXISTS "customer_360_work".main."nodes";
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TABLE "customer_360_work".main."anchors" AS
 SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,

@@ -71,6 +71,7 @@ SELECT * FROM "customer_360_work".main."win_web" WHERE row_hash IN (SELECT row_h
 -- the stored rows that this run replaces
 CREATE OR REPLACE TABLE "customer_360_work".main."gone_web" AS
 SELECT row_hash FROM "customer_360_work".main."changed_web" WHERE stored = 1;
+DROP TABLE IF EXISTS "customer_360_work".main."changed_web";
 -- their identifiers
 CREATE OR REPLACE TABLE "customer_360_work".main."del_web" AS
 SELECT n1, v1, n2, v2, n3, v3, n4, v4, n5, v5, q1, q2, q3, q4, q5 FROM "customer_360_state"."rows_web" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "customer_360_work".main."gone_web");
@@ -94,6 +95,7 @@ FROM (
   GROUP BY LEAST(a, b), GREATEST(a, b), source
 ) per_source
 GROUP BY a, b;
+DROP TABLE IF EXISTS "customer_360_work".main."src_web";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
@@ -102,6 +104,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
   COALESCE(l.component, n.node_id) AS component
 FROM "customer_360_work".main."nodes" n
 LEFT JOIN "customer_360_work".main."labels" l ON n.node_id = l.node_id;
+DROP TABLE IF EXISTS "customer_360_work".main."labels";
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TABLE "customer_360_work".main."anchors" AS
 SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,

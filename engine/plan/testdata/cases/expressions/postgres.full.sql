@@ -92,6 +92,8 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
 FROM "customer_360_work"."nodes" n
 LEFT JOIN "customer_360_work"."labels" l ON n.node_id = l.node_id;
 ANALYZE "customer_360_work"."assign";
+DROP TABLE IF EXISTS "customer_360_work"."labels";
+DROP TABLE IF EXISTS "customer_360_work"."nodes";
 -- anchor: earliest first_seen, then type priority, then value
 DROP TABLE IF EXISTS "customer_360_work"."anchors";
 CREATE UNLOGGED TABLE "customer_360_work"."anchors" AS

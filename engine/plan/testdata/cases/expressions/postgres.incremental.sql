@@ -79,6 +79,7 @@ DROP TABLE IF EXISTS "customer_360_work"."gone_web";
 CREATE UNLOGGED TABLE "customer_360_work"."gone_web" AS
 SELECT row_hash FROM "customer_360_work"."changed_web" WHERE stored = 1;
 ANALYZE "customer_360_work"."gone_web";
+DROP TABLE IF EXISTS "customer_360_work"."changed_web";
 -- their identifiers
 DROP TABLE IF EXISTS "customer_360_work"."del_web";
 CREATE UNLOGGED TABLE "customer_360_work"."del_web" AS
@@ -106,6 +107,7 @@ FROM (
 ) per_source
 GROUP BY a, b;
 ANALYZE "customer_360_work"."edges";
+DROP TABLE IF EXISTS "customer_360_work"."src_web";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
@@ -116,6 +118,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
 FROM "customer_360_work"."nodes" n
 LEFT JOIN "customer_360_work"."labels" l ON n.node_id = l.node_id;
 ANALYZE "customer_360_work"."assign";
+DROP TABLE IF EXISTS "customer_360_work"."labels";
 -- anchor: earliest first_seen, then type priority, then value
 DROP TABLE IF EXISTS "customer_360_work"."anchors";
 CREATE UNLOGGED TABLE "customer_360_work"."anchors" AS

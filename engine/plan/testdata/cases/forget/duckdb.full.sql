@@ -97,6 +97,7 @@ FROM (
 ) s
 WHERE NOT ((v1 IS NOT NULL AND md5(('forget' || '|forget|' || 'email' || '|' || v1)) IN (SELECT value_hash FROM "identity_work".main."fgt_hashes")))
 ) e;
+DROP TABLE IF EXISTS "identity_work".main."fgt_hashes";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;

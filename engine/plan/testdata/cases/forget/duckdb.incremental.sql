@@ -94,6 +94,7 @@ CREATE OR REPLACE TABLE "identity_work".main."gone_logins" AS
 SELECT row_hash FROM "identity_work".main."changed_logins" WHERE stored = 1
 UNION ALL
 SELECT row_hash FROM "identity_work".main."fgt_rows_logins";
+DROP TABLE IF EXISTS "identity_work".main."changed_logins";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_logins" AS
 SELECT n1, v1, n2, v2, q1, q2 FROM "identity_state"."rows_logins" WHERE ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) OR row_hash IN (SELECT row_hash FROM "identity_work".main."fgt_rows_logins")) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_logins");
@@ -125,6 +126,7 @@ FROM (
 ) s
 WHERE NOT ((v1 IS NOT NULL AND md5(('forget' || '|forget|' || 'email' || '|' || v1)) IN (SELECT value_hash FROM "identity_work".main."fgt_hashes")))
 ) e;
+DROP TABLE IF EXISTS "identity_work".main."fgt_hashes";
 -- rows whose count differs from the stored ones
 CREATE OR REPLACE TABLE "identity_work".main."changed_crm" AS
 SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
@@ -149,6 +151,7 @@ CREATE OR REPLACE TABLE "identity_work".main."gone_crm" AS
 SELECT row_hash FROM "identity_work".main."changed_crm" WHERE stored = 1
 UNION ALL
 SELECT row_hash FROM "identity_work".main."fgt_rows_crm";
+DROP TABLE IF EXISTS "identity_work".main."changed_crm";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_crm" AS
 SELECT n1, v1, q1 FROM "identity_state"."rows_crm" WHERE 1 = 1 AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_crm");

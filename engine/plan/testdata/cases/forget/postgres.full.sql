@@ -107,6 +107,7 @@ FROM (
 WHERE NOT ((v1 IS NOT NULL AND md5(('forget' || '|forget|' || 'email' || '|' || v1)) IN (SELECT value_hash FROM "identity_work"."fgt_hashes")))
 ) e;
 ANALYZE "identity_state"."rows_crm__next";
+DROP TABLE IF EXISTS "identity_work"."fgt_hashes";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN;

@@ -112,6 +112,7 @@ SELECT row_hash FROM "identity_work"."changed_logins" WHERE stored = 1
 UNION ALL
 SELECT row_hash FROM "identity_work"."fgt_rows_logins";
 ANALYZE "identity_work"."gone_logins";
+DROP TABLE IF EXISTS "identity_work"."changed_logins";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_logins";
 CREATE UNLOGGED TABLE "identity_work"."del_logins" AS
@@ -147,6 +148,7 @@ FROM (
 WHERE NOT ((v1 IS NOT NULL AND md5(('forget' || '|forget|' || 'email' || '|' || v1)) IN (SELECT value_hash FROM "identity_work"."fgt_hashes")))
 ) e;
 ANALYZE "identity_work"."win_crm";
+DROP TABLE IF EXISTS "identity_work"."fgt_hashes";
 -- rows whose count differs from the stored ones
 DROP TABLE IF EXISTS "identity_work"."changed_crm";
 CREATE UNLOGGED TABLE "identity_work"."changed_crm" AS
@@ -181,6 +183,7 @@ SELECT row_hash FROM "identity_work"."changed_crm" WHERE stored = 1
 UNION ALL
 SELECT row_hash FROM "identity_work"."fgt_rows_crm";
 ANALYZE "identity_work"."gone_crm";
+DROP TABLE IF EXISTS "identity_work"."changed_crm";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_crm";
 CREATE UNLOGGED TABLE "identity_work"."del_crm" AS

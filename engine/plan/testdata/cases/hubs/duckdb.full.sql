@@ -39,6 +39,7 @@ FROM (
   GROUP BY LEAST(a, b), GREATEST(a, b), source
 ) per_source
 GROUP BY a, b;
+DROP TABLE IF EXISTS "identity_work".main."kept_events";
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
@@ -82,6 +83,7 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
 CREATE OR REPLACE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -91,6 +93,8 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
+DROP TABLE IF EXISTS "identity_work".main."graph";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
@@ -107,6 +111,8 @@ FROM (
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 CREATE OR REPLACE TABLE "identity_state"."hubs__next" AS
 SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "identity_work".main."hubs" h JOIN "identity_work".main."nodes" n ON h.node_id = n.node_id;
+DROP TABLE IF EXISTS "identity_work".main."hubs";
+DROP TABLE IF EXISTS "identity_work".main."nodes";
 CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
 

@@ -19,6 +19,7 @@ FROM (
   UNION ALL SELECT n3 AS node_id, 'anonymous_id' AS id_type, v3 AS id_value
   FROM "identity_work".main."del_events" WHERE n3 IS NOT NULL
 ) t;
+DROP TABLE IF EXISTS "identity_work".main."del_events";
 -- invalid and blocked values, counted over all rows
 CREATE OR REPLACE TABLE "identity_work".main."qvalues_new" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
@@ -63,6 +64,8 @@ WHERE (CASE WHEN t.node_id IN (SELECT node_id FROM "identity_state"."hubs") THEN
    <> (CASE WHEN t.node_id IN (SELECT node_id FROM "identity_work".main."hubs_named") THEN 1 ELSE 0 END);
 CREATE OR REPLACE TABLE "identity_work".main."fliprows_events" AS
 SELECT n1, n2, n3 FROM "identity_work".main."near_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."flips") OR s.n2 IN (SELECT node_id FROM "identity_work".main."flips") OR s.n3 IN (SELECT node_id FROM "identity_work".main."flips");
+DROP TABLE IF EXISTS "identity_work".main."flips";
+DROP TABLE IF EXISTS "identity_work".main."near_events";
 -- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
 CREATE OR REPLACE TABLE "identity_work".main."seeds" AS
 SELECT DISTINCT node_id FROM (
@@ -71,6 +74,7 @@ SELECT DISTINCT node_id FROM (
   UNION ALL SELECT n2 FROM "identity_work".main."fliprows_events" WHERE n2 IS NOT NULL
   UNION ALL SELECT n3 FROM "identity_work".main."fliprows_events" WHERE n3 IS NOT NULL
 ) s;
+DROP TABLE IF EXISTS "identity_work".main."fliprows_events";
 -- every identifier of the regions the seeds are in
 CREATE OR REPLACE TABLE "identity_work".main."rnodes" AS
 SELECT DISTINCT node_id FROM (
@@ -83,6 +87,7 @@ SELECT DISTINCT node_id FROM (
 ) n
 -- A hub's rows span many regions: it is in none, and its rows come in only through the others.
 WHERE node_id NOT IN (SELECT node_id FROM "identity_work".main."hubs");
+DROP TABLE IF EXISTS "identity_work".main."seeds";
 -- the value of every identifier on the rows of those regions
 CREATE OR REPLACE TABLE "identity_work".main."names" AS
 SELECT DISTINCT node_id, id_value FROM (
@@ -106,6 +111,7 @@ SELECT ts, row_hash, n1, n2, n3 FROM (
 WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "identity_work".main."gone_events"))
 UNION ALL
 SELECT ts, row_hash, n1, n2, n3 FROM "identity_work".main."ins_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n3 IN (SELECT node_id FROM "identity_work".main."rnodes");
+DROP TABLE IF EXISTS "identity_work".main."rnodes";
 
 -- ===== stage guards: values that are invalid or blocked, and hubs, are kept out of the graph
 -- source events without its hubs
@@ -115,6 +121,7 @@ SELECT ts,
   CASE WHEN n2 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n2 END AS n2,
   CASE WHEN n3 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n3 END AS n3
 FROM "identity_work".main."src_events";
+DROP TABLE IF EXISTS "identity_work".main."src_events";
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 CREATE OR REPLACE TABLE "identity_work".main."edges" AS
@@ -131,11 +138,14 @@ FROM (
   GROUP BY LEAST(a, b), GREATEST(a, b), source
 ) per_source
 GROUP BY a, b;
+DROP TABLE IF EXISTS "identity_work".main."kept_events";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
 CREATE OR REPLACE TABLE "identity_work".main."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched") r;
+DROP TABLE IF EXISTS "identity_work".main."nodes";
+DROP TABLE IF EXISTS "identity_work".main."touched";
 -- their published universal ids
 CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
 SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
@@ -182,6 +192,7 @@ FROM (
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+DROP TABLE IF EXISTS "identity_work".main."old_map";
 CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."device_id_count", p."latest_device_id", p."anonymous_id_count", p."latest_anonymous_id"
 FROM (
@@ -199,6 +210,8 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
+DROP TABLE IF EXISTS "identity_work".main."assign";
 CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -208,6 +221,7 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id

@@ -45,6 +45,7 @@ FROM (
 ) per_source
 GROUP BY a, b;
 ANALYZE "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."kept_events";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "identity"."id_graph__next";
@@ -104,6 +105,7 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_i
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity"."profiles__next";
+DROP TABLE IF EXISTS "identity_work"."anchors";
 DROP TABLE IF EXISTS "identity"."id_edges__next";
 CREATE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
@@ -115,6 +117,8 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity"."id_edges__next";
+DROP TABLE IF EXISTS "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."graph";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
@@ -137,6 +141,8 @@ DROP TABLE IF EXISTS "identity_state"."hubs__next";
 CREATE TABLE "identity_state"."hubs__next" AS
 SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "identity_work"."hubs" h JOIN "identity_work"."nodes" n ON h.node_id = n.node_id;
 ANALYZE "identity_state"."hubs__next";
+DROP TABLE IF EXISTS "identity_work"."hubs";
+DROP TABLE IF EXISTS "identity_work"."nodes";
 DROP TABLE IF EXISTS "identity_state"."qvalues__next";
 CREATE TABLE "identity_state"."qvalues__next" AS
 SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;

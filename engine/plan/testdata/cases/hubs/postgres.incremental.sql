@@ -21,6 +21,7 @@ FROM (
   FROM "identity_work"."del_events" WHERE n3 IS NOT NULL
 ) t;
 ANALYZE "identity_work"."touched";
+DROP TABLE IF EXISTS "identity_work"."del_events";
 -- invalid and blocked values, counted over all rows
 DROP TABLE IF EXISTS "identity_work"."qvalues_new";
 CREATE UNLOGGED TABLE "identity_work"."qvalues_new" AS
@@ -77,6 +78,8 @@ DROP TABLE IF EXISTS "identity_work"."fliprows_events";
 CREATE UNLOGGED TABLE "identity_work"."fliprows_events" AS
 SELECT n1, n2, n3 FROM "identity_work"."near_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."flips") OR s.n2 IN (SELECT node_id FROM "identity_work"."flips") OR s.n3 IN (SELECT node_id FROM "identity_work"."flips");
 ANALYZE "identity_work"."fliprows_events";
+DROP TABLE IF EXISTS "identity_work"."flips";
+DROP TABLE IF EXISTS "identity_work"."near_events";
 -- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
 DROP TABLE IF EXISTS "identity_work"."seeds";
 CREATE UNLOGGED TABLE "identity_work"."seeds" AS
@@ -87,6 +90,7 @@ SELECT DISTINCT node_id FROM (
   UNION ALL SELECT n3 FROM "identity_work"."fliprows_events" WHERE n3 IS NOT NULL
 ) s;
 ANALYZE "identity_work"."seeds";
+DROP TABLE IF EXISTS "identity_work"."fliprows_events";
 -- every identifier of the regions the seeds are in
 DROP TABLE IF EXISTS "identity_work"."rnodes";
 CREATE UNLOGGED TABLE "identity_work"."rnodes" AS
@@ -101,6 +105,7 @@ SELECT DISTINCT node_id FROM (
 -- A hub's rows span many regions: it is in none, and its rows come in only through the others.
 WHERE node_id NOT IN (SELECT node_id FROM "identity_work"."hubs");
 ANALYZE "identity_work"."rnodes";
+DROP TABLE IF EXISTS "identity_work"."seeds";
 -- the value of every identifier on the rows of those regions
 DROP TABLE IF EXISTS "identity_work"."names";
 CREATE UNLOGGED TABLE "identity_work"."names" AS
@@ -128,6 +133,7 @@ WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.
 UNION ALL
 SELECT ts, row_hash, n1, n2, n3 FROM "identity_work"."ins_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n3 IN (SELECT node_id FROM "identity_work"."rnodes");
 ANALYZE "identity_work"."src_events";
+DROP TABLE IF EXISTS "identity_work"."rnodes";
 
 -- ===== stage guards: values that are invalid or blocked, and hubs, are kept out of the graph
 -- source events without its hubs
@@ -139,6 +145,7 @@ SELECT ts,
   CASE WHEN n3 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n3 END AS n3
 FROM "identity_work"."src_events";
 ANALYZE "identity_work"."kept_events";
+DROP TABLE IF EXISTS "identity_work"."src_events";
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 DROP TABLE IF EXISTS "identity_work"."edges";
@@ -157,6 +164,7 @@ FROM (
 ) per_source
 GROUP BY a, b;
 ANALYZE "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."kept_events";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
@@ -164,6 +172,8 @@ DROP TABLE IF EXISTS "identity_work"."redo";
 CREATE UNLOGGED TABLE "identity_work"."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work"."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work"."touched") r;
 ANALYZE "identity_work"."redo";
+DROP TABLE IF EXISTS "identity_work"."nodes";
+DROP TABLE IF EXISTS "identity_work"."touched";
 -- their published universal ids
 DROP TABLE IF EXISTS "identity_work"."old_map";
 CREATE UNLOGGED TABLE "identity_work"."old_map" AS
@@ -220,6 +230,7 @@ FROM (
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
 ANALYZE "identity_work"."changes";
+DROP TABLE IF EXISTS "identity_work"."old_map";
 DROP TABLE IF EXISTS "identity_work"."profiles_region";
 CREATE UNLOGGED TABLE "identity_work"."profiles_region" AS
 WITH ranked AS (
@@ -249,6 +260,8 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_i
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity_work"."profiles_region";
+DROP TABLE IF EXISTS "identity_work"."anchors";
+DROP TABLE IF EXISTS "identity_work"."assign";
 DROP TABLE IF EXISTS "identity_work"."edges_region";
 CREATE UNLOGGED TABLE "identity_work"."edges_region" AS
 SELECT ga.universal_id,
@@ -260,6 +273,7 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity_work"."edges_region";
+DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS

@@ -104,6 +104,13 @@ FROM (
 -- identifiers equally near several anchors (policy.limit_ties: isolate)
 CREATE OR REPLACE TABLE "identity_work".main."conflicts_user_id" AS
 SELECT node AS node_id, anchors FROM "identity_work".main."lim_seen_0" WHERE anchor IS NULL;
+DROP TABLE IF EXISTS "identity_work".main."groups_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_edges";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_violating";
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
@@ -145,6 +152,7 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
 CREATE OR REPLACE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -154,6 +162,8 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
+DROP TABLE IF EXISTS "identity_work".main."graph";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
@@ -161,6 +171,8 @@ FROM (
   SELECT n.id_type, n.id_value, 'limit_conflict' AS reason, CAST(q.anchors AS BIGINT) AS evidence
 FROM "identity_work".main."conflicts_user_id" q JOIN "identity_work".main."nodes" n ON q.node_id = n.node_id
 ) q;
+DROP TABLE IF EXISTS "identity_work".main."conflicts_user_id";
+DROP TABLE IF EXISTS "identity_work".main."nodes";
 -- audience members; those already in keep the time they entered
 CREATE OR REPLACE TABLE "identity"."audience_members__next" AS
 SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(current_timestamp AS TIMESTAMP)) AS entered_at

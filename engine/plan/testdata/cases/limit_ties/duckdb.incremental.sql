@@ -104,11 +104,19 @@ FROM (
 -- identifiers equally near several anchors (policy.limit_ties: isolate)
 CREATE OR REPLACE TABLE "identity_work".main."conflicts_user_id" AS
 SELECT node AS node_id, anchors FROM "identity_work".main."lim_seen_0" WHERE anchor IS NULL;
+DROP TABLE IF EXISTS "identity_work".main."groups_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_edges";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_violating";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
 CREATE OR REPLACE TABLE "identity_work".main."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched") r;
+DROP TABLE IF EXISTS "identity_work".main."touched";
 -- their published universal ids
 CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
 SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
@@ -155,6 +163,7 @@ FROM (
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+DROP TABLE IF EXISTS "identity_work".main."old_map";
 CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email"
 FROM (
@@ -170,6 +179,8 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
+DROP TABLE IF EXISTS "identity_work".main."assign";
 CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -179,6 +190,7 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
@@ -191,6 +203,8 @@ WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
   UNION ALL SELECT n.id_type, n.id_value, 'limit_conflict' AS reason, CAST(q.anchors AS BIGINT) AS evidence
 FROM "identity_work".main."conflicts_user_id" q JOIN "identity_work".main."nodes" n ON q.node_id = n.node_id
 ) q;
+DROP TABLE IF EXISTS "identity_work".main."conflicts_user_id";
+DROP TABLE IF EXISTS "identity_work".main."nodes";
 -- audience members; those already in keep the time they entered
 CREATE OR REPLACE TABLE "identity"."audience_members__next" AS
 SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(current_timestamp AS TIMESTAMP)) AS entered_at

@@ -124,6 +124,13 @@ DROP TABLE IF EXISTS "identity_work"."conflicts_user_id";
 CREATE UNLOGGED TABLE "identity_work"."conflicts_user_id" AS
 SELECT node AS node_id, anchors FROM "identity_work"."lim_seen_0" WHERE anchor IS NULL;
 ANALYZE "identity_work"."conflicts_user_id";
+DROP TABLE IF EXISTS "identity_work"."groups_0";
+DROP TABLE IF EXISTS "identity_work"."lim_edges";
+DROP TABLE IF EXISTS "identity_work"."lim_front_0";
+DROP TABLE IF EXISTS "identity_work"."lim_front_1";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_0";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_1";
+DROP TABLE IF EXISTS "identity_work"."lim_violating";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "identity"."id_graph__next";
@@ -181,6 +188,7 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_i
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity"."profiles__next";
+DROP TABLE IF EXISTS "identity_work"."anchors";
 DROP TABLE IF EXISTS "identity"."id_edges__next";
 CREATE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
@@ -192,6 +200,8 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity"."id_edges__next";
+DROP TABLE IF EXISTS "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."graph";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
@@ -201,6 +211,8 @@ FROM (
 FROM "identity_work"."conflicts_user_id" q JOIN "identity_work"."nodes" n ON q.node_id = n.node_id
 ) q;
 ANALYZE "identity"."id_quarantine__next";
+DROP TABLE IF EXISTS "identity_work"."conflicts_user_id";
+DROP TABLE IF EXISTS "identity_work"."nodes";
 -- audience members; those already in keep the time they entered
 DROP TABLE IF EXISTS "identity"."audience_members__next";
 CREATE TABLE "identity"."audience_members__next" AS

@@ -124,6 +124,13 @@ DROP TABLE IF EXISTS "identity_work"."conflicts_user_id";
 CREATE UNLOGGED TABLE "identity_work"."conflicts_user_id" AS
 SELECT node AS node_id, anchors FROM "identity_work"."lim_seen_0" WHERE anchor IS NULL;
 ANALYZE "identity_work"."conflicts_user_id";
+DROP TABLE IF EXISTS "identity_work"."groups_0";
+DROP TABLE IF EXISTS "identity_work"."lim_edges";
+DROP TABLE IF EXISTS "identity_work"."lim_front_0";
+DROP TABLE IF EXISTS "identity_work"."lim_front_1";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_0";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_1";
+DROP TABLE IF EXISTS "identity_work"."lim_violating";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
@@ -131,6 +138,7 @@ DROP TABLE IF EXISTS "identity_work"."redo";
 CREATE UNLOGGED TABLE "identity_work"."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work"."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work"."touched") r;
 ANALYZE "identity_work"."redo";
+DROP TABLE IF EXISTS "identity_work"."touched";
 -- their published universal ids
 DROP TABLE IF EXISTS "identity_work"."old_map";
 CREATE UNLOGGED TABLE "identity_work"."old_map" AS
@@ -187,6 +195,7 @@ FROM (
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
 ANALYZE "identity_work"."changes";
+DROP TABLE IF EXISTS "identity_work"."old_map";
 DROP TABLE IF EXISTS "identity_work"."profiles_region";
 CREATE UNLOGGED TABLE "identity_work"."profiles_region" AS
 WITH ranked AS (
@@ -214,6 +223,8 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_i
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity_work"."profiles_region";
+DROP TABLE IF EXISTS "identity_work"."anchors";
+DROP TABLE IF EXISTS "identity_work"."assign";
 DROP TABLE IF EXISTS "identity_work"."edges_region";
 CREATE UNLOGGED TABLE "identity_work"."edges_region" AS
 SELECT ga.universal_id,
@@ -225,6 +236,7 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity_work"."edges_region";
+DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
@@ -239,6 +251,8 @@ WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
 FROM "identity_work"."conflicts_user_id" q JOIN "identity_work"."nodes" n ON q.node_id = n.node_id
 ) q;
 ANALYZE "identity"."id_quarantine__next";
+DROP TABLE IF EXISTS "identity_work"."conflicts_user_id";
+DROP TABLE IF EXISTS "identity_work"."nodes";
 -- audience members; those already in keep the time they entered
 DROP TABLE IF EXISTS "identity"."audience_members__next";
 CREATE TABLE "identity"."audience_members__next" AS

@@ -168,6 +168,7 @@ FROM (
   LEFT JOIN "identity_work".main."lim_seen_0" s ON g.node_id = s.node
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
+DROP TABLE IF EXISTS "identity_work".main."groups_0";
 
 -- ===== stage limit_email: at most 3 email per profile: split the profiles that hold more
 -- profiles over the limit
@@ -269,6 +270,13 @@ FROM (
   LEFT JOIN "identity_work".main."lim_seen_0" s ON g.node_id = s.node
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
+DROP TABLE IF EXISTS "identity_work".main."groups_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_edges";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_violating";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
@@ -277,6 +285,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
   g.grp AS component
 FROM "identity_work".main."nodes" n
 JOIN "identity_work".main."groups_2" g ON n.node_id = g.node_id;
+DROP TABLE IF EXISTS "identity_work".main."groups_2";
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TABLE "identity_work".main."anchors" AS
 SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,
@@ -297,3 +306,5 @@ CREATE OR REPLACE TABLE "identity_state"."regions__next" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
+DROP TABLE IF EXISTS "identity_work".main."labels";
+DROP TABLE IF EXISTS "identity_work".main."nodes";

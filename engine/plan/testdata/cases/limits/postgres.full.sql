@@ -200,6 +200,7 @@ FROM (
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
 ANALYZE "identity_work"."groups_1";
+DROP TABLE IF EXISTS "identity_work"."groups_0";
 
 -- ===== stage limit_email: at most 3 email per profile: split the profiles that hold more
 -- profiles over the limit
@@ -319,6 +320,13 @@ FROM (
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
 ANALYZE "identity_work"."groups_2";
+DROP TABLE IF EXISTS "identity_work"."groups_1";
+DROP TABLE IF EXISTS "identity_work"."lim_edges";
+DROP TABLE IF EXISTS "identity_work"."lim_front_0";
+DROP TABLE IF EXISTS "identity_work"."lim_front_1";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_0";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_1";
+DROP TABLE IF EXISTS "identity_work"."lim_violating";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
@@ -329,6 +337,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
 FROM "identity_work"."nodes" n
 JOIN "identity_work"."groups_2" g ON n.node_id = g.node_id;
 ANALYZE "identity_work"."assign";
+DROP TABLE IF EXISTS "identity_work"."groups_2";
 -- anchor: earliest first_seen, then type priority, then value
 DROP TABLE IF EXISTS "identity_work"."anchors";
 CREATE UNLOGGED TABLE "identity_work"."anchors" AS
@@ -355,3 +364,5 @@ SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work"."nodes" n
 LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id;
 ANALYZE "identity_state"."regions__next";
+DROP TABLE IF EXISTS "identity_work"."labels";
+DROP TABLE IF EXISTS "identity_work"."nodes";

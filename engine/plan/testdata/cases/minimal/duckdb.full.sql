@@ -237,6 +237,8 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
   COALESCE(l.component, n.node_id) AS component
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
+DROP TABLE IF EXISTS "identity_work".main."labels";
+DROP TABLE IF EXISTS "identity_work".main."nodes";
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TABLE "identity_work".main."anchors" AS
 SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,
@@ -295,6 +297,7 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
 CREATE OR REPLACE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -304,6 +307,8 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
+DROP TABLE IF EXISTS "identity_work".main."graph";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id

@@ -153,6 +153,7 @@ SELECT * FROM "identity_work".main."win_signups" WHERE row_hash IN (SELECT row_h
 -- the stored rows that this run replaces
 CREATE OR REPLACE TABLE "identity_work".main."gone_signups" AS
 SELECT row_hash FROM "identity_work".main."changed_signups" WHERE stored = 1;
+DROP TABLE IF EXISTS "identity_work".main."changed_signups";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_signups" AS
 SELECT n1, v1, q1 FROM "identity_state"."rows_signups" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_signups");
@@ -167,6 +168,7 @@ FROM (
   UNION ALL SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value
   FROM "identity_work".main."del_signups" WHERE n1 IS NOT NULL
 ) t;
+DROP TABLE IF EXISTS "identity_work".main."del_signups";
 -- invalid and blocked values, counted over all rows
 CREATE OR REPLACE TABLE "identity_work".main."qvalues_new" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
@@ -185,6 +187,7 @@ SELECT DISTINCT node_id FROM (
   UNION ALL
   SELECT node_id FROM "identity_work".main."seeds"
 ) n;
+DROP TABLE IF EXISTS "identity_work".main."seeds";
 -- the value of every identifier on the rows of those regions
 CREATE OR REPLACE TABLE "identity_work".main."names" AS
 SELECT DISTINCT node_id, id_value FROM (
@@ -206,6 +209,7 @@ SELECT ts, row_hash, n1 FROM (
 WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "identity_work".main."gone_signups"))
 UNION ALL
 SELECT ts, row_hash, n1 FROM "identity_work".main."ins_signups" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."rnodes");
+DROP TABLE IF EXISTS "identity_work".main."rnodes";
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 -- values from the published identifiers, the changed rows and the hubs
@@ -220,6 +224,8 @@ FROM (
   GROUP BY node_id, id_type, type_rank
 ) i
 LEFT JOIN "identity_work".main."names" nm ON i.node_id = nm.node_id;
+DROP TABLE IF EXISTS "identity_work".main."names";
+DROP TABLE IF EXISTS "identity_work".main."src_signups";
 -- two distinct identifiers must never share a node id
 -- check: this count must be 0, else: two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)
 SELECT COUNT(*) FROM (
@@ -311,6 +317,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
   COALESCE(l.component, n.node_id) AS component
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id;
+DROP TABLE IF EXISTS "identity_work".main."labels";
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TABLE "identity_work".main."anchors" AS
 SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,
@@ -335,6 +342,8 @@ FROM "identity_work".main."assign";
 -- every identifier whose published rows are replaced
 CREATE OR REPLACE TABLE "identity_work".main."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched") r;
+DROP TABLE IF EXISTS "identity_work".main."nodes";
+DROP TABLE IF EXISTS "identity_work".main."touched";
 -- their published universal ids
 CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
 SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
@@ -381,6 +390,7 @@ FROM (
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+DROP TABLE IF EXISTS "identity_work".main."old_map";
 CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."email_count", p."latest_email"
 FROM (
@@ -394,6 +404,8 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
+DROP TABLE IF EXISTS "identity_work".main."assign";
 CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -403,6 +415,7 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id

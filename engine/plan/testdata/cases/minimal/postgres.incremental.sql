@@ -161,6 +161,7 @@ DROP TABLE IF EXISTS "identity_work"."gone_signups";
 CREATE UNLOGGED TABLE "identity_work"."gone_signups" AS
 SELECT row_hash FROM "identity_work"."changed_signups" WHERE stored = 1;
 ANALYZE "identity_work"."gone_signups";
+DROP TABLE IF EXISTS "identity_work"."changed_signups";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_signups";
 CREATE UNLOGGED TABLE "identity_work"."del_signups" AS
@@ -179,6 +180,7 @@ FROM (
   FROM "identity_work"."del_signups" WHERE n1 IS NOT NULL
 ) t;
 ANALYZE "identity_work"."touched";
+DROP TABLE IF EXISTS "identity_work"."del_signups";
 -- invalid and blocked values, counted over all rows
 DROP TABLE IF EXISTS "identity_work"."qvalues_new";
 CREATE UNLOGGED TABLE "identity_work"."qvalues_new" AS
@@ -203,6 +205,7 @@ SELECT DISTINCT node_id FROM (
   SELECT node_id FROM "identity_work"."seeds"
 ) n;
 ANALYZE "identity_work"."rnodes";
+DROP TABLE IF EXISTS "identity_work"."seeds";
 -- the value of every identifier on the rows of those regions
 DROP TABLE IF EXISTS "identity_work"."names";
 CREATE UNLOGGED TABLE "identity_work"."names" AS
@@ -228,6 +231,7 @@ WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.
 UNION ALL
 SELECT ts, row_hash, n1 FROM "identity_work"."ins_signups" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes");
 ANALYZE "identity_work"."src_signups";
+DROP TABLE IF EXISTS "identity_work"."rnodes";
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 -- values from the published identifiers, the changed rows and the hubs
@@ -244,6 +248,8 @@ FROM (
 ) i
 LEFT JOIN "identity_work"."names" nm ON i.node_id = nm.node_id;
 ANALYZE "identity_work"."nodes";
+DROP TABLE IF EXISTS "identity_work"."names";
+DROP TABLE IF EXISTS "identity_work"."src_signups";
 -- two distinct identifiers must never share a node id
 -- check: this count must be 0, else: two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)
 SELECT COUNT(*) FROM (
@@ -351,6 +357,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
 FROM "identity_work"."nodes" n
 LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id;
 ANALYZE "identity_work"."assign";
+DROP TABLE IF EXISTS "identity_work"."labels";
 -- anchor: earliest first_seen, then type priority, then value
 DROP TABLE IF EXISTS "identity_work"."anchors";
 CREATE UNLOGGED TABLE "identity_work"."anchors" AS
@@ -383,6 +390,8 @@ DROP TABLE IF EXISTS "identity_work"."redo";
 CREATE UNLOGGED TABLE "identity_work"."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work"."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work"."touched") r;
 ANALYZE "identity_work"."redo";
+DROP TABLE IF EXISTS "identity_work"."nodes";
+DROP TABLE IF EXISTS "identity_work"."touched";
 -- their published universal ids
 DROP TABLE IF EXISTS "identity_work"."old_map";
 CREATE UNLOGGED TABLE "identity_work"."old_map" AS
@@ -439,6 +448,7 @@ FROM (
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
 ANALYZE "identity_work"."changes";
+DROP TABLE IF EXISTS "identity_work"."old_map";
 DROP TABLE IF EXISTS "identity_work"."profiles_region";
 CREATE UNLOGGED TABLE "identity_work"."profiles_region" AS
 WITH ranked AS (
@@ -464,6 +474,8 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."email_
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity_work"."profiles_region";
+DROP TABLE IF EXISTS "identity_work"."anchors";
+DROP TABLE IF EXISTS "identity_work"."assign";
 DROP TABLE IF EXISTS "identity_work"."edges_region";
 CREATE UNLOGGED TABLE "identity_work"."edges_region" AS
 SELECT ga.universal_id,
@@ -475,6 +487,7 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity_work"."edges_region";
+DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS

@@ -49,6 +49,7 @@ SELECT * FROM "identity_work".main."win_crm" WHERE row_hash IN (SELECT row_hash 
 -- the stored rows that this run replaces
 CREATE OR REPLACE TABLE "identity_work".main."gone_crm" AS
 SELECT row_hash FROM "identity_work".main."changed_crm" WHERE stored = 1;
+DROP TABLE IF EXISTS "identity_work".main."changed_crm";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_crm" AS
 SELECT n1, v1, n2, v2, q1, q2 FROM "identity_state"."rows_crm" WHERE 1 = 1 AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_crm");
@@ -67,6 +68,7 @@ FROM (
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value
   FROM "identity_work".main."del_crm" WHERE n2 IS NOT NULL
 ) t;
+DROP TABLE IF EXISTS "identity_work".main."del_crm";
 -- invalid and blocked values, counted over all rows
 CREATE OR REPLACE TABLE "identity_work".main."qvalues_new" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
@@ -85,6 +87,7 @@ SELECT DISTINCT node_id FROM (
   UNION ALL
   SELECT node_id FROM "identity_work".main."seeds"
 ) n;
+DROP TABLE IF EXISTS "identity_work".main."seeds";
 -- the value of every identifier on the rows of those regions
 CREATE OR REPLACE TABLE "identity_work".main."names" AS
 SELECT DISTINCT node_id, id_value FROM (
@@ -106,3 +109,4 @@ SELECT ts, row_hash, n1, n2 FROM (
 WHERE NOT (1 = 1 AND s.row_hash IN (SELECT row_hash FROM "identity_work".main."gone_crm"))
 UNION ALL
 SELECT ts, row_hash, n1, n2 FROM "identity_work".main."ins_crm" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work".main."rnodes");
+DROP TABLE IF EXISTS "identity_work".main."rnodes";

@@ -57,6 +57,7 @@ DROP TABLE IF EXISTS "identity_work"."gone_crm";
 CREATE UNLOGGED TABLE "identity_work"."gone_crm" AS
 SELECT row_hash FROM "identity_work"."changed_crm" WHERE stored = 1;
 ANALYZE "identity_work"."gone_crm";
+DROP TABLE IF EXISTS "identity_work"."changed_crm";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_crm";
 CREATE UNLOGGED TABLE "identity_work"."del_crm" AS
@@ -79,6 +80,7 @@ FROM (
   FROM "identity_work"."del_crm" WHERE n2 IS NOT NULL
 ) t;
 ANALYZE "identity_work"."touched";
+DROP TABLE IF EXISTS "identity_work"."del_crm";
 -- invalid and blocked values, counted over all rows
 DROP TABLE IF EXISTS "identity_work"."qvalues_new";
 CREATE UNLOGGED TABLE "identity_work"."qvalues_new" AS
@@ -103,6 +105,7 @@ SELECT DISTINCT node_id FROM (
   SELECT node_id FROM "identity_work"."seeds"
 ) n;
 ANALYZE "identity_work"."rnodes";
+DROP TABLE IF EXISTS "identity_work"."seeds";
 -- the value of every identifier on the rows of those regions
 DROP TABLE IF EXISTS "identity_work"."names";
 CREATE UNLOGGED TABLE "identity_work"."names" AS
@@ -128,3 +131,4 @@ WHERE NOT (1 = 1 AND s.row_hash IN (SELECT row_hash FROM "identity_work"."gone_c
 UNION ALL
 SELECT ts, row_hash, n1, n2 FROM "identity_work"."ins_crm" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes");
 ANALYZE "identity_work"."src_crm";
+DROP TABLE IF EXISTS "identity_work"."rnodes";

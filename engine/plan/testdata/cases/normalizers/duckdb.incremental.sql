@@ -64,6 +64,7 @@ SELECT * FROM "identity_work".main."win_contacts" WHERE row_hash IN (SELECT row_
 -- the stored rows that this run replaces
 CREATE OR REPLACE TABLE "identity_work".main."gone_contacts" AS
 SELECT row_hash FROM "identity_work".main."changed_contacts" WHERE stored = 1;
+DROP TABLE IF EXISTS "identity_work".main."changed_contacts";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_contacts" AS
 SELECT n1, v1, n2, v2, n3, v3, n4, v4, q1, q2, q3, q4 FROM "identity_state"."rows_contacts" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_contacts");

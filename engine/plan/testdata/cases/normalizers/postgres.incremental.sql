@@ -72,6 +72,7 @@ DROP TABLE IF EXISTS "identity_work"."gone_contacts";
 CREATE UNLOGGED TABLE "identity_work"."gone_contacts" AS
 SELECT row_hash FROM "identity_work"."changed_contacts" WHERE stored = 1;
 ANALYZE "identity_work"."gone_contacts";
+DROP TABLE IF EXISTS "identity_work"."changed_contacts";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_contacts";
 CREATE UNLOGGED TABLE "identity_work"."del_contacts" AS

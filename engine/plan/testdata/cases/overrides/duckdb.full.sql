@@ -98,6 +98,7 @@ FROM (
   FROM "identity_work".main."ovr_edges"
 ) per_source
 GROUP BY a, b;
+DROP TABLE IF EXISTS "identity_work".main."ovr_edges";
 
 -- ===== stage never_link: never_link overrides: split the profiles that hold both identifiers of one
 -- profiles holding both identifiers of a never_link
@@ -206,6 +207,7 @@ FROM (
   LEFT JOIN "identity_work".main."lim_seen_0" s ON g.node_id = s.node
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
+DROP TABLE IF EXISTS "identity_work".main."groups_0";
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
@@ -249,6 +251,7 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
 CREATE OR REPLACE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -258,6 +261,7 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
@@ -275,6 +279,7 @@ CREATE OR REPLACE TABLE "identity_state"."hubs__next" AS
 SELECT CAST(NULL AS BIGINT) AS node_id, CAST(NULL AS BIGINT) AS degree, CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value WHERE 1 = 0;
 CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
 SELECT id_type, id_value, reason, evidence FROM "identity_work".main."quarantine_values";
+DROP TABLE IF EXISTS "identity_work".main."quarantine_values";
 -- identifiers of each limited type per profile
 CREATE OR REPLACE TABLE "identity_work".main."ovr_counts" AS
 SELECT universal_id,
@@ -321,6 +326,8 @@ FROM (
   LEFT JOIN "identity_work".main."ovr_counts" ca ON o.ua = ca.universal_id
   LEFT JOIN "identity_work".main."ovr_counts" cb ON o.ub = cb.universal_id
 ) s;
+DROP TABLE IF EXISTS "identity_work".main."graph";
+DROP TABLE IF EXISTS "identity_work".main."ovr_counts";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN TRANSACTION;

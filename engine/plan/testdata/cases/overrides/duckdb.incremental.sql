@@ -101,6 +101,7 @@ SELECT * FROM "identity_work".main."win_events" WHERE row_hash IN (SELECT row_ha
 -- the stored rows that this run replaces
 CREATE OR REPLACE TABLE "identity_work".main."gone_events" AS
 SELECT row_hash FROM "identity_work".main."changed_events" WHERE stored = 1;
+DROP TABLE IF EXISTS "identity_work".main."changed_events";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_events" AS
 SELECT n1, v1, n2, v2, n3, v3, q1, q2, q3 FROM "identity_state"."rows_events" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_events");
@@ -151,12 +152,14 @@ GROUP BY id_type, id_value, reason) p2
 ) q
 GROUP BY id_type, id_value, reason
 HAVING SUM(evidence) > 0;
+DROP TABLE IF EXISTS "identity_work".main."del_events";
 -- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
 CREATE OR REPLACE TABLE "identity_work".main."seeds" AS
 SELECT DISTINCT node_id FROM (
   SELECT node_id FROM "identity_work".main."touched"
   UNION ALL SELECT node_id FROM "identity_work".main."ovr_changed"
 ) s;
+DROP TABLE IF EXISTS "identity_work".main."ovr_changed";
 INSERT INTO "identity_work".main."seeds" (node_id)
 SELECT o.nb FROM "identity_work".main."ovr" o
 WHERE o.problem IS NULL AND o.kind = 'always_link'
@@ -175,6 +178,7 @@ SELECT DISTINCT node_id FROM (
   UNION ALL
   SELECT node_id FROM "identity_work".main."seeds"
 ) n;
+DROP TABLE IF EXISTS "identity_work".main."seeds";
 -- the value of every identifier on the rows of those regions
 CREATE OR REPLACE TABLE "identity_work".main."names" AS
 SELECT DISTINCT node_id, id_value FROM (
@@ -196,6 +200,7 @@ SELECT ts, row_hash, n1, n2, n3 FROM (
 WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "identity_work".main."gone_events"))
 UNION ALL
 SELECT ts, row_hash, n1, n2, n3 FROM "identity_work".main."ins_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n3 IN (SELECT node_id FROM "identity_work".main."rnodes");
+DROP TABLE IF EXISTS "identity_work".main."rnodes";
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 -- links that always_link overrides add
@@ -226,6 +231,8 @@ FROM (
   FROM "identity_work".main."ovr_edges"
 ) per_source
 GROUP BY a, b;
+DROP TABLE IF EXISTS "identity_work".main."ovr_edges";
+DROP TABLE IF EXISTS "identity_work".main."src_events";
 
 -- ===== stage never_link: never_link overrides: split the profiles that hold both identifiers of one
 -- profiles holding both identifiers of a never_link
@@ -334,11 +341,14 @@ FROM (
   LEFT JOIN "identity_work".main."lim_seen_0" s ON g.node_id = s.node
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
+DROP TABLE IF EXISTS "identity_work".main."groups_0";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
 CREATE OR REPLACE TABLE "identity_work".main."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched") r;
+DROP TABLE IF EXISTS "identity_work".main."nodes";
+DROP TABLE IF EXISTS "identity_work".main."touched";
 -- their published universal ids
 CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
 SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
@@ -385,6 +395,7 @@ FROM (
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+DROP TABLE IF EXISTS "identity_work".main."old_map";
 CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id", p."email_count", p."latest_email", p."anonymous_id_count", p."latest_anonymous_id"
 FROM (
@@ -402,6 +413,8 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
+DROP TABLE IF EXISTS "identity_work".main."assign";
 CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -411,6 +424,7 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
@@ -515,6 +529,8 @@ FROM (
 WHERE s.here = 1 OR s.status = 'invalid' OR s.override_id IN (
   SELECT override_id FROM "identity"."overrides" WHERE status IS NULL OR status = 'pending'
 );
+DROP TABLE IF EXISTS "identity_work".main."ovr_counts";
+DROP TABLE IF EXISTS "identity_work".main."ovr_published";
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN TRANSACTION;

@@ -106,6 +106,7 @@ FROM (
 ) per_source
 GROUP BY a, b;
 ANALYZE "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."ovr_edges";
 
 -- ===== stage never_link: never_link overrides: split the profiles that hold both identifiers of one
 -- profiles holding both identifiers of a never_link
@@ -232,6 +233,7 @@ FROM (
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
 ANALYZE "identity_work"."groups_nl";
+DROP TABLE IF EXISTS "identity_work"."groups_0";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "identity"."id_graph__next";
@@ -291,6 +293,7 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_i
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity"."profiles__next";
+DROP TABLE IF EXISTS "identity_work"."anchors";
 DROP TABLE IF EXISTS "identity"."id_edges__next";
 CREATE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
@@ -302,6 +305,7 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity"."id_edges__next";
+DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
@@ -327,6 +331,7 @@ DROP TABLE IF EXISTS "identity_state"."qvalues__next";
 CREATE TABLE "identity_state"."qvalues__next" AS
 SELECT id_type, id_value, reason, evidence FROM "identity_work"."quarantine_values";
 ANALYZE "identity_state"."qvalues__next";
+DROP TABLE IF EXISTS "identity_work"."quarantine_values";
 -- identifiers of each limited type per profile
 DROP TABLE IF EXISTS "identity_work"."ovr_counts";
 CREATE UNLOGGED TABLE "identity_work"."ovr_counts" AS
@@ -377,6 +382,8 @@ FROM (
   LEFT JOIN "identity_work"."ovr_counts" cb ON o.ub = cb.universal_id
 ) s;
 ANALYZE "identity_work"."ovr_status";
+DROP TABLE IF EXISTS "identity_work"."graph";
+DROP TABLE IF EXISTS "identity_work"."ovr_counts";
 
 -- ===== stage publish: swap the new tables in, all together
 BEGIN;

@@ -113,6 +113,7 @@ DROP TABLE IF EXISTS "identity_work"."gone_events";
 CREATE UNLOGGED TABLE "identity_work"."gone_events" AS
 SELECT row_hash FROM "identity_work"."changed_events" WHERE stored = 1;
 ANALYZE "identity_work"."gone_events";
+DROP TABLE IF EXISTS "identity_work"."changed_events";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_events";
 CREATE UNLOGGED TABLE "identity_work"."del_events" AS
@@ -169,6 +170,7 @@ GROUP BY id_type, id_value, reason) p2
 GROUP BY id_type, id_value, reason
 HAVING SUM(evidence) > 0;
 ANALYZE "identity_work"."qvalues_new";
+DROP TABLE IF EXISTS "identity_work"."del_events";
 -- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
 DROP TABLE IF EXISTS "identity_work"."seeds";
 CREATE UNLOGGED TABLE "identity_work"."seeds" AS
@@ -177,6 +179,7 @@ SELECT DISTINCT node_id FROM (
   UNION ALL SELECT node_id FROM "identity_work"."ovr_changed"
 ) s;
 ANALYZE "identity_work"."seeds";
+DROP TABLE IF EXISTS "identity_work"."ovr_changed";
 INSERT INTO "identity_work"."seeds" (node_id)
 SELECT o.nb FROM "identity_work"."ovr" o
 WHERE o.problem IS NULL AND o.kind = 'always_link'
@@ -197,6 +200,7 @@ SELECT DISTINCT node_id FROM (
   SELECT node_id FROM "identity_work"."seeds"
 ) n;
 ANALYZE "identity_work"."rnodes";
+DROP TABLE IF EXISTS "identity_work"."seeds";
 -- the value of every identifier on the rows of those regions
 DROP TABLE IF EXISTS "identity_work"."names";
 CREATE UNLOGGED TABLE "identity_work"."names" AS
@@ -222,6 +226,7 @@ WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.
 UNION ALL
 SELECT ts, row_hash, n1, n2, n3 FROM "identity_work"."ins_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n3 IN (SELECT node_id FROM "identity_work"."rnodes");
 ANALYZE "identity_work"."src_events";
+DROP TABLE IF EXISTS "identity_work"."rnodes";
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 -- links that always_link overrides add
@@ -256,6 +261,8 @@ FROM (
 ) per_source
 GROUP BY a, b;
 ANALYZE "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."ovr_edges";
+DROP TABLE IF EXISTS "identity_work"."src_events";
 
 -- ===== stage never_link: never_link overrides: split the profiles that hold both identifiers of one
 -- profiles holding both identifiers of a never_link
@@ -382,6 +389,7 @@ FROM (
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
 ANALYZE "identity_work"."groups_nl";
+DROP TABLE IF EXISTS "identity_work"."groups_0";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
@@ -389,6 +397,8 @@ DROP TABLE IF EXISTS "identity_work"."redo";
 CREATE UNLOGGED TABLE "identity_work"."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work"."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work"."touched") r;
 ANALYZE "identity_work"."redo";
+DROP TABLE IF EXISTS "identity_work"."nodes";
+DROP TABLE IF EXISTS "identity_work"."touched";
 -- their published universal ids
 DROP TABLE IF EXISTS "identity_work"."old_map";
 CREATE UNLOGGED TABLE "identity_work"."old_map" AS
@@ -445,6 +455,7 @@ FROM (
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
 ANALYZE "identity_work"."changes";
+DROP TABLE IF EXISTS "identity_work"."old_map";
 DROP TABLE IF EXISTS "identity_work"."profiles_region";
 CREATE UNLOGGED TABLE "identity_work"."profiles_region" AS
 WITH ranked AS (
@@ -474,6 +485,8 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_i
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity_work"."profiles_region";
+DROP TABLE IF EXISTS "identity_work"."anchors";
+DROP TABLE IF EXISTS "identity_work"."assign";
 DROP TABLE IF EXISTS "identity_work"."edges_region";
 CREATE UNLOGGED TABLE "identity_work"."edges_region" AS
 SELECT ga.universal_id,
@@ -485,6 +498,7 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity_work"."edges_region";
+DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
@@ -603,6 +617,8 @@ WHERE s.here = 1 OR s.status = 'invalid' OR s.override_id IN (
   SELECT override_id FROM "identity"."overrides" WHERE status IS NULL OR status = 'pending'
 );
 ANALYZE "identity_work"."ovr_status";
+DROP TABLE IF EXISTS "identity_work"."ovr_counts";
+DROP TABLE IF EXISTS "identity_work"."ovr_published";
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN;

@@ -75,6 +75,7 @@ SELECT * FROM "identity_work".main."win_signups" WHERE row_hash IN (SELECT row_h
 -- the stored rows that this run replaces
 CREATE OR REPLACE TABLE "identity_work".main."gone_signups" AS
 SELECT row_hash FROM "identity_work".main."changed_signups" WHERE stored = 1;
+DROP TABLE IF EXISTS "identity_work".main."changed_signups";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_signups" AS
 SELECT n1, v1, n2, v2, q1, q2 FROM "identity_state"."rows_signups" WHERE 1 = 1 AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_signups");
@@ -113,6 +114,7 @@ GROUP BY id_type, id_value, reason) p2
 ) q
 GROUP BY id_type, id_value, reason
 HAVING SUM(evidence) > 0;
+DROP TABLE IF EXISTS "identity_work".main."del_signups";
 -- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
 CREATE OR REPLACE TABLE "identity_work".main."seeds" AS
 SELECT DISTINCT node_id FROM (
@@ -128,6 +130,7 @@ SELECT DISTINCT node_id FROM (
   UNION ALL
   SELECT node_id FROM "identity_work".main."seeds"
 ) n;
+DROP TABLE IF EXISTS "identity_work".main."seeds";
 -- the value of every identifier on the rows of those regions
 CREATE OR REPLACE TABLE "identity_work".main."names" AS
 SELECT DISTINCT node_id, id_value FROM (
@@ -149,3 +152,4 @@ SELECT ts, row_hash, n1, n2 FROM (
 WHERE NOT (1 = 1 AND s.row_hash IN (SELECT row_hash FROM "identity_work".main."gone_signups"))
 UNION ALL
 SELECT ts, row_hash, n1, n2 FROM "identity_work".main."ins_signups" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work".main."rnodes");
+DROP TABLE IF EXISTS "identity_work".main."rnodes";

@@ -83,6 +83,7 @@ DROP TABLE IF EXISTS "identity_work"."gone_signups";
 CREATE UNLOGGED TABLE "identity_work"."gone_signups" AS
 SELECT row_hash FROM "identity_work"."changed_signups" WHERE stored = 1;
 ANALYZE "identity_work"."gone_signups";
+DROP TABLE IF EXISTS "identity_work"."changed_signups";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_signups";
 CREATE UNLOGGED TABLE "identity_work"."del_signups" AS
@@ -127,6 +128,7 @@ GROUP BY id_type, id_value, reason) p2
 GROUP BY id_type, id_value, reason
 HAVING SUM(evidence) > 0;
 ANALYZE "identity_work"."qvalues_new";
+DROP TABLE IF EXISTS "identity_work"."del_signups";
 -- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
 DROP TABLE IF EXISTS "identity_work"."seeds";
 CREATE UNLOGGED TABLE "identity_work"."seeds" AS
@@ -146,6 +148,7 @@ SELECT DISTINCT node_id FROM (
   SELECT node_id FROM "identity_work"."seeds"
 ) n;
 ANALYZE "identity_work"."rnodes";
+DROP TABLE IF EXISTS "identity_work"."seeds";
 -- the value of every identifier on the rows of those regions
 DROP TABLE IF EXISTS "identity_work"."names";
 CREATE UNLOGGED TABLE "identity_work"."names" AS
@@ -171,3 +174,4 @@ WHERE NOT (1 = 1 AND s.row_hash IN (SELECT row_hash FROM "identity_work"."gone_s
 UNION ALL
 SELECT ts, row_hash, n1, n2 FROM "identity_work"."ins_signups" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes");
 ANALYZE "identity_work"."src_signups";
+DROP TABLE IF EXISTS "identity_work"."rnodes";

@@ -46,6 +46,7 @@ FROM (
   FROM "identity_work"."del_events" WHERE n2 IS NOT NULL
 ) t;
 ANALYZE "identity_work"."decided";
+DROP TABLE IF EXISTS "identity_work"."del_events";
 -- hubs: the stored ones, with the touched identifiers decided again over all their rows
 DROP TABLE IF EXISTS "identity_work"."hubs_named";
 CREATE UNLOGGED TABLE "identity_work"."hubs_named" AS
@@ -83,6 +84,7 @@ DROP TABLE IF EXISTS "identity_work"."fliprows_events";
 CREATE UNLOGGED TABLE "identity_work"."fliprows_events" AS
 SELECT n1, n2 FROM "identity_work"."near_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."flips") OR s.n2 IN (SELECT node_id FROM "identity_work"."flips");
 ANALYZE "identity_work"."fliprows_events";
+DROP TABLE IF EXISTS "identity_work"."near_events";
 -- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
 DROP TABLE IF EXISTS "identity_work"."seeds";
 CREATE UNLOGGED TABLE "identity_work"."seeds" AS
@@ -92,6 +94,7 @@ SELECT DISTINCT node_id FROM (
   UNION ALL SELECT n2 FROM "identity_work"."fliprows_events" WHERE n2 IS NOT NULL
 ) s;
 ANALYZE "identity_work"."seeds";
+DROP TABLE IF EXISTS "identity_work"."fliprows_events";
 -- every identifier of the regions the seeds are in
 DROP TABLE IF EXISTS "identity_work"."rnodes";
 CREATE UNLOGGED TABLE "identity_work"."rnodes" AS
@@ -106,6 +109,7 @@ SELECT DISTINCT node_id FROM (
 -- A hub's rows span many regions: it is in none, and its rows come in only through the others.
 WHERE node_id NOT IN (SELECT node_id FROM "identity_work"."hubs");
 ANALYZE "identity_work"."rnodes";
+DROP TABLE IF EXISTS "identity_work"."seeds";
 -- the value of every identifier on the rows of those regions
 DROP TABLE IF EXISTS "identity_work"."names";
 CREATE UNLOGGED TABLE "identity_work"."names" AS
@@ -133,6 +137,7 @@ WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.
 UNION ALL
 SELECT ts, row_hash, n1, n2 FROM "identity_work"."ins_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes");
 ANALYZE "identity_work"."src_events";
+DROP TABLE IF EXISTS "identity_work"."rnodes";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
@@ -140,6 +145,10 @@ DROP TABLE IF EXISTS "identity_work"."redo";
 CREATE UNLOGGED TABLE "identity_work"."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work"."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work"."touched" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work"."decided" WHERE node_id IN (SELECT node_id FROM "identity_work"."flips")) r;
 ANALYZE "identity_work"."redo";
+DROP TABLE IF EXISTS "identity_work"."decided";
+DROP TABLE IF EXISTS "identity_work"."flips";
+DROP TABLE IF EXISTS "identity_work"."nodes";
+DROP TABLE IF EXISTS "identity_work"."touched";
 -- their published universal ids
 DROP TABLE IF EXISTS "identity_work"."old_map";
 CREATE UNLOGGED TABLE "identity_work"."old_map" AS
@@ -196,6 +205,7 @@ FROM (
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
 ANALYZE "identity_work"."changes";
+DROP TABLE IF EXISTS "identity_work"."old_map";
 DROP TABLE IF EXISTS "identity_work"."profiles_region";
 CREATE UNLOGGED TABLE "identity_work"."profiles_region" AS
 WITH ranked AS (
@@ -223,6 +233,8 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_i
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity_work"."profiles_region";
+DROP TABLE IF EXISTS "identity_work"."anchors";
+DROP TABLE IF EXISTS "identity_work"."assign";
 DROP TABLE IF EXISTS "identity_work"."edges_region";
 CREATE UNLOGGED TABLE "identity_work"."edges_region" AS
 SELECT ga.universal_id,
@@ -234,6 +246,7 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity_work"."edges_region";
+DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS

@@ -15,6 +15,7 @@ FROM (
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, v2 AS id_value
   FROM "identity_work".main."del_logins" WHERE n2 IS NOT NULL
 ) t;
+DROP TABLE IF EXISTS "identity_work".main."del_logins";
 -- invalid and blocked values, counted over all rows
 CREATE OR REPLACE TABLE "identity_work".main."qvalues_new" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
@@ -35,6 +36,7 @@ SELECT DISTINCT node_id FROM (
   UNION ALL
   SELECT node_id FROM "identity_work".main."seeds"
 ) n;
+DROP TABLE IF EXISTS "identity_work".main."seeds";
 -- the value of every identifier on the rows of those regions
 CREATE OR REPLACE TABLE "identity_work".main."names" AS
 SELECT DISTINCT node_id, id_value FROM (
@@ -56,3 +58,4 @@ SELECT ts, row_hash, n1, n2 FROM (
 WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "identity_work".main."gone_logins"))
 UNION ALL
 SELECT ts, row_hash, n1, n2 FROM "identity_work".main."ins_logins" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work".main."rnodes");
+DROP TABLE IF EXISTS "identity_work".main."rnodes";

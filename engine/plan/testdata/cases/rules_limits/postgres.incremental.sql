@@ -17,6 +17,7 @@ FROM (
   FROM "identity_work"."del_logins" WHERE n2 IS NOT NULL
 ) t;
 ANALYZE "identity_work"."touched";
+DROP TABLE IF EXISTS "identity_work"."del_logins";
 -- invalid and blocked values, counted over all rows
 DROP TABLE IF EXISTS "identity_work"."qvalues_new";
 CREATE UNLOGGED TABLE "identity_work"."qvalues_new" AS
@@ -43,6 +44,7 @@ SELECT DISTINCT node_id FROM (
   SELECT node_id FROM "identity_work"."seeds"
 ) n;
 ANALYZE "identity_work"."rnodes";
+DROP TABLE IF EXISTS "identity_work"."seeds";
 -- the value of every identifier on the rows of those regions
 DROP TABLE IF EXISTS "identity_work"."names";
 CREATE UNLOGGED TABLE "identity_work"."names" AS
@@ -68,3 +70,4 @@ WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.
 UNION ALL
 SELECT ts, row_hash, n1, n2 FROM "identity_work"."ins_logins" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes");
 ANALYZE "identity_work"."src_logins";
+DROP TABLE IF EXISTS "identity_work"."rnodes";

@@ -263,6 +263,8 @@ FROM (
   GROUP BY LEAST(a, b), GREATEST(a, b), source
 ) per_source
 GROUP BY a, b;
+DROP TABLE IF EXISTS "identity_work".main."kept_crm";
+DROP TABLE IF EXISTS "identity_work".main."kept_events";
 
 -- ===== stage components: connected components by randomised contraction
 -- round 0: the graph's edges
@@ -432,6 +434,13 @@ FROM (
   LEFT JOIN "identity_work".main."lim_seen_0" s ON g.node_id = s.node
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
+DROP TABLE IF EXISTS "identity_work".main."groups_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_edges";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_violating";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
@@ -440,6 +449,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
   g.grp AS component
 FROM "identity_work".main."nodes" n
 JOIN "identity_work".main."groups_1" g ON n.node_id = g.node_id;
+DROP TABLE IF EXISTS "identity_work".main."groups_1";
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TABLE "identity_work".main."anchors" AS
 SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,
@@ -464,6 +474,7 @@ SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id
 WHERE n.node_id NOT IN (SELECT node_id FROM "identity_work".main."hubs");
+DROP TABLE IF EXISTS "identity_work".main."labels";
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
@@ -507,6 +518,7 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
 CREATE OR REPLACE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -517,6 +529,8 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
+DROP TABLE IF EXISTS "identity_work".main."graph";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, regexp_replace(id_value, '^[a-z][a-z0-9_]*[|]', '', 'g') AS id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id,
@@ -535,6 +549,8 @@ FROM (
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 CREATE OR REPLACE TABLE "identity_state"."hubs__next" AS
 SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "identity_work".main."hubs" h JOIN "identity_work".main."nodes" n ON h.node_id = n.node_id;
+DROP TABLE IF EXISTS "identity_work".main."hubs";
+DROP TABLE IF EXISTS "identity_work".main."nodes";
 CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
 

@@ -173,6 +173,7 @@ SELECT * FROM "identity_work".main."win_events" WHERE row_hash IN (SELECT row_ha
 -- the stored rows that this run replaces
 CREATE OR REPLACE TABLE "identity_work".main."gone_events" AS
 SELECT row_hash FROM "identity_work".main."changed_events" WHERE stored = 1;
+DROP TABLE IF EXISTS "identity_work".main."changed_events";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_events" AS
 SELECT sc, pl, n1, v1, n2, v2, q1, q2 FROM "identity_state"."rows_events" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_events");
@@ -231,6 +232,7 @@ SELECT * FROM "identity_work".main."win_crm" WHERE row_hash IN (SELECT row_hash 
 -- the stored rows that this run replaces
 CREATE OR REPLACE TABLE "identity_work".main."gone_crm" AS
 SELECT row_hash FROM "identity_work".main."changed_crm" WHERE stored = 1;
+DROP TABLE IF EXISTS "identity_work".main."changed_crm";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_crm" AS
 SELECT sc, pl, n1, v1, n2, v2, q1, q2 FROM "identity_state"."rows_crm" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_crm");
@@ -257,6 +259,8 @@ FROM (
   UNION ALL SELECT n2 AS node_id, 'email' AS id_type, (pl || '|' || v2) AS id_value
   FROM "identity_work".main."del_crm" WHERE n2 IS NOT NULL
 ) t;
+DROP TABLE IF EXISTS "identity_work".main."del_crm";
+DROP TABLE IF EXISTS "identity_work".main."del_events";
 -- invalid and blocked values, counted over all rows
 CREATE OR REPLACE TABLE "identity_work".main."qvalues_new" AS
 SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
@@ -299,6 +303,8 @@ WHERE (CASE WHEN t.node_id IN (SELECT node_id FROM "identity_state"."hubs") THEN
    <> (CASE WHEN t.node_id IN (SELECT node_id FROM "identity_work".main."hubs_named") THEN 1 ELSE 0 END);
 CREATE OR REPLACE TABLE "identity_work".main."fliprows_events" AS
 SELECT n1, n2 FROM "identity_work".main."near_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."flips") OR s.n2 IN (SELECT node_id FROM "identity_work".main."flips");
+DROP TABLE IF EXISTS "identity_work".main."flips";
+DROP TABLE IF EXISTS "identity_work".main."near_events";
 -- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
 CREATE OR REPLACE TABLE "identity_work".main."seeds" AS
 SELECT DISTINCT node_id FROM (
@@ -306,6 +312,7 @@ SELECT DISTINCT node_id FROM (
   UNION ALL SELECT n1 FROM "identity_work".main."fliprows_events" WHERE n1 IS NOT NULL
   UNION ALL SELECT n2 FROM "identity_work".main."fliprows_events" WHERE n2 IS NOT NULL
 ) s;
+DROP TABLE IF EXISTS "identity_work".main."fliprows_events";
 -- every identifier of the regions the seeds are in
 CREATE OR REPLACE TABLE "identity_work".main."rnodes" AS
 SELECT DISTINCT node_id FROM (
@@ -318,6 +325,7 @@ SELECT DISTINCT node_id FROM (
 ) n
 -- A hub's rows span many regions: it is in none, and its rows come in only through the others.
 WHERE node_id NOT IN (SELECT node_id FROM "identity_work".main."hubs");
+DROP TABLE IF EXISTS "identity_work".main."seeds";
 -- the value of every identifier on the rows of those regions
 CREATE OR REPLACE TABLE "identity_work".main."names" AS
 SELECT DISTINCT node_id, id_value FROM (
@@ -351,6 +359,7 @@ SELECT ts, row_hash, n1, n2 FROM (
 WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "identity_work".main."gone_crm"))
 UNION ALL
 SELECT ts, row_hash, n1, n2 FROM "identity_work".main."ins_crm" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work".main."rnodes");
+DROP TABLE IF EXISTS "identity_work".main."rnodes";
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 -- values from the published identifiers, the changed rows and the hubs
@@ -371,6 +380,7 @@ FROM (
   GROUP BY node_id, id_type, type_rank
 ) i
 LEFT JOIN "identity_work".main."names" nm ON i.node_id = nm.node_id;
+DROP TABLE IF EXISTS "identity_work".main."names";
 -- two distinct identifiers must never share a node id
 -- check: this count must be 0, else: two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)
 SELECT COUNT(*) FROM (
@@ -387,12 +397,14 @@ SELECT ts,
   CASE WHEN n1 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n1 END AS n1,
   CASE WHEN n2 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n2 END AS n2
 FROM "identity_work".main."src_events";
+DROP TABLE IF EXISTS "identity_work".main."src_events";
 -- source crm without its hubs
 CREATE OR REPLACE TABLE "identity_work".main."kept_crm" AS
 SELECT ts,
   CASE WHEN n1 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n1 END AS n1,
   CASE WHEN n2 IN (SELECT node_id FROM "identity_work".main."hubs") THEN NULL ELSE n2 END AS n2
 FROM "identity_work".main."src_crm";
+DROP TABLE IF EXISTS "identity_work".main."src_crm";
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 CREATE OR REPLACE TABLE "identity_work".main."edges" AS
@@ -409,6 +421,8 @@ FROM (
   GROUP BY LEAST(a, b), GREATEST(a, b), source
 ) per_source
 GROUP BY a, b;
+DROP TABLE IF EXISTS "identity_work".main."kept_crm";
+DROP TABLE IF EXISTS "identity_work".main."kept_events";
 
 -- ===== stage components: connected components by randomised contraction
 -- round 0: the graph's edges
@@ -578,6 +592,13 @@ FROM (
   LEFT JOIN "identity_work".main."lim_seen_0" s ON g.node_id = s.node
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
+DROP TABLE IF EXISTS "identity_work".main."groups_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_edges";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_front_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_0";
+DROP TABLE IF EXISTS "identity_work".main."lim_seen_1";
+DROP TABLE IF EXISTS "identity_work".main."lim_violating";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
@@ -586,6 +607,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
   g.grp AS component
 FROM "identity_work".main."nodes" n
 JOIN "identity_work".main."groups_1" g ON n.node_id = g.node_id;
+DROP TABLE IF EXISTS "identity_work".main."groups_1";
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TABLE "identity_work".main."anchors" AS
 SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,
@@ -610,11 +632,15 @@ SELECT n.node_id, COALESCE(l.component, n.node_id) AS region, n.id_type
 FROM "identity_work".main."nodes" n
 LEFT JOIN "identity_work".main."labels" l ON n.node_id = l.node_id
 WHERE n.node_id NOT IN (SELECT node_id FROM "identity_work".main."hubs");
+DROP TABLE IF EXISTS "identity_work".main."hubs";
+DROP TABLE IF EXISTS "identity_work".main."labels";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
 CREATE OR REPLACE TABLE "identity_work".main."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched") r;
+DROP TABLE IF EXISTS "identity_work".main."nodes";
+DROP TABLE IF EXISTS "identity_work".main."touched";
 -- their published universal ids
 CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
 SELECT node_id, universal_id, pool FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
@@ -663,6 +689,7 @@ FROM (
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+DROP TABLE IF EXISTS "identity_work".main."old_map";
 CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
 SELECT a.universal_id, a.pool, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", regexp_replace(p."latest_user_id", '^[a-z][a-z0-9_]*[|]', '', 'g') AS "latest_user_id", p."email_count", regexp_replace(p."latest_email", '^[a-z][a-z0-9_]*[|]', '', 'g') AS "latest_email", p."device_id_count", regexp_replace(p."latest_device_id", '^[a-z][a-z0-9_]*[|]', '', 'g') AS "latest_device_id"
 FROM (
@@ -680,6 +707,8 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
+DROP TABLE IF EXISTS "identity_work".main."assign";
 CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -690,6 +719,7 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, regexp_replace(id_value, '^[a-z][a-z0-9_]*[|]', '', 'g') AS id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id,

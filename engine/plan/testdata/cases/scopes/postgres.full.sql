@@ -277,6 +277,8 @@ FROM (
 ) per_source
 GROUP BY a, b;
 ANALYZE "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."kept_crm";
+DROP TABLE IF EXISTS "identity_work"."kept_events";
 
 -- ===== stage components: connected components by randomised contraction
 -- round 0: the graph's edges
@@ -478,6 +480,13 @@ FROM (
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
 ANALYZE "identity_work"."groups_1";
+DROP TABLE IF EXISTS "identity_work"."groups_0";
+DROP TABLE IF EXISTS "identity_work"."lim_edges";
+DROP TABLE IF EXISTS "identity_work"."lim_front_0";
+DROP TABLE IF EXISTS "identity_work"."lim_front_1";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_0";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_1";
+DROP TABLE IF EXISTS "identity_work"."lim_violating";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
@@ -488,6 +497,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
 FROM "identity_work"."nodes" n
 JOIN "identity_work"."groups_1" g ON n.node_id = g.node_id;
 ANALYZE "identity_work"."assign";
+DROP TABLE IF EXISTS "identity_work"."groups_1";
 -- anchor: earliest first_seen, then type priority, then value
 DROP TABLE IF EXISTS "identity_work"."anchors";
 CREATE UNLOGGED TABLE "identity_work"."anchors" AS
@@ -518,6 +528,7 @@ FROM "identity_work"."nodes" n
 LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id
 WHERE n.node_id NOT IN (SELECT node_id FROM "identity_work"."hubs");
 ANALYZE "identity_state"."regions__next";
+DROP TABLE IF EXISTS "identity_work"."labels";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "identity"."id_graph__next";
@@ -577,6 +588,7 @@ SELECT a.universal_id, a.pool, p.first_seen_at, p.last_seen_at, p.identifiers, p
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity"."profiles__next";
+DROP TABLE IF EXISTS "identity_work"."anchors";
 DROP TABLE IF EXISTS "identity"."id_edges__next";
 CREATE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
@@ -589,6 +601,8 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity"."id_edges__next";
+DROP TABLE IF EXISTS "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."graph";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
@@ -613,6 +627,8 @@ DROP TABLE IF EXISTS "identity_state"."hubs__next";
 CREATE TABLE "identity_state"."hubs__next" AS
 SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "identity_work"."hubs" h JOIN "identity_work"."nodes" n ON h.node_id = n.node_id;
 ANALYZE "identity_state"."hubs__next";
+DROP TABLE IF EXISTS "identity_work"."hubs";
+DROP TABLE IF EXISTS "identity_work"."nodes";
 DROP TABLE IF EXISTS "identity_state"."qvalues__next";
 CREATE TABLE "identity_state"."qvalues__next" AS
 SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;

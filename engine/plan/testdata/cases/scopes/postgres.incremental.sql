@@ -181,6 +181,7 @@ DROP TABLE IF EXISTS "identity_work"."gone_events";
 CREATE UNLOGGED TABLE "identity_work"."gone_events" AS
 SELECT row_hash FROM "identity_work"."changed_events" WHERE stored = 1;
 ANALYZE "identity_work"."gone_events";
+DROP TABLE IF EXISTS "identity_work"."changed_events";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_events";
 CREATE UNLOGGED TABLE "identity_work"."del_events" AS
@@ -249,6 +250,7 @@ DROP TABLE IF EXISTS "identity_work"."gone_crm";
 CREATE UNLOGGED TABLE "identity_work"."gone_crm" AS
 SELECT row_hash FROM "identity_work"."changed_crm" WHERE stored = 1;
 ANALYZE "identity_work"."gone_crm";
+DROP TABLE IF EXISTS "identity_work"."changed_crm";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_crm";
 CREATE UNLOGGED TABLE "identity_work"."del_crm" AS
@@ -279,6 +281,8 @@ FROM (
   FROM "identity_work"."del_crm" WHERE n2 IS NOT NULL
 ) t;
 ANALYZE "identity_work"."touched";
+DROP TABLE IF EXISTS "identity_work"."del_crm";
+DROP TABLE IF EXISTS "identity_work"."del_events";
 -- invalid and blocked values, counted over all rows
 DROP TABLE IF EXISTS "identity_work"."qvalues_new";
 CREATE UNLOGGED TABLE "identity_work"."qvalues_new" AS
@@ -333,6 +337,8 @@ DROP TABLE IF EXISTS "identity_work"."fliprows_events";
 CREATE UNLOGGED TABLE "identity_work"."fliprows_events" AS
 SELECT n1, n2 FROM "identity_work"."near_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."flips") OR s.n2 IN (SELECT node_id FROM "identity_work"."flips");
 ANALYZE "identity_work"."fliprows_events";
+DROP TABLE IF EXISTS "identity_work"."flips";
+DROP TABLE IF EXISTS "identity_work"."near_events";
 -- touched identifiers, the partners of those whose hub decision flipped, and the regions a changed limit can split
 DROP TABLE IF EXISTS "identity_work"."seeds";
 CREATE UNLOGGED TABLE "identity_work"."seeds" AS
@@ -342,6 +348,7 @@ SELECT DISTINCT node_id FROM (
   UNION ALL SELECT n2 FROM "identity_work"."fliprows_events" WHERE n2 IS NOT NULL
 ) s;
 ANALYZE "identity_work"."seeds";
+DROP TABLE IF EXISTS "identity_work"."fliprows_events";
 -- every identifier of the regions the seeds are in
 DROP TABLE IF EXISTS "identity_work"."rnodes";
 CREATE UNLOGGED TABLE "identity_work"."rnodes" AS
@@ -356,6 +363,7 @@ SELECT DISTINCT node_id FROM (
 -- A hub's rows span many regions: it is in none, and its rows come in only through the others.
 WHERE node_id NOT IN (SELECT node_id FROM "identity_work"."hubs");
 ANALYZE "identity_work"."rnodes";
+DROP TABLE IF EXISTS "identity_work"."seeds";
 -- the value of every identifier on the rows of those regions
 DROP TABLE IF EXISTS "identity_work"."names";
 CREATE UNLOGGED TABLE "identity_work"."names" AS
@@ -395,6 +403,7 @@ WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.
 UNION ALL
 SELECT ts, row_hash, n1, n2 FROM "identity_work"."ins_crm" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes");
 ANALYZE "identity_work"."src_crm";
+DROP TABLE IF EXISTS "identity_work"."rnodes";
 
 -- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
 -- values from the published identifiers, the changed rows and the hubs
@@ -417,6 +426,7 @@ FROM (
 ) i
 LEFT JOIN "identity_work"."names" nm ON i.node_id = nm.node_id;
 ANALYZE "identity_work"."nodes";
+DROP TABLE IF EXISTS "identity_work"."names";
 -- two distinct identifiers must never share a node id
 -- check: this count must be 0, else: two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)
 SELECT COUNT(*) FROM (
@@ -435,6 +445,7 @@ SELECT ts,
   CASE WHEN n2 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n2 END AS n2
 FROM "identity_work"."src_events";
 ANALYZE "identity_work"."kept_events";
+DROP TABLE IF EXISTS "identity_work"."src_events";
 -- source crm without its hubs
 DROP TABLE IF EXISTS "identity_work"."kept_crm";
 CREATE UNLOGGED TABLE "identity_work"."kept_crm" AS
@@ -443,6 +454,7 @@ SELECT ts,
   CASE WHEN n2 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n2 END AS n2
 FROM "identity_work"."src_crm";
 ANALYZE "identity_work"."kept_crm";
+DROP TABLE IF EXISTS "identity_work"."src_crm";
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 DROP TABLE IF EXISTS "identity_work"."edges";
@@ -461,6 +473,8 @@ FROM (
 ) per_source
 GROUP BY a, b;
 ANALYZE "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."kept_crm";
+DROP TABLE IF EXISTS "identity_work"."kept_events";
 
 -- ===== stage components: connected components by randomised contraction
 -- round 0: the graph's edges
@@ -662,6 +676,13 @@ FROM (
   WHERE s.node IS NULL OR s.anchor IS NOT NULL
 ) x;
 ANALYZE "identity_work"."groups_1";
+DROP TABLE IF EXISTS "identity_work"."groups_0";
+DROP TABLE IF EXISTS "identity_work"."lim_edges";
+DROP TABLE IF EXISTS "identity_work"."lim_front_0";
+DROP TABLE IF EXISTS "identity_work"."lim_front_1";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_0";
+DROP TABLE IF EXISTS "identity_work"."lim_seen_1";
+DROP TABLE IF EXISTS "identity_work"."lim_violating";
 
 -- ===== stage ids: one universal id per profile, from its anchor identifier
 -- every identifier in the graph with its profile
@@ -672,6 +693,7 @@ SELECT n.node_id, n.id_type, n.id_value, n.type_rank, n.first_seen_at, n.last_se
 FROM "identity_work"."nodes" n
 JOIN "identity_work"."groups_1" g ON n.node_id = g.node_id;
 ANALYZE "identity_work"."assign";
+DROP TABLE IF EXISTS "identity_work"."groups_1";
 -- anchor: earliest first_seen, then type priority, then value
 DROP TABLE IF EXISTS "identity_work"."anchors";
 CREATE UNLOGGED TABLE "identity_work"."anchors" AS
@@ -702,6 +724,8 @@ FROM "identity_work"."nodes" n
 LEFT JOIN "identity_work"."labels" l ON n.node_id = l.node_id
 WHERE n.node_id NOT IN (SELECT node_id FROM "identity_work"."hubs");
 ANALYZE "identity_work"."regions_new";
+DROP TABLE IF EXISTS "identity_work"."hubs";
+DROP TABLE IF EXISTS "identity_work"."labels";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
@@ -709,6 +733,8 @@ DROP TABLE IF EXISTS "identity_work"."redo";
 CREATE UNLOGGED TABLE "identity_work"."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work"."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work"."touched") r;
 ANALYZE "identity_work"."redo";
+DROP TABLE IF EXISTS "identity_work"."nodes";
+DROP TABLE IF EXISTS "identity_work"."touched";
 -- their published universal ids
 DROP TABLE IF EXISTS "identity_work"."old_map";
 CREATE UNLOGGED TABLE "identity_work"."old_map" AS
@@ -767,6 +793,7 @@ FROM (
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
 ANALYZE "identity_work"."changes";
+DROP TABLE IF EXISTS "identity_work"."old_map";
 DROP TABLE IF EXISTS "identity_work"."profiles_region";
 CREATE UNLOGGED TABLE "identity_work"."profiles_region" AS
 WITH ranked AS (
@@ -796,6 +823,8 @@ SELECT a.universal_id, a.pool, p.first_seen_at, p.last_seen_at, p.identifiers, p
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity_work"."profiles_region";
+DROP TABLE IF EXISTS "identity_work"."anchors";
+DROP TABLE IF EXISTS "identity_work"."assign";
 DROP TABLE IF EXISTS "identity_work"."edges_region";
 CREATE UNLOGGED TABLE "identity_work"."edges_region" AS
 SELECT ga.universal_id,
@@ -808,6 +837,7 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity_work"."edges_region";
+DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS

@@ -159,6 +159,7 @@ FROM (
 ) s
 WHERE sc IS NOT NULL AND NOT ((v1 IS NOT NULL AND md5(('scopes' || '|forget|' || 'user_id' || '|' || v1)) IN (SELECT value_hash FROM "identity_work".main."fgt_hashes")) OR (v2 IS NOT NULL AND md5(('scopes' || '|forget|' || 'email' || '|' || v2)) IN (SELECT value_hash FROM "identity_work".main."fgt_hashes")))
 ) e;
+DROP TABLE IF EXISTS "identity_work".main."fgt_hashes";
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 -- links that always_link overrides add
@@ -191,6 +192,9 @@ FROM (
   FROM "identity_work".main."ovr_edges"
 ) per_source
 GROUP BY a, b;
+DROP TABLE IF EXISTS "identity_work".main."kept_crm";
+DROP TABLE IF EXISTS "identity_work".main."kept_events";
+DROP TABLE IF EXISTS "identity_work".main."ovr_edges";
 
 -- ===== stage outputs: output tables, built beside the published ones
 CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
@@ -234,6 +238,7 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
 CREATE OR REPLACE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -244,6 +249,7 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, regexp_replace(id_value, '^[a-z][a-z0-9_]*[|]', '', 'g') AS id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id,
@@ -263,8 +269,11 @@ FROM (
 LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id;
 CREATE OR REPLACE TABLE "identity_state"."hubs__next" AS
 SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "identity_work".main."hubs" h JOIN "identity_work".main."nodes" n ON h.node_id = n.node_id;
+DROP TABLE IF EXISTS "identity_work".main."hubs";
+DROP TABLE IF EXISTS "identity_work".main."nodes";
 CREATE OR REPLACE TABLE "identity_state"."qvalues__next" AS
 SELECT id_type, id_value, reason, evidence FROM "identity_work".main."quarantine_values";
+DROP TABLE IF EXISTS "identity_work".main."quarantine_values";
 -- identifiers of each limited type per profile
 CREATE OR REPLACE TABLE "identity_work".main."ovr_counts" AS
 SELECT universal_id,
@@ -312,3 +321,5 @@ FROM (
   LEFT JOIN "identity_work".main."ovr_counts" ca ON o.ua = ca.universal_id
   LEFT JOIN "identity_work".main."ovr_counts" cb ON o.ub = cb.universal_id
 ) s;
+DROP TABLE IF EXISTS "identity_work".main."graph";
+DROP TABLE IF EXISTS "identity_work".main."ovr_counts";

@@ -162,6 +162,7 @@ CREATE OR REPLACE TABLE "identity_work".main."gone_events" AS
 SELECT row_hash FROM "identity_work".main."changed_events" WHERE stored = 1
 UNION ALL
 SELECT row_hash FROM "identity_work".main."fgt_rows_events";
+DROP TABLE IF EXISTS "identity_work".main."changed_events";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_events" AS
 SELECT sc, pl, n1, v1, n2, v2, q1, q2 FROM "identity_state"."rows_events" WHERE ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) OR row_hash IN (SELECT row_hash FROM "identity_work".main."fgt_rows_events")) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_events");
@@ -207,6 +208,7 @@ FROM (
 ) s
 WHERE sc IS NOT NULL AND NOT ((v1 IS NOT NULL AND md5(('scopes' || '|forget|' || 'user_id' || '|' || v1)) IN (SELECT value_hash FROM "identity_work".main."fgt_hashes")) OR (v2 IS NOT NULL AND md5(('scopes' || '|forget|' || 'email' || '|' || v2)) IN (SELECT value_hash FROM "identity_work".main."fgt_hashes")))
 ) e;
+DROP TABLE IF EXISTS "identity_work".main."fgt_hashes";
 -- rows whose count differs from the stored ones
 CREATE OR REPLACE TABLE "identity_work".main."changed_crm" AS
 SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
@@ -231,6 +233,7 @@ CREATE OR REPLACE TABLE "identity_work".main."gone_crm" AS
 SELECT row_hash FROM "identity_work".main."changed_crm" WHERE stored = 1
 UNION ALL
 SELECT row_hash FROM "identity_work".main."fgt_rows_crm";
+DROP TABLE IF EXISTS "identity_work".main."changed_crm";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_crm" AS
 SELECT sc, pl, n1, v1, n2, v2, q1, q2 FROM "identity_state"."rows_crm" WHERE ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) OR row_hash IN (SELECT row_hash FROM "identity_work".main."fgt_rows_crm")) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_crm");
@@ -266,11 +269,16 @@ FROM (
   FROM "identity_work".main."ovr_edges"
 ) per_source
 GROUP BY a, b;
+DROP TABLE IF EXISTS "identity_work".main."kept_crm";
+DROP TABLE IF EXISTS "identity_work".main."kept_events";
+DROP TABLE IF EXISTS "identity_work".main."ovr_edges";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
 CREATE OR REPLACE TABLE "identity_work".main."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched") r;
+DROP TABLE IF EXISTS "identity_work".main."nodes";
+DROP TABLE IF EXISTS "identity_work".main."touched";
 -- their published universal ids
 CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
 SELECT node_id, universal_id, pool FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
@@ -319,6 +327,7 @@ FROM (
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+DROP TABLE IF EXISTS "identity_work".main."old_map";
 CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
 SELECT a.universal_id, a.pool, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", regexp_replace(p."latest_user_id", '^[a-z][a-z0-9_]*[|]', '', 'g') AS "latest_user_id", p."email_count", regexp_replace(p."latest_email", '^[a-z][a-z0-9_]*[|]', '', 'g') AS "latest_email", p."device_id_count", regexp_replace(p."latest_device_id", '^[a-z][a-z0-9_]*[|]', '', 'g') AS "latest_device_id"
 FROM (
@@ -336,6 +345,8 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
+DROP TABLE IF EXISTS "identity_work".main."assign";
 CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -346,6 +357,7 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, regexp_replace(id_value, '^[a-z][a-z0-9_]*[|]', '', 'g') AS id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id,
@@ -461,3 +473,5 @@ FROM (
 WHERE s.here = 1 OR s.status = 'invalid' OR s.override_id IN (
   SELECT override_id FROM "identity"."overrides" WHERE status IS NULL OR status = 'pending'
 );
+DROP TABLE IF EXISTS "identity_work".main."ovr_counts";
+DROP TABLE IF EXISTS "identity_work".main."ovr_published";

@@ -171,6 +171,7 @@ FROM (
 WHERE sc IS NOT NULL AND NOT ((v1 IS NOT NULL AND md5(('scopes' || '|forget|' || 'user_id' || '|' || v1)) IN (SELECT value_hash FROM "identity_work"."fgt_hashes")) OR (v2 IS NOT NULL AND md5(('scopes' || '|forget|' || 'email' || '|' || v2)) IN (SELECT value_hash FROM "identity_work"."fgt_hashes")))
 ) e;
 ANALYZE "identity_state"."rows_crm__next";
+DROP TABLE IF EXISTS "identity_work"."fgt_hashes";
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 -- links that always_link overrides add
@@ -207,6 +208,9 @@ FROM (
 ) per_source
 GROUP BY a, b;
 ANALYZE "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."kept_crm";
+DROP TABLE IF EXISTS "identity_work"."kept_events";
+DROP TABLE IF EXISTS "identity_work"."ovr_edges";
 
 -- ===== stage outputs: output tables, built beside the published ones
 DROP TABLE IF EXISTS "identity"."id_graph__next";
@@ -266,6 +270,7 @@ SELECT a.universal_id, a.pool, p.first_seen_at, p.last_seen_at, p.identifiers, p
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity"."profiles__next";
+DROP TABLE IF EXISTS "identity_work"."anchors";
 DROP TABLE IF EXISTS "identity"."id_edges__next";
 CREATE TABLE "identity"."id_edges__next" AS
 SELECT ga.universal_id,
@@ -278,6 +283,7 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity"."id_edges__next";
+DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
@@ -303,10 +309,13 @@ DROP TABLE IF EXISTS "identity_state"."hubs__next";
 CREATE TABLE "identity_state"."hubs__next" AS
 SELECT h.node_id, h.degree, n.id_type, n.id_value FROM "identity_work"."hubs" h JOIN "identity_work"."nodes" n ON h.node_id = n.node_id;
 ANALYZE "identity_state"."hubs__next";
+DROP TABLE IF EXISTS "identity_work"."hubs";
+DROP TABLE IF EXISTS "identity_work"."nodes";
 DROP TABLE IF EXISTS "identity_state"."qvalues__next";
 CREATE TABLE "identity_state"."qvalues__next" AS
 SELECT id_type, id_value, reason, evidence FROM "identity_work"."quarantine_values";
 ANALYZE "identity_state"."qvalues__next";
+DROP TABLE IF EXISTS "identity_work"."quarantine_values";
 -- identifiers of each limited type per profile
 DROP TABLE IF EXISTS "identity_work"."ovr_counts";
 CREATE UNLOGGED TABLE "identity_work"."ovr_counts" AS
@@ -358,3 +367,5 @@ FROM (
   LEFT JOIN "identity_work"."ovr_counts" cb ON o.ub = cb.universal_id
 ) s;
 ANALYZE "identity_work"."ovr_status";
+DROP TABLE IF EXISTS "identity_work"."graph";
+DROP TABLE IF EXISTS "identity_work"."ovr_counts";

@@ -184,6 +184,7 @@ SELECT row_hash FROM "identity_work"."changed_events" WHERE stored = 1
 UNION ALL
 SELECT row_hash FROM "identity_work"."fgt_rows_events";
 ANALYZE "identity_work"."gone_events";
+DROP TABLE IF EXISTS "identity_work"."changed_events";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_events";
 CREATE UNLOGGED TABLE "identity_work"."del_events" AS
@@ -233,6 +234,7 @@ FROM (
 WHERE sc IS NOT NULL AND NOT ((v1 IS NOT NULL AND md5(('scopes' || '|forget|' || 'user_id' || '|' || v1)) IN (SELECT value_hash FROM "identity_work"."fgt_hashes")) OR (v2 IS NOT NULL AND md5(('scopes' || '|forget|' || 'email' || '|' || v2)) IN (SELECT value_hash FROM "identity_work"."fgt_hashes")))
 ) e;
 ANALYZE "identity_work"."win_crm";
+DROP TABLE IF EXISTS "identity_work"."fgt_hashes";
 -- rows whose count differs from the stored ones
 DROP TABLE IF EXISTS "identity_work"."changed_crm";
 CREATE UNLOGGED TABLE "identity_work"."changed_crm" AS
@@ -267,6 +269,7 @@ SELECT row_hash FROM "identity_work"."changed_crm" WHERE stored = 1
 UNION ALL
 SELECT row_hash FROM "identity_work"."fgt_rows_crm";
 ANALYZE "identity_work"."gone_crm";
+DROP TABLE IF EXISTS "identity_work"."changed_crm";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_crm";
 CREATE UNLOGGED TABLE "identity_work"."del_crm" AS
@@ -308,6 +311,9 @@ FROM (
 ) per_source
 GROUP BY a, b;
 ANALYZE "identity_work"."edges";
+DROP TABLE IF EXISTS "identity_work"."kept_crm";
+DROP TABLE IF EXISTS "identity_work"."kept_events";
+DROP TABLE IF EXISTS "identity_work"."ovr_edges";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
@@ -315,6 +321,8 @@ DROP TABLE IF EXISTS "identity_work"."redo";
 CREATE UNLOGGED TABLE "identity_work"."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work"."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work"."touched") r;
 ANALYZE "identity_work"."redo";
+DROP TABLE IF EXISTS "identity_work"."nodes";
+DROP TABLE IF EXISTS "identity_work"."touched";
 -- their published universal ids
 DROP TABLE IF EXISTS "identity_work"."old_map";
 CREATE UNLOGGED TABLE "identity_work"."old_map" AS
@@ -373,6 +381,7 @@ FROM (
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
 ANALYZE "identity_work"."changes";
+DROP TABLE IF EXISTS "identity_work"."old_map";
 DROP TABLE IF EXISTS "identity_work"."profiles_region";
 CREATE UNLOGGED TABLE "identity_work"."profiles_region" AS
 WITH ranked AS (
@@ -402,6 +411,8 @@ SELECT a.universal_id, a.pool, p.first_seen_at, p.last_seen_at, p.identifiers, p
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity_work"."profiles_region";
+DROP TABLE IF EXISTS "identity_work"."anchors";
+DROP TABLE IF EXISTS "identity_work"."assign";
 DROP TABLE IF EXISTS "identity_work"."edges_region";
 CREATE UNLOGGED TABLE "identity_work"."edges_region" AS
 SELECT ga.universal_id,
@@ -414,6 +425,7 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity_work"."edges_region";
+DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
@@ -543,3 +555,5 @@ WHERE s.here = 1 OR s.status = 'invalid' OR s.override_id IN (
   SELECT override_id FROM "identity"."overrides" WHERE status IS NULL OR status = 'pending'
 );
 ANALYZE "identity_work"."ovr_status";
+DROP TABLE IF EXISTS "identity_work"."ovr_counts";
+DROP TABLE IF EXISTS "identity_work"."ovr_published";

@@ -107,6 +107,7 @@ SELECT * FROM "identity_work".main."win_orders" WHERE row_hash IN (SELECT row_ha
 -- the stored rows that this run replaces
 CREATE OR REPLACE TABLE "identity_work".main."gone_orders" AS
 SELECT row_hash FROM "identity_work".main."changed_orders" WHERE stored = 1;
+DROP TABLE IF EXISTS "identity_work".main."changed_orders";
 -- their identifiers
 CREATE OR REPLACE TABLE "identity_work".main."del_orders" AS
 SELECT n1, v1, q1 FROM "identity_state"."rows_orders" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work".main."gone_orders");
@@ -117,6 +118,7 @@ CREATE OR REPLACE TABLE "identity_work".main."trait_rows_orders" AS
 SELECT COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3, s.t4, s.f4, s.t5, s.f5, s.t6, s.f6, s.t7, s.f7, s.t8, s.f8
 FROM "identity_work".main."src_orders" s
 LEFT JOIN "identity_work".main."graph" g1 ON s.n1 = g1.node_id;
+DROP TABLE IF EXISTS "identity_work".main."src_orders";
 CREATE OR REPLACE TABLE "identity_work".main."traits_orders" AS
 SELECT universal_id,
   SUM(CASE WHEN f1 = 1 THEN t1 END) AS "lifetime_revenue",
@@ -130,11 +132,14 @@ SELECT universal_id,
 FROM "identity_work".main."trait_rows_orders"
 WHERE universal_id IS NOT NULL
 GROUP BY universal_id;
+DROP TABLE IF EXISTS "identity_work".main."trait_rows_orders";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
 CREATE OR REPLACE TABLE "identity_work".main."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work".main."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work".main."touched") r;
+DROP TABLE IF EXISTS "identity_work".main."nodes";
+DROP TABLE IF EXISTS "identity_work".main."touched";
 -- their published universal ids
 CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
 SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
@@ -181,6 +186,7 @@ FROM (
 ) p
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+DROP TABLE IF EXISTS "identity_work".main."old_map";
 CREATE OR REPLACE TABLE "identity_work".main."profiles_base" AS
 SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."latest_user_id"
 FROM (
@@ -194,6 +200,8 @@ FROM (
   GROUP BY component
 ) p
 JOIN "identity_work".main."anchors" a ON p.component = a.component;
+DROP TABLE IF EXISTS "identity_work".main."anchors";
+DROP TABLE IF EXISTS "identity_work".main."assign";
 -- profiles with their traits and audience flags
 CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
 SELECT p.*
@@ -210,6 +218,8 @@ FROM (
   FROM "identity_work".main."profiles_base" b
   LEFT JOIN "identity_work".main."traits_orders" t1 ON b.universal_id = t1.universal_id
 ) p;
+DROP TABLE IF EXISTS "identity_work".main."profiles_base";
+DROP TABLE IF EXISTS "identity_work".main."traits_orders";
 CREATE OR REPLACE TABLE "identity_work".main."edges_region" AS
 SELECT ga.universal_id,
   ga.id_type AS id_type_a, ga.id_value AS id_value_a,
@@ -219,6 +229,7 @@ FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
+DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id

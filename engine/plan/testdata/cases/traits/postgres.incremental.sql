@@ -115,6 +115,7 @@ DROP TABLE IF EXISTS "identity_work"."gone_orders";
 CREATE UNLOGGED TABLE "identity_work"."gone_orders" AS
 SELECT row_hash FROM "identity_work"."changed_orders" WHERE stored = 1;
 ANALYZE "identity_work"."gone_orders";
+DROP TABLE IF EXISTS "identity_work"."changed_orders";
 -- their identifiers
 DROP TABLE IF EXISTS "identity_work"."del_orders";
 CREATE UNLOGGED TABLE "identity_work"."del_orders" AS
@@ -129,6 +130,7 @@ SELECT COALESCE(g1.universal_id, CAST(NULL AS TEXT)) AS universal_id, s.ts, s.t1
 FROM "identity_work"."src_orders" s
 LEFT JOIN "identity_work"."graph" g1 ON s.n1 = g1.node_id;
 ANALYZE "identity_work"."trait_rows_orders";
+DROP TABLE IF EXISTS "identity_work"."src_orders";
 DROP TABLE IF EXISTS "identity_work"."traits_orders";
 CREATE UNLOGGED TABLE "identity_work"."traits_orders" AS
 SELECT universal_id,
@@ -144,6 +146,7 @@ FROM "identity_work"."trait_rows_orders"
 WHERE universal_id IS NOT NULL
 GROUP BY universal_id;
 ANALYZE "identity_work"."traits_orders";
+DROP TABLE IF EXISTS "identity_work"."trait_rows_orders";
 
 -- ===== stage outputs: the recomputed regions' rows of the output tables, and what changed
 -- every identifier whose published rows are replaced
@@ -151,6 +154,8 @@ DROP TABLE IF EXISTS "identity_work"."redo";
 CREATE UNLOGGED TABLE "identity_work"."redo" AS
 SELECT DISTINCT node_id, id_type, id_value FROM (SELECT node_id, id_type, id_value FROM "identity_work"."nodes" UNION ALL SELECT node_id, id_type, id_value FROM "identity_work"."touched") r;
 ANALYZE "identity_work"."redo";
+DROP TABLE IF EXISTS "identity_work"."nodes";
+DROP TABLE IF EXISTS "identity_work"."touched";
 -- their published universal ids
 DROP TABLE IF EXISTS "identity_work"."old_map";
 CREATE UNLOGGED TABLE "identity_work"."old_map" AS
@@ -207,6 +212,7 @@ FROM (
 -- identifiers seen for the first time that join a profile which already existed change no id
 WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
 ANALYZE "identity_work"."changes";
+DROP TABLE IF EXISTS "identity_work"."old_map";
 DROP TABLE IF EXISTS "identity_work"."profiles_base";
 CREATE UNLOGGED TABLE "identity_work"."profiles_base" AS
 WITH ranked AS (
@@ -232,6 +238,8 @@ SELECT a.universal_id, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_i
 FROM per_profile p
 JOIN "identity_work"."anchors" a ON p.component = a.component;
 ANALYZE "identity_work"."profiles_base";
+DROP TABLE IF EXISTS "identity_work"."anchors";
+DROP TABLE IF EXISTS "identity_work"."assign";
 -- profiles with their traits and audience flags
 DROP TABLE IF EXISTS "identity_work"."profiles_region";
 CREATE UNLOGGED TABLE "identity_work"."profiles_region" AS
@@ -250,6 +258,8 @@ FROM (
   LEFT JOIN "identity_work"."traits_orders" t1 ON b.universal_id = t1.universal_id
 ) p;
 ANALYZE "identity_work"."profiles_region";
+DROP TABLE IF EXISTS "identity_work"."profiles_base";
+DROP TABLE IF EXISTS "identity_work"."traits_orders";
 DROP TABLE IF EXISTS "identity_work"."edges_region";
 CREATE UNLOGGED TABLE "identity_work"."edges_region" AS
 SELECT ga.universal_id,
@@ -261,6 +271,7 @@ JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
 WHERE ga.component = gb.component;
 ANALYZE "identity_work"."edges_region";
+DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
