@@ -80,6 +80,7 @@ func (pl *Planner) newBuild(m mode, runID int64, prior *Prior, c Controls) *buil
 			elsewhere["src_"+s.Name] = b.stateNext(stateRows + s.Name)
 		}
 		elsewhere["regions_new"] = b.stateNext(stateRegions)
+		elsewhere["graph"] = b.next(IDGraph)
 		elsewhere["old_map"] = b.out(IDGraph)
 	}
 	for _, s := range p.Sources {

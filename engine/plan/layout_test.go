@@ -41,7 +41,7 @@ func TestBigQueryLayouts(t *testing.T) {
 		kind := KindOutputs
 		if strings.Contains(prefix, "rows_") {
 			kind = KindExtract
-		} else if strings.Contains(prefix, "regions") {
+		} else if strings.Contains(prefix, "regions") || strings.Contains(prefix, "id_graph") {
 			kind = KindIDs
 		}
 		if got := statementOf(t, full, kind, prefix); !strings.HasPrefix(got, prefix+want) {

@@ -20,15 +20,19 @@ func (b *build) regions() {
 }
 
 // idsDurable gives every profile its universal id, and builds every identifier's region in
-// place in the state, a table that must last.
+// place in the state, a table that must last. The identifiers with their universal ids are the
+// next id_graph itself (work "graph" names it in a full run): copying a work table of millions
+// of rows into it cost more than building it.
 func (b *build) idsDurable() {
-	b.ids(createOutput(b, b.workTable("regions_new"), idsql.Regions, b.regionsData(), regionsNote))
+	graph := createOutput(b, b.workTable("graph"), idsql.Graph, idsql.GraphData{Scope: b.scoping(nil)}, "every identifier with its universal id: the next id_graph")
+	b.ids(graph, createOutput(b, b.workTable("regions_new"), idsql.Regions, b.regionsData(), regionsNote))
 }
 
 // idsScratch gives every profile of the recomputed regions its universal id; their regions are
 // a work table that publishing copies into the state.
 func (b *build) idsScratch() {
-	b.ids(create(b, "regions_new", idsql.Regions, b.regionsData(), regionsNote))
+	b.ids(create(b, "graph", idsql.Graph, idsql.GraphData{Scope: b.scoping(nil)}, "every identifier with its universal id"),
+		create(b, "regions_new", idsql.Regions, b.regionsData(), regionsNote))
 }
 
 const regionsNote = "every identifier's region, quarantined ones too"
@@ -39,12 +43,12 @@ func (b *build) regionsData() idsql.RegionsData {
 	return idsql.RegionsData{Labels: b.regionLabels, Hubs: b.hubs(), FromAssign: b.regionLabels == "labels" && b.groups == ""}
 }
 
-func (b *build) ids(regions Statement) {
+func (b *build) ids(graph, regions Statement) {
 	groups := b.groups
 	b.add(Stage{Kind: KindIDs, Name: "ids", Note: "one universal id per profile, from its anchor identifier", Statements: []Statement{
 		create(b, "assign", idsql.Assign, idsql.AssignData{Groups: groups, Hubs: b.hubs()}, "every identifier in the graph with its profile"),
 		create(b, "anchors", idsql.Anchors, idsql.AnchorsData{Salt: b.Project.Output.IDSalt, Scope: b.scoping(nil)}, "anchor: earliest first_seen, then type priority, then value"),
-		create(b, "graph", idsql.Graph, idsql.GraphData{Scope: b.scoping(nil)}, "every identifier with its universal id"),
+		graph,
 		regions,
 	}})
 }

@@ -19,7 +19,7 @@ type outputTarget struct {
 // incremental run builds on.
 func (b *build) outputsAll() {
 	st := Stage{Kind: KindOutputs, Name: "outputs", Note: "output tables, built beside the published ones"}
-	st.Statements = append(st.Statements, createOutput(b, b.next(IDGraph), idsql.IDGraph, idsql.IDGraphData{Scope: b.scoping(nil)}, ""))
+	// id_graph was built in the ids stage (idsDurable).
 	st.Statements = append(st.Statements, b.outputTables(outputTarget{profiles: b.next(Profiles), edges: b.next(IDEdges), durable: true})...)
 	// The rest of the state a later incremental run builds on (the rows and regions are built in
 	// place), swapped in with the outputs.

@@ -24,6 +24,9 @@ func testRandomGraphs(t *testing.T, open Factory) {
 		Stitch(t, conn, p, plan.Contraction)
 		first := published(t, conn, p.Output.Schema, sc != nil)
 		CheckPartition(t, OracleScoped(tables, sc), first, randomTypes, p.Output.IDSalt)
+		if sc == nil {
+			checkProfiles(t, conn, p.Output.Schema, randomTypes)
+		}
 		if sum := StitchIncremental(t, conn, p); sum.Mode != plan.ModeIncremental || len(sum.Changes) != 0 {
 			t.Fatalf("a second run over the same data was %s (%s) and changed %v; want incremental and no change", sum.Mode, sum.Reason, sum.Changes)
 		}

@@ -10,4 +10,5 @@ SELECT ga.universal_id,
 FROM {{work "edges"}} e
 JOIN {{work "graph"}} ga ON e.a = ga.node_id
 JOIN {{work "graph"}} gb ON e.b = gb.node_id
-WHERE ga.component = gb.component
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id

@@ -311,13 +311,13 @@ FROM (
 ) a
 WHERE pos = 1;
 ANALYZE "identity_work"."anchors";
--- every identifier with its universal id
-DROP TABLE IF EXISTS "identity_work"."graph";
-CREATE UNLOGGED TABLE "identity_work"."graph" AS
-SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+-- every identifier with its universal id: the next id_graph
+DROP TABLE IF EXISTS "identity"."id_graph__next";
+CREATE TABLE "identity"."id_graph__next" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
 FROM "identity_work"."assign" n
 JOIN "identity_work"."anchors" a ON n.component = a.component;
-ANALYZE "identity_work"."graph";
+ANALYZE "identity"."id_graph__next";
 -- every identifier's region, quarantined ones too
 DROP TABLE IF EXISTS "identity_state"."regions__next";
 CREATE TABLE "identity_state"."regions__next" AS
@@ -328,18 +328,13 @@ ANALYZE "identity_state"."regions__next";
 DROP TABLE IF EXISTS "identity_work"."region_labels";
 
 -- ===== stage outputs: output tables, built beside the published ones
-DROP TABLE IF EXISTS "identity"."id_graph__next";
-CREATE TABLE "identity"."id_graph__next" AS
-SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
-FROM "identity_work"."graph";
-ANALYZE "identity"."id_graph__next";
 -- universal ids that are new, merged, split or quarantined since the last run
 DROP TABLE IF EXISTS "identity_work"."changes";
 CREATE UNLOGGED TABLE "identity_work"."changes" AS
 SELECT CASE
     WHEN p.new_id IS NULL THEN 'quarantine'
     WHEN p.old_id IS NULL THEN 'new'
-    WHEN p.old_id IN (SELECT universal_id FROM "identity_work"."graph") THEN 'split'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity"."id_graph__next") THEN 'split'
     ELSE 'merge'
   END AS kind,
   p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
@@ -348,7 +343,7 @@ FROM (
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
     FROM "identity"."id_graph" o
-    FULL OUTER JOIN "identity_work"."graph" n ON o.node_id = n.node_id
+    FULL OUTER JOIN "identity"."id_graph__next" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
@@ -393,12 +388,12 @@ SELECT ga.universal_id,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
   e.row_count, e.first_seen_at, e.last_seen_at, e.sources
 FROM "identity_work"."edges" e
-JOIN "identity_work"."graph" ga ON e.a = ga.node_id
-JOIN "identity_work"."graph" gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+JOIN "identity"."id_graph__next" ga ON e.a = ga.node_id
+JOIN "identity"."id_graph__next" gb ON e.b = gb.node_id
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 ANALYZE "identity"."id_edges__next";
 DROP TABLE IF EXISTS "identity_work"."edges";
-DROP TABLE IF EXISTS "identity_work"."graph";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS

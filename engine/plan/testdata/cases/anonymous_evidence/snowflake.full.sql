@@ -242,9 +242,9 @@ FROM (
   FROM "IDENTITY_WORK"."ASSIGN"
 ) a
 WHERE pos = 1;
--- every identifier with its universal id
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH" AS
-SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+-- every identifier with its universal id: the next id_graph
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
 FROM "IDENTITY_WORK"."ASSIGN" n
 JOIN "IDENTITY_WORK"."ANCHORS" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
@@ -254,15 +254,12 @@ FROM "IDENTITY_WORK"."NODES" n
 LEFT JOIN "IDENTITY_WORK"."REGION_LABELS" l ON n.node_id = l.node_id;
 
 -- ===== stage outputs: output tables, built beside the published ones
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
-SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
-FROM "IDENTITY_WORK"."GRAPH";
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
 SELECT CASE
     WHEN p.new_id IS NULL THEN 'quarantine'
     WHEN p.old_id IS NULL THEN 'new'
-    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") THEN 'split'
+    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY"."ID_GRAPH__NEXT") THEN 'split'
     ELSE 'merge'
   END AS kind,
   p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
@@ -271,7 +268,7 @@ FROM (
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
     FROM "IDENTITY"."ID_GRAPH" o
-    FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
+    FULL OUTER JOIN "IDENTITY"."ID_GRAPH__NEXT" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
@@ -311,9 +308,10 @@ SELECT ga.universal_id,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
   e.row_count, e.first_seen_at, e.last_seen_at, e.sources
 FROM "IDENTITY_WORK"."EDGES" e
-JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
-JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+JOIN "IDENTITY"."ID_GRAPH__NEXT" ga ON e.a = ga.node_id
+JOIN "IDENTITY"."ID_GRAPH__NEXT" gb ON e.b = gb.node_id
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id

@@ -172,16 +172,16 @@ CREATE OR REPLACE TABLE `identity_work`.`trait_rows_crm`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS STRING)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
 FROM `identity_state`.`rows_crm__next` s
-LEFT JOIN `identity_work`.`graph` g1 ON s.n1 = g1.node_id
-LEFT JOIN `identity_work`.`graph` g2 ON s.n2 = g2.node_id;
+LEFT JOIN `identity`.`id_graph__next` g1 ON s.n1 = g1.node_id
+LEFT JOIN `identity`.`id_graph__next` g2 ON s.n2 = g2.node_id;
 -- rows of orders with their profile
 CREATE OR REPLACE TABLE `identity_work`.`trait_rows_orders`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, CAST(NULL AS STRING)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
 FROM `identity_state`.`rows_orders__next` s
-LEFT JOIN `identity_work`.`graph` g1 ON s.n1 = g1.node_id
-LEFT JOIN `identity_work`.`graph` g2 ON s.n2 = g2.node_id
-LEFT JOIN `identity_work`.`graph` g3 ON s.n3 = g3.node_id;
+LEFT JOIN `identity`.`id_graph__next` g1 ON s.n1 = g1.node_id
+LEFT JOIN `identity`.`id_graph__next` g2 ON s.n2 = g2.node_id
+LEFT JOIN `identity`.`id_graph__next` g3 ON s.n3 = g3.node_id;
 CREATE OR REPLACE TABLE `identity_work`.`traits_orders`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT universal_id,
@@ -194,7 +194,7 @@ CREATE OR REPLACE TABLE `identity_work`.`trait_rows_web_forms`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT COALESCE(g1.universal_id, CAST(NULL AS STRING)) AS universal_id, s.ts, s.t1, s.f1
 FROM `identity_state`.`rows_web_forms__next` s
-LEFT JOIN `identity_work`.`graph` g1 ON s.n1 = g1.node_id;
+LEFT JOIN `identity`.`id_graph__next` g1 ON s.n1 = g1.node_id;
 
 -- ===== stage attributes: profile columns chosen among the rows' values by survivorship rules
 -- attribute email, most_recent
@@ -209,19 +209,19 @@ FROM (
     FROM (
       SELECT g.universal_id, g.id_value AS value, s.ts, 1 AS rnk, CAST('crm' AS STRING) AS source
       FROM `identity_state`.`rows_crm__next` s
-      JOIN `identity_work`.`graph` g ON s.n2 = g.node_id
+      JOIN `identity`.`id_graph__next` g ON s.n2 = g.node_id
       UNION ALL
       SELECT g.universal_id, g.id_value AS value, s.ts, 2 AS rnk, CAST('orders' AS STRING) AS source
       FROM `identity_state`.`rows_orders__next` s
-      JOIN `identity_work`.`graph` g ON s.n2 = g.node_id
+      JOIN `identity`.`id_graph__next` g ON s.n2 = g.node_id
       UNION ALL
       SELECT g.universal_id, g.id_value AS value, s.ts, 2 AS rnk, CAST('orders' AS STRING) AS source
       FROM `identity_state`.`rows_orders__next` s
-      JOIN `identity_work`.`graph` g ON s.n3 = g.node_id
+      JOIN `identity`.`id_graph__next` g ON s.n3 = g.node_id
       UNION ALL
       SELECT g.universal_id, g.id_value AS value, s.ts, 3 AS rnk, CAST('web_forms' AS STRING) AS source
       FROM `identity_state`.`rows_web_forms__next` s
-      JOIN `identity_work`.`graph` g ON s.n1 = g.node_id
+      JOIN `identity`.`id_graph__next` g ON s.n1 = g.node_id
     ) c
   ) r
 ) w
@@ -293,17 +293,13 @@ FROM (
 WHERE pos = 1;
 
 -- ===== stage outputs: output tables, built beside the published ones
-CREATE OR REPLACE TABLE `identity`.`id_graph__next`
-CLUSTER BY `id_type`, `id_value` AS
-SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
-FROM `identity_work`.`graph`;
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TABLE `identity_work`.`changes`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT CASE
     WHEN p.new_id IS NULL THEN 'quarantine'
     WHEN p.old_id IS NULL THEN 'new'
-    WHEN p.old_id IN (SELECT universal_id FROM `identity_work`.`graph`) THEN 'split'
+    WHEN p.old_id IN (SELECT universal_id FROM `identity`.`id_graph__next`) THEN 'split'
     ELSE 'merge'
   END AS kind,
   p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
@@ -312,7 +308,7 @@ FROM (
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
     FROM `identity`.`id_graph` o
-    FULL OUTER JOIN `identity_work`.`graph` n ON o.node_id = n.node_id
+    FULL OUTER JOIN `identity`.`id_graph__next` n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
@@ -372,9 +368,10 @@ SELECT ga.universal_id,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
   e.row_count, e.first_seen_at, e.last_seen_at, e.sources
 FROM `identity_work`.`edges` e
-JOIN `identity_work`.`graph` ga ON e.a = ga.node_id
-JOIN `identity_work`.`graph` gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+JOIN `identity`.`id_graph__next` ga ON e.a = ga.node_id
+JOIN `identity`.`id_graph__next` gb ON e.b = gb.node_id
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE `identity`.`id_quarantine__next` AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS INT64) AS run_id

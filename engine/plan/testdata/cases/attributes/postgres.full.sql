@@ -173,17 +173,17 @@ DROP TABLE IF EXISTS "identity_work"."trait_rows_crm";
 CREATE UNLOGGED TABLE "identity_work"."trait_rows_crm" AS
 SELECT COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS TEXT)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
 FROM "identity_state"."rows_crm__next" s
-LEFT JOIN "identity_work"."graph" g1 ON s.n1 = g1.node_id
-LEFT JOIN "identity_work"."graph" g2 ON s.n2 = g2.node_id;
+LEFT JOIN "identity"."id_graph__next" g1 ON s.n1 = g1.node_id
+LEFT JOIN "identity"."id_graph__next" g2 ON s.n2 = g2.node_id;
 ANALYZE "identity_work"."trait_rows_crm";
 -- rows of orders with their profile
 DROP TABLE IF EXISTS "identity_work"."trait_rows_orders";
 CREATE UNLOGGED TABLE "identity_work"."trait_rows_orders" AS
 SELECT COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, CAST(NULL AS TEXT)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
 FROM "identity_state"."rows_orders__next" s
-LEFT JOIN "identity_work"."graph" g1 ON s.n1 = g1.node_id
-LEFT JOIN "identity_work"."graph" g2 ON s.n2 = g2.node_id
-LEFT JOIN "identity_work"."graph" g3 ON s.n3 = g3.node_id;
+LEFT JOIN "identity"."id_graph__next" g1 ON s.n1 = g1.node_id
+LEFT JOIN "identity"."id_graph__next" g2 ON s.n2 = g2.node_id
+LEFT JOIN "identity"."id_graph__next" g3 ON s.n3 = g3.node_id;
 ANALYZE "identity_work"."trait_rows_orders";
 DROP TABLE IF EXISTS "identity_work"."traits_orders";
 CREATE UNLOGGED TABLE "identity_work"."traits_orders" AS
@@ -198,7 +198,7 @@ DROP TABLE IF EXISTS "identity_work"."trait_rows_web_forms";
 CREATE UNLOGGED TABLE "identity_work"."trait_rows_web_forms" AS
 SELECT COALESCE(g1.universal_id, CAST(NULL AS TEXT)) AS universal_id, s.ts, s.t1, s.f1
 FROM "identity_state"."rows_web_forms__next" s
-LEFT JOIN "identity_work"."graph" g1 ON s.n1 = g1.node_id;
+LEFT JOIN "identity"."id_graph__next" g1 ON s.n1 = g1.node_id;
 ANALYZE "identity_work"."trait_rows_web_forms";
 
 -- ===== stage attributes: profile columns chosen among the rows' values by survivorship rules
@@ -214,19 +214,19 @@ FROM (
     FROM (
       SELECT g.universal_id, g.id_value AS value, s.ts, 1 AS rnk, CAST('crm' AS TEXT) AS source
       FROM "identity_state"."rows_crm__next" s
-      JOIN "identity_work"."graph" g ON s.n2 = g.node_id
+      JOIN "identity"."id_graph__next" g ON s.n2 = g.node_id
       UNION ALL
       SELECT g.universal_id, g.id_value AS value, s.ts, 2 AS rnk, CAST('orders' AS TEXT) AS source
       FROM "identity_state"."rows_orders__next" s
-      JOIN "identity_work"."graph" g ON s.n2 = g.node_id
+      JOIN "identity"."id_graph__next" g ON s.n2 = g.node_id
       UNION ALL
       SELECT g.universal_id, g.id_value AS value, s.ts, 2 AS rnk, CAST('orders' AS TEXT) AS source
       FROM "identity_state"."rows_orders__next" s
-      JOIN "identity_work"."graph" g ON s.n3 = g.node_id
+      JOIN "identity"."id_graph__next" g ON s.n3 = g.node_id
       UNION ALL
       SELECT g.universal_id, g.id_value AS value, s.ts, 3 AS rnk, CAST('web_forms' AS TEXT) AS source
       FROM "identity_state"."rows_web_forms__next" s
-      JOIN "identity_work"."graph" g ON s.n1 = g.node_id
+      JOIN "identity"."id_graph__next" g ON s.n1 = g.node_id
     ) c
   ) r
 ) w
@@ -305,18 +305,13 @@ DROP TABLE IF EXISTS "identity_work"."trait_rows_crm";
 DROP TABLE IF EXISTS "identity_work"."trait_rows_orders";
 
 -- ===== stage outputs: output tables, built beside the published ones
-DROP TABLE IF EXISTS "identity"."id_graph__next";
-CREATE TABLE "identity"."id_graph__next" AS
-SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
-FROM "identity_work"."graph";
-ANALYZE "identity"."id_graph__next";
 -- universal ids that are new, merged, split or quarantined since the last run
 DROP TABLE IF EXISTS "identity_work"."changes";
 CREATE UNLOGGED TABLE "identity_work"."changes" AS
 SELECT CASE
     WHEN p.new_id IS NULL THEN 'quarantine'
     WHEN p.old_id IS NULL THEN 'new'
-    WHEN p.old_id IN (SELECT universal_id FROM "identity_work"."graph") THEN 'split'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity"."id_graph__next") THEN 'split'
     ELSE 'merge'
   END AS kind,
   p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
@@ -325,7 +320,7 @@ FROM (
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
     FROM "identity"."id_graph" o
-    FULL OUTER JOIN "identity_work"."graph" n ON o.node_id = n.node_id
+    FULL OUTER JOIN "identity"."id_graph__next" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
@@ -395,12 +390,12 @@ SELECT ga.universal_id,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
   e.row_count, e.first_seen_at, e.last_seen_at, e.sources
 FROM "identity_work"."edges" e
-JOIN "identity_work"."graph" ga ON e.a = ga.node_id
-JOIN "identity_work"."graph" gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+JOIN "identity"."id_graph__next" ga ON e.a = ga.node_id
+JOIN "identity"."id_graph__next" gb ON e.b = gb.node_id
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 ANALYZE "identity"."id_edges__next";
 DROP TABLE IF EXISTS "identity_work"."edges";
-DROP TABLE IF EXISTS "identity_work"."graph";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS

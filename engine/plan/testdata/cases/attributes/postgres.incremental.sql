@@ -514,7 +514,8 @@ SELECT ga.universal_id,
 FROM "identity_work"."edges" e
 JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 ANALYZE "identity_work"."edges_region";
 DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why

@@ -166,15 +166,15 @@ FROM (
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TRAIT_ROWS_CRM" AS
 SELECT COALESCE(g1.universal_id, g2.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
 FROM "IDENTITY_STATE"."ROWS_CRM__NEXT" s
-LEFT JOIN "IDENTITY_WORK"."GRAPH" g1 ON s.n1 = g1.node_id
-LEFT JOIN "IDENTITY_WORK"."GRAPH" g2 ON s.n2 = g2.node_id;
+LEFT JOIN "IDENTITY"."ID_GRAPH__NEXT" g1 ON s.n1 = g1.node_id
+LEFT JOIN "IDENTITY"."ID_GRAPH__NEXT" g2 ON s.n2 = g2.node_id;
 -- rows of orders with their profile
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TRAIT_ROWS_ORDERS" AS
 SELECT COALESCE(g1.universal_id, g2.universal_id, g3.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3
 FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" s
-LEFT JOIN "IDENTITY_WORK"."GRAPH" g1 ON s.n1 = g1.node_id
-LEFT JOIN "IDENTITY_WORK"."GRAPH" g2 ON s.n2 = g2.node_id
-LEFT JOIN "IDENTITY_WORK"."GRAPH" g3 ON s.n3 = g3.node_id;
+LEFT JOIN "IDENTITY"."ID_GRAPH__NEXT" g1 ON s.n1 = g1.node_id
+LEFT JOIN "IDENTITY"."ID_GRAPH__NEXT" g2 ON s.n2 = g2.node_id
+LEFT JOIN "IDENTITY"."ID_GRAPH__NEXT" g3 ON s.n3 = g3.node_id;
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TRAITS_ORDERS" AS
 SELECT universal_id,
   COUNT(CASE WHEN f1 = 1 THEN 1 END) AS "ORDERS"
@@ -185,7 +185,7 @@ GROUP BY universal_id;
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."TRAIT_ROWS_WEB_FORMS" AS
 SELECT COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1
 FROM "IDENTITY_STATE"."ROWS_WEB_FORMS__NEXT" s
-LEFT JOIN "IDENTITY_WORK"."GRAPH" g1 ON s.n1 = g1.node_id;
+LEFT JOIN "IDENTITY"."ID_GRAPH__NEXT" g1 ON s.n1 = g1.node_id;
 
 -- ===== stage attributes: profile columns chosen among the rows' values by survivorship rules
 -- attribute email, most_recent
@@ -199,19 +199,19 @@ FROM (
     FROM (
       SELECT g.universal_id, g.id_value AS value, s.ts, 1 AS rnk, CAST('crm' AS VARCHAR) AS source
       FROM "IDENTITY_STATE"."ROWS_CRM__NEXT" s
-      JOIN "IDENTITY_WORK"."GRAPH" g ON s.n2 = g.node_id
+      JOIN "IDENTITY"."ID_GRAPH__NEXT" g ON s.n2 = g.node_id
       UNION ALL
       SELECT g.universal_id, g.id_value AS value, s.ts, 2 AS rnk, CAST('orders' AS VARCHAR) AS source
       FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" s
-      JOIN "IDENTITY_WORK"."GRAPH" g ON s.n2 = g.node_id
+      JOIN "IDENTITY"."ID_GRAPH__NEXT" g ON s.n2 = g.node_id
       UNION ALL
       SELECT g.universal_id, g.id_value AS value, s.ts, 2 AS rnk, CAST('orders' AS VARCHAR) AS source
       FROM "IDENTITY_STATE"."ROWS_ORDERS__NEXT" s
-      JOIN "IDENTITY_WORK"."GRAPH" g ON s.n3 = g.node_id
+      JOIN "IDENTITY"."ID_GRAPH__NEXT" g ON s.n3 = g.node_id
       UNION ALL
       SELECT g.universal_id, g.id_value AS value, s.ts, 3 AS rnk, CAST('web_forms' AS VARCHAR) AS source
       FROM "IDENTITY_STATE"."ROWS_WEB_FORMS__NEXT" s
-      JOIN "IDENTITY_WORK"."GRAPH" g ON s.n1 = g.node_id
+      JOIN "IDENTITY"."ID_GRAPH__NEXT" g ON s.n1 = g.node_id
     ) c
   ) r
 ) w
@@ -280,15 +280,12 @@ FROM (
 WHERE pos = 1;
 
 -- ===== stage outputs: output tables, built beside the published ones
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
-SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
-FROM "IDENTITY_WORK"."GRAPH";
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
 SELECT CASE
     WHEN p.new_id IS NULL THEN 'quarantine'
     WHEN p.old_id IS NULL THEN 'new'
-    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") THEN 'split'
+    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY"."ID_GRAPH__NEXT") THEN 'split'
     ELSE 'merge'
   END AS kind,
   p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
@@ -297,7 +294,7 @@ FROM (
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
     FROM "IDENTITY"."ID_GRAPH" o
-    FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
+    FULL OUTER JOIN "IDENTITY"."ID_GRAPH__NEXT" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
@@ -354,9 +351,10 @@ SELECT ga.universal_id,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
   e.row_count, e.first_seen_at, e.last_seen_at, e.sources
 FROM "IDENTITY_WORK"."EDGES" e
-JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
-JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+JOIN "IDENTITY"."ID_GRAPH__NEXT" ga ON e.a = ga.node_id
+JOIN "IDENTITY"."ID_GRAPH__NEXT" gb ON e.b = gb.node_id
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id

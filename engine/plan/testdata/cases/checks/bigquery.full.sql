@@ -53,17 +53,13 @@ FROM (
 GROUP BY id_type, id_value, reason;
 
 -- ===== stage outputs: output tables, built beside the published ones
-CREATE OR REPLACE TABLE `identity`.`id_graph__next`
-CLUSTER BY `id_type`, `id_value` AS
-SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
-FROM `identity_work`.`graph`;
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TABLE `identity_work`.`changes`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT CASE
     WHEN p.new_id IS NULL THEN 'quarantine'
     WHEN p.old_id IS NULL THEN 'new'
-    WHEN p.old_id IN (SELECT universal_id FROM `identity_work`.`graph`) THEN 'split'
+    WHEN p.old_id IN (SELECT universal_id FROM `identity`.`id_graph__next`) THEN 'split'
     ELSE 'merge'
   END AS kind,
   p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
@@ -72,7 +68,7 @@ FROM (
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
     FROM `identity`.`id_graph` o
-    FULL OUTER JOIN `identity_work`.`graph` n ON o.node_id = n.node_id
+    FULL OUTER JOIN `identity`.`id_graph__next` n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
@@ -112,9 +108,10 @@ SELECT ga.universal_id,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
   e.row_count, e.first_seen_at, e.last_seen_at, e.sources
 FROM `identity_work`.`edges` e
-JOIN `identity_work`.`graph` ga ON e.a = ga.node_id
-JOIN `identity_work`.`graph` gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+JOIN `identity`.`id_graph__next` ga ON e.a = ga.node_id
+JOIN `identity`.`id_graph__next` gb ON e.b = gb.node_id
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE `identity`.`id_quarantine__next` AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS INT64) AS run_id

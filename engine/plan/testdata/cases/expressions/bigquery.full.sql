@@ -101,10 +101,10 @@ FROM (
   FROM `customer_360_work`.`assign`
 ) a
 WHERE pos = 1;
--- every identifier with its universal id
-CREATE OR REPLACE TABLE `customer_360_work`.`graph`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+-- every identifier with its universal id: the next id_graph
+CREATE OR REPLACE TABLE `customer_360`.`id_graph__next`
+CLUSTER BY `id_type`, `id_value` AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
 FROM `customer_360_work`.`assign` n
 JOIN `customer_360_work`.`anchors` a ON n.component = a.component;
 -- every identifier's region, quarantined ones too

@@ -98,9 +98,9 @@ FROM (
   FROM "customer_360_work".main."assign"
   GROUP BY component
 ) a;
--- every identifier with its universal id
-CREATE OR REPLACE TABLE "customer_360_work".main."graph" AS
-SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+-- every identifier with its universal id: the next id_graph
+CREATE OR REPLACE TABLE "customer_360"."id_graph__next" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
 FROM "customer_360_work".main."assign" n
 JOIN "customer_360_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too

@@ -106,13 +106,13 @@ FROM (
 ) a
 WHERE pos = 1;
 ANALYZE "customer_360_work"."anchors";
--- every identifier with its universal id
-DROP TABLE IF EXISTS "customer_360_work"."graph";
-CREATE UNLOGGED TABLE "customer_360_work"."graph" AS
-SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+-- every identifier with its universal id: the next id_graph
+DROP TABLE IF EXISTS "customer_360"."id_graph__next";
+CREATE TABLE "customer_360"."id_graph__next" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
 FROM "customer_360_work"."assign" n
 JOIN "customer_360_work"."anchors" a ON n.component = a.component;
-ANALYZE "customer_360_work"."graph";
+ANALYZE "customer_360"."id_graph__next";
 -- every identifier's region, quarantined ones too
 DROP TABLE IF EXISTS "customer_360_state"."regions__next";
 CREATE TABLE "customer_360_state"."regions__next" AS

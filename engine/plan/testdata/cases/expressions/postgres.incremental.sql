@@ -134,7 +134,7 @@ ANALYZE "customer_360_work"."anchors";
 -- every identifier with its universal id
 DROP TABLE IF EXISTS "customer_360_work"."graph";
 CREATE UNLOGGED TABLE "customer_360_work"."graph" AS
-SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
 FROM "customer_360_work"."assign" n
 JOIN "customer_360_work"."anchors" a ON n.component = a.component;
 ANALYZE "customer_360_work"."graph";

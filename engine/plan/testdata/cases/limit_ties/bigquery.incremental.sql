@@ -206,7 +206,8 @@ SELECT ga.universal_id,
 FROM `identity_work`.`edges` e
 JOIN `identity_work`.`graph` ga ON e.a = ga.node_id
 JOIN `identity_work`.`graph` gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE `identity`.`id_quarantine__next` AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS INT64) AS run_id

@@ -350,13 +350,13 @@ FROM (
 ) a
 WHERE pos = 1;
 ANALYZE "identity_work"."anchors";
--- every identifier with its universal id
-DROP TABLE IF EXISTS "identity_work"."graph";
-CREATE UNLOGGED TABLE "identity_work"."graph" AS
-SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+-- every identifier with its universal id: the next id_graph
+DROP TABLE IF EXISTS "identity"."id_graph__next";
+CREATE TABLE "identity"."id_graph__next" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
 FROM "identity_work"."assign" n
 JOIN "identity_work"."anchors" a ON n.component = a.component;
-ANALYZE "identity_work"."graph";
+ANALYZE "identity"."id_graph__next";
 -- every identifier's region, quarantined ones too
 DROP TABLE IF EXISTS "identity_state"."regions__next";
 CREATE TABLE "identity_state"."regions__next" AS

@@ -283,9 +283,9 @@ FROM (
   FROM "IDENTITY_WORK"."ASSIGN"
 ) a
 WHERE pos = 1;
--- every identifier with its universal id
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH" AS
-SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+-- every identifier with its universal id: the next id_graph
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
 FROM "IDENTITY_WORK"."ASSIGN" n
 JOIN "IDENTITY_WORK"."ANCHORS" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too

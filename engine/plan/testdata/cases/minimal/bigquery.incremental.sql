@@ -348,7 +348,7 @@ WHERE pos = 1;
 -- every identifier with its universal id
 CREATE OR REPLACE TABLE `identity_work`.`graph`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
 FROM `identity_work`.`assign` n
 JOIN `identity_work`.`anchors` a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
@@ -446,7 +446,8 @@ SELECT ga.universal_id,
 FROM `identity_work`.`edges` e
 JOIN `identity_work`.`graph` ga ON e.a = ga.node_id
 JOIN `identity_work`.`graph` gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE `identity`.`id_quarantine__next` AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS INT64) AS run_id

@@ -330,7 +330,7 @@ FROM (
 ) a;
 -- every identifier with its universal id
 CREATE OR REPLACE TABLE "identity_work".main."graph" AS
-SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
 FROM "identity_work".main."assign" n
 JOIN "identity_work".main."anchors" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
@@ -414,7 +414,8 @@ SELECT ga.universal_id,
 FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS

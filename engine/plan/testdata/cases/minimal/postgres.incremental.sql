@@ -373,7 +373,7 @@ ANALYZE "identity_work"."anchors";
 -- every identifier with its universal id
 DROP TABLE IF EXISTS "identity_work"."graph";
 CREATE UNLOGGED TABLE "identity_work"."graph" AS
-SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
 FROM "identity_work"."assign" n
 JOIN "identity_work"."anchors" a ON n.component = a.component;
 ANALYZE "identity_work"."graph";
@@ -485,7 +485,8 @@ SELECT ga.universal_id,
 FROM "identity_work"."edges" e
 JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 ANALYZE "identity_work"."edges_region";
 DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why

@@ -326,7 +326,7 @@ FROM (
 WHERE pos = 1;
 -- every identifier with its universal id
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH" AS
-SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component
+SELECT a.universal_id, n.id_type, n.id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id
 FROM "IDENTITY_WORK"."ASSIGN" n
 JOIN "IDENTITY_WORK"."ANCHORS" a ON n.component = a.component;
 -- every identifier's region, quarantined ones too
@@ -415,7 +415,8 @@ SELECT ga.universal_id,
 FROM "IDENTITY_WORK"."EDGES" e
 JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
 JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id

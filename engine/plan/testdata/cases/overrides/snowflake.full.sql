@@ -208,15 +208,12 @@ FROM (
 ) x;
 
 -- ===== stage outputs: output tables, built beside the published ones
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_GRAPH__NEXT" AS
-SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
-FROM "IDENTITY_WORK"."GRAPH";
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
 SELECT CASE
     WHEN p.new_id IS NULL THEN 'quarantine'
     WHEN p.old_id IS NULL THEN 'new'
-    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") THEN 'split'
+    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY"."ID_GRAPH__NEXT") THEN 'split'
     ELSE 'merge'
   END AS kind,
   p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
@@ -225,7 +222,7 @@ FROM (
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
     FROM "IDENTITY"."ID_GRAPH" o
-    FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
+    FULL OUTER JOIN "IDENTITY"."ID_GRAPH__NEXT" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
@@ -265,9 +262,10 @@ SELECT ga.universal_id,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
   e.row_count, e.first_seen_at, e.last_seen_at, e.sources
 FROM "IDENTITY_WORK"."EDGES" e
-JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
-JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+JOIN "IDENTITY"."ID_GRAPH__NEXT" ga ON e.a = ga.node_id
+JOIN "IDENTITY"."ID_GRAPH__NEXT" gb ON e.b = gb.node_id
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
@@ -292,7 +290,7 @@ SELECT * FROM "IDENTITY_WORK"."CHANGES";
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_COUNTS" AS
 SELECT universal_id,
   SUM(CASE WHEN id_type = 'user_id' THEN 1 ELSE 0 END) AS "C1"
-FROM "IDENTITY_WORK"."GRAPH"
+FROM "IDENTITY"."ID_GRAPH__NEXT"
 GROUP BY universal_id;
 -- what this run makes of each override: applied, refused, waiting or invalid
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OVR_STATUS" AS
@@ -328,8 +326,8 @@ FROM (
       ga.universal_id AS ua, gb.universal_id AS ub,
       CASE WHEN ga.node_id IS NOT NULL OR gb.node_id IS NOT NULL THEN 1 ELSE 0 END AS here
     FROM "IDENTITY_WORK"."OVR" o
-    LEFT JOIN "IDENTITY_WORK"."GRAPH" ga ON o.na = ga.node_id
-    LEFT JOIN "IDENTITY_WORK"."GRAPH" gb ON o.nb = gb.node_id
+    LEFT JOIN "IDENTITY"."ID_GRAPH__NEXT" ga ON o.na = ga.node_id
+    LEFT JOIN "IDENTITY"."ID_GRAPH__NEXT" gb ON o.nb = gb.node_id
   ) o
   LEFT JOIN "IDENTITY_WORK"."OVR_COUNTS" ca ON o.ua = ca.universal_id
   LEFT JOIN "IDENTITY_WORK"."OVR_COUNTS" cb ON o.ub = cb.universal_id

@@ -193,7 +193,8 @@ SELECT ga.universal_id,
 FROM "IDENTITY_WORK"."EDGES" e
 JOIN "IDENTITY_WORK"."GRAPH" ga ON e.a = ga.node_id
 JOIN "IDENTITY_WORK"."GRAPH" gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id

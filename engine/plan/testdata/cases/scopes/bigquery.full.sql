@@ -481,10 +481,10 @@ FROM (
   FROM `identity_work`.`assign`
 ) a
 WHERE pos = 1;
--- every identifier with its universal id
-CREATE OR REPLACE TABLE `identity_work`.`graph`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT a.universal_id, n.id_type, REGEXP_REPLACE(n.id_value, '^[a-z][a-z0-9_]*[|]', '') AS id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component,
+-- every identifier with its universal id: the next id_graph
+CREATE OR REPLACE TABLE `identity`.`id_graph__next`
+CLUSTER BY `id_type`, `id_value` AS
+SELECT a.universal_id, n.id_type, REGEXP_REPLACE(n.id_value, '^[a-z][a-z0-9_]*[|]', '') AS id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id,
   CASE WHEN n.id_type IN ('device_id') THEN SUBSTR(n.id_value, 1, LENGTH(n.id_value) - LENGTH(REGEXP_REPLACE(n.id_value, '^[a-z][a-z0-9_]*[|]', '')) - 1) END AS scope,
   a.pool
 FROM `identity_work`.`assign` n
@@ -498,17 +498,13 @@ LEFT JOIN `identity_work`.`labels` l ON n.node_id = l.node_id
 WHERE n.node_id NOT IN (SELECT node_id FROM `identity_work`.`hubs`);
 
 -- ===== stage outputs: output tables, built beside the published ones
-CREATE OR REPLACE TABLE `identity`.`id_graph__next`
-CLUSTER BY `id_type`, `id_value` AS
-SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id, scope, pool
-FROM `identity_work`.`graph`;
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TABLE `identity_work`.`changes`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT CASE
     WHEN p.new_id IS NULL THEN 'quarantine'
     WHEN p.old_id IS NULL THEN 'new'
-    WHEN p.old_id IN (SELECT universal_id FROM `identity_work`.`graph`) THEN 'split'
+    WHEN p.old_id IN (SELECT universal_id FROM `identity`.`id_graph__next`) THEN 'split'
     ELSE 'merge'
   END AS kind,
   p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers, p.pool
@@ -517,7 +513,7 @@ FROM (
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id, COALESCE(n.pool, o.pool) AS pool
     FROM `identity`.`id_graph` o
-    FULL OUTER JOIN `identity_work`.`graph` n ON o.node_id = n.node_id
+    FULL OUTER JOIN `identity`.`id_graph__next` n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
@@ -560,9 +556,10 @@ SELECT ga.universal_id,
   e.row_count, e.first_seen_at, e.last_seen_at, e.sources,
   ga.scope AS scope_a, gb.scope AS scope_b, ga.pool
 FROM `identity_work`.`edges` e
-JOIN `identity_work`.`graph` ga ON e.a = ga.node_id
-JOIN `identity_work`.`graph` gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+JOIN `identity`.`id_graph__next` ga ON e.a = ga.node_id
+JOIN `identity`.`id_graph__next` gb ON e.b = gb.node_id
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE `identity`.`id_quarantine__next` AS
 SELECT id_type, REGEXP_REPLACE(id_value, '^[a-z][a-z0-9_]*[|]', '') AS id_value, reason, evidence, CAST(0 AS INT64) AS run_id,

@@ -621,7 +621,7 @@ FROM (
 ) a;
 -- every identifier with its universal id
 CREATE OR REPLACE TABLE "identity_work".main."graph" AS
-SELECT a.universal_id, n.id_type, regexp_replace(n.id_value, '^[a-z][a-z0-9_]*[|]', '', 'g') AS id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component,
+SELECT a.universal_id, n.id_type, regexp_replace(n.id_value, '^[a-z][a-z0-9_]*[|]', '', 'g') AS id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id,
   CASE WHEN n.id_type IN ('device_id') THEN SUBSTR(n.id_value, 1, LENGTH(n.id_value) - LENGTH(regexp_replace(n.id_value, '^[a-z][a-z0-9_]*[|]', '', 'g')) - 1) END AS scope,
   a.pool
 FROM "identity_work".main."assign" n
@@ -718,7 +718,8 @@ SELECT ga.universal_id,
 FROM "identity_work".main."edges" e
 JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
 JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 DROP TABLE IF EXISTS "identity_work".main."edges";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS

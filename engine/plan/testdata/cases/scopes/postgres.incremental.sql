@@ -710,7 +710,7 @@ ANALYZE "identity_work"."anchors";
 -- every identifier with its universal id
 DROP TABLE IF EXISTS "identity_work"."graph";
 CREATE UNLOGGED TABLE "identity_work"."graph" AS
-SELECT a.universal_id, n.id_type, regexp_replace(n.id_value, '^[a-z][[:digit:]_a-z]*\|', '', 'g') AS id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id, n.component,
+SELECT a.universal_id, n.id_type, regexp_replace(n.id_value, '^[a-z][[:digit:]_a-z]*\|', '', 'g') AS id_value, n.first_seen_at, n.last_seen_at, n.row_count, n.node_id,
   CASE WHEN n.id_type IN ('device_id') THEN SUBSTR(n.id_value, 1, LENGTH(n.id_value) - LENGTH(regexp_replace(n.id_value, '^[a-z][[:digit:]_a-z]*\|', '', 'g')) - 1) END AS scope,
   a.pool
 FROM "identity_work"."assign" n
@@ -835,7 +835,8 @@ SELECT ga.universal_id,
 FROM "identity_work"."edges" e
 JOIN "identity_work"."graph" ga ON e.a = ga.node_id
 JOIN "identity_work"."graph" gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 ANALYZE "identity_work"."edges_region";
 DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why

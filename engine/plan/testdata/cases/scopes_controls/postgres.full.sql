@@ -213,18 +213,13 @@ DROP TABLE IF EXISTS "identity_work"."kept_events";
 DROP TABLE IF EXISTS "identity_work"."ovr_edges";
 
 -- ===== stage outputs: output tables, built beside the published ones
-DROP TABLE IF EXISTS "identity"."id_graph__next";
-CREATE TABLE "identity"."id_graph__next" AS
-SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id, scope, pool
-FROM "identity_work"."graph";
-ANALYZE "identity"."id_graph__next";
 -- universal ids that are new, merged, split or quarantined since the last run
 DROP TABLE IF EXISTS "identity_work"."changes";
 CREATE UNLOGGED TABLE "identity_work"."changes" AS
 SELECT CASE
     WHEN p.new_id IS NULL THEN 'quarantine'
     WHEN p.old_id IS NULL THEN 'new'
-    WHEN p.old_id IN (SELECT universal_id FROM "identity_work"."graph") THEN 'split'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity"."id_graph__next") THEN 'split'
     ELSE 'merge'
   END AS kind,
   p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers, p.pool
@@ -233,7 +228,7 @@ FROM (
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id, COALESCE(n.pool, o.pool) AS pool
     FROM "identity"."id_graph" o
-    FULL OUTER JOIN "identity_work"."graph" n ON o.node_id = n.node_id
+    FULL OUTER JOIN "identity"."id_graph__next" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
@@ -279,9 +274,10 @@ SELECT ga.universal_id,
   e.row_count, e.first_seen_at, e.last_seen_at, e.sources,
   ga.scope AS scope_a, gb.scope AS scope_b, ga.pool
 FROM "identity_work"."edges" e
-JOIN "identity_work"."graph" ga ON e.a = ga.node_id
-JOIN "identity_work"."graph" gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+JOIN "identity"."id_graph__next" ga ON e.a = ga.node_id
+JOIN "identity"."id_graph__next" gb ON e.b = gb.node_id
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 ANALYZE "identity"."id_edges__next";
 DROP TABLE IF EXISTS "identity_work"."edges";
 -- what was kept out of the graph, and why
@@ -321,7 +317,7 @@ DROP TABLE IF EXISTS "identity_work"."ovr_counts";
 CREATE UNLOGGED TABLE "identity_work"."ovr_counts" AS
 SELECT universal_id,
   SUM(CASE WHEN id_type = 'user_id' THEN 1 ELSE 0 END) AS "c1"
-FROM "identity_work"."graph"
+FROM "identity"."id_graph__next"
 GROUP BY universal_id;
 ANALYZE "identity_work"."ovr_counts";
 -- what this run makes of each override: applied, refused, waiting or invalid
@@ -360,12 +356,11 @@ FROM (
       ga.universal_id AS ua, gb.universal_id AS ub,
       CASE WHEN ga.node_id IS NOT NULL OR gb.node_id IS NOT NULL THEN 1 ELSE 0 END AS here
     FROM "identity_work"."ovr" o
-    LEFT JOIN "identity_work"."graph" ga ON o.na = ga.node_id
-    LEFT JOIN "identity_work"."graph" gb ON o.nb = gb.node_id
+    LEFT JOIN "identity"."id_graph__next" ga ON o.na = ga.node_id
+    LEFT JOIN "identity"."id_graph__next" gb ON o.nb = gb.node_id
   ) o
   LEFT JOIN "identity_work"."ovr_counts" ca ON o.ua = ca.universal_id
   LEFT JOIN "identity_work"."ovr_counts" cb ON o.ub = cb.universal_id
 ) s;
 ANALYZE "identity_work"."ovr_status";
-DROP TABLE IF EXISTS "identity_work"."graph";
 DROP TABLE IF EXISTS "identity_work"."ovr_counts";

@@ -99,7 +99,7 @@ FROM (
 CREATE OR REPLACE TABLE "identity_work".main."trait_rows_orders" AS
 SELECT COALESCE(g1.universal_id, CAST(NULL AS VARCHAR)) AS universal_id, s.ts, s.t1, s.f1, s.t2, s.f2, s.t3, s.f3, s.t4, s.f4, s.t5, s.f5, s.t6, s.f6, s.t7, s.f7, s.t8, s.f8
 FROM "identity_state"."rows_orders__next" s
-LEFT JOIN "identity_work".main."graph" g1 ON s.n1 = g1.node_id;
+LEFT JOIN "identity"."id_graph__next" g1 ON s.n1 = g1.node_id;
 CREATE OR REPLACE TABLE "identity_work".main."traits_orders" AS
 SELECT universal_id,
   SUM(CASE WHEN f1 = 1 THEN t1 END) AS "lifetime_revenue",
@@ -116,15 +116,12 @@ GROUP BY universal_id;
 DROP TABLE IF EXISTS "identity_work".main."trait_rows_orders";
 
 -- ===== stage outputs: output tables, built beside the published ones
-CREATE OR REPLACE TABLE "identity"."id_graph__next" AS
-SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
-FROM "identity_work".main."graph";
 -- universal ids that are new, merged, split or quarantined since the last run
 CREATE OR REPLACE TABLE "identity_work".main."changes" AS
 SELECT CASE
     WHEN p.new_id IS NULL THEN 'quarantine'
     WHEN p.old_id IS NULL THEN 'new'
-    WHEN p.old_id IN (SELECT universal_id FROM "identity_work".main."graph") THEN 'split'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity"."id_graph__next") THEN 'split'
     ELSE 'merge'
   END AS kind,
   p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
@@ -133,7 +130,7 @@ FROM (
   FROM (
     SELECT o.universal_id AS old_id, n.universal_id AS new_id
     FROM "identity"."id_graph" o
-    FULL OUTER JOIN "identity_work".main."graph" n ON o.node_id = n.node_id
+    FULL OUTER JOIN "identity"."id_graph__next" n ON o.node_id = n.node_id
   ) m
   WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
   GROUP BY old_id, new_id
@@ -178,11 +175,11 @@ SELECT ga.universal_id,
   gb.id_type AS id_type_b, gb.id_value AS id_value_b,
   e.row_count, e.first_seen_at, e.last_seen_at, e.sources
 FROM "identity_work".main."edges" e
-JOIN "identity_work".main."graph" ga ON e.a = ga.node_id
-JOIN "identity_work".main."graph" gb ON e.b = gb.node_id
-WHERE ga.component = gb.component;
+JOIN "identity"."id_graph__next" ga ON e.a = ga.node_id
+JOIN "identity"."id_graph__next" gb ON e.b = gb.node_id
+-- one universal id per profile: its anchor's, which no other profile has
+WHERE ga.universal_id = gb.universal_id;
 DROP TABLE IF EXISTS "identity_work".main."edges";
-DROP TABLE IF EXISTS "identity_work".main."graph";
 -- what was kept out of the graph, and why
 CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
 SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
