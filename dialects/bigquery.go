@@ -99,10 +99,6 @@ func (BigQuery) MD5Hex(expr string) string { return fmt.Sprintf("TO_HEX(MD5(%s))
 
 func (BigQuery) Concat(exprs ...string) string { return "CONCAT(" + strings.Join(exprs, ", ") + ")" }
 
-func (BigQuery) StringAgg(expr, sep string) string {
-	return fmt.Sprintf("STRING_AGG(%s, %s ORDER BY %s)", expr, BigQuery{}.String(sep), expr)
-}
-
 // Pattern: GoogleSQL's regular-expression functions use the RE2 library.
 func (b BigQuery) Pattern(re string) (string, error) { return b.String(re), nil }
 

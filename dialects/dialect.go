@@ -95,8 +95,6 @@ type Dialect interface {
 	// Bytewise makes an ORDER BY on a text expression compare bytes, not the locale's collation,
 	// so that ties between values break the same way on every warehouse.
 	Bytewise(expr string) string
-	// StringAgg joins the values of expr in a group, sorted, with sep.
-	StringAgg(expr, sep string) string
 	// Pattern renders a regular expression from the project file, written in RE2 syntax (as Go,
 	// DuckDB and BigQuery read it), as a string literal that this warehouse's regular-expression
 	// functions read with the same meaning; an error says which construct it cannot express.

@@ -88,12 +88,6 @@ func (DuckDB) Concat(exprs ...string) string { return "(" + strings.Join(exprs, 
 
 func (DuckDB) MinBy(value, key string) string { return fmt.Sprintf("arg_min(%s, %s)", value, key) }
 
-// StringAgg sorts a list rather than using string_agg(… ORDER BY …), which DuckDB runs as a
-// sorted aggregate several times slower.
-func (DuckDB) StringAgg(expr, sep string) string {
-	return fmt.Sprintf("array_to_string(list_sort(list(%s)), %s)", expr, quoteWith(sep, '\''))
-}
-
 // Pattern: DuckDB's regular expressions are RE2's.
 func (d DuckDB) Pattern(re string) (string, error) { return d.String(re), nil }
 

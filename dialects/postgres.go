@@ -88,10 +88,6 @@ func (Postgres) MD5Hex(expr string) string { return fmt.Sprintf("md5(%s)", expr)
 
 func (Postgres) Concat(exprs ...string) string { return "(" + strings.Join(exprs, " || ") + ")" }
 
-func (Postgres) StringAgg(expr, sep string) string {
-	return fmt.Sprintf("string_agg(%s, %s ORDER BY %s)", expr, quoteWith(sep, '\''), expr)
-}
-
 // Pattern rewrites the project file's RE2 pattern as an ARE with the same meaning (\b is a
 // backspace in an ARE; see postgresARE).
 func (p Postgres) Pattern(re string) (string, error) {

@@ -96,10 +96,6 @@ func (Snowflake) MD5Hex(expr string) string { return fmt.Sprintf("MD5(%s)", expr
 
 func (Snowflake) Concat(exprs ...string) string { return "(" + strings.Join(exprs, " || ") + ")" }
 
-func (Snowflake) StringAgg(expr, sep string) string {
-	return fmt.Sprintf("LISTAGG(%s, %s) WITHIN GROUP (ORDER BY %s)", expr, quoteWith(sep, '\''), expr)
-}
-
 // Pattern rewrites the pattern as a POSIX extended regular expression (see posixERE), the syntax
 // Snowflake's regular-expression functions read.
 func (s Snowflake) Pattern(re string) (string, error) {

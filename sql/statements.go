@@ -157,6 +157,9 @@ var Edges = define[EdgesData]("edges")
 type EdgesData struct {
 	Links     []Slot
 	Overrides bool
+	// Sources are the sources of Links, and override with Overrides, sorted bytewise: the order
+	// a link's sources are listed in.
+	Sources []string
 }
 
 // Components: randomised contraction, and label propagation as a baseline.

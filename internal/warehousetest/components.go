@@ -26,6 +26,7 @@ func testRandomGraphs(t *testing.T, open Factory) {
 		CheckPartition(t, OracleScoped(tables, sc), first, randomTypes, p.Output.IDSalt)
 		if sc == nil {
 			checkProfiles(t, conn, p.Output.Schema, randomTypes)
+			checkEdges(t, conn, p.Output.Schema, tables)
 		}
 		if sum := StitchIncremental(t, conn, p); sum.Mode != plan.ModeIncremental || len(sum.Changes) != 0 {
 			t.Fatalf("a second run over the same data was %s (%s) and changed %v; want incremental and no change", sum.Mode, sum.Reason, sum.Changes)

@@ -26,19 +26,18 @@ FROM "identity_state"."rows_events__next";
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 CREATE OR REPLACE TABLE "identity_work".main."edges" AS
-SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
-  array_to_string(list_sort(list(source)), ',') AS sources
+SELECT a, b, row_count, first_seen_at, last_seen_at, SUBSTR(('' || CASE WHEN s0 = 1 THEN ',events' ELSE '' END), 2) AS sources
 FROM (
-  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, CAST(COUNT(*) AS BIGINT) AS row_count,
+    MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, MAX(s0) AS s0
   FROM (
-    SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 'events' AS source
+    SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 1 AS s0
     FROM "identity_work".main."kept_events" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3)
-    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 'events' AS source
+    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 1 AS s0
     FROM "identity_work".main."kept_events" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3)
   ) e
-  GROUP BY LEAST(a, b), GREATEST(a, b), source
-) per_source
-GROUP BY a, b;
+  GROUP BY LEAST(a, b), GREATEST(a, b)
+) g;
 DROP TABLE IF EXISTS "identity_work".main."kept_events";
 
 -- ===== stage outputs: output tables, built beside the published ones

@@ -26,19 +26,18 @@ FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT";
 
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES" AS
-SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
-  LISTAGG(source, ',') WITHIN GROUP (ORDER BY source) AS sources
+SELECT a, b, row_count, first_seen_at, last_seen_at, SUBSTR(('' || CASE WHEN s0 = 1 THEN ',events' ELSE '' END), 2) AS sources
 FROM (
-  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, CAST(COUNT(*) AS BIGINT) AS row_count,
+    MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, MAX(s0) AS s0
   FROM (
-    SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 'events' AS source
+    SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 1 AS s0
     FROM "IDENTITY_WORK"."KEPT_EVENTS" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3)
-    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 'events' AS source
+    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 1 AS s0
     FROM "IDENTITY_WORK"."KEPT_EVENTS" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3)
   ) e
-  GROUP BY LEAST(a, b), GREATEST(a, b), source
-) per_source
-GROUP BY a, b;
+  GROUP BY LEAST(a, b), GREATEST(a, b)
+) g;
 
 -- ===== stage outputs: output tables, built beside the published ones
 -- universal ids that are new, merged, split or quarantined since the last run

@@ -251,17 +251,16 @@ SELECT COUNT(*) FROM `identity_work`.`nodes` WHERE id_value IS NULL;
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 CREATE OR REPLACE TABLE `identity_work`.`edges`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT a, b, CAST(SUM(n) AS INT64) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
-  STRING_AGG(source, ',' ORDER BY source) AS sources
+SELECT a, b, row_count, first_seen_at, last_seen_at, SUBSTR('', 2) AS sources
 FROM (
-  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, CAST(COUNT(*) AS INT64) AS row_count,
+    MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
   FROM (
-    SELECT CAST(NULL AS INT64) AS a, CAST(NULL AS INT64) AS b, CAST(NULL AS TIMESTAMP) AS ts, CAST(NULL AS STRING) AS source
+    SELECT CAST(NULL AS INT64) AS a, CAST(NULL AS INT64) AS b, CAST(NULL AS TIMESTAMP) AS ts
     LIMIT 0
   ) e
-  GROUP BY LEAST(a, b), GREATEST(a, b), source
-) per_source
-GROUP BY a, b;
+  GROUP BY LEAST(a, b), GREATEST(a, b)
+) g;
 
 -- ===== stage components: connected components by randomised contraction
 -- round 0: the graph's edges

@@ -87,22 +87,20 @@ WHERE o.problem IS NULL AND o.kind = 'always_link'
   );
 CREATE OR REPLACE TABLE `identity_work`.`edges`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT a, b, CAST(SUM(n) AS INT64) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
-  STRING_AGG(source, ',' ORDER BY source) AS sources
+SELECT a, b, row_count, first_seen_at, last_seen_at, SUBSTR(CONCAT(CONCAT('', CASE WHEN s0 = 1 THEN ',events' ELSE '' END), CASE WHEN s1 = 1 THEN ',override' ELSE '' END), 2) AS sources
 FROM (
-  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, CAST(SUM(n) AS INT64) AS row_count,
+    MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, MAX(s0) AS s0, MAX(s1) AS s1
   FROM (
-    SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 'events' AS source
+    SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 1 AS n, 1 AS s0, 0 AS s1
     FROM `identity_state`.`rows_events__next` WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3)
-    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 'events' AS source
+    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 1 AS n, 1 AS s0, 0 AS s1
     FROM `identity_state`.`rows_events__next` WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3)
+    UNION ALL SELECT a, b, CAST(NULL AS TIMESTAMP) AS ts, 0 AS n, 0 AS s0, 1 AS s1
+    FROM `identity_work`.`ovr_edges`
   ) e
-  GROUP BY LEAST(a, b), GREATEST(a, b), source
-  UNION ALL
-  SELECT a, b, 'override' AS source, 0 AS n, CAST(NULL AS TIMESTAMP) AS first_seen_at, CAST(NULL AS TIMESTAMP) AS last_seen_at
-  FROM `identity_work`.`ovr_edges`
-) per_source
-GROUP BY a, b;
+  GROUP BY LEAST(a, b), GREATEST(a, b)
+) g;
 
 -- ===== stage never_link: never_link overrides: split the profiles that hold both identifiers of one
 -- profiles holding both identifiers of a never_link

@@ -82,22 +82,20 @@ WHERE o.problem IS NULL AND o.kind = 'always_link'
       AND ((x.na = o.na AND x.nb = o.nb) OR (x.na = o.nb AND x.nb = o.na))
   );
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES" AS
-SELECT a, b, CAST(SUM(n) AS BIGINT) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
-  LISTAGG(source, ',') WITHIN GROUP (ORDER BY source) AS sources
+SELECT a, b, row_count, first_seen_at, last_seen_at, SUBSTR((('' || CASE WHEN s0 = 1 THEN ',events' ELSE '' END) || CASE WHEN s1 = 1 THEN ',override' ELSE '' END), 2) AS sources
 FROM (
-  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, CAST(SUM(n) AS BIGINT) AS row_count,
+    MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, MAX(s0) AS s0, MAX(s1) AS s1
   FROM (
-    SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 'events' AS source
+    SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 1 AS n, 1 AS s0, 0 AS s1
     FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3)
-    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 'events' AS source
+    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 1 AS n, 1 AS s0, 0 AS s1
     FROM "IDENTITY_STATE"."ROWS_EVENTS__NEXT" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3)
+    UNION ALL SELECT a, b, CAST(NULL AS TIMESTAMP) AS ts, 0 AS n, 0 AS s0, 1 AS s1
+    FROM "IDENTITY_WORK"."OVR_EDGES"
   ) e
-  GROUP BY LEAST(a, b), GREATEST(a, b), source
-  UNION ALL
-  SELECT a, b, 'override' AS source, 0 AS n, CAST(NULL AS TIMESTAMP) AS first_seen_at, CAST(NULL AS TIMESTAMP) AS last_seen_at
-  FROM "IDENTITY_WORK"."OVR_EDGES"
-) per_source
-GROUP BY a, b;
+  GROUP BY LEAST(a, b), GREATEST(a, b)
+) g;
 
 -- ===== stage never_link: never_link overrides: split the profiles that hold both identifiers of one
 -- profiles holding both identifiers of a never_link

@@ -429,19 +429,18 @@ FROM `identity_work`.`src_crm`;
 -- ===== stage edges: identifiers on one row are linked as a star from the row's first identifier
 CREATE OR REPLACE TABLE `identity_work`.`edges`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT a, b, CAST(SUM(n) AS INT64) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
-  STRING_AGG(source, ',' ORDER BY source) AS sources
+SELECT a, b, row_count, first_seen_at, last_seen_at, SUBSTR(CONCAT(CONCAT('', CASE WHEN s0 = 1 THEN ',crm' ELSE '' END), CASE WHEN s1 = 1 THEN ',events' ELSE '' END), 2) AS sources
 FROM (
-  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, CAST(COUNT(*) AS INT64) AS row_count,
+    MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, MAX(s0) AS s0, MAX(s1) AS s1
   FROM (
-    SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 'events' AS source
+    SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 0 AS s0, 1 AS s1
     FROM `identity_work`.`kept_events` WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2)
-    UNION ALL SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 'crm' AS source
+    UNION ALL SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 1 AS s0, 0 AS s1
     FROM `identity_work`.`kept_crm` WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2)
   ) e
-  GROUP BY LEAST(a, b), GREATEST(a, b), source
-) per_source
-GROUP BY a, b;
+  GROUP BY LEAST(a, b), GREATEST(a, b)
+) g;
 
 -- ===== stage components: connected components by randomised contraction
 -- round 0: the graph's edges

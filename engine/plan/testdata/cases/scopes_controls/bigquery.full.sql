@@ -185,22 +185,20 @@ WHERE o.problem IS NULL AND o.kind = 'always_link'
   );
 CREATE OR REPLACE TABLE `identity_work`.`edges`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT a, b, CAST(SUM(n) AS INT64) AS row_count, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at,
-  STRING_AGG(source, ',' ORDER BY source) AS sources
+SELECT a, b, row_count, first_seen_at, last_seen_at, SUBSTR(CONCAT(CONCAT(CONCAT('', CASE WHEN s0 = 1 THEN ',crm' ELSE '' END), CASE WHEN s1 = 1 THEN ',events' ELSE '' END), CASE WHEN s2 = 1 THEN ',override' ELSE '' END), 2) AS sources
 FROM (
-  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, source, COUNT(*) AS n, MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, CAST(SUM(n) AS INT64) AS row_count,
+    MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, MAX(s0) AS s0, MAX(s1) AS s1, MAX(s2) AS s2
   FROM (
-    SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 'events' AS source
+    SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 1 AS n, 0 AS s0, 1 AS s1, 0 AS s2
     FROM `identity_work`.`kept_events` WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2)
-    UNION ALL SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 'crm' AS source
+    UNION ALL SELECT COALESCE(n1, n2) AS a, n2 AS b, ts, 1 AS n, 1 AS s0, 0 AS s1, 0 AS s2
     FROM `identity_work`.`kept_crm` WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2)
+    UNION ALL SELECT a, b, CAST(NULL AS TIMESTAMP) AS ts, 0 AS n, 0 AS s0, 0 AS s1, 1 AS s2
+    FROM `identity_work`.`ovr_edges`
   ) e
-  GROUP BY LEAST(a, b), GREATEST(a, b), source
-  UNION ALL
-  SELECT a, b, 'override' AS source, 0 AS n, CAST(NULL AS TIMESTAMP) AS first_seen_at, CAST(NULL AS TIMESTAMP) AS last_seen_at
-  FROM `identity_work`.`ovr_edges`
-) per_source
-GROUP BY a, b;
+  GROUP BY LEAST(a, b), GREATEST(a, b)
+) g;
 
 -- ===== stage outputs: output tables, built beside the published ones
 -- universal ids that are new, merged, split or quarantined since the last run

@@ -3,6 +3,7 @@ package warehousetest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,4 +138,92 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// checkEdges recomputes id_edges from the source rows of a project without guards, where every
+// link is inside one profile: each row links its first identifier (in column order, which is
+// id-type priority) to each other column's identifier, and each pair gets the number of such
+// links, the first and last time of their rows, and the names of their sources, sorted and
+// comma-separated. Pairs are compared unordered, by type and value.
+func checkEdges(t TB, conn connectors.Conn, schema string, tables []Table) {
+	t.Helper()
+	type agg struct {
+		rows        int64
+		first, last time.Time
+		sources     map[string]bool
+	}
+	want := map[string]*agg{}
+	for _, tb := range tables {
+		for _, r := range tb.Rows {
+			var first string
+			for i, v := range r.Values {
+				s, ok := v.(string)
+				if !ok || s == "" {
+					continue
+				}
+				node := tb.Types[i] + ":" + s
+				if first == "" {
+					first = node
+					continue
+				}
+				if node == first {
+					continue
+				}
+				key := pairKey(first, node)
+				a := want[key]
+				if a == nil {
+					a = &agg{first: r.TS, last: r.TS, sources: map[string]bool{}}
+					want[key] = a
+				}
+				a.rows++
+				a.sources[tb.Name] = true
+				if r.TS.Before(a.first) {
+					a.first = r.TS
+				}
+				if r.TS.After(a.last) {
+					a.last = r.TS
+				}
+			}
+		}
+	}
+	var exp []string
+	for key, a := range want {
+		var names []string
+		for s := range a.sources {
+			names = append(names, s)
+		}
+		slices.Sort(names)
+		exp = append(exp, fmt.Sprintf("%s rows %d first %s last %s sources %s", key, a.rows, stamp(&a.first), stamp(&a.last), strings.Join(names, ",")))
+	}
+	rows, err := conn.Query(context.Background(), "SELECT id_type_a, id_value_a, id_type_b, id_value_b, row_count, first_seen_at, last_seen_at, sources FROM "+conn.Dialect().Table(schema, plan.IDEdges))
+	if err != nil {
+		t.Fatalf("read id_edges: %v", err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var ta, va, tb, vb, sources string
+		var n int64
+		var first, last *time.Time
+		if err := rows.Scan(&ta, &va, &tb, &vb, &n, &first, &last, &sources); err != nil {
+			t.Fatalf("read id_edges: %v", err)
+		}
+		got = append(got, fmt.Sprintf("%s rows %d first %s last %s sources %s", pairKey(ta+":"+va, tb+":"+vb), n, stamp(first), stamp(last), sources))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("read id_edges: %v", err)
+	}
+	slices.Sort(exp)
+	slices.Sort(got)
+	if !slices.Equal(got, exp) {
+		t.Fatalf("id_edges:\n%s\nthe source rows give:\n%s", strings.Join(got, "\n"), strings.Join(exp, "\n"))
+	}
+}
+
+// pairKey names an unordered pair of identifiers.
+func pairKey(a, b string) string {
+	if b < a {
+		a, b = b, a
+	}
+	return a + " | " + b
 }
