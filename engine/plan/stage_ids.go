@@ -21,8 +21,8 @@ func (b *build) regions() {
 
 // idsDurable gives every profile its universal id, and builds every identifier's region in
 // place in the state, a table that must last. The identifiers with their universal ids are the
-// next id_graph itself (work "graph" names it in a full run): copying a work table of millions
-// of rows into it cost more than building it.
+// next id_graph itself (work "graph" names it in a full run), rather than a work table that the
+// outputs stage copied: every identifier was written twice, and held in memory in between.
 func (b *build) idsDurable() {
 	graph := createOutput(b, b.workTable("graph"), idsql.Graph, idsql.GraphData{Scope: b.scoping(nil)}, "every identifier with its universal id: the next id_graph")
 	b.ids(graph, createOutput(b, b.workTable("regions_new"), idsql.Regions, b.regionsData(), regionsNote))

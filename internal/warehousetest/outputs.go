@@ -113,17 +113,11 @@ func wantProfiles(t TB, conn connectors.Conn, schema string) map[string]*profile
 	return want
 }
 
-// laterValue: whether value a, last seen at ta, is the latest before b, last seen at tb.
+// laterValue: whether value a, last seen at ta, is the latest before b, last seen at tb (a
+// missing time last, then the greater value).
 func laterValue(ta *time.Time, a string, tb *time.Time, b string) bool {
-	switch {
-	case ta != nil && tb == nil:
-		return true
-	case ta == nil && tb != nil:
-		return false
-	case ta != nil && !ta.Equal(*tb):
-		return ta.After(*tb)
-	}
-	return a > b
+	c := later(ta, tb)
+	return c < 0 || c == 0 && a > b
 }
 
 func stamp(ts *time.Time) string {
