@@ -66,6 +66,15 @@ type SchemaProber interface {
 	SchemaExists(ctx context.Context, schema string) (bool, error)
 }
 
+// Serializer is a Conn whose warehouse lets two concurrent conditional UPDATEs of one row both
+// take effect, each on the row as it was before the other (DuckDB 1.5 does, at times, between two
+// connections of one database). Where an atomic read-modify-write matters (serve's run lease),
+// the caller runs it through Serially, which runs it alone among every caller on the same
+// database.
+type Serializer interface {
+	Serially(ctx context.Context, do func() error) error
+}
+
 // Kind says what went wrong, independent of the driver.
 type Kind int
 

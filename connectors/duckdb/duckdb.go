@@ -31,6 +31,8 @@ type Conn struct {
 	nstmts atomic.Int64
 	// res are the settings the file was opened with, named when memory runs out.
 	res Resources
+	// serial is Serially's lock for an in-memory database.
+	serial chan struct{}
 }
 
 // maxStatements bounds the cache; queries beyond it are prepared each time.
@@ -99,7 +101,7 @@ func open(ctx context.Context, path, dsn string, r Resources) (*Conn, error) {
 		db.Close()
 		return nil, &connectors.Error{Kind: connectors.Unreachable, Err: fmt.Errorf("open DuckDB file %s: %w", path, err)}
 	}
-	return &Conn{db: db, connector: c, path: path, res: r}, nil
+	return &Conn{db: db, connector: c, path: path, res: r, serial: make(chan struct{}, 1)}, nil
 }
 
 // DB exposes the database for tests and tools that read the outputs directly.

@@ -24,7 +24,7 @@ func TestLease(t *testing.T) {
 	}
 	leasetest.Setup(t, conn, pl)
 	leasetest.Exercise(t, conn, pl)
-	leasetest.Race(t, conn, pl, 8)
+	leasetest.Race(t, conn, pl, 8, 5)
 }
 
 // TestLeaseCopies: the lease on a table without a key, as BigQuery's is, holding two copies of the
