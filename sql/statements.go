@@ -343,6 +343,7 @@ var (
 	IncRegionsRows    = define[IncRegionsRowsData]("inc_regions_rows")
 	IncEdgesDiff      = define[IncEdgesDiffData]("inc_edges_diff")
 	IncEdgesDelete    = define[IncEdgesData]("inc_edges_delete")
+	IncEdgesInsert    = define[IncEdgesData]("inc_edges_insert")
 	Stats             = define[StatsData]("stats")
 	StatsIncremental  = define[StatsIncrementalData]("stats_incremental")
 	QuarantineCounts  = define[QuarantineCountsData]("quarantine_counts")
@@ -392,11 +393,8 @@ type (
 	IncInsertWrittenData struct{ Table, Query, Written string }
 	// IncEdgesData: with Scope, the links carry the scopes of their identifiers and their pool.
 	IncEdgesData struct{ Scope *Scoping }
-	// IncEdgesDiffData: Fresh selects the rows to insert, else the keys of those to delete.
-	IncEdgesDiffData struct {
-		Scope *Scoping
-		Fresh bool
-	}
+	// IncEdgesDiffData: with Scope, the links carry scopes and a pool.
+	IncEdgesDiffData      struct{ Scope *Scoping }
 	IncRegionsRowsData    struct{}
 	StatsData             struct{}
 	StatsIncrementalData  struct{}

@@ -111,7 +111,7 @@ func (b *build) publishRegion() {
 		b.deleteIn(b.out(Profiles), "universal_id", "redo_ids"),
 		b.insertFrom(b.out(Profiles), "*", "profiles_region"),
 		stmt(b, idsql.IncEdgesDelete, idsql.IncEdgesData{Scope: b.scoping(nil)}),
-		b.insertFrom(b.out(IDEdges), "*", "edges_fresh"),
+		stmt(b, idsql.IncEdgesInsert, idsql.IncEdgesData{Scope: b.scoping(nil)}),
 	)
 	st.Statements = append(st.Statements, b.audienceHistory()...)
 	for _, t := range []string{IDQuarantine, AudienceMembers} {

@@ -1,6 +1,10 @@
-{{/* inc_edges_delete: deletes the published id_edges rows whose keys are in edges_stale. The stale keys are
-     named s_ so that the target's columns need no qualifier (a DELETE … USING names its target by no alias). */}}
-DELETE FROM {{out "id_edges"}} USING {{work "edges_stale"}} s
+{{/* inc_edges_delete: deletes the published id_edges rows whose keys are the s_ columns of edges_diff (those of
+     a new link are NULL and left out). Only the keys are selected, named s_, so that the target's columns need
+     no qualifier (a DELETE … USING names its target by no alias). */}}
+DELETE FROM {{out "id_edges"}} USING (
+  SELECT s_universal_id, s_id_type_a, s_id_value_a, s_id_type_b, s_id_value_b{{if .Scope}}, s_scope_a, s_scope_b{{end}}
+  FROM {{work "edges_diff"}} WHERE s_universal_id IS NOT NULL
+) s
 WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
   AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b{{if .Scope}}
   AND COALESCE(scope_a, '') = COALESCE(s.s_scope_a, '')

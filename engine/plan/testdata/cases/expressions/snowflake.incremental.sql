@@ -128,10 +128,16 @@ INSERT INTO "CUSTOMER_360"."ID_GRAPH" SELECT * FROM (SELECT universal_id, id_typ
 FROM "CUSTOMER_360_WORK"."GRAPH") q WHERE q.node_id IN (SELECT node_id FROM "CUSTOMER_360_WORK"."GRAPH_WRITE");
 DELETE FROM "CUSTOMER_360"."PROFILES" WHERE universal_id IN (SELECT universal_id FROM "CUSTOMER_360_WORK"."REDO_IDS");
 INSERT INTO "CUSTOMER_360"."PROFILES" SELECT * FROM "CUSTOMER_360_WORK"."PROFILES_REGION";
-DELETE FROM "CUSTOMER_360"."ID_EDGES" USING "CUSTOMER_360_WORK"."EDGES_STALE" s
+DELETE FROM "CUSTOMER_360"."ID_EDGES" USING (
+  SELECT s_universal_id, s_id_type_a, s_id_value_a, s_id_type_b, s_id_value_b
+  FROM "CUSTOMER_360_WORK"."EDGES_DIFF" WHERE s_universal_id IS NOT NULL
+) s
 WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
   AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b;
-INSERT INTO "CUSTOMER_360"."ID_EDGES" SELECT * FROM "CUSTOMER_360_WORK"."EDGES_FRESH";
+INSERT INTO "CUSTOMER_360"."ID_EDGES"
+SELECT universal_id, id_type_a, id_value_a, id_type_b, id_value_b, row_count, first_seen_at, last_seen_at, sources
+FROM "CUSTOMER_360_WORK"."EDGES_DIFF"
+WHERE universal_id IS NOT NULL;
 UPDATE "CUSTOMER_360"."AUDIENCE_HISTORY" AS h
 SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
 WHERE h.exited_at IS NULL

@@ -197,10 +197,16 @@ INSERT INTO "identity"."id_graph" SELECT * FROM (SELECT universal_id, id_type, i
 FROM "identity_work"."graph") q WHERE q.node_id IN (SELECT node_id FROM "identity_work"."graph_write");
 DELETE FROM "identity"."profiles" WHERE universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids");
 INSERT INTO "identity"."profiles" SELECT * FROM "identity_work"."profiles_region";
-DELETE FROM "identity"."id_edges" USING "identity_work"."edges_stale" s
+DELETE FROM "identity"."id_edges" USING (
+  SELECT s_universal_id, s_id_type_a, s_id_value_a, s_id_type_b, s_id_value_b
+  FROM "identity_work"."edges_diff" WHERE s_universal_id IS NOT NULL
+) s
 WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
   AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b;
-INSERT INTO "identity"."id_edges" SELECT * FROM "identity_work"."edges_fresh";
+INSERT INTO "identity"."id_edges"
+SELECT universal_id, id_type_a, id_value_a, id_type_b, id_value_b, row_count, first_seen_at, last_seen_at, sources
+FROM "identity_work"."edges_diff"
+WHERE universal_id IS NOT NULL;
 UPDATE "identity"."audience_history" AS h
 SET exited_at = CAST(LOCALTIMESTAMP AS TIMESTAMP)
 WHERE h.exited_at IS NULL

@@ -299,31 +299,20 @@ UNION ALL
 SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
 WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work"."redo_ids");
 ANALYZE "identity"."audience_members__next";
--- the published links of those profiles that change or go
-DROP TABLE IF EXISTS "identity_work"."edges_stale";
-CREATE UNLOGGED TABLE "identity_work"."edges_stale" AS
+-- the published links of those profiles that change or go, and the links that are new or changed
+DROP TABLE IF EXISTS "identity_work"."edges_diff";
+CREATE UNLOGGED TABLE "identity_work"."edges_diff" AS
 SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
-  o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b
+  o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b,
+  n.*
 FROM (SELECT * FROM "identity"."id_edges" WHERE universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids")) o
-LEFT JOIN "identity_work"."edges_region" n
+FULL OUTER JOIN "identity_work"."edges_region" n
   ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
   AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b
-WHERE n.universal_id IS NULL OR NOT COALESCE(n.row_count = o.row_count AND n.sources = o.sources
+WHERE o.universal_id IS NULL OR n.universal_id IS NULL OR NOT COALESCE(n.row_count = o.row_count AND n.sources = o.sources
   AND (COALESCE(n.first_seen_at = o.first_seen_at, FALSE) OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
   AND (COALESCE(n.last_seen_at = o.last_seen_at, FALSE) OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL)), FALSE);
-ANALYZE "identity_work"."edges_stale";
--- and the links that are new or changed
-DROP TABLE IF EXISTS "identity_work"."edges_fresh";
-CREATE UNLOGGED TABLE "identity_work"."edges_fresh" AS
-SELECT n.*
-FROM "identity_work"."edges_region" n
-LEFT JOIN (SELECT * FROM "identity"."id_edges" WHERE universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids")) o
-  ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
-  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b
-WHERE o.universal_id IS NULL OR NOT COALESCE(n.row_count = o.row_count AND n.sources = o.sources
-  AND (COALESCE(n.first_seen_at = o.first_seen_at, FALSE) OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
-  AND (COALESCE(n.last_seen_at = o.last_seen_at, FALSE) OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL)), FALSE);
-ANALYZE "identity_work"."edges_fresh";
+ANALYZE "identity_work"."edges_diff";
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN;
@@ -332,10 +321,16 @@ INSERT INTO "identity"."id_graph" SELECT * FROM (SELECT universal_id, id_type, i
 FROM "identity_work"."graph") q WHERE q.node_id IN (SELECT node_id FROM "identity_work"."graph_write");
 DELETE FROM "identity"."profiles" WHERE universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids");
 INSERT INTO "identity"."profiles" SELECT * FROM "identity_work"."profiles_region";
-DELETE FROM "identity"."id_edges" USING "identity_work"."edges_stale" s
+DELETE FROM "identity"."id_edges" USING (
+  SELECT s_universal_id, s_id_type_a, s_id_value_a, s_id_type_b, s_id_value_b
+  FROM "identity_work"."edges_diff" WHERE s_universal_id IS NOT NULL
+) s
 WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
   AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b;
-INSERT INTO "identity"."id_edges" SELECT * FROM "identity_work"."edges_fresh";
+INSERT INTO "identity"."id_edges"
+SELECT universal_id, id_type_a, id_value_a, id_type_b, id_value_b, row_count, first_seen_at, last_seen_at, sources
+FROM "identity_work"."edges_diff"
+WHERE universal_id IS NOT NULL;
 UPDATE "identity"."audience_history" AS h
 SET exited_at = CAST(LOCALTIMESTAMP AS TIMESTAMP)
 WHERE h.exited_at IS NULL

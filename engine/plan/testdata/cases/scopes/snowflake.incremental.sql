@@ -729,28 +729,17 @@ LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND p
 UNION ALL
 SELECT audience, universal_id, entered_at FROM "IDENTITY"."AUDIENCE_MEMBERS"
 WHERE universal_id NOT IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
--- the published links of those profiles that change or go
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES_STALE" AS
+-- the published links of those profiles that change or go, and the links that are new or changed
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES_DIFF" AS
 SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
-  o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b, o.scope_a AS s_scope_a, o.scope_b AS s_scope_b
+  o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b, o.scope_a AS s_scope_a, o.scope_b AS s_scope_b,
+  n.*
 FROM (SELECT * FROM "IDENTITY"."ID_EDGES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS")) o
-LEFT JOIN "IDENTITY_WORK"."EDGES_REGION" n
+FULL OUTER JOIN "IDENTITY_WORK"."EDGES_REGION" n
   ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
   AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b
   AND COALESCE(n.scope_a, '') = COALESCE(o.scope_a, '') AND COALESCE(n.scope_b, '') = COALESCE(o.scope_b, '')
-WHERE n.universal_id IS NULL OR NOT COALESCE(n.row_count = o.row_count AND n.sources = o.sources
-  AND (COALESCE(n.first_seen_at = o.first_seen_at, FALSE) OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
-  AND (COALESCE(n.last_seen_at = o.last_seen_at, FALSE) OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
-  AND (COALESCE(n.pool = o.pool, FALSE) OR (n.pool IS NULL AND o.pool IS NULL)), FALSE);
--- and the links that are new or changed
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES_FRESH" AS
-SELECT n.*
-FROM "IDENTITY_WORK"."EDGES_REGION" n
-LEFT JOIN (SELECT * FROM "IDENTITY"."ID_EDGES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS")) o
-  ON n.universal_id = o.universal_id AND n.id_type_a = o.id_type_a AND n.id_value_a = o.id_value_a
-  AND n.id_type_b = o.id_type_b AND n.id_value_b = o.id_value_b
-  AND COALESCE(n.scope_a, '') = COALESCE(o.scope_a, '') AND COALESCE(n.scope_b, '') = COALESCE(o.scope_b, '')
-WHERE o.universal_id IS NULL OR NOT COALESCE(n.row_count = o.row_count AND n.sources = o.sources
+WHERE o.universal_id IS NULL OR n.universal_id IS NULL OR NOT COALESCE(n.row_count = o.row_count AND n.sources = o.sources
   AND (COALESCE(n.first_seen_at = o.first_seen_at, FALSE) OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
   AND (COALESCE(n.last_seen_at = o.last_seen_at, FALSE) OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL))
   AND (COALESCE(n.pool = o.pool, FALSE) OR (n.pool IS NULL AND o.pool IS NULL)), FALSE);
@@ -762,12 +751,18 @@ INSERT INTO "IDENTITY"."ID_GRAPH" SELECT * FROM (SELECT universal_id, id_type, i
 FROM "IDENTITY_WORK"."GRAPH") q WHERE q.node_id IN (SELECT node_id FROM "IDENTITY_WORK"."GRAPH_WRITE");
 DELETE FROM "IDENTITY"."PROFILES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
 INSERT INTO "IDENTITY"."PROFILES" SELECT * FROM "IDENTITY_WORK"."PROFILES_REGION";
-DELETE FROM "IDENTITY"."ID_EDGES" USING "IDENTITY_WORK"."EDGES_STALE" s
+DELETE FROM "IDENTITY"."ID_EDGES" USING (
+  SELECT s_universal_id, s_id_type_a, s_id_value_a, s_id_type_b, s_id_value_b, s_scope_a, s_scope_b
+  FROM "IDENTITY_WORK"."EDGES_DIFF" WHERE s_universal_id IS NOT NULL
+) s
 WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
   AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b
   AND COALESCE(scope_a, '') = COALESCE(s.s_scope_a, '')
   AND COALESCE(scope_b, '') = COALESCE(s.s_scope_b, '');
-INSERT INTO "IDENTITY"."ID_EDGES" SELECT * FROM "IDENTITY_WORK"."EDGES_FRESH";
+INSERT INTO "IDENTITY"."ID_EDGES"
+SELECT universal_id, id_type_a, id_value_a, id_type_b, id_value_b, row_count, first_seen_at, last_seen_at, sources, scope_a, scope_b, pool
+FROM "IDENTITY_WORK"."EDGES_DIFF"
+WHERE universal_id IS NOT NULL;
 UPDATE "IDENTITY"."AUDIENCE_HISTORY" AS h
 SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
 WHERE h.exited_at IS NULL
