@@ -150,7 +150,12 @@ func (c *Conn) Query(ctx context.Context, q string, args ...any) (connectors.Row
 // the planner knows (the dialect does not claim TransactionalDDL).
 func (c *Conn) ExecTx(ctx context.Context, queries []string) error {
 	script := "BEGIN TRANSACTION;\n" + strings.Join(queries, ";\n") + ";\nCOMMIT TRANSACTION"
-	return c.exec(ctx, script, nil, true)
+	began := time.Now()
+	err := c.exec(ctx, script, nil, true)
+	if err == nil {
+		connectors.Traced(ctx, script, began)
+	}
+	return err
 }
 
 // exec runs q as a query job, waits until BigQuery reports it done, and runs it again as a new

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 
@@ -158,12 +159,19 @@ func (c *Conn) ExecTx(ctx context.Context, queries []string) error {
 		return c.fail(err, "BEGIN")
 	}
 	for _, q := range queries {
+		began := time.Now()
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			tx.Rollback()
 			return c.fail(err, q)
 		}
+		connectors.Traced(ctx, q, began)
 	}
-	return c.fail(tx.Commit(), "COMMIT")
+	began := time.Now()
+	if err := tx.Commit(); err != nil {
+		return c.fail(err, "COMMIT")
+	}
+	connectors.Traced(ctx, "COMMIT", began)
+	return nil
 }
 
 // Rehearse runs queries in one transaction and rolls it back.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -63,11 +64,18 @@ func (c *Conn) ExecTx(ctx context.Context, queries []string) error {
 	}
 	defer tx.Rollback(context.Background())
 	for _, q := range queries {
+		began := time.Now()
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return mapError(err, q)
 		}
+		connectors.Traced(ctx, q, began)
 	}
-	return mapError(tx.Commit(ctx), "COMMIT")
+	began := time.Now()
+	if err := tx.Commit(ctx); err != nil {
+		return mapError(err, "COMMIT")
+	}
+	connectors.Traced(ctx, "COMMIT", began)
+	return nil
 }
 
 // Rehearse runs queries in one transaction and rolls it back.

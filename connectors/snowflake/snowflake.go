@@ -154,13 +154,20 @@ func (c *Conn) execTx(ctx context.Context, queries []string) (retry bool, err er
 		return again(err), mapError(err, "BEGIN")
 	}
 	for _, q := range queries {
+		began := time.Now()
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			// Only a rollback that Snowflake confirms leaves nothing behind.
 			rolledBack := tx.Rollback() == nil
 			return rolledBack && again(err), mapError(err, q)
 		}
+		connectors.Traced(ctx, q, began)
 	}
-	return false, mapError(tx.Commit(), "COMMIT")
+	began := time.Now()
+	if err := tx.Commit(); err != nil {
+		return false, mapError(err, "COMMIT")
+	}
+	connectors.Traced(ctx, "COMMIT", began)
+	return false, nil
 }
 
 // Load inserts rows in batches of multi-row INSERTs, the values written as escaped literals:

@@ -445,6 +445,11 @@ func (r *Runner) measure(ctx context.Context, p *plan.Plan, sum *Summary) error 
 
 func (r *Runner) publish(ctx context.Context, st plan.Stage, sum *Summary) error {
 	began := time.Now()
+	if r.Trace != nil {
+		// The publish is sent as transactions and a journal: the connector times their
+		// statements one by one.
+		ctx = connectors.WithTrace(ctx, func(sql string, took time.Duration) { r.Trace(st.Name, sql, took) })
+	}
 	sum.Result.StageSeconds = stageJSON(append(sum.Stages, StageTime{Stage: st.Name, Seconds: time.Since(began).Seconds()}))
 	// Stitched views left by sources the project no longer has go first.
 	stale, err := r.staleViews(ctx)
@@ -467,9 +472,11 @@ func (r *Runner) publish(ctx context.Context, st plan.Stage, sum *Summary) error
 		// DML only (an incremental publish): one transaction holds it even where DDL commits
 		// at once. The views go before it, and the tables it copied from after.
 		for _, q := range stale {
+			began := time.Now()
 			if err := r.Conn.Exec(ctx, q); err != nil {
 				return &StageError{Stage: st.Name, Err: err}
 			}
+			connectors.Traced(ctx, q, began)
 		}
 		if err := r.Conn.ExecTx(ctx, append(sqlOf(st.Statements), done)); err != nil {
 			return &StageError{Stage: st.Name, Err: err}
@@ -502,9 +509,11 @@ type pending struct {
 // was partly or wholly done gives the same tables.
 func (r *Runner) complete(ctx context.Context, j pending) error {
 	for _, q := range j.replace {
+		began := time.Now()
 		if err := r.Conn.Exec(ctx, q); err != nil {
 			return err
 		}
+		connectors.Traced(ctx, q, began)
 	}
 	return r.Conn.ExecTx(ctx, append(j.commit, r.Planner.Journal().Clear()))
 }
