@@ -341,7 +341,7 @@ var (
 	IncRegionsWrite   = define[IncRegionsWriteData]("inc_regions_write")
 	IncInsertWritten  = define[IncInsertWrittenData]("inc_insert_written")
 	IncRegionsRows    = define[IncRegionsRowsData]("inc_regions_rows")
-	IncEdgesDiff      = define[IncEdgesDiffData]("inc_edges_diff")
+	IncEdgesDiff      = define[IncEdgesData]("inc_edges_diff")
 	IncEdgesDelete    = define[IncEdgesData]("inc_edges_delete")
 	IncEdgesInsert    = define[IncEdgesData]("inc_edges_insert")
 	Stats             = define[StatsData]("stats")
@@ -392,9 +392,7 @@ type (
 	// IncInsertWrittenData inserts the rows of Query whose node ids are in the work table Written.
 	IncInsertWrittenData struct{ Table, Query, Written string }
 	// IncEdgesData: with Scope, the links carry the scopes of their identifiers and their pool.
-	IncEdgesData struct{ Scope *Scoping }
-	// IncEdgesDiffData: with Scope, the links carry scopes and a pool.
-	IncEdgesDiffData      struct{ Scope *Scoping }
+	IncEdgesData          struct{ Scope *Scoping }
 	IncRegionsRowsData    struct{}
 	StatsData             struct{}
 	StatsIncrementalData  struct{}

@@ -56,7 +56,7 @@ func (b *build) outputsRegion() {
 	)
 	st.Statements = append(st.Statements, b.outputTables(outputTarget{profiles: b.workTable("profiles_region"), edges: b.workTable("edges_region"), keep: "redo_ids"})...)
 	st.Statements = append(st.Statements,
-		create(b, "edges_diff", idsql.IncEdgesDiff, idsql.IncEdgesDiffData{Scope: b.scoping(nil)}, "the published links of those profiles that change or go, and the links that are new or changed"),
+		create(b, "edges_diff", idsql.IncEdgesDiff, idsql.IncEdgesData{Scope: b.scoping(nil)}, "the published links of those profiles that change or go, and the links that are new or changed"),
 	)
 	st.Statements = append(st.Statements, b.overrideStatus()...)
 	b.add(st)
