@@ -55,7 +55,7 @@ func Types() map[string]reflect.Type {
 // Funcs names the helpers a template may call. The engine binds them to a dialect and a
 // project's schemas; Render fails on a template that calls any other.
 var Funcs = []string{"q", "str", "work", "out", "next", "hash64", "priority", "now", "ph", "bytewise", "md5",
-	"concat", "minby", "before", "cast", "typ", "bare", "qualifier"}
+	"concat", "minby", "before", "cast", "typ", "bare", "qualifier", "matches"}
 
 // File is one template file: the shared text of a template or one dialect's override.
 type File struct {

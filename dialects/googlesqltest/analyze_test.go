@@ -159,6 +159,13 @@ func analyseRuns(t *testing.T, p *config.Project, sources map[string]map[string]
 		w.restore(left)
 		r.label, r.stopped = c.label, false
 		r.run(inc, true)
+		if inc.Append != nil {
+			// The same batch taking the append-only path: the runner runs this plan up to its extract,
+			// counts the probe, and goes on with the append-only plan.
+			w.restore(left)
+			r.label, r.stopped = c.label+", append-only path", false
+			r.run(appendOnly(inc), true)
+		}
 	}
 	return r.n
 }
@@ -299,6 +306,9 @@ func (r *run) run(p *plan.Plan, incremental bool) {
 		if st.Atomic {
 			r.exec(what, d.Commit(), nil)
 		}
+		if st.Kind == plan.KindExtract && p.AppendProbe != "" {
+			r.exec("append-only probe", p.AppendProbe, nil)
+		}
 		if st.Kind == plan.KindOutputs {
 			names := make([]string, 0, len(p.SourceRows))
 			for n := range p.SourceRows {
@@ -411,4 +421,26 @@ func params(args []any) map[string]string {
 		out[name[1:]] = typ
 	}
 	return out
+}
+
+// appendOnly is the plan the runner follows when an incremental run takes the append-only path:
+// inc's stages up to its extract, then the append-only plan's after its own.
+func appendOnly(inc *plan.Plan) *plan.Plan {
+	out := *inc.Append
+	out.AppendProbe = inc.AppendProbe
+	out.Stages = nil
+	for _, st := range inc.Stages {
+		out.Stages = append(out.Stages, st)
+		if st.Kind == plan.KindExtract {
+			break
+		}
+	}
+	after := false
+	for _, st := range inc.Append.Stages {
+		if after {
+			out.Stages = append(out.Stages, st)
+		}
+		after = after || st.Kind == plan.KindExtract
+	}
+	return &out
 }

@@ -37,6 +37,14 @@ func (pl *Planner) PlanWith(runID int64, prior *Prior, c Controls) (*Plan, error
 		stage(b)
 	}
 	b.dropEarly()
+	if b.appendable() {
+		a := pl.newBuild(appendRun, runID, prior, c)
+		for _, stage := range appendRun.stages {
+			stage(a)
+		}
+		a.dropEarly()
+		b.plan.Append, b.plan.AppendProbe = a.plan, a.appendProbe()
+	}
 	return b.plan, nil
 }
 

@@ -150,6 +150,11 @@ type Plan struct {
 	Erases bool
 	// Mode is full or incremental.
 	Mode string
+	// Append, on an incremental plan, is the append-only plan of the same run (stage_append.go):
+	// the runner goes on with it after the extract stage when AppendProbe counts 0. Up to the
+	// extract, its stages are this plan's.
+	Append      *Plan
+	AppendProbe string
 	// read names, per source with a timestamp, the table of the rows the run read, which
 	// Planner.FutureRows counts in.
 	read map[string]string

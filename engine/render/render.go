@@ -57,6 +57,14 @@ func New(d dialects.Dialect, outputSchema string, work func(name string) string)
 		"qualifier": func(x string) string {
 			return "SUBSTR(" + x + ", 1, LENGTH(" + x + ") - LENGTH(" + bare(d, x) + ") - 1)"
 		},
+		// matches: the text expression contains a match of the RE2 pattern re, a constant of the engine.
+		"matches": func(expr, re string) string {
+			p, err := d.Pattern(re)
+			if err != nil {
+				panic(err) // the engine's own patterns are ones every dialect reads
+			}
+			return d.RegexpMatches(expr, p)
+		},
 	}}
 }
 

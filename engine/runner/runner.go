@@ -95,6 +95,8 @@ type Summary struct {
 	Warnings []string
 	// Mode is full or incremental; Reason says why a run is full.
 	Mode, Reason string
+	// Path, for an incremental run, is plan.PathAppend when it took the append-only path.
+	Path string
 	// Watermarks has, per source read from a watermark, that watermark.
 	Watermarks map[string]time.Time
 	// Horizon is the latest time a row may be dated and count toward a watermark: the run's
@@ -249,7 +251,9 @@ func (r *Runner) prepare(ctx context.Context, sum *Summary) error {
 
 func (r *Runner) stages(ctx context.Context, p *plan.Plan, sum *Summary) error {
 	published := false
-	for _, st := range p.Stages {
+	stages := p.Stages
+	for i := 0; i < len(stages); i++ {
+		st := stages[i]
 		if st.Kind == plan.KindSetup {
 			continue // Run made the setup stage before planning: planning reads what it creates
 		}
@@ -284,6 +288,15 @@ func (r *Runner) stages(ctx context.Context, p *plan.Plan, sum *Summary) error {
 		took := time.Since(began)
 		sum.Stages = append(sum.Stages, StageTime{Stage: st.Name, Seconds: took.Seconds()})
 		r.progress(Event{Stage: st.Name, Done: true, Elapsed: took})
+		if st.Kind == plan.KindExtract && p.Append != nil {
+			next, err := r.appendOnly(ctx, p, sum)
+			if err != nil {
+				return &StageError{Stage: st.Name, Note: "counting the stored rows the batch replaces", RunID: sum.RunID, Err: err}
+			}
+			if next != nil {
+				p, stages, i = next, next.Stages, stageIndex(next, plan.KindExtract)
+			}
+		}
 		if st.Kind == plan.KindOutputs {
 			if err := r.measure(ctx, p, sum); err != nil {
 				return &StageError{Stage: st.Name, Note: "measuring the result", RunID: sum.RunID, Err: err}
@@ -853,4 +866,25 @@ func (r *Runner) finishDry(ctx context.Context, sum *Summary) error {
 		}
 	}
 	return nil
+}
+
+// appendOnly decides, once the batch is read, whether an incremental run takes the append-only
+// path: when no stored row is replaced, it returns the plan to go on with.
+func (r *Runner) appendOnly(ctx context.Context, p *plan.Plan, sum *Summary) (*plan.Plan, error) {
+	n, err := r.count(ctx, p.AppendProbe)
+	if err != nil || n > 0 {
+		return nil, err
+	}
+	sum.Path = plan.PathAppend
+	return p.Append, nil
+}
+
+// stageIndex is the position of the first stage of kind k in p.
+func stageIndex(p *plan.Plan, k plan.Kind) int {
+	for i, st := range p.Stages {
+		if st.Kind == k {
+			return i
+		}
+	}
+	panic("plan without a stage of the kind asked for")
 }

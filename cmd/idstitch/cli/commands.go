@@ -457,6 +457,9 @@ func printSummary(w io.Writer, p *config.Project, s *runner.Summary) {
 	if s.Reason != "" {
 		fmt.Fprintf(w, "  full rebuild     %s\n", s.Reason)
 	}
+	if s.Path != "" {
+		fmt.Fprintf(w, "  path             %s (no stored row changed or gone: the touched profiles merged, not recomputed)\n", s.Path)
+	}
 	if s.Rules.Any() {
 		var what []string
 		if s.Rules.Checks {

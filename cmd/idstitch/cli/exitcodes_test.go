@@ -62,7 +62,7 @@ func runJSONOf(t *testing.T, args ...string) (int, map[string]any, string) {
 		t.Errorf("format %v, exit_code %v; want 1 and the exit status %d", got["format"], got["exit_code"], code)
 	}
 	// Every key of the documented shape is there, whatever the status.
-	for _, k := range []string{"project", "output_schema", "run_id", "status", "error", "mode", "full_reason", "started_at", "finished_at",
+	for _, k := range []string{"project", "output_schema", "run_id", "status", "error", "mode", "full_reason", "path", "started_at", "finished_at",
 		"seconds", "rows_read", "rows_by_source", "identifiers", "links", "profiles", "largest_profile", "rounds", "profiles_written",
 		"quarantined", "changes", "stage_seconds", "controls", "warnings"} {
 		if _, ok := got[k]; !ok {

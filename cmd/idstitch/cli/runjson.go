@@ -39,6 +39,7 @@ type runJSON struct {
 	Error           *string               `json:"error"`
 	Mode            *string               `json:"mode"`
 	FullReason      *string               `json:"full_reason"`
+	Path            *string               `json:"path"`
 	StartedAt       *string               `json:"started_at"`
 	FinishedAt      *string               `json:"finished_at"`
 	Seconds         *float64              `json:"seconds"`
@@ -110,6 +111,10 @@ func fillRun(out *runJSON, s *runner.Summary, ok bool) {
 	if s.Reason != "" {
 		reason := s.Reason
 		out.FullReason = &reason
+	}
+	if s.Path != "" {
+		path := s.Path
+		out.Path = &path
 	}
 	seconds := s.Elapsed.Seconds()
 	out.Seconds = &seconds

@@ -170,3 +170,120 @@ DELETE FROM "customer_360_state"."meta" WHERE 1 = 1;
 INSERT INTO "customer_360_state"."meta" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '47840e74bf1ca2dc'), ('traits', '74234e98afe7498f');
 INSERT INTO "customer_360"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "customer_360_work".main."changes";
 COMMIT;
+
+-- append-only path, taken when this counts 0 after the extract stage:
+SELECT 0 + (SELECT COUNT(*) FROM "customer_360_work".main."gone_web") AS n;
+
+-- idstitch plan: project expressions, warehouse duckdb, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage edges: the batch's links
+CREATE OR REPLACE TABLE "customer_360_work".main."edges" AS
+SELECT a, b, row_count, first_seen_at, last_seen_at, SUBSTR(('' || CASE WHEN s0 = 1 THEN ',web' ELSE '' END), 2) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, CAST(COUNT(*) AS BIGINT) AS row_count,
+    MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, MAX(s0) AS s0
+  FROM (
+    SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n2 AS b, ts, 1 AS s0
+    FROM "customer_360_work".main."ins_web" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n3 AS b, ts, 1 AS s0
+    FROM "customer_360_work".main."ins_web" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n4 AS b, ts, 1 AS s0
+    FROM "customer_360_work".main."ins_web" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n5 AS b, ts, 1 AS s0
+    FROM "customer_360_work".main."ins_web" WHERE n5 IS NOT NULL AND n5 <> COALESCE(n1, n2, n3, n4, n5)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b)
+) g;
+
+-- ===== stage ids: one universal id per group, from its anchor identifier
+-- every identifier of the batch with its group
+CREATE OR REPLACE TABLE "customer_360_work".main."app_groups" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
+FROM "customer_360_work".main."nodes" n
+LEFT JOIN "customer_360_work".main."labels" l ON l.node_id = n.node_id;
+DROP TABLE IF EXISTS "customer_360_work".main."labels";
+-- the published profiles the batch touches, with their groups
+CREATE OR REPLACE TABLE "customer_360_work".main."app_prev" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp
+FROM "customer_360_work".main."app_old" o
+JOIN "customer_360_work".main."app_groups" g ON g.node_id = o.node_id;
+-- the candidates for each group's anchor
+CREATE OR REPLACE TABLE "customer_360_work".main."assign" AS
+SELECT g.grp AS component, n.id_type, n.id_value, n.type_rank,
+  CASE WHEN o.first_seen_at IS NULL OR o.first_seen_at > n.first_seen_at THEN n.first_seen_at ELSE o.first_seen_at END AS first_seen_at
+FROM "customer_360_work".main."nodes" n
+JOIN "customer_360_work".main."app_groups" g ON g.node_id = n.node_id
+LEFT JOIN "customer_360_work".main."app_old" o ON o.node_id = n.node_id
+UNION ALL
+SELECT m.grp AS component, x.id_type, x.id_value,
+  CASE x.id_type WHEN 'user_id' THEN 0 WHEN 'email' THEN 1 WHEN 'anonymous_id' THEN 2 END AS type_rank,
+  x.first_seen_at
+FROM "customer_360"."id_graph" x
+JOIN "customer_360_work".main."app_prev" m ON x.universal_id = m.old_id
+JOIN "customer_360"."profiles" p ON p.universal_id = m.old_id
+WHERE x.first_seen_at = p.first_seen_at OR (x.first_seen_at IS NULL AND p.first_seen_at IS NULL);
+-- anchor: earliest first_seen, then type priority, then value
+CREATE OR REPLACE TABLE "customer_360_work".main."anchors" AS
+SELECT component, anchor.id_type AS anchor_type, anchor.id_value AS anchor_value,
+  md5(('salt''with quote' || '|' || anchor.id_type || '|' || anchor.id_value)) AS universal_id
+FROM (
+  SELECT component,
+    arg_min({id_type: id_type, id_value: id_value}, (COALESCE(first_seen_at, TIMESTAMP '9999-12-31'), type_rank, id_value)) AS anchor
+  FROM "customer_360_work".main."assign"
+  GROUP BY component
+) a;
+DROP TABLE IF EXISTS "customer_360_work".main."assign";
+-- each touched profile's universal id, and its group's
+CREATE OR REPLACE TABLE "customer_360_work".main."app_moves" AS
+SELECT p.old_id, p.grp, a.universal_id AS new_id
+FROM "customer_360_work".main."app_prev" p
+JOIN "customer_360_work".main."anchors" a ON a.component = p.grp;
+DROP TABLE IF EXISTS "customer_360_work".main."app_prev";
+
+-- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+BEGIN TRANSACTION;
+DELETE FROM "customer_360"."id_graph" WHERE node_id IN (SELECT node_id FROM "customer_360_work".main."graph_write");
+INSERT INTO "customer_360"."id_graph" SELECT * FROM (SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "customer_360_work".main."graph") q WHERE q.node_id IN (SELECT node_id FROM "customer_360_work".main."graph_write");
+DELETE FROM "customer_360"."profiles" WHERE universal_id IN (SELECT universal_id FROM "customer_360_work".main."redo_ids");
+INSERT INTO "customer_360"."profiles" SELECT * FROM "customer_360_work".main."profiles_region";
+DELETE FROM "customer_360"."id_edges" USING (
+  SELECT s_universal_id, s_id_type_a, s_id_value_a, s_id_type_b, s_id_value_b
+  FROM "customer_360_work".main."edges_diff" WHERE s_universal_id IS NOT NULL
+) s
+WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
+  AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b;
+INSERT INTO "customer_360"."id_edges"
+SELECT universal_id, id_type_a, id_value_a, id_type_b, id_value_b, row_count, first_seen_at, last_seen_at, sources
+FROM "customer_360_work".main."edges_diff"
+WHERE universal_id IS NOT NULL;
+UPDATE "customer_360"."audience_history" AS h
+SET exited_at = CAST(current_timestamp AS TIMESTAMP)
+WHERE h.exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "customer_360"."audience_members__next" n
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
+  );
+INSERT INTO "customer_360"."audience_history" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "customer_360"."audience_members__next" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "customer_360"."audience_history" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+DROP TABLE IF EXISTS "customer_360"."id_quarantine";
+ALTER TABLE "customer_360"."id_quarantine__next" RENAME TO "id_quarantine";
+DROP TABLE IF EXISTS "customer_360"."audience_members";
+ALTER TABLE "customer_360"."audience_members__next" RENAME TO "audience_members";
+-- the rows of web
+DELETE FROM "customer_360_state"."rows_web" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "customer_360_work".main."gone_web");
+INSERT INTO "customer_360_state"."rows_web" SELECT * FROM "customer_360_work".main."ins_web";
+DELETE FROM "customer_360_state"."qvalues" WHERE 1 = 1;
+INSERT INTO "customer_360_state"."qvalues" SELECT id_type, id_value, reason, evidence FROM "customer_360_work".main."qvalues_new";
+DELETE FROM "customer_360_state"."regions" WHERE node_id IN (SELECT node_id FROM "customer_360_work".main."regions_write");
+INSERT INTO "customer_360_state"."regions" SELECT * FROM (SELECT node_id, region, id_type FROM "customer_360_work".main."regions_new") q WHERE q.node_id IN (SELECT node_id FROM "customer_360_work".main."regions_write");
+DELETE FROM "customer_360_state"."meta" WHERE 1 = 1;
+INSERT INTO "customer_360_state"."meta" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '47840e74bf1ca2dc'), ('traits', '74234e98afe7498f');
+INSERT INTO "customer_360"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(current_timestamp AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "customer_360_work".main."changes";
+COMMIT;

@@ -167,3 +167,117 @@ DELETE FROM "CUSTOMER_360_STATE"."META" WHERE 1 = 1;
 INSERT INTO "CUSTOMER_360_STATE"."META" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '47840e74bf1ca2dc'), ('traits', '74234e98afe7498f');
 INSERT INTO "CUSTOMER_360"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "CUSTOMER_360_WORK"."CHANGES";
 COMMIT;
+
+-- append-only path, taken when this counts 0 after the extract stage:
+SELECT 0 + (SELECT COUNT(*) FROM "CUSTOMER_360_WORK"."GONE_WEB") AS n;
+
+-- idstitch plan: project expressions, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage edges: the batch's links
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."EDGES" AS
+SELECT a, b, row_count, first_seen_at, last_seen_at, SUBSTR(('' || CASE WHEN s0 = 1 THEN ',web' ELSE '' END), 2) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, CAST(COUNT(*) AS BIGINT) AS row_count,
+    MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, MAX(s0) AS s0
+  FROM (
+    SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n2 AS b, ts, 1 AS s0
+    FROM "CUSTOMER_360_WORK"."INS_WEB" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n3 AS b, ts, 1 AS s0
+    FROM "CUSTOMER_360_WORK"."INS_WEB" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n4 AS b, ts, 1 AS s0
+    FROM "CUSTOMER_360_WORK"."INS_WEB" WHERE n4 IS NOT NULL AND n4 <> COALESCE(n1, n2, n3, n4, n5)
+    UNION ALL SELECT COALESCE(n1, n2, n3, n4, n5) AS a, n5 AS b, ts, 1 AS s0
+    FROM "CUSTOMER_360_WORK"."INS_WEB" WHERE n5 IS NOT NULL AND n5 <> COALESCE(n1, n2, n3, n4, n5)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b)
+) g;
+
+-- ===== stage ids: one universal id per group, from its anchor identifier
+-- every identifier of the batch with its group
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."APP_GROUPS" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
+FROM "CUSTOMER_360_WORK"."NODES" n
+LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON l.node_id = n.node_id;
+-- the published profiles the batch touches, with their groups
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."APP_PREV" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp
+FROM "CUSTOMER_360_WORK"."APP_OLD" o
+JOIN "CUSTOMER_360_WORK"."APP_GROUPS" g ON g.node_id = o.node_id;
+-- the candidates for each group's anchor
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."ASSIGN" AS
+SELECT g.grp AS component, n.id_type, n.id_value, n.type_rank,
+  CASE WHEN o.first_seen_at IS NULL OR o.first_seen_at > n.first_seen_at THEN n.first_seen_at ELSE o.first_seen_at END AS first_seen_at
+FROM "CUSTOMER_360_WORK"."NODES" n
+JOIN "CUSTOMER_360_WORK"."APP_GROUPS" g ON g.node_id = n.node_id
+LEFT JOIN "CUSTOMER_360_WORK"."APP_OLD" o ON o.node_id = n.node_id
+UNION ALL
+SELECT m.grp AS component, x.id_type, x.id_value,
+  CASE x.id_type WHEN 'user_id' THEN 0 WHEN 'email' THEN 1 WHEN 'anonymous_id' THEN 2 END AS type_rank,
+  x.first_seen_at
+FROM "CUSTOMER_360"."ID_GRAPH" x
+JOIN "CUSTOMER_360_WORK"."APP_PREV" m ON x.universal_id = m.old_id
+JOIN "CUSTOMER_360"."PROFILES" p ON p.universal_id = m.old_id
+WHERE x.first_seen_at = p.first_seen_at OR (x.first_seen_at IS NULL AND p.first_seen_at IS NULL);
+-- anchor: earliest first_seen, then type priority, then value
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."ANCHORS" AS
+SELECT component, id_type AS anchor_type, id_value AS anchor_value,
+  MD5(('salt''with quote' || '|' || id_type || '|' || id_value)) AS universal_id
+FROM (
+  SELECT component, id_type, id_value,
+    ROW_NUMBER() OVER (PARTITION BY component ORDER BY first_seen_at ASC NULLS LAST, type_rank, id_value) AS pos
+  FROM "CUSTOMER_360_WORK"."ASSIGN"
+) a
+WHERE pos = 1;
+-- each touched profile's universal id, and its group's
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."APP_MOVES" AS
+SELECT p.old_id, p.grp, a.universal_id AS new_id
+FROM "CUSTOMER_360_WORK"."APP_PREV" p
+JOIN "CUSTOMER_360_WORK"."ANCHORS" a ON a.component = p.grp;
+
+-- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+BEGIN;
+DELETE FROM "CUSTOMER_360"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "CUSTOMER_360_WORK"."GRAPH_WRITE");
+INSERT INTO "CUSTOMER_360"."ID_GRAPH" SELECT * FROM (SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "CUSTOMER_360_WORK"."GRAPH") q WHERE q.node_id IN (SELECT node_id FROM "CUSTOMER_360_WORK"."GRAPH_WRITE");
+DELETE FROM "CUSTOMER_360"."PROFILES" WHERE universal_id IN (SELECT universal_id FROM "CUSTOMER_360_WORK"."REDO_IDS");
+INSERT INTO "CUSTOMER_360"."PROFILES" SELECT * FROM "CUSTOMER_360_WORK"."PROFILES_REGION";
+DELETE FROM "CUSTOMER_360"."ID_EDGES" USING (
+  SELECT s_universal_id, s_id_type_a, s_id_value_a, s_id_type_b, s_id_value_b
+  FROM "CUSTOMER_360_WORK"."EDGES_DIFF" WHERE s_universal_id IS NOT NULL
+) s
+WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
+  AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b;
+INSERT INTO "CUSTOMER_360"."ID_EDGES"
+SELECT universal_id, id_type_a, id_value_a, id_type_b, id_value_b, row_count, first_seen_at, last_seen_at, sources
+FROM "CUSTOMER_360_WORK"."EDGES_DIFF"
+WHERE universal_id IS NOT NULL;
+UPDATE "CUSTOMER_360"."AUDIENCE_HISTORY" AS h
+SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
+WHERE h.exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT" n
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
+  );
+INSERT INTO "CUSTOMER_360"."AUDIENCE_HISTORY" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "CUSTOMER_360"."AUDIENCE_HISTORY" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+DELETE FROM "CUSTOMER_360"."ID_QUARANTINE" WHERE 1 = 1;
+INSERT INTO "CUSTOMER_360"."ID_QUARANTINE" SELECT * FROM "CUSTOMER_360"."ID_QUARANTINE__NEXT";
+DELETE FROM "CUSTOMER_360"."AUDIENCE_MEMBERS" WHERE 1 = 1;
+INSERT INTO "CUSTOMER_360"."AUDIENCE_MEMBERS" SELECT * FROM "CUSTOMER_360"."AUDIENCE_MEMBERS__NEXT";
+-- the rows of web
+DELETE FROM "CUSTOMER_360_STATE"."ROWS_WEB" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "CUSTOMER_360_WORK"."GONE_WEB");
+INSERT INTO "CUSTOMER_360_STATE"."ROWS_WEB" SELECT * FROM "CUSTOMER_360_WORK"."INS_WEB";
+DELETE FROM "CUSTOMER_360_STATE"."QVALUES" WHERE 1 = 1;
+INSERT INTO "CUSTOMER_360_STATE"."QVALUES" SELECT id_type, id_value, reason, evidence FROM "CUSTOMER_360_WORK"."QVALUES_NEW";
+DELETE FROM "CUSTOMER_360_STATE"."REGIONS" WHERE node_id IN (SELECT node_id FROM "CUSTOMER_360_WORK"."REGIONS_WRITE");
+INSERT INTO "CUSTOMER_360_STATE"."REGIONS" SELECT * FROM (SELECT node_id, region, id_type FROM "CUSTOMER_360_WORK"."REGIONS_NEW") q WHERE q.node_id IN (SELECT node_id FROM "CUSTOMER_360_WORK"."REGIONS_WRITE");
+DELETE FROM "CUSTOMER_360_STATE"."META" WHERE 1 = 1;
+INSERT INTO "CUSTOMER_360_STATE"."META" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', '031bef7d6f59aca8'), ('id_types', 'abcf59e8d5a2844c'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '47840e74bf1ca2dc'), ('traits', '74234e98afe7498f');
+INSERT INTO "CUSTOMER_360"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "CUSTOMER_360_WORK"."CHANGES";
+COMMIT;

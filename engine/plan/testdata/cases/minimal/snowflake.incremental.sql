@@ -495,3 +495,377 @@ DELETE FROM "IDENTITY_STATE"."META" WHERE 1 = 1;
 INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '07153e12f26a6f1c'), ('degrees', '441594d595b3469d'), ('id_salt', '245d52144039737c'), ('id_types', 'a75ef9612e0cfe8b'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '1e5957a4d0647e8e'), ('traits', '74234e98afe7498f');
 INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";
 COMMIT;
+
+-- append-only path, taken when this counts 0 after the extract stage:
+SELECT 0 + (SELECT COUNT(*) FROM "IDENTITY_WORK"."GONE_SIGNUPS") AS n;
+
+-- idstitch plan: project minimal, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage nodes: distinct (id_type, value) with a 64-bit node id
+-- the batch's identifiers, counted over its rows
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."NODES" AS
+SELECT node_id, id_type, id_value, type_rank,
+  MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, COUNT(*) AS row_count
+FROM (
+  SELECT n1 AS node_id, 'email' AS id_type, v1 AS id_value, 0 AS type_rank, ts
+  FROM "IDENTITY_WORK"."INS_SIGNUPS" WHERE n1 IS NOT NULL
+) i
+GROUP BY node_id, id_type, id_value, type_rank;
+-- two distinct identifiers must never share a node id
+-- check: this count must be 0, else: two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)
+SELECT COUNT(*) FROM (
+  SELECT node_id FROM "IDENTITY_WORK"."NODES" GROUP BY node_id HAVING COUNT(*) > 1
+) c;
+-- no identifier of the batch may share a node id with another published one
+-- check: this count must be 0, else: two different identifiers hashed to the same 64-bit node id; the run stopped so that they are not merged (report this as a bug with the warehouse type)
+SELECT COUNT(*) FROM "IDENTITY_WORK"."NODES" n
+JOIN "IDENTITY"."ID_GRAPH" g ON g.node_id = n.node_id
+WHERE g.id_type <> n.id_type OR g.id_value <> n.id_value;
+
+-- ===== stage edges: the batch's links
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES" AS
+SELECT a, b, row_count, first_seen_at, last_seen_at, SUBSTR('', 2) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, CAST(COUNT(*) AS BIGINT) AS row_count,
+    MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at
+  FROM (
+    SELECT CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS TIMESTAMP) AS ts
+    WHERE 1 = 0
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b)
+) g;
+
+-- ===== stage components: groups of the batch's identifiers: its links, and the profiles they belong to
+-- the batch's identifiers that are published, with their profiles
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_OLD" AS
+SELECT n.node_id, g.universal_id, g.first_seen_at, g.last_seen_at, g.row_count
+FROM "IDENTITY_WORK"."NODES" n
+JOIN "IDENTITY"."ID_GRAPH" g ON g.node_id = n.node_id;
+-- round 0: the graph's edges
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_EDGES_0" AS
+SELECT a, b FROM "IDENTITY_WORK"."EDGES"
+UNION ALL
+SELECT o.node_id AS a, r.rep AS b
+FROM "IDENTITY_WORK"."APP_OLD" o
+JOIN (SELECT universal_id, MIN(node_id) AS rep FROM "IDENTITY_WORK"."APP_OLD" GROUP BY universal_id) r ON o.universal_id = r.universal_id
+WHERE o.node_id <> r.rep;
+
+-- rounds 1 to 2; the runner stops when the count below reaches 0 (edges left)
+-- round 1: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_MAP_1" AS
+SELECT v, MIN_BY(u, HASH(u, 1)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_0"
+  UNION ALL SELECT b AS v, a AS u FROM "IDENTITY_WORK"."CC_EDGES_0"
+  UNION ALL SELECT a AS v, a AS u FROM "IDENTITY_WORK"."CC_EDGES_0"
+  UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_0"
+) n
+GROUP BY v;
+-- round 1: rewrite edges onto representatives; drop self-loops
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_EDGES_1" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "IDENTITY_WORK"."CC_EDGES_0" e
+JOIN "IDENTITY_WORK"."CC_MAP_1" ma ON e.a = ma.v
+JOIN "IDENTITY_WORK"."CC_MAP_1" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+-- round 2: every node picks the neighbour (or itself) with the smallest hash
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_MAP_2" AS
+SELECT v, MIN_BY(u, HASH(u, 2)) AS rep
+FROM (
+  SELECT a AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_1"
+  UNION ALL SELECT b AS v, a AS u FROM "IDENTITY_WORK"."CC_EDGES_1"
+  UNION ALL SELECT a AS v, a AS u FROM "IDENTITY_WORK"."CC_EDGES_1"
+  UNION ALL SELECT b AS v, b AS u FROM "IDENTITY_WORK"."CC_EDGES_1"
+) n
+GROUP BY v;
+-- round 2: rewrite edges onto representatives; drop self-loops (in place of the edges of round 0)
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CC_EDGES_0" AS
+SELECT DISTINCT LEAST(ma.rep, mb.rep) AS a, GREATEST(ma.rep, mb.rep) AS b
+FROM "IDENTITY_WORK"."CC_EDGES_1" e
+JOIN "IDENTITY_WORK"."CC_MAP_2" ma ON e.a = ma.v
+JOIN "IDENTITY_WORK"."CC_MAP_2" mb ON e.b = mb.v
+WHERE ma.rep <> mb.rep;
+-- 2 rounds must have been enough
+-- check: this count must be 0, else: the loop did not finish in the unrolled rounds; compile with more --rounds
+SELECT COUNT(*) FROM "IDENTITY_WORK"."CC_EDGES_0";
+-- compose the 2 round maps, last to first, and label each component with its smallest node id, whatever the random choices
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."LABELS" AS
+WITH
+r2 AS (
+  SELECT v, rep FROM "IDENTITY_WORK"."CC_MAP_2"
+),
+r1 AS (
+  SELECT m.v, COALESCE(l.rep, m.rep) AS rep
+  FROM "IDENTITY_WORK"."CC_MAP_1" m
+  LEFT JOIN r2 l ON m.rep = l.v
+)
+SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
+FROM r1;
+
+-- ===== stage ids: one universal id per group, from its anchor identifier
+-- every identifier of the batch with its group
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_GROUPS" AS
+SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
+FROM "IDENTITY_WORK"."NODES" n
+LEFT JOIN "IDENTITY_WORK"."LABELS" l ON l.node_id = n.node_id;
+-- the published profiles the batch touches, with their groups
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_PREV" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp
+FROM "IDENTITY_WORK"."APP_OLD" o
+JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = o.node_id;
+-- the candidates for each group's anchor
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ASSIGN" AS
+SELECT g.grp AS component, n.id_type, n.id_value, n.type_rank,
+  CASE WHEN o.first_seen_at IS NULL OR o.first_seen_at > n.first_seen_at THEN n.first_seen_at ELSE o.first_seen_at END AS first_seen_at
+FROM "IDENTITY_WORK"."NODES" n
+JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = n.node_id
+LEFT JOIN "IDENTITY_WORK"."APP_OLD" o ON o.node_id = n.node_id
+UNION ALL
+SELECT m.grp AS component, x.id_type, x.id_value,
+  CASE x.id_type WHEN 'email' THEN 0 END AS type_rank,
+  x.first_seen_at
+FROM "IDENTITY"."ID_GRAPH" x
+JOIN "IDENTITY_WORK"."APP_PREV" m ON x.universal_id = m.old_id
+JOIN "IDENTITY"."PROFILES" p ON p.universal_id = m.old_id
+WHERE x.first_seen_at = p.first_seen_at OR (x.first_seen_at IS NULL AND p.first_seen_at IS NULL);
+-- anchor: earliest first_seen, then type priority, then value
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ANCHORS" AS
+SELECT component, id_type AS anchor_type, id_value AS anchor_value,
+  MD5(('minimal' || '|' || id_type || '|' || id_value)) AS universal_id
+FROM (
+  SELECT component, id_type, id_value,
+    ROW_NUMBER() OVER (PARTITION BY component ORDER BY first_seen_at ASC NULLS LAST, type_rank, id_value) AS pos
+  FROM "IDENTITY_WORK"."ASSIGN"
+) a
+WHERE pos = 1;
+-- each touched profile's universal id, and its group's
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_MOVES" AS
+SELECT p.old_id, p.grp, a.universal_id AS new_id
+FROM "IDENTITY_WORK"."APP_PREV" p
+JOIN "IDENTITY_WORK"."ANCHORS" a ON a.component = p.grp;
+
+-- ===== stage outputs: the rows of the output tables the batch changes, and what changed
+-- the batch's identifiers, and those of the profiles whose id changes
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH" AS
+SELECT a.universal_id, n.id_type, n.id_value,
+  CASE WHEN o.first_seen_at IS NULL OR o.first_seen_at > n.first_seen_at THEN n.first_seen_at ELSE o.first_seen_at END AS first_seen_at,
+  CASE WHEN o.last_seen_at IS NULL OR o.last_seen_at < n.last_seen_at THEN n.last_seen_at ELSE o.last_seen_at END AS last_seen_at,
+  CAST(COALESCE(o.row_count, 0) + n.row_count AS BIGINT) AS row_count, n.node_id
+FROM "IDENTITY_WORK"."NODES" n
+JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = n.node_id
+JOIN "IDENTITY_WORK"."ANCHORS" a ON a.component = g.grp
+LEFT JOIN "IDENTITY_WORK"."APP_OLD" o ON o.node_id = n.node_id
+UNION ALL
+SELECT m.new_id AS universal_id, x.id_type, x.id_value, x.first_seen_at, x.last_seen_at, x.row_count, x.node_id
+FROM "IDENTITY"."ID_GRAPH" x
+JOIN "IDENTITY_WORK"."APP_MOVES" m ON x.universal_id = m.old_id
+WHERE m.old_id <> m.new_id AND x.node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."NODES");
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO" AS
+SELECT node_id, id_type, id_value FROM "IDENTITY_WORK"."GRAPH";
+-- their published universal ids
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
+SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+-- every row of graph replaces its published one
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH_WRITE" AS
+SELECT node_id, id_type FROM "IDENTITY_WORK"."GRAPH";
+-- the stored region of each touched profile
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_REGION_OLD" AS
+SELECT DISTINCT g.grp, r.region
+FROM "IDENTITY_WORK"."APP_OLD" o
+JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = o.node_id
+JOIN "IDENTITY_STATE"."REGIONS" r ON r.node_id = o.node_id;
+-- each group's region label: its smallest node id
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_LABELS" AS
+SELECT grp, MIN(region) AS region
+FROM (
+  SELECT grp, region FROM "IDENTITY_WORK"."APP_REGION_OLD"
+  UNION ALL
+  SELECT grp, node_id AS region FROM "IDENTITY_WORK"."APP_GROUPS" WHERE node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."APP_OLD")
+) r
+GROUP BY grp;
+-- the regions rows that change
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGIONS_NEW" AS
+SELECT g.node_id, l.region, n.id_type
+FROM "IDENTITY_WORK"."APP_GROUPS" g
+JOIN "IDENTITY_WORK"."APP_LABELS" l ON l.grp = g.grp
+JOIN "IDENTITY_WORK"."NODES" n ON n.node_id = g.node_id
+UNION ALL
+SELECT r.node_id, l.region, r.id_type
+FROM "IDENTITY_STATE"."REGIONS" r
+JOIN "IDENTITY_WORK"."APP_REGION_OLD" o ON r.region = o.region
+JOIN "IDENTITY_WORK"."APP_LABELS" l ON l.grp = o.grp
+WHERE o.region <> l.region AND r.node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."NODES");
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGIONS_WRITE" AS
+SELECT node_id, id_type FROM "IDENTITY_WORK"."REGIONS_NEW";
+-- the universal ids whose profiles rows are replaced
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO_IDS" AS
+SELECT DISTINCT universal_id FROM (
+  SELECT old_id AS universal_id FROM "IDENTITY_WORK"."APP_MOVES"
+  UNION ALL
+  SELECT universal_id FROM "IDENTITY_WORK"."ANCHORS"
+) u;
+-- one profiles row per group
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."PROFILES_REGION" AS
+WITH parts AS (
+  SELECT m.grp, p.first_seen_at, p.last_seen_at, p.identifiers, p."EMAIL_COUNT"
+  FROM "IDENTITY"."PROFILES" p
+  JOIN "IDENTITY_WORK"."APP_MOVES" m ON p.universal_id = m.old_id
+  UNION ALL
+  SELECT g.grp, n.first_seen_at, n.last_seen_at, CASE WHEN o.node_id IS NULL THEN 1 ELSE 0 END, CASE WHEN o.node_id IS NULL AND n.id_type = 'email' THEN 1 ELSE 0 END
+  FROM "IDENTITY_WORK"."NODES" n
+  JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = n.node_id
+  LEFT JOIN "IDENTITY_WORK"."APP_OLD" o ON o.node_id = n.node_id
+), latest AS (
+  SELECT grp, id_type, id_value,
+    ROW_NUMBER() OVER (PARTITION BY grp, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+  FROM (
+    SELECT g.grp, n.id_type, n.id_value,
+      CASE WHEN o.last_seen_at IS NULL OR o.last_seen_at < n.last_seen_at THEN n.last_seen_at ELSE o.last_seen_at END AS last_seen_at
+    FROM "IDENTITY_WORK"."NODES" n
+    JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = n.node_id
+    LEFT JOIN "IDENTITY_WORK"."APP_OLD" o ON o.node_id = n.node_id
+    UNION ALL
+    SELECT m.grp, x.id_type, x.id_value, x.last_seen_at
+    FROM "IDENTITY"."ID_GRAPH" x
+    JOIN "IDENTITY_WORK"."APP_MOVES" m ON x.universal_id = m.old_id
+    JOIN "IDENTITY"."PROFILES" p ON p.universal_id = m.old_id
+    WHERE (x.id_type = 'email' AND x.id_value = p."LATEST_EMAIL")
+  ) c
+)
+SELECT a.universal_id, s.first_seen_at, s.last_seen_at, s.identifiers, s."EMAIL_COUNT", l."LATEST_EMAIL"
+FROM (
+  SELECT grp, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at, CAST(SUM(identifiers) AS BIGINT) AS identifiers, CAST(SUM("EMAIL_COUNT") AS BIGINT) AS "EMAIL_COUNT"
+  FROM parts
+  GROUP BY grp
+) s
+JOIN "IDENTITY_WORK"."ANCHORS" a ON a.component = s.grp
+LEFT JOIN (
+  SELECT grp, MAX(CASE WHEN id_type = 'email' THEN id_value END) AS "LATEST_EMAIL"
+  FROM latest
+  WHERE pos = 1
+  GROUP BY grp
+) l ON l.grp = s.grp;
+-- universal ids that are new or merged since the last run
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "IDENTITY_WORK"."OLD_MAP" o
+    FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP"));
+-- the links the batch adds, and the published ones it adds to or relabels
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES_DIFF" AS
+WITH moved AS (
+  SELECT old_id, new_id FROM "IDENTITY_WORK"."APP_MOVES" WHERE old_id <> new_id
+), b AS (
+  SELECT a.universal_id, na.id_type AS id_type_a, na.id_value AS id_value_a, nb.id_type AS id_type_b, nb.id_value AS id_value_b,
+    e.row_count, e.first_seen_at, e.last_seen_at, e.sources, oa.universal_id AS old_a, ob.universal_id AS old_b
+  FROM "IDENTITY_WORK"."EDGES" e
+  JOIN "IDENTITY_WORK"."NODES" na ON na.node_id = e.a
+  JOIN "IDENTITY_WORK"."NODES" nb ON nb.node_id = e.b
+  JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = e.a
+  JOIN "IDENTITY_WORK"."ANCHORS" a ON a.component = g.grp
+  LEFT JOIN "IDENTITY_WORK"."APP_OLD" oa ON oa.node_id = e.a
+  LEFT JOIN "IDENTITY_WORK"."APP_OLD" ob ON ob.node_id = e.b
+), o AS (
+  SELECT p.universal_id, p.id_type_a, p.id_value_a, p.id_type_b, p.id_value_b, p.row_count, p.first_seen_at, p.last_seen_at, p.sources, m.new_id
+  FROM "IDENTITY"."ID_EDGES" p
+  JOIN moved m ON p.universal_id = m.old_id
+  UNION ALL
+  SELECT p.universal_id, p.id_type_a, p.id_value_a, p.id_type_b, p.id_value_b, p.row_count, p.first_seen_at, p.last_seen_at, p.sources, p.universal_id AS new_id
+  FROM "IDENTITY"."ID_EDGES" p
+  JOIN b ON p.universal_id = b.old_a AND p.id_type_a = b.id_type_a AND p.id_value_a = b.id_value_a
+    AND p.id_type_b = b.id_type_b AND p.id_value_b = b.id_value_b
+  WHERE b.old_a = b.old_b AND b.old_a NOT IN (SELECT old_id FROM moved)
+)
+SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
+  o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b,
+  COALESCE(b.universal_id, o.new_id) AS universal_id,
+  COALESCE(b.id_type_a, o.id_type_a) AS id_type_a, COALESCE(b.id_value_a, o.id_value_a) AS id_value_a,
+  COALESCE(b.id_type_b, o.id_type_b) AS id_type_b, COALESCE(b.id_value_b, o.id_value_b) AS id_value_b,
+  CAST(COALESCE(o.row_count, 0) + COALESCE(b.row_count, 0) AS BIGINT) AS row_count,
+  CASE WHEN o.first_seen_at IS NULL OR o.first_seen_at > b.first_seen_at THEN b.first_seen_at ELSE o.first_seen_at END AS first_seen_at,
+  CASE WHEN o.last_seen_at IS NULL OR o.last_seen_at < b.last_seen_at THEN b.last_seen_at ELSE o.last_seen_at END AS last_seen_at,
+  SUBSTR('', 2) AS sources
+FROM o
+FULL OUTER JOIN b ON o.id_type_a = b.id_type_a AND o.id_value_a = b.id_value_a AND o.id_type_b = b.id_type_b AND o.id_value_b = b.id_value_b;
+-- no invalid or blocked values: no type has checks
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."QVALUES_NEW" AS
+SELECT CAST(NULL AS VARCHAR) AS id_type, CAST(NULL AS VARCHAR) AS id_value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+-- the quarantine, unchanged
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "IDENTITY"."ID_QUARANTINE"
+) q;
+-- no audiences: none
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(SYSDATE() AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY_WORK"."PROFILES_REGION" WHERE 1 = 0
+) m
+LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "IDENTITY"."AUDIENCE_MEMBERS"
+WHERE universal_id NOT IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+
+-- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+BEGIN;
+DELETE FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."GRAPH_WRITE");
+INSERT INTO "IDENTITY"."ID_GRAPH" SELECT * FROM (SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "IDENTITY_WORK"."GRAPH") q WHERE q.node_id IN (SELECT node_id FROM "IDENTITY_WORK"."GRAPH_WRITE");
+DELETE FROM "IDENTITY"."PROFILES" WHERE universal_id IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+INSERT INTO "IDENTITY"."PROFILES" SELECT * FROM "IDENTITY_WORK"."PROFILES_REGION";
+DELETE FROM "IDENTITY"."ID_EDGES" USING (
+  SELECT s_universal_id, s_id_type_a, s_id_value_a, s_id_type_b, s_id_value_b
+  FROM "IDENTITY_WORK"."EDGES_DIFF" WHERE s_universal_id IS NOT NULL
+) s
+WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
+  AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b;
+INSERT INTO "IDENTITY"."ID_EDGES"
+SELECT universal_id, id_type_a, id_value_a, id_type_b, id_value_b, row_count, first_seen_at, last_seen_at, sources
+FROM "IDENTITY_WORK"."EDGES_DIFF"
+WHERE universal_id IS NOT NULL;
+UPDATE "IDENTITY"."AUDIENCE_HISTORY" AS h
+SET exited_at = CAST(SYSDATE() AS TIMESTAMP)
+WHERE h.exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "IDENTITY"."AUDIENCE_MEMBERS__NEXT" n
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
+  );
+INSERT INTO "IDENTITY"."AUDIENCE_HISTORY" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "IDENTITY"."AUDIENCE_MEMBERS__NEXT" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "IDENTITY"."AUDIENCE_HISTORY" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+DELETE FROM "IDENTITY"."ID_QUARANTINE" WHERE 1 = 1;
+INSERT INTO "IDENTITY"."ID_QUARANTINE" SELECT * FROM "IDENTITY"."ID_QUARANTINE__NEXT";
+DELETE FROM "IDENTITY"."AUDIENCE_MEMBERS" WHERE 1 = 1;
+INSERT INTO "IDENTITY"."AUDIENCE_MEMBERS" SELECT * FROM "IDENTITY"."AUDIENCE_MEMBERS__NEXT";
+-- the rows of signups
+DELETE FROM "IDENTITY_STATE"."ROWS_SIGNUPS" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_SIGNUPS");
+INSERT INTO "IDENTITY_STATE"."ROWS_SIGNUPS" SELECT * FROM "IDENTITY_WORK"."INS_SIGNUPS";
+DELETE FROM "IDENTITY_STATE"."QVALUES" WHERE 1 = 1;
+INSERT INTO "IDENTITY_STATE"."QVALUES" SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QVALUES_NEW";
+DELETE FROM "IDENTITY_STATE"."REGIONS" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REGIONS_WRITE");
+INSERT INTO "IDENTITY_STATE"."REGIONS" SELECT * FROM (SELECT node_id, region, id_type FROM "IDENTITY_WORK"."REGIONS_NEW") q WHERE q.node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REGIONS_WRITE");
+DELETE FROM "IDENTITY_STATE"."META" WHERE 1 = 1;
+INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '07153e12f26a6f1c'), ('degrees', '441594d595b3469d'), ('id_salt', '245d52144039737c'), ('id_types', 'a75ef9612e0cfe8b'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', '1e5957a4d0647e8e'), ('traits', '74234e98afe7498f');
+INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";
+COMMIT;

@@ -110,3 +110,9 @@ WHERE NOT (1 = 1 AND s.row_hash IN (SELECT row_hash FROM "identity_work".main."g
 UNION ALL
 SELECT ts, row_hash, n1, n2 FROM "identity_work".main."ins_crm" s WHERE s.n1 IN (SELECT node_id FROM "identity_work".main."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work".main."rnodes");
 DROP TABLE IF EXISTS "identity_work".main."rnodes";
+
+-- append-only path, taken when this counts 0 after the extract stage:
+SELECT 0 + (SELECT COUNT(*) FROM "identity_work".main."gone_crm") AS n;
+
+-- idstitch plan: project no_timestamp, warehouse duckdb, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.

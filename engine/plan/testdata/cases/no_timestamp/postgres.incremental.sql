@@ -132,3 +132,9 @@ UNION ALL
 SELECT ts, row_hash, n1, n2 FROM "identity_work"."ins_crm" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."rnodes") OR s.n2 IN (SELECT node_id FROM "identity_work"."rnodes");
 ANALYZE "identity_work"."src_crm";
 DROP TABLE IF EXISTS "identity_work"."rnodes";
+
+-- append-only path, taken when this counts 0 after the extract stage:
+SELECT 0 + (SELECT COUNT(*) FROM "identity_work"."gone_crm") AS n;
+
+-- idstitch plan: project no_timestamp, warehouse postgres, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.

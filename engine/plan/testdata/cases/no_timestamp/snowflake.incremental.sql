@@ -106,3 +106,9 @@ SELECT ts, row_hash, n1, n2 FROM (
 WHERE NOT (1 = 1 AND s.row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_CRM"))
 UNION ALL
 SELECT ts, row_hash, n1, n2 FROM "IDENTITY_WORK"."INS_CRM" s WHERE s.n1 IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES") OR s.n2 IN (SELECT node_id FROM "IDENTITY_WORK"."RNODES");
+
+-- append-only path, taken when this counts 0 after the extract stage:
+SELECT 0 + (SELECT COUNT(*) FROM "IDENTITY_WORK"."GONE_CRM") AS n;
+
+-- idstitch plan: project no_timestamp, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.

@@ -72,3 +72,9 @@ SELECT row_hash FROM `identity_work`.`changed_contacts` WHERE stored = 1;
 CREATE OR REPLACE TABLE `identity_work`.`del_contacts`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT n1, v1, n2, v2, n3, v3, n4, v4, q1, q2, q3, q4 FROM `identity_state`.`rows_contacts` WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM `identity_work`.`gone_contacts`);
+
+-- append-only path, taken when this counts 0 after the extract stage:
+SELECT 0 + (SELECT COUNT(*) FROM `identity_work`.`gone_contacts`) AS n;
+
+-- idstitch plan: project normalizers, warehouse bigquery, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.

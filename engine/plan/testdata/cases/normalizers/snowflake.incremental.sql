@@ -67,3 +67,9 @@ SELECT row_hash FROM "IDENTITY_WORK"."CHANGED_CONTACTS" WHERE stored = 1;
 -- their identifiers
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."DEL_CONTACTS" AS
 SELECT n1, v1, n2, v2, n3, v3, n4, v4, q1, q2, q3, q4 FROM "IDENTITY_STATE"."ROWS_CONTACTS" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "IDENTITY_WORK"."GONE_CONTACTS");
+
+-- append-only path, taken when this counts 0 after the extract stage:
+SELECT 0 + (SELECT COUNT(*) FROM "IDENTITY_WORK"."GONE_CONTACTS") AS n;
+
+-- idstitch plan: project normalizers, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.

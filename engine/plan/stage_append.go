@@ -1,0 +1,156 @@
+package plan
+
+import (
+	"slices"
+
+	"github.com/idstitch/idstitch/engine/render"
+	idsql "github.com/idstitch/idstitch/sql"
+)
+
+// An append-only batch only adds rows: its links can merge profiles, never split them. Where no
+// guard, policy, control, trait or audience applies, a profile is a connected component and its
+// universal id is its anchor's, the identifier first seen, which only the batch's identifiers
+// can displace. Such a batch needs no region recomputed: the published profiles it touches stand
+// in for all their identifiers, its links join them into groups, and each group's anchor is the
+// earliest of the touched profiles' anchors and the batch's identifiers. It writes its own
+// identifiers, the identifiers of profiles whose id changes, the links it adds or relabels, and
+// one profiles row per group: the cost follows the batch and the profiles it merges, not the
+// size of the regions it touches.
+//
+// The planner cannot know that a batch only adds rows before it has read it, so an incremental
+// plan of such a project carries the append-only plan beside it (Plan.Append); the runner runs the
+// shared stages up to the extract, counts Plan.AppendProbe (the stored rows the batch replaces)
+// and, when it is 0, goes on with the append-only plan. Any row changed or gone falls back to the
+// regions.
+
+// PathAppend names the append-only path of an incremental run in its summary.
+const PathAppend = "append-only"
+
+// appendable reports whether a project's incremental runs can take the append-only path: nothing
+// but links decides its profiles, and nothing of the state needs deciding again.
+func (b *build) appendable() bool {
+	p := b.Project
+	return b.prior != nil && !b.prior.Rules.Checks && !b.prior.Rules.Degrees && b.prior.Rules.OldLimits == nil &&
+		b.controls == (Controls{}) && !p.Scoped() && !b.hubs() && len(b.checked) == 0 && len(b.limited()) == 0 && !b.apart() &&
+		len(p.Traits) == 0 && len(p.Audiences) == 0 && len(p.Attributes) == 0
+}
+
+// appendRun is the append-only plan: the shared stages of an incremental run up to the extract,
+// then the batch's own nodes and links, the groups they make of the touched profiles, and the
+// rows those groups change; published as the regions are.
+var appendRun = mode{name: ModeIncremental, stages: []func(*build){
+	(*build).setup,
+	(*build).controlsStage,
+	(*build).extractWindow,
+	(*build).appendNodes,
+	(*build).appendEdges,
+	(*build).appendComponents,
+	(*build).appendIDs,
+	(*build).appendOutputs,
+	(*build).publishRegion,
+	(*build).indexes,
+}}
+
+// appendProbe is the query whose count must be 0 for the append-only path: the stored rows the
+// batch replaces, over every source.
+func (b *build) appendProbe() string {
+	var gone []string
+	for _, s := range b.sources() {
+		gone = append(gone, "gone_"+s.Name)
+	}
+	return render.SQL(b.r, idsql.AppProbe, idsql.AppProbeData{Gone: gone})
+}
+
+// batchSlots are every source's slots over its new rows.
+func (b *build) batchSlots() []idsql.Slot {
+	var out []idsql.Slot
+	for _, s := range b.sources() {
+		out = append(out, withTable(b.bySource[s.Name], "ins_"+s.Name)...)
+	}
+	return out
+}
+
+// appendNodes makes the batch's identifiers with what its rows add to them.
+func (b *build) appendNodes() {
+	st := b.nodesStage(create(b, "nodes", idsql.Nodes, idsql.NodesData{Slots: b.batchSlots()}, "the batch's identifiers, counted over its rows"))
+	st.Statements = append(st.Statements, Statement{Note: "no identifier of the batch may share a node id with another published one",
+		SQL: stmt(b, idsql.AppCollisions, idsql.AppCollisionsData{}).SQL, Check: nodeCollisions})
+	b.add(st)
+}
+
+// appendEdges makes the batch's links, as a full run makes all of them.
+func (b *build) appendEdges() {
+	var links []idsql.Slot
+	for _, s := range b.sources() {
+		for _, sl := range b.bySource[s.Name][1:] {
+			sl.Table = "ins_" + s.Name
+			links = append(links, sl)
+		}
+	}
+	b.add(Stage{Kind: KindEdges, Name: "edges", Note: "the batch's links", Statements: []Statement{
+		create(b, "edges", idsql.Edges, idsql.EdgesData{Links: links, Sources: b.linkSources()}, ""),
+	}})
+}
+
+// linkSources are the sources a link can name, sorted bytewise: those with two id columns or more.
+func (b *build) linkSources() []string {
+	var out []string
+	for _, s := range b.sources() {
+		if len(b.bySource[s.Name]) > 1 {
+			out = append(out, s.Name)
+		}
+	}
+	return slices.Compact(slices.Sorted(slices.Values(out)))
+}
+
+// appendComponents groups the batch's identifiers: connected components of its links and of a
+// star over each published profile's identifiers in the batch.
+func (b *build) appendComponents() {
+	old := create(b, "app_old", idsql.AppOld, idsql.AppOldData{}, "the batch's identifiers that are published, with their profiles")
+	st := b.connected(KindComponents, "components", "cc", render.SQL(b.r, idsql.AppStart, idsql.AppStartData{}), "labels")
+	st.Note = "groups of the batch's identifiers: its links, and the profiles they belong to"
+	st.Statements = append([]Statement{old}, st.Statements...)
+	b.add(st)
+}
+
+// appendIDs gives every group its universal id: the anchor among its profiles' anchors and the
+// batch's identifiers.
+func (b *build) appendIDs() {
+	var ranks []idsql.TypeRank
+	for i, t := range b.Project.IDTypes {
+		ranks = append(ranks, idsql.TypeRank{Name: t.Name, Rank: i})
+	}
+	b.add(Stage{Kind: KindIDs, Name: "ids", Note: "one universal id per group, from its anchor identifier", Statements: []Statement{
+		create(b, "app_groups", idsql.AppGroups, idsql.AppGroupsData{}, "every identifier of the batch with its group"),
+		create(b, "app_prev", idsql.AppPrev, idsql.AppPrevData{}, "the published profiles the batch touches, with their groups"),
+		create(b, "assign", idsql.AppAssign, idsql.AppAssignData{Types: ranks}, "the candidates for each group's anchor"),
+		create(b, "anchors", idsql.Anchors, idsql.AnchorsData{Salt: b.Project.Output.IDSalt}, "anchor: earliest first_seen, then type priority, then value"),
+		create(b, "app_moves", idsql.AppMoves, idsql.AppMovesData{}, "each touched profile's universal id, and its group's"),
+	}})
+}
+
+// appendOutputs builds the rows the batch changes, in the work tables the publish of an
+// incremental run reads.
+func (b *build) appendOutputs() {
+	regions := b.state(stateRegions)
+	st := Stage{Kind: KindOutputs, Name: "outputs", Note: "the rows of the output tables the batch changes, and what changed", Statements: []Statement{
+		create(b, "graph", idsql.AppGraph, idsql.AppGraphData{}, "the batch's identifiers, and those of the profiles whose id changes"),
+		create(b, "redo", idsql.AppNodeIDs, idsql.AppNodeIDsData{From: "graph", Values: true}, ""),
+		create(b, "old_map", idsql.IncOldMap, idsql.IncOldMapData{}, "their published universal ids"),
+		create(b, "graph_write", idsql.AppNodeIDs, idsql.AppNodeIDsData{From: "graph"}, "every row of graph replaces its published one"),
+		create(b, "app_region_old", idsql.AppRegionOld, idsql.AppRegionOldData{Regions: regions}, "the stored region of each touched profile"),
+		create(b, "app_labels", idsql.AppLabels, idsql.AppLabelsData{}, "each group's region label: its smallest node id"),
+		create(b, "regions_new", idsql.AppRegions, idsql.AppRegionsData{Regions: regions}, "the regions rows that change"),
+		create(b, "regions_write", idsql.AppNodeIDs, idsql.AppNodeIDsData{From: "regions_new"}, ""),
+		create(b, "redo_ids", idsql.AppRedoIDs, idsql.AppRedoIDsData{}, "the universal ids whose profiles rows are replaced"),
+		create(b, "profiles_region", idsql.AppProfiles, idsql.AppProfilesData{Types: b.typeNames()}, "one profiles row per group"),
+		create(b, "changes", idsql.Changes, idsql.ChangesData{}, "universal ids that are new or merged since the last run"),
+		create(b, "edges_diff", idsql.AppEdgesDiff, idsql.AppEdgesDiffData{Sources: b.linkSources()}, "the links the batch adds, and the published ones it adds to or relabels"),
+		b.table(b.workTable("qvalues_new"), false, b.empty(stateQValues), "no invalid or blocked values: no type has checks"),
+		createOutput(b, b.next(IDQuarantine), idsql.IDQuarantine, idsql.IDQuarantineData{RunID: b.runID,
+			Parts: []string{render.SQL(b.r, idsql.AppQuarantine, idsql.AppQuarantineData{})}}, "the quarantine, unchanged"),
+		createOutput(b, b.next(AudienceMembers), idsql.AudienceMembers, idsql.AudienceMembersData{Profiles: b.workTable("profiles_region"), Keep: "redo_ids"}, "no audiences: none"),
+	}}
+	b.add(st)
+	measures(b, idsql.AppStats, idsql.AppStatsData{}, b.workTable("profiles_region"))
+}
