@@ -16,16 +16,18 @@ WITH moved AS (
   JOIN {{work "anchors"}} a ON a.component = g.grp
   LEFT JOIN {{work "app_old"}} oa ON oa.node_id = e.a
   LEFT JOIN {{work "app_old"}} ob ON ob.node_id = e.b
+), kept AS (
+  SELECT old_a, id_type_a, id_value_a, id_type_b, id_value_b FROM b
+  WHERE old_a = old_b AND old_a NOT IN (SELECT old_id FROM moved)
 ), o AS (
-  SELECT p.universal_id, p.id_type_a, p.id_value_a, p.id_type_b, p.id_value_b, p.row_count, p.first_seen_at, p.last_seen_at, p.sources, m.new_id
+  -- one pass over the published links
+  SELECT p.universal_id, p.id_type_a, p.id_value_a, p.id_type_b, p.id_value_b, p.row_count, p.first_seen_at, p.last_seen_at, p.sources,
+    COALESCE(m.new_id, p.universal_id) AS new_id
   FROM {{out "id_edges"}} p
-  JOIN moved m ON p.universal_id = m.old_id
-  UNION ALL
-  SELECT p.universal_id, p.id_type_a, p.id_value_a, p.id_type_b, p.id_value_b, p.row_count, p.first_seen_at, p.last_seen_at, p.sources, p.universal_id AS new_id
-  FROM {{out "id_edges"}} p
-  JOIN b ON p.universal_id = b.old_a AND p.id_type_a = b.id_type_a AND p.id_value_a = b.id_value_a
-    AND p.id_type_b = b.id_type_b AND p.id_value_b = b.id_value_b
-  WHERE b.old_a = b.old_b AND b.old_a NOT IN (SELECT old_id FROM moved)
+  LEFT JOIN moved m ON p.universal_id = m.old_id
+  LEFT JOIN kept k ON p.universal_id = k.old_a AND p.id_type_a = k.id_type_a AND p.id_value_a = k.id_value_a
+    AND p.id_type_b = k.id_type_b AND p.id_value_b = k.id_value_b
+  WHERE m.old_id IS NOT NULL OR k.old_a IS NOT NULL
 )
 SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
   o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b,

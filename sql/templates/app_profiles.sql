@@ -1,7 +1,8 @@
 {{/* app_profiles: the profiles rows of an append-only batch's groups, in profiles' columns (Types): the touched
      profiles' counts and times combined with the batch's identifiers' (those new to the graph counted), and per
      type the latest value among the touched profiles' latest ones and the batch's identifiers, which are the
-     only ones whose last seen moved. */}}
+     only ones whose last seen moved (the profiles' latest values found by an equality join, so that a large
+     profile is not read whole). */}}
 WITH parts AS (
   SELECT m.grp, p.first_seen_at, p.last_seen_at, p.identifiers{{range .Types}}, p.{{q (print . "_count")}}{{end}}
   FROM {{out "profiles"}} p
@@ -22,11 +23,14 @@ WITH parts AS (
     JOIN {{work "app_groups"}} g ON g.node_id = n.node_id
     LEFT JOIN {{work "app_old"}} o ON o.node_id = n.node_id
     UNION ALL
-    SELECT m.grp, x.id_type, x.id_value, x.last_seen_at
+    SELECT l.grp, x.id_type, x.id_value, x.last_seen_at
     FROM {{out "id_graph"}} x
-    JOIN {{work "app_moves"}} m ON x.universal_id = m.old_id
-    JOIN {{out "profiles"}} p ON p.universal_id = m.old_id
-    WHERE {{range $i, $t := .Types}}{{if $i}} OR {{end}}(x.id_type = {{str $t}} AND x.id_value = p.{{q (print "latest_" $t)}}){{end}}
+    JOIN (
+{{- range $i, $t := .Types}}
+      {{if $i}}UNION ALL {{end}}SELECT m.old_id, m.grp, {{str $t}} AS id_type, p.{{q (print "latest_" $t)}} AS id_value
+      FROM {{out "profiles"}} p JOIN {{work "app_moves"}} m ON p.universal_id = m.old_id
+{{- end}}
+    ) l ON x.universal_id = l.old_id AND x.id_type = l.id_type AND x.id_value = l.id_value
   ) c
 )
 SELECT a.universal_id, s.first_seen_at, s.last_seen_at, s.identifiers

@@ -763,13 +763,16 @@ FROM "IDENTITY_WORK"."NODES" n
 JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = n.node_id
 LEFT JOIN "IDENTITY_WORK"."APP_OLD" o ON o.node_id = n.node_id
 UNION ALL
-SELECT m.grp AS component, x.id_type, x.id_value,
+SELECT f.grp AS component, x.id_type, x.id_value,
   CASE x.id_type WHEN 'user_id' THEN 0 WHEN 'email' THEN 1 WHEN 'anonymous_id' THEN 2 END AS type_rank,
   x.first_seen_at
 FROM "IDENTITY"."ID_GRAPH" x
-JOIN "IDENTITY_WORK"."APP_PREV" m ON x.universal_id = m.old_id
-JOIN "IDENTITY"."PROFILES" p ON p.universal_id = m.old_id
-WHERE x.first_seen_at = p.first_seen_at OR (x.first_seen_at IS NULL AND p.first_seen_at IS NULL);
+JOIN (
+  SELECT m.old_id, m.grp, p.first_seen_at
+  FROM "IDENTITY_WORK"."APP_PREV" m
+  JOIN "IDENTITY"."PROFILES" p ON p.universal_id = m.old_id
+) f ON x.universal_id = f.old_id
+  AND COALESCE(x.first_seen_at, CAST('0001-01-01 00:00:00' AS TIMESTAMP)) = COALESCE(f.first_seen_at, CAST('0001-01-01 00:00:00' AS TIMESTAMP));
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ANCHORS" AS
 SELECT component, id_type AS anchor_type, id_value AS anchor_value,
@@ -867,11 +870,16 @@ WITH parts AS (
     JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = n.node_id
     LEFT JOIN "IDENTITY_WORK"."APP_OLD" o ON o.node_id = n.node_id
     UNION ALL
-    SELECT m.grp, x.id_type, x.id_value, x.last_seen_at
+    SELECT l.grp, x.id_type, x.id_value, x.last_seen_at
     FROM "IDENTITY"."ID_GRAPH" x
-    JOIN "IDENTITY_WORK"."APP_MOVES" m ON x.universal_id = m.old_id
-    JOIN "IDENTITY"."PROFILES" p ON p.universal_id = m.old_id
-    WHERE (x.id_type = 'user_id' AND x.id_value = p."LATEST_USER_ID") OR (x.id_type = 'email' AND x.id_value = p."LATEST_EMAIL") OR (x.id_type = 'anonymous_id' AND x.id_value = p."LATEST_ANONYMOUS_ID")
+    JOIN (
+      SELECT m.old_id, m.grp, 'user_id' AS id_type, p."LATEST_USER_ID" AS id_value
+      FROM "IDENTITY"."PROFILES" p JOIN "IDENTITY_WORK"."APP_MOVES" m ON p.universal_id = m.old_id
+      UNION ALL SELECT m.old_id, m.grp, 'email' AS id_type, p."LATEST_EMAIL" AS id_value
+      FROM "IDENTITY"."PROFILES" p JOIN "IDENTITY_WORK"."APP_MOVES" m ON p.universal_id = m.old_id
+      UNION ALL SELECT m.old_id, m.grp, 'anonymous_id' AS id_type, p."LATEST_ANONYMOUS_ID" AS id_value
+      FROM "IDENTITY"."PROFILES" p JOIN "IDENTITY_WORK"."APP_MOVES" m ON p.universal_id = m.old_id
+    ) l ON x.universal_id = l.old_id AND x.id_type = l.id_type AND x.id_value = l.id_value
   ) c
 )
 SELECT a.universal_id, s.first_seen_at, s.last_seen_at, s.identifiers, s."USER_ID_COUNT", l."LATEST_USER_ID", s."EMAIL_COUNT", l."LATEST_EMAIL", s."ANONYMOUS_ID_COUNT", l."LATEST_ANONYMOUS_ID"
@@ -922,16 +930,18 @@ WITH moved AS (
   JOIN "IDENTITY_WORK"."ANCHORS" a ON a.component = g.grp
   LEFT JOIN "IDENTITY_WORK"."APP_OLD" oa ON oa.node_id = e.a
   LEFT JOIN "IDENTITY_WORK"."APP_OLD" ob ON ob.node_id = e.b
+), kept AS (
+  SELECT old_a, id_type_a, id_value_a, id_type_b, id_value_b FROM b
+  WHERE old_a = old_b AND old_a NOT IN (SELECT old_id FROM moved)
 ), o AS (
-  SELECT p.universal_id, p.id_type_a, p.id_value_a, p.id_type_b, p.id_value_b, p.row_count, p.first_seen_at, p.last_seen_at, p.sources, m.new_id
+  -- one pass over the published links
+  SELECT p.universal_id, p.id_type_a, p.id_value_a, p.id_type_b, p.id_value_b, p.row_count, p.first_seen_at, p.last_seen_at, p.sources,
+    COALESCE(m.new_id, p.universal_id) AS new_id
   FROM "IDENTITY"."ID_EDGES" p
-  JOIN moved m ON p.universal_id = m.old_id
-  UNION ALL
-  SELECT p.universal_id, p.id_type_a, p.id_value_a, p.id_type_b, p.id_value_b, p.row_count, p.first_seen_at, p.last_seen_at, p.sources, p.universal_id AS new_id
-  FROM "IDENTITY"."ID_EDGES" p
-  JOIN b ON p.universal_id = b.old_a AND p.id_type_a = b.id_type_a AND p.id_value_a = b.id_value_a
-    AND p.id_type_b = b.id_type_b AND p.id_value_b = b.id_value_b
-  WHERE b.old_a = b.old_b AND b.old_a NOT IN (SELECT old_id FROM moved)
+  LEFT JOIN moved m ON p.universal_id = m.old_id
+  LEFT JOIN kept k ON p.universal_id = k.old_a AND p.id_type_a = k.id_type_a AND p.id_value_a = k.id_value_a
+    AND p.id_type_b = k.id_type_b AND p.id_value_b = k.id_value_b
+  WHERE m.old_id IS NOT NULL OR k.old_a IS NOT NULL
 )
 SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
   o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b,

@@ -229,13 +229,16 @@ FROM `customer_360_work`.`nodes` n
 JOIN `customer_360_work`.`app_groups` g ON g.node_id = n.node_id
 LEFT JOIN `customer_360_work`.`app_old` o ON o.node_id = n.node_id
 UNION ALL
-SELECT m.grp AS component, x.id_type, x.id_value,
+SELECT f.grp AS component, x.id_type, x.id_value,
   CASE x.id_type WHEN 'user_id' THEN 0 WHEN 'email' THEN 1 WHEN 'anonymous_id' THEN 2 END AS type_rank,
   x.first_seen_at
 FROM `customer_360`.`id_graph` x
-JOIN `customer_360_work`.`app_prev` m ON x.universal_id = m.old_id
-JOIN `customer_360`.`profiles` p ON p.universal_id = m.old_id
-WHERE x.first_seen_at = p.first_seen_at OR (x.first_seen_at IS NULL AND p.first_seen_at IS NULL);
+JOIN (
+  SELECT m.old_id, m.grp, p.first_seen_at
+  FROM `customer_360_work`.`app_prev` m
+  JOIN `customer_360`.`profiles` p ON p.universal_id = m.old_id
+) f ON x.universal_id = f.old_id
+  AND COALESCE(x.first_seen_at, CAST('0001-01-01 00:00:00' AS TIMESTAMP)) = COALESCE(f.first_seen_at, CAST('0001-01-01 00:00:00' AS TIMESTAMP));
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TABLE `customer_360_work`.`anchors`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS

@@ -212,13 +212,16 @@ FROM "CUSTOMER_360_WORK"."NODES" n
 JOIN "CUSTOMER_360_WORK"."APP_GROUPS" g ON g.node_id = n.node_id
 LEFT JOIN "CUSTOMER_360_WORK"."APP_OLD" o ON o.node_id = n.node_id
 UNION ALL
-SELECT m.grp AS component, x.id_type, x.id_value,
+SELECT f.grp AS component, x.id_type, x.id_value,
   CASE x.id_type WHEN 'user_id' THEN 0 WHEN 'email' THEN 1 WHEN 'anonymous_id' THEN 2 END AS type_rank,
   x.first_seen_at
 FROM "CUSTOMER_360"."ID_GRAPH" x
-JOIN "CUSTOMER_360_WORK"."APP_PREV" m ON x.universal_id = m.old_id
-JOIN "CUSTOMER_360"."PROFILES" p ON p.universal_id = m.old_id
-WHERE x.first_seen_at = p.first_seen_at OR (x.first_seen_at IS NULL AND p.first_seen_at IS NULL);
+JOIN (
+  SELECT m.old_id, m.grp, p.first_seen_at
+  FROM "CUSTOMER_360_WORK"."APP_PREV" m
+  JOIN "CUSTOMER_360"."PROFILES" p ON p.universal_id = m.old_id
+) f ON x.universal_id = f.old_id
+  AND COALESCE(x.first_seen_at, CAST('0001-01-01 00:00:00' AS TIMESTAMP)) = COALESCE(f.first_seen_at, CAST('0001-01-01 00:00:00' AS TIMESTAMP));
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."ANCHORS" AS
 SELECT component, id_type AS anchor_type, id_value AS anchor_value,

@@ -669,13 +669,16 @@ FROM `identity_work`.`nodes` n
 JOIN `identity_work`.`app_groups` g ON g.node_id = n.node_id
 LEFT JOIN `identity_work`.`app_old` o ON o.node_id = n.node_id
 UNION ALL
-SELECT m.grp AS component, x.id_type, x.id_value,
+SELECT f.grp AS component, x.id_type, x.id_value,
   CASE x.id_type WHEN 'email' THEN 0 END AS type_rank,
   x.first_seen_at
 FROM `identity`.`id_graph` x
-JOIN `identity_work`.`app_prev` m ON x.universal_id = m.old_id
-JOIN `identity`.`profiles` p ON p.universal_id = m.old_id
-WHERE x.first_seen_at = p.first_seen_at OR (x.first_seen_at IS NULL AND p.first_seen_at IS NULL);
+JOIN (
+  SELECT m.old_id, m.grp, p.first_seen_at
+  FROM `identity_work`.`app_prev` m
+  JOIN `identity`.`profiles` p ON p.universal_id = m.old_id
+) f ON x.universal_id = f.old_id
+  AND COALESCE(x.first_seen_at, CAST('0001-01-01 00:00:00' AS TIMESTAMP)) = COALESCE(f.first_seen_at, CAST('0001-01-01 00:00:00' AS TIMESTAMP));
 -- anchor: earliest first_seen, then type priority, then value
 CREATE OR REPLACE TABLE `identity_work`.`anchors`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -785,11 +788,12 @@ WITH parts AS (
     JOIN `identity_work`.`app_groups` g ON g.node_id = n.node_id
     LEFT JOIN `identity_work`.`app_old` o ON o.node_id = n.node_id
     UNION ALL
-    SELECT m.grp, x.id_type, x.id_value, x.last_seen_at
+    SELECT l.grp, x.id_type, x.id_value, x.last_seen_at
     FROM `identity`.`id_graph` x
-    JOIN `identity_work`.`app_moves` m ON x.universal_id = m.old_id
-    JOIN `identity`.`profiles` p ON p.universal_id = m.old_id
-    WHERE (x.id_type = 'email' AND x.id_value = p.`latest_email`)
+    JOIN (
+      SELECT m.old_id, m.grp, 'email' AS id_type, p.`latest_email` AS id_value
+      FROM `identity`.`profiles` p JOIN `identity_work`.`app_moves` m ON p.universal_id = m.old_id
+    ) l ON x.universal_id = l.old_id AND x.id_type = l.id_type AND x.id_value = l.id_value
   ) c
 )
 SELECT a.universal_id, s.first_seen_at, s.last_seen_at, s.identifiers, s.`email_count`, l.`latest_email`
@@ -842,16 +846,18 @@ WITH moved AS (
   JOIN `identity_work`.`anchors` a ON a.component = g.grp
   LEFT JOIN `identity_work`.`app_old` oa ON oa.node_id = e.a
   LEFT JOIN `identity_work`.`app_old` ob ON ob.node_id = e.b
+), kept AS (
+  SELECT old_a, id_type_a, id_value_a, id_type_b, id_value_b FROM b
+  WHERE old_a = old_b AND old_a NOT IN (SELECT old_id FROM moved)
 ), o AS (
-  SELECT p.universal_id, p.id_type_a, p.id_value_a, p.id_type_b, p.id_value_b, p.row_count, p.first_seen_at, p.last_seen_at, p.sources, m.new_id
+  -- one pass over the published links
+  SELECT p.universal_id, p.id_type_a, p.id_value_a, p.id_type_b, p.id_value_b, p.row_count, p.first_seen_at, p.last_seen_at, p.sources,
+    COALESCE(m.new_id, p.universal_id) AS new_id
   FROM `identity`.`id_edges` p
-  JOIN moved m ON p.universal_id = m.old_id
-  UNION ALL
-  SELECT p.universal_id, p.id_type_a, p.id_value_a, p.id_type_b, p.id_value_b, p.row_count, p.first_seen_at, p.last_seen_at, p.sources, p.universal_id AS new_id
-  FROM `identity`.`id_edges` p
-  JOIN b ON p.universal_id = b.old_a AND p.id_type_a = b.id_type_a AND p.id_value_a = b.id_value_a
-    AND p.id_type_b = b.id_type_b AND p.id_value_b = b.id_value_b
-  WHERE b.old_a = b.old_b AND b.old_a NOT IN (SELECT old_id FROM moved)
+  LEFT JOIN moved m ON p.universal_id = m.old_id
+  LEFT JOIN kept k ON p.universal_id = k.old_a AND p.id_type_a = k.id_type_a AND p.id_value_a = k.id_value_a
+    AND p.id_type_b = k.id_type_b AND p.id_value_b = k.id_value_b
+  WHERE m.old_id IS NOT NULL OR k.old_a IS NOT NULL
 )
 SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
   o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b,
