@@ -20,7 +20,6 @@ var (
 	AppProfiles   = define[AppProfilesData]("app_profiles")
 	AppEdgesDiff  = define[AppEdgesDiffData]("app_edges_diff")
 	AppStats      = define[AppStatsData]("app_stats")
-	AppQuarantine = define[AppQuarantineData]("app_quarantine")
 )
 
 type (
@@ -48,9 +47,8 @@ type (
 	// AppProfilesData lists the id types, in priority order, that profiles has columns for.
 	AppProfilesData struct{ Types []string }
 	// AppEdgesDiffData lists the sources a link can name, sorted bytewise (see EdgesData).
-	AppEdgesDiffData  struct{ Sources []string }
-	AppStatsData      struct{}
-	AppQuarantineData struct{}
+	AppEdgesDiffData struct{ Sources []string }
+	AppStatsData     struct{}
 )
 
 // TypeRank is an id type with its priority, 0 first.
@@ -58,3 +56,23 @@ type TypeRank struct {
 	Name string
 	Rank int
 }
+
+var (
+	AppNodes   = define[AppNodesData]("app_nodes")
+	AppRecheck = define[AppRecheckData]("app_recheck")
+)
+
+type (
+	// AppNodesData filters the identifiers of Query, leaving out the hubs when Hubs is set.
+	AppNodesData struct {
+		Query string
+		Hubs  bool
+	}
+	// AppRecheckData: Flips when hub decisions were taken again; the limits, with the stored
+	// regions table.
+	AppRecheckData struct {
+		Flips   bool
+		Limits  []LimitChange
+		Regions string
+	}
+)

@@ -309,6 +309,9 @@ func (r *run) run(p *plan.Plan, incremental bool) {
 		if st.Kind == plan.KindExtract && p.AppendProbe != "" {
 			r.exec("append-only probe", p.AppendProbe, nil)
 		}
+		if st.Kind == plan.KindOutputs && p.Recheck != "" {
+			r.exec("append-only recheck", p.Recheck, nil)
+		}
 		if st.Kind == plan.KindOutputs {
 			names := make([]string, 0, len(p.SourceRows))
 			for n := range p.SourceRows {

@@ -48,6 +48,9 @@ type build struct {
 	controls Controls
 	// forgotten are the work tables of the stored rows, per source, that this run forgets.
 	forgotten []string
+	// keep are statements of another plan that may run after this one's (an append-only plan's
+	// incremental plan, which the runner goes back to): no work table they name is dropped early.
+	keep []string
 }
 
 func (b *build) hubs() bool { return len(b.pairs) > 0 }

@@ -39,9 +39,15 @@ func (pl *Planner) PlanWith(runID int64, prior *Prior, c Controls) (*Plan, error
 	b.dropEarly()
 	if b.appendable() {
 		a := pl.newBuild(appendRun, runID, prior, c)
+		// The runner may go back to the incremental plan after the append-only stages: what it
+		// reads after its extract must still be there.
+		for _, st := range b.plan.Stages[stageAfter(b.plan.Stages, KindExtract):] {
+			a.keep = append(a.keep, st.sql()...)
+		}
 		for _, stage := range appendRun.stages {
 			stage(a)
 		}
+		a.plan.Recheck = a.appendRecheck()
 		a.dropEarly()
 		b.plan.Append, b.plan.AppendProbe = a.plan, a.appendProbe()
 	}

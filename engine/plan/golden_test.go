@@ -112,16 +112,6 @@ func (gc goldenCase) script(t *testing.T, p *config.Project, d dialects.Dialect,
 	return script
 }
 
-// stageAfter is the position after the first stage of kind k.
-func stageAfter(stages []Stage, k Kind) int {
-	for i, st := range stages {
-		if st.Kind == k {
-			return i + 1
-		}
-	}
-	return len(stages)
-}
-
 // pinned is a copy of plan with only the stages the case pins.
 func (gc goldenCase) pinned(t *testing.T, plan *Plan, d dialects.Dialect, mode string) *Plan {
 	if len(gc.Stages) == 0 {

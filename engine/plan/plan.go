@@ -155,6 +155,10 @@ type Plan struct {
 	// extract, its stages are this plan's.
 	Append      *Plan
 	AppendProbe string
+	// Recheck, on an append-only plan, counts what sends the batch back to the regions once its
+	// rows are computed (a hub decision flipped, a limit broken); the runner reads it after the
+	// outputs stage and, when it is not 0, goes on with the incremental plan after its extract.
+	Recheck string
 	// read names, per source with a timestamp, the table of the rows the run read, which
 	// Planner.FutureRows counts in.
 	read map[string]string

@@ -23,15 +23,19 @@ import (
 // and, when it is 0, goes on with the append-only plan. Any row changed or gone falls back to the
 // regions.
 
-// PathAppend names the append-only path of an incremental run in its summary.
-const PathAppend = "append-only"
+// The paths of an incremental run, as its summary names them: the append-only path, or the
+// regions recomputed.
+const (
+	PathAppend  = "append-only"
+	PathRegions = "regions"
+)
 
 // appendable reports whether a project's incremental runs can take the append-only path: nothing
 // but links decides its profiles, and nothing of the state needs deciding again.
 func (b *build) appendable() bool {
 	p := b.Project
 	return b.prior != nil && !b.prior.Rules.Checks && !b.prior.Rules.Degrees && b.prior.Rules.OldLimits == nil &&
-		b.controls == (Controls{}) && !p.Scoped() && !b.hubs() && len(b.checked) == 0 && len(b.limited()) == 0 && !b.apart() &&
+		b.controls == (Controls{}) && !p.Scoped() && !b.apart() &&
 		len(p.Traits) == 0 && len(p.Audiences) == 0 && len(p.Attributes) == 0
 }
 
@@ -42,6 +46,7 @@ var appendRun = mode{name: ModeIncremental, stages: []func(*build){
 	(*build).setup,
 	(*build).controlsStage,
 	(*build).extractWindow,
+	(*build).appendGuards,
 	(*build).appendNodes,
 	(*build).appendEdges,
 	(*build).appendComponents,
@@ -72,7 +77,8 @@ func (b *build) batchSlots() []idsql.Slot {
 
 // appendNodes makes the batch's identifiers with what its rows add to them.
 func (b *build) appendNodes() {
-	st := b.nodesStage(create(b, "nodes", idsql.Nodes, idsql.NodesData{Slots: b.batchSlots()}, "the batch's identifiers, counted over its rows"))
+	nodes := render.SQL(b.r, idsql.Nodes, idsql.NodesData{Slots: b.batchSlots()})
+	st := b.nodesStage(create(b, "nodes", idsql.AppNodes, idsql.AppNodesData{Query: nodes, Hubs: b.hubs()}, "the batch's identifiers, counted over its rows"))
 	st.Statements = append(st.Statements, Statement{Note: "no identifier of the batch may share a node id with another published one",
 		SQL: stmt(b, idsql.AppCollisions, idsql.AppCollisionsData{}).SQL, Check: nodeCollisions})
 	b.add(st)
@@ -84,6 +90,9 @@ func (b *build) appendEdges() {
 	for _, s := range b.sources() {
 		for _, sl := range b.bySource[s.Name][1:] {
 			sl.Table = "ins_" + s.Name
+			if b.hubs() {
+				sl.Table = "kept_" + s.Name
+			}
 			links = append(links, sl)
 		}
 	}
@@ -146,11 +155,93 @@ func (b *build) appendOutputs() {
 		create(b, "profiles_region", idsql.AppProfiles, idsql.AppProfilesData{Types: b.typeNames()}, "one profiles row per group"),
 		create(b, "changes", idsql.Changes, idsql.ChangesData{}, "universal ids that are new or merged since the last run"),
 		create(b, "edges_diff", idsql.AppEdgesDiff, idsql.AppEdgesDiffData{Sources: b.linkSources()}, "the links the batch adds, and the published ones it adds to or relabels"),
-		b.table(b.workTable("qvalues_new"), false, b.empty(stateQValues), "no invalid or blocked values: no type has checks"),
-		createOutput(b, b.next(IDQuarantine), idsql.IDQuarantine, idsql.IDQuarantineData{RunID: b.runID,
-			Parts: []string{render.SQL(b.r, idsql.AppQuarantine, idsql.AppQuarantineData{})}}, "the quarantine, unchanged"),
+		createOutput(b, b.next(IDQuarantine), idsql.IDQuarantine, idsql.IDQuarantineData{RunID: b.runID, Parts: b.quarantine}, "what was kept out of the graph, and why"),
 		createOutput(b, b.next(AudienceMembers), idsql.AudienceMembers, idsql.AudienceMembersData{Profiles: b.workTable("profiles_region"), Keep: "redo_ids"}, "no audiences: none"),
 	}}
 	b.add(st)
 	measures(b, idsql.AppStats, idsql.AppStatsData{}, b.workTable("profiles_region"))
+}
+
+// appendGuards takes, for the batch, the decisions a guard makes per value and per identifier's
+// partners, as the region stage does: the invalid and blocked values counted over all rows, and
+// the hub decisions of the identifiers on the batch's rows taken again over all their rows. A
+// decision that flips sends the batch back to the regions (appendRecheck).
+func (b *build) appendGuards() {
+	var ins, del, checkedIns, checkedDel []idsql.Slot
+	for _, s := range b.sources() {
+		for _, sl := range b.bySource[s.Name] {
+			in, dl := sl, sl
+			in.Table, dl.Table = "ins_"+s.Name, "del_"+s.Name
+			ins, del = append(ins, in), append(del, dl)
+			if len(sl.Checks) > 0 {
+				checkedIns, checkedDel = append(checkedIns, in), append(checkedDel, dl)
+			}
+		}
+	}
+	st := Stage{Kind: KindGuards, Name: "guards", Note: guardsNote, Statements: []Statement{
+		create(b, "touched", idsql.IncTouched, idsql.IncTouchedData{Slots: append(ins, del...)}, "identifiers on the batch's rows"),
+		b.table(b.workTable("qvalues_new"), false, b.qvalues(checkedIns, checkedDel), "invalid and blocked values, counted over all rows"),
+	}}
+	b.quarantine = append(b.quarantine,
+		stmt(b, idsql.QuarantineFrom, idsql.QuarantineFromData{Table: "qvalues_new"}).SQL,
+		stmt(b, idsql.QuarantineKept, idsql.QuarantineKeptData{Reasons: b.structural()}).SQL)
+	if b.hubs() {
+		hubs, _ := b.regionHubs(append(ins, del...))
+		st.Statements = append(st.Statements, hubs...)
+		for _, s := range b.sources() {
+			if slots := b.bySource[s.Name]; len(slots) > 1 {
+				st.Statements = append(st.Statements, create(b, "kept_"+s.Name, idsql.Kept, idsql.KeptData{Slots: slots, Table: "ins_" + s.Name}, "the batch's rows of "+s.Name+" without their hubs"))
+			}
+		}
+		b.quarantine = append(b.quarantine, stmt(b, idsql.QuarantineHubs, idsql.QuarantineHubsData{Reason: ReasonHub}).SQL)
+	}
+	b.add(st)
+}
+
+// appendRecheck is the query whose count must be 0 for the append-only path to publish, counted
+// once the batch's rows are computed: "" when nothing can send it back.
+func (b *build) appendRecheck() string {
+	var limits []idsql.LimitChange
+	for _, t := range b.limited() {
+		limits = append(limits, idsql.LimitChange{Type: t.Name, Limit: *t.Limit})
+	}
+	if !b.hubs() && len(limits) == 0 {
+		return ""
+	}
+	return render.SQL(b.r, idsql.AppRecheck, idsql.AppRecheckData{Flips: b.hubs(), Limits: limits, Regions: b.state(stateRegions)})
+}
+
+// stageAfter is the position after the first stage of kind k.
+func stageAfter(stages []Stage, k Kind) int {
+	for i, st := range stages {
+		if st.Kind == k {
+			return i + 1
+		}
+	}
+	return len(stages)
+}
+
+// sql lists the text of every statement a stage can send, its loop's read at a few rounds as
+// lastReads reads them.
+func (st Stage) sql() []string {
+	var out []string
+	add := func(stmts []Statement) {
+		for _, x := range stmts {
+			out = append(out, x.SQL)
+		}
+	}
+	add(st.Statements)
+	if l := st.Loop; l != nil {
+		out = append(out, l.Start)
+		for i := 1; i <= 3; i++ {
+			add(l.Round(i))
+			out = append(out, l.Remaining(i))
+		}
+		for k := 0; k <= 3; k++ {
+			add(l.Finish(k))
+		}
+	}
+	add(st.After)
+	add(st.Commit)
+	return out
 }

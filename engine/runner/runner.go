@@ -95,8 +95,9 @@ type Summary struct {
 	Warnings []string
 	// Mode is full or incremental; Reason says why a run is full.
 	Mode, Reason string
-	// Path, for an incremental run, is plan.PathAppend when it took the append-only path.
-	Path string
+	// Path, for an incremental run, is plan.PathAppend or plan.PathRegions; PathNote says why a run
+	// that could take the append-only path did not.
+	Path, PathNote string
 	// Watermarks has, per source read from a watermark, that watermark.
 	Watermarks map[string]time.Time
 	// Horizon is the latest time a row may be dated and count toward a watermark: the run's
@@ -251,7 +252,8 @@ func (r *Runner) prepare(ctx context.Context, sum *Summary) error {
 
 func (r *Runner) stages(ctx context.Context, p *plan.Plan, sum *Summary) error {
 	published := false
-	stages := p.Stages
+	stages, incremental := p.Stages, p
+	appendFrom := 0 // the first entry of sum.Stages that the append-only path timed
 	for i := 0; i < len(stages); i++ {
 		st := stages[i]
 		if st.Kind == plan.KindSetup {
@@ -295,9 +297,29 @@ func (r *Runner) stages(ctx context.Context, p *plan.Plan, sum *Summary) error {
 			}
 			if next != nil {
 				p, stages, i = next, next.Stages, stageIndex(next, plan.KindExtract)
+				appendFrom = len(sum.Stages)
 			}
 		}
 		if st.Kind == plan.KindOutputs {
+			if p.Recheck != "" {
+				n, err := r.count(ctx, p.Recheck)
+				if err != nil {
+					return &StageError{Stage: st.Name, Note: "checking the guards of the append-only path", RunID: sum.RunID, Err: err}
+				}
+				if n > 0 {
+					// A hub decision flipped or a limit must split what the batch merged: the
+					// regions are recomputed instead, from the batch already read.
+					sum.Path, sum.PathNote = plan.PathRegions, "the batch flips a hub decision or merges what a limit must split"
+					// The append-only stages' time counts as one entry; the regions' stages have their names.
+					tried := StageTime{Stage: "append_only"}
+					for _, t := range sum.Stages[appendFrom:] {
+						tried.Seconds += t.Seconds
+					}
+					sum.Stages = append(sum.Stages[:appendFrom], tried)
+					p, stages, i = incremental, incremental.Stages, stageIndex(incremental, plan.KindExtract)
+					continue
+				}
+			}
 			if err := r.measure(ctx, p, sum); err != nil {
 				return &StageError{Stage: st.Name, Note: "measuring the result", RunID: sum.RunID, Err: err}
 			}
@@ -779,7 +801,7 @@ func (r *Runner) plan(ctx context.Context, runID int64, sum *Summary) (*plan.Pla
 			marks = append(marks, fmt.Sprintf("%s: %q", b, wm.UTC().Format(time.RFC3339Nano)))
 		}
 	}
-	sum.Mode, sum.Watermarks = plan.ModeIncremental, prior.Watermarks
+	sum.Mode, sum.Watermarks, sum.Path = plan.ModeIncremental, prior.Watermarks, plan.PathRegions
 	sum.Result.Watermarks = "{" + strings.Join(marks, ", ") + "}"
 	return pl.PlanWith(runID, &prior, controls)
 }
@@ -872,8 +894,12 @@ func (r *Runner) finishDry(ctx context.Context, sum *Summary) error {
 // path: when no stored row is replaced, it returns the plan to go on with.
 func (r *Runner) appendOnly(ctx context.Context, p *plan.Plan, sum *Summary) (*plan.Plan, error) {
 	n, err := r.count(ctx, p.AppendProbe)
-	if err != nil || n > 0 {
+	if err != nil {
 		return nil, err
+	}
+	if n > 0 {
+		sum.Path, sum.PathNote = plan.PathRegions, "the batch replaces stored rows of the window (changed, gone or arrived again)"
+		return nil, nil
 	}
 	sum.Path = plan.PathAppend
 	return p.Append, nil

@@ -1,6 +1,6 @@
-{{/* app_region_old: the stored region (Regions) of each touched profile, with its group. Without limits or a
-     policy that splits components, a profile is a region. */}}
-SELECT DISTINCT g.grp, r.region
+{{/* app_region_old: the stored region (Regions) of each touched profile (old_id), with its group. Where no limit
+     splits a region, a profile is a region; app_recheck finds those that are not. */}}
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
 FROM {{work "app_old"}} o
 JOIN {{work "app_groups"}} g ON g.node_id = o.node_id
 JOIN {{.Regions}} r ON r.node_id = o.node_id

@@ -457,8 +457,11 @@ func printSummary(w io.Writer, p *config.Project, s *runner.Summary) {
 	if s.Reason != "" {
 		fmt.Fprintf(w, "  full rebuild     %s\n", s.Reason)
 	}
-	if s.Path != "" {
-		fmt.Fprintf(w, "  path             %s (no stored row changed or gone: the touched profiles merged, not recomputed)\n", s.Path)
+	switch {
+	case s.Path == plan.PathAppend:
+		fmt.Fprintf(w, "  path             %s (the batch only adds rows: the profiles it touches merged, not recomputed)\n", s.Path)
+	case s.PathNote != "":
+		fmt.Fprintf(w, "  path             %s (not append-only: %s)\n", s.Path, s.PathNote)
 	}
 	if s.Rules.Any() {
 		var what []string

@@ -202,7 +202,6 @@ CREATE OR REPLACE TABLE "customer_360_work".main."app_groups" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
 FROM "customer_360_work".main."nodes" n
 LEFT JOIN "customer_360_work".main."labels" l ON l.node_id = n.node_id;
-DROP TABLE IF EXISTS "customer_360_work".main."labels";
 -- the published profiles the batch touches, with their groups
 CREATE OR REPLACE TABLE "customer_360_work".main."app_prev" AS
 SELECT DISTINCT o.universal_id AS old_id, g.grp
@@ -236,7 +235,6 @@ FROM (
   FROM "customer_360_work".main."assign"
   GROUP BY component
 ) a;
-DROP TABLE IF EXISTS "customer_360_work".main."assign";
 -- each touched profile's universal id, and its group's
 CREATE OR REPLACE TABLE "customer_360_work".main."app_moves" AS
 SELECT p.old_id, p.grp, a.universal_id AS new_id

@@ -226,7 +226,6 @@ SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
 FROM "customer_360_work"."nodes" n
 LEFT JOIN "customer_360_work"."labels" l ON l.node_id = n.node_id;
 ANALYZE "customer_360_work"."app_groups";
-DROP TABLE IF EXISTS "customer_360_work"."labels";
 -- the published profiles the batch touches, with their groups
 DROP TABLE IF EXISTS "customer_360_work"."app_prev";
 CREATE UNLOGGED TABLE "customer_360_work"."app_prev" AS
@@ -266,7 +265,6 @@ FROM (
 ) a
 WHERE pos = 1;
 ANALYZE "customer_360_work"."anchors";
-DROP TABLE IF EXISTS "customer_360_work"."assign";
 -- each touched profile's universal id, and its group's
 DROP TABLE IF EXISTS "customer_360_work"."app_moves";
 CREATE UNLOGGED TABLE "customer_360_work"."app_moves" AS

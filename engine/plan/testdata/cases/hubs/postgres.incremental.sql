@@ -362,3 +362,381 @@ DELETE FROM "identity_state"."meta" WHERE 1 = 1;
 INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', 'fc68f8420a6d72df'), ('degrees', '4bd5bf5ffc86cfb8'), ('id_salt', '48dd836a617dbe4a'), ('id_types', 'e613c4f0047a06b5'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', 'c194d3a0ecf2a120'), ('traits', '74234e98afe7498f');
 INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(LOCALTIMESTAMP AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work"."changes";
 COMMIT;
+
+-- append-only path, taken when this counts 0 after the extract stage:
+SELECT 0 + (SELECT COUNT(*) FROM "identity_work"."gone_events") AS n;
+
+-- idstitch plan: project hubs, warehouse postgres, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage guards: values that are invalid or blocked, and hubs, are kept out of the graph
+-- identifiers on the batch's rows
+DROP TABLE IF EXISTS "identity_work"."touched";
+CREATE UNLOGGED TABLE "identity_work"."touched" AS
+SELECT DISTINCT node_id, id_type, id_value
+FROM (
+  SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "identity_work"."ins_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "identity_work"."ins_events" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n3 AS node_id, 'anonymous_id' AS id_type, v3 AS id_value
+  FROM "identity_work"."ins_events" WHERE n3 IS NOT NULL
+  UNION ALL SELECT n1 AS node_id, 'user_id' AS id_type, v1 AS id_value
+  FROM "identity_work"."del_events" WHERE n1 IS NOT NULL
+  UNION ALL SELECT n2 AS node_id, 'device_id' AS id_type, v2 AS id_value
+  FROM "identity_work"."del_events" WHERE n2 IS NOT NULL
+  UNION ALL SELECT n3 AS node_id, 'anonymous_id' AS id_type, v3 AS id_value
+  FROM "identity_work"."del_events" WHERE n3 IS NOT NULL
+) t;
+ANALYZE "identity_work"."touched";
+-- invalid and blocked values, counted over all rows
+DROP TABLE IF EXISTS "identity_work"."qvalues_new";
+CREATE UNLOGGED TABLE "identity_work"."qvalues_new" AS
+SELECT CAST(NULL AS TEXT) AS id_type, CAST(NULL AS TEXT) AS id_value, CAST(NULL AS TEXT) AS reason, CAST(NULL AS BIGINT) AS evidence WHERE 1 = 0;
+ANALYZE "identity_work"."qvalues_new";
+-- the identifiers of the rows of events that hold a touched identifier
+DROP TABLE IF EXISTS "identity_work"."near_events";
+CREATE UNLOGGED TABLE "identity_work"."near_events" AS
+-- The stored rows that hold one of the identifiers, less those this run replaces, and the new
+-- rows that hold one: filtering by identifier first keeps the costlier test to few rows.
+SELECT n1, n2, n3 FROM (
+  SELECT * FROM "identity_state"."rows_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."touched") OR s.n2 IN (SELECT node_id FROM "identity_work"."touched") OR s.n3 IN (SELECT node_id FROM "identity_work"."touched")
+) s
+WHERE NOT ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND s.row_hash IN (SELECT row_hash FROM "identity_work"."gone_events"))
+UNION ALL
+SELECT n1, n2, n3 FROM "identity_work"."ins_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."touched") OR s.n2 IN (SELECT node_id FROM "identity_work"."touched") OR s.n3 IN (SELECT node_id FROM "identity_work"."touched");
+ANALYZE "identity_work"."near_events";
+-- hubs: the stored ones, with the touched identifiers decided again over all their rows
+DROP TABLE IF EXISTS "identity_work"."hubs_named";
+CREATE UNLOGGED TABLE "identity_work"."hubs_named" AS
+SELECT node_id, degree, id_type, id_value FROM "identity_state"."hubs"
+WHERE node_id NOT IN (SELECT node_id FROM "identity_work"."touched")
+UNION ALL
+SELECT h.node_id, h.degree, t.id_type, t.id_value
+FROM (
+SELECT node_id, degree
+FROM (
+  SELECT node AS node_id, max_degree, COUNT(DISTINCT other) AS degree
+  FROM (
+    SELECT n2 AS node, n1 AS other, 20 AS max_degree
+    FROM "identity_work"."near_events" WHERE n2 IS NOT NULL AND n1 IS NOT NULL AND n2 <> n1
+    UNION ALL SELECT n2 AS node, n3 AS other, 20 AS max_degree
+    FROM "identity_work"."near_events" WHERE n2 IS NOT NULL AND n3 IS NOT NULL AND n2 <> n3
+  ) p
+  GROUP BY node, max_degree
+) d
+WHERE degree > max_degree
+) h
+JOIN "identity_work"."touched" t ON h.node_id = t.node_id;
+ANALYZE "identity_work"."hubs_named";
+DROP TABLE IF EXISTS "identity_work"."hubs";
+CREATE UNLOGGED TABLE "identity_work"."hubs" AS
+SELECT node_id, degree FROM "identity_work"."hubs_named";
+ANALYZE "identity_work"."hubs";
+-- identifiers that became hubs or stopped being ones
+DROP TABLE IF EXISTS "identity_work"."flips";
+CREATE UNLOGGED TABLE "identity_work"."flips" AS
+SELECT t.node_id
+FROM "identity_work"."touched" t
+WHERE (CASE WHEN t.node_id IN (SELECT node_id FROM "identity_state"."hubs") THEN 1 ELSE 0 END)
+   <> (CASE WHEN t.node_id IN (SELECT node_id FROM "identity_work"."hubs_named") THEN 1 ELSE 0 END);
+ANALYZE "identity_work"."flips";
+DROP TABLE IF EXISTS "identity_work"."fliprows_events";
+CREATE UNLOGGED TABLE "identity_work"."fliprows_events" AS
+SELECT n1, n2, n3 FROM "identity_work"."near_events" s WHERE s.n1 IN (SELECT node_id FROM "identity_work"."flips") OR s.n2 IN (SELECT node_id FROM "identity_work"."flips") OR s.n3 IN (SELECT node_id FROM "identity_work"."flips");
+ANALYZE "identity_work"."fliprows_events";
+-- the batch's rows of events without their hubs
+DROP TABLE IF EXISTS "identity_work"."kept_events";
+CREATE UNLOGGED TABLE "identity_work"."kept_events" AS
+SELECT ts,
+  CASE WHEN n1 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n1 END AS n1,
+  CASE WHEN n2 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n2 END AS n2,
+  CASE WHEN n3 IN (SELECT node_id FROM "identity_work"."hubs") THEN NULL ELSE n3 END AS n3
+FROM "identity_work"."ins_events";
+ANALYZE "identity_work"."kept_events";
+
+-- ===== stage edges: the batch's links
+DROP TABLE IF EXISTS "identity_work"."edges";
+CREATE UNLOGGED TABLE "identity_work"."edges" AS
+SELECT a, b, row_count, first_seen_at, last_seen_at, SUBSTR(('' || CASE WHEN s0 = 1 THEN ',events' ELSE '' END), 2) AS sources
+FROM (
+  SELECT LEAST(a, b) AS a, GREATEST(a, b) AS b, CAST(COUNT(*) AS BIGINT) AS row_count,
+    MIN(ts) AS first_seen_at, MAX(ts) AS last_seen_at, MAX(s0) AS s0
+  FROM (
+    SELECT COALESCE(n1, n2, n3) AS a, n2 AS b, ts, 1 AS s0
+    FROM "identity_work"."kept_events" WHERE n2 IS NOT NULL AND n2 <> COALESCE(n1, n2, n3)
+    UNION ALL SELECT COALESCE(n1, n2, n3) AS a, n3 AS b, ts, 1 AS s0
+    FROM "identity_work"."kept_events" WHERE n3 IS NOT NULL AND n3 <> COALESCE(n1, n2, n3)
+  ) e
+  GROUP BY LEAST(a, b), GREATEST(a, b)
+) g;
+ANALYZE "identity_work"."edges";
+
+-- ===== stage outputs: the rows of the output tables the batch changes, and what changed
+-- the batch's identifiers, and those of the profiles whose id changes
+DROP TABLE IF EXISTS "identity_work"."graph";
+CREATE UNLOGGED TABLE "identity_work"."graph" AS
+SELECT a.universal_id, n.id_type, n.id_value,
+  CASE WHEN o.first_seen_at IS NULL OR o.first_seen_at > n.first_seen_at THEN n.first_seen_at ELSE o.first_seen_at END AS first_seen_at,
+  CASE WHEN o.last_seen_at IS NULL OR o.last_seen_at < n.last_seen_at THEN n.last_seen_at ELSE o.last_seen_at END AS last_seen_at,
+  CAST(COALESCE(o.row_count, 0) + n.row_count AS BIGINT) AS row_count, n.node_id
+FROM "identity_work"."nodes" n
+JOIN "identity_work"."app_groups" g ON g.node_id = n.node_id
+JOIN "identity_work"."anchors" a ON a.component = g.grp
+LEFT JOIN "identity_work"."app_old" o ON o.node_id = n.node_id
+UNION ALL
+SELECT m.new_id AS universal_id, x.id_type, x.id_value, x.first_seen_at, x.last_seen_at, x.row_count, x.node_id
+FROM "identity"."id_graph" x
+JOIN "identity_work"."app_moves" m ON x.universal_id = m.old_id
+WHERE m.old_id <> m.new_id AND x.node_id NOT IN (SELECT node_id FROM "identity_work"."nodes");
+ANALYZE "identity_work"."graph";
+DROP TABLE IF EXISTS "identity_work"."redo";
+CREATE UNLOGGED TABLE "identity_work"."redo" AS
+SELECT node_id, id_type, id_value FROM "identity_work"."graph";
+ANALYZE "identity_work"."redo";
+-- their published universal ids
+DROP TABLE IF EXISTS "identity_work"."old_map";
+CREATE UNLOGGED TABLE "identity_work"."old_map" AS
+SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work"."redo");
+ANALYZE "identity_work"."old_map";
+-- every row of graph replaces its published one
+DROP TABLE IF EXISTS "identity_work"."graph_write";
+CREATE UNLOGGED TABLE "identity_work"."graph_write" AS
+SELECT node_id, id_type FROM "identity_work"."graph";
+ANALYZE "identity_work"."graph_write";
+-- the stored region of each touched profile
+DROP TABLE IF EXISTS "identity_work"."app_region_old";
+CREATE UNLOGGED TABLE "identity_work"."app_region_old" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM "identity_work"."app_old" o
+JOIN "identity_work"."app_groups" g ON g.node_id = o.node_id
+JOIN "identity_state"."regions" r ON r.node_id = o.node_id;
+ANALYZE "identity_work"."app_region_old";
+-- each group's region label: its smallest node id
+DROP TABLE IF EXISTS "identity_work"."app_labels";
+CREATE UNLOGGED TABLE "identity_work"."app_labels" AS
+SELECT grp, MIN(region) AS region
+FROM (
+  SELECT grp, region FROM "identity_work"."app_region_old"
+  UNION ALL
+  SELECT grp, node_id AS region FROM "identity_work"."app_groups" WHERE node_id NOT IN (SELECT node_id FROM "identity_work"."app_old")
+) r
+GROUP BY grp;
+ANALYZE "identity_work"."app_labels";
+-- the regions rows that change
+DROP TABLE IF EXISTS "identity_work"."regions_new";
+CREATE UNLOGGED TABLE "identity_work"."regions_new" AS
+SELECT g.node_id, l.region, n.id_type
+FROM "identity_work"."app_groups" g
+JOIN "identity_work"."app_labels" l ON l.grp = g.grp
+JOIN "identity_work"."nodes" n ON n.node_id = g.node_id
+UNION ALL
+SELECT r.node_id, l.region, r.id_type
+FROM "identity_state"."regions" r
+JOIN "identity_work"."app_region_old" o ON r.region = o.region
+JOIN "identity_work"."app_labels" l ON l.grp = o.grp
+WHERE o.region <> l.region AND r.node_id NOT IN (SELECT node_id FROM "identity_work"."nodes");
+ANALYZE "identity_work"."regions_new";
+DROP TABLE IF EXISTS "identity_work"."app_labels";
+DROP TABLE IF EXISTS "identity_work"."app_region_old";
+DROP TABLE IF EXISTS "identity_work"."regions_write";
+CREATE UNLOGGED TABLE "identity_work"."regions_write" AS
+SELECT node_id, id_type FROM "identity_work"."regions_new";
+ANALYZE "identity_work"."regions_write";
+-- the universal ids whose profiles rows are replaced
+DROP TABLE IF EXISTS "identity_work"."redo_ids";
+CREATE UNLOGGED TABLE "identity_work"."redo_ids" AS
+SELECT DISTINCT universal_id FROM (
+  SELECT old_id AS universal_id FROM "identity_work"."app_moves"
+  UNION ALL
+  SELECT universal_id FROM "identity_work"."anchors"
+) u;
+ANALYZE "identity_work"."redo_ids";
+-- one profiles row per group
+DROP TABLE IF EXISTS "identity_work"."profiles_region";
+CREATE UNLOGGED TABLE "identity_work"."profiles_region" AS
+WITH parts AS (
+  SELECT m.grp, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."device_id_count", p."anonymous_id_count"
+  FROM "identity"."profiles" p
+  JOIN "identity_work"."app_moves" m ON p.universal_id = m.old_id
+  UNION ALL
+  SELECT g.grp, n.first_seen_at, n.last_seen_at, CASE WHEN o.node_id IS NULL THEN 1 ELSE 0 END, CASE WHEN o.node_id IS NULL AND n.id_type = 'user_id' THEN 1 ELSE 0 END, CASE WHEN o.node_id IS NULL AND n.id_type = 'device_id' THEN 1 ELSE 0 END, CASE WHEN o.node_id IS NULL AND n.id_type = 'anonymous_id' THEN 1 ELSE 0 END
+  FROM "identity_work"."nodes" n
+  JOIN "identity_work"."app_groups" g ON g.node_id = n.node_id
+  LEFT JOIN "identity_work"."app_old" o ON o.node_id = n.node_id
+), latest AS (
+  SELECT grp, id_type, id_value,
+    ROW_NUMBER() OVER (PARTITION BY grp, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value COLLATE "C" DESC) AS pos
+  FROM (
+    SELECT g.grp, n.id_type, n.id_value,
+      CASE WHEN o.last_seen_at IS NULL OR o.last_seen_at < n.last_seen_at THEN n.last_seen_at ELSE o.last_seen_at END AS last_seen_at
+    FROM "identity_work"."nodes" n
+    JOIN "identity_work"."app_groups" g ON g.node_id = n.node_id
+    LEFT JOIN "identity_work"."app_old" o ON o.node_id = n.node_id
+    UNION ALL
+    SELECT l.grp, x.id_type, x.id_value, x.last_seen_at
+    FROM "identity"."id_graph" x
+    JOIN (
+      SELECT m.old_id, m.grp, 'user_id' AS id_type, p."latest_user_id" AS id_value
+      FROM "identity"."profiles" p JOIN "identity_work"."app_moves" m ON p.universal_id = m.old_id
+      UNION ALL SELECT m.old_id, m.grp, 'device_id' AS id_type, p."latest_device_id" AS id_value
+      FROM "identity"."profiles" p JOIN "identity_work"."app_moves" m ON p.universal_id = m.old_id
+      UNION ALL SELECT m.old_id, m.grp, 'anonymous_id' AS id_type, p."latest_anonymous_id" AS id_value
+      FROM "identity"."profiles" p JOIN "identity_work"."app_moves" m ON p.universal_id = m.old_id
+    ) l ON x.universal_id = l.old_id AND x.id_type = l.id_type AND x.id_value = l.id_value
+  ) c
+)
+SELECT a.universal_id, s.first_seen_at, s.last_seen_at, s.identifiers, s."user_id_count", l."latest_user_id", s."device_id_count", l."latest_device_id", s."anonymous_id_count", l."latest_anonymous_id"
+FROM (
+  SELECT grp, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at, CAST(SUM(identifiers) AS BIGINT) AS identifiers, CAST(SUM("user_id_count") AS BIGINT) AS "user_id_count", CAST(SUM("device_id_count") AS BIGINT) AS "device_id_count", CAST(SUM("anonymous_id_count") AS BIGINT) AS "anonymous_id_count"
+  FROM parts
+  GROUP BY grp
+) s
+JOIN "identity_work"."anchors" a ON a.component = s.grp
+LEFT JOIN (
+  SELECT grp, MAX(CASE WHEN id_type = 'user_id' THEN id_value END) AS "latest_user_id", MAX(CASE WHEN id_type = 'device_id' THEN id_value END) AS "latest_device_id", MAX(CASE WHEN id_type = 'anonymous_id' THEN id_value END) AS "latest_anonymous_id"
+  FROM latest
+  WHERE pos = 1
+  GROUP BY grp
+) l ON l.grp = s.grp;
+ANALYZE "identity_work"."profiles_region";
+-- universal ids that are new or merged since the last run
+DROP TABLE IF EXISTS "identity_work"."changes";
+CREATE UNLOGGED TABLE "identity_work"."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work"."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity_work"."old_map" o
+    FULL OUTER JOIN "identity_work"."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work"."old_map"));
+ANALYZE "identity_work"."changes";
+-- the links the batch adds, and the published ones it adds to or relabels
+DROP TABLE IF EXISTS "identity_work"."edges_diff";
+CREATE UNLOGGED TABLE "identity_work"."edges_diff" AS
+WITH moved AS (
+  SELECT old_id, new_id FROM "identity_work"."app_moves" WHERE old_id <> new_id
+), b AS (
+  SELECT a.universal_id, na.id_type AS id_type_a, na.id_value AS id_value_a, nb.id_type AS id_type_b, nb.id_value AS id_value_b,
+    e.row_count, e.first_seen_at, e.last_seen_at, e.sources, oa.universal_id AS old_a, ob.universal_id AS old_b
+  FROM "identity_work"."edges" e
+  JOIN "identity_work"."nodes" na ON na.node_id = e.a
+  JOIN "identity_work"."nodes" nb ON nb.node_id = e.b
+  JOIN "identity_work"."app_groups" g ON g.node_id = e.a
+  JOIN "identity_work"."anchors" a ON a.component = g.grp
+  LEFT JOIN "identity_work"."app_old" oa ON oa.node_id = e.a
+  LEFT JOIN "identity_work"."app_old" ob ON ob.node_id = e.b
+), kept AS (
+  SELECT old_a, id_type_a, id_value_a, id_type_b, id_value_b FROM b
+  WHERE old_a = old_b AND old_a NOT IN (SELECT old_id FROM moved)
+), o AS (
+  -- one pass over the published links
+  SELECT p.universal_id, p.id_type_a, p.id_value_a, p.id_type_b, p.id_value_b, p.row_count, p.first_seen_at, p.last_seen_at, p.sources,
+    COALESCE(m.new_id, p.universal_id) AS new_id
+  FROM "identity"."id_edges" p
+  LEFT JOIN moved m ON p.universal_id = m.old_id
+  LEFT JOIN kept k ON p.universal_id = k.old_a AND p.id_type_a = k.id_type_a AND p.id_value_a = k.id_value_a
+    AND p.id_type_b = k.id_type_b AND p.id_value_b = k.id_value_b
+  WHERE m.old_id IS NOT NULL OR k.old_a IS NOT NULL
+)
+SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
+  o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b,
+  COALESCE(b.universal_id, o.new_id) AS universal_id,
+  COALESCE(b.id_type_a, o.id_type_a) AS id_type_a, COALESCE(b.id_value_a, o.id_value_a) AS id_value_a,
+  COALESCE(b.id_type_b, o.id_type_b) AS id_type_b, COALESCE(b.id_value_b, o.id_value_b) AS id_value_b,
+  CAST(COALESCE(o.row_count, 0) + COALESCE(b.row_count, 0) AS BIGINT) AS row_count,
+  CASE WHEN o.first_seen_at IS NULL OR o.first_seen_at > b.first_seen_at THEN b.first_seen_at ELSE o.first_seen_at END AS first_seen_at,
+  CASE WHEN o.last_seen_at IS NULL OR o.last_seen_at < b.last_seen_at THEN b.last_seen_at ELSE o.last_seen_at END AS last_seen_at,
+  SUBSTR(('' || CASE WHEN (o.sources ~ '(^|,)events(,|$)') OR (b.sources ~ '(^|,)events(,|$)') THEN ',events' ELSE '' END), 2) AS sources
+FROM o
+FULL OUTER JOIN b ON o.id_type_a = b.id_type_a AND o.id_value_a = b.id_value_a AND o.id_type_b = b.id_type_b AND o.id_value_b = b.id_value_b;
+ANALYZE "identity_work"."edges_diff";
+DROP TABLE IF EXISTS "identity_work"."app_groups";
+DROP TABLE IF EXISTS "identity_work"."app_moves";
+DROP TABLE IF EXISTS "identity_work"."app_old";
+-- what was kept out of the graph, and why
+DROP TABLE IF EXISTS "identity"."id_quarantine__next";
+CREATE TABLE "identity"."id_quarantine__next" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "identity_work"."qvalues_new"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM "identity"."id_quarantine" q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM "identity_work"."redo" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+  UNION ALL SELECT id_type, id_value, 'hub' AS reason, degree AS evidence FROM "identity_work"."hubs_named"
+) q;
+ANALYZE "identity"."id_quarantine__next";
+-- no audiences: none
+DROP TABLE IF EXISTS "identity"."audience_members__next";
+CREATE TABLE "identity"."audience_members__next" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(LOCALTIMESTAMP AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS TEXT) AS audience, CAST(NULL AS TEXT) AS universal_id FROM "identity_work"."profiles_region" WHERE 1 = 0
+) m
+LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
+WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work"."redo_ids");
+ANALYZE "identity"."audience_members__next";
+
+-- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+BEGIN;
+DELETE FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work"."graph_write");
+INSERT INTO "identity"."id_graph" SELECT * FROM (SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM "identity_work"."graph") q WHERE q.node_id IN (SELECT node_id FROM "identity_work"."graph_write");
+DELETE FROM "identity"."profiles" WHERE universal_id IN (SELECT universal_id FROM "identity_work"."redo_ids");
+INSERT INTO "identity"."profiles" SELECT * FROM "identity_work"."profiles_region";
+DELETE FROM "identity"."id_edges" USING (
+  SELECT s_universal_id, s_id_type_a, s_id_value_a, s_id_type_b, s_id_value_b
+  FROM "identity_work"."edges_diff" WHERE s_universal_id IS NOT NULL
+) s
+WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
+  AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b;
+INSERT INTO "identity"."id_edges"
+SELECT universal_id, id_type_a, id_value_a, id_type_b, id_value_b, row_count, first_seen_at, last_seen_at, sources
+FROM "identity_work"."edges_diff"
+WHERE universal_id IS NOT NULL;
+UPDATE "identity"."audience_history" AS h
+SET exited_at = CAST(LOCALTIMESTAMP AS TIMESTAMP)
+WHERE h.exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM "identity"."audience_members__next" n
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
+  );
+INSERT INTO "identity"."audience_history" (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS BIGINT)
+FROM "identity"."audience_members__next" n
+WHERE NOT EXISTS (
+  SELECT 1 FROM "identity"."audience_history" h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+DROP TABLE IF EXISTS "identity"."id_quarantine";
+ALTER TABLE "identity"."id_quarantine__next" RENAME TO "id_quarantine";
+DROP TABLE IF EXISTS "identity"."audience_members";
+ALTER TABLE "identity"."audience_members__next" RENAME TO "audience_members";
+-- the rows of events
+DELETE FROM "identity_state"."rows_events" WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) AND row_hash IN (SELECT row_hash FROM "identity_work"."gone_events");
+INSERT INTO "identity_state"."rows_events" SELECT * FROM "identity_work"."ins_events";
+DELETE FROM "identity_state"."hubs" WHERE 1 = 1;
+INSERT INTO "identity_state"."hubs" SELECT node_id, degree, id_type, id_value FROM "identity_work"."hubs_named";
+DELETE FROM "identity_state"."qvalues" WHERE 1 = 1;
+INSERT INTO "identity_state"."qvalues" SELECT id_type, id_value, reason, evidence FROM "identity_work"."qvalues_new";
+DELETE FROM "identity_state"."regions" WHERE node_id IN (SELECT node_id FROM "identity_work"."regions_write");
+INSERT INTO "identity_state"."regions" SELECT * FROM (SELECT node_id, region, id_type FROM "identity_work"."regions_new") q WHERE q.node_id IN (SELECT node_id FROM "identity_work"."regions_write");
+DELETE FROM "identity_state"."meta" WHERE 1 = 1;
+INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', 'fc68f8420a6d72df'), ('degrees', '4bd5bf5ffc86cfb8'), ('id_salt', '48dd836a617dbe4a'), ('id_types', 'e613c4f0047a06b5'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', 'c194d3a0ecf2a120'), ('traits', '74234e98afe7498f');
+INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(LOCALTIMESTAMP AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work"."changes";
+COMMIT;

@@ -228,3 +228,196 @@ FULL OUTER JOIN "identity_work".main."edges_region" n
 WHERE o.universal_id IS NULL OR n.universal_id IS NULL OR NOT COALESCE(n.row_count = o.row_count AND n.sources = o.sources
   AND (COALESCE(n.first_seen_at = o.first_seen_at, FALSE) OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
   AND (COALESCE(n.last_seen_at = o.last_seen_at, FALSE) OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL)), FALSE);
+
+-- append-only path, taken when this counts 0 after the extract stage:
+SELECT 0 + (SELECT COUNT(*) FROM "identity_work".main."gone_logins") AS n;
+
+-- idstitch plan: project limit_ties, warehouse duckdb, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage outputs: the rows of the output tables the batch changes, and what changed
+-- the batch's identifiers, and those of the profiles whose id changes
+CREATE OR REPLACE TABLE "identity_work".main."graph" AS
+SELECT a.universal_id, n.id_type, n.id_value,
+  CASE WHEN o.first_seen_at IS NULL OR o.first_seen_at > n.first_seen_at THEN n.first_seen_at ELSE o.first_seen_at END AS first_seen_at,
+  CASE WHEN o.last_seen_at IS NULL OR o.last_seen_at < n.last_seen_at THEN n.last_seen_at ELSE o.last_seen_at END AS last_seen_at,
+  CAST(COALESCE(o.row_count, 0) + n.row_count AS BIGINT) AS row_count, n.node_id
+FROM "identity_work".main."nodes" n
+JOIN "identity_work".main."app_groups" g ON g.node_id = n.node_id
+JOIN "identity_work".main."anchors" a ON a.component = g.grp
+LEFT JOIN "identity_work".main."app_old" o ON o.node_id = n.node_id
+UNION ALL
+SELECT m.new_id AS universal_id, x.id_type, x.id_value, x.first_seen_at, x.last_seen_at, x.row_count, x.node_id
+FROM "identity"."id_graph" x
+JOIN "identity_work".main."app_moves" m ON x.universal_id = m.old_id
+WHERE m.old_id <> m.new_id AND x.node_id NOT IN (SELECT node_id FROM "identity_work".main."nodes");
+CREATE OR REPLACE TABLE "identity_work".main."redo" AS
+SELECT node_id, id_type, id_value FROM "identity_work".main."graph";
+-- their published universal ids
+CREATE OR REPLACE TABLE "identity_work".main."old_map" AS
+SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work".main."redo");
+-- every row of graph replaces its published one
+CREATE OR REPLACE TABLE "identity_work".main."graph_write" AS
+SELECT node_id, id_type FROM "identity_work".main."graph";
+-- the stored region of each touched profile
+CREATE OR REPLACE TABLE "identity_work".main."app_region_old" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM "identity_work".main."app_old" o
+JOIN "identity_work".main."app_groups" g ON g.node_id = o.node_id
+JOIN "identity_state"."regions" r ON r.node_id = o.node_id;
+-- each group's region label: its smallest node id
+CREATE OR REPLACE TABLE "identity_work".main."app_labels" AS
+SELECT grp, MIN(region) AS region
+FROM (
+  SELECT grp, region FROM "identity_work".main."app_region_old"
+  UNION ALL
+  SELECT grp, node_id AS region FROM "identity_work".main."app_groups" WHERE node_id NOT IN (SELECT node_id FROM "identity_work".main."app_old")
+) r
+GROUP BY grp;
+-- the regions rows that change
+CREATE OR REPLACE TABLE "identity_work".main."regions_new" AS
+SELECT g.node_id, l.region, n.id_type
+FROM "identity_work".main."app_groups" g
+JOIN "identity_work".main."app_labels" l ON l.grp = g.grp
+JOIN "identity_work".main."nodes" n ON n.node_id = g.node_id
+UNION ALL
+SELECT r.node_id, l.region, r.id_type
+FROM "identity_state"."regions" r
+JOIN "identity_work".main."app_region_old" o ON r.region = o.region
+JOIN "identity_work".main."app_labels" l ON l.grp = o.grp
+WHERE o.region <> l.region AND r.node_id NOT IN (SELECT node_id FROM "identity_work".main."nodes");
+DROP TABLE IF EXISTS "identity_work".main."app_labels";
+CREATE OR REPLACE TABLE "identity_work".main."regions_write" AS
+SELECT node_id, id_type FROM "identity_work".main."regions_new";
+-- the universal ids whose profiles rows are replaced
+CREATE OR REPLACE TABLE "identity_work".main."redo_ids" AS
+SELECT DISTINCT universal_id FROM (
+  SELECT old_id AS universal_id FROM "identity_work".main."app_moves"
+  UNION ALL
+  SELECT universal_id FROM "identity_work".main."anchors"
+) u;
+-- one profiles row per group
+CREATE OR REPLACE TABLE "identity_work".main."profiles_region" AS
+WITH parts AS (
+  SELECT m.grp, p.first_seen_at, p.last_seen_at, p.identifiers, p."user_id_count", p."email_count"
+  FROM "identity"."profiles" p
+  JOIN "identity_work".main."app_moves" m ON p.universal_id = m.old_id
+  UNION ALL
+  SELECT g.grp, n.first_seen_at, n.last_seen_at, CASE WHEN o.node_id IS NULL THEN 1 ELSE 0 END, CASE WHEN o.node_id IS NULL AND n.id_type = 'user_id' THEN 1 ELSE 0 END, CASE WHEN o.node_id IS NULL AND n.id_type = 'email' THEN 1 ELSE 0 END
+  FROM "identity_work".main."nodes" n
+  JOIN "identity_work".main."app_groups" g ON g.node_id = n.node_id
+  LEFT JOIN "identity_work".main."app_old" o ON o.node_id = n.node_id
+), latest AS (
+  SELECT grp, id_type, id_value,
+    ROW_NUMBER() OVER (PARTITION BY grp, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+  FROM (
+    SELECT g.grp, n.id_type, n.id_value,
+      CASE WHEN o.last_seen_at IS NULL OR o.last_seen_at < n.last_seen_at THEN n.last_seen_at ELSE o.last_seen_at END AS last_seen_at
+    FROM "identity_work".main."nodes" n
+    JOIN "identity_work".main."app_groups" g ON g.node_id = n.node_id
+    LEFT JOIN "identity_work".main."app_old" o ON o.node_id = n.node_id
+    UNION ALL
+    SELECT l.grp, x.id_type, x.id_value, x.last_seen_at
+    FROM "identity"."id_graph" x
+    JOIN (
+      SELECT m.old_id, m.grp, 'user_id' AS id_type, p."latest_user_id" AS id_value
+      FROM "identity"."profiles" p JOIN "identity_work".main."app_moves" m ON p.universal_id = m.old_id
+      UNION ALL SELECT m.old_id, m.grp, 'email' AS id_type, p."latest_email" AS id_value
+      FROM "identity"."profiles" p JOIN "identity_work".main."app_moves" m ON p.universal_id = m.old_id
+    ) l ON x.universal_id = l.old_id AND x.id_type = l.id_type AND x.id_value = l.id_value
+  ) c
+)
+SELECT a.universal_id, s.first_seen_at, s.last_seen_at, s.identifiers, s."user_id_count", l."latest_user_id", s."email_count", l."latest_email"
+FROM (
+  SELECT grp, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at, CAST(SUM(identifiers) AS BIGINT) AS identifiers, CAST(SUM("user_id_count") AS BIGINT) AS "user_id_count", CAST(SUM("email_count") AS BIGINT) AS "email_count"
+  FROM parts
+  GROUP BY grp
+) s
+JOIN "identity_work".main."anchors" a ON a.component = s.grp
+LEFT JOIN (
+  SELECT grp, MAX(CASE WHEN id_type = 'user_id' THEN id_value END) AS "latest_user_id", MAX(CASE WHEN id_type = 'email' THEN id_value END) AS "latest_email"
+  FROM latest
+  WHERE pos = 1
+  GROUP BY grp
+) l ON l.grp = s.grp;
+-- universal ids that are new or merged since the last run
+CREATE OR REPLACE TABLE "identity_work".main."changes" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "identity_work".main."graph") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "identity_work".main."old_map" o
+    FULL OUTER JOIN "identity_work".main."graph" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "identity_work".main."old_map"));
+-- the links the batch adds, and the published ones it adds to or relabels
+CREATE OR REPLACE TABLE "identity_work".main."edges_diff" AS
+WITH moved AS (
+  SELECT old_id, new_id FROM "identity_work".main."app_moves" WHERE old_id <> new_id
+), b AS (
+  SELECT a.universal_id, na.id_type AS id_type_a, na.id_value AS id_value_a, nb.id_type AS id_type_b, nb.id_value AS id_value_b,
+    e.row_count, e.first_seen_at, e.last_seen_at, e.sources, oa.universal_id AS old_a, ob.universal_id AS old_b
+  FROM "identity_work".main."edges" e
+  JOIN "identity_work".main."nodes" na ON na.node_id = e.a
+  JOIN "identity_work".main."nodes" nb ON nb.node_id = e.b
+  JOIN "identity_work".main."app_groups" g ON g.node_id = e.a
+  JOIN "identity_work".main."anchors" a ON a.component = g.grp
+  LEFT JOIN "identity_work".main."app_old" oa ON oa.node_id = e.a
+  LEFT JOIN "identity_work".main."app_old" ob ON ob.node_id = e.b
+), kept AS (
+  SELECT old_a, id_type_a, id_value_a, id_type_b, id_value_b FROM b
+  WHERE old_a = old_b AND old_a NOT IN (SELECT old_id FROM moved)
+), o AS (
+  -- one pass over the published links
+  SELECT p.universal_id, p.id_type_a, p.id_value_a, p.id_type_b, p.id_value_b, p.row_count, p.first_seen_at, p.last_seen_at, p.sources,
+    COALESCE(m.new_id, p.universal_id) AS new_id
+  FROM "identity"."id_edges" p
+  LEFT JOIN moved m ON p.universal_id = m.old_id
+  LEFT JOIN kept k ON p.universal_id = k.old_a AND p.id_type_a = k.id_type_a AND p.id_value_a = k.id_value_a
+    AND p.id_type_b = k.id_type_b AND p.id_value_b = k.id_value_b
+  WHERE m.old_id IS NOT NULL OR k.old_a IS NOT NULL
+)
+SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
+  o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b,
+  COALESCE(b.universal_id, o.new_id) AS universal_id,
+  COALESCE(b.id_type_a, o.id_type_a) AS id_type_a, COALESCE(b.id_value_a, o.id_value_a) AS id_value_a,
+  COALESCE(b.id_type_b, o.id_type_b) AS id_type_b, COALESCE(b.id_value_b, o.id_value_b) AS id_value_b,
+  CAST(COALESCE(o.row_count, 0) + COALESCE(b.row_count, 0) AS BIGINT) AS row_count,
+  CASE WHEN o.first_seen_at IS NULL OR o.first_seen_at > b.first_seen_at THEN b.first_seen_at ELSE o.first_seen_at END AS first_seen_at,
+  CASE WHEN o.last_seen_at IS NULL OR o.last_seen_at < b.last_seen_at THEN b.last_seen_at ELSE o.last_seen_at END AS last_seen_at,
+  SUBSTR(('' || CASE WHEN regexp_matches(o.sources, '(^|,)logins(,|$)') OR regexp_matches(b.sources, '(^|,)logins(,|$)') THEN ',logins' ELSE '' END), 2) AS sources
+FROM o
+FULL OUTER JOIN b ON o.id_type_a = b.id_type_a AND o.id_value_a = b.id_value_a AND o.id_type_b = b.id_type_b AND o.id_value_b = b.id_value_b;
+DROP TABLE IF EXISTS "identity_work".main."app_groups";
+DROP TABLE IF EXISTS "identity_work".main."app_moves";
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TABLE "identity"."id_quarantine__next" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "identity_work".main."qvalues_new"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM "identity"."id_quarantine" q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM "identity_work".main."redo" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+) q;
+-- no audiences: none
+CREATE OR REPLACE TABLE "identity"."audience_members__next" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(current_timestamp AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "identity_work".main."profiles_region" WHERE 1 = 0
+) m
+LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
+WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work".main."redo_ids");

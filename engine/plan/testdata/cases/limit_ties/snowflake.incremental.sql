@@ -224,3 +224,193 @@ FULL OUTER JOIN "IDENTITY_WORK"."EDGES_REGION" n
 WHERE o.universal_id IS NULL OR n.universal_id IS NULL OR NOT COALESCE(n.row_count = o.row_count AND n.sources = o.sources
   AND (COALESCE(n.first_seen_at = o.first_seen_at, FALSE) OR (n.first_seen_at IS NULL AND o.first_seen_at IS NULL))
   AND (COALESCE(n.last_seen_at = o.last_seen_at, FALSE) OR (n.last_seen_at IS NULL AND o.last_seen_at IS NULL)), FALSE);
+
+-- append-only path, taken when this counts 0 after the extract stage:
+SELECT 0 + (SELECT COUNT(*) FROM "IDENTITY_WORK"."GONE_LOGINS") AS n;
+
+-- idstitch plan: project limit_ties, warehouse snowflake, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage outputs: the rows of the output tables the batch changes, and what changed
+-- the batch's identifiers, and those of the profiles whose id changes
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH" AS
+SELECT a.universal_id, n.id_type, n.id_value,
+  CASE WHEN o.first_seen_at IS NULL OR o.first_seen_at > n.first_seen_at THEN n.first_seen_at ELSE o.first_seen_at END AS first_seen_at,
+  CASE WHEN o.last_seen_at IS NULL OR o.last_seen_at < n.last_seen_at THEN n.last_seen_at ELSE o.last_seen_at END AS last_seen_at,
+  CAST(COALESCE(o.row_count, 0) + n.row_count AS BIGINT) AS row_count, n.node_id
+FROM "IDENTITY_WORK"."NODES" n
+JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = n.node_id
+JOIN "IDENTITY_WORK"."ANCHORS" a ON a.component = g.grp
+LEFT JOIN "IDENTITY_WORK"."APP_OLD" o ON o.node_id = n.node_id
+UNION ALL
+SELECT m.new_id AS universal_id, x.id_type, x.id_value, x.first_seen_at, x.last_seen_at, x.row_count, x.node_id
+FROM "IDENTITY"."ID_GRAPH" x
+JOIN "IDENTITY_WORK"."APP_MOVES" m ON x.universal_id = m.old_id
+WHERE m.old_id <> m.new_id AND x.node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."NODES");
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO" AS
+SELECT node_id, id_type, id_value FROM "IDENTITY_WORK"."GRAPH";
+-- their published universal ids
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
+SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+-- every row of graph replaces its published one
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH_WRITE" AS
+SELECT node_id, id_type FROM "IDENTITY_WORK"."GRAPH";
+-- the stored region of each touched profile
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_REGION_OLD" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM "IDENTITY_WORK"."APP_OLD" o
+JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = o.node_id
+JOIN "IDENTITY_STATE"."REGIONS" r ON r.node_id = o.node_id;
+-- each group's region label: its smallest node id
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_LABELS" AS
+SELECT grp, MIN(region) AS region
+FROM (
+  SELECT grp, region FROM "IDENTITY_WORK"."APP_REGION_OLD"
+  UNION ALL
+  SELECT grp, node_id AS region FROM "IDENTITY_WORK"."APP_GROUPS" WHERE node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."APP_OLD")
+) r
+GROUP BY grp;
+-- the regions rows that change
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGIONS_NEW" AS
+SELECT g.node_id, l.region, n.id_type
+FROM "IDENTITY_WORK"."APP_GROUPS" g
+JOIN "IDENTITY_WORK"."APP_LABELS" l ON l.grp = g.grp
+JOIN "IDENTITY_WORK"."NODES" n ON n.node_id = g.node_id
+UNION ALL
+SELECT r.node_id, l.region, r.id_type
+FROM "IDENTITY_STATE"."REGIONS" r
+JOIN "IDENTITY_WORK"."APP_REGION_OLD" o ON r.region = o.region
+JOIN "IDENTITY_WORK"."APP_LABELS" l ON l.grp = o.grp
+WHERE o.region <> l.region AND r.node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."NODES");
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REGIONS_WRITE" AS
+SELECT node_id, id_type FROM "IDENTITY_WORK"."REGIONS_NEW";
+-- the universal ids whose profiles rows are replaced
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO_IDS" AS
+SELECT DISTINCT universal_id FROM (
+  SELECT old_id AS universal_id FROM "IDENTITY_WORK"."APP_MOVES"
+  UNION ALL
+  SELECT universal_id FROM "IDENTITY_WORK"."ANCHORS"
+) u;
+-- one profiles row per group
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."PROFILES_REGION" AS
+WITH parts AS (
+  SELECT m.grp, p.first_seen_at, p.last_seen_at, p.identifiers, p."USER_ID_COUNT", p."EMAIL_COUNT"
+  FROM "IDENTITY"."PROFILES" p
+  JOIN "IDENTITY_WORK"."APP_MOVES" m ON p.universal_id = m.old_id
+  UNION ALL
+  SELECT g.grp, n.first_seen_at, n.last_seen_at, CASE WHEN o.node_id IS NULL THEN 1 ELSE 0 END, CASE WHEN o.node_id IS NULL AND n.id_type = 'user_id' THEN 1 ELSE 0 END, CASE WHEN o.node_id IS NULL AND n.id_type = 'email' THEN 1 ELSE 0 END
+  FROM "IDENTITY_WORK"."NODES" n
+  JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = n.node_id
+  LEFT JOIN "IDENTITY_WORK"."APP_OLD" o ON o.node_id = n.node_id
+), latest AS (
+  SELECT grp, id_type, id_value,
+    ROW_NUMBER() OVER (PARTITION BY grp, id_type ORDER BY last_seen_at DESC NULLS LAST, id_value DESC) AS pos
+  FROM (
+    SELECT g.grp, n.id_type, n.id_value,
+      CASE WHEN o.last_seen_at IS NULL OR o.last_seen_at < n.last_seen_at THEN n.last_seen_at ELSE o.last_seen_at END AS last_seen_at
+    FROM "IDENTITY_WORK"."NODES" n
+    JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = n.node_id
+    LEFT JOIN "IDENTITY_WORK"."APP_OLD" o ON o.node_id = n.node_id
+    UNION ALL
+    SELECT l.grp, x.id_type, x.id_value, x.last_seen_at
+    FROM "IDENTITY"."ID_GRAPH" x
+    JOIN (
+      SELECT m.old_id, m.grp, 'user_id' AS id_type, p."LATEST_USER_ID" AS id_value
+      FROM "IDENTITY"."PROFILES" p JOIN "IDENTITY_WORK"."APP_MOVES" m ON p.universal_id = m.old_id
+      UNION ALL SELECT m.old_id, m.grp, 'email' AS id_type, p."LATEST_EMAIL" AS id_value
+      FROM "IDENTITY"."PROFILES" p JOIN "IDENTITY_WORK"."APP_MOVES" m ON p.universal_id = m.old_id
+    ) l ON x.universal_id = l.old_id AND x.id_type = l.id_type AND x.id_value = l.id_value
+  ) c
+)
+SELECT a.universal_id, s.first_seen_at, s.last_seen_at, s.identifiers, s."USER_ID_COUNT", l."LATEST_USER_ID", s."EMAIL_COUNT", l."LATEST_EMAIL"
+FROM (
+  SELECT grp, MIN(first_seen_at) AS first_seen_at, MAX(last_seen_at) AS last_seen_at, CAST(SUM(identifiers) AS BIGINT) AS identifiers, CAST(SUM("USER_ID_COUNT") AS BIGINT) AS "USER_ID_COUNT", CAST(SUM("EMAIL_COUNT") AS BIGINT) AS "EMAIL_COUNT"
+  FROM parts
+  GROUP BY grp
+) s
+JOIN "IDENTITY_WORK"."ANCHORS" a ON a.component = s.grp
+LEFT JOIN (
+  SELECT grp, MAX(CASE WHEN id_type = 'user_id' THEN id_value END) AS "LATEST_USER_ID", MAX(CASE WHEN id_type = 'email' THEN id_value END) AS "LATEST_EMAIL"
+  FROM latest
+  WHERE pos = 1
+  GROUP BY grp
+) l ON l.grp = s.grp;
+-- universal ids that are new or merged since the last run
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."CHANGES" AS
+SELECT CASE
+    WHEN p.new_id IS NULL THEN 'quarantine'
+    WHEN p.old_id IS NULL THEN 'new'
+    WHEN p.old_id IN (SELECT universal_id FROM "IDENTITY_WORK"."GRAPH") THEN 'split'
+    ELSE 'merge'
+  END AS kind,
+  p.old_id AS old_universal_id, p.new_id AS new_universal_id, p.moved AS identifiers
+FROM (
+  SELECT old_id, new_id, COUNT(*) AS moved
+  FROM (
+    SELECT o.universal_id AS old_id, n.universal_id AS new_id
+    FROM "IDENTITY_WORK"."OLD_MAP" o
+    FULL OUTER JOIN "IDENTITY_WORK"."GRAPH" n ON o.node_id = n.node_id
+  ) m
+  WHERE old_id IS NULL OR new_id IS NULL OR old_id <> new_id
+  GROUP BY old_id, new_id
+) p
+-- identifiers seen for the first time that join a profile which already existed change no id
+WHERE NOT (p.old_id IS NULL AND p.new_id IN (SELECT universal_id FROM "IDENTITY_WORK"."OLD_MAP"));
+-- the links the batch adds, and the published ones it adds to or relabels
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."EDGES_DIFF" AS
+WITH moved AS (
+  SELECT old_id, new_id FROM "IDENTITY_WORK"."APP_MOVES" WHERE old_id <> new_id
+), b AS (
+  SELECT a.universal_id, na.id_type AS id_type_a, na.id_value AS id_value_a, nb.id_type AS id_type_b, nb.id_value AS id_value_b,
+    e.row_count, e.first_seen_at, e.last_seen_at, e.sources, oa.universal_id AS old_a, ob.universal_id AS old_b
+  FROM "IDENTITY_WORK"."EDGES" e
+  JOIN "IDENTITY_WORK"."NODES" na ON na.node_id = e.a
+  JOIN "IDENTITY_WORK"."NODES" nb ON nb.node_id = e.b
+  JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = e.a
+  JOIN "IDENTITY_WORK"."ANCHORS" a ON a.component = g.grp
+  LEFT JOIN "IDENTITY_WORK"."APP_OLD" oa ON oa.node_id = e.a
+  LEFT JOIN "IDENTITY_WORK"."APP_OLD" ob ON ob.node_id = e.b
+), kept AS (
+  SELECT old_a, id_type_a, id_value_a, id_type_b, id_value_b FROM b
+  WHERE old_a = old_b AND old_a NOT IN (SELECT old_id FROM moved)
+), o AS (
+  -- one pass over the published links
+  SELECT p.universal_id, p.id_type_a, p.id_value_a, p.id_type_b, p.id_value_b, p.row_count, p.first_seen_at, p.last_seen_at, p.sources,
+    COALESCE(m.new_id, p.universal_id) AS new_id
+  FROM "IDENTITY"."ID_EDGES" p
+  LEFT JOIN moved m ON p.universal_id = m.old_id
+  LEFT JOIN kept k ON p.universal_id = k.old_a AND p.id_type_a = k.id_type_a AND p.id_value_a = k.id_value_a
+    AND p.id_type_b = k.id_type_b AND p.id_value_b = k.id_value_b
+  WHERE m.old_id IS NOT NULL OR k.old_a IS NOT NULL
+)
+SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_a AS s_id_value_a,
+  o.id_type_b AS s_id_type_b, o.id_value_b AS s_id_value_b,
+  COALESCE(b.universal_id, o.new_id) AS universal_id,
+  COALESCE(b.id_type_a, o.id_type_a) AS id_type_a, COALESCE(b.id_value_a, o.id_value_a) AS id_value_a,
+  COALESCE(b.id_type_b, o.id_type_b) AS id_type_b, COALESCE(b.id_value_b, o.id_value_b) AS id_value_b,
+  CAST(COALESCE(o.row_count, 0) + COALESCE(b.row_count, 0) AS BIGINT) AS row_count,
+  CASE WHEN o.first_seen_at IS NULL OR o.first_seen_at > b.first_seen_at THEN b.first_seen_at ELSE o.first_seen_at END AS first_seen_at,
+  CASE WHEN o.last_seen_at IS NULL OR o.last_seen_at < b.last_seen_at THEN b.last_seen_at ELSE o.last_seen_at END AS last_seen_at,
+  SUBSTR(('' || CASE WHEN (REGEXP_INSTR(o.sources, '(^|,)logins(,|$)') > 0) OR (REGEXP_INSTR(b.sources, '(^|,)logins(,|$)') > 0) THEN ',logins' ELSE '' END), 2) AS sources
+FROM o
+FULL OUTER JOIN b ON o.id_type_a = b.id_type_a AND o.id_value_a = b.id_value_a AND o.id_type_b = b.id_type_b AND o.id_value_b = b.id_value_b;
+-- what was kept out of the graph, and why
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."ID_QUARANTINE__NEXT" AS
+SELECT id_type, id_value, reason, evidence, CAST(0 AS BIGINT) AS run_id
+FROM (
+  SELECT id_type, id_value, reason, evidence FROM "IDENTITY_WORK"."QVALUES_NEW"
+  UNION ALL SELECT q.id_type, q.id_value, q.reason, q.evidence
+FROM "IDENTITY"."ID_QUARANTINE" q
+WHERE q.reason IN ('limit_conflict', 'anonymous_isolated')
+  AND NOT EXISTS (SELECT 1 FROM "IDENTITY_WORK"."REDO" r WHERE r.id_type = q.id_type AND r.id_value = q.id_value)
+) q;
+-- no audiences: none
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY"."AUDIENCE_MEMBERS__NEXT" AS
+SELECT m.audience, m.universal_id, COALESCE(prev.entered_at, CAST(SYSDATE() AS TIMESTAMP)) AS entered_at
+FROM (
+  SELECT CAST(NULL AS VARCHAR) AS audience, CAST(NULL AS VARCHAR) AS universal_id FROM "IDENTITY_WORK"."PROFILES_REGION" WHERE 1 = 0
+) m
+LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND prev.universal_id = m.universal_id
+UNION ALL
+SELECT audience, universal_id, entered_at FROM "IDENTITY"."AUDIENCE_MEMBERS"
+WHERE universal_id NOT IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
