@@ -94,6 +94,7 @@ var cases = []suiteCase{
 	{"Guards", nil, testGuards},
 	{"GuardProperties", nil, testGuardProperties},
 	{"IncrementalEqualsFull", nil, testIncremental},
+	{"AppendOnlyGuarded", nil, testAppendGuarded},
 	{"Scopes", nil, testScopes},
 	{"Overrides", nil, testOverrides},
 	{"OverridesScoped", nil, testOverridesScoped},
