@@ -108,6 +108,9 @@ func (gc goldenCase) script(t *testing.T, p *config.Project, d dialects.Dialect,
 		ap := *plan.Append
 		ap.Stages = ap.Stages[stageAfter(ap.Stages, KindExtract):]
 		script += "\n-- append-only path, taken when this counts 0 after the extract stage:\n" + plan.AppendProbe + ";\n\n" + gc.pinned(t, &ap, d, "append-only").Script(caseRounds)
+		if ap.Recheck != "" {
+			script += "\n-- the append-only path publishes only when this counts 0 after its outputs stage, else the run goes on after the extract stage above:\n" + ap.Recheck + ";\n"
+		}
 	}
 	return script
 }

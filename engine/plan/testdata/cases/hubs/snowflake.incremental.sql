@@ -627,3 +627,7 @@ DELETE FROM "IDENTITY_STATE"."META" WHERE 1 = 1;
 INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', 'fc68f8420a6d72df'), ('degrees', '4bd5bf5ffc86cfb8'), ('id_salt', '48dd836a617dbe4a'), ('id_types', 'e613c4f0047a06b5'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', 'c194d3a0ecf2a120'), ('traits', '74234e98afe7498f');
 INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";
 COMMIT;
+
+-- the append-only path publishes only when this counts 0 after its outputs stage, else the run goes on after the extract stage above:
+SELECT 0
+  + (SELECT COUNT(*) FROM "IDENTITY_WORK"."FLIPS") AS n;

@@ -421,3 +421,19 @@ LEFT JOIN "identity"."audience_members" prev ON prev.audience = m.audience AND p
 UNION ALL
 SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
 WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work".main."redo_ids");
+
+-- the append-only path publishes only when this counts 0 after its outputs stage, else the run goes on after the extract stage above:
+SELECT 0
+  + (SELECT COUNT(*) FROM "identity_work".main."profiles_region"
+     WHERE "user_id_count" > 1)
+  + (SELECT COUNT(*) FROM "identity_work".main."nodes" n JOIN "identity_state"."regions" r ON r.node_id = n.node_id
+     WHERE n.node_id NOT IN (SELECT node_id FROM "identity_work".main."app_old"))
+  + (SELECT COUNT(*)
+     FROM (SELECT region, COUNT(DISTINCT old_id) AS profiles, MAX(old_id) AS old_id FROM "identity_work".main."app_region_old" GROUP BY region) x
+     JOIN "identity"."profiles" p ON p.universal_id = x.old_id
+     JOIN (
+       SELECT region, COUNT(*) AS members FROM "identity_state"."regions"
+       WHERE region IN (SELECT region FROM "identity_work".main."app_region_old")
+       GROUP BY region
+     ) m ON m.region = x.region
+     WHERE x.profiles > 1 OR m.members <> p.identifiers) AS n;

@@ -414,3 +414,19 @@ LEFT JOIN "IDENTITY"."AUDIENCE_MEMBERS" prev ON prev.audience = m.audience AND p
 UNION ALL
 SELECT audience, universal_id, entered_at FROM "IDENTITY"."AUDIENCE_MEMBERS"
 WHERE universal_id NOT IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
+
+-- the append-only path publishes only when this counts 0 after its outputs stage, else the run goes on after the extract stage above:
+SELECT 0
+  + (SELECT COUNT(*) FROM "IDENTITY_WORK"."PROFILES_REGION"
+     WHERE "USER_ID_COUNT" > 1)
+  + (SELECT COUNT(*) FROM "IDENTITY_WORK"."NODES" n JOIN "IDENTITY_STATE"."REGIONS" r ON r.node_id = n.node_id
+     WHERE n.node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."APP_OLD"))
+  + (SELECT COUNT(*)
+     FROM (SELECT region, COUNT(DISTINCT old_id) AS profiles, MAX(old_id) AS old_id FROM "IDENTITY_WORK"."APP_REGION_OLD" GROUP BY region) x
+     JOIN "IDENTITY"."PROFILES" p ON p.universal_id = x.old_id
+     JOIN (
+       SELECT region, COUNT(*) AS members FROM "IDENTITY_STATE"."REGIONS"
+       WHERE region IN (SELECT region FROM "IDENTITY_WORK"."APP_REGION_OLD")
+       GROUP BY region
+     ) m ON m.region = x.region
+     WHERE x.profiles > 1 OR m.members <> p.identifiers) AS n;
