@@ -309,8 +309,10 @@ func (r *run) run(p *plan.Plan, incremental bool) {
 		if st.Kind == plan.KindExtract && p.AppendProbe != "" {
 			r.exec("append-only probe", p.AppendProbe, nil)
 		}
-		if st.Kind == plan.KindOutputs && p.Recheck != "" {
-			r.exec("append-only recheck", p.Recheck, nil)
+		for _, rc := range p.Rechecks {
+			if rc.After == st.Kind {
+				r.exec("append-only recheck", rc.Query, nil)
+			}
 		}
 		if st.Kind == plan.KindOutputs {
 			names := make([]string, 0, len(p.SourceRows))

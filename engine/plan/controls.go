@@ -47,7 +47,7 @@ func (pl *Planner) PlanWith(runID int64, prior *Prior, c Controls) (*Plan, error
 		for _, stage := range appendRun.stages {
 			stage(a)
 		}
-		a.plan.Recheck = a.appendRecheck()
+		a.plan.Rechecks = a.appendRechecks()
 		a.dropEarly()
 		b.plan.Append, b.plan.AppendProbe = a.plan, a.appendProbe()
 	}

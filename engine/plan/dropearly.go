@@ -58,7 +58,10 @@ func (b *build) dropEarly() {
 // few rounds and counts as one place; a table the plan drops itself is left to that drop.
 func (b *build) lastReads() map[string]place {
 	p := b.plan
-	pinned := append(append([]string{p.Stats, p.QuarantineCounts, p.ComponentsChanged, p.Recheck}, p.Controls...), append(mapValues(p.SourceRows, p.read), b.keep...)...)
+	pinned := append(append([]string{p.Stats, p.QuarantineCounts, p.ComponentsChanged}, p.Controls...), append(mapValues(p.SourceRows, p.read), b.keep...)...)
+	for _, rc := range p.Rechecks {
+		pinned = append(pinned, rc.Query)
+	}
 	// A work table's name, as every statement writes it.
 	ends := strings.SplitN(b.Dialect.WorkTable(b.work, "\x00"), "\x00", 2)
 	name := regexp.MustCompile(regexp.QuoteMeta(ends[0]) + `([a-z0-9_]+)` + regexp.QuoteMeta(ends[1]))

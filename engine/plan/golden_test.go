@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,8 +109,8 @@ func (gc goldenCase) script(t *testing.T, p *config.Project, d dialects.Dialect,
 		ap := *plan.Append
 		ap.Stages = ap.Stages[stageAfter(ap.Stages, KindExtract):]
 		script += "\n-- append-only path, taken when this counts 0 after the extract stage:\n" + plan.AppendProbe + ";\n\n" + gc.pinned(t, &ap, d, "append-only").Script(caseRounds)
-		if ap.Recheck != "" {
-			script += "\n-- the append-only path publishes only when this counts 0 after its outputs stage, else the run goes on after the extract stage above:\n" + ap.Recheck + ";\n"
+		for _, rc := range ap.Rechecks {
+			script += fmt.Sprintf("\n-- the append-only path goes on only when this counts 0 after its stage of kind %d, else the run goes on after the extract stage above (%s):\n%s;\n", rc.After, rc.Why, rc.Query)
 		}
 	}
 	return script

@@ -155,10 +155,10 @@ type Plan struct {
 	// extract, its stages are this plan's.
 	Append      *Plan
 	AppendProbe string
-	// Recheck, on an append-only plan, counts what sends the batch back to the regions once its
-	// rows are computed (a hub decision flipped, a limit broken); the runner reads it after the
-	// outputs stage and, when it is not 0, goes on with the incremental plan after its extract.
-	Recheck string
+	// Rechecks, on an append-only plan, count what sends the batch back to the regions (a hub
+	// decision flipped, a limit broken), each after the stage of its kind; when one is not 0, the
+	// runner goes on with the incremental plan after its extract.
+	Rechecks []Recheck
 	// read names, per source with a timestamp, the table of the rows the run read, which
 	// Planner.FutureRows counts in.
 	read map[string]string
@@ -243,4 +243,11 @@ func (n names) state(name string) string {
 }
 func (n names) stateNext(name string) string {
 	return n.d.Table(n.stat, name+render.NextSuffix)
+}
+
+// Recheck is a count that must be 0 once the stage of kind After has run; Why says what it
+// found when it is not.
+type Recheck struct {
+	After      Kind
+	Query, Why string
 }

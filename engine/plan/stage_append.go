@@ -135,6 +135,7 @@ func (b *build) appendIDs() {
 		create(b, "assign", idsql.AppAssign, idsql.AppAssignData{Types: ranks}, "the candidates for each group's anchor"),
 		create(b, "anchors", idsql.Anchors, idsql.AnchorsData{Salt: b.Project.Output.IDSalt}, "anchor: earliest first_seen, then type priority, then value"),
 		create(b, "app_moves", idsql.AppMoves, idsql.AppMovesData{}, "each touched profile's universal id, and its group's"),
+		create(b, "app_region_old", idsql.AppRegionOld, idsql.AppRegionOldData{Regions: b.state(stateRegions)}, "the stored region of each touched profile"),
 	}})
 }
 
@@ -147,7 +148,6 @@ func (b *build) appendOutputs() {
 		create(b, "redo", idsql.AppNodeIDs, idsql.AppNodeIDsData{From: "graph", Values: true}, ""),
 		create(b, "old_map", idsql.IncOldMap, idsql.IncOldMapData{}, "their published universal ids"),
 		create(b, "graph_write", idsql.AppNodeIDs, idsql.AppNodeIDsData{From: "graph"}, "every row of graph replaces its published one"),
-		create(b, "app_region_old", idsql.AppRegionOld, idsql.AppRegionOldData{Regions: regions}, "the stored region of each touched profile"),
 		create(b, "app_labels", idsql.AppLabels, idsql.AppLabelsData{}, "each group's region label: its smallest node id"),
 		create(b, "regions_new", idsql.AppRegions, idsql.AppRegionsData{Regions: regions}, "the regions rows that change"),
 		create(b, "regions_write", idsql.AppNodeIDs, idsql.AppNodeIDsData{From: "regions_new"}, ""),
@@ -198,17 +198,24 @@ func (b *build) appendGuards() {
 	b.add(st)
 }
 
-// appendRecheck is the query whose count must be 0 for the append-only path to publish, counted
-// once the batch's rows are computed: "" when nothing can send it back.
-func (b *build) appendRecheck() string {
+// appendRechecks are the counts that must be 0 for the append-only path to go on, each read as soon
+// as it is known: the hub decisions after the guards, the limits after the ids. Each one read early
+// spares the work after it when the batch must go back to the regions.
+func (b *build) appendRechecks() []Recheck {
+	var out []Recheck
+	if b.hubs() {
+		out = append(out, Recheck{After: KindGuards, Why: "the batch flips a hub decision",
+			Query: render.SQL(b.r, idsql.AppRecheck, idsql.AppRecheckData{Flips: true})})
+	}
 	var limits []idsql.LimitChange
 	for _, t := range b.limited() {
 		limits = append(limits, idsql.LimitChange{Type: t.Name, Limit: *t.Limit})
 	}
-	if !b.hubs() && len(limits) == 0 {
-		return ""
+	if len(limits) > 0 {
+		out = append(out, Recheck{After: KindIDs, Why: "the batch merges what a limit must split, or touches a profile a limit split",
+			Query: render.SQL(b.r, idsql.AppRecheck, idsql.AppRecheckData{Limits: limits, Regions: b.state(stateRegions)})})
 	}
-	return render.SQL(b.r, idsql.AppRecheck, idsql.AppRecheckData{Flips: b.hubs(), Limits: limits, Regions: b.state(stateRegions)})
+	return out
 }
 
 // stageAfter is the position after the first stage of kind k.

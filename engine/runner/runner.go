@@ -300,26 +300,21 @@ func (r *Runner) stages(ctx context.Context, p *plan.Plan, sum *Summary) error {
 				appendFrom = len(sum.Stages)
 			}
 		}
-		if st.Kind == plan.KindOutputs {
-			if p.Recheck != "" {
-				n, err := r.count(ctx, p.Recheck)
-				if err != nil {
-					return &StageError{Stage: st.Name, Note: "checking the guards of the append-only path", RunID: sum.RunID, Err: err}
-				}
-				if n > 0 {
-					// A hub decision flipped or a limit must split what the batch merged: the
-					// regions are recomputed instead, from the batch already read.
-					sum.Path, sum.PathNote = plan.PathRegions, "the batch flips a hub decision or merges what a limit must split"
-					// The append-only stages' time counts as one entry; the regions' stages have their names.
-					tried := StageTime{Stage: "append_only"}
-					for _, t := range sum.Stages[appendFrom:] {
-						tried.Seconds += t.Seconds
-					}
-					sum.Stages = append(sum.Stages[:appendFrom], tried)
-					p, stages, i = incremental, incremental.Stages, stageIndex(incremental, plan.KindExtract)
-					continue
-				}
+		if back, err := r.recheck(ctx, p, st); err != nil {
+			return &StageError{Stage: st.Name, Note: "checking the guards of the append-only path", RunID: sum.RunID, Err: err}
+		} else if back != "" {
+			// The regions are recomputed instead, from the batch already read. The append-only
+			// stages' time counts as one entry; the regions' stages have their names.
+			sum.Path, sum.PathNote = plan.PathRegions, back
+			tried := StageTime{Stage: "append_only"}
+			for _, t := range sum.Stages[appendFrom:] {
+				tried.Seconds += t.Seconds
 			}
+			sum.Stages = append(sum.Stages[:appendFrom], tried)
+			p, stages, i = incremental, incremental.Stages, stageIndex(incremental, plan.KindExtract)
+			continue
+		}
+		if st.Kind == plan.KindOutputs {
 			if err := r.measure(ctx, p, sum); err != nil {
 				return &StageError{Stage: st.Name, Note: "measuring the result", RunID: sum.RunID, Err: err}
 			}
@@ -913,4 +908,22 @@ func stageIndex(p *plan.Plan, k plan.Kind) int {
 		}
 	}
 	panic("plan without a stage of the kind asked for")
+}
+
+// recheck reads, after a stage of the append-only path, the rechecks of its kind, and returns why
+// the batch goes back to the regions, or "".
+func (r *Runner) recheck(ctx context.Context, p *plan.Plan, st plan.Stage) (string, error) {
+	for _, rc := range p.Rechecks {
+		if rc.After != st.Kind {
+			continue
+		}
+		n, err := r.count(ctx, rc.Query)
+		if err != nil {
+			return "", err
+		}
+		if n > 0 {
+			return rc.Why, nil
+		}
+	}
+	return "", nil
 }

@@ -832,6 +832,12 @@ SELECT p.old_id, p.grp, a.universal_id AS new_id
 FROM "identity_work".main."app_prev" p
 JOIN "identity_work".main."anchors" a ON a.component = p.grp;
 DROP TABLE IF EXISTS "identity_work".main."app_prev";
+-- the stored region of each touched profile
+CREATE OR REPLACE TABLE "identity_work".main."app_region_old" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM "identity_work".main."app_old" o
+JOIN "identity_work".main."app_groups" g ON g.node_id = o.node_id
+JOIN "identity_state"."regions" r ON r.node_id = o.node_id;
 
 -- ===== stage outputs: the rows of the output tables the batch changes, and what changed
 -- the batch's identifiers, and those of the profiles whose id changes
@@ -857,12 +863,6 @@ SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT
 -- every row of graph replaces its published one
 CREATE OR REPLACE TABLE "identity_work".main."graph_write" AS
 SELECT node_id, id_type FROM "identity_work".main."graph";
--- the stored region of each touched profile
-CREATE OR REPLACE TABLE "identity_work".main."app_region_old" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM "identity_work".main."app_old" o
-JOIN "identity_work".main."app_groups" g ON g.node_id = o.node_id
-JOIN "identity_state"."regions" r ON r.node_id = o.node_id;
 -- each group's region label: its smallest node id
 CREATE OR REPLACE TABLE "identity_work".main."app_labels" AS
 SELECT grp, MIN(region) AS region

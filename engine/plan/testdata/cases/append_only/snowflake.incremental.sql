@@ -824,6 +824,12 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_MOVES" AS
 SELECT p.old_id, p.grp, a.universal_id AS new_id
 FROM "IDENTITY_WORK"."APP_PREV" p
 JOIN "IDENTITY_WORK"."ANCHORS" a ON a.component = p.grp;
+-- the stored region of each touched profile
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_REGION_OLD" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM "IDENTITY_WORK"."APP_OLD" o
+JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = o.node_id
+JOIN "IDENTITY_STATE"."REGIONS" r ON r.node_id = o.node_id;
 
 -- ===== stage outputs: the rows of the output tables the batch changes, and what changed
 -- the batch's identifiers, and those of the profiles whose id changes
@@ -849,12 +855,6 @@ SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT
 -- every row of graph replaces its published one
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH_WRITE" AS
 SELECT node_id, id_type FROM "IDENTITY_WORK"."GRAPH";
--- the stored region of each touched profile
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_REGION_OLD" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM "IDENTITY_WORK"."APP_OLD" o
-JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = o.node_id
-JOIN "IDENTITY_STATE"."REGIONS" r ON r.node_id = o.node_id;
 -- each group's region label: its smallest node id
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_LABELS" AS
 SELECT grp, MIN(region) AS region

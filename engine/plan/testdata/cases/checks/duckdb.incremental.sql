@@ -316,12 +316,6 @@ SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT
 -- every row of graph replaces its published one
 CREATE OR REPLACE TABLE "identity_work".main."graph_write" AS
 SELECT node_id, id_type FROM "identity_work".main."graph";
--- the stored region of each touched profile
-CREATE OR REPLACE TABLE "identity_work".main."app_region_old" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM "identity_work".main."app_old" o
-JOIN "identity_work".main."app_groups" g ON g.node_id = o.node_id
-JOIN "identity_state"."regions" r ON r.node_id = o.node_id;
 -- each group's region label: its smallest node id
 CREATE OR REPLACE TABLE "identity_work".main."app_labels" AS
 SELECT grp, MIN(region) AS region

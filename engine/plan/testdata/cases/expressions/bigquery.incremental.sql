@@ -256,6 +256,13 @@ OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DA
 SELECT p.old_id, p.grp, a.universal_id AS new_id
 FROM `customer_360_work`.`app_prev` p
 JOIN `customer_360_work`.`anchors` a ON a.component = p.grp;
+-- the stored region of each touched profile
+CREATE OR REPLACE TABLE `customer_360_work`.`app_region_old`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM `customer_360_work`.`app_old` o
+JOIN `customer_360_work`.`app_groups` g ON g.node_id = o.node_id
+JOIN `customer_360_state`.`regions` r ON r.node_id = o.node_id;
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN TRANSACTION;

@@ -241,6 +241,12 @@ SELECT p.old_id, p.grp, a.universal_id AS new_id
 FROM "customer_360_work".main."app_prev" p
 JOIN "customer_360_work".main."anchors" a ON a.component = p.grp;
 DROP TABLE IF EXISTS "customer_360_work".main."app_prev";
+-- the stored region of each touched profile
+CREATE OR REPLACE TABLE "customer_360_work".main."app_region_old" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM "customer_360_work".main."app_old" o
+JOIN "customer_360_work".main."app_groups" g ON g.node_id = o.node_id
+JOIN "customer_360_state"."regions" r ON r.node_id = o.node_id;
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN TRANSACTION;

@@ -273,6 +273,14 @@ FROM "customer_360_work"."app_prev" p
 JOIN "customer_360_work"."anchors" a ON a.component = p.grp;
 ANALYZE "customer_360_work"."app_moves";
 DROP TABLE IF EXISTS "customer_360_work"."app_prev";
+-- the stored region of each touched profile
+DROP TABLE IF EXISTS "customer_360_work"."app_region_old";
+CREATE UNLOGGED TABLE "customer_360_work"."app_region_old" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM "customer_360_work"."app_old" o
+JOIN "customer_360_work"."app_groups" g ON g.node_id = o.node_id
+JOIN "customer_360_state"."regions" r ON r.node_id = o.node_id;
+ANALYZE "customer_360_work"."app_region_old";
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN;

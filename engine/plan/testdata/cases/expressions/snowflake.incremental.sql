@@ -237,6 +237,12 @@ CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."APP_MOVES" AS
 SELECT p.old_id, p.grp, a.universal_id AS new_id
 FROM "CUSTOMER_360_WORK"."APP_PREV" p
 JOIN "CUSTOMER_360_WORK"."ANCHORS" a ON a.component = p.grp;
+-- the stored region of each touched profile
+CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."APP_REGION_OLD" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM "CUSTOMER_360_WORK"."APP_OLD" o
+JOIN "CUSTOMER_360_WORK"."APP_GROUPS" g ON g.node_id = o.node_id
+JOIN "CUSTOMER_360_STATE"."REGIONS" r ON r.node_id = o.node_id;
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN;

@@ -454,13 +454,6 @@ SELECT node_id, universal_id FROM `identity`.`id_graph` WHERE node_id IN (SELECT
 CREATE OR REPLACE TABLE `identity_work`.`graph_write`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT node_id, id_type FROM `identity_work`.`graph`;
--- the stored region of each touched profile
-CREATE OR REPLACE TABLE `identity_work`.`app_region_old`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM `identity_work`.`app_old` o
-JOIN `identity_work`.`app_groups` g ON g.node_id = o.node_id
-JOIN `identity_state`.`regions` r ON r.node_id = o.node_id;
 -- each group's region label: its smallest node id
 CREATE OR REPLACE TABLE `identity_work`.`app_labels`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -677,6 +670,6 @@ INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('layout', '5'
 INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;
 COMMIT TRANSACTION;
 
--- the append-only path publishes only when this counts 0 after its outputs stage, else the run goes on after the extract stage above:
+-- the append-only path goes on only when this counts 0 after its stage of kind 5, else the run goes on after the extract stage above (the batch flips a hub decision):
 SELECT 0
   + (SELECT COUNT(*) FROM `identity_work`.`flips`) AS n;

@@ -504,14 +504,6 @@ DROP TABLE IF EXISTS "identity_work"."graph_write";
 CREATE UNLOGGED TABLE "identity_work"."graph_write" AS
 SELECT node_id, id_type FROM "identity_work"."graph";
 ANALYZE "identity_work"."graph_write";
--- the stored region of each touched profile
-DROP TABLE IF EXISTS "identity_work"."app_region_old";
-CREATE UNLOGGED TABLE "identity_work"."app_region_old" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM "identity_work"."app_old" o
-JOIN "identity_work"."app_groups" g ON g.node_id = o.node_id
-JOIN "identity_state"."regions" r ON r.node_id = o.node_id;
-ANALYZE "identity_work"."app_region_old";
 -- each group's region label: its smallest node id
 DROP TABLE IF EXISTS "identity_work"."app_labels";
 CREATE UNLOGGED TABLE "identity_work"."app_labels" AS
@@ -741,6 +733,6 @@ INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('layout', '5'
 INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(LOCALTIMESTAMP AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work"."changes";
 COMMIT;
 
--- the append-only path publishes only when this counts 0 after its outputs stage, else the run goes on after the extract stage above:
+-- the append-only path goes on only when this counts 0 after its stage of kind 5, else the run goes on after the extract stage above (the batch flips a hub decision):
 SELECT 0
   + (SELECT COUNT(*) FROM "identity_work"."flips") AS n;

@@ -416,12 +416,6 @@ SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT
 -- every row of graph replaces its published one
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH_WRITE" AS
 SELECT node_id, id_type FROM "IDENTITY_WORK"."GRAPH";
--- the stored region of each touched profile
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_REGION_OLD" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM "IDENTITY_WORK"."APP_OLD" o
-JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = o.node_id
-JOIN "IDENTITY_STATE"."REGIONS" r ON r.node_id = o.node_id;
 -- each group's region label: its smallest node id
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_LABELS" AS
 SELECT grp, MIN(region) AS region
@@ -628,6 +622,6 @@ INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('layout', '5'
 INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";
 COMMIT;
 
--- the append-only path publishes only when this counts 0 after its outputs stage, else the run goes on after the extract stage above:
+-- the append-only path goes on only when this counts 0 after its stage of kind 5, else the run goes on after the extract stage above (the batch flips a hub decision):
 SELECT 0
   + (SELECT COUNT(*) FROM "IDENTITY_WORK"."FLIPS") AS n;

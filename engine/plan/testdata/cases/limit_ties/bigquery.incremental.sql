@@ -278,13 +278,6 @@ SELECT node_id, universal_id FROM `identity`.`id_graph` WHERE node_id IN (SELECT
 CREATE OR REPLACE TABLE `identity_work`.`graph_write`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT node_id, id_type FROM `identity_work`.`graph`;
--- the stored region of each touched profile
-CREATE OR REPLACE TABLE `identity_work`.`app_region_old`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM `identity_work`.`app_old` o
-JOIN `identity_work`.`app_groups` g ON g.node_id = o.node_id
-JOIN `identity_state`.`regions` r ON r.node_id = o.node_id;
 -- each group's region label: its smallest node id
 CREATE OR REPLACE TABLE `identity_work`.`app_labels`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -446,10 +439,22 @@ UNION ALL
 SELECT audience, universal_id, entered_at FROM `identity`.`audience_members`
 WHERE universal_id NOT IN (SELECT universal_id FROM `identity_work`.`redo_ids`);
 
--- the append-only path publishes only when this counts 0 after its outputs stage, else the run goes on after the extract stage above:
+-- the append-only path goes on only when this counts 0 after its stage of kind 11, else the run goes on after the extract stage above (the batch merges what a limit must split, or touches a profile a limit split):
 SELECT 0
-  + (SELECT COUNT(*) FROM `identity_work`.`profiles_region`
-     WHERE `user_id_count` > 1)
+  + (SELECT COUNT(*) FROM (
+       SELECT grp, id_type
+       FROM (
+         SELECT m.grp, 'user_id' AS id_type, p.`user_id_count` AS k
+         FROM `identity`.`profiles` p JOIN `identity_work`.`app_moves` m ON p.universal_id = m.old_id
+         UNION ALL
+         SELECT g.grp, n.id_type, 1 AS k
+         FROM `identity_work`.`nodes` n
+         JOIN `identity_work`.`app_groups` g ON g.node_id = n.node_id
+         WHERE n.node_id NOT IN (SELECT node_id FROM `identity_work`.`app_old`)
+       ) c
+       GROUP BY grp, id_type
+       HAVING (id_type = 'user_id' AND SUM(k) > 1)
+     ) v)
   + (SELECT COUNT(*) FROM `identity_work`.`nodes` n JOIN `identity_state`.`regions` r ON r.node_id = n.node_id
      WHERE n.node_id NOT IN (SELECT node_id FROM `identity_work`.`app_old`))
   + (SELECT COUNT(*)

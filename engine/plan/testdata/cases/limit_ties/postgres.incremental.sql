@@ -319,14 +319,6 @@ DROP TABLE IF EXISTS "identity_work"."graph_write";
 CREATE UNLOGGED TABLE "identity_work"."graph_write" AS
 SELECT node_id, id_type FROM "identity_work"."graph";
 ANALYZE "identity_work"."graph_write";
--- the stored region of each touched profile
-DROP TABLE IF EXISTS "identity_work"."app_region_old";
-CREATE UNLOGGED TABLE "identity_work"."app_region_old" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM "identity_work"."app_old" o
-JOIN "identity_work"."app_groups" g ON g.node_id = o.node_id
-JOIN "identity_state"."regions" r ON r.node_id = o.node_id;
-ANALYZE "identity_work"."app_region_old";
 -- each group's region label: its smallest node id
 DROP TABLE IF EXISTS "identity_work"."app_labels";
 CREATE UNLOGGED TABLE "identity_work"."app_labels" AS
@@ -475,8 +467,6 @@ SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_
 FROM o
 FULL OUTER JOIN b ON o.id_type_a = b.id_type_a AND o.id_value_a = b.id_value_a AND o.id_type_b = b.id_type_b AND o.id_value_b = b.id_value_b;
 ANALYZE "identity_work"."edges_diff";
-DROP TABLE IF EXISTS "identity_work"."app_groups";
-DROP TABLE IF EXISTS "identity_work"."app_moves";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
@@ -502,10 +492,22 @@ SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
 WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work"."redo_ids");
 ANALYZE "identity"."audience_members__next";
 
--- the append-only path publishes only when this counts 0 after its outputs stage, else the run goes on after the extract stage above:
+-- the append-only path goes on only when this counts 0 after its stage of kind 11, else the run goes on after the extract stage above (the batch merges what a limit must split, or touches a profile a limit split):
 SELECT 0
-  + (SELECT COUNT(*) FROM "identity_work"."profiles_region"
-     WHERE "user_id_count" > 1)
+  + (SELECT COUNT(*) FROM (
+       SELECT grp, id_type
+       FROM (
+         SELECT m.grp, 'user_id' AS id_type, p."user_id_count" AS k
+         FROM "identity"."profiles" p JOIN "identity_work"."app_moves" m ON p.universal_id = m.old_id
+         UNION ALL
+         SELECT g.grp, n.id_type, 1 AS k
+         FROM "identity_work"."nodes" n
+         JOIN "identity_work"."app_groups" g ON g.node_id = n.node_id
+         WHERE n.node_id NOT IN (SELECT node_id FROM "identity_work"."app_old")
+       ) c
+       GROUP BY grp, id_type
+       HAVING (id_type = 'user_id' AND SUM(k) > 1)
+     ) v)
   + (SELECT COUNT(*) FROM "identity_work"."nodes" n JOIN "identity_state"."regions" r ON r.node_id = n.node_id
      WHERE n.node_id NOT IN (SELECT node_id FROM "identity_work"."app_old"))
   + (SELECT COUNT(*)

@@ -255,12 +255,6 @@ SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT
 -- every row of graph replaces its published one
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH_WRITE" AS
 SELECT node_id, id_type FROM "IDENTITY_WORK"."GRAPH";
--- the stored region of each touched profile
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_REGION_OLD" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM "IDENTITY_WORK"."APP_OLD" o
-JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = o.node_id
-JOIN "IDENTITY_STATE"."REGIONS" r ON r.node_id = o.node_id;
 -- each group's region label: its smallest node id
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_LABELS" AS
 SELECT grp, MIN(region) AS region
@@ -415,10 +409,22 @@ UNION ALL
 SELECT audience, universal_id, entered_at FROM "IDENTITY"."AUDIENCE_MEMBERS"
 WHERE universal_id NOT IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
 
--- the append-only path publishes only when this counts 0 after its outputs stage, else the run goes on after the extract stage above:
+-- the append-only path goes on only when this counts 0 after its stage of kind 11, else the run goes on after the extract stage above (the batch merges what a limit must split, or touches a profile a limit split):
 SELECT 0
-  + (SELECT COUNT(*) FROM "IDENTITY_WORK"."PROFILES_REGION"
-     WHERE "USER_ID_COUNT" > 1)
+  + (SELECT COUNT(*) FROM (
+       SELECT grp, id_type
+       FROM (
+         SELECT m.grp, 'user_id' AS id_type, p."USER_ID_COUNT" AS k
+         FROM "IDENTITY"."PROFILES" p JOIN "IDENTITY_WORK"."APP_MOVES" m ON p.universal_id = m.old_id
+         UNION ALL
+         SELECT g.grp, n.id_type, 1 AS k
+         FROM "IDENTITY_WORK"."NODES" n
+         JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = n.node_id
+         WHERE n.node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."APP_OLD")
+       ) c
+       GROUP BY grp, id_type
+       HAVING (id_type = 'user_id' AND SUM(k) > 1)
+     ) v)
   + (SELECT COUNT(*) FROM "IDENTITY_WORK"."NODES" n JOIN "IDENTITY_STATE"."REGIONS" r ON r.node_id = n.node_id
      WHERE n.node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."APP_OLD"))
   + (SELECT COUNT(*)

@@ -714,6 +714,13 @@ OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DA
 SELECT p.old_id, p.grp, a.universal_id AS new_id
 FROM `identity_work`.`app_prev` p
 JOIN `identity_work`.`anchors` a ON a.component = p.grp;
+-- the stored region of each touched profile
+CREATE OR REPLACE TABLE `identity_work`.`app_region_old`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM `identity_work`.`app_old` o
+JOIN `identity_work`.`app_groups` g ON g.node_id = o.node_id
+JOIN `identity_state`.`regions` r ON r.node_id = o.node_id;
 
 -- ===== stage outputs: the rows of the output tables the batch changes, and what changed
 -- the batch's identifiers, and those of the profiles whose id changes
@@ -743,13 +750,6 @@ SELECT node_id, universal_id FROM `identity`.`id_graph` WHERE node_id IN (SELECT
 CREATE OR REPLACE TABLE `identity_work`.`graph_write`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
 SELECT node_id, id_type FROM `identity_work`.`graph`;
--- the stored region of each touched profile
-CREATE OR REPLACE TABLE `identity_work`.`app_region_old`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM `identity_work`.`app_old` o
-JOIN `identity_work`.`app_groups` g ON g.node_id = o.node_id
-JOIN `identity_state`.`regions` r ON r.node_id = o.node_id;
 -- each group's region label: its smallest node id
 CREATE OR REPLACE TABLE `identity_work`.`app_labels`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS

@@ -778,6 +778,14 @@ FROM "identity_work"."app_prev" p
 JOIN "identity_work"."anchors" a ON a.component = p.grp;
 ANALYZE "identity_work"."app_moves";
 DROP TABLE IF EXISTS "identity_work"."app_prev";
+-- the stored region of each touched profile
+DROP TABLE IF EXISTS "identity_work"."app_region_old";
+CREATE UNLOGGED TABLE "identity_work"."app_region_old" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM "identity_work"."app_old" o
+JOIN "identity_work"."app_groups" g ON g.node_id = o.node_id
+JOIN "identity_state"."regions" r ON r.node_id = o.node_id;
+ANALYZE "identity_work"."app_region_old";
 
 -- ===== stage outputs: the rows of the output tables the batch changes, and what changed
 -- the batch's identifiers, and those of the profiles whose id changes
@@ -811,14 +819,6 @@ DROP TABLE IF EXISTS "identity_work"."graph_write";
 CREATE UNLOGGED TABLE "identity_work"."graph_write" AS
 SELECT node_id, id_type FROM "identity_work"."graph";
 ANALYZE "identity_work"."graph_write";
--- the stored region of each touched profile
-DROP TABLE IF EXISTS "identity_work"."app_region_old";
-CREATE UNLOGGED TABLE "identity_work"."app_region_old" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM "identity_work"."app_old" o
-JOIN "identity_work"."app_groups" g ON g.node_id = o.node_id
-JOIN "identity_state"."regions" r ON r.node_id = o.node_id;
-ANALYZE "identity_work"."app_region_old";
 -- each group's region label: its smallest node id
 DROP TABLE IF EXISTS "identity_work"."app_labels";
 CREATE UNLOGGED TABLE "identity_work"."app_labels" AS
