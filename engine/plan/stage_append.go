@@ -8,9 +8,9 @@ import (
 )
 
 // An append-only batch only adds rows: its links can merge profiles, never split them. Where no
-// guard, policy, control, trait or audience applies, a profile is a connected component and its
-// universal id is its anchor's, the identifier first seen, which only the batch's identifiers
-// can displace. Such a batch needs no region recomputed: the published profiles it touches stand
+// policy, control, trait or audience applies, and no guard decides again (no hub decision flips, no
+// limit breaks), a profile is a connected component and its universal id is its anchor's, the
+// identifier first seen, which only the batch's identifiers can displace. Such a batch needs no region recomputed: the published profiles it touches stand
 // in for all their identifiers, its links join them into groups, and each group's anchor is the
 // earliest of the touched profiles' anchors and the batch's identifiers. It writes its own
 // identifiers, the identifiers of profiles whose id changes, the links it adds or relabels, and
@@ -21,7 +21,8 @@ import (
 // plan of such a project carries the append-only plan beside it (Plan.Append); the runner runs the
 // shared stages up to the extract, counts Plan.AppendProbe (the stored rows the batch replaces)
 // and, when it is 0, goes on with the append-only plan. Any row changed or gone falls back to the
-// regions.
+// regions; so does a guard that must decide again, which the append-only plan's rechecks count
+// as soon as they can (Plan.Rechecks). What the append-only stages computed is then left unused.
 
 // The paths of an incremental run, as its summary names them: the append-only path, or the
 // regions recomputed.
@@ -31,7 +32,8 @@ const (
 )
 
 // appendable reports whether a project's incremental runs can take the append-only path: nothing
-// but links decides its profiles, and nothing of the state needs deciding again.
+// but links and the guards decides its profiles (no trait, audience or attribute is computed over a
+// profile's rows), and no rule changed since the last run.
 func (b *build) appendable() bool {
 	p := b.Project
 	return b.prior != nil && !b.prior.Rules.Checks && !b.prior.Rules.Degrees && b.prior.Rules.OldLimits == nil &&
@@ -119,6 +121,12 @@ func (b *build) appendComponents() {
 	st := b.connected(KindComponents, "components", "cc", render.SQL(b.r, idsql.AppStart, idsql.AppStartData{}), "labels")
 	st.Note = "groups of the batch's identifiers: its links, and the profiles they belong to"
 	st.Statements = append([]Statement{old}, st.Statements...)
+	// What the limits' recheck reads, so that it is read before the ids.
+	st.After = append(st.After,
+		create(b, "app_groups", idsql.AppGroups, idsql.AppGroupsData{}, "every identifier of the batch with its group"),
+		create(b, "app_prev", idsql.AppPrev, idsql.AppPrevData{}, "the published profiles the batch touches, with their groups"),
+		create(b, "app_region_old", idsql.AppRegionOld, idsql.AppRegionOldData{Regions: b.state(stateRegions)}, "the stored region of each touched profile"),
+	)
 	b.add(st)
 }
 
@@ -130,12 +138,9 @@ func (b *build) appendIDs() {
 		ranks = append(ranks, idsql.TypeRank{Name: t.Name, Rank: i})
 	}
 	b.add(Stage{Kind: KindIDs, Name: "ids", Note: "one universal id per group, from its anchor identifier", Statements: []Statement{
-		create(b, "app_groups", idsql.AppGroups, idsql.AppGroupsData{}, "every identifier of the batch with its group"),
-		create(b, "app_prev", idsql.AppPrev, idsql.AppPrevData{}, "the published profiles the batch touches, with their groups"),
 		create(b, "assign", idsql.AppAssign, idsql.AppAssignData{Types: ranks}, "the candidates for each group's anchor"),
 		create(b, "anchors", idsql.Anchors, idsql.AnchorsData{Salt: b.Project.Output.IDSalt}, "anchor: earliest first_seen, then type priority, then value"),
 		create(b, "app_moves", idsql.AppMoves, idsql.AppMovesData{}, "each touched profile's universal id, and its group's"),
-		create(b, "app_region_old", idsql.AppRegionOld, idsql.AppRegionOldData{Regions: b.state(stateRegions)}, "the stored region of each touched profile"),
 	}})
 }
 
@@ -199,7 +204,7 @@ func (b *build) appendGuards() {
 }
 
 // appendRechecks are the counts that must be 0 for the append-only path to go on, each read as soon
-// as it is known: the hub decisions after the guards, the limits after the ids. Each one read early
+// as it is known: the hub decisions after the guards, the limits once the groups are. Each one read early
 // spares the work after it when the batch must go back to the regions.
 func (b *build) appendRechecks() []Recheck {
 	var out []Recheck
@@ -212,7 +217,7 @@ func (b *build) appendRechecks() []Recheck {
 		limits = append(limits, idsql.LimitChange{Type: t.Name, Limit: *t.Limit})
 	}
 	if len(limits) > 0 {
-		out = append(out, Recheck{After: KindIDs, Why: "the batch merges what a limit must split, or touches a profile a limit split",
+		out = append(out, Recheck{After: KindComponents, Why: "the batch merges what a limit must split, or touches a profile a limit split",
 			Query: render.SQL(b.r, idsql.AppRecheck, idsql.AppRecheckData{Limits: limits, Regions: b.state(stateRegions)})})
 	}
 	return out

@@ -1,5 +1,5 @@
 {{/* app_recheck: what sends an append-only batch back to the regions, counted as soon as it is known: with
-     Flips (after the guards), the identifiers whose hub decision flipped (flips); with Limits (after the ids),
+     Flips (after the guards), the identifiers whose hub decision flipped (flips); with Limits (once the groups are known),
      per limit a group holding more identifiers of the type than its limit (the touched profiles' counts in
      profiles and the batch's identifiers new to the graph), an identifier of the batch that is in a stored
      region (Regions) but in no published profile (a limit conflict), or a touched region that is not one whole
@@ -14,7 +14,7 @@ SELECT 0
        FROM (
 {{- range $i, $l := .Limits}}
          {{if $i}}UNION ALL {{end}}SELECT m.grp, {{str $l.Type}} AS id_type, p.{{q (print $l.Type "_count")}} AS k
-         FROM {{out "profiles"}} p JOIN {{work "app_moves"}} m ON p.universal_id = m.old_id
+         FROM {{out "profiles"}} p JOIN {{work "app_prev"}} m ON p.universal_id = m.old_id
 {{- end}}
          UNION ALL
          SELECT g.grp, n.id_type, 1 AS k

@@ -831,8 +831,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-
--- ===== stage ids: one universal id per group, from its anchor identifier
 -- every identifier of the batch with its group
 CREATE OR REPLACE TABLE `identity_work`.`app_groups`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -845,6 +843,15 @@ OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DA
 SELECT DISTINCT o.universal_id AS old_id, g.grp
 FROM `identity_work`.`app_old` o
 JOIN `identity_work`.`app_groups` g ON g.node_id = o.node_id;
+-- the stored region of each touched profile
+CREATE OR REPLACE TABLE `identity_work`.`app_region_old`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM `identity_work`.`app_old` o
+JOIN `identity_work`.`app_groups` g ON g.node_id = o.node_id
+JOIN `identity_state`.`regions` r ON r.node_id = o.node_id;
+
+-- ===== stage ids: one universal id per group, from its anchor identifier
 -- the candidates for each group's anchor
 CREATE OR REPLACE TABLE `identity_work`.`assign`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -881,13 +888,6 @@ OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DA
 SELECT p.old_id, p.grp, a.universal_id AS new_id
 FROM `identity_work`.`app_prev` p
 JOIN `identity_work`.`anchors` a ON a.component = p.grp;
--- the stored region of each touched profile
-CREATE OR REPLACE TABLE `identity_work`.`app_region_old`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM `identity_work`.`app_old` o
-JOIN `identity_work`.`app_groups` g ON g.node_id = o.node_id
-JOIN `identity_state`.`regions` r ON r.node_id = o.node_id;
 
 -- ===== stage outputs: the rows of the output tables the batch changes, and what changed
 -- the batch's identifiers, and those of the profiles whose id changes

@@ -786,8 +786,6 @@ DROP TABLE IF EXISTS "identity_work".main."cc_edges_0";
 DROP TABLE IF EXISTS "identity_work".main."cc_edges_1";
 DROP TABLE IF EXISTS "identity_work".main."cc_map_1";
 DROP TABLE IF EXISTS "identity_work".main."cc_map_2";
-
--- ===== stage ids: one universal id per group, from its anchor identifier
 -- every identifier of the batch with its group
 CREATE OR REPLACE TABLE "identity_work".main."app_groups" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
@@ -798,6 +796,14 @@ CREATE OR REPLACE TABLE "identity_work".main."app_prev" AS
 SELECT DISTINCT o.universal_id AS old_id, g.grp
 FROM "identity_work".main."app_old" o
 JOIN "identity_work".main."app_groups" g ON g.node_id = o.node_id;
+-- the stored region of each touched profile
+CREATE OR REPLACE TABLE "identity_work".main."app_region_old" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM "identity_work".main."app_old" o
+JOIN "identity_work".main."app_groups" g ON g.node_id = o.node_id
+JOIN "identity_state"."regions" r ON r.node_id = o.node_id;
+
+-- ===== stage ids: one universal id per group, from its anchor identifier
 -- the candidates for each group's anchor
 CREATE OR REPLACE TABLE "identity_work".main."assign" AS
 SELECT g.grp AS component, n.id_type, n.id_value, n.type_rank,
@@ -832,12 +838,6 @@ SELECT p.old_id, p.grp, a.universal_id AS new_id
 FROM "identity_work".main."app_prev" p
 JOIN "identity_work".main."anchors" a ON a.component = p.grp;
 DROP TABLE IF EXISTS "identity_work".main."app_prev";
--- the stored region of each touched profile
-CREATE OR REPLACE TABLE "identity_work".main."app_region_old" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM "identity_work".main."app_old" o
-JOIN "identity_work".main."app_groups" g ON g.node_id = o.node_id
-JOIN "identity_state"."regions" r ON r.node_id = o.node_id;
 
 -- ===== stage outputs: the rows of the output tables the batch changes, and what changed
 -- the batch's identifiers, and those of the profiles whose id changes

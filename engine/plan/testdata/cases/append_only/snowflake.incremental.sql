@@ -779,8 +779,6 @@ r1 AS (
 )
 SELECT v AS node_id, MIN(v) OVER (PARTITION BY rep) AS component
 FROM r1;
-
--- ===== stage ids: one universal id per group, from its anchor identifier
 -- every identifier of the batch with its group
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_GROUPS" AS
 SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
@@ -791,6 +789,14 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_PREV" AS
 SELECT DISTINCT o.universal_id AS old_id, g.grp
 FROM "IDENTITY_WORK"."APP_OLD" o
 JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = o.node_id;
+-- the stored region of each touched profile
+CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_REGION_OLD" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM "IDENTITY_WORK"."APP_OLD" o
+JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = o.node_id
+JOIN "IDENTITY_STATE"."REGIONS" r ON r.node_id = o.node_id;
+
+-- ===== stage ids: one universal id per group, from its anchor identifier
 -- the candidates for each group's anchor
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."ASSIGN" AS
 SELECT g.grp AS component, n.id_type, n.id_value, n.type_rank,
@@ -824,12 +830,6 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_MOVES" AS
 SELECT p.old_id, p.grp, a.universal_id AS new_id
 FROM "IDENTITY_WORK"."APP_PREV" p
 JOIN "IDENTITY_WORK"."ANCHORS" a ON a.component = p.grp;
--- the stored region of each touched profile
-CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."APP_REGION_OLD" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM "IDENTITY_WORK"."APP_OLD" o
-JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = o.node_id
-JOIN "IDENTITY_STATE"."REGIONS" r ON r.node_id = o.node_id;
 
 -- ===== stage outputs: the rows of the output tables the batch changes, and what changed
 -- the batch's identifiers, and those of the profiles whose id changes

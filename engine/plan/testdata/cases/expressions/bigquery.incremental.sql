@@ -208,18 +208,6 @@ FROM (
 ) g;
 
 -- ===== stage ids: one universal id per group, from its anchor identifier
--- every identifier of the batch with its group
-CREATE OR REPLACE TABLE `customer_360_work`.`app_groups`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
-FROM `customer_360_work`.`nodes` n
-LEFT JOIN `customer_360_work`.`labels` l ON l.node_id = n.node_id;
--- the published profiles the batch touches, with their groups
-CREATE OR REPLACE TABLE `customer_360_work`.`app_prev`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp
-FROM `customer_360_work`.`app_old` o
-JOIN `customer_360_work`.`app_groups` g ON g.node_id = o.node_id;
 -- the candidates for each group's anchor
 CREATE OR REPLACE TABLE `customer_360_work`.`assign`
 OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
@@ -256,13 +244,6 @@ OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DA
 SELECT p.old_id, p.grp, a.universal_id AS new_id
 FROM `customer_360_work`.`app_prev` p
 JOIN `customer_360_work`.`anchors` a ON a.component = p.grp;
--- the stored region of each touched profile
-CREATE OR REPLACE TABLE `customer_360_work`.`app_region_old`
-OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM `customer_360_work`.`app_old` o
-JOIN `customer_360_work`.`app_groups` g ON g.node_id = o.node_id
-JOIN `customer_360_state`.`regions` r ON r.node_id = o.node_id;
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN TRANSACTION;

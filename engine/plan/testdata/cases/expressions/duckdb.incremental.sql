@@ -197,16 +197,6 @@ FROM (
 ) g;
 
 -- ===== stage ids: one universal id per group, from its anchor identifier
--- every identifier of the batch with its group
-CREATE OR REPLACE TABLE "customer_360_work".main."app_groups" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
-FROM "customer_360_work".main."nodes" n
-LEFT JOIN "customer_360_work".main."labels" l ON l.node_id = n.node_id;
--- the published profiles the batch touches, with their groups
-CREATE OR REPLACE TABLE "customer_360_work".main."app_prev" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp
-FROM "customer_360_work".main."app_old" o
-JOIN "customer_360_work".main."app_groups" g ON g.node_id = o.node_id;
 -- the candidates for each group's anchor
 CREATE OR REPLACE TABLE "customer_360_work".main."assign" AS
 SELECT g.grp AS component, n.id_type, n.id_value, n.type_rank,
@@ -241,12 +231,6 @@ SELECT p.old_id, p.grp, a.universal_id AS new_id
 FROM "customer_360_work".main."app_prev" p
 JOIN "customer_360_work".main."anchors" a ON a.component = p.grp;
 DROP TABLE IF EXISTS "customer_360_work".main."app_prev";
--- the stored region of each touched profile
-CREATE OR REPLACE TABLE "customer_360_work".main."app_region_old" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM "customer_360_work".main."app_old" o
-JOIN "customer_360_work".main."app_groups" g ON g.node_id = o.node_id
-JOIN "customer_360_state"."regions" r ON r.node_id = o.node_id;
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN TRANSACTION;

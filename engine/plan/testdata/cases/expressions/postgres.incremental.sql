@@ -219,20 +219,6 @@ FROM (
 ANALYZE "customer_360_work"."edges";
 
 -- ===== stage ids: one universal id per group, from its anchor identifier
--- every identifier of the batch with its group
-DROP TABLE IF EXISTS "customer_360_work"."app_groups";
-CREATE UNLOGGED TABLE "customer_360_work"."app_groups" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
-FROM "customer_360_work"."nodes" n
-LEFT JOIN "customer_360_work"."labels" l ON l.node_id = n.node_id;
-ANALYZE "customer_360_work"."app_groups";
--- the published profiles the batch touches, with their groups
-DROP TABLE IF EXISTS "customer_360_work"."app_prev";
-CREATE UNLOGGED TABLE "customer_360_work"."app_prev" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp
-FROM "customer_360_work"."app_old" o
-JOIN "customer_360_work"."app_groups" g ON g.node_id = o.node_id;
-ANALYZE "customer_360_work"."app_prev";
 -- the candidates for each group's anchor
 DROP TABLE IF EXISTS "customer_360_work"."assign";
 CREATE UNLOGGED TABLE "customer_360_work"."assign" AS
@@ -273,14 +259,6 @@ FROM "customer_360_work"."app_prev" p
 JOIN "customer_360_work"."anchors" a ON a.component = p.grp;
 ANALYZE "customer_360_work"."app_moves";
 DROP TABLE IF EXISTS "customer_360_work"."app_prev";
--- the stored region of each touched profile
-DROP TABLE IF EXISTS "customer_360_work"."app_region_old";
-CREATE UNLOGGED TABLE "customer_360_work"."app_region_old" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM "customer_360_work"."app_old" o
-JOIN "customer_360_work"."app_groups" g ON g.node_id = o.node_id
-JOIN "customer_360_state"."regions" r ON r.node_id = o.node_id;
-ANALYZE "customer_360_work"."app_region_old";
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN;

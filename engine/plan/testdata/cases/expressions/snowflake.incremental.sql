@@ -194,16 +194,6 @@ FROM (
 ) g;
 
 -- ===== stage ids: one universal id per group, from its anchor identifier
--- every identifier of the batch with its group
-CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."APP_GROUPS" AS
-SELECT n.node_id, COALESCE(l.component, n.node_id) AS grp
-FROM "CUSTOMER_360_WORK"."NODES" n
-LEFT JOIN "CUSTOMER_360_WORK"."LABELS" l ON l.node_id = n.node_id;
--- the published profiles the batch touches, with their groups
-CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."APP_PREV" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp
-FROM "CUSTOMER_360_WORK"."APP_OLD" o
-JOIN "CUSTOMER_360_WORK"."APP_GROUPS" g ON g.node_id = o.node_id;
 -- the candidates for each group's anchor
 CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."ASSIGN" AS
 SELECT g.grp AS component, n.id_type, n.id_value, n.type_rank,
@@ -237,12 +227,6 @@ CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."APP_MOVES" AS
 SELECT p.old_id, p.grp, a.universal_id AS new_id
 FROM "CUSTOMER_360_WORK"."APP_PREV" p
 JOIN "CUSTOMER_360_WORK"."ANCHORS" a ON a.component = p.grp;
--- the stored region of each touched profile
-CREATE OR REPLACE TRANSIENT TABLE "CUSTOMER_360_WORK"."APP_REGION_OLD" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM "CUSTOMER_360_WORK"."APP_OLD" o
-JOIN "CUSTOMER_360_WORK"."APP_GROUPS" g ON g.node_id = o.node_id
-JOIN "CUSTOMER_360_STATE"."REGIONS" r ON r.node_id = o.node_id;
 
 -- ===== stage publish: replace the recomputed regions' rows and update the state, all together
 BEGIN;

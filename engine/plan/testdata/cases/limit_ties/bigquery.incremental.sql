@@ -439,13 +439,13 @@ UNION ALL
 SELECT audience, universal_id, entered_at FROM `identity`.`audience_members`
 WHERE universal_id NOT IN (SELECT universal_id FROM `identity_work`.`redo_ids`);
 
--- the append-only path goes on only when this counts 0 after its stage of kind 11, else the run goes on after the extract stage above (the batch merges what a limit must split, or touches a profile a limit split):
+-- the append-only path goes on only when this counts 0 after its stage of kind 7, else the run goes on after the extract stage above (the batch merges what a limit must split, or touches a profile a limit split):
 SELECT 0
   + (SELECT COUNT(*) FROM (
        SELECT grp, id_type
        FROM (
          SELECT m.grp, 'user_id' AS id_type, p.`user_id_count` AS k
-         FROM `identity`.`profiles` p JOIN `identity_work`.`app_moves` m ON p.universal_id = m.old_id
+         FROM `identity`.`profiles` p JOIN `identity_work`.`app_prev` m ON p.universal_id = m.old_id
          UNION ALL
          SELECT g.grp, n.id_type, 1 AS k
          FROM `identity_work`.`nodes` n

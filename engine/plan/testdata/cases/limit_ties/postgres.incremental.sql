@@ -467,6 +467,7 @@ SELECT o.universal_id AS s_universal_id, o.id_type_a AS s_id_type_a, o.id_value_
 FROM o
 FULL OUTER JOIN b ON o.id_type_a = b.id_type_a AND o.id_value_a = b.id_value_a AND o.id_type_b = b.id_type_b AND o.id_value_b = b.id_value_b;
 ANALYZE "identity_work"."edges_diff";
+DROP TABLE IF EXISTS "identity_work"."app_moves";
 -- what was kept out of the graph, and why
 DROP TABLE IF EXISTS "identity"."id_quarantine__next";
 CREATE TABLE "identity"."id_quarantine__next" AS
@@ -492,13 +493,13 @@ SELECT audience, universal_id, entered_at FROM "identity"."audience_members"
 WHERE universal_id NOT IN (SELECT universal_id FROM "identity_work"."redo_ids");
 ANALYZE "identity"."audience_members__next";
 
--- the append-only path goes on only when this counts 0 after its stage of kind 11, else the run goes on after the extract stage above (the batch merges what a limit must split, or touches a profile a limit split):
+-- the append-only path goes on only when this counts 0 after its stage of kind 7, else the run goes on after the extract stage above (the batch merges what a limit must split, or touches a profile a limit split):
 SELECT 0
   + (SELECT COUNT(*) FROM (
        SELECT grp, id_type
        FROM (
          SELECT m.grp, 'user_id' AS id_type, p."user_id_count" AS k
-         FROM "identity"."profiles" p JOIN "identity_work"."app_moves" m ON p.universal_id = m.old_id
+         FROM "identity"."profiles" p JOIN "identity_work"."app_prev" m ON p.universal_id = m.old_id
          UNION ALL
          SELECT g.grp, n.id_type, 1 AS k
          FROM "identity_work"."nodes" n

@@ -409,13 +409,13 @@ UNION ALL
 SELECT audience, universal_id, entered_at FROM "IDENTITY"."AUDIENCE_MEMBERS"
 WHERE universal_id NOT IN (SELECT universal_id FROM "IDENTITY_WORK"."REDO_IDS");
 
--- the append-only path goes on only when this counts 0 after its stage of kind 11, else the run goes on after the extract stage above (the batch merges what a limit must split, or touches a profile a limit split):
+-- the append-only path goes on only when this counts 0 after its stage of kind 7, else the run goes on after the extract stage above (the batch merges what a limit must split, or touches a profile a limit split):
 SELECT 0
   + (SELECT COUNT(*) FROM (
        SELECT grp, id_type
        FROM (
          SELECT m.grp, 'user_id' AS id_type, p."USER_ID_COUNT" AS k
-         FROM "IDENTITY"."PROFILES" p JOIN "IDENTITY_WORK"."APP_MOVES" m ON p.universal_id = m.old_id
+         FROM "IDENTITY"."PROFILES" p JOIN "IDENTITY_WORK"."APP_PREV" m ON p.universal_id = m.old_id
          UNION ALL
          SELECT g.grp, n.id_type, 1 AS k
          FROM "IDENTITY_WORK"."NODES" n

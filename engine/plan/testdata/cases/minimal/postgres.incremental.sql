@@ -722,8 +722,6 @@ DROP TABLE IF EXISTS "identity_work"."cc_edges_0";
 DROP TABLE IF EXISTS "identity_work"."cc_edges_1";
 DROP TABLE IF EXISTS "identity_work"."cc_map_1";
 DROP TABLE IF EXISTS "identity_work"."cc_map_2";
-
--- ===== stage ids: one universal id per group, from its anchor identifier
 -- every identifier of the batch with its group
 DROP TABLE IF EXISTS "identity_work"."app_groups";
 CREATE UNLOGGED TABLE "identity_work"."app_groups" AS
@@ -738,6 +736,16 @@ SELECT DISTINCT o.universal_id AS old_id, g.grp
 FROM "identity_work"."app_old" o
 JOIN "identity_work"."app_groups" g ON g.node_id = o.node_id;
 ANALYZE "identity_work"."app_prev";
+-- the stored region of each touched profile
+DROP TABLE IF EXISTS "identity_work"."app_region_old";
+CREATE UNLOGGED TABLE "identity_work"."app_region_old" AS
+SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
+FROM "identity_work"."app_old" o
+JOIN "identity_work"."app_groups" g ON g.node_id = o.node_id
+JOIN "identity_state"."regions" r ON r.node_id = o.node_id;
+ANALYZE "identity_work"."app_region_old";
+
+-- ===== stage ids: one universal id per group, from its anchor identifier
 -- the candidates for each group's anchor
 DROP TABLE IF EXISTS "identity_work"."assign";
 CREATE UNLOGGED TABLE "identity_work"."assign" AS
@@ -778,14 +786,6 @@ FROM "identity_work"."app_prev" p
 JOIN "identity_work"."anchors" a ON a.component = p.grp;
 ANALYZE "identity_work"."app_moves";
 DROP TABLE IF EXISTS "identity_work"."app_prev";
--- the stored region of each touched profile
-DROP TABLE IF EXISTS "identity_work"."app_region_old";
-CREATE UNLOGGED TABLE "identity_work"."app_region_old" AS
-SELECT DISTINCT o.universal_id AS old_id, g.grp, r.region
-FROM "identity_work"."app_old" o
-JOIN "identity_work"."app_groups" g ON g.node_id = o.node_id
-JOIN "identity_state"."regions" r ON r.node_id = o.node_id;
-ANALYZE "identity_work"."app_region_old";
 
 -- ===== stage outputs: the rows of the output tables the batch changes, and what changed
 -- the batch's identifiers, and those of the profiles whose id changes
