@@ -45,7 +45,8 @@ const (
 // in the steady state of one that has run before with the same project file: its schemas exist,
 // the registry lists everything it makes, no publish is pending, no killed run left tables, no
 // source was removed, the stored state has this version's layout, rules are unchanged, and
-// neither lineage nor a dry run is asked for. A test runs Run on a connection that records what
+// neither lineage nor a dry run is asked for. An incremental run of a project that can take the
+// append-only path is counted as a batch that replaces stored rows: the probe, then the regions. A test runs Run on a connection that records what
 // it is sent and compares (internal/warehousetest, StatementCounts).
 func (r *Runner) Sends(p *plan.Plan, rounds func(stage string) int) []Sent {
 	pl := r.Planner
@@ -107,6 +108,10 @@ func (r *Runner) Sends(p *plan.Plan, rounds func(stage string) int) []Sent {
 			continue
 		}
 		out = append(out, stageSends(st, rounds(st.Name))...)
+		if st.Kind == plan.KindExtract && p.Append != nil {
+			// A batch that replaces stored rows: the probe, then the regions.
+			book(run, "count the stored rows the batch replaces (the append-only path's probe)", 1)
+		}
 		if st.Kind == plan.KindOutputs {
 			book(run, "measure the result for the runs table", measureSends(pl, p))
 		}
