@@ -76,3 +76,7 @@ type (
 		Regions string
 	}
 )
+
+var AppOldMap = define[AppOldMapData]("app_old_map")
+
+type AppOldMapData struct{}

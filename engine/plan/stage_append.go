@@ -81,8 +81,6 @@ func (b *build) batchSlots() []idsql.Slot {
 func (b *build) appendNodes() {
 	nodes := render.SQL(b.r, idsql.Nodes, idsql.NodesData{Slots: b.batchSlots()})
 	st := b.nodesStage(create(b, "nodes", idsql.AppNodes, idsql.AppNodesData{Query: nodes, Hubs: b.hubs()}, "the batch's identifiers, counted over its rows"))
-	st.Statements = append(st.Statements, Statement{Note: "no identifier of the batch may share a node id with another published one",
-		SQL: stmt(b, idsql.AppCollisions, idsql.AppCollisionsData{}).SQL, Check: nodeCollisions})
 	b.add(st)
 }
 
@@ -120,7 +118,8 @@ func (b *build) appendComponents() {
 	old := create(b, "app_old", idsql.AppOld, idsql.AppOldData{}, "the batch's identifiers that are published, with their profiles")
 	st := b.connected(KindComponents, "components", "cc", render.SQL(b.r, idsql.AppStart, idsql.AppStartData{}), "labels")
 	st.Note = "groups of the batch's identifiers: its links, and the profiles they belong to"
-	st.Statements = append([]Statement{old}, st.Statements...)
+	st.Statements = append([]Statement{old, {Note: "no identifier of the batch may share a node id with another published one",
+		SQL: stmt(b, idsql.AppCollisions, idsql.AppCollisionsData{}).SQL, Check: nodeCollisions}}, st.Statements...)
 	// What the limits' recheck reads, so that it is read before the ids.
 	st.After = append(st.After,
 		create(b, "app_groups", idsql.AppGroups, idsql.AppGroupsData{}, "every identifier of the batch with its group"),
@@ -151,7 +150,7 @@ func (b *build) appendOutputs() {
 	st := Stage{Kind: KindOutputs, Name: "outputs", Note: "the rows of the output tables the batch changes, and what changed", Statements: []Statement{
 		create(b, "graph", idsql.AppGraph, idsql.AppGraphData{}, "the batch's identifiers, and those of the profiles whose id changes"),
 		create(b, "redo", idsql.AppNodeIDs, idsql.AppNodeIDsData{From: "graph", Values: true}, ""),
-		create(b, "old_map", idsql.IncOldMap, idsql.IncOldMapData{}, "their published universal ids"),
+		create(b, "old_map", idsql.AppOldMap, idsql.AppOldMapData{}, "their published universal ids"),
 		create(b, "graph_write", idsql.AppNodeIDs, idsql.AppNodeIDsData{From: "graph"}, "every row of graph replaces its published one"),
 		create(b, "app_labels", idsql.AppLabels, idsql.AppLabelsData{}, "each group's region label: its smallest node id"),
 		create(b, "regions_new", idsql.AppRegions, idsql.AppRegionsData{Regions: regions}, "the regions rows that change"),

@@ -294,13 +294,13 @@ CREATE UNLOGGED TABLE "identity_work"."graph" AS
 SELECT a.universal_id, n.id_type, n.id_value,
   CASE WHEN o.first_seen_at IS NULL OR o.first_seen_at > n.first_seen_at THEN n.first_seen_at ELSE o.first_seen_at END AS first_seen_at,
   CASE WHEN o.last_seen_at IS NULL OR o.last_seen_at < n.last_seen_at THEN n.last_seen_at ELSE o.last_seen_at END AS last_seen_at,
-  CAST(COALESCE(o.row_count, 0) + n.row_count AS BIGINT) AS row_count, n.node_id
+  CAST(COALESCE(o.row_count, 0) + n.row_count AS BIGINT) AS row_count, n.node_id, o.universal_id AS old_universal_id
 FROM "identity_work"."nodes" n
 JOIN "identity_work"."app_groups" g ON g.node_id = n.node_id
 JOIN "identity_work"."anchors" a ON a.component = g.grp
 LEFT JOIN "identity_work"."app_old" o ON o.node_id = n.node_id
 UNION ALL
-SELECT m.new_id AS universal_id, x.id_type, x.id_value, x.first_seen_at, x.last_seen_at, x.row_count, x.node_id
+SELECT m.new_id AS universal_id, x.id_type, x.id_value, x.first_seen_at, x.last_seen_at, x.row_count, x.node_id, m.old_id AS old_universal_id
 FROM "identity"."id_graph" x
 JOIN "identity_work"."app_moves" m ON x.universal_id = m.old_id
 WHERE m.old_id <> m.new_id AND x.node_id NOT IN (SELECT node_id FROM "identity_work"."nodes");
@@ -312,7 +312,7 @@ ANALYZE "identity_work"."redo";
 -- their published universal ids
 DROP TABLE IF EXISTS "identity_work"."old_map";
 CREATE UNLOGGED TABLE "identity_work"."old_map" AS
-SELECT node_id, universal_id FROM "identity"."id_graph" WHERE node_id IN (SELECT node_id FROM "identity_work"."redo");
+SELECT node_id, old_universal_id AS universal_id FROM "identity_work"."graph" WHERE old_universal_id IS NOT NULL;
 ANALYZE "identity_work"."old_map";
 -- every row of graph replaces its published one
 DROP TABLE IF EXISTS "identity_work"."graph_write";

@@ -237,13 +237,13 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH" AS
 SELECT a.universal_id, n.id_type, n.id_value,
   CASE WHEN o.first_seen_at IS NULL OR o.first_seen_at > n.first_seen_at THEN n.first_seen_at ELSE o.first_seen_at END AS first_seen_at,
   CASE WHEN o.last_seen_at IS NULL OR o.last_seen_at < n.last_seen_at THEN n.last_seen_at ELSE o.last_seen_at END AS last_seen_at,
-  CAST(COALESCE(o.row_count, 0) + n.row_count AS BIGINT) AS row_count, n.node_id
+  CAST(COALESCE(o.row_count, 0) + n.row_count AS BIGINT) AS row_count, n.node_id, o.universal_id AS old_universal_id
 FROM "IDENTITY_WORK"."NODES" n
 JOIN "IDENTITY_WORK"."APP_GROUPS" g ON g.node_id = n.node_id
 JOIN "IDENTITY_WORK"."ANCHORS" a ON a.component = g.grp
 LEFT JOIN "IDENTITY_WORK"."APP_OLD" o ON o.node_id = n.node_id
 UNION ALL
-SELECT m.new_id AS universal_id, x.id_type, x.id_value, x.first_seen_at, x.last_seen_at, x.row_count, x.node_id
+SELECT m.new_id AS universal_id, x.id_type, x.id_value, x.first_seen_at, x.last_seen_at, x.row_count, x.node_id, m.old_id AS old_universal_id
 FROM "IDENTITY"."ID_GRAPH" x
 JOIN "IDENTITY_WORK"."APP_MOVES" m ON x.universal_id = m.old_id
 WHERE m.old_id <> m.new_id AND x.node_id NOT IN (SELECT node_id FROM "IDENTITY_WORK"."NODES");
@@ -251,7 +251,7 @@ CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."REDO" AS
 SELECT node_id, id_type, id_value FROM "IDENTITY_WORK"."GRAPH";
 -- their published universal ids
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."OLD_MAP" AS
-SELECT node_id, universal_id FROM "IDENTITY"."ID_GRAPH" WHERE node_id IN (SELECT node_id FROM "IDENTITY_WORK"."REDO");
+SELECT node_id, old_universal_id AS universal_id FROM "IDENTITY_WORK"."GRAPH" WHERE old_universal_id IS NOT NULL;
 -- every row of graph replaces its published one
 CREATE OR REPLACE TRANSIENT TABLE "IDENTITY_WORK"."GRAPH_WRITE" AS
 SELECT node_id, id_type FROM "IDENTITY_WORK"."GRAPH";
