@@ -126,6 +126,10 @@ type Incremental struct {
 	FutureTolerance string `yaml:"future_tolerance"`
 	// FutureToleranceDuration is FutureTolerance parsed.
 	FutureToleranceDuration time.Duration `yaml:"-"`
+	// AppendOnly says when a batch that only adds rows may take the append-only path: auto (default:
+	// unless an id type has a limit, which on data with shared devices sends most batches back to
+	// the regions), always, or never.
+	AppendOnly string `yaml:"append_only"`
 }
 
 // IDType is one kind of identifier. Its position in id_types is its priority.
@@ -896,6 +900,13 @@ func (c *checker) checkOutput(p *Project) {
 		in.FutureTolerance = "1d"
 	}
 	in.FutureToleranceDuration = c.duration(in.FutureTolerance, "future_tolerance")
+	switch in.AppendOnly {
+	case "":
+		in.AppendOnly = "auto"
+	case "auto", "always", "never":
+	default:
+		c.fail(c.line("incremental", "append_only"), "incremental.append_only", "%q is not a choice; use auto, always or never", in.AppendOnly)
+	}
 }
 
 // duration parses the value of a duration key of the incremental section.

@@ -85,6 +85,8 @@ func TestConfigErrors(t *testing.T) {
 			"idstitch.yaml:6: policy.limit_ties: \"first\" is not a policy; use nearest or isolate"},
 		{"bad future tolerance", "id_types:\n", "incremental:\n  future_tolerance: soon\nid_types:\n",
 			"idstitch.yaml:6: incremental.future_tolerance: \"soon\" is not a duration; write days, hours or minutes like 3d, 12h or 30m"},
+		{"bad append_only", "id_types:\n", "incremental:\n  append_only: yes\nid_types:\n",
+			"idstitch.yaml:6: incremental.append_only: \"yes\" is not a choice; use auto, always or never"},
 		{"unknown incremental key", "id_types:\n", "incremental:\n  lookbak: 3d\nid_types:\n",
 			"idstitch.yaml:6: lookbak: unknown key in incremental; check its spelling against the documented keys"},
 		{"max_degree below one", "  - name: email\n", "  - name: email\n    max_degree: 0\n",

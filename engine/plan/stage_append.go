@@ -36,6 +36,17 @@ const (
 // profile's rows), and no rule changed since the last run.
 func (b *build) appendable() bool {
 	p := b.Project
+	switch p.Incremental.AppendOnly {
+	case "never":
+		return false
+	case "always":
+	default:
+		// auto: a limit sends most batches of data with shared devices back to the regions, after
+		// the append-only stages ran for nothing (measured in docs/benchmarks.md).
+		if len(b.limited()) > 0 {
+			return false
+		}
+	}
 	return b.prior != nil && !b.prior.Rules.Checks && !b.prior.Rules.Degrees && b.prior.Rules.OldLimits == nil &&
 		b.controls == (Controls{}) && !p.Scoped() && !b.apart() &&
 		len(p.Traits) == 0 && len(p.Audiences) == 0 && len(p.Attributes) == 0

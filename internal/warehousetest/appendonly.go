@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/unionfind"
@@ -18,13 +17,7 @@ import (
 func testAppendGuarded(t *testing.T, open Factory) {
 	conn := open(t)
 	defer conn.Close()
-	row := func(hour int, vals map[int]string) Row {
-		v := make([]any, len(wideColumns))
-		for i, s := range vals {
-			v[i] = s
-		}
-		return Row{TS: base.Add(time.Duration(hour) * time.Hour), Values: v}
-	}
+	row := wideRow
 	// Columns: 0, 1 user_id; 2, 3 email; 4, 5 cookie.
 	batches := []struct {
 		rows []Row
@@ -61,7 +54,7 @@ func testAppendGuarded(t *testing.T, open Factory) {
 	}
 	tb := Table{Name: "src_0", Columns: wideColumns, Types: wideTypes}
 	r := rules{userLimit: 1, emailLimit: 2, maxDegree: 3, blockPattern: "7$", block: "user_id-3", anonymous: "link", ties: "nearest"}
-	yaml := guardedYAML(r, ProjectYAML(randomTypes, []Table{tb}, d.DefaultSchema())) + "incremental:\n  lookback: 36h\n"
+	yaml := guardedYAML(r, ProjectYAML(randomTypes, []Table{tb}, d.DefaultSchema())) + "incremental:\n  lookback: 36h\n  append_only: always\n"
 	inc := mustParse(t, strings.Replace(yaml, "schema: identity", "schema: inc", 1))
 	full := mustParse(t, strings.Replace(yaml, "schema: identity", "schema: full", 1))
 	var prev map[unionfind.ID]string

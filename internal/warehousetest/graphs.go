@@ -206,3 +206,13 @@ func killTables() []Table {
 	}
 	return []Table{tb}
 }
+
+// wideRow is a row of a table with wideColumns, dated hour hours after base, holding vals by
+// column position.
+func wideRow(hour int, vals map[int]string) Row {
+	v := make([]any, len(wideColumns))
+	for i, s := range vals {
+		v[i] = s
+	}
+	return Row{TS: base.Add(time.Duration(hour) * time.Hour), Values: v}
+}

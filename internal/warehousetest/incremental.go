@@ -109,6 +109,11 @@ func testIncremental(t *testing.T, open Factory) {
 		}
 		// Without guards or scopes, a batch that only adds rows takes the append-only path.
 		guarded := rapid.IntRange(0, 2).Draw(t, "guards") > 0
+		// auto attempts the path unless a type has a limit (every guarded project here has two).
+		appendOnly := rapid.SampledFrom([]string{"auto", "always", "never"}).Draw(t, "append_only")
+		if guarded && rapid.Bool().Draw(t, "append_only always") {
+			appendOnly = "always"
+		}
 		projects := func(r rules) (inc, full *config.Project) {
 			yaml := ProjectYAML(randomTypes, tables, conn.Dialect().DefaultSchema())
 			if guarded {
@@ -117,7 +122,7 @@ func testIncremental(t *testing.T, open Factory) {
 			if scoped {
 				yaml = scopedYAML(sc, yaml)
 			}
-			yaml += fmt.Sprintf("incremental:\n  lookback: %dh\n", int(lookback.Hours()))
+			yaml += fmt.Sprintf("incremental:\n  lookback: %dh\n  append_only: %s\n", int(lookback.Hours()), appendOnly)
 			return mustParse(t, strings.Replace(yaml, "schema: identity", "schema: inc", 1)), mustParse(t, strings.Replace(yaml, "schema: identity", "schema: full", 1))
 		}
 		inc, full := projects(r)
@@ -169,7 +174,7 @@ func testIncremental(t *testing.T, open Factory) {
 			// (Overrides, once written, may or may not leave the path open: skipped.)
 			ctl := overrides && (had || len(current) > 0)
 			had = had || len(current) > 0
-			open := j > 0 && !scoped && !ctl && !sum.Rules.Any() && !replaces(batches[j-1], batch) && (!guarded || r.anonymous == "link")
+			open := j > 0 && !scoped && !ctl && !sum.Rules.Any() && !replaces(batches[j-1], batch) && (!guarded && appendOnly != "never" || guarded && appendOnly == "always" && r.anonymous == "link")
 			if took := sum.Path == plan.PathAppend; !ctl && (took && !open || !took && open && !guarded) {
 				t.Fatalf("batch %d (guards %v, scopes %v, overrides %v, a stored row gone %v, path open %v): the run took path %q (%s)", j, guarded, scoped, overrides, gone, open, sum.Path, sum.PathNote)
 			}
@@ -266,13 +271,7 @@ func checkChanges(t TB, conn connectors.Conn, schema string, runID int64, prev, 
 func testRuleChangeMakesHubs(t *testing.T, open Factory) {
 	conn := open(t)
 	defer conn.Close()
-	row := func(hour int, vals map[int]string) Row {
-		v := make([]any, len(wideColumns))
-		for i, s := range vals {
-			v[i] = s
-		}
-		return Row{TS: base.Add(time.Duration(hour) * time.Hour), Values: v}
-	}
+	row := wideRow
 	// user-1 — cookie-21 — cookie-20 — cookie-22 — user-2: with one user_id per profile and ties
 	// isolated, cookie-20 is as near to both users and is quarantined as a limit conflict.
 	tb := Table{Name: "src_0", Columns: wideColumns, Types: wideTypes, Rows: []Row{

@@ -359,13 +359,7 @@ func testOverridesScoped(t *testing.T, open Factory) {
 func testBlockedHubLeaves(t *testing.T, open Factory) {
 	conn := open(t)
 	defer conn.Close()
-	row := func(hour int, vals map[int]string) Row {
-		v := make([]any, len(wideColumns))
-		for i, s := range vals {
-			v[i] = s
-		}
-		return Row{TS: base.Add(time.Duration(hour) * time.Hour), Values: v}
-	}
+	row := wideRow
 	tb := Table{Name: "src_0", Columns: wideColumns, Types: wideTypes, Rows: []Row{
 		row(1, map[int]string{0: "user_id-1", 4: "cookie-20"}),
 		row(2, map[int]string{0: "user_id-2", 4: "cookie-20"}),
