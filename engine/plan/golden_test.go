@@ -110,7 +110,13 @@ func (gc goldenCase) script(t *testing.T, p *config.Project, d dialects.Dialect,
 		ap.Stages = ap.Stages[stageAfter(ap.Stages, KindExtract):]
 		script += "\n-- append-only path, taken when this counts 0 after the extract stage:\n" + plan.AppendProbe + ";\n\n" + gc.pinned(t, &ap, d, "append-only").Script(caseRounds)
 		for _, rc := range ap.Rechecks {
-			script += fmt.Sprintf("\n-- the append-only path goes on only when this counts 0 after its stage of kind %d, else the run goes on after the extract stage above (%s):\n%s;\n", rc.After, rc.Why, rc.Query)
+			after := ""
+			for _, st := range ap.Stages {
+				if st.Kind == rc.After && after == "" {
+					after = st.Name
+				}
+			}
+			script += fmt.Sprintf("\n-- the append-only path goes on after its stage %s only when this counts 0, else the run goes on after the extract stage above (%s):\n%s;\n", after, rc.Why, rc.Query)
 		}
 	}
 	return script

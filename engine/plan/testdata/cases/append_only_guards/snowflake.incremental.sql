@@ -1414,11 +1414,11 @@ INSERT INTO "IDENTITY_STATE"."META" (section, fingerprint) VALUES ('layout', '5'
 INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(SYSDATE() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "IDENTITY_WORK"."CHANGES";
 COMMIT;
 
--- the append-only path goes on only when this counts 0 after its stage of kind 5, else the run goes on after the extract stage above (the batch flips a hub decision):
+-- the append-only path goes on after its stage guards only when this counts 0, else the run goes on after the extract stage above (the batch flips a hub decision):
 SELECT 0
   + (SELECT COUNT(*) FROM "IDENTITY_WORK"."FLIPS") AS n;
 
--- the append-only path goes on only when this counts 0 after its stage of kind 7, else the run goes on after the extract stage above (the batch merges what a limit must split, or touches a profile a limit split):
+-- the append-only path goes on after its stage components only when this counts 0, else the run goes on after the extract stage above (the batch merges what a limit must split, or touches a profile a limit split):
 SELECT 0
   + (SELECT COUNT(*) FROM (
        SELECT grp, id_type

@@ -733,6 +733,6 @@ INSERT INTO "identity_state"."meta" (section, fingerprint) VALUES ('layout', '5'
 INSERT INTO "identity"."id_changes" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(LOCALTIMESTAMP AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM "identity_work"."changes";
 COMMIT;
 
--- the append-only path goes on only when this counts 0 after its stage of kind 5, else the run goes on after the extract stage above (the batch flips a hub decision):
+-- the append-only path goes on after its stage guards only when this counts 0, else the run goes on after the extract stage above (the batch flips a hub decision):
 SELECT 0
   + (SELECT COUNT(*) FROM "identity_work"."flips") AS n;
