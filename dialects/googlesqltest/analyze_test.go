@@ -164,7 +164,7 @@ func analyseRuns(t *testing.T, p *config.Project, sources map[string]map[string]
 			// counts the probe, and goes on with the append-only plan.
 			w.restore(left)
 			r.label, r.stopped = c.label+", append-only path", false
-			r.run(appendOnly(inc), true)
+			r.run(inc.AppendPath(), true)
 		}
 	}
 	return r.n
@@ -426,26 +426,4 @@ func params(args []any) map[string]string {
 		out[name[1:]] = typ
 	}
 	return out
-}
-
-// appendOnly is the plan the runner follows when an incremental run takes the append-only path:
-// inc's stages up to its extract, then the append-only plan's after its own.
-func appendOnly(inc *plan.Plan) *plan.Plan {
-	out := *inc.Append
-	out.AppendProbe = inc.AppendProbe
-	out.Stages = nil
-	for _, st := range inc.Stages {
-		out.Stages = append(out.Stages, st)
-		if st.Kind == plan.KindExtract {
-			break
-		}
-	}
-	after := false
-	for _, st := range inc.Append.Stages {
-		if after {
-			out.Stages = append(out.Stages, st)
-		}
-		after = after || st.Kind == plan.KindExtract
-	}
-	return &out
 }

@@ -79,48 +79,19 @@ func (b *build) appendProbe() string {
 	return render.SQL(b.r, idsql.AppProbe, idsql.AppProbeData{Gone: gone})
 }
 
-// batchSlots are every source's slots over its new rows.
-func (b *build) batchSlots() []idsql.Slot {
-	var out []idsql.Slot
-	for _, s := range b.sources() {
-		out = append(out, withTable(b.bySource[s.Name], "ins_"+s.Name)...)
-	}
-	return out
-}
-
 // appendNodes makes the batch's identifiers with what its rows add to them.
 func (b *build) appendNodes() {
-	nodes := render.SQL(b.r, idsql.Nodes, idsql.NodesData{Slots: b.batchSlots()})
+	ins, _, _, _ := b.changedSlots()
+	nodes := render.SQL(b.r, idsql.Nodes, idsql.NodesData{Slots: ins})
 	st := b.nodesStage(create(b, "nodes", idsql.AppNodes, idsql.AppNodesData{Query: nodes, Hubs: b.hubs()}, "the batch's identifiers, counted over its rows"))
 	b.add(st)
 }
 
 // appendEdges makes the batch's links, as a full run makes all of them.
 func (b *build) appendEdges() {
-	var links []idsql.Slot
-	for _, s := range b.sources() {
-		for _, sl := range b.bySource[s.Name][1:] {
-			sl.Table = "ins_" + s.Name
-			if b.hubs() {
-				sl.Table = "kept_" + s.Name
-			}
-			links = append(links, sl)
-		}
-	}
 	b.add(Stage{Kind: KindEdges, Name: "edges", Note: "the batch's links", Statements: []Statement{
-		create(b, "edges", idsql.Edges, idsql.EdgesData{Links: links, Sources: b.linkSources()}, ""),
+		create(b, "edges", idsql.Edges, idsql.EdgesData{Links: b.links("ins_"), Sources: b.linkSources()}, ""),
 	}})
-}
-
-// linkSources are the sources a link can name, sorted bytewise: those with two id columns or more.
-func (b *build) linkSources() []string {
-	var out []string
-	for _, s := range b.sources() {
-		if len(b.bySource[s.Name]) > 1 {
-			out = append(out, s.Name)
-		}
-	}
-	return slices.Compact(slices.Sorted(slices.Values(out)))
 }
 
 // appendComponents groups the batch's identifiers: connected components of its links and of a
@@ -182,17 +153,7 @@ func (b *build) appendOutputs() {
 // the hub decisions of the identifiers on the batch's rows taken again over all their rows. A
 // decision that flips sends the batch back to the regions (appendRecheck).
 func (b *build) appendGuards() {
-	var ins, del, checkedIns, checkedDel []idsql.Slot
-	for _, s := range b.sources() {
-		for _, sl := range b.bySource[s.Name] {
-			in, dl := sl, sl
-			in.Table, dl.Table = "ins_"+s.Name, "del_"+s.Name
-			ins, del = append(ins, in), append(del, dl)
-			if len(sl.Checks) > 0 {
-				checkedIns, checkedDel = append(checkedIns, in), append(checkedDel, dl)
-			}
-		}
-	}
+	ins, del, checkedIns, checkedDel := b.changedSlots()
 	st := Stage{Kind: KindGuards, Name: "guards", Note: guardsNote, Statements: []Statement{
 		create(b, "touched", idsql.IncTouched, idsql.IncTouchedData{Slots: append(ins, del...)}, "identifiers on the batch's rows"),
 		b.table(b.workTable("qvalues_new"), false, b.qvalues(checkedIns, checkedDel), "invalid and blocked values, counted over all rows"),
@@ -266,4 +227,16 @@ func (st Stage) sql() []string {
 	add(st.After)
 	add(st.Commit)
 	return out
+}
+
+// AppendPath is the plan a run follows when it takes the append-only path: p's stages up to its
+// extract, with the probe, then the append-only plan's stages after its own. Nil when p has none.
+func (p *Plan) AppendPath() *Plan {
+	if p.Append == nil {
+		return nil
+	}
+	out := *p.Append
+	out.AppendProbe = p.AppendProbe
+	out.Stages = append(slices.Clone(p.Stages[:stageAfter(p.Stages, KindExtract)]), p.Append.Stages[stageAfter(p.Append.Stages, KindExtract):]...)
+	return &out
 }

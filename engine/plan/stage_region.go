@@ -16,17 +16,7 @@ import (
 // those regions become the run's sources, so that every later stage runs as in a full run.
 func (b *build) region() {
 	st := Stage{Kind: KindRegion, Name: "region", Note: "the identifiers the changed rows touch, the hub decisions they change, and the regions to recompute"}
-	var insSlots, delSlots, checkedIns, checkedDel []idsql.Slot
-	for _, s := range b.sources() {
-		for _, sl := range b.bySource[s.Name] {
-			in, del := sl, sl
-			in.Table, del.Table = "ins_"+s.Name, "del_"+s.Name
-			insSlots, delSlots = append(insSlots, in), append(delSlots, del)
-			if len(sl.Checks) > 0 {
-				checkedIns, checkedDel = append(checkedIns, in), append(checkedDel, del)
-			}
-		}
-	}
+	insSlots, delSlots, checkedIns, checkedDel := b.changedSlots()
 	st.Statements = append(st.Statements,
 		create(b, "touched", idsql.IncTouched, idsql.IncTouchedData{Slots: append(insSlots, delSlots...)}, "identifiers on rows that are new, changed or gone"),
 		b.table(b.workTable("qvalues_new"), false, b.qvalues(checkedIns, checkedDel), "invalid and blocked values, counted over all rows"))
@@ -179,4 +169,20 @@ func (b *build) regionColumns(s config.Source) string {
 		cols = append(cols, fmt.Sprintf("t%d", t.N), fmt.Sprintf("f%d", t.N))
 	}
 	return strings.Join(cols, ", ") + ", " + nodeColumns(b.bySource[s.Name], false)
+}
+
+// changedSlots are every source's slots over its rows that are new or changed (ins_<source>) and
+// over the stored rows they replace (del_<source>), and of those, the slots with checks.
+func (b *build) changedSlots() (ins, del, checkedIns, checkedDel []idsql.Slot) {
+	for _, s := range b.sources() {
+		for _, sl := range b.bySource[s.Name] {
+			in, dl := sl, sl
+			in.Table, dl.Table = "ins_"+s.Name, "del_"+s.Name
+			ins, del = append(ins, in), append(del, dl)
+			if len(sl.Checks) > 0 {
+				checkedIns, checkedDel = append(checkedIns, in), append(checkedDel, dl)
+			}
+		}
+	}
+	return ins, del, checkedIns, checkedDel
 }
