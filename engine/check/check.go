@@ -27,6 +27,10 @@ func Sources(ctx context.Context, conn connectors.Conn, pl *plan.Planner) error 
 	}
 	pr := newProbes(pl)
 	for i, s := range p.Sources {
+		if s.Landing {
+			// idstitch makes it (setup), with the columns the run reads.
+			continue
+		}
 		key := fmt.Sprintf("sources[%d]", i)
 		schema := s.Schema()
 		if schema == "" {

@@ -22,6 +22,9 @@ func SourcesSends(pl *plan.Planner) int {
 	p := pl.Project
 	n := 0
 	for _, s := range p.Sources {
+		if s.Landing {
+			continue
+		}
 		n += 2 // the columns, and the extraction
 		for _, m := range s.IDs {
 			for _, c := range m.Columns {

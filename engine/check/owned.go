@@ -56,6 +56,9 @@ func Ownership(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Ow
 		{"output.schema", p.Output.Schema}, {"output.state_schema", p.Output.StateSchema}, {"output.work_schema", p.Output.WorkSchema},
 	}
 	for i, s := range p.Sources {
+		if s.Landing {
+			continue // the identify landing table, made by idstitch in the output schema
+		}
 		schema := s.Schema()
 		if schema == "" {
 			schema = d.DefaultSchema()

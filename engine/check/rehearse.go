@@ -77,6 +77,11 @@ func rehearsal(pl *plan.Planner, d dialects.Dialect) (stmts []string, where map[
 	for i, s := range p.Sources {
 		copyOf.Sources[i] = s
 		copyOf.Sources[i].Table = rehearsalSources + "." + s.Name
+		if s.Landing {
+			// The landing table may not exist before the first run: an empty one stands in.
+			stmts = append(stmts, pl.LandingCopy(d.Table(rehearsalSources, s.Name))...)
+			continue
+		}
 		stmts = append(stmts, render.SQL(r, idsql.RehearsalSource, idsql.RehearsalSourceData{
 			Table: d.Table(rehearsalSources, s.Name), Source: pl.SourceTable(s), Rows: rehearsalRows}))
 	}

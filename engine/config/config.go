@@ -47,6 +47,10 @@ type Project struct {
 	Lineage *Lineage `yaml:"lineage"`
 	// Attributes are profile columns chosen by survivorship rules (attributes.go).
 	Attributes []Attribute `yaml:"attributes"`
+	// Identify turns on identify calls and their landing table (realtime.go).
+	Identify *Identify `yaml:"identify"`
+	// Destinations receive what each run changed, pushed by serve.
+	Destinations []Destination `yaml:"destinations"`
 
 	// File is the path the project was read from; Dir is its directory, against which relative
 	// paths in the file are resolved.
@@ -211,6 +215,9 @@ type Source struct {
 	// Scope is the source's scope; ScopeColumn instead names the column that holds each row's.
 	Scope       string `yaml:"scope" json:",omitempty"`
 	ScopeColumn string `yaml:"scope_column" json:",omitempty"`
+	// Landing marks the source that identify calls land in: a table idstitch makes in the output
+	// schema, not the user's.
+	Landing bool `yaml:"-" json:"-"`
 }
 
 // DBTName is the dbt name the source was given by, such as "model stg_events" or "source
@@ -796,6 +803,7 @@ func (c *checker) check(p *Project) {
 		}
 	}
 	c.checkLineage(p)
+	c.checkRealtime(p)
 	switch p.Policy.LimitTies {
 	case "", "nearest", "isolate":
 	default:

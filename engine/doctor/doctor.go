@@ -236,6 +236,9 @@ func (d *Doctor) sources(ctx context.Context) bool {
 	dr, dry := d.Conn.(DryRunner)
 	all := true
 	for _, s := range pl.Project.Sources {
+		if s.Landing {
+			continue // made by idstitch
+		}
 		name := fmt.Sprintf("read source %s (%s)", s.Name, s.Table)
 		q := ReadQuery(pl, s)
 		var err error

@@ -83,6 +83,9 @@ type Result struct {
 	// Scope is the scope the lookup was asked in, in a project with scopes, or for a local
 	// type the scope of the identifier found.
 	Scope string `json:"scope,omitempty"`
+	// Provisional: an identify call linked the identifier to this profile since the last run, which
+	// has not confirmed it yet.
+	Provisional bool `json:"provisional,omitempty"`
 	*Profile
 }
 

@@ -39,6 +39,7 @@ func (b *build) publishAll() {
 	st.Statements = append(st.Statements, b.StateMeta().write()...)
 	st.Statements = append(st.Statements, b.changesInsert(b.workTable("changes")))
 	st.Statements = append(st.Statements, b.overridesPublish()...)
+	st.Statements = append(st.Statements, b.identifyPublish()...)
 	st.Statements = append(st.Statements, b.forgetPublish()...)
 	b.add(st)
 }
@@ -67,7 +68,7 @@ func (b *build) publishJournaled() {
 	// completed by a later run cannot (see outputsAll); it follows the commit instead, and every
 	// statement of it can run again: a run that stops in between leaves the requests waiting for
 	// the next.
-	if after := append(b.overridesPublish(), b.forgetPublish()...); len(after) > 0 {
+	if after := append(append(b.overridesPublish(), b.forgetPublish()...), b.identifyPublish()...); len(after) > 0 {
 		b.add(Stage{Kind: KindAfterPublish, Name: "controls_after", Note: "the overrides' statuses and the forget requests carried out", Statements: after})
 	}
 }
@@ -121,6 +122,7 @@ func (b *build) publishRegion() {
 	st.Statements = append(st.Statements, b.StateMeta().write()...)
 	st.Statements = append(st.Statements, b.changesInsert(b.workTable("changes")))
 	st.Statements = append(st.Statements, b.overridesPublish()...)
+	st.Statements = append(st.Statements, b.identifyPublish()...)
 	st.Statements = append(st.Statements, b.forgetPublish()...)
 	b.add(st)
 }

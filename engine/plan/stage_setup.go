@@ -36,6 +36,7 @@ func (pl *Planner) Setup() Stage {
 		Statement{SQL: render.SQL(r, idsql.IDChangesCreate, idsql.IDChangesCreateData{Scope: pl.scoping(nil)}), Note: "every change of universal ids, across runs"},
 	)
 	st.Statements = append(st.Statements, pl.ControlTables()...)
+	st.Statements = append(st.Statements, pl.LandingTables()...)
 	if p.Scoped() {
 		// Tables of a project that declared no scopes before: the run after declaring them
 		// compares with the old mapping and appends to the old changes.

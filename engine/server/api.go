@@ -30,6 +30,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/runs", s.listRuns)
 	mux.HandleFunc("POST /v1/runs", s.startRun)
 	mux.HandleFunc("GET /v1/lookup", s.lookup)
+	mux.HandleFunc("POST /v1/identify", s.identifyCall)
 	mux.HandleFunc("GET /v1/profiles/{id}", s.profile)
 	mux.HandleFunc("GET /v1/overrides", s.listOverrides)
 	mux.HandleFunc("POST /v1/overrides", s.addOverride)
@@ -143,10 +144,16 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
+		if errors.Is(err, lookup.ErrNotFound) {
+			if res := s.lookupUnknown(r.Context(), idType, value); res != nil {
+				writeJSON(w, http.StatusOK, res)
+				return
+			}
+		}
 		writeLookupError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, s.provisional(res))
 }
 
 func (s *Server) profile(w http.ResponseWriter, r *http.Request) {

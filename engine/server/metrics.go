@@ -25,6 +25,7 @@ type metrics struct {
 	quarantined *prometheus.GaugeVec
 	lookups     *prometheus.CounterVec
 	refused     prometheus.Counter
+	identify    *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -48,8 +49,10 @@ func newMetrics() *metrics {
 			Help: "API requests, by route and HTTP status; paths that match no route share the route \"other\"."}, []string{"route", "code"}),
 		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "idstitch_api_unauthorized_total",
 			Help: "API requests refused for a missing or wrong token, whatever their path."}),
+		identify: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "idstitch_identify_total",
+			Help: "Identify calls answered, by outcome (new, known, merged, refused)."}, []string{"outcome"}),
 	}
-	m.registry.MustRegister(m.runs, m.runSeconds, m.stage, m.lastSuccess, m.rowsRead, m.identifiers, m.profiles, m.rounds, m.quarantined, m.lookups, m.refused,
+	m.registry.MustRegister(m.runs, m.runSeconds, m.stage, m.lastSuccess, m.rowsRead, m.identifiers, m.profiles, m.rounds, m.quarantined, m.lookups, m.refused, m.identify,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/check"
 	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/identify"
 	"github.com/idstitch/idstitch/engine/lease"
 	"github.com/idstitch/idstitch/engine/lineage"
 	"github.com/idstitch/idstitch/engine/lookup"
@@ -79,6 +80,10 @@ type Server struct {
 	// runStarted, when set, is called by a run that holds runMu, before it touches the
 	// warehouse; tests use it to hold a run while they try to start others.
 	runStarted func()
+	// identify answers identify calls; nil unless the project turns them on.
+	identify *identify.Resolver
+	// flushed is the sequence number of the last identify call loaded into the landing table.
+	flushed atomic.Int64
 }
 
 // New checks the options and listens on the address.
@@ -127,6 +132,9 @@ func New(o Options) (*Server, error) {
 	pl.LookupIndexes = true
 	s := &Server{o: o, wh: warehouse.NewShared(o.Project), planner: pl, metrics: newMetrics(), holder: lease.Holder()}
 	s.runCtx, s.cancelRun = context.WithCancel(context.Background())
+	if err := s.openIdentify(); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", o.Addr, err)
@@ -199,6 +207,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer cancel()
 	err := s.http.Shutdown(shutdown)
 	s.wh.Close()
+	if s.identify != nil {
+		s.identify.Journal().Close()
+	}
 	return err
 }
 
@@ -283,6 +294,11 @@ func (s *Server) runOnce(ctx context.Context) (*runner.Summary, error) {
 			return err
 		}
 		defer release()
+		if seq, err := s.flushIdentify(ctx, conn); err != nil {
+			return err
+		} else if seq > s.flushed.Load() {
+			s.flushed.Store(seq)
+		}
 		if err := check.Sources(ctx, conn, s.planner); err != nil {
 			return err
 		}
@@ -314,6 +330,10 @@ func (s *Server) loadMemory(ctx context.Context, conn connectors.Conn) {
 		return
 	}
 	s.mem.Store(m)
+	if s.identify != nil {
+		// What calls linked up to the last flush is in the published tables now, or in id_changes.
+		s.identify.SetBase(m, s.flushed.Load())
+	}
 	s.o.Log.Info("lookup data copied into memory", "run_id", m.RunID, "identifiers", m.Identifiers(), "seconds", time.Since(began).Seconds())
 }
 

@@ -1,0 +1,29 @@
+package sql
+
+// Identify calls: the landing table they are recorded in, the flush of serve's journal into it, and
+// what each run confirms of the answers.
+var (
+	IdentifyCreate  = define[IdentifyCreateData]("identify_create")
+	IdentifyFlush   = define[IdentifyFlushData]("identify_flush")
+	IdentifyConfirm = define[IdentifyConfirmData]("identify_confirm")
+	IdentifyMark    = define[IdentifyConfirmData]("identify_mark")
+)
+
+type (
+	// IdentifyCreateData names the landing table and its id type columns.
+	IdentifyCreateData struct {
+		Table   string
+		Columns []string
+	}
+	// IdentifyFlushData names the landing table, its id type columns, and the table loaded from the journal.
+	IdentifyFlushData struct {
+		Table   string
+		Columns []string
+		From    string
+	}
+	// IdentifyConfirmData names the landing table and the run confirming its calls.
+	IdentifyConfirmData struct {
+		Table string
+		RunID int64
+	}
+)
