@@ -76,3 +76,7 @@ func (b *build) identifyPublish() []Statement {
 		{SQL: render.SQL(b.r, idsql.IdentifyMark, data), Note: "the identify calls the run read, confirmed"},
 	}
 }
+
+// LandingLoad is the name of the table, beside the landing table named landing, that a flush of
+// serve's journal loads calls into before appending them.
+func LandingLoad(landing string) string { return landing + "__load" }

@@ -92,7 +92,7 @@ func (pl *Planner) Made() []idsql.Object {
 	}
 	add(out, RegistryTable, Runs, AudienceHistory, IDChanges, IDChanges+render.NextSuffix, "run_lease", Overrides, ForgetRequests, ForgetAudit)
 	if id := pl.Project.Identify; id != nil {
-		add(out, id.Table)
+		add(out, id.Table, LandingLoad(id.Table))
 	}
 	for _, t := range Published {
 		add(out, t, t+render.NextSuffix)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"time"
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/identify"
@@ -33,101 +32,6 @@ func (s *Server) openIdentify() error {
 		s.o.Log.Info("identify calls not yet read by a run, replayed from the journal", "calls", len(pending), "journal", p.JournalPath())
 	}
 	return nil
-}
-
-// flushIdentify loads the journaled identify calls into the landing table, before a run reads
-// it; it returns the sequence number of the last call loaded. The calls are loaded into a table
-// beside it first, then appended to it in one statement that skips event ids it holds already,
-// so that a flush that stopped half-way and is done again lands each call once.
-func (s *Server) flushIdentify(ctx context.Context, conn connectors.Conn) (int64, error) {
-	if s.identify == nil {
-		return 0, nil
-	}
-	pl, p := s.planner, s.o.Project
-	for _, st := range pl.LandingTables() {
-		if err := conn.Exec(ctx, st.SQL); err != nil {
-			return 0, fmt.Errorf("making the identify landing table: %w", err)
-		}
-	}
-	recs, done, err := s.identify.Journal().Rotate()
-	if err != nil {
-		return 0, err
-	}
-	if len(recs) == 0 {
-		return 0, done()
-	}
-	d := conn.Dialect()
-	stage := p.Identify.Table + "__flush"
-	table := d.Table(p.Output.Schema, stage)
-	if err := conn.Exec(ctx, d.DropTable(table)); err != nil {
-		return 0, fmt.Errorf("loading identify calls: %w", err)
-	}
-	for _, q := range pl.LandingCopy(table) {
-		if err := conn.Exec(ctx, q); err != nil {
-			return 0, fmt.Errorf("loading identify calls: %w", err)
-		}
-	}
-	cols := append([]string{"event_id", "received_at", "answered_id", "answered_type", "answered_value", "confirmed_run"}, pl.LandingColumns()...)
-	index := map[string]int{}
-	for i, t := range p.IDTypes {
-		index[t.Name] = 6 + i
-	}
-	i := 0
-	var last int64
-	err = conn.Load(ctx, p.Output.Schema, stage, cols, func(row []any) bool {
-		if i == len(recs) {
-			return false
-		}
-		r := recs[i]
-		i++
-		last = max(last, r.Seq)
-		row[0], row[1], row[2], row[3], row[4], row[5] = r.EventID, time.UnixMicro(r.ReceivedAt).UTC(), r.AnsweredID, r.Answer.Type, r.Answer.Value, nil
-		for j := 6; j < len(row); j++ {
-			row[j] = nil
-		}
-		for _, v := range r.Values {
-			if k, ok := index[v.Type]; ok {
-				row[k] = v.Value
-			}
-		}
-		return true
-	})
-	if err != nil {
-		return 0, fmt.Errorf("loading identify calls: %w", err)
-	}
-	if err := conn.Exec(ctx, pl.LandingFlush(table)); err != nil {
-		return 0, fmt.Errorf("appending identify calls to %s: %w", pl.LandingTable(), err)
-	}
-	if err := conn.Exec(ctx, d.DropTable(table)); err != nil {
-		return 0, fmt.Errorf("loading identify calls: %w", err)
-	}
-	if err := done(); err != nil {
-		return 0, err
-	}
-	s.o.Log.Info("identify calls loaded into the landing table", "calls", len(recs), "table", pl.LandingTable())
-	return last, nil
-}
-
-// normalizer normalizes values through the warehouse's own normalization query.
-func (s *Server) normalizer(ctx context.Context, idType, value string) (normalized, refused *string, err error) {
-	q, ok := s.planner.NormalizeQuery(idType)
-	if !ok {
-		return nil, nil, &identify.BadRequest{Msg: fmt.Sprintf("%q is not an id type of this project", idType)}
-	}
-	err = s.wh.Read(ctx, func(conn connectors.Conn) error {
-		rows, err := conn.Query(ctx, q, value)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		if rows.Next() {
-			if err := rows.Scan(&normalized, &refused); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
-	})
-	return normalized, refused, err
 }
 
 func (s *Server) identifyCall(w http.ResponseWriter, r *http.Request) {
@@ -195,4 +99,21 @@ func (s *Server) lookupUnknown(ctx context.Context, idType, value string) *looku
 		return nil
 	}
 	return s.provisional(&lookup.Result{Type: idType, Value: value, Normalized: *norm})
+}
+
+// flushIdentify loads the journaled identify calls into the landing table before a run.
+func (s *Server) flushIdentify(ctx context.Context, conn connectors.Conn) (int64, error) {
+	if s.identify == nil {
+		return 0, nil
+	}
+	last, n, err := identify.Flush(ctx, conn, s.planner, s.identify.Journal())
+	if n > 0 && err == nil {
+		s.o.Log.Info("identify calls loaded into the landing table", "calls", n, "table", s.planner.LandingTable())
+	}
+	return last, err
+}
+
+// normalizer normalizes values through the warehouse's own normalization query.
+func (s *Server) normalizer(ctx context.Context, idType, value string) (normalized, refused *string, err error) {
+	return identify.WarehouseNormalizer(s.planner, s.wh.Read)(ctx, idType, value)
 }

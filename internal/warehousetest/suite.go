@@ -110,6 +110,7 @@ var cases = []suiteCase{
 	{"Controls", nil, testControls},
 	{"AttributesMatchOracle", nil, testAttributes},
 	{"StatementCounts", nil, testStatementCounts},
+	{"IdentifyAgreesWithRuns", nil, testIdentify},
 }
 
 // Run runs every end-to-end case against the warehouse w, skipping those it cannot run.

@@ -1,0 +1,99 @@
+package identify
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/engine/plan"
+)
+
+// Flush loads the journaled calls into the landing table, making it where it is missing, before a
+// run reads it; it returns the sequence number of the last call loaded and how many there were.
+// The calls are loaded into a table beside the landing table first, then appended in one statement
+// that skips the event ids it holds already: a flush that stopped half-way and is done again, or a
+// retried call recorded twice, lands once.
+func Flush(ctx context.Context, conn connectors.Conn, pl *plan.Planner, j *Journal) (last int64, n int, err error) {
+	p := pl.Project
+	for _, st := range pl.LandingTables() {
+		if err := conn.Exec(ctx, st.SQL); err != nil {
+			return 0, 0, fmt.Errorf("making the identify landing table: %w", err)
+		}
+	}
+	recs, done, err := j.Rotate()
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(recs) == 0 {
+		return 0, 0, done()
+	}
+	d := conn.Dialect()
+	stage := plan.LandingLoad(p.Identify.Table)
+	table := d.Table(p.Output.Schema, stage)
+	steps := append([]string{d.DropTable(table)}, pl.LandingCopy(table)...)
+	for _, q := range steps {
+		if err := conn.Exec(ctx, q); err != nil {
+			return 0, 0, fmt.Errorf("loading identify calls: %w", err)
+		}
+	}
+	cols := append([]string{"event_id", "received_at", "answered_id", "answered_type", "answered_value", "confirmed_run"}, pl.LandingColumns()...)
+	index := map[string]int{}
+	for i, t := range p.IDTypes {
+		index[t.Name] = 6 + i
+	}
+	i := 0
+	err = conn.Load(ctx, p.Output.Schema, stage, cols, func(row []any) bool {
+		if i == len(recs) {
+			return false
+		}
+		r := recs[i]
+		i++
+		last = max(last, r.Seq)
+		row[0], row[1], row[2], row[3], row[4], row[5] = r.EventID, time.UnixMicro(r.ReceivedAt).UTC(), r.AnsweredID, r.Answer.Type, r.Answer.Value, nil
+		for j := 6; j < len(row); j++ {
+			row[j] = nil
+		}
+		for _, v := range r.Values {
+			if k, ok := index[v.Type]; ok {
+				row[k] = v.Value
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("loading identify calls: %w", err)
+	}
+	if err := conn.Exec(ctx, pl.LandingFlush(table)); err != nil {
+		return 0, 0, fmt.Errorf("appending identify calls to %s: %w", pl.LandingTable(), err)
+	}
+	if err := conn.Exec(ctx, d.DropTable(table)); err != nil {
+		return 0, 0, fmt.Errorf("loading identify calls: %w", err)
+	}
+	return last, len(recs), done()
+}
+
+// WarehouseNormalizer normalizes values by the project's normalization query, on the connection
+// that read gives.
+func WarehouseNormalizer(pl *plan.Planner, read func(ctx context.Context, fn func(connectors.Conn) error) error) Normalizer {
+	return func(ctx context.Context, idType, value string) (normalized, refused *string, err error) {
+		q, ok := pl.NormalizeQuery(idType)
+		if !ok {
+			return nil, nil, &BadRequest{Msg: fmt.Sprintf("%q is not an id type of this project", idType)}
+		}
+		err = read(ctx, func(conn connectors.Conn) error {
+			rows, err := conn.Query(ctx, q, value)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			if rows.Next() {
+				if err := rows.Scan(&normalized, &refused); err != nil {
+					return err
+				}
+			}
+			return rows.Err()
+		})
+		return normalized, refused, err
+	}
+}
