@@ -54,11 +54,11 @@ func LandingColumn(typ string) string { return "id_" + typ }
 // JournalPath is the identify journal's path, resolved against the project file's directory.
 func (p *Project) JournalPath() string {
 	j := p.Identify.Journal
-	if j == "" {
-		j = filepath.Join(".idstitch", p.Project+"-identify.journal")
-	}
-	if !filepath.IsAbs(j) {
-		j = filepath.Join(p.Dir, j)
+	switch {
+	case j == "":
+		return filepath.Join(p.StateDir(), p.Project+"-identify.journal")
+	case !filepath.IsAbs(j):
+		return filepath.Join(p.Dir, j)
 	}
 	return j
 }
@@ -158,3 +158,7 @@ func (c *checker) has(key string) bool {
 	}
 	return false
 }
+
+// StateDir is the directory, beside the project file, where serve keeps what must survive a
+// restart on this machine: the identify journal and the destinations' outbox.
+func (p *Project) StateDir() string { return filepath.Join(p.Dir, ".idstitch") }

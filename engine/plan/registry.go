@@ -91,6 +91,9 @@ func (pl *Planner) Made() []idsql.Object {
 		}
 	}
 	add(out, RegistryTable, Runs, AudienceHistory, IDChanges, IDChanges+render.NextSuffix, "run_lease", Overrides, ForgetRequests, ForgetAudit)
+	if len(pl.Project.Destinations) > 0 {
+		add(out, DeadLetters)
+	}
 	if id := pl.Project.Identify; id != nil {
 		add(out, id.Table, LandingLoad(id.Table))
 	}

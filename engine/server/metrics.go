@@ -26,6 +26,7 @@ type metrics struct {
 	lookups     *prometheus.CounterVec
 	refused     prometheus.Counter
 	identify    *prometheus.CounterVec
+	deliveries  *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -49,10 +50,12 @@ func newMetrics() *metrics {
 			Help: "API requests, by route and HTTP status; paths that match no route share the route \"other\"."}, []string{"route", "code"}),
 		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "idstitch_api_unauthorized_total",
 			Help: "API requests refused for a missing or wrong token, whatever their path."}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "idstitch_delivery_attempts_total",
+			Help: "Attempts to deliver webhook batches, by destination and outcome (delivered, failed, dead_lettered, sink_failed)."}, []string{"destination", "outcome"}),
 		identify: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "idstitch_identify_total",
 			Help: "Identify calls answered, by outcome (new, known, merged, refused)."}, []string{"outcome"}),
 	}
-	m.registry.MustRegister(m.runs, m.runSeconds, m.stage, m.lastSuccess, m.rowsRead, m.identifiers, m.profiles, m.rounds, m.quarantined, m.lookups, m.refused, m.identify,
+	m.registry.MustRegister(m.runs, m.runSeconds, m.stage, m.lastSuccess, m.rowsRead, m.identifiers, m.profiles, m.rounds, m.quarantined, m.lookups, m.refused, m.identify, m.deliveries,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

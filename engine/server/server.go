@@ -21,6 +21,7 @@ import (
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/check"
 	"github.com/idstitch/idstitch/engine/config"
+	"github.com/idstitch/idstitch/engine/deliver"
 	"github.com/idstitch/idstitch/engine/identify"
 	"github.com/idstitch/idstitch/engine/lease"
 	"github.com/idstitch/idstitch/engine/lineage"
@@ -52,6 +53,9 @@ type Options struct {
 	// each run that publishes (and when another process's run has published), instead of
 	// querying the warehouse for each lookup.
 	Memory bool
+	// DeliveryBackoff and DeliveryMaxBackoff are the waits between attempts of a webhook batch (defaults
+	// 1s and 5m); tests shorten them.
+	DeliveryBackoff, DeliveryMaxBackoff time.Duration
 	Log    *slog.Logger
 }
 
@@ -82,6 +86,10 @@ type Server struct {
 	runStarted func()
 	// identify answers identify calls; nil unless the project turns them on.
 	identify *identify.Resolver
+	// outbox holds what runs changed until the destinations have it; nil without destinations.
+	outbox *deliver.Outbox
+	// recovered: the runs published while no server queued them have been queued.
+	recovered atomic.Bool
 	// flushed is the sequence number of the last identify call loaded into the landing table.
 	flushed atomic.Int64
 }
@@ -135,6 +143,9 @@ func New(o Options) (*Server, error) {
 	if err := s.openIdentify(); err != nil {
 		return nil, err
 	}
+	if err := s.openOutbox(); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", o.Addr, err)
@@ -182,6 +193,11 @@ func (s *Server) Serve(ctx context.Context) error {
 		defer stop()
 		go s.keepMemory(memCtx, 15*time.Second)
 	}
+	if s.outbox != nil {
+		deliverCtx, stop := context.WithCancel(ctx)
+		defer stop()
+		go s.outbox.Run(deliverCtx)
+	}
 	errs := make(chan error, 1)
 	go func() { errs <- s.http.Serve(s.listener) }()
 	s.o.Log.Info("serving", "addr", s.Addr(), "auth", s.o.Token != "")
@@ -209,6 +225,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.wh.Close()
 	if s.identify != nil {
 		s.identify.Journal().Close()
+	}
+	if s.outbox != nil {
+		s.outbox.Close()
 	}
 	return err
 }
@@ -302,6 +321,14 @@ func (s *Server) runOnce(ctx context.Context) (*runner.Summary, error) {
 		if err := check.Sources(ctx, conn, s.planner); err != nil {
 			return err
 		}
+		prev := s.mem.Load()
+		if s.outbox != nil && !s.recovered.Load() {
+			var last int64
+			if err := scanLastRun(ctx, conn, s.planner, &last); err != nil && connectors.KindOf(err) != connectors.MissingObject {
+				return err
+			}
+			s.recoverRuns(ctx, conn, last)
+		}
 		r := &runner.Runner{Conn: conn, Planner: s.planner, Claimed: owned}
 		if em := lineage.New(s.planner, conn); em != nil {
 			r.Observer = em
@@ -313,6 +340,18 @@ func (s *Server) runOnce(ctx context.Context) (*runner.Summary, error) {
 		// Copied while the run still holds the warehouse, so that the copy is of this run's
 		// tables; lookups meanwhile read the previous copy.
 		s.loadMemory(ctx, conn)
+		if s.outbox != nil {
+			cur := s.mem.Load()
+			if cur == nil || cur.RunID != sum.RunID {
+				s.o.Log.Warn("the copy of this run's tables could not be made; its changed profiles are not sent, only its id changes and audience moves", "run_id", sum.RunID)
+				cur, prev = nil, nil
+			}
+			// The run is published whatever happens here: a failure to queue is logged, and
+			// the next start of the server queues what is missing (recoverRuns).
+			if err := s.enqueueRun(ctx, conn, sum.RunID, prev, cur); err != nil {
+				s.o.Log.Error("queueing the run's changes for the destinations failed", "run_id", sum.RunID, "error", err)
+			}
+		}
 		return nil
 	})
 	return sum, err
@@ -356,6 +395,9 @@ func (s *Server) keepMemory(ctx context.Context, interval time.Duration) {
 			if m := s.mem.Load(); last > 0 && (m == nil || m.RunID < last) {
 				rows.Close()
 				s.loadMemory(ctx, conn)
+			}
+			if last > 0 {
+				s.recoverRuns(ctx, conn, last)
 			}
 			return nil
 		})
