@@ -56,7 +56,7 @@ type Options struct {
 	// DeliveryBackoff and DeliveryMaxBackoff are the waits between attempts of a webhook batch (defaults
 	// 1s and 5m); tests shorten them.
 	DeliveryBackoff, DeliveryMaxBackoff time.Duration
-	Log    *slog.Logger
+	Log                                 *slog.Logger
 }
 
 // ErrBusy: a run of this project is already going on in this process.
@@ -363,7 +363,7 @@ func (s *Server) loadMemory(ctx context.Context, conn connectors.Conn) {
 	began := time.Now()
 	m, err := lookup.LoadMemory(ctx, conn, s.planner)
 	if err != nil {
-		if !errors.Is(err, lookup.ErrNotPublished) {
+		if !errors.Is(err, lookup.ErrNotPublished) && ctx.Err() == nil {
 			s.o.Log.Warn("copying the lookup data into memory failed; lookups use the previous copy", "error", err)
 		}
 		return
