@@ -7,6 +7,7 @@ var (
 	IdentifyFlush   = define[IdentifyFlushData]("identify_flush")
 	IdentifyConfirm = define[IdentifyConfirmData]("identify_confirm")
 	IdentifyMark    = define[IdentifyConfirmData]("identify_mark")
+	IdentifyEvent   = define[IdentifyEventData]("identify_event")
 )
 
 type (
@@ -21,6 +22,8 @@ type (
 		Columns []string
 		From    string
 	}
+	// IdentifyEventData names the landing table.
+	IdentifyEventData struct{ Table string }
 	// IdentifyConfirmData names the landing table and the run confirming its calls.
 	IdentifyConfirmData struct {
 		Table string

@@ -31,6 +31,8 @@ type Record struct {
 // but not loaded (the server stopped in between) is loaded first by the next flush.
 type Journal struct {
 	path string
+	// lock is held while the journal is open, so that one process at a time writes it.
+	lock *os.File
 
 	mu      sync.Mutex
 	f       *os.File
@@ -52,13 +54,26 @@ func OpenJournal(path string) (*Journal, []Record, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, nil, fmt.Errorf("identify journal: %w", err)
 	}
-	j := &Journal{path: path}
+	lock, err := lockFile(path + ".lock")
+	if err != nil {
+		return nil, nil, err
+	}
+	j := &Journal{path: path, lock: lock}
 	j.cond = sync.NewCond(&j.mu)
+	fail := func(err error) (*Journal, []Record, error) {
+		lock.Close()
+		return nil, nil, err
+	}
+	// A line cut short by a crash was never answered; the next record must not be written after
+	// its bytes, which would make that one unreadable too.
+	if err := dropTornTail(path); err != nil {
+		return fail(err)
+	}
 	var recs []Record
 	for _, p := range []string{j.flushingPath(), path} {
 		rs, err := readRecords(p)
 		if err != nil {
-			return nil, nil, err
+			return fail(err)
 		}
 		recs = append(recs, rs...)
 	}
@@ -68,7 +83,7 @@ func OpenJournal(path string) (*Journal, []Record, error) {
 	j.synced = j.last
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, nil, fmt.Errorf("identify journal: %w", err)
+		return fail(fmt.Errorf("identify journal: %w", err))
 	}
 	j.f = f
 	return j, recs, nil
@@ -202,7 +217,9 @@ func (j *Journal) Close() error {
 	for j.syncing {
 		j.cond.Wait()
 	}
-	return j.f.Close()
+	err := j.f.Close()
+	j.lock.Close()
+	return err
 }
 
 func syncDir(dir string) error {
@@ -213,6 +230,28 @@ func syncDir(dir string) error {
 	defer d.Close()
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("identify journal: syncing %s: %w", dir, err)
+	}
+	return nil
+}
+
+// ErrJournalBusy: another process (a running serve of the project) has the journal open.
+var ErrJournalBusy = errors.New("another process has the identify journal open (a running idstitch serve of this project)")
+
+// dropTornTail cuts a journal file after its last complete line.
+func dropTornTail(path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("identify journal: %w", err)
+	}
+	keep := bytes.LastIndexByte(data, '\n') + 1
+	if keep == len(data) {
+		return nil
+	}
+	if err := os.Truncate(path, int64(keep)); err != nil {
+		return fmt.Errorf("identify journal: cutting the line a crash left unfinished: %w", err)
 	}
 	return nil
 }

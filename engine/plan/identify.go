@@ -80,3 +80,8 @@ func (b *build) identifyPublish() []Statement {
 // LandingLoad is the name of the table, beside the landing table named landing, that a flush of
 // serve's journal loads calls into before appending them.
 func LandingLoad(landing string) string { return landing + "__load" }
+
+// LandingEvent reads the answer recorded for the event id bound first.
+func (pl *Planner) LandingEvent() string {
+	return render.SQL(pl.names.r, idsql.IdentifyEvent, idsql.IdentifyEventData{Table: pl.LandingTable()})
+}

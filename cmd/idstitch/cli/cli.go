@@ -109,6 +109,7 @@ var commands = []command{
 	{name: "run", summary: "stitch identities and publish the output tables", run: runRun},
 	{name: "bench", summary: "measure runs: contraction, label propagation and an in-memory union-find", run: runBench},
 	{name: "serve", summary: "run the schedule and serve the HTTP API (lookups, profiles, runs, metrics)", run: runServe},
+	{name: "identify", summary: "answer the universal id of identifiers seen together (TYPE=VALUE…) and record the call for the next run", run: runIdentify},
 	{name: "lookup", summary: "print the profile of an identifier (TYPE=VALUE) as JSON", run: runLookup},
 	{name: "profile", summary: "print one profile by universal id as JSON", run: runProfile},
 	{name: "explain", summary: "print the shortest chain of evidence linking two identifiers, or why there is none", run: runExplain},

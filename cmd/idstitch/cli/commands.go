@@ -362,6 +362,11 @@ func stitch(ctx context.Context, e *env, p *config.Project, o runOptions) (*runn
 	if err != nil {
 		return nil, projectError{err}
 	}
+	if p.Identify != nil && !o.dryRun {
+		if err := flushIdleJournal(ctx, e, conn, pl); err != nil {
+			return nil, err
+		}
+	}
 	if err := check.Sources(ctx, conn, pl); err != nil {
 		return nil, asProject(err)
 	}
