@@ -8,6 +8,7 @@ var (
 	IdentifyConfirm = define[IdentifyConfirmData]("identify_confirm")
 	IdentifyMark    = define[IdentifyConfirmData]("identify_mark")
 	IdentifyEvent   = define[IdentifyEventData]("identify_event")
+	IdentifyForget  = define[IdentifyForgetData]("identify_forget")
 )
 
 type (
@@ -22,6 +23,8 @@ type (
 		Columns []string
 		From    string
 	}
+	// IdentifyForgetData names the landing table, an id type, its column, and the column normalized (A).
+	IdentifyForgetData struct{ Table, Name, Column, A string }
 	// IdentifyEventData names the landing table.
 	IdentifyEventData struct{ Table string }
 	// IdentifyConfirmData names the landing table and the run confirming its calls.

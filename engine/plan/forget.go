@@ -101,6 +101,7 @@ func (b *build) forgetPublish() []Statement {
 	if b.overrides() {
 		out = append(out, stmt(b, idsql.FgtOverride, idsql.FgtOverrideData{}))
 	}
+	out = append(out, b.identifyForget()...)
 	b.plan.Controls = append(b.plan.Controls, stmt(b, idsql.FgtTally, idsql.FgtTallyData{Rows: b.forgotten}).SQL)
 	b.plan.Erases = b.erases()
 	return out

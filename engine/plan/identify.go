@@ -85,3 +85,17 @@ func LandingLoad(landing string) string { return landing + "__load" }
 func (pl *Planner) LandingEvent() string {
 	return render.SQL(pl.names.r, idsql.IdentifyEvent, idsql.IdentifyEventData{Table: pl.LandingTable()})
 }
+
+// identifyForget wipes from the landing table the values a run forgets: the calls that held them
+// stay, without them.
+func (b *build) identifyForget() []Statement {
+	if b.Project.Identify == nil || !b.erases() {
+		return nil
+	}
+	var out []Statement
+	for _, t := range b.Project.IDTypes {
+		col := config.LandingColumn(t.Name)
+		out = append(out, stmt(b, idsql.IdentifyForget, idsql.IdentifyForgetData{Table: b.LandingTable(), Name: t.Name, Column: col, A: b.normalize(t, b.Dialect.QuoteIdent(col))}))
+	}
+	return out
+}

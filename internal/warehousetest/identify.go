@@ -12,6 +12,7 @@ import (
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/check"
+	"github.com/idstitch/idstitch/engine/control"
 	"github.com/idstitch/idstitch/engine/identify"
 	"github.com/idstitch/idstitch/engine/lookup"
 	"github.com/idstitch/idstitch/engine/plan"
@@ -228,4 +229,60 @@ func leadsTo(next map[string][]string, from, to string) bool {
 		}
 	}
 	return false
+}
+
+// testIdentifyForget: a forget request wipes the value from the identify landing table too, both
+// where a call gave it and where a call was answered for it; the call's other values stay.
+func testIdentifyForget(t *testing.T, open Factory) {
+	conn := open(t)
+	defer conn.Close()
+	ctx := context.Background()
+	d := conn.Dialect()
+	tb := Table{Name: "idf_forget_src", Columns: []string{"uid", "mail", "cookie"}, Types: []string{"user_id", "email", "cookie"},
+		Rows: []Row{{TS: time.Now().UTC(), Values: []any{"user_id-1", "email-1", nil}}}}
+	loadUnder(t, conn, []Table{tb}, "idf_forget")
+	yaml := strings.Replace(ProjectYAML(randomTypes, []Table{tb}, d.DefaultSchema()), "schema: identity", "schema: idf_forget", 1)
+	yaml = strings.Replace(yaml, "  - name: email\n", "  - name: email\n    normalize: [lower]\n", 1)
+	yaml += fmt.Sprintf("identify:\n  journal: %s\n", filepath.Join(t.TempDir(), "calls.journal"))
+	p := mustParse(t, yaml)
+	pl, err := plan.New(p, d, plan.Contraction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, _, err := identify.OpenJournal(p.JournalPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	StitchIncremental(t, conn, p)
+	m, err := lookup.LoadMemory(ctx, conn, pl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := identify.New(p, j, nil)
+	res.SetBase(m, 0)
+	norm := identify.WarehouseNormalizer(pl, func(ctx context.Context, fn func(connectors.Conn) error) error { return fn(conn) })
+	for _, ids := range [][]identify.ID{
+		{{Type: "email", Value: "Gone@X.com"}, {Type: "cookie", Value: "cookie-9"}},
+		{{Type: "email", Value: "kept@x.com"}, {Type: "cookie", Value: "cookie-8"}},
+	} {
+		if _, err := res.Identify(ctx, identify.Request{Identifiers: ids}, norm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := identify.Flush(ctx, conn, pl, j); err != nil {
+		t.Fatal(err)
+	}
+	StitchIncremental(t, conn, p)
+	if _, err := control.AddForget(ctx, conn, pl, control.Forget, []control.Identifier{{Type: "email", Value: "gone@x.com"}}, "dpo"); err != nil {
+		t.Fatal(err)
+	}
+	StitchIncremental(t, conn, p)
+	table := pl.LandingTable()
+	if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE LOWER(id_email) = 'gone@x.com' OR answered_value = 'gone@x.com'", table)); n != 0 {
+		t.Fatalf("the landing table still holds the forgotten email in %d rows", n)
+	}
+	if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE id_cookie = 'cookie-9' OR id_email = 'kept@x.com'", table)); n != 2 {
+		t.Fatalf("the landing table holds %d of the 2 rows' values not forgotten", n)
+	}
 }

@@ -111,6 +111,7 @@ var cases = []suiteCase{
 	{"AttributesMatchOracle", nil, testAttributes},
 	{"StatementCounts", nil, testStatementCounts},
 	{"IdentifyAgreesWithRuns", nil, testIdentify},
+	{"IdentifyForget", nil, testIdentifyForget},
 }
 
 // Run runs every end-to-end case against the warehouse w, skipping those it cannot run.

@@ -56,6 +56,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	clients := fs.Int("clients", 16, "with --lookup: concurrent clients")
 	duration := fs.Duration("duration", 20*time.Second, "with --lookup: how long to send requests")
 	tokenEnv := fs.String("token-env", "IDSTITCH_TOKEN", "with --lookup: environment variable holding the API's bearer token")
+	identifyPct := fs.Float64("identify", 0, "with --lookup: the percentage of requests that are identify calls (a new anonymous id with a known identifier,\nor with a new email), the rest lookups")
+	ackedFile := fs.String("acked", "", "with --lookup --identify: append the event id of every identify call answered 200 to this file")
+	verify := fs.String("verify-acked", "", "check that the landing table of the project (-c) holds every event id of this file once (after --acked and a run)")
 	incremental := fs.Float64("incremental", 0, "measure incremental runs instead: a full run with the recommended guards, then this percentage\nof new rows and an incremental run, checked against a full rebuild")
 	estimate := fs.Bool("estimate", false, "estimate BigQuery's on-demand bytes billed instead: run the demo on DuckDB in full, then after --incremental\npercent new rows (default 1) incrementally, and price every statement of the BigQuery plans of both runs\nfrom the sizes of the tables the DuckDB runs made (an estimate; BigQuery's dry run is the measure)")
 	memoryLimit := fs.String("memory-limit", "", "warehouse.memory_limit of the generated demo projects, e.g. 14GB (default DuckDB's, 80% of the RAM)")
@@ -69,7 +72,10 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return unionfindChild(ctx, e, *unionfindOnly)
 	}
 	if *lookupURL != "" {
-		return loadTest(ctx, e, *lookupURL, *project, *clients, *duration, *tokenEnv)
+		return loadTest(ctx, e, loadOptions{base: *lookupURL, project: *project, clients: *clients, duration: *duration, tokenEnv: *tokenEnv, identify: *identifyPct, acked: *ackedFile})
+	}
+	if *verify != "" {
+		return verifyAcked(ctx, e, *project, *verify)
 	}
 	var sizes []int
 	for _, s := range strings.Split(*persons, ",") {
