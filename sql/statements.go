@@ -484,6 +484,7 @@ var (
 	Watermark       = define[WatermarkData]("watermark")
 	FutureRows      = define[FutureRowsData]("future_rows")
 	NormalizeValue  = define[NormalizeValueData]("normalize_value")
+	NormalizeCall   = define[NormalizeCallData]("normalize_call")
 	RegistryRead    = define[RegistryReadData]("registry_read")
 	RegistryInsert  = define[RegistryInsertData]("registry_insert")
 	RunsOfProject   = define[RunsOfProjectData]("runs_of_project")
@@ -541,6 +542,14 @@ type (
 	}
 	// Object is a table or view in a schema, both as written in the project file.
 	Object struct{ Schema, Name string }
+	// NormalizeCallData normalizes and checks several bound values, each as its id type says.
+	NormalizeCallData struct{ Items []NormalizeItem }
+	// NormalizeItem is one value of NormalizeCallData: its bind parameter, normalized and checked.
+	NormalizeItem struct {
+		Param      int
+		Normalized string
+		Checks     []Check
+	}
 	// NormalizeValueData normalizes and checks bind parameter 1 as a run does.
 	NormalizeValueData struct {
 		Normalized string

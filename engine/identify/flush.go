@@ -73,27 +73,38 @@ func Flush(ctx context.Context, conn connectors.Conn, pl *plan.Planner, j *Journ
 	return last, len(recs), done()
 }
 
-// WarehouseNormalizer normalizes values by the project's normalization query, on the connection
-// that read gives.
+// WarehouseNormalizer normalizes the identifiers of a call by the project's normalization
+// queries, in one query, on the connection that read gives.
 func WarehouseNormalizer(pl *plan.Planner, read func(ctx context.Context, fn func(connectors.Conn) error) error) Normalizer {
-	return func(ctx context.Context, idType, value string) (normalized, refused *string, err error) {
-		q, ok := pl.NormalizeQuery(idType)
-		if !ok {
-			return nil, nil, &BadRequest{Msg: fmt.Sprintf("%q is not an id type of this project", idType)}
+	return func(ctx context.Context, ids []ID) ([]Normalized, error) {
+		types := make([]string, len(ids))
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			types[i], args[i] = id.Type, id.Value
 		}
-		err = read(ctx, func(conn connectors.Conn) error {
-			rows, err := conn.Query(ctx, q, value)
+		q, ok := pl.NormalizeCallQuery(types)
+		if !ok {
+			return nil, &BadRequest{Msg: fmt.Sprintf("an id type of %v is not the project's", types)}
+		}
+		out := make([]Normalized, len(ids))
+		err := read(ctx, func(conn connectors.Conn) error {
+			rows, err := conn.Query(ctx, q, args...)
 			if err != nil {
 				return err
 			}
 			defer rows.Close()
-			if rows.Next() {
-				if err := rows.Scan(&normalized, &refused); err != nil {
+			for rows.Next() {
+				var pos int64
+				var n Normalized
+				if err := rows.Scan(&pos, &n.Value, &n.Refused); err != nil {
 					return err
+				}
+				if pos >= 0 && int(pos) < len(out) {
+					out[pos] = n
 				}
 			}
 			return rows.Err()
 		})
-		return normalized, refused, err
+		return out, err
 	}
 }

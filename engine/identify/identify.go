@@ -78,9 +78,12 @@ type BadRequest struct{ Msg string }
 
 func (e *BadRequest) Error() string { return e.Msg }
 
-// Normalizer normalizes a value as a run does: nil when nothing is left of it, and the reason
+// Normalized is a value normalized as a run does: nil when nothing is left of it, with the reason
 // the guards refuse it (invalid, blocked) when they do.
-type Normalizer func(ctx context.Context, idType, value string) (normalized, refused *string, err error)
+type Normalized struct{ Value, Refused *string }
+
+// Normalizer normalizes the identifiers of a call, in their order.
+type Normalizer func(ctx context.Context, ids []ID) ([]Normalized, error)
 
 // MaxIdentifiers is the most identifiers one call may give.
 const MaxIdentifiers = 50
@@ -105,6 +108,8 @@ type Resolver struct {
 	// events are the answers by event id, so that a retried call is answered alike.
 	events map[string]Answer
 	last   time.Time
+	// pending are the journaled calls no run has read, replayed by the first SetBase.
+	pending []Record
 }
 
 type link struct {
@@ -129,8 +134,9 @@ func New(p *config.Project, j *Journal, pending []Record) *Resolver {
 		}
 		r.anon[t.Name] = t.Anonymous
 	}
+	// What they linked is applied once a published copy is there to weigh it against (SetBase).
+	r.pending = pending
 	for _, rec := range pending {
-		r.apply(rec)
 		r.events[rec.EventID] = Answer{EventID: rec.EventID, UniversalID: rec.AnsweredID, AnsweredFor: rec.Answer, Outcome: "recorded",
 			Provisional: true, ReceivedAt: time.UnixMicro(rec.ReceivedAt).UTC(), Retired: rec.Retired}
 	}
@@ -158,6 +164,12 @@ func (r *Resolver) SetBase(m *lookup.Memory, seq int64) {
 			delete(r.extra, k)
 		}
 	}
+	for _, rec := range r.pending {
+		if rec.Seq > seq {
+			r.apply(rec)
+		}
+	}
+	r.pending = nil
 }
 
 // Ready reports whether answers can be computed: a run has published.
@@ -253,11 +265,12 @@ func (r *Resolver) Identify(ctx context.Context, req Request, normalize Normaliz
 	// Normalizing asks the warehouse; it needs no lock.
 	var cands []candidate
 	var rejected []Rejected
-	for _, id := range req.Identifiers {
-		norm, refused, err := normalize(ctx, id.Type, id.Value)
-		if err != nil {
-			return Answer{}, err
-		}
+	norms, err := normalize(ctx, req.Identifiers)
+	if err != nil {
+		return Answer{}, err
+	}
+	for i, id := range req.Identifiers {
+		norm, refused := norms[i].Value, norms[i].Refused
 		switch {
 		case norm == nil:
 			rejected = append(rejected, Rejected{Type: id.Type, Value: id.Value, Reason: "empty once normalized"})

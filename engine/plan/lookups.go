@@ -1,6 +1,10 @@
 package plan
 
 import (
+	"slices"
+	"strings"
+
+	"github.com/idstitch/idstitch/engine/config"
 	"github.com/idstitch/idstitch/engine/render"
 	idsql "github.com/idstitch/idstitch/sql"
 )
@@ -20,4 +24,26 @@ func (pl *Planner) NormalizeQuery(idType string) (query string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// NormalizeCallQuery normalizes and checks, as NormalizeQuery does, one value of each of types,
+// bound in that order, in one query: the rows (pos, value, reason) in the order of types. ok is
+// false when a type is not the project's.
+func (pl *Planner) NormalizeCallQuery(types []string) (query string, ok bool) {
+	key := strings.Join(types, "\x00")
+	if q, ok := pl.normalizeQueries.Load("call\x00" + key); ok {
+		return q.(string), true
+	}
+	var items []idsql.NormalizeItem
+	for i, name := range types {
+		k := slices.IndexFunc(pl.Project.IDTypes, func(t config.IDType) bool { return t.Name == name })
+		if k < 0 {
+			return "", false
+		}
+		t := pl.Project.IDTypes[k]
+		items = append(items, idsql.NormalizeItem{Param: i + 1, Normalized: pl.normalize(t, "r"), Checks: pl.checks(t, "v")})
+	}
+	q := render.SQL(pl.names.r, idsql.NormalizeCall, idsql.NormalizeCallData{Items: items})
+	pl.normalizeQueries.Store("call\x00"+key, q)
+	return q, true
 }

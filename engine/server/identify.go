@@ -91,10 +91,11 @@ func (s *Server) lookupUnknown(ctx context.Context, idType, value string) *looku
 	if s.identify == nil {
 		return nil
 	}
-	norm, refused, err := s.normalizer(ctx, idType, value)
-	if err != nil || norm == nil || refused != nil {
+	norms, err := s.normalizer(ctx, []identify.ID{{Type: idType, Value: value}})
+	if err != nil || norms[0].Value == nil || norms[0].Refused != nil {
 		return nil
 	}
+	norm := norms[0].Value
 	if _, ok := s.identify.Provisional(idType, *norm); !ok {
 		return nil
 	}
@@ -113,7 +114,7 @@ func (s *Server) flushIdentify(ctx context.Context, conn connectors.Conn) (int64
 	return last, err
 }
 
-// normalizer normalizes values through the warehouse's own normalization query.
-func (s *Server) normalizer(ctx context.Context, idType, value string) (normalized, refused *string, err error) {
-	return identify.WarehouseNormalizer(s.planner, s.wh.Read)(ctx, idType, value)
+// normalizer normalizes values through the warehouse's own normalization queries.
+func (s *Server) normalizer(ctx context.Context, ids []identify.ID) ([]identify.Normalized, error) {
+	return identify.WarehouseNormalizer(s.planner, s.wh.Read)(ctx, ids)
 }

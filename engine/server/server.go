@@ -90,6 +90,9 @@ type Server struct {
 	outbox *deliver.Outbox
 	// recovered: the runs published while no server queued them have been queued.
 	recovered atomic.Bool
+	// inRun is set while a run of this process goes on: it copies its own tables when it has
+	// published, so the check for newly published tables leaves them to it.
+	inRun atomic.Bool
 	// flushed is the sequence number of the last identify call loaded into the landing table.
 	flushed atomic.Int64
 }
@@ -269,6 +272,8 @@ func (s *Server) RunNow() error {
 func (s *Server) runHeld() error {
 	defer s.running.Done()
 	defer s.runMu.Unlock()
+	s.inRun.Store(true)
+	defer s.inRun.Store(false)
 	if s.runStarted != nil {
 		s.runStarted()
 	}
@@ -392,7 +397,7 @@ func (s *Server) keepMemory(ctx context.Context, interval time.Duration) {
 					return err
 				}
 			}
-			if m := s.mem.Load(); last > 0 && (m == nil || m.RunID < last) {
+			if m := s.mem.Load(); last > 0 && (m == nil || m.RunID < last) && !s.inRun.Load() {
 				rows.Close()
 				s.loadMemory(ctx, conn)
 			}
