@@ -1,7 +1,7 @@
 package lookup
 
 import (
-	"reflect"
+	"bytes"
 	"slices"
 )
 
@@ -24,11 +24,11 @@ func (m *Memory) ProfileOf(idType, normalized string) (string, bool) {
 	if t < 0 {
 		return "", false
 	}
-	i, ok := m.byKey[string(rune(t))+normalized]
+	i, ok := m.index(uint16(t), normalized)
 	if !ok {
 		return "", false
 	}
-	return m.profiles[m.ids[i].profile].uid, true
+	return m.uid(&m.profiles[m.ids[i].profile]), true
 }
 
 // QuarantineReason is why the published quarantine holds a normalized identifier.
@@ -39,7 +39,7 @@ func (m *Memory) QuarantineReason(idType, normalized string) (string, bool) {
 
 // Members lists the identifiers of the profile uid; nil when there is none.
 func (m *Memory) Members(uid string) []Member {
-	i, ok := m.byUID[uid]
+	i, ok := m.profileIndex(uid)
 	if !ok {
 		return nil
 	}
@@ -48,22 +48,23 @@ func (m *Memory) Members(uid string) []Member {
 		return nil
 	}
 	out := make([]Member, 0, mp.count)
-	for _, id := range m.ids[mp.first : mp.first+mp.count] {
-		out = append(out, Member{Type: m.types[id.typ], Rank: int(id.typ), Value: id.value, First: id.first})
+	for k := mp.first; k < mp.first+mp.count; k++ {
+		id := &m.ids[k]
+		out = append(out, Member{Type: m.types[id.typ], Rank: int(id.typ), Value: string(m.value(id)), First: id.first})
 	}
 	return out
 }
 
 // Row is a profile's published row, column by column.
 func (m *Memory) Row(uid string) map[string]any {
-	i, ok := m.byUID[uid]
+	i, ok := m.profileIndex(uid)
 	if !ok {
 		return nil
 	}
 	row := make(map[string]any, len(m.columns)+1)
 	row["universal_id"] = uid
-	for j, c := range m.columns {
-		row[c] = m.profiles[i].values[j]
+	for j, v := range m.values(&m.profiles[i]) {
+		row[m.columns[j]] = v
 	}
 	return row
 }
@@ -72,20 +73,30 @@ func (m *Memory) Row(uid string) map[string]any {
 // row differs, and the universal ids that are gone. prev may be nil (every profile is new).
 func (m *Memory) Changed(prev *Memory) (changed []map[string]any, removed []string) {
 	sameColumns := prev != nil && slices.Equal(prev.columns, m.columns)
-	for _, p := range m.profiles {
+	for k := range m.profiles {
+		p := &m.profiles[k]
+		uid := m.uid(p)
 		if sameColumns {
-			if j, ok := prev.byUID[p.uid]; ok && reflect.DeepEqual(prev.profiles[j].values, p.values) {
-				continue
+			if j, ok := prev.profileIndex(uid); ok {
+				q := &prev.profiles[j]
+				if bytes.Equal(prev.rows[q.rowOff:q.rowOff+uint64(q.rowLen)], m.rows[p.rowOff:p.rowOff+uint64(p.rowLen)]) {
+					continue
+				}
 			}
 		}
-		changed = append(changed, m.Row(p.uid))
+		changed = append(changed, m.Row(uid))
 	}
 	if prev != nil {
-		for _, p := range prev.profiles {
-			if _, ok := m.byUID[p.uid]; !ok {
-				removed = append(removed, p.uid)
+		for k := range prev.profiles {
+			if uid := prev.uid(&prev.profiles[k]); !m.has(uid) {
+				removed = append(removed, uid)
 			}
 		}
 	}
 	return changed, removed
+}
+
+func (m *Memory) has(uid string) bool {
+	_, ok := m.profileIndex(uid)
+	return ok
 }

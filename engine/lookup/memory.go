@@ -1,8 +1,11 @@
 package lookup
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"time"
@@ -18,30 +21,46 @@ import (
 // query per lookup, which on DuckDB costs a column segment decompressed per row fetched and on
 // Snowflake or BigQuery far more. It is built from one published run and replaced whole when a
 // later run publishes, so a lookup sees one run's tables, never a mix.
+//
+// The copy holds no pointers where it is big: values and universal ids sit end to end in one
+// byte arena, the indexes map 64-bit hashes to positions, and each profile's columns are kept
+// encoded as JSON. The garbage collector then has next to nothing to scan in it: with millions
+// of identifiers as Go strings and maps of strings, each collection marked gigabytes for seconds
+// and held up the requests that allocate meanwhile.
 type Memory struct {
 	// RunID is the run whose tables this copies.
-	RunID    int64
-	columns  []string
-	types    []string
-	byKey    map[string]int32 // type index byte + value → index in ids
-	ids      []memID
-	byUID    map[string]int32 // universal id → index in profiles
+	RunID   int64
+	columns []string
+	types   []string
+	seed    maphash.Seed
+	arena   []byte           // every identifier value and universal id, end to end
+	ids     []memID          // grouped by profile, then in the order a lookup lists them
+	byKey   map[uint64]int32 // hash of type and value → index in ids
+	// keyClash holds the identifiers whose hash another identifier has (type index byte + value).
+	keyClash map[string]int32
 	profiles []memProfile
+	byUID    map[uint64]int32 // hash of universal id → index in profiles
+	uidClash map[string]int32
+	rows     []byte // each profile's columns, a JSON array in the order of columns, end to end
 	quar     map[string]memQuarantine
 }
 
 type memID struct {
+	off         uint64 // value: arena[off:off+n]
+	n           uint32
 	typ         uint16
-	value       string
 	first, last int64 // Unix microseconds; noTime when NULL
 	profile     int32
 }
 
 type memProfile struct {
-	uid    string
-	values []any
-	// ids[first:first+count] are the profile's identifiers, sorted by type, then value.
-	first, count int32
+	uidOff uint64
+	uidLen uint32
+	rowOff uint64
+	rowLen uint32
+	hasRow bool
+	first  int32 // ids[first:first+count] are the profile's identifiers, sorted by type, then value
+	count  int32
 }
 
 type memQuarantine struct {
@@ -50,6 +69,42 @@ type memQuarantine struct {
 }
 
 const noTime = int64(-1 << 63)
+
+// hashMask keeps the bits of the index hashes used; a test sets it to 0 to make every key collide.
+var hashMask = ^uint64(0)
+
+func (m *Memory) value(id *memID) []byte { return m.arena[id.off : id.off+uint64(id.n)] }
+
+func (m *Memory) uid(p *memProfile) string {
+	return string(m.arena[p.uidOff : p.uidOff+uint64(p.uidLen)])
+}
+
+func (m *Memory) keyHash(typ uint16, value string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(m.seed)
+	h.WriteByte(byte(typ))
+	h.WriteByte(byte(typ >> 8))
+	h.WriteString(value)
+	return h.Sum64() & hashMask
+}
+
+// index is the position in ids of an identifier, by type index and normalized value.
+func (m *Memory) index(typ uint16, value string) (int32, bool) {
+	if i, ok := m.byKey[m.keyHash(typ, value)]; ok && m.ids[i].typ == typ && string(m.value(&m.ids[i])) == value {
+		return i, true
+	}
+	i, ok := m.keyClash[string(rune(typ))+value]
+	return i, ok
+}
+
+// profileIndex is the position in profiles of a universal id.
+func (m *Memory) profileIndex(uid string) (int32, bool) {
+	if i, ok := m.byUID[m.uidHash(uid)]; ok && m.uid(&m.profiles[i]) == uid {
+		return i, true
+	}
+	i, ok := m.uidClash[uid]
+	return i, ok
+}
 
 // LastRun is the query giving the id of the last run that published, which a Memory copies.
 func LastRun(pl *plan.Planner) string {
@@ -83,7 +138,7 @@ func LoadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*M
 }
 
 func loadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*Memory, error) {
-	m := &Memory{byUID: map[string]int32{}, byKey: map[string]int32{}, quar: map[string]memQuarantine{}}
+	m := &Memory{seed: maphash.MakeSeed(), byUID: map[uint64]int32{}, byKey: map[uint64]int32{}, quar: map[string]memQuarantine{}}
 	typeIndex := map[string]uint16{}
 	for i, t := range pl.Project.IDTypes {
 		m.types = append(m.types, t.Name)
@@ -109,6 +164,8 @@ func loadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*M
 			m.columns = append(m.columns, c)
 		}
 	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	for rows.Next() {
 		vals, err := scanAll(rows, len(cols))
 		if err != nil {
@@ -116,8 +173,25 @@ func loadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*M
 			return nil, err
 		}
 		uid, _ := vals[uidCol].(string)
-		m.byUID[uid] = int32(len(m.profiles))
-		m.profiles = append(m.profiles, memProfile{uid: uid, values: slices.Delete(vals, uidCol, uidCol+1), first: -1})
+		buf.Reset()
+		if err := enc.Encode(slices.Delete(vals, uidCol, uidCol+1)); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("the profile %s: %w", uid, err)
+		}
+		row := bytes.TrimRight(buf.Bytes(), "\n")
+		p := memProfile{uidOff: uint64(len(m.arena)), uidLen: uint32(len(uid)), rowOff: uint64(len(m.rows)), rowLen: uint32(len(row)), hasRow: true, first: -1}
+		m.arena = append(m.arena, uid...)
+		m.rows = append(m.rows, row...)
+		i := int32(len(m.profiles))
+		m.profiles = append(m.profiles, p)
+		if j, dup := m.byUID[m.uidHash(uid)]; dup && m.uid(&m.profiles[j]) != uid {
+			if m.uidClash == nil {
+				m.uidClash = map[string]int32{}
+			}
+			m.uidClash[uid] = i
+		} else {
+			m.byUID[m.uidHash(uid)] = i
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -137,18 +211,28 @@ func loadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*M
 			rows.Close()
 			return nil, err
 		}
-		p, ok := m.byUID[uid]
+		p, ok := m.profileIndex(uid)
 		if !ok {
 			continue // a profile row is missing: the SQL lookup would fail the same way
 		}
-		key := string(rune(typeIndex[typ])) + value
-		id := memID{typ: typeIndex[typ], value: key[len(key)-len(value):], first: micros(first), last: micros(last), profile: p}
+		t := typeIndex[typ]
+		id := memID{off: uint64(len(m.arena)), n: uint32(len(value)), typ: t, first: micros(first), last: micros(last), profile: p}
+		m.arena = append(m.arena, value...)
 		if m.profiles[p].first < 0 {
 			m.profiles[p].first = int32(len(m.ids))
 		}
 		m.profiles[p].count++
-		m.byKey[key] = int32(len(m.ids))
+		i := int32(len(m.ids))
 		m.ids = append(m.ids, id)
+		h := m.keyHash(t, value)
+		if j, dup := m.byKey[h]; dup && (m.ids[j].typ != t || string(m.value(&m.ids[j])) != value) {
+			if m.keyClash == nil {
+				m.keyClash = map[string]int32{}
+			}
+			m.keyClash[string(rune(t))+value] = i
+		} else {
+			m.byKey[h] = i
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -198,11 +282,10 @@ func (m *Memory) find(idType, normalized, what string, page Page) (*Profile, err
 	if t < 0 {
 		return nil, &NotFound{What: what}
 	}
-	key := string(rune(t)) + normalized
-	if i, ok := m.byKey[key]; ok {
+	if i, ok := m.index(uint16(t), normalized); ok {
 		return m.profile(m.ids[i].profile, page), nil
 	}
-	if q, ok := m.quar[key]; ok {
+	if q, ok := m.quar[string(rune(t))+normalized]; ok {
 		return nil, &NotFound{What: what, Reason: q.reason, Evidence: q.evidence}
 	}
 	return nil, &NotFound{What: what}
@@ -223,11 +306,26 @@ func (m *Memory) Profile(uid string, page Page) (*Profile, error) {
 	if err := page.check(); err != nil {
 		return nil, err
 	}
-	i, ok := m.byUID[uid]
+	i, ok := m.profileIndex(uid)
 	if !ok {
 		return nil, &NotFound{What: "universal id " + uid}
 	}
 	return m.profile(i, page), nil
+}
+
+// values decodes a profile's columns.
+func (m *Memory) values(p *memProfile) []any {
+	var vals []any
+	if !p.hasRow {
+		return vals
+	}
+	dec := json.NewDecoder(bytes.NewReader(m.rows[p.rowOff : p.rowOff+uint64(p.rowLen)]))
+	dec.UseNumber()
+	if err := dec.Decode(&vals); err != nil {
+		// Encoded by loadMemory from the same values: it cannot fail unless memory is corrupt.
+		panic(fmt.Sprintf("lookup: the copy of profile %s does not decode: %v", m.uid(p), err))
+	}
+	return vals
 }
 
 // profile gives the page of a profile's identifiers as the SQL lookup does: the copy holds them
@@ -235,9 +333,9 @@ func (m *Memory) Profile(uid string, page Page) (*Profile, error) {
 // than it, found by binary search.
 func (m *Memory) profile(i int32, page Page) *Profile {
 	mp := &m.profiles[i]
-	p := &Profile{UniversalID: mp.uid, Identifiers: []Identifier{}, IdentifiersTotal: int64(mp.count), Columns: make(map[string]any, len(m.columns))}
-	for j, c := range m.columns {
-		p.Columns[c] = mp.values[j]
+	p := &Profile{UniversalID: m.uid(mp), Identifiers: []Identifier{}, IdentifiersTotal: int64(mp.count), Columns: make(map[string]any, len(m.columns))}
+	for j, v := range m.values(mp) {
+		p.Columns[m.columns[j]] = v
 	}
 	if mp.count == 0 {
 		return p
@@ -250,20 +348,23 @@ func (m *Memory) profile(i int32, page Page) *Profile {
 				return c
 			}
 			// An identifier equal to the cursor sorts before it, so that the search lands after it.
-			if id.value <= after.v {
+			if string(m.value(&id)) <= after.v {
 				return -1
 			}
 			return 1
 		})
 	}
 	end := min(start+page.limit(), len(ids))
-	for _, id := range ids[start:end] {
-		p.Identifiers = append(p.Identifiers, Identifier{Type: m.types[id.typ], Value: id.value, FirstSeenAt: fromMicros(id.first), LastSeenAt: fromMicros(id.last)})
+	for k := start; k < end; k++ {
+		id := &ids[k]
+		p.Identifiers = append(p.Identifiers, Identifier{Type: m.types[id.typ], Value: string(m.value(id)), FirstSeenAt: fromMicros(id.first), LastSeenAt: fromMicros(id.last)})
 	}
 	if end < len(ids) {
-		last := ids[end-1]
-		next := cursor(m.types[last.typ], last.value)
+		last := &ids[end-1]
+		next := cursor(m.types[last.typ], string(m.value(last)))
 		p.Next = &next
 	}
 	return p
 }
+
+func (m *Memory) uidHash(uid string) uint64 { return maphash.String(m.seed, uid) & hashMask }
