@@ -74,9 +74,13 @@ func Flush(ctx context.Context, conn connectors.Conn, pl *plan.Planner, j *Journ
 }
 
 // WarehouseNormalizer normalizes the identifiers of a call by the project's normalization
-// queries, in one query, on the connection that read gives.
+// queries, in one query on the connection that read gives, unless all of them can be normalized
+// in process.
 func WarehouseNormalizer(pl *plan.Planner, read func(ctx context.Context, fn func(connectors.Conn) error) error) Normalizer {
 	return func(ctx context.Context, ids []ID) ([]Normalized, error) {
+		if out, ok := inProcess(pl, ids); ok {
+			return out, nil
+		}
 		types := make([]string, len(ids))
 		args := make([]any, len(ids))
 		for i, id := range ids {
@@ -107,4 +111,18 @@ func WarehouseNormalizer(pl *plan.Planner, read func(ctx context.Context, fn fun
 		})
 		return out, err
 	}
+}
+
+// inProcess normalizes every identifier of a call without the warehouse, or reports that one of
+// them needs it (plan.Planner.NormalizeInProcess).
+func inProcess(pl *plan.Planner, ids []ID) ([]Normalized, bool) {
+	out := make([]Normalized, len(ids))
+	for i, id := range ids {
+		v, reason, ok := pl.NormalizeInProcess(id.Type, id.Value)
+		if !ok {
+			return nil, false
+		}
+		out[i] = Normalized{Value: v, Refused: reason}
+	}
+	return out, true
 }

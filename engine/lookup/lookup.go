@@ -93,12 +93,13 @@ type Result struct {
 type Service struct {
 	Planner *plan.Planner
 	// Memory, when set, answers from a copy of the published tables instead of querying them;
-	// only normalizing the value still asks the warehouse.
+	// only a value that Planner.NormalizeInProcess cannot normalize still asks the warehouse.
 	Memory *Memory
 }
 
 // Lookup finds the profile of an identifier, with one page of its identifiers, normalizing the
-// value as a run does: one query normalizes the value (it reads no table), one finds the
+// value as a run does: one query normalizes the value (it reads no table; none when
+// Planner.NormalizeInProcess can), one finds the
 // identifier by value, and Profile reads the profile. The value is bound as a plain parameter:
 // compared with an expression of a parameter, DuckDB cannot use the index and evaluates it on
 // every row.
@@ -125,9 +126,11 @@ func (s Service) LookupIn(ctx context.Context, conn connectors.Conn, idType, val
 		}
 		return nil, &BadRequest{Msg: fmt.Sprintf("%q is not an id type of this project (its types: %v)", idType, types)}
 	}
-	var normalized, reason *string
-	if err := scanOne(ctx, conn, q, []any{value}, &normalized, &reason); err != nil {
-		return nil, err
+	normalized, reason, local := s.Planner.NormalizeInProcess(idType, value)
+	if !local {
+		if err := scanOne(ctx, conn, q, []any{value}, &normalized, &reason); err != nil {
+			return nil, err
+		}
 	}
 	what := fmt.Sprintf("%s %q", idType, value)
 	if scope != "" {

@@ -175,6 +175,9 @@ type Planner struct {
 	names         names
 	// normalizeQueries memoizes NormalizeQuery by id type: lookups ask for it on every request.
 	normalizeQueries sync.Map
+	// inProcess is NormalizeInProcess's rules by id type, compiled once.
+	inProcessOnce sync.Once
+	inProcess     map[string]*inProcessRule
 }
 
 // New returns a planner. algorithm may be empty (contraction).

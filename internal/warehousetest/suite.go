@@ -112,6 +112,7 @@ var cases = []suiteCase{
 	{"StatementCounts", nil, testStatementCounts},
 	{"IdentifyAgreesWithRuns", nil, testIdentify},
 	{"IdentifyForget", nil, testIdentifyForget},
+	{"NormalizeInProcess", nil, testNormalizeInProcess},
 }
 
 // Run runs every end-to-end case against the warehouse w, skipping those it cannot run.
