@@ -1,0 +1,290 @@
+-- idstitch plan: project identify, warehouse bigquery, components by contraction
+-- The runner also records each run in the runs table; that bookkeeping is not part of this script, and run_id is 0 in what it writes.
+
+-- ===== stage controls: the overrides and forget requests people wrote, normalized, and what changed since the last run
+-- the forget requests waiting, normalized, with the salted hash forget_audit keeps
+CREATE OR REPLACE TABLE `identity_work`.`fgt_new`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT request_id, action, id_type, id_value, requested_at, value_hash, problem,
+  CASE WHEN problem IS NULL AND ROW_NUMBER() OVER (PARTITION BY problem, value_hash ORDER BY requested_at DESC NULLS LAST, request_id DESC) = 1 THEN 1 ELSE 0 END AS latest
+FROM (
+  SELECT request_id, action, id_type, id_value, requested_at,
+    CASE WHEN id_value IS NULL THEN NULL ELSE TO_HEX(MD5(CONCAT('identify', '|forget|', id_type, '|', id_value))) END AS value_hash,
+    CASE
+      WHEN request_id IS NULL THEN 'request_id is empty'
+      WHEN action IS NULL OR action NOT IN ('forget', 'withdraw') THEN 'action must be forget or withdraw'
+      WHEN id_type IS NULL OR id_type NOT IN ('user_id', 'email', 'anonymous_id') THEN 'id_type names no id type of the project'
+      WHEN id_value IS NULL THEN 'id_value is empty after normalization'
+    END AS problem
+  FROM (
+    SELECT request_id, action, id_type, requested_at,
+      NULLIF(CASE id_type WHEN 'user_id' THEN id_value WHEN 'email' THEN LOWER(TRIM(id_value)) WHEN 'anonymous_id' THEN id_value END, '') AS id_value
+    FROM `identity`.`forget_requests`
+  ) r
+) h;
+-- the node ids and universal ids of the identifiers forgotten now
+CREATE OR REPLACE TABLE `identity_work`.`fgt_keys`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(id_type AS STRING), CAST(id_value AS STRING)], '\x1f')) AS node_id,
+  TO_HEX(MD5(CONCAT('identify', '|', id_type, '|', id_value))) AS universal_id
+FROM `identity_work`.`fgt_new` WHERE latest = 1 AND action = 'forget';
+-- the hashes of every value forgotten
+CREATE OR REPLACE TABLE `identity_work`.`fgt_hashes`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT value_hash FROM `identity`.`forget_audit`
+WHERE value_hash NOT IN (SELECT value_hash FROM `identity_work`.`fgt_new` WHERE latest = 1 AND action = 'withdraw')
+UNION ALL
+SELECT value_hash FROM `identity_work`.`fgt_new` WHERE latest = 1 AND action = 'forget';
+
+-- ===== stage extract: per source: the rows from the watermark less the lookback, and which of them are new or changed
+-- source events (events): the rows read again
+CREATE OR REPLACE TABLE `identity_work`.`win_events`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q3 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('user_id' AS STRING), CAST(v1 AS STRING)], '\x1f')) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('email' AS STRING), CAST(v2 AS STRING)], '\x1f')) END AS n2,
+  v3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('anonymous_id' AS STRING), CAST(v3 AS STRING)], '\x1f')) END AS n3
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS STRING) AS q1,
+    v2,
+    CAST(NULL AS STRING) AS q2,
+    v3,
+    CAST(NULL AS STRING) AS q3
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(LOWER(TRIM(r2)), '') AS v2,
+      NULLIF(r3, '') AS v3
+    FROM (
+      SELECT
+        CAST(`ts` AS TIMESTAMP) AS ts,
+        NULLIF(CAST(`user_id` AS STRING), '') AS r1,
+        NULLIF(CAST(`email` AS STRING), '') AS r2,
+        NULLIF(CAST(`anonymous_id` AS STRING), '') AS r3
+      FROM `events`
+      WHERE (CAST(`ts` AS TIMESTAMP) IS NULL OR CAST(`ts` AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+WHERE NOT ((v1 IS NOT NULL AND TO_HEX(MD5(CONCAT('identify', '|forget|', 'user_id', '|', v1))) IN (SELECT value_hash FROM `identity_work`.`fgt_hashes`)) OR (v2 IS NOT NULL AND TO_HEX(MD5(CONCAT('identify', '|forget|', 'email', '|', v2))) IN (SELECT value_hash FROM `identity_work`.`fgt_hashes`)) OR (v3 IS NOT NULL AND TO_HEX(MD5(CONCAT('identify', '|forget|', 'anonymous_id', '|', v3))) IN (SELECT value_hash FROM `identity_work`.`fgt_hashes`)))
+) e;
+-- rows whose count differs from the stored ones
+CREATE OR REPLACE TABLE `identity_work`.`changed_events`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM `identity_work`.`win_events` GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM `identity_state`.`rows_events` s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+CREATE OR REPLACE TABLE `identity_work`.`ins_events`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT * FROM `identity_work`.`win_events` WHERE row_hash IN (SELECT row_hash FROM `identity_work`.`changed_events`);
+-- the stored rows that this run replaces
+CREATE OR REPLACE TABLE `identity_work`.`gone_events`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT row_hash FROM `identity_work`.`changed_events` WHERE stored = 1;
+-- the stored rows of events that hold an identifier forgotten now
+CREATE OR REPLACE TABLE `identity_work`.`fgt_rows_events`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT row_hash, COUNT(*) AS n
+FROM `identity_state`.`rows_events` s
+WHERE s.n1 IN (SELECT node_id FROM `identity_work`.`fgt_keys`) OR s.n2 IN (SELECT node_id FROM `identity_work`.`fgt_keys`) OR s.n3 IN (SELECT node_id FROM `identity_work`.`fgt_keys`)
+GROUP BY row_hash;
+-- the stored rows that this run replaces or forgets
+CREATE OR REPLACE TABLE `identity_work`.`gone_events`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT row_hash FROM `identity_work`.`changed_events` WHERE stored = 1
+UNION ALL
+SELECT row_hash FROM `identity_work`.`fgt_rows_events`;
+-- their identifiers
+CREATE OR REPLACE TABLE `identity_work`.`del_events`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT n1, v1, n2, v2, n3, v3, q1, q2, q3 FROM `identity_state`.`rows_events` WHERE ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) OR row_hash IN (SELECT row_hash FROM `identity_work`.`fgt_rows_events`)) AND row_hash IN (SELECT row_hash FROM `identity_work`.`gone_events`);
+-- source identify (identity.identify_events): the rows read again
+CREATE OR REPLACE TABLE `identity_work`.`win_identify`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT e.*, FARM_FINGERPRINT(ARRAY_TO_STRING([CAST(COALESCE(CAST(ts AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q1 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q2 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(v3 AS STRING), '∅') AS STRING), CAST(COALESCE(CAST(q3 AS STRING), '∅') AS STRING)], '\x1f')) AS row_hash
+FROM (
+SELECT
+  ts,
+  v1,
+  q1,
+  CASE WHEN v1 IS NULL OR q1 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('user_id' AS STRING), CAST(v1 AS STRING)], '\x1f')) END AS n1,
+  v2,
+  q2,
+  CASE WHEN v2 IS NULL OR q2 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('email' AS STRING), CAST(v2 AS STRING)], '\x1f')) END AS n2,
+  v3,
+  q3,
+  CASE WHEN v3 IS NULL OR q3 IS NOT NULL THEN NULL ELSE FARM_FINGERPRINT(ARRAY_TO_STRING([CAST('anonymous_id' AS STRING), CAST(v3 AS STRING)], '\x1f')) END AS n3
+FROM (
+  SELECT
+    ts,
+    v1,
+    CAST(NULL AS STRING) AS q1,
+    v2,
+    CAST(NULL AS STRING) AS q2,
+    v3,
+    CAST(NULL AS STRING) AS q3
+  FROM (
+    SELECT
+      ts,
+      NULLIF(r1, '') AS v1,
+      NULLIF(LOWER(TRIM(r2)), '') AS v2,
+      NULLIF(r3, '') AS v3
+    FROM (
+      SELECT
+        CAST(`received_at` AS TIMESTAMP) AS ts,
+        NULLIF(CAST(`id_user_id` AS STRING), '') AS r1,
+        NULLIF(CAST(`id_email` AS STRING), '') AS r2,
+        NULLIF(CAST(`id_anonymous_id` AS STRING), '') AS r3
+      FROM `identity`.`identify_events`
+      WHERE (CAST(`received_at` AS TIMESTAMP) IS NULL OR CAST(`received_at` AS TIMESTAMP) >= CAST('2026-10-29 00:00:00' AS TIMESTAMP))
+    ) r
+  ) v
+) s
+WHERE NOT ((v1 IS NOT NULL AND TO_HEX(MD5(CONCAT('identify', '|forget|', 'user_id', '|', v1))) IN (SELECT value_hash FROM `identity_work`.`fgt_hashes`)) OR (v2 IS NOT NULL AND TO_HEX(MD5(CONCAT('identify', '|forget|', 'email', '|', v2))) IN (SELECT value_hash FROM `identity_work`.`fgt_hashes`)) OR (v3 IS NOT NULL AND TO_HEX(MD5(CONCAT('identify', '|forget|', 'anonymous_id', '|', v3))) IN (SELECT value_hash FROM `identity_work`.`fgt_hashes`)))
+) e;
+-- rows whose count differs from the stored ones
+CREATE OR REPLACE TABLE `identity_work`.`changed_identify`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT COALESCE(n.row_hash, o.row_hash) AS row_hash, CASE WHEN o.c IS NULL THEN 0 ELSE 1 END AS stored
+FROM (SELECT row_hash, COUNT(*) AS c FROM `identity_work`.`win_identify` GROUP BY row_hash) n
+FULL OUTER JOIN (
+  SELECT row_hash, COUNT(*) AS c FROM `identity_state`.`rows_identify` s WHERE (ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) GROUP BY row_hash
+) o ON n.row_hash = o.row_hash
+WHERE n.c IS NULL OR o.c IS NULL OR n.c <> o.c;
+CREATE OR REPLACE TABLE `identity_work`.`ins_identify`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT * FROM `identity_work`.`win_identify` WHERE row_hash IN (SELECT row_hash FROM `identity_work`.`changed_identify`);
+-- the stored rows that this run replaces
+CREATE OR REPLACE TABLE `identity_work`.`gone_identify`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT row_hash FROM `identity_work`.`changed_identify` WHERE stored = 1;
+-- the stored rows of identify that hold an identifier forgotten now
+CREATE OR REPLACE TABLE `identity_work`.`fgt_rows_identify`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT row_hash, COUNT(*) AS n
+FROM `identity_state`.`rows_identify` s
+WHERE s.n1 IN (SELECT node_id FROM `identity_work`.`fgt_keys`) OR s.n2 IN (SELECT node_id FROM `identity_work`.`fgt_keys`) OR s.n3 IN (SELECT node_id FROM `identity_work`.`fgt_keys`)
+GROUP BY row_hash;
+-- the stored rows that this run replaces or forgets
+CREATE OR REPLACE TABLE `identity_work`.`gone_identify`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT row_hash FROM `identity_work`.`changed_identify` WHERE stored = 1
+UNION ALL
+SELECT row_hash FROM `identity_work`.`fgt_rows_identify`;
+-- their identifiers
+CREATE OR REPLACE TABLE `identity_work`.`del_identify`
+OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)) AS
+SELECT n1, v1, n2, v2, n3, v3, q1, q2, q3 FROM `identity_state`.`rows_identify` WHERE ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) OR row_hash IN (SELECT row_hash FROM `identity_work`.`fgt_rows_identify`)) AND row_hash IN (SELECT row_hash FROM `identity_work`.`gone_identify`);
+
+-- ===== stage publish: replace the recomputed regions' rows and update the state, all together
+BEGIN TRANSACTION;
+DELETE FROM `identity`.`id_graph` WHERE node_id IN (SELECT node_id FROM `identity_work`.`graph_write`);
+INSERT INTO `identity`.`id_graph` SELECT * FROM (SELECT universal_id, id_type, id_value, first_seen_at, last_seen_at, row_count, node_id
+FROM `identity_work`.`graph`) q WHERE q.node_id IN (SELECT node_id FROM `identity_work`.`graph_write`);
+DELETE FROM `identity`.`profiles` WHERE universal_id IN (SELECT universal_id FROM `identity_work`.`redo_ids`);
+INSERT INTO `identity`.`profiles` SELECT * FROM `identity_work`.`profiles_region`;
+DELETE FROM `identity`.`id_edges`
+WHERE EXISTS (
+  SELECT 1 FROM (
+    SELECT s_universal_id, s_id_type_a, s_id_value_a, s_id_type_b, s_id_value_b
+    FROM `identity_work`.`edges_diff` WHERE s_universal_id IS NOT NULL
+  ) s
+  WHERE universal_id = s.s_universal_id AND id_type_a = s.s_id_type_a AND id_value_a = s.s_id_value_a
+    AND id_type_b = s.s_id_type_b AND id_value_b = s.s_id_value_b
+);
+INSERT INTO `identity`.`id_edges`
+SELECT universal_id, id_type_a, id_value_a, id_type_b, id_value_b, row_count, first_seen_at, last_seen_at, sources
+FROM `identity_work`.`edges_diff`
+WHERE universal_id IS NOT NULL;
+UPDATE `identity`.`audience_history` AS h
+SET exited_at = CAST(CURRENT_TIMESTAMP() AS TIMESTAMP)
+WHERE h.exited_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM `identity`.`audience_members__next` n
+    WHERE n.audience = h.audience AND n.universal_id = h.universal_id
+  );
+INSERT INTO `identity`.`audience_history` (audience, universal_id, entered_at, exited_at, run_id)
+SELECT n.audience, n.universal_id, n.entered_at, CAST(NULL AS TIMESTAMP), CAST(0 AS INT64)
+FROM `identity`.`audience_members__next` n
+WHERE NOT EXISTS (
+  SELECT 1 FROM `identity`.`audience_history` h
+  WHERE h.exited_at IS NULL AND h.audience = n.audience AND h.universal_id = n.universal_id
+);
+DELETE FROM `identity`.`id_quarantine` WHERE 1 = 1;
+INSERT INTO `identity`.`id_quarantine` SELECT * FROM `identity`.`id_quarantine__next`;
+DELETE FROM `identity`.`audience_members` WHERE 1 = 1;
+INSERT INTO `identity`.`audience_members` SELECT * FROM `identity`.`audience_members__next`;
+-- the rows of events
+DELETE FROM `identity_state`.`rows_events` WHERE ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) OR row_hash IN (SELECT row_hash FROM `identity_work`.`fgt_rows_events`)) AND row_hash IN (SELECT row_hash FROM `identity_work`.`gone_events`);
+INSERT INTO `identity_state`.`rows_events` SELECT * FROM `identity_work`.`ins_events`;
+-- the rows of identify
+DELETE FROM `identity_state`.`rows_identify` WHERE ((ts IS NULL OR ts >= CAST('2026-10-29 00:00:00' AS TIMESTAMP)) OR row_hash IN (SELECT row_hash FROM `identity_work`.`fgt_rows_identify`)) AND row_hash IN (SELECT row_hash FROM `identity_work`.`gone_identify`);
+INSERT INTO `identity_state`.`rows_identify` SELECT * FROM `identity_work`.`ins_identify`;
+DELETE FROM `identity_state`.`qvalues` WHERE 1 = 1;
+INSERT INTO `identity_state`.`qvalues` SELECT id_type, id_value, reason, evidence FROM `identity_work`.`qvalues_new`;
+DELETE FROM `identity_state`.`regions` WHERE node_id IN (SELECT node_id FROM `identity_work`.`regions_write`);
+INSERT INTO `identity_state`.`regions` SELECT * FROM (SELECT node_id, region, id_type FROM `identity_work`.`regions_new`) q WHERE q.node_id IN (SELECT node_id FROM `identity_work`.`regions_write`);
+DELETE FROM `identity_state`.`meta` WHERE 1 = 1;
+INSERT INTO `identity_state`.`meta` (section, fingerprint) VALUES ('layout', '5'), ('audiences', '74234e98afe7498f'), ('checks', '7b5219e6ed221e25'), ('degrees', '2833ac7524c0f216'), ('id_salt', 'f8bd0d01fe7fe626'), ('id_types', '26c4a9f56526cd0a'), ('limits', '{}'), ('policy', '439083f38956ba51'), ('sources', 'e03cf3f26c0e16cb'), ('traits', '74234e98afe7498f');
+INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers) SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), kind, old_universal_id, new_universal_id, identifiers FROM `identity_work`.`changes`;
+-- identify answers the run published otherwise, as provisional changes
+INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers)
+SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), 'provisional', c.answered_id, c.universal_id, CAST(COUNT(*) AS INT64)
+FROM (
+  SELECT DISTINCT e.answered_id, e.answered_type, e.answered_value, g.universal_id
+  FROM `identity`.`identify_events` e
+  LEFT JOIN `identity`.`id_graph` g ON g.id_type = e.answered_type AND g.id_value = e.answered_value
+  WHERE e.confirmed_run IS NULL
+    AND e.received_at <= (SELECT MAX(started_at) FROM `identity`.`runs` WHERE run_id = 0)
+    AND (g.universal_id IS NULL OR g.universal_id <> e.answered_id)
+) c
+WHERE NOT EXISTS (SELECT 1 FROM `identity`.`id_changes` x WHERE x.run_id = 0 AND x.kind = 'provisional')
+GROUP BY c.answered_id, c.universal_id;
+-- the identify calls the run read, confirmed
+UPDATE `identity`.`identify_events` SET confirmed_run = 0
+WHERE confirmed_run IS NULL
+  AND received_at <= (SELECT MAX(started_at) FROM `identity`.`runs` WHERE run_id = 0);
+INSERT INTO `identity`.`forget_audit` (value_hash, requested_at, forgotten_at, run_id)
+SELECT value_hash, requested_at, CURRENT_TIMESTAMP(), 0
+FROM `identity_work`.`fgt_new`
+WHERE latest = 1 AND action = 'forget' AND value_hash NOT IN (SELECT value_hash FROM `identity`.`forget_audit`);
+DELETE FROM `identity`.`forget_audit`
+WHERE value_hash IN (SELECT value_hash FROM `identity_work`.`fgt_new` WHERE latest = 1 AND action = 'withdraw');
+DELETE FROM `identity`.`forget_requests`
+WHERE request_id IN (SELECT request_id FROM `identity_work`.`fgt_new` WHERE problem IS NULL);
+DELETE FROM `identity`.`id_changes`
+WHERE old_universal_id IN (SELECT universal_id FROM `identity_work`.`fgt_keys`) OR new_universal_id IN (SELECT universal_id FROM `identity_work`.`fgt_keys`);
+DELETE FROM `identity`.`audience_history`
+WHERE universal_id IN (SELECT universal_id FROM `identity_work`.`fgt_keys`);
+UPDATE `identity`.`identify_events` SET
+  `id_user_id` = CASE WHEN `id_user_id` IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'user_id' AND f.action = 'forget' AND f.latest = 1) THEN NULL ELSE `id_user_id` END,
+  answered_value = CASE WHEN answered_type = 'user_id' AND answered_value IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'user_id' AND f.action = 'forget' AND f.latest = 1) THEN NULL ELSE answered_value END
+WHERE `id_user_id` IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'user_id' AND f.action = 'forget' AND f.latest = 1)
+  OR (answered_type = 'user_id' AND answered_value IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'user_id' AND f.action = 'forget' AND f.latest = 1));
+UPDATE `identity`.`identify_events` SET
+  `id_email` = CASE WHEN LOWER(TRIM(`id_email`)) IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'email' AND f.action = 'forget' AND f.latest = 1) THEN NULL ELSE `id_email` END,
+  answered_value = CASE WHEN answered_type = 'email' AND answered_value IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'email' AND f.action = 'forget' AND f.latest = 1) THEN NULL ELSE answered_value END
+WHERE LOWER(TRIM(`id_email`)) IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'email' AND f.action = 'forget' AND f.latest = 1)
+  OR (answered_type = 'email' AND answered_value IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'email' AND f.action = 'forget' AND f.latest = 1));
+UPDATE `identity`.`identify_events` SET
+  `id_anonymous_id` = CASE WHEN `id_anonymous_id` IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1) THEN NULL ELSE `id_anonymous_id` END,
+  answered_value = CASE WHEN answered_type = 'anonymous_id' AND answered_value IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1) THEN NULL ELSE answered_value END
+WHERE `id_anonymous_id` IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1)
+  OR (answered_type = 'anonymous_id' AND answered_value IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1));
+COMMIT TRANSACTION;
