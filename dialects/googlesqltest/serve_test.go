@@ -37,6 +37,7 @@ func TestServeStatementsAnalyse(t *testing.T) {
 			now := time.Date(2026, 5, 2, 12, 0, 0, 123456000, time.UTC)
 			first := pl.Lease("host-a:1:aa")
 			r.serveStart(first, now)
+			r.identifyFlush()
 			full, err := pl.Plan(7)
 			if err != nil {
 				t.Fatal(err)
@@ -46,6 +47,7 @@ func TestServeStatementsAnalyse(t *testing.T) {
 			r.exec("lease renewal", first.Take(now.Add(80*time.Second), now.Add(20*time.Second)), nil)
 			r.exec("lease renewal, read back", first.Held(now.Add(80*time.Second)), nil)
 			r.memory()
+			r.realtime()
 			r.controls()
 			r.exec("release", first.Release, nil)
 			r.label = "second server"
@@ -150,4 +152,55 @@ func TestOldLeaseRejected(t *testing.T) {
 			t.Errorf("GoogleSQL refuses the plan's lease statement:\n%s\n%v", q, err)
 		}
 	}
+}
+
+// identifyFlush sends what a server with identify calls journaled sends before a run: the landing
+// table, the load table beside it (the rows go in by a load job), the append and the drop.
+func (r *run) identifyFlush() {
+	r.t.Helper()
+	pl := r.pl
+	if pl.Project.Identify == nil {
+		return
+	}
+	d := pl.Dialect
+	r.all("identify: landing table", pl.LandingTables())
+	load := d.Table(pl.Project.Output.Schema, plan.LandingLoad(pl.Project.Identify.Table))
+	r.exec("identify: load table, dropped", d.DropTable(load), nil)
+	for _, q := range pl.LandingCopy(load) {
+		r.exec("identify: load table", q, nil)
+	}
+	r.exec("identify: calls appended", pl.LandingFlush(load), nil)
+	r.exec("identify: load table, dropped after", d.DropTable(load), nil)
+}
+
+// realtime sends what lookups and identify calls read (the normalization queries, a retried
+// call's recorded answer) and what the destinations read and write after a run, each value a
+// parameter of the type the server binds.
+func (r *run) realtime() {
+	r.t.Helper()
+	pl := r.pl
+	var types []string
+	for _, t := range pl.Project.IDTypes {
+		q, _ := pl.NormalizeQuery(t.Name)
+		r.exec("normalize "+t.Name, q, map[string]string{"p1": "STRING"})
+		types = append(types, t.Name)
+	}
+	if pl.Project.Identify == nil {
+		return
+	}
+	q, _ := pl.NormalizeCallQuery(types)
+	ps := map[string]string{}
+	for i := range types {
+		ps[fmt.Sprintf("p%d", i+1)] = "STRING"
+	}
+	r.exec("identify: a call's identifiers normalized", q, ps)
+	r.exec("identify: a retried call's answer", pl.LandingEvent(), map[string]string{"p1": "STRING"})
+	if len(pl.Project.Destinations) == 0 {
+		return
+	}
+	a := pl.Activation()
+	r.exec("destinations: dead-letter table", a.Create(), nil)
+	r.exec("destinations: a run's id changes", a.Changes(), map[string]string{"p1": "INT64"})
+	r.exec("destinations: a run's audience moves", a.AudienceMoves(), map[string]string{"p1": "INT64"})
+	r.exec("destinations: dead letter", a.DeadLetter(), map[string]string{"p1": "STRING", "p2": "STRING", "p3": "INT64", "p4": "INT64", "p5": "STRING", "p6": "STRING", "p7": "TIMESTAMP"})
 }

@@ -126,3 +126,25 @@ func inProcess(pl *plan.Planner, ids []ID) ([]Normalized, bool) {
 	}
 	return out, true
 }
+
+// RecordedAnswer is the answer the landing table holds for an event id, marked replayed.
+func RecordedAnswer(ctx context.Context, conn connectors.Conn, pl *plan.Planner, eventID string) (Answer, bool, error) {
+	rows, err := conn.Query(ctx, pl.LandingEvent(), eventID)
+	if err != nil {
+		return Answer{}, false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return Answer{}, false, rows.Err()
+	}
+	var a Answer
+	var at *time.Time
+	if err := rows.Scan(&a.UniversalID, &a.AnsweredFor.Type, &a.AnsweredFor.Value, &at); err != nil {
+		return Answer{}, false, err
+	}
+	a.EventID, a.Replayed, a.Outcome = eventID, true, "recorded"
+	if at != nil {
+		a.ReceivedAt = *at
+	}
+	return a, true, nil
+}

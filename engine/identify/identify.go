@@ -105,15 +105,27 @@ type Resolver struct {
 	alias map[string]link
 	// extra are the provisional profiles' anchors and limited values beyond the published ones.
 	extra map[string]*provisional
-	// events are the answers by event id, so that a retried call is answered alike.
-	events map[string]Answer
-	last   time.Time
+	// events are the answers of the calls no run has read yet, by event id, so that a retried
+	// call is answered alike. Once a run has read a call, its event id moves to confirmed and its
+	// answer is read back from the landing table (Recorded) if the call comes again.
+	events    map[string]event
+	confirmed *eventWindow
+	// Recorded reads the answer the landing table holds for an event id; nil answers a call
+	// that a run has read as a new one (the landing table still records it once).
+	Recorded func(ctx context.Context, eventID string) (Answer, bool, error)
+	last     time.Time
 	// pending are the journaled calls no run has read, replayed by the first SetBase.
 	pending []Record
 }
 
 type link struct {
 	uid string
+	seq int64
+}
+
+// event is a call's answer and its place in the journal.
+type event struct {
+	a   Answer
 	seq int64
 }
 
@@ -126,7 +138,8 @@ type provisional struct {
 // New makes a resolver that journals to j and replays what j still holds.
 func New(p *config.Project, j *Journal, pending []Record) *Resolver {
 	r := &Resolver{p: p, rank: map[string]int{}, limits: map[string]int{}, anon: map[string]bool{}, journal: j, now: time.Now,
-		keys: map[string]link{}, alias: map[string]link{}, extra: map[string]*provisional{}, events: map[string]Answer{}}
+		keys: map[string]link{}, alias: map[string]link{}, extra: map[string]*provisional{}, events: map[string]event{},
+		confirmed: newEventWindow(DedupWindow)}
 	for i, t := range p.IDTypes {
 		r.rank[t.Name] = i
 		if t.Limit != nil {
@@ -137,8 +150,8 @@ func New(p *config.Project, j *Journal, pending []Record) *Resolver {
 	// What they linked is applied once a published copy is there to weigh it against (SetBase).
 	r.pending = pending
 	for _, rec := range pending {
-		r.events[rec.EventID] = Answer{EventID: rec.EventID, UniversalID: rec.AnsweredID, AnsweredFor: rec.Answer, Outcome: "recorded",
-			Provisional: true, ReceivedAt: time.UnixMicro(rec.ReceivedAt).UTC(), Retired: rec.Retired}
+		r.events[rec.EventID] = event{a: Answer{EventID: rec.EventID, UniversalID: rec.AnsweredID, AnsweredFor: rec.Answer, Outcome: "recorded",
+			Provisional: true, ReceivedAt: time.UnixMicro(rec.ReceivedAt).UTC(), Retired: rec.Retired}, seq: rec.Seq}
 	}
 	return r
 }
@@ -162,6 +175,13 @@ func (r *Resolver) SetBase(m *lookup.Memory, seq int64) {
 	for k, p := range r.extra {
 		if p.seq <= seq {
 			delete(r.extra, k)
+		}
+	}
+	now := r.now()
+	for id, e := range r.events {
+		if e.seq <= seq {
+			delete(r.events, id)
+			r.confirmed.add(id, now)
 		}
 	}
 	for _, rec := range r.pending {
@@ -252,11 +272,21 @@ func (r *Resolver) Identify(ctx context.Context, req Request, normalize Normaliz
 	}
 	if req.EventID != "" {
 		r.mu.Lock()
-		a, ok := r.events[req.EventID]
+		e, ok := r.events[req.EventID]
+		earlier := !ok && r.Recorded != nil && r.confirmed.has(req.EventID, r.now())
 		r.mu.Unlock()
 		if ok {
-			a.Replayed = true
-			return a, nil
+			e.a.Replayed = true
+			return e.a, nil
+		}
+		if earlier {
+			a, ok, err := r.Recorded(ctx, req.EventID)
+			if err != nil {
+				return Answer{}, fmt.Errorf("reading the recorded answer of event %s: %w", req.EventID, err)
+			}
+			if ok {
+				return a, nil
+			}
 		}
 	} else {
 		req.EventID = uuid.NewString()
@@ -317,7 +347,7 @@ func (r *Resolver) Identify(ctx context.Context, req Request, normalize Normaliz
 		return Answer{}, fmt.Errorf("recording the call: %w", err)
 	}
 	r.mu.Lock()
-	r.events[a.EventID] = a
+	r.events[a.EventID] = event{a: a, seq: rec.Seq}
 	r.mu.Unlock()
 	return a, nil
 }

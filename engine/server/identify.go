@@ -28,6 +28,13 @@ func (s *Server) openIdentify() error {
 		return fmt.Errorf("%s: identify.journal: %w", p.File, err)
 	}
 	s.identify = identify.New(p, j, pending)
+	s.identify.Recorded = func(ctx context.Context, eventID string) (a identify.Answer, ok bool, err error) {
+		err = s.wh.Read(ctx, func(conn connectors.Conn) error {
+			a, ok, err = identify.RecordedAnswer(ctx, conn, s.planner, eventID)
+			return err
+		})
+		return a, ok, err
+	}
 	if len(pending) > 0 {
 		s.o.Log.Info("identify calls not yet read by a run, replayed from the journal", "calls", len(pending), "journal", p.JournalPath())
 	}

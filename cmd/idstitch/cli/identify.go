@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/check"
@@ -66,7 +65,7 @@ func runIdentify(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if req.EventID != "" {
-		if a, ok, err := recordedAnswer(ctx, conn, pl, req.EventID); err != nil || ok {
+		if a, ok, err := identify.RecordedAnswer(ctx, conn, pl, req.EventID); err != nil || ok {
 			if err != nil {
 				return err
 			}
@@ -106,28 +105,6 @@ func runIdentify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return printJSON(e, a)
-}
-
-// recordedAnswer is the answer the landing table holds for an event id.
-func recordedAnswer(ctx context.Context, conn connectors.Conn, pl *plan.Planner, eventID string) (identify.Answer, bool, error) {
-	rows, err := conn.Query(ctx, pl.LandingEvent(), eventID)
-	if err != nil {
-		return identify.Answer{}, false, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return identify.Answer{}, false, rows.Err()
-	}
-	var a identify.Answer
-	var at *time.Time
-	if err := rows.Scan(&a.UniversalID, &a.AnsweredFor.Type, &a.AnsweredFor.Value, &at); err != nil {
-		return identify.Answer{}, false, err
-	}
-	a.EventID, a.Replayed, a.Outcome = eventID, true, "recorded"
-	if at != nil {
-		a.ReceivedAt = *at
-	}
-	return a, true, nil
 }
 
 func printJSON(e *env, v any) error {
