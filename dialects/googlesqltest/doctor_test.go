@@ -36,7 +36,9 @@ func TestDoctorStatementsAnalyse(t *testing.T) {
 		}
 		check("who", d.WhoQuery(), nil)
 		for _, s := range p.Sources {
-			check("read "+s.Name, doctor.ReadQuery(pl, s), nil)
+			if !s.Landing { // doctor checks the user's sources; the landing table is idstitch's
+				check("read "+s.Name, doctor.ReadQuery(pl, s), nil)
+			}
 		}
 		for _, it := range p.IDTypes {
 			for _, re := range []string{it.Pattern, it.BlockPattern} {
@@ -69,6 +71,9 @@ func TestRowHashAnalyses(t *testing.T) {
 		}
 		w := newWarehouse(t, loadSources(t, dir, p))
 		for _, s := range p.Sources {
+			if s.Landing {
+				continue // made by setup, which this catalog has not run; the form is the same
+			}
 			q := "SELECT " + d.RowHash("t") + " AS row_key FROM " + pl.SourceTable(s) + " AS t"
 			if err := w.analyze(q, nil); err != nil {
 				t.Errorf("%s: %v\n%s", filepath.Base(dir), err, q)

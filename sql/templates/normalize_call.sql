@@ -3,5 +3,5 @@
 {{- range $i, $it := .Items}}{{if $i}}
 UNION ALL{{end}}
 SELECT {{$i}} AS pos, v, {{if $it.Checks}}CASE WHEN v IS NULL THEN NULL{{range $it.Checks}} WHEN {{.Cond}} THEN {{str .Reason}}{{end}} END{{else}}{{cast "NULL" "text"}}{{end}} AS reason
-FROM (SELECT NULLIF({{$it.Normalized}}, '') AS v FROM (SELECT {{cast (ph $it.Param) "text"}} AS r) r) n
+FROM (SELECT NULLIF({{$it.Normalized}}, '') AS v FROM (SELECT {{cast (ph $it.Param) "text"}} AS r) x) n
 {{- end}}
