@@ -160,6 +160,26 @@ func (s *Server) recoverRuns(ctx context.Context, conn connectors.Conn, upTo int
 	s.recovered.Store(true)
 }
 
+// queueOthers queues the runs of other processes that published since the last run queued, up
+// to upTo, once this server has copied upTo's tables: the last with the profiles that differ
+// between prev and cur when prev is the copy of the run before it, the others (and the last when
+// it is not) with the profiles whose ids they changed, as recoverRuns does.
+func (s *Server) queueOthers(ctx context.Context, conn connectors.Conn, upTo int64, prev, cur *lookup.Memory) {
+	if s.outbox == nil {
+		return
+	}
+	for id := s.outbox.EnqueuedThrough() + 1; id <= upTo; id++ {
+		var before, after *lookup.Memory
+		if id == upTo && prev != nil && cur != nil && prev.RunID == id-1 && cur.RunID == id {
+			before, after = prev, cur
+		}
+		if err := s.enqueueRun(ctx, conn, id, before, after); err != nil {
+			s.o.Log.Error("queueing the changes of a run of another process", "run_id", id, "error", err)
+			return
+		}
+	}
+}
+
 // scanLastRun reads the id of the last run that published, 0 when none has.
 func scanLastRun(ctx context.Context, conn connectors.Conn, pl *plan.Planner, last *int64) error {
 	rows, err := conn.Query(ctx, lookup.LastRun(pl))

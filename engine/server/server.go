@@ -56,6 +56,9 @@ type Options struct {
 	// DeliveryBackoff and DeliveryMaxBackoff are the waits between attempts of a webhook batch (defaults
 	// 1s and 5m); tests shorten them.
 	DeliveryBackoff, DeliveryMaxBackoff time.Duration
+	// PublishedCheck is how often the server checks whether a run of another process has
+	// published, to copy its tables and queue its changes; default 15 s.
+	PublishedCheck time.Duration
 	Log                                 *slog.Logger
 }
 
@@ -194,7 +197,11 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.o.Memory {
 		memCtx, stop := context.WithCancel(ctx)
 		defer stop()
-		go s.keepMemory(memCtx, 15*time.Second)
+		every := s.o.PublishedCheck
+		if every <= 0 {
+			every = 15 * time.Second
+		}
+		go s.keepMemory(memCtx, every)
 	}
 	if s.outbox != nil {
 		deliverCtx, stop := context.WithCancel(ctx)
@@ -400,6 +407,9 @@ func (s *Server) keepMemory(ctx context.Context, interval time.Duration) {
 			if m := s.mem.Load(); last > 0 && (m == nil || m.RunID < last) && !s.inRun.Load() {
 				rows.Close()
 				s.loadMemory(ctx, conn)
+				if s.recovered.Load() {
+					s.queueOthers(ctx, conn, last, m, s.mem.Load())
+				}
 			}
 			if last > 0 {
 				s.recoverRuns(ctx, conn, last)
