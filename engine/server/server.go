@@ -59,7 +59,7 @@ type Options struct {
 	// PublishedCheck is how often the server checks whether a run of another process has
 	// published, to copy its tables and queue its changes; default 15 s.
 	PublishedCheck time.Duration
-	Log                                 *slog.Logger
+	Log            *slog.Logger
 }
 
 // ErrBusy: a run of this project is already going on in this process.
