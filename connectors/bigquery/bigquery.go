@@ -2,7 +2,9 @@
 package bigquery
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -115,17 +117,24 @@ func (c *Conn) Location() string { return c.location }
 // their names give another.
 func (c *Conn) Project() string { return c.cfg.Project }
 
+// labels are the labels of a job: the connection's, and the run's id when ctx carries a run.
+func (c *Conn) labels(ctx context.Context) map[string]string {
+	id, ok := connectors.RunOf(ctx)
+	if !ok {
+		return c.cfg.Labels
+	}
+	labels := maps.Clone(c.cfg.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[runLabel] = strconv.FormatInt(id, 10)
+	return labels
+}
+
 func (c *Conn) query(ctx context.Context, q string, args []any) *bq.Query {
 	query := c.client.Query(q)
 	query.MaxBytesBilled = c.cfg.MaxBytesBilled
-	query.Labels = c.cfg.Labels
-	if id, ok := connectors.RunOf(ctx); ok {
-		query.Labels = maps.Clone(c.cfg.Labels)
-		if query.Labels == nil {
-			query.Labels = map[string]string{}
-		}
-		query.Labels[runLabel] = strconv.FormatInt(id, 10)
-	}
+	query.Labels = c.labels(ctx)
 	// The dialect names parameters @p1, @p2, … in order.
 	for i, a := range args {
 		query.Parameters = append(query.Parameters, bq.QueryParameter{Name: fmt.Sprintf("p%d", i+1), Value: a})
@@ -275,36 +284,118 @@ func (c *Conn) SchemaExists(ctx context.Context, schema string) (bool, error) {
 	return true, nil
 }
 
-// Load streams rows into an existing table.
+// Load appends rows to an existing table with a load job, not by streaming (insertAll): the
+// engine loads into a table it has just dropped and created again, which BigQuery documents may
+// lose streamed rows, and streamed rows wait in a streaming buffer that DML cannot modify for up
+// to 90 minutes. A load job's rows are in the table once the job is done.
+//
+// The rows are encoded as newline-delimited JSON in memory: what is loaded here is small (at most
+// a few hundred thousand short rows), and a failed job is run again from the same bytes.
 func (c *Conn) Load(ctx context.Context, schema, table string, columns []string, next func(row []any) bool) error {
-	ins := c.dataset(schema).Table(table).Inserter()
-	var batch []*bq.ValuesSaver
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	what := "load into " + schema + "." + table
+	data, err := encodeRows(columns, next)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	dst := c.dataset(schema).Table(table)
+	return c.retry.Do(ctx, func() (bool, error) {
+		src := bq.NewReaderSource(bytes.NewReader(data))
+		src.SourceFormat = bq.JSON
+		loader := dst.LoaderFrom(src)
+		loader.WriteDisposition = bq.WriteAppend
+		loader.CreateDisposition = bq.CreateNever
+		loader.Labels = c.labels(ctx)
+		job, err := loader.Run(ctx)
+		if err != nil {
+			// The client does not send again an insert that carries data, and whether it
+			// created the job is unknown: it is not run again.
+			return false, mapError(err, what)
 		}
-		err := ins.Put(ctx, batch)
-		batch = batch[:0]
-		return mapError(err, "insert into "+schema+"."+table)
-	}
-	schemaOf := make(bq.Schema, len(columns))
+		// wait, as for queries, looks at least every c.poll; Job.Wait's pauses grow to 30 s.
+		status, err := c.wait(ctx, job)
+		if err != nil {
+			return false, mapError(err, what)
+		}
+		// A load job appends its rows in one atomic update when it completes: one that failed
+		// added nothing, and runs again as a new job while the reason passes.
+		if err := status.Err(); err != nil {
+			return again(err), mapError(err, what)
+		}
+		return false, nil
+	})
+}
+
+// maxJSONInt is the largest integer a JSON number carries exactly; BigQuery asks for larger
+// ones as strings.
+const maxJSONInt = 1<<53 - 1
+
+// encodeRows writes each row as one JSON object of column name to value, a line each. NULL is
+// null; a time is written in UTC without a zone, as BigQuery reads a TIMESTAMP (or a DATETIME)
+// from JSON.
+func encodeRows(columns []string, next func(row []any) bool) ([]byte, error) {
+	keys := make([][]byte, len(columns))
 	for i, col := range columns {
-		schemaOf[i] = &bq.FieldSchema{Name: col}
+		k, err := json.Marshal(col)
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = k
 	}
+	var b bytes.Buffer
 	row := make([]any, len(columns))
 	for next(row) {
-		vals := make([]bq.Value, len(row))
+		b.WriteByte('{')
 		for i, v := range row {
-			vals[i] = v
-		}
-		batch = append(batch, &bq.ValuesSaver{Schema: schemaOf, Row: vals})
-		if len(batch) == 500 {
-			if err := flush(); err != nil {
-				return err
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.Write(keys[i])
+			b.WriteByte(':')
+			if err := encodeValue(&b, v); err != nil {
+				return nil, fmt.Errorf("column %s: %w", columns[i], err)
 			}
 		}
+		b.WriteString("}\n")
 	}
-	return flush()
+	return b.Bytes(), nil
+}
+
+func encodeValue(b *bytes.Buffer, v any) error {
+	var n int64
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+		return nil
+	case time.Time:
+		b.WriteByte('"')
+		b.WriteString(x.UTC().Format("2006-01-02 15:04:05.999999"))
+		b.WriteByte('"')
+		return nil
+	case int:
+		n = int64(x)
+	case int32:
+		n = int64(x)
+	case int64:
+		n = x
+	default:
+		j, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		b.Write(j)
+		return nil
+	}
+	if n > maxJSONInt || n < -maxJSONInt {
+		b.WriteByte('"')
+		b.WriteString(strconv.FormatInt(n, 10))
+		b.WriteByte('"')
+	} else {
+		b.WriteString(strconv.FormatInt(n, 10))
+	}
+	return nil
 }
 
 func (c *Conn) Close() error { return c.client.Close() }

@@ -3,8 +3,14 @@ package bigquery
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,27 +19,82 @@ import (
 	"github.com/idstitch/idstitch/connectors"
 )
 
-// fakeService answers the BigQuery REST calls the connector makes (jobs.insert, jobs.get,
-// jobs.query) and the IAM Credentials call of impersonation, as a transport: no request leaves
-// the process. end says how the nth job (from 1) ends. It records what it was sent.
+// fakeService answers the BigQuery REST calls the connector makes (jobs.insert, with the data of
+// a load job uploaded in one multipart request or in a resumable upload, jobs.get, jobs.query)
+// and the IAM Credentials call of impersonation, as a transport: no request leaves the process.
+// end says how the nth job (from 1) ends. It records what it was sent.
 type fakeService struct {
 	end func(n int) outcome
 
 	mu      sync.Mutex
-	jobs    []insertedJob     // jobs.insert, in order
-	queries []json.RawMessage // jobs.query bodies
-	hosts   []string          // the host and path of every request
-	auth    []string          // the Authorization header of every BigQuery request
-	tokens  []string          // the service accounts impersonation asked tokens of
+	jobs    []insertedJob           // jobs.insert, in order
+	uploads map[string]*insertedJob // resumable uploads under way, by upload id
+	queries []json.RawMessage       // jobs.query bodies
+	hosts   []string                // the host and path of every request
+	auth    []string                // the Authorization header of every BigQuery request
+	tokens  []string                // the service accounts impersonation asked tokens of
 	// datasets are the datasets that exist, as project/dataset; datasets.get answers 404 for
 	// any other.
 	datasets map[string]bool
 }
 
 type insertedJob struct {
-	ID     string
-	Query  string
-	Labels map[string]string
+	ID       string
+	Location string
+	Query    string
+	Labels   map[string]string
+	// Load is the configuration of a load job, Data the data uploaded with it, Upload the kind
+	// of upload (multipart or resumable) and Chunks the requests that carried the data.
+	Load   *loadConfig
+	Data   []byte
+	Upload string
+	Chunks int
+	// config is the job's configuration as sent, which jobs.insert answers with.
+	config json.RawMessage
+}
+
+type loadConfig struct {
+	DestinationTable struct {
+		ProjectID string `json:"projectId"`
+		DatasetID string `json:"datasetId"`
+		TableID   string `json:"tableId"`
+	} `json:"destinationTable"`
+	SourceFormat      string `json:"sourceFormat"`
+	WriteDisposition  string `json:"writeDisposition"`
+	CreateDisposition string `json:"createDisposition"`
+}
+
+// readJob reads the body of jobs.insert.
+func readJob(r io.Reader) (insertedJob, error) {
+	var job struct {
+		JobReference struct {
+			JobID    string `json:"jobId"`
+			Location string `json:"location"`
+		} `json:"jobReference"`
+		Configuration json.RawMessage `json:"configuration"`
+	}
+	var config struct {
+		Labels map[string]string `json:"labels"`
+		Query  struct {
+			Query string `json:"query"`
+		} `json:"query"`
+		Load *loadConfig `json:"load"`
+	}
+	if err := json.NewDecoder(r).Decode(&job); err != nil {
+		return insertedJob{}, err
+	}
+	if err := json.Unmarshal(job.Configuration, &config); err != nil {
+		return insertedJob{}, err
+	}
+	return insertedJob{ID: job.JobReference.JobID, Location: job.JobReference.Location, Query: config.Query.Query,
+		Labels: config.Labels, Load: config.Load, config: job.Configuration}, nil
+}
+
+// inserted records the job and answers that it runs.
+func (f *fakeService) inserted(w http.ResponseWriter, j insertedJob) {
+	f.jobs = append(f.jobs, j)
+	json.NewEncoder(w).Encode(map[string]any{"jobReference": map[string]string{"projectId": "p", "jobId": j.ID, "location": j.Location},
+		"configuration": j.config, "status": map[string]any{"state": "RUNNING"}})
 }
 
 // outcome is how a job ends.
@@ -65,21 +126,14 @@ func (f *fakeService) serve(w http.ResponseWriter, r *http.Request) {
 	const jobs = "/bigquery/v2/projects/p/jobs"
 	switch {
 	case r.Method == http.MethodPost && path == jobs:
-		var job struct {
-			JobReference  map[string]any `json:"jobReference"`
-			Configuration struct {
-				Labels map[string]string `json:"labels"`
-				Query  struct {
-					Query string `json:"query"`
-				} `json:"query"`
-			} `json:"configuration"`
+		j, err := readJob(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
 		}
-		json.NewDecoder(r.Body).Decode(&job)
-		id, _ := job.JobReference["jobId"].(string)
-		f.jobs = append(f.jobs, insertedJob{ID: id, Query: job.Configuration.Query.Query, Labels: job.Configuration.Labels})
-		json.NewEncoder(w).Encode(map[string]any{"jobReference": job.JobReference,
-			"configuration": map[string]any{"query": map[string]any{"query": job.Configuration.Query.Query}},
-			"status":        map[string]any{"state": "RUNNING"}})
+		f.inserted(w, j)
+	case r.Method == http.MethodPost && path == "/upload"+jobs:
+		f.upload(w, r)
 	case r.Method == http.MethodGet && strings.HasPrefix(path, jobs+"/"):
 		id := strings.TrimPrefix(path, jobs+"/")
 		n := 0
@@ -100,9 +154,13 @@ func (f *fakeService) serve(w http.ResponseWriter, r *http.Request) {
 			e := map[string]string{"reason": o.reason, "message": "failed in the test service"}
 			status["errorResult"], status["errors"] = e, []map[string]string{e}
 		}
+		kind, stats := "query", map[string]any{"statementType": o.statement}
+		if n > 0 && f.jobs[n-1].Load != nil {
+			kind, stats = "load", map[string]any{}
+		}
 		json.NewEncoder(w).Encode(map[string]any{"jobReference": map[string]string{"projectId": "p", "jobId": id},
-			"configuration": map[string]any{"query": map[string]any{}}, "status": status,
-			"statistics": map[string]any{"query": map[string]any{"statementType": o.statement}}})
+			"configuration": map[string]any{kind: map[string]any{}}, "status": status,
+			"statistics": map[string]any{kind: stats}})
 	case r.Method == http.MethodGet && strings.Contains(path, "/datasets/"):
 		project, dataset, _ := strings.Cut(strings.TrimPrefix(path, "/bigquery/v2/projects/"), "/datasets/")
 		if !f.datasets[project+"/"+dataset] {
@@ -122,6 +180,70 @@ func (f *fakeService) serve(w http.ResponseWriter, r *http.Request) {
 			"rows":         []map[string]any{{"f": []map[string]string{{"v": "1"}}}}})
 	default:
 		http.Error(w, "the test service does not serve "+r.Method+" "+path, http.StatusNotImplemented)
+	}
+}
+
+// upload answers jobs.insert with media: the job's configuration and its data in one multipart
+// request, or a resumable upload, whose first request carries the configuration and whose next
+// ones the data, chunk by chunk (Content-Range "bytes a-b/*" for all but the last).
+func (f *fakeService) upload(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	switch {
+	case q.Get("uploadType") == "multipart":
+		mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "multipart/related" {
+			http.Error(w, "want a multipart/related body", http.StatusBadRequest)
+			return
+		}
+		parts := multipart.NewReader(r.Body, params["boundary"])
+		meta, err := parts.NextPart()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		j, err := readJob(meta)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		media, err := parts.NextPart()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		j.Data, _ = io.ReadAll(media)
+		j.Upload, j.Chunks = "multipart", 1
+		f.inserted(w, j)
+	case q.Get("uploadType") == "resumable" && q.Get("upload_id") == "":
+		j, err := readJob(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		j.Upload = "resumable"
+		if f.uploads == nil {
+			f.uploads = map[string]*insertedJob{}
+		}
+		id := fmt.Sprintf("u%d", len(f.uploads)+1)
+		f.uploads[id] = &j
+		w.Header().Set("Location", "https://bigquery.googleapis.com/upload/bigquery/v2/projects/p/jobs?uploadType=resumable&upload_id="+id)
+	case q.Get("uploadType") == "resumable":
+		j := f.uploads[q.Get("upload_id")]
+		if j == nil {
+			http.Error(w, "no such upload", http.StatusNotFound)
+			return
+		}
+		chunk, _ := io.ReadAll(r.Body)
+		j.Data = append(j.Data, chunk...)
+		j.Chunks++
+		if strings.HasSuffix(r.Header.Get("Content-Range"), "/*") {
+			w.Header().Set("X-Http-Status-Code-Override", "308")
+			return
+		}
+		delete(f.uploads, q.Get("upload_id"))
+		f.inserted(w, *j)
+	default:
+		http.Error(w, "the test service does not take the upload "+r.URL.RawQuery, http.StatusNotImplemented)
 	}
 }
 
@@ -264,5 +386,185 @@ func TestImpersonation(t *testing.T) {
 		if a != "Bearer token-of-"+sa {
 			t.Errorf("BigQuery was sent the credentials %q; want the impersonated account's token", a)
 		}
+	}
+}
+
+// loadRows is a Load's next over rows.
+func loadRows(rows [][]any) func(row []any) bool {
+	i := 0
+	return func(row []any) bool {
+		if i == len(rows) {
+			return false
+		}
+		copy(row, rows[i])
+		i++
+		return true
+	}
+}
+
+// Load appends the rows with a load job of newline-delimited JSON uploaded with the job, which
+// carries the labels and location of every job; nothing is streamed (tabledata.insertAll).
+func TestLoadRunsALoadJob(t *testing.T) {
+	f := &fakeService{end: func(int) outcome { return outcome{} }}
+	s, err := settings(t, "location: EU, labels: {team: analytics}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := s.config(connectors.OpenOptions{Project: "acme"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := openFake(t, f, cfg)
+	at := time.Date(2025, 3, 4, 7, 8, 9, 123456789, time.FixedZone("CET", 3600))
+	rows := [][]any{
+		{"e1", "plain", at, int64(42), 1.5, true},
+		{"e2", nil, at.Add(time.Second), int64(-7), nil, nil},
+		{`e"3`, "ü\nline", time.Date(2024, 12, 31, 23, 59, 59, 0, time.UTC), int64(1) << 60, 2.0, false},
+	}
+	columns := []string{"event_id", "note", "received_at", "n", "score", "ok"}
+	if err := c.Load(connectors.WithRun(context.Background(), 12), "d", "stage", columns, loadRows(rows)); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range f.hosts {
+		if strings.HasSuffix(h, "/insertAll") {
+			t.Errorf("rows were streamed (%s); want a load job", h)
+		}
+	}
+	if len(f.jobs) != 1 || f.jobs[0].Load == nil {
+		t.Fatalf("inserted %+v; want one load job", f.jobs)
+	}
+	j := f.jobs[0]
+	if j.Upload != "multipart" {
+		t.Errorf("small data uploaded %q; want in one multipart request", j.Upload)
+	}
+	l := j.Load
+	if d := l.DestinationTable; d.ProjectID != "p" || d.DatasetID != "d" || d.TableID != "stage" {
+		t.Errorf("loaded into %+v; want p.d.stage", d)
+	}
+	if l.SourceFormat != "NEWLINE_DELIMITED_JSON" || l.WriteDisposition != "WRITE_APPEND" || l.CreateDisposition != "CREATE_NEVER" {
+		t.Errorf("load configuration %+v; want NEWLINE_DELIMITED_JSON, WRITE_APPEND, CREATE_NEVER", *l)
+	}
+	want := map[string]string{"tool": "idstitch", "project": "acme", "team": "analytics", "run_id": "12"}
+	if !equal(j.Labels, want) {
+		t.Errorf("labels of the load job: %v; want %v", j.Labels, want)
+	}
+	if j.Location != "EU" || j.ID == "" {
+		t.Errorf("job %q in %q; want a job id, in EU", j.ID, j.Location)
+	}
+	wantRows := []map[string]any{
+		{"event_id": "e1", "note": "plain", "received_at": "2025-03-04 06:08:09.123456", "n": json.Number("42"), "score": json.Number("1.5"), "ok": true},
+		{"event_id": "e2", "note": nil, "received_at": "2025-03-04 06:08:10.123456", "n": json.Number("-7"), "score": nil, "ok": nil},
+		{"event_id": `e"3`, "note": "ü\nline", "received_at": "2024-12-31 23:59:59", "n": "1152921504606846976", "score": json.Number("2"), "ok": false},
+	}
+	if got := decodeLines(t, j.Data); !reflect.DeepEqual(got, wantRows) {
+		t.Errorf("uploaded\n%s\nread as %v; want %v", j.Data, got, wantRows)
+	}
+
+	// A dataset named with its project is loaded there; outside a run, there is no run_id.
+	if err := c.Load(context.Background(), "other.d2", "t", []string{"x"}, loadRows([][]any{{"v"}})); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.jobs[1].Load.DestinationTable; d.ProjectID != "other" || d.DatasetID != "d2" || d.TableID != "t" {
+		t.Errorf("loaded into %+v; want other.d2.t", d)
+	}
+	delete(want, "run_id")
+	if !equal(f.jobs[1].Labels, want) {
+		t.Errorf("labels of a load outside a run: %v; want %v", f.jobs[1].Labels, want)
+	}
+}
+
+// decodeLines reads newline-delimited JSON: one object a line, each line ended.
+func decodeLines(t *testing.T, data []byte) []map[string]any {
+	t.Helper()
+	if len(data) == 0 || data[len(data)-1] != '\n' {
+		t.Fatalf("uploaded %q; want lines each ended by a newline", data)
+	}
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.UseNumber()
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil || dec.More() {
+			t.Fatalf("line %q is not one JSON object (%v)", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// Data larger than the client's upload chunk (16 MiB) goes in a resumable upload, whole.
+func TestLoadUploadsLargeDataInChunks(t *testing.T) {
+	f := &fakeService{end: func(int) outcome { return outcome{} }}
+	c := openFake(t, f, Config{})
+	big := strings.Repeat("x", 1<<20)
+	rows := make([][]any, 20)
+	for i := range rows {
+		rows[i] = []any{int64(i), big}
+	}
+	if err := c.Load(context.Background(), "d", "t", []string{"i", "s"}, loadRows(rows)); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.jobs) != 1 || f.jobs[0].Upload != "resumable" || f.jobs[0].Chunks < 2 {
+		t.Fatalf("inserted %d jobs; want one, its data uploaded resumable in chunks", len(f.jobs))
+	}
+	got := decodeLines(t, f.jobs[0].Data)
+	if len(got) != len(rows) {
+		t.Fatalf("uploaded %d rows; want %d", len(got), len(rows))
+	}
+	for i, m := range got {
+		if m["i"] != json.Number(strconv.Itoa(i)) || m["s"] != big {
+			t.Fatalf("row %d uploaded as i=%v and %d characters; want %d and %d", i, m["i"], len(m["s"].(string)), i, len(big))
+		}
+	}
+}
+
+// A load job that fails for good fails Load with its reason; one that fails for a passing reason
+// added nothing (a load job appends in one atomic update) and runs again as a new job with the
+// same data.
+func TestLoadJobFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		first string
+		jobs  int
+		kind  connectors.Kind // of the error when jobs is 1
+	}{
+		{"invalid data", "invalid", 1, connectors.BadSQL},
+		{"table gone", "notFound", 1, connectors.MissingObject},
+		{"backend error", "backendError", 2, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeService{end: func(n int) outcome {
+				if n == 1 {
+					return outcome{reason: tc.first}
+				}
+				return outcome{}
+			}}
+			c := openFake(t, f, Config{})
+			err := c.Load(context.Background(), "d", "t", []string{"x"}, loadRows([][]any{{"a"}, {"b"}}))
+			if tc.jobs == 2 && err != nil {
+				t.Fatalf("failed: %v; want the job run again and succeed", err)
+			}
+			if tc.jobs == 1 && (err == nil || connectors.KindOf(err) != tc.kind) {
+				t.Fatalf("err %v (kind %v); want the job's failure, of kind %v", err, connectors.KindOf(err), tc.kind)
+			}
+			if len(f.jobs) != tc.jobs {
+				t.Fatalf("%d jobs inserted; want %d", len(f.jobs), tc.jobs)
+			}
+			if tc.jobs == 2 && (f.jobs[0].ID == f.jobs[1].ID || string(f.jobs[0].Data) != string(f.jobs[1].Data) || f.jobs[1].Load == nil) {
+				t.Errorf("the load ran again as %+v after %+v; want the same data under a new job id", f.jobs[1], f.jobs[0])
+			}
+		})
+	}
+}
+
+// Loading no rows sends nothing.
+func TestLoadNoRows(t *testing.T) {
+	f := &fakeService{end: func(int) outcome { return outcome{} }}
+	c := openFake(t, f, Config{})
+	if err := c.Load(context.Background(), "d", "t", []string{"x"}, func([]any) bool { return false }); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.hosts) != 0 {
+		t.Errorf("sent %v; want no request", f.hosts)
 	}
 }

@@ -67,7 +67,7 @@ func startEmulator(t *testing.T) (host string, port int) {
 // emulatorProject is a project file for the demo data whose warehouse block points at the
 // emulator: the keys a real project uses, with host, port and protocol overriding the account's
 // endpoint, and the password read from the environment variable the block names.
-func emulatorProject(t *testing.T, host string, port int, guards bool) *config.Project {
+func emulatorProject(t *testing.T, host string, port int, guards bool, extra ...string) *config.Project {
 	t.Helper()
 	t.Setenv("IDSTITCH_EMULATOR_PASSWORD", "unused")
 	text := demogen.Project(demogen.ProjectOptions{Name: "demo", Warehouse: "duckdb", Path: "x", Schema: sourceSchema, Guards: guards})
@@ -76,7 +76,7 @@ func emulatorProject(t *testing.T, host string, port int, guards bool) *config.P
 		t.Fatalf("the demo project's warehouse block changed:\n%s", text)
 	}
 	text = strings.Replace(text, duck, "warehouse:\n  type: snowflake\n  account: test\n  user: IDSTITCH\n  database: TEST_DB\n"+
-		"  password_env: IDSTITCH_EMULATOR_PASSWORD\n  host: "+host+"\n  port: "+strconv.Itoa(port)+"\n  protocol: http\n", 1)
+		"  password_env: IDSTITCH_EMULATOR_PASSWORD\n  host: "+host+"\n  port: "+strconv.Itoa(port)+"\n  protocol: http\n", 1) + strings.Join(extra, "")
 	p, err := config.Parse("idstitch.yaml", []byte(text))
 	if err != nil {
 		t.Fatal(err)
@@ -94,9 +94,9 @@ const sourceSchema = "raw_db.web"
 // It then makes the sources' database. The emulator passes CREATE statements to DuckDB as they
 // are, and DuckDB has no CREATE DATABASE; attaching an in-memory DuckDB database under the name
 // gives "RAW_DB"."WEB"."EVENTS" the meaning it has on Snowflake.
-func open(t *testing.T, guards bool) (*config.Project, connectors.Conn) {
+func open(t *testing.T, guards bool, extra ...string) (*config.Project, connectors.Conn) {
 	host, port := startEmulator(t)
-	p := emulatorProject(t, host, port, guards)
+	p := emulatorProject(t, host, port, guards, extra...)
 	conn, err := warehouse.Open(context.Background(), p)
 	if err != nil {
 		t.Fatalf("connect to the emulator: %v", err)
