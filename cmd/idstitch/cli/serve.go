@@ -25,8 +25,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "[-c idstitch.yaml] [--addr 127.0.0.1:8080] [--token-env IDSTITCH_TOKEN]",
 		"Runs the project on schedule.cron and serves the HTTP API: /healthz, /metrics, /v1/runs,\n"+
 			"/v1/lookup?type=T&value=V and /v1/profiles/{universal_id} (both with &limit=N&after=CURSOR for pages\n"+
-			"of identifiers), /v1/overrides and /v1/forget (see docs/serve.md). SIGINT/SIGTERM stop it: no new runs, the current one finishes within --grace, then\n"+
-			"is cancelled.")
+			"of identifiers), /v1/overrides, /v1/forget and /v1/identify (see docs/serve.md); after each run it pushes what changed\n"+
+			"to the project's destinations (docs/realtime.md). SIGINT/SIGTERM stop it: no new runs, the current one finishes\n"+
+			"within --grace, then is cancelled.")
 	path := configFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address of the HTTP API; beyond loopback a token is required")
 	tokenEnv := fs.String("token-env", "IDSTITCH_TOKEN", "environment variable holding the API's bearer token")
