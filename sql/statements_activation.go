@@ -7,6 +7,7 @@ var (
 	DeadLettersInsert = define[DeadLettersInsertData]("dead_letters_insert")
 	RunChanges        = define[RunChangesData]("run_changes")
 	RunAudienceMoves  = define[RunAudienceMovesData]("run_audience_moves")
+	FgtDeadLetters    = define[FgtDeadLettersData]("fgt_dead_letters")
 )
 
 type (
@@ -14,4 +15,6 @@ type (
 	DeadLettersInsertData struct{}
 	RunChangesData        struct{}
 	RunAudienceMovesData  struct{}
+	// FgtDeadLettersData: erasure deletes the dead letters that name what it forgets.
+	FgtDeadLettersData struct{}
 )

@@ -88,11 +88,11 @@ func Tables(p *config.Project) []Table {
 			Description: stitchedDescription(s),
 			Columns:     []Column{{Name: "universal_id", Description: "The profile of the row's first identifier."}}})
 	}
-	return append(tables,
+	tables = append(tables,
 		Table{Name: "id_changes", Row: "change of ids", Description: "Every change of universal ids, appended by every run.", Columns: []Column{
 			{Name: "run_id", Description: "The run that made the change."},
 			{Name: "changed_at", Description: "When the run made it.", Time: true},
-			{Name: "kind", Description: "new, merge, split or quarantine."},
+			{Name: "kind", Description: "new, merge, split, quarantine, or provisional (an identify answer the run published otherwise)."},
 			{Name: "old_universal_id", Description: "The universal id before the change; empty for a new profile."},
 			{Name: "new_universal_id", Description: "The universal id after the change."},
 			{Name: "identifiers", Description: "How many identifiers changed profile."},
@@ -149,6 +149,34 @@ func Tables(p *config.Project) []Table {
 			{Name: "run_id", Description: "The run that carried it out."},
 		}},
 	)
+	if p.Identify != nil {
+		cols := []Column{
+			{Name: "event_id", Description: "The call's event id; a retried call is recorded once."},
+			{Name: "received_at", Description: "When the call was answered; the source's timestamp.", Time: true},
+			{Name: "answered_id", Description: "The universal id the call answered."},
+			{Name: "answered_type", Description: "The type of the identifier whose profile the answer was."},
+			{Name: "answered_value", Description: "That identifier's value, normalized."},
+			{Name: "confirmed_run", Description: "The run that read the call and compared its answer; empty until one has."},
+		}
+		for _, t := range p.IDTypes {
+			cols = append(cols, Column{Name: config.LandingColumn(t.Name), Description: "The " + t.Name + " the call gave, as written."})
+		}
+		tables = append(tables, Table{Name: p.Identify.Table, Row: "identify call", Columns: cols,
+			Description: "Every identify call, recorded as it was answered; every run reads it as the source identify."})
+	}
+	if len(p.Destinations) > 0 {
+		tables = append(tables, Table{Name: "delivery_dead_letters", Row: "webhook batch given up",
+			Description: "Webhook batches that exhausted their attempts, whole, to send again by hand.", Columns: []Column{
+				{Name: "destination", Description: "The destination, as the project file names it."},
+				{Name: "idempotency_key", Description: "The batch's key: project, destination, run and batch number."},
+				{Name: "run_id", Description: "The run whose changes the batch carried."},
+				{Name: "attempts", Description: "How many times it was sent."},
+				{Name: "last_error", Description: "Why the last attempt failed."},
+				{Name: "payload", Description: "The batch's JSON body, as sent."},
+				{Name: "failed_at", Description: "When it was given up.", Time: true},
+			}})
+	}
+	return tables
 }
 
 // scoped adds the columns a project with scopes publishes (docs/scopes.md).

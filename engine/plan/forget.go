@@ -102,6 +102,9 @@ func (b *build) forgetPublish() []Statement {
 		out = append(out, stmt(b, idsql.FgtOverride, idsql.FgtOverrideData{}))
 	}
 	out = append(out, b.identifyForget()...)
+	if len(b.Project.Destinations) > 0 {
+		out = append(out, stmt(b, idsql.FgtDeadLetters, idsql.FgtDeadLettersData{}))
+	}
 	b.plan.Controls = append(b.plan.Controls, stmt(b, idsql.FgtTally, idsql.FgtTallyData{Rows: b.forgotten}).SQL)
 	b.plan.Erases = b.erases()
 	return out

@@ -37,6 +37,10 @@ func (pl *Planner) Setup() Stage {
 	)
 	st.Statements = append(st.Statements, pl.ControlTables()...)
 	st.Statements = append(st.Statements, pl.LandingTables()...)
+	if len(p.Destinations) > 0 {
+		// Made here, not only when a batch is first given up, so that erasure can always clear it.
+		st.Statements = append(st.Statements, Statement{SQL: pl.Activation().Create(), Note: "webhook batches that exhausted their retries"})
+	}
 	if p.Scoped() {
 		// Tables of a project that declared no scopes before: the run after declaring them
 		// compares with the old mapping and appends to the old changes.

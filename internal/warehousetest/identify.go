@@ -247,7 +247,7 @@ func testIdentifyForget(t *testing.T, open Factory) {
 	loadUnder(t, conn, []Table{tb}, "idf_forget")
 	yaml := strings.Replace(ProjectYAML(randomTypes, []Table{tb}, d.DefaultSchema()), "schema: identity", "schema: idf_forget", 1)
 	yaml = strings.Replace(yaml, "  - name: email\n", "  - name: email\n    normalize: [lower]\n", 1)
-	yaml += fmt.Sprintf("identify:\n  journal: %s\n", filepath.Join(t.TempDir(), "calls.journal"))
+	yaml += fmt.Sprintf("identify:\n  journal: %s\ndestinations:\n  - name: lake\n    files:\n      dir: %s\n", filepath.Join(t.TempDir(), "calls.journal"), t.TempDir())
 	p := mustParse(t, yaml)
 	pl, err := plan.New(p, d, plan.Contraction)
 	if err != nil {
@@ -278,6 +278,16 @@ func testIdentifyForget(t *testing.T, open Factory) {
 		t.Fatal(err)
 	}
 	StitchIncremental(t, conn, p)
+	// Webhook batches given up before the request: one carries the forgotten email among a
+	// profile's columns, one the universal id derived from it, one neither.
+	derived := identify.UniversalID(p.Output.IDSalt, "email", "gone@x.com")
+	for i, payload := range []string{`{"items":[{"kind":"profile","data":{"latest_email":"gone@x.com"}}]}`,
+		`{"items":[{"kind":"profile_removed","universal_id":"` + derived + `"}]}`,
+		`{"items":[{"kind":"profile","data":{"latest_email":"kept@x.com"}}]}`} {
+		if err := conn.Exec(ctx, pl.Activation().DeadLetter(), "lake", fmt.Sprintf("idf:lake:1:%d", i+1), int64(1), int64(8), "503", payload, time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := control.AddForget(ctx, conn, pl, control.Forget, []control.Identifier{{Type: "email", Value: "gone@x.com"}}, "dpo"); err != nil {
 		t.Fatal(err)
 	}
@@ -288,5 +298,12 @@ func testIdentifyForget(t *testing.T, open Factory) {
 	}
 	if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE id_cookie = 'cookie-9' OR id_email = 'kept@x.com'", table)); n != 2 {
 		t.Fatalf("the landing table holds %d of the 2 rows' values not forgotten", n)
+	}
+	dead := d.Table(p.Output.Schema, plan.DeadLetters)
+	if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE payload LIKE '%%gone@x.com%%' OR payload LIKE '%%%s%%'", dead, derived)); n != 0 {
+		t.Fatalf("delivery_dead_letters still holds %d batches naming the forgotten email or its id", n)
+	}
+	if n := count(t, conn, "SELECT COUNT(*) FROM "+dead); n != 1 {
+		t.Fatalf("delivery_dead_letters holds %d batches; want the 1 that names nothing forgotten", n)
 	}
 }
