@@ -89,7 +89,9 @@ func (s *Server) enqueueRun(ctx context.Context, conn connectors.Conn, runID int
 			return err
 		}
 		c.IDChanges = append(c.IDChanges, map[string]any{"kind": kind, "old_universal_id": old, "new_universal_id": new, "identifiers": n})
-		if m := s.mem.Load(); recovering && new != nil && m != nil {
+		// Without copies, the profiles the run's changes name, from the copy in memory when it is
+		// of this run or a later one: an older copy would send rows the run replaced.
+		if m := s.mem.Load(); recovering && new != nil && m != nil && m.RunID >= runID {
 			if row := m.Row(*new); row != nil {
 				c.Profiles = append(c.Profiles, row)
 			}
@@ -151,33 +153,46 @@ func (s *Server) recoverRuns(ctx context.Context, conn connectors.Conn, upTo int
 		s.recovered.Store(true)
 		return
 	}
-	for id := through + 1; id <= upTo; id++ {
-		if err := s.enqueueRun(ctx, conn, id, nil, nil); err != nil {
-			s.o.Log.Error("queueing the changes of a run published while this server was not queueing them", "run_id", id, "error", err)
-			return
-		}
+	if err := s.queueThrough(ctx, conn, upTo, nil, nil); err != nil {
+		s.o.Log.Error("queueing the changes of runs published while this server was not queueing them", "up_to", upTo, "error", err)
+		return
 	}
 	s.recovered.Store(true)
 }
 
 // queueOthers queues the runs of other processes that published since the last run queued, up
-// to upTo, once this server has copied upTo's tables: the last with the profiles that differ
-// between prev and cur when prev is the copy of the run before it, the others (and the last when
-// it is not) with the profiles whose ids they changed, as recoverRuns does.
+// to upTo, once this server has copied upTo's tables (queueThrough).
 func (s *Server) queueOthers(ctx context.Context, conn connectors.Conn, upTo int64, prev, cur *lookup.Memory) {
 	if s.outbox == nil {
 		return
 	}
-	for id := s.outbox.EnqueuedThrough() + 1; id <= upTo; id++ {
+	if err := s.queueThrough(ctx, conn, upTo, prev, cur); err != nil {
+		s.o.Log.Error("queueing the changes of a run of another process", "run_id", upTo, "error", err)
+	}
+}
+
+// queueThrough queues, oldest first, every run after the last one queued up to upTo: the outbox
+// takes a run only after the one before it, so a run that could not be queued (an error, or a run
+// of another process not yet seen) is queued before the next. upTo gets the profiles that differ
+// between prev, a copy from before it, and cur, its own; the others, or upTo without both copies,
+// get the profiles whose ids they changed, as they are now.
+func (s *Server) queueThrough(ctx context.Context, conn connectors.Conn, upTo int64, prev, cur *lookup.Memory) error {
+	s.queueing.Lock()
+	defer s.queueing.Unlock()
+	from := s.outbox.EnqueuedThrough() + 1
+	if from == 1 {
+		from = upTo // an outbox that never queued a run starts with this one, not the history
+	}
+	for id := from; id <= upTo; id++ {
 		var before, after *lookup.Memory
-		if id == upTo && prev != nil && cur != nil && prev.RunID == id-1 && cur.RunID == id {
+		if id == upTo && prev != nil && cur != nil && prev.RunID < id && cur.RunID == id {
 			before, after = prev, cur
 		}
 		if err := s.enqueueRun(ctx, conn, id, before, after); err != nil {
-			s.o.Log.Error("queueing the changes of a run of another process", "run_id", id, "error", err)
-			return
+			return err
 		}
 	}
+	return nil
 }
 
 // scanLastRun reads the id of the last run that published, 0 when none has.

@@ -296,3 +296,39 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+// TestNoRunPassedOver: a run whose changes could not be queued (its files destination could not be
+// written) is queued before the next run's, rather than passed over for good.
+func TestNoRunPassedOver(t *testing.T) {
+	dir := t.TempDir()
+	files := filepath.Join(dir, "changes")
+	o := Options{Project: demoProject(t, dir, 150, "destinations:\n  - name: lake\n    files:\n      dir: changes\n"), NoSchedule: true, Memory: true}
+	s, _ := start(t, o)
+	if err := s.RunNow(); err != nil {
+		t.Fatal(err)
+	}
+	if runLines(t, files)[1] == 0 {
+		t.Fatalf("run 1's file is missing or empty")
+	}
+	// The directory becomes a file: run 2 publishes, its changes cannot be written.
+	if err := os.RemoveAll(files); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files, []byte("not a directory"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RunNow(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(files); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RunNow(); err != nil {
+		t.Fatal(err)
+	}
+	for _, run := range []int64{2, 3} {
+		if _, err := os.Stat(filepath.Join(files, fmt.Sprintf("run-%d.jsonl", run))); err != nil {
+			t.Errorf("run %d was not queued: %v", run, err)
+		}
+	}
+}

@@ -34,8 +34,11 @@ func TestIdentifyRetriedAfterRun(t *testing.T) {
 	o := Options{Project: demoProject(t, dir, 200, "identify: {}\n"), NoSchedule: true, Memory: true}
 	s, base, stop := startStoppable(t, o)
 	defer stop()
-	postJSON(t, base+"/v1/runs", "")
-	waitForRuns(t, base, "", 1)
+	// RunNow returns once the run and its copy are done: a POST /v1/runs right after another
+	// could find the first still copying and be refused.
+	if err := s.RunNow(); err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, "the first copy in memory", func() bool { return s.identify.Ready() })
 
 	const call = `{"event_id": "retry-1", "identifiers": [{"type": "email", "value": "Retried.Person@Example.com"}]}`
@@ -48,8 +51,9 @@ func TestIdentifyRetriedAfterRun(t *testing.T) {
 		t.Fatalf("retry before the run: %+v; want the first answer, replayed", again)
 	}
 
-	postJSON(t, base+"/v1/runs", "")
-	waitForRuns(t, base, "", 2)
+	if err := s.RunNow(); err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, "the copy of run 2 in memory", func() bool { m := s.mem.Load(); return m != nil && m.RunID == 2 })
 	later := identifyCall(t, base, `{"event_id": "retry-1", "identifiers": [{"type": "email", "value": "someone.else@example.com"}]}`)
 	if !later.Replayed || later.UniversalID != first.UniversalID || later.Outcome != "recorded" {

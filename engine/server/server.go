@@ -93,6 +93,9 @@ type Server struct {
 	outbox *deliver.Outbox
 	// recovered: the runs published while no server queued them have been queued.
 	recovered atomic.Bool
+	// queueing orders the outbox's runs: one path at a time queues every run not yet queued,
+	// oldest first, so that none is passed over.
+	queueing sync.Mutex
 	// inRun is set while a run of this process goes on: it copies its own tables when it has
 	// published, so the check for newly published tables leaves them to it.
 	inRun atomic.Bool
@@ -359,8 +362,8 @@ func (s *Server) runOnce(ctx context.Context) (*runner.Summary, error) {
 				cur, prev = nil, nil
 			}
 			// The run is published whatever happens here: a failure to queue is logged, and
-			// the next start of the server queues what is missing (recoverRuns).
-			if err := s.enqueueRun(ctx, conn, sum.RunID, prev, cur); err != nil {
+			// the next run queues what is missing first (queueThrough).
+			if err := s.queueThrough(ctx, conn, sum.RunID, prev, cur); err != nil {
 				s.o.Log.Error("queueing the run's changes for the destinations failed", "run_id", sum.RunID, "error", err)
 			}
 		}
