@@ -348,6 +348,19 @@ func (o observers) RunEnded(ctx context.Context, sum *runner.Summary, err error)
 	}
 }
 
+// holdLease takes the project's run lease: one run of a project at a time, across processes, and
+// one load of identify calls (serve and other runs take the same lease). A warehouse that one
+// process at a time can write (a DuckDB file) needs none: whoever holds the lease holds the file
+// open, and a lease left by a killed run would only stop the next. claimed is nil then.
+func holdLease(ctx context.Context, e *env, conn connectors.Conn, pl *plan.Planner) (release func(), claimed *check.Owned, err error) {
+	if conn.Dialect().Supports(dialects.SingleWriter) {
+		return func() {}, nil, nil
+	}
+	return lease.Hold(ctx, conn, pl, lease.Holder(), time.Minute, func(msg string, err error) {
+		fmt.Fprintf(e.stderr, "idstitch: warning: %s: %s\n", msg, sentence(err))
+	})
+}
+
 // stitch opens the warehouse, checks the sources and runs the project.
 func stitch(ctx context.Context, e *env, p *config.Project, o runOptions) (*runner.Summary, error) {
 	if err := p.ReadSalt(); err != nil {
@@ -362,27 +375,21 @@ func stitch(ctx context.Context, e *env, p *config.Project, o runOptions) (*runn
 	if err != nil {
 		return nil, projectError{err}
 	}
+	if err := check.Sources(ctx, conn, pl); err != nil {
+		return nil, asProject(err)
+	}
+	r := &runner.Runner{Conn: conn, Planner: pl, Full: o.full, FullReason: o.why, DryRun: o.dryRun}
+	release, claimed, err := holdLease(ctx, e, conn, pl)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	r.Claimed = claimed
+	// Inside the lease, as serve flushes its own: two flushes at once would share the load table.
 	if p.Identify != nil && !o.dryRun {
 		if err := flushIdleJournal(ctx, e, conn, pl); err != nil {
 			return nil, err
 		}
-	}
-	if err := check.Sources(ctx, conn, pl); err != nil {
-		return nil, asProject(err)
-	}
-	// One run of a project at a time, across processes: serve and other runs take the same lease.
-	// A warehouse that one process at a time can write (a DuckDB file) needs none: whoever holds
-	// the lease holds the file open, and a lease left by a killed run would only stop the next.
-	r := &runner.Runner{Conn: conn, Planner: pl, Full: o.full, FullReason: o.why, DryRun: o.dryRun}
-	if !conn.Dialect().Supports(dialects.SingleWriter) {
-		release, claimed, err := lease.Hold(ctx, conn, pl, lease.Holder(), time.Minute, func(msg string, err error) {
-			fmt.Fprintf(e.stderr, "idstitch: warning: %s: %s\n", msg, sentence(err))
-		})
-		if err != nil {
-			return nil, err
-		}
-		defer release()
-		r.Claimed = claimed
 	}
 	var obs observers
 	if em := lineage.New(pl, conn); em != nil {

@@ -190,3 +190,58 @@ func TestExitUsage(t *testing.T) {
 		t.Errorf("run --no-such-flag: exit %d, want 2", code)
 	}
 }
+
+// TestIdentifyHoldsTheLease: `idstitch identify` loads its call under the run lease, as runs and
+// serve load theirs: while another process holds it, the call is refused as busy and nothing is
+// written to the landing table; once it is released, the call lands.
+func TestIdentifyHoldsTheLease(t *testing.T) {
+	conn, dsn := warehousetest.PostgresDSN(t)
+	ctx := context.Background()
+	for _, q := range []string{"CREATE SCHEMA raw", "CREATE TABLE raw.events (user_id TEXT, ts TIMESTAMP)", "INSERT INTO raw.events VALUES ('u1', '2026-01-01'), ('u2', '2026-01-02')"} {
+		if err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("EXIT_TEST_DSN", dsn)
+	project := filepath.Join(t.TempDir(), "idstitch.yaml")
+	os.WriteFile(project, []byte("project: acme\nwarehouse:\n  type: postgres\n  dsn_env: EXIT_TEST_DSN\nid_types:\n  - name: user_id\nsources:\n  - name: events\n    table: raw.events\n    timestamp: ts\n    ids:\n      user_id: user_id\nidentify: {}\n"), 0o644)
+	if code, _, errs := do(t, "run", "-c", project, "--quiet"); code != exitOK {
+		t.Fatalf("first run: exit %d, %s", code, errs)
+	}
+	p, err := config.Load(project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := plan.New(p, conn.Dialect(), plan.Contraction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	landed := func() int64 {
+		rows, err := conn.Query(ctx, "SELECT COUNT(*) FROM identity.identify_events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var n int64
+		rows.Next()
+		rows.Scan(&n)
+		return n
+	}
+	release, _, err := lease.Hold(ctx, conn, pl, "another-host:1:abcd", time.Minute, func(string, error) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := do(t, "identify", "-c", project, "user_id=u9"); code != exitBusy {
+		t.Fatalf("identify while the lease is held elsewhere: exit %d, %s; want %d", code, errs, exitBusy)
+	}
+	if n := landed(); n != 0 {
+		t.Fatalf("%d calls landed while the lease was held elsewhere", n)
+	}
+	release()
+	if code, _, errs := do(t, "identify", "-c", project, "user_id=u9"); code != exitOK {
+		t.Fatalf("identify after the lease was released: exit %d, %s", code, errs)
+	}
+	if n := landed(); n != 1 {
+		t.Fatalf("%d calls landed; want 1", n)
+	}
+}

@@ -59,6 +59,13 @@ func runIdentify(ctx context.Context, e *env, args []string) error {
 	if _, err := check.Claim(ctx, conn, pl); err != nil {
 		return asProject(err)
 	}
+	// The run lease, as a run and serve hold it to load calls: two loads at once would share the
+	// load table beside the landing table.
+	release, _, err := holdLease(ctx, e, conn, pl)
+	if err != nil {
+		return err
+	}
+	defer release()
 	for _, st := range pl.LandingTables() {
 		if err := conn.Exec(ctx, st.SQL); err != nil {
 			return fmt.Errorf("making the identify landing table: %w", err)
