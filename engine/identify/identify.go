@@ -108,7 +108,9 @@ type Resolver struct {
 	// events are the answers of the calls no run has read yet, by event id, so that a retried
 	// call is answered alike. Once a run has read a call, its event id moves to confirmed and its
 	// answer is read back from the landing table (Recorded) if the call comes again.
-	events    map[string]event
+	events map[string]event
+	// inflight are the event ids being answered, each closed when its answer is known.
+	inflight  map[string]chan struct{}
 	confirmed *eventWindow
 	// Recorded reads the answer the landing table holds for an event id; nil answers a call
 	// that a run has read as a new one (the landing table still records it once).
@@ -138,7 +140,7 @@ type provisional struct {
 // New makes a resolver that journals to j and replays what j still holds.
 func New(p *config.Project, j *Journal, pending []Record) *Resolver {
 	r := &Resolver{p: p, rank: map[string]int{}, limits: map[string]int{}, anon: map[string]bool{}, journal: j, now: time.Now,
-		keys: map[string]link{}, alias: map[string]link{}, extra: map[string]*provisional{}, events: map[string]event{},
+		keys: map[string]link{}, alias: map[string]link{}, extra: map[string]*provisional{}, events: map[string]event{}, inflight: map[string]chan struct{}{},
 		confirmed: newEventWindow(DedupWindow)}
 	for i, t := range p.IDTypes {
 		r.rank[t.Name] = i
@@ -271,10 +273,35 @@ func (r *Resolver) Identify(ctx context.Context, req Request, normalize Normaliz
 		seen[id.Type] = true
 	}
 	if req.EventID != "" {
-		r.mu.Lock()
-		e, ok := r.events[req.EventID]
-		earlier := !ok && r.Recorded != nil && r.confirmed.has(req.EventID, r.now())
-		r.mu.Unlock()
+		var e event
+		var ok, earlier bool
+		for {
+			r.mu.Lock()
+			e, ok = r.events[req.EventID]
+			wait, busy := r.inflight[req.EventID]
+			earlier = !ok && !busy && r.Recorded != nil && r.confirmed.has(req.EventID, r.now())
+			if !ok && !busy {
+				// This call answers the event id; a copy that comes meanwhile waits for its answer
+				// rather than being decided and recorded a second time.
+				done := make(chan struct{})
+				r.inflight[req.EventID] = done
+				defer func() {
+					r.mu.Lock()
+					delete(r.inflight, req.EventID)
+					r.mu.Unlock()
+					close(done)
+				}()
+			}
+			r.mu.Unlock()
+			if !busy {
+				break
+			}
+			select {
+			case <-wait:
+			case <-ctx.Done():
+				return Answer{}, ctx.Err()
+			}
+		}
 		if ok {
 			e.a.Replayed = true
 			return e.a, nil

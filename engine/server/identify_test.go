@@ -1,11 +1,15 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/identify"
 )
 
@@ -61,5 +65,62 @@ func TestIdentifyRetriedAfterRun(t *testing.T) {
 	}
 	if later.AnsweredFor.Value != "retried.person@example.com" {
 		t.Fatalf("retry after the run answered for %v; want the normalized email of the first call", later.AnsweredFor)
+	}
+}
+
+// TestIdentifyConcurrentCopies: copies of one call sent at once (a client retrying before its first
+// try was answered) get one answer, and the call lands once.
+func TestIdentifyConcurrentCopies(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{Project: demoProject(t, dir, 150, "identify: {}\n"), NoSchedule: true, Memory: true}
+	s, base, stop := startStoppable(t, o)
+	defer stop()
+	if err := s.RunNow(); err != nil {
+		t.Fatal(err)
+	}
+	const rounds, copies = 20, 8
+	for i := range rounds {
+		body := fmt.Sprintf(`{"event_id": "copy-%d", "identifiers": [{"type": "email", "value": "copied.%d@example.com"}]}`, i, i)
+		answers := make([]identify.Answer, copies)
+		var wg sync.WaitGroup
+		for k := range copies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				answers[k] = identifyCall(t, base, body)
+			}()
+		}
+		wg.Wait()
+		first := 0
+		for k, a := range answers {
+			if !a.Replayed {
+				first++
+			}
+			if a.UniversalID != answers[0].UniversalID || a.Outcome != answers[0].Outcome {
+				t.Fatalf("round %d: copy %d answered %s (%s), copy 0 %s (%s)", i, k, a.UniversalID, a.Outcome, answers[0].UniversalID, answers[0].Outcome)
+			}
+		}
+		if first != 1 {
+			t.Fatalf("round %d: %d of %d copies were answered as the first", i, first, copies)
+		}
+	}
+	if err := s.RunNow(); err != nil {
+		t.Fatal(err)
+	}
+	var rows, ids int64
+	err := s.wh.Read(context.Background(), func(conn connectors.Conn) error {
+		r, err := conn.Query(context.Background(), "SELECT COUNT(*), COUNT(DISTINCT event_id) FROM "+s.planner.LandingTable()+" WHERE event_id LIKE 'copy-%'")
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		r.Next()
+		return r.Scan(&rows, &ids)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != rounds || ids != rounds {
+		t.Fatalf("the landing table holds %d rows of %d event ids; want %d calls, each once", rows, ids, rounds)
 	}
 }
