@@ -3,12 +3,13 @@ package sql
 // Identify calls: the landing table they are recorded in, the flush of serve's journal into it, and
 // what each run confirms of the answers.
 var (
-	IdentifyCreate  = define[IdentifyCreateData]("identify_create")
-	IdentifyFlush   = define[IdentifyFlushData]("identify_flush")
-	IdentifyConfirm = define[IdentifyConfirmData]("identify_confirm")
-	IdentifyMark    = define[IdentifyConfirmData]("identify_mark")
-	IdentifyEvent   = define[IdentifyEventData]("identify_event")
-	IdentifyForget  = define[IdentifyForgetData]("identify_forget")
+	IdentifyCreate    = define[IdentifyCreateData]("identify_create")
+	IdentifyFlush     = define[IdentifyFlushData]("identify_flush")
+	IdentifyConfirm   = define[IdentifyConfirmData]("identify_confirm")
+	IdentifyMark      = define[IdentifyConfirmData]("identify_mark")
+	IdentifyEvent     = define[IdentifyEventData]("identify_event")
+	IdentifyForget    = define[IdentifyForgetData]("identify_forget")
+	IdentifyForgetIDs = define[IdentifyForgetIDsData]("identify_forget_ids")
 )
 
 type (
@@ -25,6 +26,8 @@ type (
 	}
 	// IdentifyForgetData names the landing table, an id type, its column, and the column normalized (A).
 	IdentifyForgetData struct{ Table, Name, Column, A string }
+	// IdentifyForgetIDsData names the landing table.
+	IdentifyForgetIDsData struct{ Table string }
 	// IdentifyEventData names the landing table.
 	IdentifyEventData struct{ Table string }
 	// IdentifyConfirmData names the landing table and the run confirming its calls.

@@ -139,8 +139,18 @@ func RecordedAnswer(ctx context.Context, conn connectors.Conn, pl *plan.Planner,
 	}
 	var a Answer
 	var at *time.Time
-	if err := rows.Scan(&a.UniversalID, &a.AnsweredFor.Type, &a.AnsweredFor.Value, &at); err != nil {
+	// Erasure may have wiped the answer's identifier or id: what is left is answered.
+	var uid, typ, value *string
+	if err := rows.Scan(&uid, &typ, &value, &at); err != nil {
 		return Answer{}, false, err
+	}
+	for _, f := range []struct {
+		dst *string
+		v   *string
+	}{{&a.UniversalID, uid}, {&a.AnsweredFor.Type, typ}, {&a.AnsweredFor.Value, value}} {
+		if f.v != nil {
+			*f.dst = *f.v
+		}
 	}
 	a.EventID, a.Replayed, a.Outcome = eventID, true, "recorded"
 	if at != nil {

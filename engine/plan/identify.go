@@ -97,5 +97,5 @@ func (b *build) identifyForget() []Statement {
 		col := config.LandingColumn(t.Name)
 		out = append(out, stmt(b, idsql.IdentifyForget, idsql.IdentifyForgetData{Table: b.LandingTable(), Name: t.Name, Column: col, A: b.normalize(t, b.Dialect.QuoteIdent(col))}))
 	}
-	return out
+	return append(out, stmt(b, idsql.IdentifyForgetIDs, idsql.IdentifyForgetIDsData{Table: b.LandingTable()}))
 }

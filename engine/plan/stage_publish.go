@@ -68,7 +68,9 @@ func (b *build) publishJournaled() {
 	// completed by a later run cannot (see outputsAll); it follows the commit instead, and every
 	// statement of it can run again: a run that stops in between leaves the requests waiting for
 	// the next.
-	if after := append(append(b.overridesPublish(), b.forgetPublish()...), b.identifyPublish()...); len(after) > 0 {
+	// The provisional changes go before the erasure, which deletes those that name an id derived
+	// from a forgotten value, as the other warehouses' publish does.
+	if after := append(append(b.overridesPublish(), b.identifyPublish()...), b.forgetPublish()...); len(after) > 0 {
 		b.add(Stage{Kind: KindAfterPublish, Name: "controls_after", Note: "the overrides' statuses and the forget requests carried out", Statements: after})
 	}
 }

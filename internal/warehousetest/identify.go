@@ -266,11 +266,11 @@ func testIdentifyForget(t *testing.T, open Factory) {
 	res := identify.New(p, j, nil)
 	res.SetBase(m, 0)
 	norm := identify.WarehouseNormalizer(pl, func(ctx context.Context, fn func(connectors.Conn) error) error { return fn(conn) })
-	for _, ids := range [][]identify.ID{
+	for i, ids := range [][]identify.ID{
 		{{Type: "email", Value: "Gone@X.com"}, {Type: "cookie", Value: "cookie-9"}},
 		{{Type: "email", Value: "kept@x.com"}, {Type: "cookie", Value: "cookie-8"}},
 	} {
-		if _, err := res.Identify(ctx, identify.Request{Identifiers: ids}, norm); err != nil {
+		if _, err := res.Identify(ctx, identify.Request{EventID: fmt.Sprint("idf-", i), Identifiers: ids}, norm); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -298,6 +298,17 @@ func testIdentifyForget(t *testing.T, open Factory) {
 	}
 	if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE id_cookie = 'cookie-9' OR id_email = 'kept@x.com'", table)); n != 2 {
 		t.Fatalf("the landing table holds %d of the 2 rows' values not forgotten", n)
+	}
+	// The first call's answer was a new profile anchored on the email: its id is derived from it.
+	if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE answered_id = '%s'", table, derived)); n != 0 {
+		t.Fatalf("the landing table still holds the id derived from the forgotten email in %d rows", n)
+	}
+	if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE old_universal_id = '%s' OR new_universal_id = '%s'", d.Table(p.Output.Schema, plan.IDChanges), derived, derived)); n != 0 {
+		t.Fatalf("id_changes still names the id derived from the forgotten email in %d rows", n)
+	}
+	// A retry of the call reads what is left of its answer.
+	if _, ok, err := identify.RecordedAnswer(ctx, conn, pl, "idf-0"); err != nil || !ok {
+		t.Fatalf("reading back the answer of a call whose identifier was forgotten: found %v, %v", ok, err)
 	}
 	dead := d.Table(p.Output.Schema, plan.DeadLetters)
 	if n := count(t, conn, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE payload LIKE '%%gone@x.com%%' OR payload LIKE '%%%s%%'", dead, derived)); n != 0 {

@@ -185,6 +185,23 @@ INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id,
 COMMIT TRANSACTION;
 
 -- ===== stage controls_after: the overrides' statuses and the forget requests carried out
+-- identify answers the run published otherwise, as provisional changes
+INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers)
+SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), 'provisional', c.answered_id, c.universal_id, CAST(COUNT(*) AS INT64)
+FROM (
+  SELECT DISTINCT e.answered_id, e.answered_type, e.answered_value, g.universal_id
+  FROM `identity`.`identify_events` e
+  LEFT JOIN `identity`.`id_graph` g ON g.id_type = e.answered_type AND g.id_value = e.answered_value
+  WHERE e.confirmed_run IS NULL
+    AND e.received_at <= (SELECT MAX(started_at) FROM `identity`.`runs` WHERE run_id = 0)
+    AND (g.universal_id IS NULL OR g.universal_id <> e.answered_id)
+) c
+WHERE NOT EXISTS (SELECT 1 FROM `identity`.`id_changes` x WHERE x.run_id = 0 AND x.kind = 'provisional')
+GROUP BY c.answered_id, c.universal_id;
+-- the identify calls the run read, confirmed
+UPDATE `identity`.`identify_events` SET confirmed_run = 0
+WHERE confirmed_run IS NULL
+  AND received_at <= (SELECT MAX(started_at) FROM `identity`.`runs` WHERE run_id = 0);
 INSERT INTO `identity`.`forget_audit` (value_hash, requested_at, forgotten_at, run_id)
 SELECT value_hash, requested_at, CURRENT_TIMESTAMP(), 0
 FROM `identity_work`.`fgt_new`
@@ -212,24 +229,9 @@ UPDATE `identity`.`identify_events` SET
   answered_value = CASE WHEN answered_type = 'anonymous_id' AND answered_value IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1) THEN NULL ELSE answered_value END
 WHERE `id_anonymous_id` IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1)
   OR (answered_type = 'anonymous_id' AND answered_value IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1));
+UPDATE `identity`.`identify_events` SET answered_id = NULL
+WHERE answered_id IN (SELECT universal_id FROM `identity_work`.`fgt_keys`);
 DELETE FROM `identity`.`delivery_dead_letters`
 WHERE EXISTS (SELECT 1 FROM `identity_work`.`fgt_new` f WHERE f.action = 'forget' AND f.latest = 1 AND f.id_value IS NOT NULL
     AND payload LIKE CONCAT('%', f.id_value, '%'))
   OR EXISTS (SELECT 1 FROM `identity_work`.`fgt_keys` k WHERE payload LIKE CONCAT('%', k.universal_id, '%'));
--- identify answers the run published otherwise, as provisional changes
-INSERT INTO `identity`.`id_changes` (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers)
-SELECT 0, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP), 'provisional', c.answered_id, c.universal_id, CAST(COUNT(*) AS INT64)
-FROM (
-  SELECT DISTINCT e.answered_id, e.answered_type, e.answered_value, g.universal_id
-  FROM `identity`.`identify_events` e
-  LEFT JOIN `identity`.`id_graph` g ON g.id_type = e.answered_type AND g.id_value = e.answered_value
-  WHERE e.confirmed_run IS NULL
-    AND e.received_at <= (SELECT MAX(started_at) FROM `identity`.`runs` WHERE run_id = 0)
-    AND (g.universal_id IS NULL OR g.universal_id <> e.answered_id)
-) c
-WHERE NOT EXISTS (SELECT 1 FROM `identity`.`id_changes` x WHERE x.run_id = 0 AND x.kind = 'provisional')
-GROUP BY c.answered_id, c.universal_id;
--- the identify calls the run read, confirmed
-UPDATE `identity`.`identify_events` SET confirmed_run = 0
-WHERE confirmed_run IS NULL
-  AND received_at <= (SELECT MAX(started_at) FROM `identity`.`runs` WHERE run_id = 0);

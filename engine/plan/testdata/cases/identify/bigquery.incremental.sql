@@ -287,6 +287,8 @@ UPDATE `identity`.`identify_events` SET
   answered_value = CASE WHEN answered_type = 'anonymous_id' AND answered_value IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1) THEN NULL ELSE answered_value END
 WHERE `id_anonymous_id` IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1)
   OR (answered_type = 'anonymous_id' AND answered_value IN (SELECT f.id_value FROM `identity_work`.`fgt_new` f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1));
+UPDATE `identity`.`identify_events` SET answered_id = NULL
+WHERE answered_id IN (SELECT universal_id FROM `identity_work`.`fgt_keys`);
 DELETE FROM `identity`.`delivery_dead_letters`
 WHERE EXISTS (SELECT 1 FROM `identity_work`.`fgt_new` f WHERE f.action = 'forget' AND f.latest = 1 AND f.id_value IS NOT NULL
     AND payload LIKE CONCAT('%', f.id_value, '%'))

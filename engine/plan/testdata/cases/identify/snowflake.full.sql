@@ -176,6 +176,23 @@ INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id,
 COMMIT;
 
 -- ===== stage controls_after: the overrides' statuses and the forget requests carried out
+-- identify answers the run published otherwise, as provisional changes
+INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers)
+SELECT 0, CAST(SYSDATE() AS TIMESTAMP), 'provisional', c.answered_id, c.universal_id, CAST(COUNT(*) AS BIGINT)
+FROM (
+  SELECT DISTINCT e.answered_id, e.answered_type, e.answered_value, g.universal_id
+  FROM "IDENTITY"."IDENTIFY_EVENTS" e
+  LEFT JOIN "IDENTITY"."ID_GRAPH" g ON g.id_type = e.answered_type AND g.id_value = e.answered_value
+  WHERE e.confirmed_run IS NULL
+    AND e.received_at <= (SELECT MAX(started_at) FROM "IDENTITY"."RUNS" WHERE run_id = 0)
+    AND (g.universal_id IS NULL OR g.universal_id <> e.answered_id)
+) c
+WHERE NOT EXISTS (SELECT 1 FROM "IDENTITY"."ID_CHANGES" x WHERE x.run_id = 0 AND x.kind = 'provisional')
+GROUP BY c.answered_id, c.universal_id;
+-- the identify calls the run read, confirmed
+UPDATE "IDENTITY"."IDENTIFY_EVENTS" SET confirmed_run = 0
+WHERE confirmed_run IS NULL
+  AND received_at <= (SELECT MAX(started_at) FROM "IDENTITY"."RUNS" WHERE run_id = 0);
 INSERT INTO "IDENTITY"."FORGET_AUDIT" (value_hash, requested_at, forgotten_at, run_id)
 SELECT value_hash, requested_at, SYSDATE(), 0
 FROM "IDENTITY_WORK"."FGT_NEW"
@@ -203,24 +220,9 @@ UPDATE "IDENTITY"."IDENTIFY_EVENTS" SET
   answered_value = CASE WHEN answered_type = 'anonymous_id' AND answered_value IN (SELECT f.id_value FROM "IDENTITY_WORK"."FGT_NEW" f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1) THEN NULL ELSE answered_value END
 WHERE "ID_ANONYMOUS_ID" IN (SELECT f.id_value FROM "IDENTITY_WORK"."FGT_NEW" f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1)
   OR (answered_type = 'anonymous_id' AND answered_value IN (SELECT f.id_value FROM "IDENTITY_WORK"."FGT_NEW" f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1));
+UPDATE "IDENTITY"."IDENTIFY_EVENTS" SET answered_id = NULL
+WHERE answered_id IN (SELECT universal_id FROM "IDENTITY_WORK"."FGT_KEYS");
 DELETE FROM "IDENTITY"."DELIVERY_DEAD_LETTERS"
 WHERE EXISTS (SELECT 1 FROM "IDENTITY_WORK"."FGT_NEW" f WHERE f.action = 'forget' AND f.latest = 1 AND f.id_value IS NOT NULL
     AND payload LIKE ('%' || f.id_value || '%'))
   OR EXISTS (SELECT 1 FROM "IDENTITY_WORK"."FGT_KEYS" k WHERE payload LIKE ('%' || k.universal_id || '%'));
--- identify answers the run published otherwise, as provisional changes
-INSERT INTO "IDENTITY"."ID_CHANGES" (run_id, changed_at, kind, old_universal_id, new_universal_id, identifiers)
-SELECT 0, CAST(SYSDATE() AS TIMESTAMP), 'provisional', c.answered_id, c.universal_id, CAST(COUNT(*) AS BIGINT)
-FROM (
-  SELECT DISTINCT e.answered_id, e.answered_type, e.answered_value, g.universal_id
-  FROM "IDENTITY"."IDENTIFY_EVENTS" e
-  LEFT JOIN "IDENTITY"."ID_GRAPH" g ON g.id_type = e.answered_type AND g.id_value = e.answered_value
-  WHERE e.confirmed_run IS NULL
-    AND e.received_at <= (SELECT MAX(started_at) FROM "IDENTITY"."RUNS" WHERE run_id = 0)
-    AND (g.universal_id IS NULL OR g.universal_id <> e.answered_id)
-) c
-WHERE NOT EXISTS (SELECT 1 FROM "IDENTITY"."ID_CHANGES" x WHERE x.run_id = 0 AND x.kind = 'provisional')
-GROUP BY c.answered_id, c.universal_id;
--- the identify calls the run read, confirmed
-UPDATE "IDENTITY"."IDENTIFY_EVENTS" SET confirmed_run = 0
-WHERE confirmed_run IS NULL
-  AND received_at <= (SELECT MAX(started_at) FROM "IDENTITY"."RUNS" WHERE run_id = 0);

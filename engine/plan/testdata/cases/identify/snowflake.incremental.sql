@@ -267,6 +267,8 @@ UPDATE "IDENTITY"."IDENTIFY_EVENTS" SET
   answered_value = CASE WHEN answered_type = 'anonymous_id' AND answered_value IN (SELECT f.id_value FROM "IDENTITY_WORK"."FGT_NEW" f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1) THEN NULL ELSE answered_value END
 WHERE "ID_ANONYMOUS_ID" IN (SELECT f.id_value FROM "IDENTITY_WORK"."FGT_NEW" f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1)
   OR (answered_type = 'anonymous_id' AND answered_value IN (SELECT f.id_value FROM "IDENTITY_WORK"."FGT_NEW" f WHERE f.id_type = 'anonymous_id' AND f.action = 'forget' AND f.latest = 1));
+UPDATE "IDENTITY"."IDENTIFY_EVENTS" SET answered_id = NULL
+WHERE answered_id IN (SELECT universal_id FROM "IDENTITY_WORK"."FGT_KEYS");
 DELETE FROM "IDENTITY"."DELIVERY_DEAD_LETTERS"
 WHERE EXISTS (SELECT 1 FROM "IDENTITY_WORK"."FGT_NEW" f WHERE f.action = 'forget' AND f.latest = 1 AND f.id_value IS NOT NULL
     AND payload LIKE ('%' || f.id_value || '%'))
