@@ -659,3 +659,44 @@ func TestOpenRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryAfterZeroKeepsTheBackoff: a receiver that answers 503 with Retry-After: 0 every time
+// gets its attempts spaced by the backoff, not all at once.
+func TestRetryAfterZeroKeepsTheBackoff(t *testing.T) {
+	var mu sync.Mutex
+	var at []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		at = append(at, time.Now())
+		mu.Unlock()
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	dead := make(chan struct{}, 1)
+	ob := open(t, Options{
+		Dir: t.TempDir(), DeadLetters: func(context.Context, DeadLetter) error { dead <- struct{}{}; return nil },
+		Webhooks: []Webhook{{Name: "crm", URL: srv.URL, Secret: secret, MaxAttempts: 4, Backoff: 80 * time.Millisecond, MaxBackoff: time.Second}},
+	})
+	start(t, ob)
+	if err := ob.Enqueue(context.Background(), changes(1, 1)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-dead:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the batch was not given up after 30 s")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(at) != 4 {
+		t.Fatalf("%d attempts, want 4", len(at))
+	}
+	// The backoff is drawn between half and all of 80 ms, doubled each time.
+	for i := 1; i < len(at); i++ {
+		if gap := at[i].Sub(at[i-1]); gap < 35*time.Millisecond {
+			t.Errorf("attempt %d came %s after the one before; want at least the backoff", i+1, gap)
+		}
+	}
+}

@@ -102,10 +102,9 @@ func (d *destination) attempt(ctx context.Context, b *batch) {
 	b.Attempts++
 	b.LastError = err.Error()
 	b.FailedAt = d.now()
-	wait := retryAfter
-	if wait < 0 {
-		wait = d.backoff(b.Attempts)
-	}
+	// A receiver's Retry-After may ask for longer than the backoff, not shorter: "0" on every
+	// answer would otherwise spend every attempt at once.
+	wait := max(retryAfter, d.backoff(b.Attempts))
 	if b.Attempts >= d.MaxAttempts {
 		b.Dead, wait = true, 0
 	}
