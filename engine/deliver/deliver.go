@@ -10,8 +10,8 @@
 //     MaxAttempts times and has been handed to the dead-letter sink. An answer lost on the
 //     network, or a crash between the answer and the removal of the batch, means the batch is
 //     sent again. Every answer other than 2xx is a failed attempt, 4xx included, and the wait
-//     before the next one doubles each time; a Retry-After in seconds on a 429 or a 503 is
-//     honoured, up to MaxBackoff.
+//     before the next one doubles each time; a Retry-After in seconds on a 429 or a 503 can
+//     lengthen it, up to MaxBackoff, not shorten it.
 //   - In order per destination. A destination receives its batches one at a time, oldest run
 //     first and, within a run, by batch number; batch n+1 is not sent before batch n has been
 //     acknowledged or dead-lettered. A dead-lettered batch leaves a gap in the batch numbers.

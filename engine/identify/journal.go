@@ -172,32 +172,11 @@ func (j *Journal) sync() {
 // them; done(true) is called once they are loaded, which removes them. When calls set aside
 // earlier were never loaded, those are returned instead and the journal is not rotated.
 func (j *Journal) Rotate() (recs []Record, done func() error, err error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	for j.syncing {
-		j.cond.Wait()
+	flushing, err := j.setAside()
+	if err != nil {
+		return nil, nil, err
 	}
-	if j.err != nil {
-		return nil, nil, j.err
-	}
-	flushing := j.flushingPath()
-	if _, err := os.Stat(flushing); errors.Is(err, os.ErrNotExist) {
-		if err := j.f.Close(); err != nil {
-			return nil, nil, fmt.Errorf("identify journal: %w", err)
-		}
-		if err := os.Rename(j.path, flushing); err != nil {
-			return nil, nil, fmt.Errorf("identify journal: %w", err)
-		}
-		f, err := os.OpenFile(j.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			j.err = fmt.Errorf("identify journal: %w", err)
-			return nil, nil, j.err
-		}
-		j.f = f
-		if err := syncDir(filepath.Dir(j.path)); err != nil {
-			return nil, nil, err
-		}
-	}
+	// Read without the lock: calls go on being journaled meanwhile, into the new file.
 	recs, err = readRecords(flushing)
 	if err != nil {
 		return nil, nil, err
@@ -208,6 +187,46 @@ func (j *Journal) Rotate() (recs []Record, done func() error, err error) {
 		}
 		return syncDir(filepath.Dir(j.path))
 	}, nil
+}
+
+// setAside renames the journal to the file of calls set aside, unless calls set aside earlier
+// are still there, and starts a new journal; it returns the file set aside.
+func (j *Journal) setAside() (string, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for j.syncing {
+		j.cond.Wait()
+	}
+	if j.err != nil {
+		return "", j.err
+	}
+	flushing := j.flushingPath()
+	if _, err := os.Stat(flushing); errors.Is(err, os.ErrNotExist) {
+		if err := j.f.Close(); err != nil {
+			j.err = fmt.Errorf("identify journal: %w", err)
+			return "", j.err
+		}
+		if err := os.Rename(j.path, flushing); err != nil {
+			// The file is closed: reopen it so that calls go on being journaled.
+			f, oerr := os.OpenFile(j.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+			if oerr != nil {
+				j.err = fmt.Errorf("identify journal: %w", oerr)
+				return "", j.err
+			}
+			j.f = f
+			return "", fmt.Errorf("identify journal: %w", err)
+		}
+		f, err := os.OpenFile(j.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			j.err = fmt.Errorf("identify journal: %w", err)
+			return "", j.err
+		}
+		j.f = f
+		if err := syncDir(filepath.Dir(j.path)); err != nil {
+			return "", err
+		}
+	}
+	return flushing, nil
 }
 
 // Close closes the journal file once what was appended is on disk.
