@@ -15,18 +15,31 @@ import (
 // that skips the event ids it holds already: a flush that stopped half-way and is done again, or a
 // retried call recorded twice, lands once.
 func Flush(ctx context.Context, conn connectors.Conn, pl *plan.Planner, j *Journal) (last int64, n int, err error) {
-	p := pl.Project
 	for _, st := range pl.LandingTables() {
 		if err := conn.Exec(ctx, st.SQL); err != nil {
 			return 0, 0, fmt.Errorf("making the identify landing table: %w", err)
 		}
 	}
-	recs, done, err := j.Rotate()
+	// Calls set aside by a load that failed go first; then the journal itself, so that a failed
+	// load does not keep the calls since out of the next run.
+	for {
+		l, k, earlier, err := flushOnce(ctx, conn, pl, j)
+		last, n = max(last, l), n+k
+		if err != nil || !earlier {
+			return last, n, err
+		}
+	}
+}
+
+// flushOnce loads the calls Rotate sets aside; earlier says they were set aside by an earlier load.
+func flushOnce(ctx context.Context, conn connectors.Conn, pl *plan.Planner, j *Journal) (last int64, n int, earlier bool, err error) {
+	p := pl.Project
+	recs, done, earlier, err := j.Rotate()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
 	if len(recs) == 0 {
-		return 0, 0, done()
+		return 0, 0, earlier, done()
 	}
 	d := conn.Dialect()
 	stage := plan.LandingLoad(p.Identify.Table)
@@ -34,7 +47,7 @@ func Flush(ctx context.Context, conn connectors.Conn, pl *plan.Planner, j *Journ
 	steps := append([]string{d.DropTable(table)}, pl.LandingCopy(table)...)
 	for _, q := range steps {
 		if err := conn.Exec(ctx, q); err != nil {
-			return 0, 0, fmt.Errorf("loading identify calls: %w", err)
+			return 0, 0, false, fmt.Errorf("loading identify calls: %w", err)
 		}
 	}
 	cols := append([]string{"event_id", "received_at", "answered_id", "answered_type", "answered_value", "confirmed_run"}, pl.LandingColumns()...)
@@ -62,15 +75,15 @@ func Flush(ctx context.Context, conn connectors.Conn, pl *plan.Planner, j *Journ
 		return true
 	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("loading identify calls: %w", err)
+		return 0, 0, false, fmt.Errorf("loading identify calls: %w", err)
 	}
 	if err := conn.Exec(ctx, pl.LandingFlush(table)); err != nil {
-		return 0, 0, fmt.Errorf("appending identify calls to %s: %w", pl.LandingTable(), err)
+		return 0, 0, false, fmt.Errorf("appending identify calls to %s: %w", pl.LandingTable(), err)
 	}
 	if err := conn.Exec(ctx, d.DropTable(table)); err != nil {
-		return 0, 0, fmt.Errorf("loading identify calls: %w", err)
+		return 0, 0, false, fmt.Errorf("loading identify calls: %w", err)
 	}
-	return last, len(recs), done()
+	return last, len(recs), earlier, done()
 }
 
 // WarehouseNormalizer normalizes the identifiers of a call by the project's normalization

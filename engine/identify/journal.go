@@ -169,64 +169,65 @@ func (j *Journal) sync() {
 }
 
 // Rotate sets the calls journaled so far aside for loading into the landing table and returns
-// them; done(true) is called once they are loaded, which removes them. When calls set aside
-// earlier were never loaded, those are returned instead and the journal is not rotated.
-func (j *Journal) Rotate() (recs []Record, done func() error, err error) {
-	flushing, err := j.setAside()
+// them; done() is called once they are loaded, which removes them. When calls set aside
+// earlier were never loaded, those are returned instead (earlier) and the journal is not rotated.
+func (j *Journal) Rotate() (recs []Record, done func() error, earlier bool, err error) {
+	flushing, earlier, err := j.setAside()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	// Read without the lock: calls go on being journaled meanwhile, into the new file.
 	recs, err = readRecords(flushing)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	return recs, func() error {
 		if err := os.Remove(flushing); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("identify journal: %w", err)
 		}
 		return syncDir(filepath.Dir(j.path))
-	}, nil
+	}, earlier, nil
 }
 
 // setAside renames the journal to the file of calls set aside, unless calls set aside earlier
-// are still there, and starts a new journal; it returns the file set aside.
-func (j *Journal) setAside() (string, error) {
+// are still there (earlier), and starts a new journal; it returns the file set aside.
+func (j *Journal) setAside() (flushing string, earlier bool, err error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for j.syncing {
 		j.cond.Wait()
 	}
 	if j.err != nil {
-		return "", j.err
+		return "", false, j.err
 	}
-	flushing := j.flushingPath()
+	flushing = j.flushingPath()
 	if _, err := os.Stat(flushing); errors.Is(err, os.ErrNotExist) {
 		if err := j.f.Close(); err != nil {
 			j.err = fmt.Errorf("identify journal: %w", err)
-			return "", j.err
+			return "", false, j.err
 		}
 		if err := os.Rename(j.path, flushing); err != nil {
 			// The file is closed: reopen it so that calls go on being journaled.
 			f, oerr := os.OpenFile(j.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 			if oerr != nil {
 				j.err = fmt.Errorf("identify journal: %w", oerr)
-				return "", j.err
+				return "", false, j.err
 			}
 			j.f = f
-			return "", fmt.Errorf("identify journal: %w", err)
+			return "", false, fmt.Errorf("identify journal: %w", err)
 		}
 		f, err := os.OpenFile(j.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
 			j.err = fmt.Errorf("identify journal: %w", err)
-			return "", j.err
+			return "", false, j.err
 		}
 		j.f = f
 		if err := syncDir(filepath.Dir(j.path)); err != nil {
-			return "", err
+			return "", false, err
 		}
+		return flushing, false, nil
 	}
-	return flushing, nil
+	return flushing, true, nil
 }
 
 // Close closes the journal file once what was appended is on disk.

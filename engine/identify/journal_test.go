@@ -57,8 +57,8 @@ func TestJournalKeepsWhatWasSynced(t *testing.T) {
 		t.Fatalf("append after reopening: seq %d, %v", rec.Seq, err)
 	}
 	// Rotating sets everything aside; a new record goes to the fresh journal.
-	set, done, err := j.Rotate()
-	if err != nil || len(set) != 201 {
+	set, done, earlier, err := j.Rotate()
+	if err != nil || len(set) != 201 || earlier {
 		t.Fatalf("rotate: %d records, %v", len(set), err)
 	}
 	late := Record{EventID: "late"}
@@ -66,8 +66,8 @@ func TestJournalKeepsWhatWasSynced(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Not loaded yet (done not called): a second rotation returns the same set again.
-	again, _, err := j.Rotate()
-	if err != nil || len(again) != 201 {
+	again, _, earlier, err := j.Rotate()
+	if err != nil || len(again) != 201 || !earlier {
 		t.Fatalf("rotate before the first was loaded: %d records, %v", len(again), err)
 	}
 	if err := done(); err != nil {
