@@ -11,6 +11,7 @@ import (
 
 	"github.com/idstitch/idstitch/connectors"
 	"github.com/idstitch/idstitch/engine/identify"
+	"github.com/idstitch/idstitch/engine/lookup"
 )
 
 func identifyCall(t *testing.T, base, body string) identify.Answer {
@@ -122,5 +123,31 @@ func TestIdentifyConcurrentCopies(t *testing.T) {
 	}
 	if rows != rounds || ids != rounds {
 		t.Fatalf("the landing table holds %d rows of %d event ids; want %d calls, each once", rows, ids, rounds)
+	}
+}
+
+// TestOlderCopyKeepsTheNewer: a copy of the published tables that finishes after a copy of a later
+// run does not replace it (two copies made at once on a warehouse server: this server's run's
+// own, and one begun earlier for another process's run).
+func TestOlderCopyKeepsTheNewer(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{Project: demoProject(t, dir, 100, ""), NoSchedule: true, Memory: true}
+	s, _, stop := startStoppable(t, o)
+	defer stop()
+	if err := s.RunNow(); err != nil {
+		t.Fatal(err)
+	}
+	published := s.mem.Load()
+	newer := &lookup.Memory{RunID: published.RunID + 1}
+	s.mem.Store(newer)
+	err := s.wh.Read(context.Background(), func(conn connectors.Conn) error {
+		s.loadMemory(context.Background(), conn) // a copy of the run published, which is older
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.mem.Load() != newer {
+		t.Fatalf("the copy of run %d replaced the copy of run %d", published.RunID, newer.RunID)
 	}
 }

@@ -383,7 +383,18 @@ func (s *Server) loadMemory(ctx context.Context, conn connectors.Conn) {
 		}
 		return
 	}
-	s.mem.Store(m)
+	// Copies made at once (a run's own, and one of another process's run that the check for new
+	// runs began earlier) may finish out of order: a copy never replaces a newer one.
+	for {
+		cur := s.mem.Load()
+		if cur != nil && cur.RunID > m.RunID {
+			s.o.Log.Info("a copy of an older run finished after a newer one; kept the newer", "run_id", m.RunID, "kept", cur.RunID)
+			return
+		}
+		if s.mem.CompareAndSwap(cur, m) {
+			break
+		}
+	}
 	if s.identify != nil {
 		// What calls linked up to the last flush is in the published tables now, or in id_changes.
 		s.identify.SetBase(m, s.flushed.Load())
