@@ -26,6 +26,9 @@ func (pl *Planner) NormalizeQuery(idType string) (query string, ok bool) {
 	return "", false
 }
 
+// maxNormalizeCalls bounds how many call queries NormalizeCallQuery memoizes.
+const maxNormalizeCalls = 1024
+
 // NormalizeCallQuery normalizes and checks, as NormalizeQuery does, one value of each of types,
 // bound in that order, in one query: the rows (pos, value, reason) in the order of types. ok is
 // false when a type is not the project's.
@@ -44,6 +47,10 @@ func (pl *Planner) NormalizeCallQuery(types []string) (query string, ok bool) {
 		items = append(items, idsql.NormalizeItem{Param: i + 1, Normalized: pl.normalize(t, "r"), Checks: pl.checks(t, "v")})
 	}
 	q := render.SQL(pl.names.r, idsql.NormalizeCall, idsql.NormalizeCallData{Items: items})
-	pl.normalizeQueries.Store("call\x00"+key, q)
+	// Clients choose the types of a call and their order, so the memo is bounded: past it, a
+	// query is rendered for each call.
+	if pl.normalizeCalls.Add(1) <= maxNormalizeCalls {
+		pl.normalizeQueries.Store("call\x00"+key, q)
+	}
 	return q, true
 }

@@ -9,6 +9,7 @@ package plan
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/idstitch/idstitch/dialects"
 	"github.com/idstitch/idstitch/engine/config"
@@ -175,6 +176,7 @@ type Planner struct {
 	names         names
 	// normalizeQueries memoizes NormalizeQuery by id type: lookups ask for it on every request.
 	normalizeQueries sync.Map
+	normalizeCalls   atomic.Int64
 	// inProcess is NormalizeInProcess's rules by id type, compiled once.
 	inProcessOnce sync.Once
 	inProcess     map[string]*inProcessRule
