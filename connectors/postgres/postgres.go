@@ -161,6 +161,8 @@ func mapError(err error, query string) error {
 			kind = connectors.Canceled
 		case "23505", "40001", "40P01": // unique violation (of the catalog, by concurrent DDL), serialization failure, deadlock
 			kind = connectors.Conflict
+		case "42710", "42P07", "42P06": // duplicate object, table, schema: CREATE … IF NOT EXISTS racing the same CREATE in another session
+			kind = connectors.Conflict
 		case "57P01", "57P02", "57P03", "53300", "28P01", "28000", "3D000": // shutdown, too many connections, auth, no database
 			kind = connectors.Unreachable
 		case "42501": // insufficient_privilege
