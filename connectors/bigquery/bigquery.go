@@ -301,13 +301,14 @@ func (c *Conn) Load(ctx context.Context, schema, table string, columns []string,
 		return nil
 	}
 	dst := c.dataset(schema).Table(table)
+	labels := c.labels(ctx)
 	return c.retry.Do(ctx, func() (bool, error) {
 		src := bq.NewReaderSource(bytes.NewReader(data))
 		src.SourceFormat = bq.JSON
 		loader := dst.LoaderFrom(src)
 		loader.WriteDisposition = bq.WriteAppend
 		loader.CreateDisposition = bq.CreateNever
-		loader.Labels = c.labels(ctx)
+		loader.Labels = labels
 		job, err := loader.Run(ctx)
 		if err != nil {
 			// The client does not send again an insert that carries data, and whether it

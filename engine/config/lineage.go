@@ -52,8 +52,8 @@ func (c *checker) checkLineage(p *Project) {
 }
 
 func (c *checker) checkLineageURL(l *Lineage) {
-	u, err := url.Parse(l.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, ok := httpURL(l.URL)
+	if !ok {
 		c.fail(c.line("lineage", "url"), "lineage.url", "%q is not an http or https address; write it like http://localhost:5000", l.URL)
 		return
 	}
@@ -77,3 +77,12 @@ func loopbackHost(h string) bool {
 
 // envName is the name of an environment variable.
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// httpURL parses an http or https address with a host.
+func httpURL(s string) (*url.URL, bool) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, false
+	}
+	return u, true
+}

@@ -2,11 +2,8 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"path/filepath"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // LandingSource is the name of the source that an identify landing table is read as.
@@ -39,12 +36,13 @@ type WebhookTarget struct {
 	BatchSize   int    `yaml:"batch_size"`
 	Timeout     string `yaml:"timeout"`
 	MaxAttempts int    `yaml:"max_attempts"`
-	// TimeoutDuration is Timeout parsed; default 10s.
+	// TimeoutDuration is Timeout parsed; 0 when unset (deliver's default, 10s).
 	TimeoutDuration time.Duration `yaml:"-"`
 }
 
 // FilesTarget is a directory where each run's changes are written as one JSON Lines file.
 type FilesTarget struct {
+	// Dir is resolved against the project file's directory.
 	Dir string `yaml:"dir"`
 }
 
@@ -76,7 +74,7 @@ func (p *Project) Landing() *Source {
 // checkRealtime checks the identify and destinations sections and adds the landing source, which
 // a run then reads like any other.
 func (c *checker) checkRealtime(p *Project) {
-	if p.Identify == nil && c.has("identify") {
+	if p.Identify == nil && hasKey(c.root, "identify") {
 		// `identify:` with nothing under it turns the calls on with the defaults.
 		p.Identify = &Identify{}
 	}
@@ -118,15 +116,13 @@ func (c *checker) checkRealtime(p *Project) {
 		}
 		names[d.Name] = true
 		if w := d.Webhook; w != nil {
-			u, err := url.Parse(w.URL)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			if _, ok := httpURL(w.URL); !ok {
 				c.fail(c.line("destinations", i, "webhook", "url"), key+".webhook.url", "%q is not an http(s) URL", w.URL)
 			}
 			if w.SecretEnv == "" {
 				c.fail(c.line("destinations", i, "webhook"), key+".webhook.secret_env", "missing; name the environment variable that holds the signing secret")
 			}
-			w.TimeoutDuration = 10 * time.Second
-			if w.Timeout != "" {
+			if w.Timeout != "" { // unset: deliver's default, 10s
 				d, err := time.ParseDuration(w.Timeout)
 				if err != nil || d < 100*time.Millisecond || d > 5*time.Minute {
 					c.fail(c.line("destinations", i, "webhook", "timeout"), key+".webhook.timeout", "%q is not a timeout; write a duration between 100ms and 5m, like 10s", w.Timeout)
@@ -142,21 +138,10 @@ func (c *checker) checkRealtime(p *Project) {
 		}
 		if f := d.Files; f != nil && f.Dir == "" {
 			c.fail(c.line("destinations", i, "files"), key+".files.dir", "missing; name the directory the JSON Lines files go to")
+		} else if f != nil && !filepath.IsAbs(f.Dir) {
+			f.Dir = filepath.Join(p.Dir, f.Dir)
 		}
 	}
-}
-
-// has reports whether the file has the top-level key.
-func (c *checker) has(key string) bool {
-	if c.root == nil || c.root.Kind != yaml.MappingNode {
-		return false
-	}
-	for i := 0; i+1 < len(c.root.Content); i += 2 {
-		if c.root.Content[i].Value == key {
-			return true
-		}
-	}
-	return false
 }
 
 // StateDir is the directory, beside the project file, where serve keeps what must survive a

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/idstitch/idstitch/internal/durable"
 )
 
 // Envelope is the body of a webhook POST.
@@ -116,7 +118,7 @@ func (d *destination) write(ctx context.Context, project string, runID int64, it
 		bs = append(bs, b)
 	}
 	if n > 0 {
-		if err := syncDir(d.dir); err != nil {
+		if err := durable.SyncDir(d.dir); err != nil {
 			return nil, paths, err
 		}
 	}
@@ -177,7 +179,7 @@ func load(dir string, through int64, latest time.Time) ([]*batch, error) {
 		q = append(q, b)
 	}
 	// ReadDir sorts by name, and names sort in delivery order.
-	return q, syncDir(dir)
+	return q, durable.SyncDir(dir)
 }
 
 func (d *destination) body(b *batch) ([]byte, error) {
@@ -192,7 +194,7 @@ func (d *destination) saveState(b *batch) error {
 	if err := writeFile(filepath.Join(d.dir, b.stem+".state"), raw); err != nil {
 		return err
 	}
-	return syncDir(d.dir)
+	return durable.SyncDir(d.dir)
 }
 
 // remove takes an acknowledged or dead-lettered batch out of the outbox. The body goes first:
@@ -204,7 +206,7 @@ func (d *destination) remove(b *batch) error {
 	if err := os.Remove(filepath.Join(d.dir, b.stem+".state")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return syncDir(d.dir)
+	return durable.SyncDir(d.dir)
 }
 
 const markerName = "enqueued-through.json"
@@ -233,7 +235,7 @@ func writeMarker(dir string, runID int64) error {
 	if err := writeFile(filepath.Join(dir, markerName), raw); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	return durable.SyncDir(dir)
 }
 
 // writeRunFile writes a files destination's run-<id>.jsonl, unless it exists: a run written
@@ -256,7 +258,7 @@ func writeRunFile(dir string, runID int64, its []Item) error {
 	if err := writeFile(p, buf.Bytes()); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	return durable.SyncDir(dir)
 }
 
 // writeFile replaces path with data atomically: a temp file in the same directory, fsynced,
@@ -283,14 +285,4 @@ func writeFile(path string, data []byte) (err error) {
 		return err
 	}
 	return os.Rename(f.Name(), path)
-}
-
-// syncDir makes the creations, renames and removals in dir durable.
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }

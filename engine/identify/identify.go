@@ -459,8 +459,14 @@ func (r *Resolver) decide(a *Answer, rec *Record, linked []candidate, now time.T
 	if len(profiles) > 1 && r.p.Policy.Anonymous != "" && r.p.Policy.Anonymous != "link" {
 		refuse = fmt.Sprintf("policy.anonymous %s decides in a run whether these profiles join", r.p.Policy.Anonymous)
 	}
-	if refuse == "" && (len(profiles) > 1 || len(profiles) == 1) {
-		for t, limit := range r.limits {
+	if refuse == "" && len(profiles) > 0 {
+		// In the order of the id types, so that the same call is refused for the same limit.
+		for _, it := range r.p.IDTypes {
+			t := it.Name
+			limit, ok := r.limits[t]
+			if !ok {
+				continue
+			}
 			values := map[string]bool{}
 			for _, uid := range profiles {
 				r.limited(uid, t, values)

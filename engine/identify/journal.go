@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/idstitch/idstitch/internal/durable"
 )
 
 // Record is one identify call as the journal and the landing table keep it.
@@ -243,13 +245,8 @@ func (j *Journal) Close() error {
 }
 
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		return fmt.Errorf("identify journal: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("identify journal: syncing %s: %w", dir, err)
 	}
 	return nil
 }

@@ -58,7 +58,6 @@ type memProfile struct {
 	uidLen uint32
 	rowOff uint64
 	rowLen uint32
-	hasRow bool
 	first  int32 // ids[first:first+count] are the profile's identifiers, sorted by type, then value
 	count  int32
 }
@@ -92,6 +91,9 @@ func (m *Memory) keyHash(typ uint16, value string) uint64 {
 func (m *Memory) index(typ uint16, value string) (int32, bool) {
 	if i, ok := m.byKey[m.keyHash(typ, value)]; ok && m.ids[i].typ == typ && string(m.value(&m.ids[i])) == value {
 		return i, true
+	}
+	if m.keyClash == nil {
+		return 0, false // nearly always: no need to build the clash key
 	}
 	i, ok := m.keyClash[string(rune(typ))+value]
 	return i, ok
@@ -179,18 +181,19 @@ func loadMemory(ctx context.Context, conn connectors.Conn, pl *plan.Planner) (*M
 			return nil, fmt.Errorf("the profile %s: %w", uid, err)
 		}
 		row := bytes.TrimRight(buf.Bytes(), "\n")
-		p := memProfile{uidOff: uint64(len(m.arena)), uidLen: uint32(len(uid)), rowOff: uint64(len(m.rows)), rowLen: uint32(len(row)), hasRow: true, first: -1}
+		p := memProfile{uidOff: uint64(len(m.arena)), uidLen: uint32(len(uid)), rowOff: uint64(len(m.rows)), rowLen: uint32(len(row)), first: -1}
 		m.arena = append(m.arena, uid...)
 		m.rows = append(m.rows, row...)
 		i := int32(len(m.profiles))
 		m.profiles = append(m.profiles, p)
-		if j, dup := m.byUID[m.uidHash(uid)]; dup && m.uid(&m.profiles[j]) != uid {
+		h := m.uidHash(uid)
+		if j, dup := m.byUID[h]; dup && m.uid(&m.profiles[j]) != uid {
 			if m.uidClash == nil {
 				m.uidClash = map[string]int32{}
 			}
 			m.uidClash[uid] = i
 		} else {
-			m.byUID[m.uidHash(uid)] = i
+			m.byUID[h] = i
 		}
 	}
 	rows.Close()
@@ -316,9 +319,6 @@ func (m *Memory) Profile(uid string, page Page) (*Profile, error) {
 // values decodes a profile's columns.
 func (m *Memory) values(p *memProfile) []any {
 	var vals []any
-	if !p.hasRow {
-		return vals
-	}
 	dec := json.NewDecoder(bytes.NewReader(m.rows[p.rowOff : p.rowOff+uint64(p.rowLen)]))
 	dec.UseNumber()
 	if err := dec.Decode(&vals); err != nil {

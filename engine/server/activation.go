@@ -34,11 +34,7 @@ func (s *Server) openOutbox() error {
 			o.Webhooks = append(o.Webhooks, deliver.Webhook{Name: d.Name, URL: d.Webhook.URL, Secret: []byte(secret), BatchSize: d.Webhook.BatchSize,
 				Timeout: d.Webhook.TimeoutDuration, MaxAttempts: d.Webhook.MaxAttempts, Backoff: s.o.DeliveryBackoff, MaxBackoff: s.o.DeliveryMaxBackoff})
 		case d.Files != nil:
-			dir := d.Files.Dir
-			if !filepath.IsAbs(dir) {
-				dir = filepath.Join(p.Dir, dir)
-			}
-			o.Files = append(o.Files, deliver.Files{Name: d.Name, Dir: dir})
+			o.Files = append(o.Files, deliver.Files{Name: d.Name, Dir: d.Files.Dir})
 		}
 	}
 	ob, err := deliver.Open(o)

@@ -28,6 +28,7 @@ func (s *Server) openIdentify() error {
 		return fmt.Errorf("%s: identify.journal: %w", p.File, err)
 	}
 	s.identify = identify.New(p, j, pending)
+	s.normalize = identify.WarehouseNormalizer(s.planner, s.wh.Read)
 	s.identify.Recorded = func(ctx context.Context, eventID string) (a identify.Answer, ok bool, err error) {
 		err = s.wh.Read(ctx, func(conn connectors.Conn) error {
 			a, ok, err = identify.RecordedAnswer(ctx, conn, s.planner, eventID)
@@ -53,7 +54,7 @@ func (s *Server) identifyCall(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "the body must be JSON like {\"event_id\": \"…\", \"identifiers\": [{\"type\": \"email\", \"value\": \"ann@x.com\"}]}: "+err.Error())
 		return
 	}
-	a, err := s.identify.Identify(r.Context(), req, s.normalizer)
+	a, err := s.identify.Identify(r.Context(), req, s.normalize)
 	var bad *identify.BadRequest
 	switch {
 	case err == nil:
@@ -98,7 +99,7 @@ func (s *Server) lookupUnknown(ctx context.Context, idType, value string) *looku
 	if s.identify == nil {
 		return nil
 	}
-	norms, err := s.normalizer(ctx, []identify.ID{{Type: idType, Value: value}})
+	norms, err := s.normalize(ctx, []identify.ID{{Type: idType, Value: value}})
 	if err != nil || norms[0].Value == nil || norms[0].Refused != nil {
 		return nil
 	}
@@ -119,9 +120,4 @@ func (s *Server) flushIdentify(ctx context.Context, conn connectors.Conn) (int64
 		s.o.Log.Info("identify calls loaded into the landing table", "calls", n, "table", s.planner.LandingTable())
 	}
 	return last, err
-}
-
-// normalizer normalizes values through the warehouse's own normalization queries.
-func (s *Server) normalizer(ctx context.Context, ids []identify.ID) ([]identify.Normalized, error) {
-	return identify.WarehouseNormalizer(s.planner, s.wh.Read)(ctx, ids)
 }

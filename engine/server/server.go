@@ -93,6 +93,8 @@ type Server struct {
 	outbox *deliver.Outbox
 	// recovered: the runs published while no server queued them have been queued.
 	recovered atomic.Bool
+	// normalize normalizes the identifiers of identify calls and lookups of what they linked.
+	normalize identify.Normalizer
 	// queueing orders the outbox's runs: one path at a time queues every run not yet queued,
 	// oldest first, so that none is passed over.
 	queueing sync.Mutex

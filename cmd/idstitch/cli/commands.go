@@ -387,7 +387,7 @@ func stitch(ctx context.Context, e *env, p *config.Project, o runOptions) (*runn
 	r.Claimed = claimed
 	// Inside the lease, as serve flushes its own: two flushes at once would share the load table.
 	if p.Identify != nil && !o.dryRun {
-		if err := flushIdleJournal(ctx, e, conn, pl); err != nil {
+		if err := flushIdleJournal(ctx, e, conn, pl, claimed); err != nil {
 			return nil, err
 		}
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -169,9 +168,7 @@ func overrideList(ctx context.Context, e *env, name, usage string, args []string
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+		return printJSON(e, list)
 	}
 	if len(list) == 0 {
 		fmt.Fprintf(e.stdout, "no overrides in %s\n", pl.OutputTable(plan.Overrides))

@@ -56,16 +56,16 @@ func runIdentify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer conn.Close()
-	if _, err := check.Claim(ctx, conn, pl); err != nil {
-		return asProject(err)
-	}
 	// The run lease, as a run and serve hold it to load calls: two loads at once would share the
 	// load table beside the landing table.
-	release, _, err := holdLease(ctx, e, conn, pl)
+	release, claimed, err := holdLease(ctx, e, conn, pl)
 	if err != nil {
 		return err
 	}
 	defer release()
+	if err := claimOnce(ctx, conn, pl, claimed); err != nil {
+		return err
+	}
 	for _, st := range pl.LandingTables() {
 		if err := conn.Exec(ctx, st.SQL); err != nil {
 			return fmt.Errorf("making the identify landing table: %w", err)
@@ -122,7 +122,7 @@ func printJSON(e *env, v any) error {
 
 // flushIdleJournal loads into the landing table the identify calls a stopped serve left in its
 // journal on this machine; a running serve loads its own before its runs.
-func flushIdleJournal(ctx context.Context, e *env, conn connectors.Conn, pl *plan.Planner) error {
+func flushIdleJournal(ctx context.Context, e *env, conn connectors.Conn, pl *plan.Planner, claimed *check.Owned) error {
 	p := pl.Project
 	if _, err := os.Stat(p.JournalPath()); err != nil {
 		return nil
@@ -135,12 +135,22 @@ func flushIdleJournal(ctx context.Context, e *env, conn connectors.Conn, pl *pla
 		return err
 	}
 	defer j.Close()
-	if _, err := check.Claim(ctx, conn, pl); err != nil {
-		return asProject(err)
+	if err := claimOnce(ctx, conn, pl, claimed); err != nil {
+		return err
 	}
 	_, n, err := identify.Flush(ctx, conn, pl, j)
 	if n > 0 && err == nil {
 		fmt.Fprintf(e.stderr, "idstitch: %d identify calls left in %s loaded into %s\n", n, p.JournalPath(), pl.LandingTable())
 	}
 	return err
+}
+
+// claimOnce checks that the output schemas are idstitch's before a load creates anything there,
+// unless taking the lease did (claimed is what it found).
+func claimOnce(ctx context.Context, conn connectors.Conn, pl *plan.Planner, claimed *check.Owned) error {
+	if claimed != nil {
+		return nil
+	}
+	_, err := check.Claim(ctx, conn, pl)
+	return asProject(err)
 }

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/idstitch/idstitch/connectors"
+	"github.com/idstitch/idstitch/engine/identify"
 	"github.com/idstitch/idstitch/engine/plan"
 	"github.com/idstitch/idstitch/engine/warehouse"
 )
@@ -103,12 +106,12 @@ func loadTest(ctx context.Context, e *env, o loadOptions) error {
 					// A sign-in: a new anonymous id with a known identifier, or with a new email.
 					kind = "identify"
 					event = fmt.Sprintf("bench-%d-%d-%d", nonce, seed, n)
-					known := fmt.Sprintf(`{"type": %q, "value": %q}`, id[0], id[1])
+					known := identify.ID{Type: id[0], Value: id[1]}
 					if r.IntN(10) < 3 || id[0] == anon {
-						known = fmt.Sprintf(`{"type": "email", "value": "%s@bench.example.com"}`, event)
+						known = identify.ID{Type: "email", Value: event + "@bench.example.com"}
 					}
-					body := fmt.Sprintf(`{"event_id": %q, "identifiers": [{"type": %q, "value": "%s"}, %s]}`, event, anon, event, known)
-					req, _ = http.NewRequestWithContext(ctx, http.MethodPost, o.base+"/v1/identify", strings.NewReader(body))
+					body, _ := json.Marshal(identify.Request{EventID: event, Identifiers: []identify.ID{{Type: anon, Value: event}, known}})
+					req, _ = http.NewRequestWithContext(ctx, http.MethodPost, o.base+"/v1/identify", bytes.NewReader(body))
 					req.Header.Set("Content-Type", "application/json")
 				} else {
 					req, _ = http.NewRequestWithContext(ctx, http.MethodGet, o.base+"/v1/lookup?type="+url.QueryEscape(id[0])+"&value="+url.QueryEscape(id[1]), nil)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -138,9 +137,7 @@ func readOutputs(ctx context.Context, e *env, path string, fn func(lookup.Servic
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
+	if err := printJSON(e, out); err != nil {
 		return fmt.Errorf("print: %w", err)
 	}
 	return nil
